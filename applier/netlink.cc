@@ -1,0 +1,781 @@
+#include "applier/netlink.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/ipvlan.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/link/vlan.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <utility>
+
+#include "applier/namespaces.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+namespace nsplan::applier {
+
+bool RouteInfo::kernel() const { return protocol == RTPROT_KERNEL; }
+
+bool valid_ifname(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
+  for (unsigned char c : name)
+    if (c == '/' || c == ':' || c == '\0' || std::isspace(c)) return false;
+  return true;
+}
+
+namespace {
+
+// ---- owning handles for libnl objects ----
+
+struct LinkDel {
+  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrDel {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct RouteDel {
+  void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct NlAddrDel {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct CacheDel {
+  void operator()(nl_cache* c) const { nl_cache_free(c); }
+};
+using LinkPtr = std::unique_ptr<rtnl_link, LinkDel>;
+using AddrPtr = std::unique_ptr<rtnl_addr, AddrDel>;
+using RoutePtr = std::unique_ptr<rtnl_route, RouteDel>;
+using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDel>;
+using CachePtr = std::unique_ptr<nl_cache, CacheDel>;
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1, bool owned = true) : fd_(fd), owned_(owned) {}
+  ~Fd() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+  bool owned_;
+};
+
+// One socket into one network namespace.
+struct Conn {
+  nl_sock* sk = nullptr;
+  dev_t dev = 0;  // identity of the namespace it was opened into
+  ino_t ino = 0;
+  int last_errno = 0;     // errno of the last NLMSG_ERROR answer
+  std::string last_msg;   // its extended-ack message
+  ~Conn() {
+    if (sk) nl_socket_free(sk);
+  }
+  void reset() {
+    last_errno = 0;
+    last_msg.clear();
+  }
+};
+
+// Keeps the kernel's errno (libnl maps it to a coarser NLE_* code) and its extended-ack text.
+int on_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
+  auto* c = static_cast<Conn*>(arg);
+  c->last_errno = -e->error;
+  auto* hdr = reinterpret_cast<nlmsghdr*>(reinterpret_cast<char*>(e) - NLMSG_HDRLEN);
+  if ((hdr->nlmsg_flags & NLM_F_ACK_TLVS) && hdr->nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr)) {
+    size_t payload = sizeof(nlmsgerr);
+    if (!(hdr->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= NLMSG_HDRLEN)
+      payload += e->msg.nlmsg_len - NLMSG_HDRLEN;
+    const char* p = reinterpret_cast<const char*>(e) + NLMSG_ALIGN(payload);
+    const char* end = reinterpret_cast<const char*>(hdr) + hdr->nlmsg_len;
+    while (p + NLA_HDRLEN <= end) {
+      const auto* a = reinterpret_cast<const nlattr*>(p);
+      if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end) break;
+      if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+        const char* s = p + NLA_HDRLEN;
+        c->last_msg.assign(s, strnlen(s, a->nla_len - NLA_HDRLEN));
+      }
+      p += NLA_ALIGN(a->nla_len);
+    }
+  }
+  return NL_STOP;
+}
+
+// Errno for a libnl code when the kernel did not answer with one (a local libnl failure).
+int nl_to_errno(int code) {
+  switch (code < 0 ? -code : code) {
+    case NLE_NOMEM: return ENOMEM;
+    case NLE_INVAL: case NLE_MISSING_ATTR: case NLE_AF_MISMATCH: case NLE_PARSE_ERR: return EINVAL;
+    case NLE_RANGE: return ERANGE;
+    case NLE_EXIST: return EEXIST;
+    case NLE_OBJ_NOTFOUND: return ENOENT;
+    case NLE_NODEV: return ENODEV;
+    case NLE_PERM: return EPERM;
+    case NLE_NOACCESS: return EACCES;
+    case NLE_BUSY: return EBUSY;
+    case NLE_OPNOTSUPP: return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+    case NLE_AGAIN: return EAGAIN;
+    case NLE_INTR: return EINTR;
+    case NLE_BAD_SOCK: return EBADF;
+    case NLE_MSGSIZE: return EMSGSIZE;
+    case NLE_PROTO_MISMATCH: return EPROTONOSUPPORT;
+    default: return EIO;
+  }
+}
+
+// An address with optional prefix, parsed strictly (inet_pton).
+struct Cidr {
+  int af = 0;
+  unsigned char bytes[16] = {};
+  int prefix = 0;
+  bool had_prefix = false;
+};
+
+bool parse_cidr(const std::string& s, Cidr& out) {
+  std::string addr = s;
+  size_t slash = s.find('/');
+  if (slash != std::string::npos) {
+    addr = s.substr(0, slash);
+    std::string p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 3) return false;
+    for (char ch : p)
+      if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+    out.prefix = std::stoi(p);
+    out.had_prefix = true;
+  }
+  if (::inet_pton(AF_INET, addr.c_str(), out.bytes) == 1) {
+    out.af = AF_INET;
+  } else if (::inet_pton(AF_INET6, addr.c_str(), out.bytes) == 1) {
+    out.af = AF_INET6;
+  } else {
+    return false;
+  }
+  int max = out.af == AF_INET ? 32 : 128;
+  if (!out.had_prefix) out.prefix = max;
+  return out.prefix >= 0 && out.prefix <= max;
+}
+
+NlAddrPtr to_nl_addr(const Cidr& c) {
+  NlAddrPtr a(nl_addr_build(c.af, c.bytes, c.af == AF_INET ? 4 : 16));
+  if (a) nl_addr_set_prefixlen(a.get(), c.prefix);
+  return a;
+}
+
+std::string ntop(const nl_addr* a) {
+  if (!a) return {};
+  char buf[INET6_ADDRSTRLEN] = {};
+  int af = nl_addr_get_family(a);
+  if ((af != AF_INET && af != AF_INET6) ||
+      nl_addr_get_len(a) != static_cast<unsigned>(af == AF_INET ? 4 : 16))
+    return {};
+  ::inet_ntop(af, nl_addr_get_binary_addr(a), buf, sizeof buf);
+  return buf;
+}
+
+std::string link_name(nl_cache* links, int ifindex) {
+  if (ifindex <= 0) return {};
+  char buf[IFNAMSIZ + 1] = {};
+  if (!rtnl_link_i2name(links, ifindex, buf, sizeof buf)) return std::to_string(ifindex);
+  return buf;
+}
+
+std::string ns_label(const std::string& netns) {
+  return netns.empty() ? std::string("the host namespace") : "netns '" + netns + "'";
+}
+
+SysError bad_name(const std::string& what, const std::string& name) {
+  return SysError{EINVAL, what + ": invalid interface name '" + name + "' (1-15 bytes, no '/', ':' or space)", 0, {}};
+}
+
+}  // namespace
+
+struct NetlinkClient::Impl {
+  int orig_fd = -1;  // the namespace "" stands for
+  std::map<std::string, std::unique_ptr<Conn>> conns;
+
+  ~Impl() {
+    conns.clear();
+    if (orig_fd >= 0) ::close(orig_fd);
+  }
+
+  // The socket into NETNS, opened on first use, reopened when /run/netns/NAME changed identity.
+  SysResult<Conn*> conn(const std::string& netns) {
+    struct stat st;
+    auto it = conns.find(netns);
+    if (netns.empty()) {
+      if (it != conns.end()) return it->second.get();
+      if (::fstat(orig_fd, &st) != 0) return errno_error("stat original network namespace");
+    } else {
+      if (!valid_netns_name(netns))
+        return SysError{EINVAL, "network namespace '" + netns + "': invalid name", 0, {}};
+      std::string path = netns_path(netns);
+      if (::stat(path.c_str(), &st) != 0) return errno_error("network namespace '" + netns + "' (" + path + ")");
+      if (it != conns.end() && it->second->dev == st.st_dev && it->second->ino == st.st_ino)
+        return it->second.get();
+    }
+    if (it != conns.end()) conns.erase(it);  // the name now denotes another namespace
+
+    auto c = std::make_unique<Conn>();
+    c->sk = nl_socket_alloc();
+    if (!c->sk) return SysError{ENOMEM, "nl_socket_alloc", 0, {}};
+    int rc = 0;
+    std::string what = "connect rtnetlink socket in " + ns_label(netns);
+    struct stat here;
+    bool same = ::stat("/proc/thread-self/ns/net", &here) == 0 && here.st_dev == st.st_dev &&
+                here.st_ino == st.st_ino;
+    if (same) {
+      rc = nl_connect(c->sk, NETLINK_ROUTE);
+    } else {
+      int fd = orig_fd;
+      bool owned = false;
+      if (!netns.empty()) {
+        SysResult<int> o = open_netns(netns);
+        if (!o) return o.error().wrap(what);
+        fd = o.value();
+        owned = true;
+      }
+      Fd guard(fd, owned);
+      struct stat opened;
+      if (::fstat(fd, &opened) != 0) return errno_error(what);
+      st = opened;  // identity of what we actually enter
+      Status s = run_in_netns_fd(fd, [&] { rc = nl_connect(c->sk, NETLINK_ROUTE); });
+      if (!s) return s.error().wrap(what);
+    }
+    if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+    int one = 1;
+    int sfd = nl_socket_get_fd(c->sk);
+    // Extended acks give the kernel's reason ("Invalid MTU"); capped acks keep answers small.
+    (void)::setsockopt(sfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    (void)::setsockopt(sfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    nl_socket_enable_msg_peek(c->sk);  // dumps of large links exceed a page
+    nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_error, c.get());
+    c->dev = st.st_dev;
+    c->ino = st.st_ino;
+    Conn* raw = c.get();
+    conns[netns] = std::move(c);
+    return raw;
+  }
+
+  // An fd naming NETNS for IFLA_NET_NS_FD.
+  SysResult<int> ns_fd(const std::string& netns, bool& owned) {
+    if (netns.empty()) {
+      owned = false;
+      return orig_fd;
+    }
+    owned = true;
+    return open_netns(netns);
+  }
+
+  static Status finish(Conn* c, int rc, const std::string& what) {
+    if (rc >= 0) return {};
+    SysError e;
+    e.what = what;
+    e.nl_code = rc;
+    e.err = c->last_errno != 0 ? c->last_errno : nl_to_errno(rc);
+    e.detail = c->last_msg;
+    if (c->last_errno == 0) e.detail = nl_geterror(rc);
+    return e;
+  }
+
+  SysResult<int> ifindex(Conn* c, const std::string& netns, const std::string& dev) {
+    std::string what = "find link '" + dev + "' in " + ns_label(netns);
+    if (!valid_ifname(dev)) return bad_name(what, dev);
+    rtnl_link* l = nullptr;
+    c->reset();
+    int rc = rtnl_link_get_kernel(c->sk, 0, dev.c_str(), &l);
+    if (rc < 0) return finish(c, rc, what).error();
+    LinkPtr guard(l);
+    return rtnl_link_get_ifindex(l);
+  }
+
+  Status add_link(const std::string& netns, rtnl_link* link, const std::string& what) {
+    SysResult<Conn*> c = conn(netns);
+    if (!c) return c.error().wrap(what);
+    c.value()->reset();
+    return finish(c.value(), rtnl_link_add(c.value()->sk, link, NLM_F_CREATE | NLM_F_EXCL), what);
+  }
+
+  // RTM_NEWLINK without NLM_F_CREATE on DEV (found by name): applies what FILL sets.
+  template <class Fill>
+  Status change(const std::string& netns, const std::string& dev, const std::string& what,
+                Fill fill) {
+    if (!valid_ifname(dev)) return bad_name(what, dev);
+    SysResult<Conn*> c = conn(netns);
+    if (!c) return c.error().wrap(what);
+    LinkPtr orig(rtnl_link_alloc());
+    LinkPtr changes(rtnl_link_alloc());
+    if (!orig || !changes) return SysError{ENOMEM, what, 0, {}};
+    rtnl_link_set_name(changes.get(), dev.c_str());
+    if (Status s = fill(c.value(), changes.get()); !s) return s;
+    c.value()->reset();
+    return finish(c.value(), rtnl_link_change(c.value()->sk, orig.get(), changes.get(), 0), what);
+  }
+
+  // macvlan / ipvlan / vlan: asked of PARENT_NETNS, born in NETNS.
+  template <class Setup>
+  Status create_on_parent(const std::string& kind, const std::string& parent_netns,
+                          const std::string& parent, const std::string& netns,
+                          const std::string& name, rtnl_link* link, Setup setup) {
+    LinkPtr guard(link);
+    std::string what = "create " + kind + " '" + name + "' on '" + parent + "' (" +
+                       ns_label(parent_netns) + ") in " + ns_label(netns);
+    if (!link) return SysError{ENOMEM, what, 0, {}};
+    if (!valid_ifname(name)) return bad_name(what, name);
+    SysResult<Conn*> c = conn(parent_netns);
+    if (!c) return c.error().wrap(what);
+    SysResult<int> idx = ifindex(c.value(), parent_netns, parent);
+    if (!idx) return idx.error().wrap(what);
+    rtnl_link_set_name(link, name.c_str());
+    rtnl_link_set_link(link, idx.value());
+    if (Status s = setup(link); !s) return s.error().wrap(what);
+    int fd = -1;
+    bool owned = false;
+    if (netns != parent_netns) {
+      SysResult<int> f = ns_fd(netns, owned);
+      if (!f) return f.error().wrap(what);
+      fd = f.value();
+      rtnl_link_set_ns_fd(link, fd);
+    }
+    Fd fd_guard(fd, owned);
+    c.value()->reset();
+    return finish(c.value(), rtnl_link_add(c.value()->sk, link, NLM_F_CREATE | NLM_F_EXCL), what);
+  }
+
+  Status address(bool add, const std::string& netns, const std::string& dev,
+                 const std::string& cidr) {
+    std::string what = std::string(add ? "add" : "delete") + " address " + cidr + " on '" + dev +
+                       "' in " + ns_label(netns);
+    Cidr parsed;
+    if (!parse_cidr(cidr, parsed) || parsed.prefix == 0)
+      return SysError{EINVAL, what + ": not an address with prefix length 1..32 / 1..128", 0, {}};
+    SysResult<Conn*> c = conn(netns);
+    if (!c) return c.error().wrap(what);
+    SysResult<int> idx = ifindex(c.value(), netns, dev);
+    if (!idx) return idx.error().wrap(what);
+    AddrPtr a(rtnl_addr_alloc());
+    NlAddrPtr local = to_nl_addr(parsed);
+    if (!a || !local) return SysError{ENOMEM, what, 0, {}};
+    rtnl_addr_set_ifindex(a.get(), idx.value());
+    int rc = rtnl_addr_set_local(a.get(), local.get());
+    if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+    c.value()->reset();
+    rc = add ? rtnl_addr_add(c.value()->sk, a.get(), NLM_F_CREATE | NLM_F_EXCL)
+             : rtnl_addr_delete(c.value()->sk, a.get(), 0);
+    return finish(c.value(), rc, what);
+  }
+
+  Status route(bool add, const RouteSpec& spec) {
+    std::string what = std::string(add ? "add" : "delete") + " route " + spec.to +
+                       (spec.via.empty() ? "" : " via " + spec.via) +
+                       (spec.dev.empty() ? "" : " dev " + spec.dev) + " in " +
+                       ns_label(spec.netns);
+    int af = spec.family == 4 ? AF_INET : spec.family == 6 ? AF_INET6 : AF_UNSPEC;
+    if (spec.family != 0 && af == AF_UNSPEC)
+      return SysError{EINVAL, what + ": family must be 4 or 6", 0, {}};
+    Cidr dst, gw;
+    bool is_default = spec.to == "default";
+    if (!is_default) {
+      if (!parse_cidr(spec.to, dst)) return SysError{EINVAL, what + ": bad destination", 0, {}};
+      if (af != AF_UNSPEC && af != dst.af)
+        return SysError{EINVAL, what + ": destination of the other address family", 0, {}};
+      af = dst.af;
+    }
+    if (!spec.via.empty()) {
+      if (!parse_cidr(spec.via, gw) || gw.had_prefix)
+        return SysError{EINVAL, what + ": bad gateway", 0, {}};
+      if (af != AF_UNSPEC && af != gw.af)
+        return SysError{EINVAL, what + ": gateway of the other address family", 0, {}};
+      af = gw.af;
+    }
+    if (af == AF_UNSPEC) return SysError{EINVAL, what + ": address family unknown", 0, {}};
+    if (is_default) {
+      dst = Cidr{};
+      dst.af = af;
+      dst.prefix = 0;
+    }
+    SysResult<Conn*> c = conn(spec.netns);
+    if (!c) return c.error().wrap(what);
+    int oif = 0;
+    if (!spec.dev.empty()) {
+      SysResult<int> idx = ifindex(c.value(), spec.netns, spec.dev);
+      if (!idx) return idx.error().wrap(what);
+      oif = idx.value();
+    }
+    RoutePtr r(rtnl_route_alloc());
+    NlAddrPtr dst_addr = to_nl_addr(dst);
+    if (!r || !dst_addr) return SysError{ENOMEM, what, 0, {}};
+    rtnl_route_set_family(r.get(), static_cast<uint8_t>(af));
+    int rc = rtnl_route_set_dst(r.get(), dst_addr.get());
+    if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+    rtnl_route_set_table(r.get(), spec.table.value_or(RT_TABLE_MAIN));
+    if (spec.metric) rtnl_route_set_priority(r.get(), *spec.metric);
+    if (add) {
+      rtnl_route_set_protocol(r.get(), RTPROT_BOOT);  // as `ip route add`
+    } else {
+      rtnl_route_set_protocol(r.get(), RTPROT_UNSPEC);  // delete whatever made it
+      rtnl_route_set_scope(r.get(), RT_SCOPE_NOWHERE);  // any scope
+    }
+    if (oif != 0 || !spec.via.empty()) {
+      rtnl_nexthop* nh = rtnl_route_nh_alloc();
+      if (!nh) return SysError{ENOMEM, what, 0, {}};
+      if (oif != 0) rtnl_route_nh_set_ifindex(nh, oif);
+      if (!spec.via.empty()) {
+        NlAddrPtr g = to_nl_addr(gw);
+        if (!g) {
+          rtnl_route_nh_free(nh);
+          return SysError{ENOMEM, what, 0, {}};
+        }
+        rtnl_route_nh_set_gateway(nh, g.get());
+      }
+      rtnl_route_add_nexthop(r.get(), nh);  // the route owns it now
+    }
+    c.value()->reset();
+    rc = add ? rtnl_route_add(c.value()->sk, r.get(), NLM_F_CREATE | NLM_F_EXCL)
+             : rtnl_route_delete(c.value()->sk, r.get(), 0);
+    return finish(c.value(), rc, what);
+  }
+
+  SysResult<CachePtr> link_cache(Conn* c, const std::string& what) {
+    nl_cache* cache = nullptr;
+    c->reset();
+    int rc = rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache);
+    if (rc < 0) return finish(c, rc, what).error();
+    return CachePtr(cache);
+  }
+};
+
+NetlinkClient::NetlinkClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NetlinkClient::~NetlinkClient() = default;
+
+SysResult<std::unique_ptr<NetlinkClient>> NetlinkClient::open() {
+  auto impl = std::make_unique<Impl>();
+  impl->orig_fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (impl->orig_fd < 0) return errno_error("open /proc/thread-self/ns/net");
+  return std::unique_ptr<NetlinkClient>(new NetlinkClient(std::move(impl)));
+}
+
+void NetlinkClient::forget(const std::string& netns) { impl_->conns.erase(netns); }
+
+size_t NetlinkClient::socket_count() const { return impl_->conns.size(); }
+
+Status NetlinkClient::create_veth(const std::string& netns, const std::string& name,
+                                  const std::string& peer_name, const std::string& peer_netns,
+                                  uint32_t group) {
+  std::string what = "create veth '" + name + "' in " + ns_label(netns) + " with peer '" +
+                     peer_name + "' in " + ns_label(peer_netns);
+  if (!valid_ifname(name)) return bad_name(what, name);
+  if (!valid_ifname(peer_name)) return bad_name(what, peer_name);
+  LinkPtr link(rtnl_link_veth_alloc());
+  if (!link) return SysError{ENOMEM, what, 0, {}};
+  rtnl_link_set_name(link.get(), name.c_str());
+  if (group != 0) rtnl_link_set_group(link.get(), group);
+  // rtnl_link_veth_get_peer takes a reference on the peer (owned through the veth object):
+  // drop ours with rtnl_link_put; freeing the veth frees the peer.
+  LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
+  if (!peer) return SysError{ENOMEM, what, 0, {}};
+  rtnl_link_set_name(peer.get(), peer_name.c_str());
+  int fd = -1;
+  bool owned = false;
+  if (peer_netns != netns) {
+    SysResult<int> f = impl_->ns_fd(peer_netns, owned);
+    if (!f) return f.error().wrap(what);
+    fd = f.value();
+    rtnl_link_set_ns_fd(peer.get(), fd);  // the peer is born in its namespace
+  }
+  Fd fd_guard(fd, owned);
+  return impl_->add_link(netns, link.get(), what);
+}
+
+Status NetlinkClient::create_bridge(const std::string& netns, const std::string& name,
+                                    uint32_t group) {
+  std::string what = "create bridge '" + name + "' in " + ns_label(netns);
+  if (!valid_ifname(name)) return bad_name(what, name);
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return SysError{ENOMEM, what, 0, {}};
+  if (int rc = rtnl_link_set_type(link.get(), "bridge"); rc < 0)
+    return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+  rtnl_link_set_name(link.get(), name.c_str());
+  if (group != 0) rtnl_link_set_group(link.get(), group);
+  return impl_->add_link(netns, link.get(), what);
+}
+
+Status NetlinkClient::create_dummy(const std::string& netns, const std::string& name,
+                                   uint32_t group) {
+  std::string what = "create dummy '" + name + "' in " + ns_label(netns);
+  if (!valid_ifname(name)) return bad_name(what, name);
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return SysError{ENOMEM, what, 0, {}};
+  if (int rc = rtnl_link_set_type(link.get(), "dummy"); rc < 0)
+    return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+  rtnl_link_set_name(link.get(), name.c_str());
+  if (group != 0) rtnl_link_set_group(link.get(), group);
+  return impl_->add_link(netns, link.get(), what);
+}
+
+Status NetlinkClient::create_macvlan(const std::string& parent_netns, const std::string& parent,
+                                     const std::string& netns, const std::string& name,
+                                     const std::string& mode) {
+  return impl_->create_on_parent(
+      "macvlan", parent_netns, parent, netns, name, rtnl_link_macvlan_alloc(),
+      [&](rtnl_link* l) -> Status {
+        if (mode.empty()) return {};
+        int m = rtnl_link_macvlan_str2mode(mode.c_str());
+        if (m < 0) return SysError{EINVAL, "unknown macvlan mode '" + mode + "'", 0, {}};
+        int rc = rtnl_link_macvlan_set_mode(l, static_cast<uint32_t>(m));
+        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
+        return {};
+      });
+}
+
+Status NetlinkClient::create_ipvlan(const std::string& parent_netns, const std::string& parent,
+                                    const std::string& netns, const std::string& name,
+                                    const std::string& mode) {
+  return impl_->create_on_parent(
+      "ipvlan", parent_netns, parent, netns, name, rtnl_link_ipvlan_alloc(),
+      [&](rtnl_link* l) -> Status {
+        if (mode.empty()) return {};
+        int m = rtnl_link_ipvlan_str2mode(mode.c_str());
+        if (m < 0) return SysError{EINVAL, "unknown ipvlan mode '" + mode + "'", 0, {}};
+        int rc = rtnl_link_ipvlan_set_mode(l, static_cast<uint16_t>(m));
+        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
+        return {};
+      });
+}
+
+Status NetlinkClient::create_vlan(const std::string& parent_netns, const std::string& parent,
+                                  const std::string& netns, const std::string& name,
+                                  uint16_t vlan_id) {
+  return impl_->create_on_parent(
+      "vlan", parent_netns, parent, netns, name, rtnl_link_vlan_alloc(),
+      [&](rtnl_link* l) -> Status {
+        if (vlan_id == 0 || vlan_id > 4094)
+          return SysError{EINVAL, "vlan id " + std::to_string(vlan_id) + " outside 1..4094", 0, {}};
+        int rc = rtnl_link_vlan_set_id(l, vlan_id);
+        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
+        return {};
+      });
+}
+
+Status NetlinkClient::move_link(const std::string& from_netns, const std::string& name,
+                                const std::string& to_netns) {
+  std::string what =
+      "move link '" + name + "' from " + ns_label(from_netns) + " to " + ns_label(to_netns);
+  if (from_netns == to_netns) return SysError{EINVAL, what + ": same namespace", 0, {}};
+  bool owned = false;
+  SysResult<int> f = impl_->ns_fd(to_netns, owned);
+  if (!f) return f.error().wrap(what);
+  Fd fd_guard(f.value(), owned);
+  return impl_->change(from_netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
+    rtnl_link_set_ns_fd(ch, fd_guard.get());
+    return {};
+  });
+}
+
+Status NetlinkClient::set_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) {
+  std::string what = "set mtu " + std::to_string(mtu) + " on '" + dev + "' in " + ns_label(netns);
+  return impl_->change(netns, dev, what, [&](Conn*, rtnl_link* ch) -> Status {
+    rtnl_link_set_mtu(ch, mtu);
+    return {};
+  });
+}
+
+Status NetlinkClient::set_master(const std::string& netns, const std::string& dev,
+                                 const std::string& master) {
+  std::string what = (master.empty() ? "release '" + dev + "' from its master"
+                                     : "set master of '" + dev + "' to '" + master + "'") +
+                     " in " + ns_label(netns);
+  return impl_->change(netns, dev, what, [&](Conn* c, rtnl_link* ch) -> Status {
+    int idx = 0;
+    if (!master.empty()) {
+      SysResult<int> m = impl_->ifindex(c, netns, master);
+      if (!m) return m.error();
+      idx = m.value();
+    }
+    rtnl_link_set_master(ch, idx);
+    return {};
+  });
+}
+
+Status NetlinkClient::set_up(const std::string& netns, const std::string& dev) {
+  return impl_->change(netns, dev, "set '" + dev + "' up in " + ns_label(netns),
+                       [](Conn*, rtnl_link* ch) -> Status {
+                         rtnl_link_set_flags(ch, IFF_UP);
+                         return {};
+                       });
+}
+
+Status NetlinkClient::set_down(const std::string& netns, const std::string& dev) {
+  return impl_->change(netns, dev, "set '" + dev + "' down in " + ns_label(netns),
+                       [](Conn*, rtnl_link* ch) -> Status {
+                         rtnl_link_unset_flags(ch, IFF_UP);
+                         return {};
+                       });
+}
+
+Status NetlinkClient::delete_link(const std::string& netns, const std::string& name) {
+  std::string what = "delete link '" + name + "' in " + ns_label(netns);
+  if (!valid_ifname(name)) return bad_name(what, name);
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return SysError{ENOMEM, what, 0, {}};
+  rtnl_link_set_name(link.get(), name.c_str());
+  c.value()->reset();
+  return Impl::finish(c.value(), rtnl_link_delete(c.value()->sk, link.get()), what);
+}
+
+Status NetlinkClient::delete_group(const std::string& netns, uint32_t group) {
+  std::string what = "delete link group " + std::to_string(group) + " in " + ns_label(netns);
+  if (group == 0)
+    return SysError{EINVAL, what + ": group 0 is the default group of every link", 0, {}};
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  nl_msg* msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+  if (!msg) return SysError{ENOMEM, what, 0, {}};
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+      nla_put_u32(msg, IFLA_GROUP, group) < 0) {
+    nlmsg_free(msg);
+    return SysError{EMSGSIZE, what, 0, {}};
+  }
+  c.value()->reset();
+  return Impl::finish(c.value(), nl_send_sync(c.value()->sk, msg), what);  // frees msg
+}
+
+Status NetlinkClient::add_address(const std::string& netns, const std::string& dev,
+                                  const std::string& cidr) {
+  return impl_->address(true, netns, dev, cidr);
+}
+
+Status NetlinkClient::del_address(const std::string& netns, const std::string& dev,
+                                  const std::string& cidr) {
+  return impl_->address(false, netns, dev, cidr);
+}
+
+Status NetlinkClient::add_route(const RouteSpec& route) { return impl_->route(true, route); }
+
+Status NetlinkClient::del_route(const RouteSpec& route) { return impl_->route(false, route); }
+
+SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {
+  std::string what = "list links in " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  SysResult<CachePtr> cache = impl_->link_cache(c.value(), what);
+  if (!cache) return cache.error();
+  nl_cache* links = cache.value().get();
+  std::vector<LinkInfo> out;
+  for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+    auto* l = reinterpret_cast<rtnl_link*>(o);
+    LinkInfo info;
+    const char* name = rtnl_link_get_name(l);
+    info.name = name ? name : "";
+    const char* type = rtnl_link_get_type(l);
+    info.kind = type ? type : "";
+    info.mtu = rtnl_link_get_mtu(l);
+    info.master = link_name(links, rtnl_link_get_master(l));
+    info.up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+    info.group = rtnl_link_get_group(l);
+    info.ifindex = rtnl_link_get_ifindex(l);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::string& netns) {
+  std::string what = "list addresses in " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
+  if (!links) return links.error();
+  nl_cache* raw = nullptr;
+  c.value()->reset();
+  int rc = rtnl_addr_alloc_cache(c.value()->sk, &raw);
+  if (rc < 0) return Impl::finish(c.value(), rc, what).error();
+  CachePtr addrs(raw);
+  std::vector<AddressInfo> out;
+  for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    int af = rtnl_addr_get_family(a);
+    if (af != AF_INET && af != AF_INET6) continue;
+    std::string ip = ntop(rtnl_addr_get_local(a));
+    if (ip.empty()) continue;
+    AddressInfo info;
+    info.dev = link_name(links.value().get(), rtnl_addr_get_ifindex(a));
+    info.cidr = ip + "/" + std::to_string(rtnl_addr_get_prefixlen(a));
+    info.family = af == AF_INET ? 4 : 6;
+    info.scope = rtnl_addr_get_scope(a);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& netns,
+                                                             const RouteFilter& filter) {
+  std::string what = "list routes in " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
+  if (!links) return links.error();
+  nl_cache* raw = nullptr;
+  c.value()->reset();
+  int rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
+  if (rc < 0) return Impl::finish(c.value(), rc, what).error();
+  CachePtr routes(raw);
+  std::vector<RouteInfo> out;
+  for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o)) {
+    auto* r = reinterpret_cast<rtnl_route*>(o);
+    int af = rtnl_route_get_family(r);
+    if (af != AF_INET && af != AF_INET6) continue;
+    uint32_t table = rtnl_route_get_table(r);
+    if (filter.table && table != *filter.table) continue;
+    RouteInfo info;
+    info.family = af == AF_INET ? 4 : 6;
+    info.table = table;
+    nl_addr* dst = rtnl_route_get_dst(r);
+    unsigned plen = dst ? nl_addr_get_prefixlen(dst) : 0;
+    if (!dst || plen == 0) {
+      info.to = "default";
+    } else {
+      std::string ip = ntop(dst);
+      info.to = ip.empty() ? "?" : ip + "/" + std::to_string(plen);
+    }
+    info.metric = rtnl_route_get_priority(r);
+    info.protocol = rtnl_route_get_protocol(r);
+    info.type = rtnl_route_get_type(r);
+    if (rtnl_route_get_nnexthops(r) > 0) {
+      rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
+      info.via = ntop(rtnl_route_nh_get_gateway(nh));
+      info.dev = link_name(links.value().get(), rtnl_route_nh_get_ifindex(nh));
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+}  // namespace nsplan::applier

@@ -1,0 +1,146 @@
+// Links, addresses and routes over rtnetlink (libnl-3 / libnl-route-3), one socket per network
+// namespace. libnl stays inside netlink.cc: this header does not include it.
+//
+// Namespaces are named as in the Plan: "" = the network namespace the client was opened in (the
+// host, for nsplan), otherwise NAME = /run/netns/NAME. A socket is opened into a namespace once
+// (setns there in the calling thread, connect, setns back) and reused for every later request;
+// requests themselves never switch namespaces. A socket keeps its namespace alive: call forget()
+// before or after deleting a namespace. If /run/netns/NAME is later a different namespace (deleted
+// and made again), the client notices (inode check per request) and reconnects.
+//
+// Links are created where they belong and never moved afterwards: a veth's peer is born in its
+// namespace (IFLA_NET_NS_FD inside the peer's attributes); macvlan/ipvlan/vlan requests are made in
+// the parent's namespace with IFLA_NET_NS_FD naming the target. See design/PERFORMANCE.md.
+//
+// Errors: SysError.err is the kernel's errno (captured from the NLMSG_ERROR answer), nl_code the
+// negative libnl code, detail the kernel's extended-ack message when it sent one. Existing objects
+// fail with err == EEXIST (NLM_F_EXCL), missing ones with ENODEV / ESRCH / EADDRNOTAVAIL as the
+// kernel says.
+//
+// Not thread-safe: one client per thread.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "applier/sys_error.h"
+
+namespace nsplan::applier {
+
+struct LinkInfo {
+  std::string name;
+  std::string kind;    // rtnl_link_get_type: "veth", "bridge", "dummy", ... ("" for lo, physical)
+  uint32_t mtu = 0;
+  std::string master;  // name of the master in the same namespace, "" if none
+  bool up = false;     // IFF_UP (administrative state)
+  uint32_t group = 0;
+  int ifindex = 0;
+};
+
+struct AddressInfo {
+  std::string dev;
+  std::string cidr;  // "10.0.0.1/24", "fd00::1/64"
+  int family = 4;    // 4 or 6
+  int scope = 0;     // RT_SCOPE_UNIVERSE, RT_SCOPE_LINK (fe80::/64), RT_SCOPE_HOST (127.0.0.1)
+};
+
+struct RouteInfo {
+  std::string to;    // "default" or "10.1.0.0/16"
+  std::string via;   // gateway, "" if none
+  std::string dev;   // output device of the (first) nexthop, "" if none
+  uint32_t metric = 0;
+  uint32_t table = 0;
+  int family = 4;
+  int protocol = 0;  // RTPROT_*: RTPROT_KERNEL (2) = made by the kernel for an address
+  int type = 0;      // RTN_UNICAST, ...
+  bool kernel() const;  // protocol == RTPROT_KERNEL
+};
+
+// What add_route / del_route send.
+struct RouteSpec {
+  std::string netns;
+  std::string to;    // "default" or CIDR
+  std::string via;   // "" = no gateway (a device route)
+  std::string dev;   // "" = let the kernel find it from the gateway
+  int family = 0;    // 4 or 6; 0 = from TO or VIA (required for "default" without VIA)
+  std::optional<uint32_t> metric;
+  std::optional<uint32_t> table;  // default: main (254)
+};
+
+// Which routes list_routes reports.
+struct RouteFilter {
+  std::optional<uint32_t> table = 254;  // nullopt = every table (local and main included)
+};
+
+class NetlinkClient {
+ public:
+  // Remembers the calling thread's network namespace as "".
+  static SysResult<std::unique_ptr<NetlinkClient>> open();
+  ~NetlinkClient();
+  NetlinkClient(const NetlinkClient&) = delete;
+  NetlinkClient& operator=(const NetlinkClient&) = delete;
+
+  // ---- creating links (NLM_F_CREATE | NLM_F_EXCL); GROUP 0 = the default group ----
+  Status create_veth(const std::string& netns, const std::string& name,
+                     const std::string& peer_name, const std::string& peer_netns,
+                     uint32_t group = 0);
+  Status create_bridge(const std::string& netns, const std::string& name, uint32_t group = 0);
+  Status create_dummy(const std::string& netns, const std::string& name, uint32_t group = 0);
+  // The request goes to PARENT_NETNS (where PARENT is); the link is born in NETNS.
+  // MODE: macvlan "private|vepa|bridge|passthru|source", ipvlan "l2|l3|l3s"; "" = kernel default.
+  Status create_macvlan(const std::string& parent_netns, const std::string& parent,
+                        const std::string& netns, const std::string& name,
+                        const std::string& mode);
+  Status create_ipvlan(const std::string& parent_netns, const std::string& parent,
+                       const std::string& netns, const std::string& name,
+                       const std::string& mode);
+  Status create_vlan(const std::string& parent_netns, const std::string& parent,
+                     const std::string& netns, const std::string& name, uint16_t vlan_id);
+
+  // ---- changing links ----
+  // Moves NAME from FROM_NETNS into TO_NETNS (costly: 30 ms of RCU grace periods).
+  Status move_link(const std::string& from_netns, const std::string& name,
+                   const std::string& to_netns);
+  Status set_mtu(const std::string& netns, const std::string& dev, uint32_t mtu);
+  // MASTER "" = release DEV from its master (nomaster).
+  Status set_master(const std::string& netns, const std::string& dev, const std::string& master);
+  Status set_up(const std::string& netns, const std::string& dev);
+  Status set_down(const std::string& netns, const std::string& dev);
+  Status delete_link(const std::string& netns, const std::string& name);
+  // One RTM_DELLINK with IFLA_GROUP: every link of GROUP in NETNS (veth peers elsewhere go too),
+  // as `ip link del group N`. GROUP 0 (the default group: lo, eth0 ...) is refused (EINVAL).
+  Status delete_group(const std::string& netns, uint32_t group);
+
+  // ---- addresses (CIDR "10.0.0.1/24", "fd00::1/64"; no prefix = /32 or /128) ----
+  Status add_address(const std::string& netns, const std::string& dev, const std::string& cidr);
+  Status del_address(const std::string& netns, const std::string& dev, const std::string& cidr);
+
+  // ---- routes (protocol "boot" and scope as `ip route add` gives them) ----
+  Status add_route(const RouteSpec& route);
+  // Deletes the route matching TO, TABLE and, when given, VIA, DEV and METRIC.
+  Status del_route(const RouteSpec& route);
+
+  // ---- observation ----
+  SysResult<std::vector<LinkInfo>> list_links(const std::string& netns);
+  SysResult<std::vector<AddressInfo>> list_addresses(const std::string& netns);
+  SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,
+                                                const RouteFilter& filter = {});
+
+  // Closes the socket into NETNS, if one is open (lets a deleted namespace die).
+  void forget(const std::string& netns);
+  // Number of open sockets (one per namespace used).
+  size_t socket_count() const;
+
+  struct Impl;
+
+ private:
+  explicit NetlinkClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Interface names the kernel accepts: 1..15 bytes, not "." or "..", no '/', ':' or white space.
+bool valid_ifname(const std::string& name);
+
+}  // namespace nsplan::applier

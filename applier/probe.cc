@@ -1,0 +1,149 @@
+#include "applier/probe.h"
+
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+namespace nsplan::applier {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool is_cgroup2(const std::string& path) {
+  struct statfs s {};
+  return statfs(path.c_str(), &s) == 0 && s.f_type == static_cast<decltype(s.f_type)>(CGROUP2_SUPER_MAGIC);
+}
+
+// mountinfo escapes spaces and such as \040.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size()) {
+      int v = 0;
+      bool octal = true;
+      for (size_t k = 1; k <= 3; ++k) {
+        if (i + k >= s.size() || s[i + k] < '0' || s[i + k] > '7') { octal = false; break; }
+        v = v * 8 + (s[i + k] - '0');
+      }
+      if (octal) {
+        out += static_cast<char>(v);
+        i += 3;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+// v1 controller -> mount point, from the cgroup mounts under root.
+void read_v1_mounts(const std::string& root, HostFacts& f) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
+    std::string id, parent, devno, subroot, mountpoint;
+    pre >> id >> parent >> devno >> subroot >> mountpoint;
+    std::string fstype, source, super;
+    post >> fstype >> source >> super;
+    if (fstype != "cgroup") continue;
+    mountpoint = unescape(mountpoint);
+    if (mountpoint.rfind(root + "/", 0) != 0) continue;
+    std::stringstream opts(super);
+    std::string opt;
+    while (std::getline(opts, opt, ',')) {
+      if (opt == "rw" || opt == "ro" || opt.rfind("name=", 0) == 0 || opt.find('=') != std::string::npos) continue;
+      // Co-mounted controllers ("cpu,cpuacct") share one mount point; keep the first seen.
+      f.v1_mounts.emplace(opt, mountpoint);
+      f.controllers.insert(opt);
+    }
+  }
+}
+
+void read_block_devices(HostFacts& f) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/dev/block", ec)) {
+    std::string majmin = entry.path().filename().string();
+    // Partitions cannot be throttled (ENODEV); only whole disks are offered.
+    if (exists(entry.path().string() + "/partition")) continue;
+    std::ifstream uevent(entry.path().string() + "/uevent");
+    std::string line;
+    while (std::getline(uevent, line))
+      if (line.rfind("DEVNAME=", 0) == 0) f.block_devices["/dev/" + line.substr(8)] = majmin;
+  }
+}
+
+}  // namespace
+
+ProbeResult probe_host(const std::string& root) {
+  ProbeResult r;
+  HostFacts& f = r.facts;
+  f.cgroup_root = root;
+  f.probed = true;
+  struct statfs s {};
+  if (statfs(root.c_str(), &s) != 0) {
+    r.error = "cannot inspect " + root + ": " + std::strerror(errno);
+    return r;
+  }
+  if (s.f_type == static_cast<decltype(s.f_type)>(CGROUP2_SUPER_MAGIC)) {
+    f.mode = CgroupMode::V2;
+    std::stringstream ctl(read_all(root + "/cgroup.controllers"));
+    std::string c;
+    while (ctl >> c) f.controllers.insert(c);
+    // The root has no memory.swap.max; a child tells whether swap accounting is compiled in.
+    bool any_child = false, swap = false;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+      if (!entry.is_directory(ec)) continue;
+      if (!exists(entry.path().string() + "/memory.max")) continue;
+      any_child = true;
+      swap = exists(entry.path().string() + "/memory.swap.max");
+      break;
+    }
+    f.swap_accounting = any_child ? swap : true;
+  } else if (s.f_type == static_cast<decltype(s.f_type)>(TMPFS_MAGIC)) {
+    f.mode = CgroupMode::V1;
+    f.hybrid = is_cgroup2(root + "/unified");
+    read_v1_mounts(root, f);
+    if (f.v1_mounts.empty()) {
+      r.error = root + " holds no cgroup v1 controller mounts";
+      return r;
+    }
+    f.swap_accounting = exists(f.hierarchy_of("memory") + "/memory.memsw.limit_in_bytes");
+    std::string blkio = f.hierarchy_of("blkio");
+    f.v1_io_weight_file = exists(blkio + "/blkio.bfq.weight") ? "blkio.bfq.weight"
+                          : exists(blkio + "/blkio.weight") ? "blkio.weight" : "";
+  } else {
+    r.error = root + " is neither a cgroup2 mount nor a tmpfs of cgroup v1 mounts";
+    return r;
+  }
+  read_block_devices(f);
+  r.ok = true;
+  return r;
+}
+
+}  // namespace nsplan::applier

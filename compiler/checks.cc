@@ -1,0 +1,253 @@
+#include "compiler/checks.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "compiler/profile_reader.h"
+
+namespace nsplan {
+namespace {
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string netns_label(const std::string& ns) { return ns.empty() ? "the host" : "net namespace " + quoted(ns); }
+
+void check_id_map(const std::vector<Located<IdRange>>& map, const char* what, Diagnostics& diags) {
+  if (map.size() > 340)
+    diags.error(map[340].loc, std::string(what) + " has more than 340 ranges, the kernel's limit");
+  for (size_t i = 0; i < map.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const IdRange& a = map[i].value;
+      const IdRange& b = map[j].value;
+      auto overlap = [](uint64_t x, uint64_t n, uint64_t y, uint64_t m) { return x < y + m && y < x + n; };
+      if (overlap(a.inside, a.count, b.inside, b.count))
+        diags.error(map[i].loc, std::string(what) + " ranges overlap inside the namespace",
+                    "this range and the one at line " + std::to_string(map[j].loc.line) + " both map id " +
+                        std::to_string(std::max(a.inside, b.inside)));
+      else if (overlap(a.outside, a.count, b.outside, b.count))
+        diags.error(map[i].loc, std::string(what) + " ranges overlap outside the namespace",
+                    "this range and the one at line " + std::to_string(map[j].loc.line) + " both use host id " +
+                        std::to_string(std::max(a.outside, b.outside)));
+    }
+  }
+}
+
+// join, path and persist exclude each other; options of a new namespace need a new one.
+void check_namespace(const NamespaceCommon& ns, const char* kind, bool has_options, Diagnostics& diags) {
+  int given = (ns.join ? 1 : 0) + (ns.path ? 1 : 0) + (ns.persist ? 1 : 0);
+  if (given > 1) {
+    SourceLoc at = ns.persist ? ns.persist->loc : ns.path ? ns.path->loc : ns.join->loc;
+    diags.error(at, std::string(kind) + " namespace: join, path and persist exclude each other",
+                "join or path enter an existing namespace; persist keeps a new one");
+  }
+  if ((ns.join || ns.path) && has_options)
+    diags.error(ns.loc, std::string(kind) + " namespace options apply to a new namespace, not to a joined one",
+                "remove join/path, or the options");
+}
+
+class NetworkChecker {
+ public:
+  NetworkChecker(const Profile& p, Diagnostics& diags) : p_(p), diags_(diags) {}
+
+  void run() {
+    collect_namespaces();
+    if (!p_.network) return;
+    const NetworkSpec& net = *p_.network;
+    // Pass 1: every interface the profile makes, per namespace.
+    for (const LinkSpec& link : net.links) {
+      std::string ns = netns_of(link.netns);
+      add_link(ns, link.name, link.kind.value);
+      if (link.peer) add_link(netns_of(link.peer->netns), link.peer->name, "veth");
+    }
+    // Pass 2: per-link rules and references.
+    for (const LinkSpec& link : net.links) check_link(link);
+    for (const RouteSpec& route : net.routes) check_route(route);
+  }
+
+ private:
+  void collect_namespaces() {
+    if (p_.namespaces && p_.namespaces->net && p_.namespaces->net->persist)
+      namespaces_.emplace(p_.namespaces->net->persist->value, p_.namespaces->net->persist->loc);
+    if (!p_.network) return;
+    for (const auto& ns : p_.network->namespaces) {
+      auto [it, fresh] = namespaces_.emplace(ns.value, ns.loc);
+      if (!fresh)
+        diags_.error(ns.loc, "net namespace " + quoted(ns.value) + " is declared twice",
+                     "first at line " + std::to_string(it->second.line));
+    }
+  }
+
+  // "" for the host; reports unknown names.
+  std::string netns_of(const Opt<std::string>& ref) {
+    if (!ref) return "";
+    if (!namespaces_.count(ref->value)) {
+      std::vector<std::string_view> names;
+      for (const auto& [n, loc] : namespaces_) names.push_back(n);
+      std::string best = closest_match(ref->value, names);
+      if (reported_.insert(ref->loc.line * 1000 + ref->loc.col).second)
+        diags_.error(ref->loc, "unknown net namespace " + quoted(ref->value),
+                     best.empty() ? "declare it in network.namespaces, or as namespaces.net.persist"
+                                  : "did you mean " + quoted(best) + "?");
+    }
+    return ref->value;
+  }
+
+  void add_link(const std::string& ns, const Located<std::string>& name, const std::string& kind) {
+    auto [it, fresh] = links_[ns].emplace(name.value, std::make_pair(kind, name.loc));
+    if (!fresh)
+      diags_.error(name.loc, "duplicate link " + quoted(name.value) + " in " + netns_label(ns),
+                   "first defined at line " + std::to_string(it->second.second.line));
+  }
+
+  void check_master(const std::string& ns, const Opt<std::string>& master) {
+    if (!master) return;
+    auto& here = links_[ns];
+    auto it = here.find(master->value);
+    if (it == here.end()) {
+      std::vector<std::string_view> bridges;
+      for (const auto& [n, info] : here)
+        if (info.first == "bridge") bridges.push_back(n);
+      std::string best = closest_match(master->value, bridges);
+      diags_.error(master->loc, "unknown bridge " + quoted(master->value) + " in " + netns_label(ns),
+                   best.empty() ? "master must name a bridge link of this profile in the same namespace"
+                                : "did you mean " + quoted(best) + "?");
+    } else if (it->second.first != "bridge") {
+      diags_.error(master->loc, quoted(master->value) + " is a " + it->second.first + ", not a bridge");
+    }
+  }
+
+  void check_addresses(const std::vector<Located<Cidr>>& addresses) {
+    std::set<std::string> seen;
+    for (const auto& a : addresses)
+      if (!seen.insert(a.value.text()).second)
+        diags_.error(a.loc, "address " + a.value.text() + " is given twice");
+  }
+
+  void check_link(const LinkSpec& link) {
+    const std::string& kind = link.kind.value;
+    std::string ns = link.netns ? link.netns->value : "";
+    bool stacked = kind == "macvlan" || kind == "ipvlan" || kind == "vlan";
+    if (kind == "veth" && !link.peer)
+      diags_.error(link.loc, "veth " + quoted(link.name.value) + " needs a peer", "add peer: {name: ..., netns: ...}");
+    if (kind != "veth" && link.peer)
+      diags_.error(link.loc, "only a veth has a peer; " + quoted(link.name.value) + " is a " + kind);
+    if (stacked && !link.parent)
+      diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a parent", "the device it sits on, e.g. parent: eth0");
+    if (!stacked && link.parent)
+      diags_.error(link.parent->loc, "parent applies to macvlan, ipvlan and vlan, not to a " + kind);
+    if (kind == "vlan" && !link.vlan_id)
+      diags_.error(link.loc, "vlan " + quoted(link.name.value) + " needs an id (1..4094)");
+    if (kind != "vlan" && link.vlan_id)
+      diags_.error(link.vlan_id->loc, "id applies to a vlan, not to a " + kind);
+    if (link.mode) {
+      const std::string& m = link.mode->value;
+      bool macvlan_mode = m == "bridge" || m == "private" || m == "vepa" || m == "passthru";
+      bool ipvlan_mode = m == "l2" || m == "l3" || m == "l3s";
+      if (kind == "macvlan" && !macvlan_mode)
+        diags_.error(link.mode->loc, "macvlan mode must be bridge, private, vepa or passthru");
+      else if (kind == "ipvlan" && !ipvlan_mode)
+        diags_.error(link.mode->loc, "ipvlan mode must be l2, l3 or l3s");
+      else if (kind != "macvlan" && kind != "ipvlan")
+        diags_.error(link.mode->loc, "mode applies to macvlan and ipvlan, not to a " + kind);
+    }
+    if (kind == "device" && !link.netns)
+      diags_.error(link.loc, "device " + quoted(link.name.value) + " needs a netns to move into",
+                   "a device that stays on the host needs no entry");
+    if (link.parent && link.parent->value == link.name.value)
+      diags_.error(link.parent->loc, "a link cannot be its own parent");
+    if (link.master && link.master->value == link.name.value)
+      diags_.error(link.master->loc, "a link cannot be its own master");
+    if (kind == "bridge" && link.master)
+      diags_.error(link.master->loc, "a bridge cannot be enslaved to another bridge");
+    check_master(ns, link.master);
+    check_addresses(link.addresses);
+    if (link.peer) {
+      std::string peer_ns = link.peer->netns ? link.peer->netns->value : "";
+      check_master(peer_ns, link.peer->master);
+      check_addresses(link.peer->addresses);
+    }
+  }
+
+  void check_route(const RouteSpec& route) {
+    std::string ns = netns_of(route.netns);
+    if (!route.via && !route.dev)
+      diags_.error(route.loc, "a route needs via, dev or both");
+    if (route.via && route.to.value != "default") {
+      bool to_v6 = route.to.value.find(':') != std::string::npos;
+      if (to_v6 != (route.via->value.family == 6))
+        diags_.error(route.via->loc, "gateway " + route.via->value.text + " is not of the family of " + route.to.value);
+    }
+    if (route.dev && !ns.empty() && route.dev->value != "lo" && !links_[ns].count(route.dev->value))
+      diags_.error(route.dev->loc, "unknown device " + quoted(route.dev->value) + " in " + netns_label(ns),
+                   "a new namespace holds only lo and the links this profile puts there");
+  }
+
+  const Profile& p_;
+  Diagnostics& diags_;
+  std::map<std::string, SourceLoc> namespaces_;
+  std::map<std::string, std::map<std::string, std::pair<std::string, SourceLoc>>> links_;
+  std::set<uint64_t> reported_;
+};
+
+void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
+  if (cg.cpu) {
+    const CpuSpec& cpu = *cg.cpu;
+    if (cpu.weight && cpu.shares)
+      diags.error(cpu.shares->loc, "give cpu weight or shares, not both", "weight is the v2 scale (1..10000), shares the v1 scale");
+    if (cpu.period && !cpu.max)
+      diags.error(cpu.period->loc, "cpu period without cpu max", "period sets the window of max: 50%, 1.5 or QUOTA/PERIOD");
+    if (cpu.period && cpu.max && cpu.max->value.period_given)
+      diags.error(cpu.period->loc, "cpu max already names its period (QUOTA/PERIOD)", "remove one of the two periods");
+  }
+  if (cg.memory) {
+    const MemorySpec& m = *cg.memory;
+    auto bytes = [](const Opt<ByteLimit>& v) { return v && !v->value.unlimited ? std::optional<uint64_t>(v->value.bytes) : std::nullopt; };
+    auto mx = bytes(m.max);
+    for (const auto* lower : {&m.soft, &m.low, &m.min, &m.high})
+      if (mx && bytes(*lower) && *bytes(*lower) > *mx)
+        diags.warning((*lower)->loc, "this is above memory max (" + std::to_string(*mx) + " bytes) and has no effect");
+  }
+  if (cg.io) {
+    std::set<std::string> seen;
+    for (const auto& d : cg.io->devices) {
+      if (!seen.insert(d.device.value).second)
+        diags.error(d.device.loc, "device " + d.device.value + " is limited twice", "merge the two entries");
+      if (!d.rbps && !d.wbps && !d.riops && !d.wiops)
+        diags.error(d.loc, "io device entry sets no limit", "add rbps, wbps, riops or wiops");
+    }
+  }
+}
+
+}  // namespace
+
+void check_profile(const Profile& p, Diagnostics& diags) {
+  if (p.cgroup) check_cgroup(*p.cgroup, diags);
+  if (p.namespaces) {
+    const NamespacesSpec& ns = *p.namespaces;
+    if (ns.cgroup) check_namespace(*ns.cgroup, "cgroup", false, diags);
+    if (ns.ipc) check_namespace(*ns.ipc, "ipc", false, diags);
+    if (ns.net) check_namespace(*ns.net, "net", false, diags);
+    if (ns.pid) check_namespace(*ns.pid, "pid", false, diags);
+    if (ns.time) check_namespace(*ns.time, "time", ns.time->monotonic || ns.time->boottime, diags);
+    if (ns.uts) check_namespace(*ns.uts, "uts", ns.uts->hostname || ns.uts->domainname, diags);
+    if (ns.user) {
+      const UserNamespaceSpec& u = *ns.user;
+      check_namespace(u, "user", !u.uid_map.empty() || !u.gid_map.empty() || u.setgroups, diags);
+      check_id_map(u.uid_map, "uid_map", diags);
+      check_id_map(u.gid_map, "gid_map", diags);
+    }
+    if (ns.mnt) {
+      const MntNamespaceSpec& m = *ns.mnt;
+      bool options = m.propagation || m.proc || !m.tmpfs.empty() || !m.bind.empty() || !m.read_only.empty() || m.root;
+      check_namespace(m, "mnt", options, diags);
+      if (m.proc && m.proc->value && !ns.pid)
+        diags.warning(m.proc->loc, "a fresh /proc without a new pid namespace still shows every process of the host",
+                      "add `pid: {}` to namespaces");
+    }
+  }
+  if (p.run && p.run->command.empty())
+    diags.error(p.run->loc, "run command is empty", "write command: [program, arg, ...]");
+  NetworkChecker(p, diags).run();
+}
+
+}  // namespace nsplan

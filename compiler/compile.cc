@@ -1,0 +1,27 @@
+#include "compiler/compile.h"
+
+#include "compiler/checks.h"
+#include "compiler/profile_reader.h"
+
+namespace nsplan {
+
+std::unique_ptr<Compilation> check_file(const std::string& path, const FileReader& read) {
+  auto c = std::make_unique<Compilation>();
+  YamlPtr root = load_profile(path, read, c->sources, c->diags);
+  if (!root) return c;
+  c->profile = read_profile(*root, c->diags);
+  // Cross-field checks only make sense on a profile whose fields could be read.
+  if (!c->diags.has_errors()) check_profile(*c->profile, c->diags);
+  return c;
+}
+
+std::unique_ptr<Compilation> compile_file(const std::string& path, const FileReader& read,
+                                          const HostFacts& facts, const PlanOptions& options) {
+  auto c = check_file(path, read);
+  if (!c->profile || c->diags.has_errors()) return c;
+  plan::Plan plan = make_plan(*c->profile, facts, c->sources, options, c->diags);
+  if (!c->diags.has_errors()) c->plan = std::move(plan);
+  return c;
+}
+
+}  // namespace nsplan

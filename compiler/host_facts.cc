@@ -1,0 +1,36 @@
+#include "compiler/host_facts.h"
+
+namespace nsplan {
+
+const char* to_string(CgroupMode m) { return m == CgroupMode::V1 ? "v1" : "v2"; }
+
+HostFacts HostFacts::stated(CgroupMode mode, const std::string& root) {
+  HostFacts f;
+  f.mode = mode;
+  f.cgroup_root = root.empty() ? "/sys/fs/cgroup" : root;
+  if (mode == CgroupMode::V1) {
+    for (const char* c : {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb",
+                          "memory", "net_cls", "net_prio", "perf_event", "pids"}) {
+      f.v1_mounts[c] = f.cgroup_root + "/" + c;
+      f.controllers.insert(c);
+    }
+  } else {
+    for (const char* c : {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"})
+      f.controllers.insert(c);
+  }
+  return f;
+}
+
+std::string HostFacts::hierarchy_of(const std::string& controller) const {
+  if (mode == CgroupMode::V2) return cgroup_root;
+  auto it = v1_mounts.find(controller);
+  return it != v1_mounts.end() ? it->second : cgroup_root + "/" + controller;
+}
+
+std::string HostFacts::describe() const {
+  if (mode == CgroupMode::V2) return "cgroup v2 (unified hierarchy at " + cgroup_root + ")";
+  return std::string("cgroup v1 (one hierarchy per controller under ") + cgroup_root + ")" +
+         (hybrid ? ", hybrid host" : "");
+}
+
+}  // namespace nsplan

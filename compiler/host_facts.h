@@ -1,0 +1,39 @@
+// What the planner needs to know about the target machine. `apply` probes it (applier/probe);
+// `explain --cgroup v1|v2 [--cgroup-root DIR]` states it, so output for another machine is one
+// flag away and golden tests need no kernel.
+#pragma once
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace nsplan {
+
+enum class CgroupMode { V1, V2 };
+
+struct HostFacts {
+  CgroupMode mode = CgroupMode::V2;
+  bool hybrid = false;  // v1 controllers with an unused cgroup2 beside them (informational)
+  // v2: the cgroup2 mount. v1: the directory holding one mount per controller.
+  std::string cgroup_root = "/sys/fs/cgroup";
+  // v1: controller -> mount point ("memory" -> /sys/fs/cgroup/memory). Filled with defaults
+  // under cgroup_root when not probed.
+  std::map<std::string, std::string> v1_mounts;
+  // v2: controllers the root offers (cgroup.controllers); v1: controllers mounted.
+  std::set<std::string> controllers;
+  bool swap_accounting = true;      // v1 memory.memsw.* exist; v2 memory.swap.max exists
+  std::string v1_io_weight_file = "blkio.bfq.weight";  // "" when the host has none
+  std::map<std::string, std::string> block_devices;  // "/dev/vda" -> "254:0", when probed
+  std::string state_dir = "/run/nsplan";
+  bool probed = false;  // facts read from this host rather than stated on the command line
+
+  // Facts for a stated target, with the usual layout under `root` (default /sys/fs/cgroup).
+  static HostFacts stated(CgroupMode mode, const std::string& root = {});
+  // Mount point of a v1 controller (or the v2 root in v2 mode).
+  std::string hierarchy_of(const std::string& controller) const;
+  std::string describe() const;  // one line for explain's header
+};
+
+const char* to_string(CgroupMode m);
+
+}  // namespace nsplan

@@ -1,0 +1,45 @@
+#include "compiler/plan.h"
+
+namespace nsplan::plan {
+
+const char* to_string(NsKind k) {
+  switch (k) {
+    case NsKind::Cgroup: return "cgroup";
+    case NsKind::Ipc: return "ipc";
+    case NsKind::Mnt: return "mnt";
+    case NsKind::Net: return "net";
+    case NsKind::Pid: return "pid";
+    case NsKind::Time: return "time";
+    case NsKind::User: return "user";
+    case NsKind::Uts: return "uts";
+  }
+  return "?";
+}
+
+const char* unshare_flag(NsKind k) {
+  switch (k) {
+    case NsKind::Cgroup: return "--cgroup";
+    case NsKind::Ipc: return "--ipc";
+    case NsKind::Mnt: return "--mount";
+    case NsKind::Net: return "--net";
+    case NsKind::Pid: return "--pid";
+    case NsKind::Time: return "--time";
+    case NsKind::User: return "--user";
+    case NsKind::Uts: return "--uts";
+  }
+  return "?";
+}
+
+const char* to_string(LinkKind k) {
+  switch (k) {
+    case LinkKind::Veth: return "veth";
+    case LinkKind::Bridge: return "bridge";
+    case LinkKind::Macvlan: return "macvlan";
+    case LinkKind::Ipvlan: return "ipvlan";
+    case LinkKind::Vlan: return "vlan";
+    case LinkKind::Dummy: return "dummy";
+  }
+  return "?";
+}
+
+}  // namespace nsplan::plan

@@ -1,0 +1,180 @@
+// The Plan IR: the contract between the compiler and its back ends (shell, JSON, kernel).
+// A Plan is an ordered list of primitive actions. Every action kind has one shell rendering
+// (compiler/shell_emitter), one JSON form (compiler/json_emitter), one kernel implementation,
+// one inverse and one observation (applier/). Consumers std::visit the Action variant without a
+// default branch, so adding a kind fails to compile until every back end handles it.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "compiler/host_facts.h"
+#include "schema/located.h"
+
+namespace nsplan::plan {
+
+// ---- cgroups ---------------------------------------------------------------------------------
+
+// mkdir of one cgroup directory (absolute path). Inverse: rmdir.
+struct MakeCgroup {
+  std::string dir;
+};
+// v2: write "+c1 +c2" to DIR/cgroup.subtree_control so the children of DIR get those controllers.
+// Inverse: "-c" for each controller this apply enabled.
+struct EnableControllers {
+  std::string dir;
+  std::vector<std::string> controllers;
+};
+// Write VALUE to DIR/FILE. Inverse: the old value, when the cgroup existed before.
+struct WriteCgroupFile {
+  std::string dir;
+  std::string file;
+  std::string value;
+};
+// v1 cpuset: a new cgroup starts with empty cpus/mems; copy the parent's so tasks can join.
+struct CopyFromParent {
+  std::string dir;
+  std::string file;
+};
+
+// ---- namespaces ------------------------------------------------------------------------------
+
+// A persistent network namespace /run/netns/NAME, as `ip netns add NAME`. Inverse: delete it
+// (which also destroys every link inside it, asynchronously and cheaply).
+struct CreateNetns {
+  std::string name;
+};
+enum class NsKind { Cgroup, Ipc, Mnt, Net, Pid, Time, User, Uts };
+const char* to_string(NsKind k);        // "uts"
+const char* unshare_flag(NsKind k);     // "--uts"
+// A persistent namespace of another kind, bind-mounted on PATH (under the state dir).
+struct CreateNamespace {
+  NsKind kind;
+  std::string name;
+  std::string path;
+};
+// sethostname/setdomainname inside the persistent uts namespace at NS_PATH.
+struct SetHostname {
+  std::string ns_path;
+  std::string hostname;
+  std::string domainname;
+};
+
+// ---- links -----------------------------------------------------------------------------------
+
+enum class LinkKind { Veth, Bridge, Macvlan, Ipvlan, Vlan, Dummy };
+const char* to_string(LinkKind k);
+
+// Create a link in NETNS ("" = the host). For macvlan/ipvlan/vlan the request is made in the
+// parent's namespace and the new link is born in NETNS; a veth's peer is born in PEER_NETNS.
+// Nothing is ever created and then moved. GROUP (when not 0) is set on every end that lives on
+// the host: a profile's host-side links share one link group, removed with one request.
+struct CreateLink {
+  std::string netns;
+  std::string name;
+  LinkKind kind = LinkKind::Dummy;
+  uint32_t group = 0;
+  std::string parent;        // macvlan, ipvlan, vlan
+  std::string parent_netns;  // where the parent lives
+  std::string mode;          // macvlan/ipvlan mode
+  uint32_t vlan_id = 0;
+  std::string peer_name;     // veth
+  std::string peer_netns;
+};
+// Move an existing device from the host into NETNS (the only move nsplan makes: it is costly).
+struct MoveLink {
+  std::string name;
+  std::string netns;
+};
+struct SetMtu {
+  std::string netns, dev;
+  uint32_t mtu = 0;
+};
+struct SetMaster {
+  std::string netns, dev, master;
+};
+struct AddAddress {
+  std::string netns, dev;
+  std::string cidr;  // normalised "10.0.0.1/24"
+  int family = 4;
+};
+struct SetLinkUp {
+  std::string netns, dev;
+};
+struct AddRoute {
+  std::string netns;
+  std::string to;  // "default" or CIDR
+  std::string via;
+  std::string dev;
+  int family = 4;
+  std::optional<uint32_t> metric;
+  std::optional<uint32_t> table;
+};
+
+using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent,
+                            CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
+                            SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
+
+// Where a step comes from: "profiles/firefox.yaml:7:10" and what it says there ("memory.max: 3G").
+struct Origin {
+  SourceLoc loc;
+  std::string where;
+  std::string what;
+};
+
+struct Step {
+  Action action;
+  Origin origin;
+  std::vector<std::string> notes;  // explanations shown as comments (e.g. how v2 swap differs)
+};
+
+// ---- launching the command (nsplan run / attach) ---------------------------------------------
+
+struct JoinNamespace {
+  NsKind kind;
+  std::string path;  // nsfs file to setns() into
+};
+struct RlimitSetting {
+  std::string name;  // "nofile"
+  int resource = 0;  // RLIMIT_NOFILE
+  uint64_t soft = 0, hard = 0;  // UINT64_MAX = unlimited
+};
+struct MountOp {
+  enum class Type { Proc, Tmpfs, Bind, ReadOnly } type;
+  std::string source, target, options;
+  bool read_only = false;
+};
+
+struct Launch {
+  Origin origin;
+  std::vector<std::string> cgroup_procs;  // cgroup.procs files the process joins (all trees on v1)
+  std::vector<JoinNamespace> join;        // persistent or named namespaces, joined first
+  std::vector<NsKind> unshare;            // new namespaces, in the order unshare creates them
+  std::string hostname, domainname;       // in a new uts namespace
+  std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
+  std::string setgroups;                  // "deny" / "allow" / ""
+  int64_t monotonic_offset = 0, boottime_offset = 0;
+  std::string propagation;                // mount propagation of the new mnt namespace
+  std::vector<MountOp> mounts;
+  std::string root;                       // pivot_root target
+  std::vector<RlimitSetting> rlimits;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string cwd;
+  std::optional<uint32_t> uid, gid;
+  bool no_new_privs = false;
+  std::vector<std::string> command;
+};
+
+struct Plan {
+  static constexpr int kJsonVersion = 1;
+  std::string profile;      // profile name
+  std::string source;       // the profile file as named on the command line
+  HostFacts facts;
+  std::vector<Step> steps;  // what apply makes persistently, in order
+  std::optional<Launch> launch;
+  std::vector<std::string> cgroup_dirs;  // the profile's own leaf cgroups (one per v1 tree)
+};
+
+}  // namespace nsplan::plan

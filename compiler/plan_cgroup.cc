@@ -1,0 +1,299 @@
+// Cgroup part of the planner: which directories, which controllers, which files get which
+// values, in an order the kernel accepts, on cgroup v1 or v2 (docs/cgroup-v1-v2.md).
+#include <algorithm>
+#include <map>
+
+#include "compiler/planner_context.h"
+#include "compiler/translate.h"
+#include "compiler/units.h"
+
+namespace nsplan {
+namespace {
+
+struct Write {
+  std::string controller;  // v1 hierarchy it goes to ("memory"); v2: the controller it needs
+  std::string file;
+  std::string value;
+  SourceLoc loc;
+  std::string what;
+  std::vector<std::string> notes;
+  bool copy_from_parent = false;
+};
+
+std::string bytes_text(const ByteLimit& b, bool v1) {
+  if (b.unlimited) return v1 ? "-1" : "max";
+  return std::to_string(b.bytes);
+}
+std::string human(const ByteLimit& b) { return b.unlimited ? "max" : units::format_bytes(b.bytes); }
+std::string count_text(const CountLimit& c) { return c.unlimited ? "max" : std::to_string(c.count); }
+
+// The cpu.max quota for the period in force: the % and cores forms scale with `period`.
+CpuMax effective_cpu_max(const CpuSpec& cpu) {
+  CpuMax m = cpu.max->value;
+  if (cpu.period && !m.period_given && !m.unlimited) {
+    m.quota_us = (m.quota_us * cpu.period->value + m.period_us / 2) / m.period_us;
+    m.period_us = cpu.period->value;
+  } else if (cpu.period) {
+    m.period_us = cpu.period->value;
+  }
+  return m;
+}
+
+class CgroupPlanner {
+ public:
+  explicit CgroupPlanner(PlannerContext& ctx) : ctx_(ctx), v1_(ctx.facts.mode == CgroupMode::V1) {}
+
+  void run() {
+    const CgroupSpec& cg = *ctx_.profile.cgroup;
+    rel_ = cg.path ? cg.path->value : "nsplan/" + ctx_.profile.name.value;
+    loc_ = cg.path ? cg.path->loc : cg.loc;
+    if (cg.memory) memory(*cg.memory);
+    if (cg.cpu) cpu(*cg.cpu);
+    if (cg.cpuset) cpuset(*cg.cpuset);
+    if (cg.pids && cg.pids->max)
+      add(cg.pids->max->loc, "pids", "pids.max", count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
+    if (cg.io) io(*cg.io);
+    if (v1_) emit_v1();
+    else emit_v2();
+  }
+
+ private:
+  void add(SourceLoc loc, std::string controller, std::string file, std::string value, std::string what,
+           std::vector<std::string> notes = {}) {
+    writes_.push_back(Write{std::move(controller), std::move(file), std::move(value), loc, std::move(what), std::move(notes)});
+  }
+
+  void memory(const MemorySpec& m) {
+    if (m.max)
+      add(m.max->loc, "memory", v1_ ? "memory.limit_in_bytes" : "memory.max", bytes_text(m.max->value, v1_),
+          "memory max " + human(m.max->value));
+    if (m.swap) swap(m);
+    if (m.soft) {
+      if (v1_) {
+        add(m.soft->loc, "memory", "memory.soft_limit_in_bytes", bytes_text(m.soft->value, true), "memory soft " + human(m.soft->value));
+      } else if (m.low) {
+        ctx_.lossy(m.soft->loc, "memory soft is not applied on cgroup v2: low is given too, and both become memory.low",
+                   "keep one of soft and low");
+      } else {
+        add(m.soft->loc, "memory", "memory.low", bytes_text(m.soft->value, false), "memory soft " + human(m.soft->value),
+            {"v1's soft limit becomes memory.low on v2 (as runc and crun do): reclaim spares the group below it",
+             "under pressure; memory.high would throttle at the value instead."});
+      }
+    }
+    for (auto [field, name] : {std::pair{&m.high, "high"}, {&m.low, "low"}, {&m.min, "min"}}) {
+      if (!*field) continue;
+      const auto& v = **field;
+      if (v1_)
+        ctx_.lossy(v.loc, std::string("memory ") + name + " has no cgroup v1 equivalent; it is not applied",
+                   std::string(name) == "high" ? "on v1, max is the only enforced limit" : "");
+      else
+        add(v.loc, "memory", std::string("memory.") + name, bytes_text(v.value, false), std::string("memory ") + name + " " + human(v.value));
+    }
+  }
+
+  void swap(const MemorySpec& m) {
+    const auto& s = *m.swap;
+    if (!ctx_.facts.swap_accounting) {
+      ctx_.lossy(s.loc, std::string("swap accounting is off on this host; memory swap is not limited"),
+                 v1_ ? "boot with swapaccount=1 to get memory.memsw.*" : "");
+      return;
+    }
+    if (!v1_) {
+      std::vector<std::string> notes;
+      if (m.max && !m.max->value.unlimited && !s.value.unlimited)
+        notes = {"v2 caps swap alone at " + human(s.value) + ". On v1 the same profile sets memsw = max + swap = " +
+                     units::format_bytes(translate::memsw_from(m.max->value.bytes, s.value.bytes)) +
+                     ", which counts RAM and swap together:",
+                 "there, swap may grow beyond " + human(s.value) + " while less RAM is in use."};
+      add(s.loc, "memory", "memory.swap.max", bytes_text(s.value, false), "memory swap " + human(s.value), notes);
+      return;
+    }
+    if (!m.max || m.max->value.unlimited) {
+      ctx_.lossy(s.loc, "memory swap needs a finite memory max on cgroup v1 (memsw = max + swap); swap is not limited",
+                 "set memory max too");
+      return;
+    }
+    std::string value = s.value.unlimited ? "-1" : std::to_string(translate::memsw_from(m.max->value.bytes, s.value.bytes));
+    std::string shown = s.value.unlimited ? "max" : units::format_bytes(translate::memsw_from(m.max->value.bytes, s.value.bytes));
+    add(s.loc, "memory", "memory.memsw.limit_in_bytes", value, "memory swap " + human(s.value) + ": memsw = max + swap = " + shown,
+        {"memsw counts RAM and swap together; it is written after limit_in_bytes because the kernel",
+         "keeps limit <= memsw at every write."});
+  }
+
+  void cpu(const CpuSpec& c) {
+    if (c.weight) {
+      if (v1_) {
+        uint64_t shares = translate::weight_to_shares(c.weight->value);
+        add(c.weight->loc, "cpu", "cpu.shares", std::to_string(shares), "cpu weight " + std::to_string(c.weight->value),
+            {"v1 cpu.shares = weight x 1024 / 100 (systemd's mapping; defaults 100 and 1024 agree)."});
+      } else {
+        add(c.weight->loc, "cpu", "cpu.weight", std::to_string(c.weight->value), "cpu weight " + std::to_string(c.weight->value));
+      }
+    }
+    if (c.shares) {
+      if (v1_) {
+        add(c.shares->loc, "cpu", "cpu.shares", std::to_string(c.shares->value), "cpu shares " + std::to_string(c.shares->value));
+      } else {
+        uint64_t weight = translate::shares_to_weight(c.shares->value);
+        add(c.shares->loc, "cpu", "cpu.weight", std::to_string(weight), "cpu shares " + std::to_string(c.shares->value),
+            {"v2 cpu.weight from v1 shares by runc's formula (>= 1.4): 1024 -> 100, 2048 -> 174."});
+      }
+    }
+    if (c.max) {
+      CpuMax m = effective_cpu_max(c);
+      std::string what = "cpu max " + (m.unlimited ? std::string("max") : std::to_string(m.quota_us) + "/" + std::to_string(m.period_us) + " us");
+      if (v1_) {
+        add(c.max->loc, "cpu", "cpu.cfs_period_us", std::to_string(m.period_us), what);
+        add(c.max->loc, "cpu", "cpu.cfs_quota_us", m.unlimited ? "-1" : std::to_string(m.quota_us), what);
+      } else {
+        add(c.max->loc, "cpu", "cpu.max", (m.unlimited ? std::string("max") : std::to_string(m.quota_us)) + " " + std::to_string(m.period_us), what);
+      }
+    }
+  }
+
+  void cpuset(const CpusetSpec& c) {
+    if (c.cpus) add(c.cpus->loc, "cpuset", "cpuset.cpus", c.cpus->value, "cpuset cpus " + c.cpus->value);
+    if (c.mems) add(c.mems->loc, "cpuset", "cpuset.mems", c.mems->value, "cpuset mems " + c.mems->value);
+  }
+
+  void io(const IoSpec& io) {
+    if (io.weight) {
+      std::string what = "io weight " + std::to_string(io.weight->value);
+      if (!v1_) {
+        add(io.weight->loc, "io", "io.weight", "default " + std::to_string(io.weight->value), what);
+      } else if (ctx_.facts.v1_io_weight_file.empty()) {
+        ctx_.lossy(io.weight->loc, "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied");
+      } else {
+        uint64_t w = translate::io_weight_to_bfq_weight(io.weight->value);
+        add(io.weight->loc, "blkio", ctx_.facts.v1_io_weight_file, std::to_string(w), what,
+            {"v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100)."});
+      }
+    }
+    for (const auto& d : io.devices) {
+      std::string dev = d.device.value;
+      if (dev[0] == '/') {
+        auto it = ctx_.facts.block_devices.find(dev);
+        if (it == ctx_.facts.block_devices.end()) {
+          ctx_.diags.error(d.device.loc, "cannot tell the device number of " + dev + " on the target",
+                           ctx_.facts.probed ? "is it a whole block device?" : "write MAJ:MIN (see lsblk) when planning for another machine");
+          continue;
+        }
+        dev = it->second;
+      }
+      std::string what = "io limits of " + d.device.value;
+      if (v1_) {
+        auto one = [&](const char* file, std::optional<std::string> v, SourceLoc loc) {
+          if (v) add(loc, "blkio", file, dev + " " + *v, what);
+        };
+        auto b = [](const Opt<ByteLimit>& x) { return x ? std::optional<std::string>(x->value.unlimited ? "0" : std::to_string(x->value.bytes)) : std::nullopt; };
+        auto c = [](const Opt<CountLimit>& x) { return x ? std::optional<std::string>(x->value.unlimited ? "0" : std::to_string(x->value.count)) : std::nullopt; };
+        one("blkio.throttle.read_bps_device", b(d.rbps), d.rbps ? d.rbps->loc : d.loc);
+        one("blkio.throttle.write_bps_device", b(d.wbps), d.wbps ? d.wbps->loc : d.loc);
+        one("blkio.throttle.read_iops_device", c(d.riops), d.riops ? d.riops->loc : d.loc);
+        one("blkio.throttle.write_iops_device", c(d.wiops), d.wiops ? d.wiops->loc : d.loc);
+      } else {
+        std::string value = dev;
+        if (d.rbps) value += " rbps=" + bytes_text(d.rbps->value, false);
+        if (d.wbps) value += " wbps=" + bytes_text(d.wbps->value, false);
+        if (d.riops) value += " riops=" + count_text(d.riops->value);
+        if (d.wiops) value += " wiops=" + count_text(d.wiops->value);
+        add(d.loc, "io", "io.max", value, what);
+      }
+    }
+  }
+
+  std::vector<std::string> levels() const {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (true) {
+      size_t slash = rel_.find('/', pos);
+      out.push_back(rel_.substr(0, slash));
+      if (slash == std::string::npos) break;
+      pos = slash + 1;
+    }
+    return out;
+  }
+
+  void emit_v1() {
+    // Each controller has its own tree; create the path in every tree a value goes to.
+    std::vector<std::string> controllers;
+    for (const auto& w : writes_)
+      if (std::find(controllers.begin(), controllers.end(), w.controller) == controllers.end())
+        controllers.push_back(w.controller);
+    if (controllers.empty()) {
+      ctx_.diags.warning(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
+                         "cgroup v1 has no hierarchy without a controller that nsplan may use");
+      return;
+    }
+    for (const auto& c : controllers) {
+      if (!ctx_.facts.controllers.count(c)) {
+        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; })->loc;
+        ctx_.diags.error(at, "the " + c + " controller is not mounted on this host", "mount it, or remove these values");
+        continue;
+      }
+      std::string root = ctx_.facts.hierarchy_of(c);
+      std::vector<std::string> path = levels();
+      for (size_t i = 0; i < path.size(); ++i) {
+        std::string dir = root + "/" + path[i];
+        ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_ + " (" + c + ")");
+        // A new v1 cpuset is empty and refuses tasks; inherit what the profile does not set.
+        if (c == "cpuset") {
+          bool leaf = i + 1 == path.size();
+          for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+            bool given = leaf && std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file == f; });
+            if (!given)
+              ctx_.add(plan::CopyFromParent{dir, f}, loc_, std::string("cgroup v1 cpuset: inherit ") + f,
+                       {"a new v1 cpuset starts empty; it takes its parent's value so tasks can join."});
+          }
+        }
+      }
+      std::string leaf = root + "/" + rel_;
+      ctx_.plan.cgroup_dirs.push_back(leaf);
+      for (const auto& w : writes_)
+        if (w.controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.file, w.value}, w.loc, w.what, w.notes);
+    }
+  }
+
+  void emit_v2() {
+    // Controllers in the kernel's own order, so enabling them reads the same as cgroup.controllers.
+    static const char* kOrder[] = {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
+    std::vector<std::string> needed;
+    for (const char* c : kOrder)
+      if (std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; }))
+        needed.push_back(c);
+    for (const auto& c : needed)
+      if (!ctx_.facts.controllers.count(c)) {
+        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; })->loc;
+        ctx_.diags.error(at, "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
+      }
+    std::string dir = ctx_.facts.cgroup_root;
+    std::vector<std::string> path = levels();
+    std::string controllers_text;
+    for (const auto& c : needed) controllers_text += (controllers_text.empty() ? "" : " ") + c;
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (!needed.empty())
+        ctx_.add(plan::EnableControllers{dir, needed}, loc_, "enable " + controllers_text + " for the children of " + dir,
+                 i == 0 ? std::vector<std::string>{"v2 gives a child a controller only if every ancestor lists it in cgroup.subtree_control."}
+                        : std::vector<std::string>{});
+      dir = ctx_.facts.cgroup_root + "/" + path[i];
+      ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_);
+    }
+    ctx_.plan.cgroup_dirs.push_back(dir);
+    for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.file, w.value}, w.loc, w.what, w.notes);
+  }
+
+  PlannerContext& ctx_;
+  bool v1_;
+  std::string rel_;
+  SourceLoc loc_;
+  std::vector<Write> writes_;
+};
+
+}  // namespace
+
+void plan_cgroup(PlannerContext& ctx) {
+  if (!ctx.profile.cgroup) return;
+  CgroupPlanner(ctx).run();
+}
+
+}  // namespace nsplan

@@ -1,0 +1,54 @@
+// Units as the kernel reads them, normalised to exact numbers. Pure functions on text.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "compiler/result.h"
+#include "schema/model.h"
+
+namespace nsplan::units {
+
+// Memory sizes: a decimal integer with an optional single-letter binary suffix K, M, G, T or P
+// (case-insensitive, ×1024 each, as the kernel's memparse). "KiB", "KB", "GB" etc. are rejected
+// with the hint "use K, M, G, T or P (×1024), or max". A decimal fraction is allowed when the
+// result is a whole number of bytes ("1.5G" = 1610612736). "max" when allow_max. Errors: empty,
+// bad unit, fraction of a byte, negative, overflow of 64 bits.
+Result<ByteLimit> parse_bytes(std::string_view text, bool allow_max = true);
+
+// A plain count or "max" (pids.max, iops).
+Result<CountLimit> parse_count(std::string_view text);
+
+// Unsigned decimal integer in [min, max]; the problem names the range.
+Result<uint64_t> parse_uint(std::string_view text, uint64_t min, uint64_t max);
+// Signed decimal integer in [min, max].
+Result<int64_t> parse_int(std::string_view text, int64_t min, int64_t max);
+
+// CPU bandwidth: "50%" (of one CPU), "250%", "1.5" or "2" (CPUs), "QUOTA/PERIOD" in µs
+// ("50000/100000"), or "max". Percent and cores use default_period_us. Normalised to exact
+// integers (quota rounded to the nearest µs). Checks: period 1000..1000000 µs, quota >= 1000 µs.
+Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us);
+
+// A CPU or memory-node list "0-3,5,7-8": normalised (sorted, merged, no spaces). Checks each
+// range is ascending and indexes are < 8192.
+Result<std::string> parse_cpu_list(std::string_view text);
+
+// "10.0.0.1/24" or "fd00::1/64": address and prefix validated (v4 prefix <= 32, v6 <= 128);
+// the address normalised (inet_pton + inet_ntop).
+Result<Cidr> parse_cidr(std::string_view text);
+Result<IpAddress> parse_ip(std::string_view text);
+
+// "8:0" (MAJ:MIN, both decimal, major < 4096, minor < 2^20).
+Result<std::string> parse_devnum(std::string_view text);
+
+// Rlimit value: a number (with K/M/G/T suffix allowed), or "unlimited"/"infinity"
+// (= UINT64_MAX).
+Result<uint64_t> parse_rlimit_value(std::string_view text);
+
+// "0 100000 65536": one id map line.
+Result<IdRange> parse_id_range(std::string_view text);
+
+// 3221225472 -> "3G", 1536 -> "1536" (largest exact binary suffix), for explain comments.
+std::string format_bytes(uint64_t bytes);
+
+}  // namespace nsplan::units

@@ -1,0 +1,452 @@
+// The table itself. Adding a field to the format means adding one line here (and its member in
+// model.h); the reader, `nsplan schema` and the reference docs follow from it.
+#include <type_traits>
+
+#include "schema/table.h"
+
+namespace nsplan::schema {
+namespace {
+
+template <class T>
+const ObjectSpec* spec_of();
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {
+  using type = T;
+};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {
+  using type = T;
+};
+template <class T>
+struct is_located : std::false_type {};
+template <class T>
+struct is_located<Located<T>> : std::true_type {};
+
+// Builds the field's slot from a member pointer. Owner is the struct the table row belongs to;
+// Base may be one of its bases (the fields every namespace kind shares).
+template <class Owner, class Base, class M>
+FieldSpec field(std::string_view key, M Base::*member, TypeSpec type, std::string_view doc,
+                std::string_view default_text = {}, bool required = false) {
+  static_assert(std::is_base_of_v<Base, Owner>);
+  FieldSpec f;
+  f.key = key;
+  f.type = std::move(type);
+  f.doc = doc;
+  f.default_text = default_text;
+  f.required = required;
+  if constexpr (is_optional<M>::value && !is_located<typename is_optional<M>::type>::value) {
+    using Nested = typename is_optional<M>::type;
+    f.nested = &spec_of<Nested>;
+    f.slot = [member](void* owner) -> Slot {
+      auto& opt = static_cast<Owner*>(owner)->*member;
+      if (!opt) opt.emplace();
+      return ObjectSlot{&*opt, spec_of<Nested>()};
+    };
+    f.mark_object = [member](void* owner, SourceLoc loc) {
+      auto& opt = static_cast<Owner*>(owner)->*member;
+      if (!opt) opt.emplace();
+      opt->loc = loc;
+    };
+  } else if constexpr (is_vector<M>::value && std::is_class_v<typename is_vector<M>::type> &&
+                       !is_located<typename is_vector<M>::type>::value && !std::is_same_v<M, StringPairs>) {
+    using Element = typename is_vector<M>::type;
+    f.nested = &spec_of<Element>;
+    f.slot = [member](void* owner) -> Slot {
+      auto* vec = &(static_cast<Owner*>(owner)->*member);
+      return ObjectListSlot{[vec](SourceLoc loc) -> void* {
+                              auto& element = vec->emplace_back();
+                              element.loc = loc;
+                              return &element;
+                            },
+                            spec_of<Element>()};
+    };
+  } else {
+    f.slot = [member](void* owner) -> Slot { return &(static_cast<Owner*>(owner)->*member); };
+  }
+  return f;
+}
+
+TypeSpec t(Kind k) {
+  TypeSpec s;
+  s.kind = k;
+  return s;
+}
+TypeSpec list_of(Kind k) {
+  TypeSpec s = t(k);
+  s.list = true;
+  return s;
+}
+TypeSpec uint_in(int64_t lo, int64_t hi, std::string_view unit = {}) {
+  TypeSpec s = t(Kind::UInt);
+  s.min = lo;
+  s.max = hi;
+  s.unit = unit;
+  return s;
+}
+TypeSpec int_in(int64_t lo, int64_t hi, std::string_view unit = {}) {
+  TypeSpec s = uint_in(lo, hi, unit);
+  s.kind = Kind::Int;
+  return s;
+}
+TypeSpec one_of(std::vector<std::string_view> choices) {
+  TypeSpec s = t(Kind::Enum);
+  s.choices = std::move(choices);
+  return s;
+}
+TypeSpec bytes() {
+  TypeSpec s = t(Kind::Bytes);
+  s.unit = "bytes";
+  return s;
+}
+TypeSpec object() { return t(Kind::Object); }
+TypeSpec object_list() { return list_of(Kind::Object); }
+
+// Fields that every namespace kind has.
+template <class Ns>
+std::vector<FieldSpec> namespace_fields(bool can_persist) {
+  std::vector<FieldSpec> f{
+      field<Ns>("join", &Ns::join, t(Kind::Name),
+                "Join the namespace persisted under this name instead of creating one."),
+      field<Ns>("path", &Ns::path, t(Kind::AbsPath),
+                "Join the namespace behind this nsfs file (e.g. /proc/1234/ns/net)."),
+  };
+  if (can_persist)
+    f.push_back(field<Ns>("persist", &Ns::persist, t(Kind::Name),
+                          "Keep the new namespace under this name after the command ends "
+                          "(net: /run/netns/NAME, visible to `ip netns`)."));
+  return f;
+}
+
+template <class Ns>
+ObjectSpec namespace_spec(std::string_view name, std::string_view doc, bool can_persist,
+                          std::vector<FieldSpec> extra = {}) {
+  ObjectSpec s{name, doc, namespace_fields<Ns>(can_persist)};
+  for (auto& f : extra) s.fields.push_back(std::move(f));
+  return s;
+}
+
+// ---- the table --------------------------------------------------------------------------------
+
+template <>
+const ObjectSpec* spec_of<MemorySpec>() {
+  static const ObjectSpec s{"memory", "Memory limits of the cgroup (sizes: bytes, K/M/G/T ×1024, or max).", {
+      field<MemorySpec>("max", &MemorySpec::max, bytes(),
+          "Hard limit of RAM use. v1 memory.limit_in_bytes, v2 memory.max."),
+      field<MemorySpec>("swap", &MemorySpec::swap, bytes(),
+          "Swap allowed on top of max. v1 memory.memsw.limit_in_bytes = max + swap, v2 memory.swap.max."),
+      field<MemorySpec>("soft", &MemorySpec::soft, bytes(),
+          "Reclaim down to this under pressure. v1 memory.soft_limit_in_bytes, v2 memory.low."),
+      field<MemorySpec>("high", &MemorySpec::high, bytes(),
+          "Throttle and reclaim above this (v2 memory.high; none on v1)."),
+      field<MemorySpec>("low", &MemorySpec::low, bytes(),
+          "Best-effort protection from reclaim (v2 memory.low; none on v1)."),
+      field<MemorySpec>("min", &MemorySpec::min, bytes(),
+          "Hard protection from reclaim (v2 memory.min; none on v1)."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<CpuSpec>() {
+  static const ObjectSpec s{"cpu", "CPU share and bandwidth of the cgroup.", {
+      field<CpuSpec>("weight", &CpuSpec::weight, uint_in(1, 10000),
+          "Relative share, v2 scale (default 100). v2 cpu.weight; v1 cpu.shares = weight×1024/100."),
+      field<CpuSpec>("shares", &CpuSpec::shares, uint_in(2, 262144),
+          "Relative share, v1 scale (default 1024). v1 cpu.shares; v2 cpu.weight by runc's formula."),
+      field<CpuSpec>("max", &CpuSpec::max, t(Kind::CpuMax),
+          "Bandwidth cap: 50% of one CPU, 1.5 CPUs, QUOTA/PERIOD in µs, or max. "
+          "v2 cpu.max; v1 cpu.cfs_quota_us and cpu.cfs_period_us."),
+      field<CpuSpec>("period", &CpuSpec::period, uint_in(1000, 1000000, "µs"),
+          "Period for the % and cores forms of max.", "100000"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<CpusetSpec>() {
+  static const ObjectSpec s{"cpuset", "CPUs and memory nodes the cgroup may use.", {
+      field<CpusetSpec>("cpus", &CpusetSpec::cpus, t(Kind::CpuList), "CPU list such as 0-3,5."),
+      field<CpusetSpec>("mems", &CpusetSpec::mems, t(Kind::CpuList),
+          "NUMA node list. On v1 a missing list is copied from the parent cgroup."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<PidsSpec>() {
+  static const ObjectSpec s{"pids", "Number of tasks the cgroup may hold.", {
+      field<PidsSpec>("max", &PidsSpec::max, t(Kind::Count), "Task limit, or max. pids.max on v1 and v2."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<IoDeviceLimit>() {
+  static const ObjectSpec s{"io device", "Throttling of one whole block device.", {
+      field<IoDeviceLimit>("device", &IoDeviceLimit::device, t(Kind::Device),
+          "MAJ:MIN of a whole disk, or its /dev path.", {}, true),
+      field<IoDeviceLimit>("rbps", &IoDeviceLimit::rbps, bytes(), "Read bytes per second."),
+      field<IoDeviceLimit>("wbps", &IoDeviceLimit::wbps, bytes(), "Write bytes per second."),
+      field<IoDeviceLimit>("riops", &IoDeviceLimit::riops, t(Kind::Count), "Read operations per second."),
+      field<IoDeviceLimit>("wiops", &IoDeviceLimit::wiops, t(Kind::Count), "Write operations per second."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<IoSpec>() {
+  static const ObjectSpec s{"io", "Block I/O share and limits.", {
+      field<IoSpec>("weight", &IoSpec::weight, uint_in(1, 10000),
+          "Relative share, v2 scale (default 100). v2 io.weight; v1 blkio.bfq.weight."),
+      field<IoSpec>("devices", &IoSpec::devices, object_list(),
+          "Per-device limits. v2 io.max; v1 blkio.throttle.*_device."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<CgroupSpec>() {
+  static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
+      field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
+          "Path below the cgroup root (v1: below each controller's root).", "nsplan/<name>"),
+      field<CgroupSpec>("ephemeral", &CgroupSpec::ephemeral, t(Kind::Bool),
+          "Remove the cgroup when the command of run ends.", "false"),
+      field<CgroupSpec>("memory", &CgroupSpec::memory, object(), "Memory limits."),
+      field<CgroupSpec>("cpu", &CgroupSpec::cpu, object(), "CPU share and bandwidth."),
+      field<CgroupSpec>("cpuset", &CgroupSpec::cpuset, object(), "CPU and memory node pinning."),
+      field<CgroupSpec>("pids", &CgroupSpec::pids, object(), "Task count limit."),
+      field<CgroupSpec>("io", &CgroupSpec::io, object(), "Block I/O share and limits."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<CgroupNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<CgroupNamespaceSpec>(
+      "cgroup namespace", "New cgroup namespace: the command sees its cgroup as the root.", false);
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<IpcNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<IpcNamespaceSpec>(
+      "ipc namespace", "Own System V IPC objects and POSIX message queues.", true);
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<NetNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<NetNamespaceSpec>(
+      "net namespace", "Own network stack: interfaces, addresses, routes, firewall, sockets.", true);
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<PidNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<PidNamespaceSpec>(
+      "pid namespace", "Own process ids: the command is PID 1 and sees only its descendants.", false);
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<TimeNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<TimeNamespaceSpec>(
+      "time namespace", "Own offsets of the monotonic and boot-time clocks.", false, {
+      field<TimeNamespaceSpec>("monotonic", &TimeNamespaceSpec::monotonic,
+          int_in(-(int64_t{1} << 40), int64_t{1} << 40, "seconds"), "Offset of CLOCK_MONOTONIC."),
+      field<TimeNamespaceSpec>("boottime", &TimeNamespaceSpec::boottime,
+          int_in(-(int64_t{1} << 40), int64_t{1} << 40, "seconds"), "Offset of CLOCK_BOOTTIME."),
+  });
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<UserNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<UserNamespaceSpec>(
+      "user namespace", "Own user and group ids, mapped to ranges of the host's.", false, {
+      field<UserNamespaceSpec>("uid_map", &UserNamespaceSpec::uid_map, t(Kind::IdMap),
+          "Ranges `inside outside count`: a string, or a list of them or of {inside, outside, count}."),
+      field<UserNamespaceSpec>("gid_map", &UserNamespaceSpec::gid_map, t(Kind::IdMap),
+          "Group id ranges, as uid_map."),
+      field<UserNamespaceSpec>("setgroups", &UserNamespaceSpec::setgroups, one_of({"allow", "deny"}),
+          "Whether setgroups(2) is allowed inside.", "deny when a gid_map is written without privilege"),
+  });
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<UtsNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<UtsNamespaceSpec>(
+      "uts namespace", "Own hostname and NIS domain name.", true, {
+      field<UtsNamespaceSpec>("hostname", &UtsNamespaceSpec::hostname, t(Kind::Hostname), "Hostname inside."),
+      field<UtsNamespaceSpec>("domainname", &UtsNamespaceSpec::domainname, t(Kind::Hostname), "NIS domain name inside."),
+  });
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<TmpfsMount>() {
+  static const ObjectSpec s{"tmpfs mount", "A fresh tmpfs.", {
+      field<TmpfsMount>("path", &TmpfsMount::path, t(Kind::AbsPath), "Where to mount it.", {}, true),
+      field<TmpfsMount>("size", &TmpfsMount::size, bytes(), "Size limit.", "half of RAM"),
+      field<TmpfsMount>("mode", &TmpfsMount::mode, t(Kind::Octal), "Mode of its root.", "1777"),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<BindMount>() {
+  static const ObjectSpec s{"bind mount", "A directory or file of the host, seen elsewhere.", {
+      field<BindMount>("source", &BindMount::source, t(Kind::AbsPath), "Host path.", {}, true),
+      field<BindMount>("target", &BindMount::target, t(Kind::AbsPath), "Path inside.", {}, true),
+      field<BindMount>("read_only", &BindMount::read_only, t(Kind::Bool), "Mount it read-only.", "false"),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<MntNamespaceSpec>() {
+  static const ObjectSpec s = namespace_spec<MntNamespaceSpec>(
+      "mnt namespace", "Own mount table.", false, {
+      field<MntNamespaceSpec>("propagation", &MntNamespaceSpec::propagation,
+          one_of({"private", "slave", "shared"}), "Propagation of the whole tree.", "private"),
+      field<MntNamespaceSpec>("proc", &MntNamespaceSpec::proc, t(Kind::Bool),
+          "Mount a fresh /proc (for a new pid namespace).", "false"),
+      field<MntNamespaceSpec>("tmpfs", &MntNamespaceSpec::tmpfs, object_list(), "tmpfs mounts."),
+      field<MntNamespaceSpec>("bind", &MntNamespaceSpec::bind, object_list(), "Bind mounts."),
+      field<MntNamespaceSpec>("read_only", &MntNamespaceSpec::read_only, list_of(Kind::AbsPath),
+          "Paths remounted read-only."),
+      field<MntNamespaceSpec>("root", &MntNamespaceSpec::root, t(Kind::AbsPath),
+          "New root directory (pivot_root)."),
+  });
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<NamespacesSpec>() {
+  static const ObjectSpec s{"namespaces", "Namespaces of the command; each is new unless it says join or path.", {
+      field<NamespacesSpec>("cgroup", &NamespacesSpec::cgroup, object(), "cgroup namespace."),
+      field<NamespacesSpec>("ipc", &NamespacesSpec::ipc, object(), "IPC namespace."),
+      field<NamespacesSpec>("mnt", &NamespacesSpec::mnt, object(), "Mount namespace."),
+      field<NamespacesSpec>("net", &NamespacesSpec::net, object(), "Network namespace."),
+      field<NamespacesSpec>("pid", &NamespacesSpec::pid, object(), "PID namespace."),
+      field<NamespacesSpec>("time", &NamespacesSpec::time, object(), "Time namespace."),
+      field<NamespacesSpec>("user", &NamespacesSpec::user, object(), "User namespace."),
+      field<NamespacesSpec>("uts", &NamespacesSpec::uts, object(), "UTS namespace (hostname)."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<VethPeer>() {
+  static const ObjectSpec s{"veth peer", "The other end of a veth pair, created where it lives.", {
+      field<VethPeer>("name", &VethPeer::name, t(Kind::IfName), "Interface name.", {}, true),
+      field<VethPeer>("netns", &VethPeer::netns, t(Kind::Name), "Net namespace it lives in.", "the host"),
+      field<VethPeer>("addresses", &VethPeer::addresses, list_of(Kind::Cidr), "Addresses with prefix length."),
+      field<VethPeer>("mtu", &VethPeer::mtu, uint_in(68, 65535, "bytes"), "MTU."),
+      field<VethPeer>("master", &VethPeer::master, t(Kind::IfName), "Bridge it is a port of."),
+      field<VethPeer>("up", &VethPeer::up, t(Kind::Bool), "Bring it up.", "true"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<LinkSpec>() {
+  static const ObjectSpec s{"link", "A network interface.", {
+      field<LinkSpec>("name", &LinkSpec::name, t(Kind::IfName), "Interface name (1..15 bytes).", {}, true),
+      field<LinkSpec>("kind", &LinkSpec::kind,
+          one_of({"veth", "bridge", "macvlan", "ipvlan", "vlan", "dummy", "device"}),
+          "What to create; device moves an existing interface in.", {}, true),
+      field<LinkSpec>("netns", &LinkSpec::netns, t(Kind::Name), "Net namespace it lives in.", "the host"),
+      field<LinkSpec>("addresses", &LinkSpec::addresses, list_of(Kind::Cidr), "Addresses with prefix length."),
+      field<LinkSpec>("mtu", &LinkSpec::mtu, uint_in(68, 65535, "bytes"), "MTU."),
+      field<LinkSpec>("master", &LinkSpec::master, t(Kind::IfName), "Bridge it is a port of."),
+      field<LinkSpec>("up", &LinkSpec::up, t(Kind::Bool), "Bring it up.", "true"),
+      field<LinkSpec>("parent", &LinkSpec::parent, t(Kind::IfName), "Lower device of a macvlan, ipvlan or vlan."),
+      field<LinkSpec>("mode", &LinkSpec::mode,
+          one_of({"bridge", "private", "vepa", "passthru", "l2", "l3", "l3s"}),
+          "macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s.", "bridge / l3"),
+      field<LinkSpec>("id", &LinkSpec::vlan_id, uint_in(1, 4094), "VLAN id (vlan only)."),
+      field<LinkSpec>("peer", &LinkSpec::peer, object(), "The other end (veth only)."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<RouteSpec>() {
+  static const ObjectSpec s{"route", "A route.", {
+      field<RouteSpec>("netns", &RouteSpec::netns, t(Kind::Name), "Net namespace of the route.", "the host"),
+      field<RouteSpec>("to", &RouteSpec::to, t(Kind::Route), "Destination: default or a CIDR.", {}, true),
+      field<RouteSpec>("via", &RouteSpec::via, t(Kind::IpAddress), "Gateway."),
+      field<RouteSpec>("dev", &RouteSpec::dev, t(Kind::IfName), "Output interface."),
+      field<RouteSpec>("metric", &RouteSpec::metric, uint_in(0, 4294967295), "Route metric."),
+      field<RouteSpec>("table", &RouteSpec::table, uint_in(1, 4294967295), "Routing table.", "main"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<NetworkSpec>() {
+  static const ObjectSpec s{"network", "Virtual interfaces, addresses and routes.", {
+      field<NetworkSpec>("namespaces", &NetworkSpec::namespaces, list_of(Kind::Name),
+          "Further persistent net namespaces (/run/netns/NAME) that links can live in."),
+      field<NetworkSpec>("links", &NetworkSpec::links, object_list(), "Interfaces, created in order."),
+      field<NetworkSpec>("routes", &NetworkSpec::routes, object_list(), "Routes, added after the links."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<LimitsSpec>() {
+  static const ObjectSpec s{"limits", "Resource limits (setrlimit) of the command: n, unlimited, or {soft, hard}.", {
+      field<LimitsSpec>("as", &LimitsSpec::as, t(Kind::Rlimit), "RLIMIT_AS: address space, bytes."),
+      field<LimitsSpec>("core", &LimitsSpec::core, t(Kind::Rlimit), "RLIMIT_CORE: core file size, bytes."),
+      field<LimitsSpec>("cpu", &LimitsSpec::cpu, t(Kind::Rlimit), "RLIMIT_CPU: CPU time, seconds."),
+      field<LimitsSpec>("data", &LimitsSpec::data, t(Kind::Rlimit), "RLIMIT_DATA: data segment, bytes."),
+      field<LimitsSpec>("fsize", &LimitsSpec::fsize, t(Kind::Rlimit), "RLIMIT_FSIZE: file size, bytes."),
+      field<LimitsSpec>("locks", &LimitsSpec::locks, t(Kind::Rlimit), "RLIMIT_LOCKS: file locks."),
+      field<LimitsSpec>("memlock", &LimitsSpec::memlock, t(Kind::Rlimit), "RLIMIT_MEMLOCK: locked memory, bytes."),
+      field<LimitsSpec>("msgqueue", &LimitsSpec::msgqueue, t(Kind::Rlimit), "RLIMIT_MSGQUEUE: POSIX message queues, bytes."),
+      field<LimitsSpec>("nice", &LimitsSpec::nice, t(Kind::Rlimit), "RLIMIT_NICE: ceiling of the nice value (20 - nice)."),
+      field<LimitsSpec>("nofile", &LimitsSpec::nofile, t(Kind::Rlimit), "RLIMIT_NOFILE: open files."),
+      field<LimitsSpec>("nproc", &LimitsSpec::nproc, t(Kind::Rlimit), "RLIMIT_NPROC: processes of the user."),
+      field<LimitsSpec>("rss", &LimitsSpec::rss, t(Kind::Rlimit), "RLIMIT_RSS: resident set, bytes (ignored by Linux)."),
+      field<LimitsSpec>("rtprio", &LimitsSpec::rtprio, t(Kind::Rlimit), "RLIMIT_RTPRIO: real-time priority."),
+      field<LimitsSpec>("rttime", &LimitsSpec::rttime, t(Kind::Rlimit), "RLIMIT_RTTIME: real-time CPU, µs."),
+      field<LimitsSpec>("sigpending", &LimitsSpec::sigpending, t(Kind::Rlimit), "RLIMIT_SIGPENDING: queued signals."),
+      field<LimitsSpec>("stack", &LimitsSpec::stack, t(Kind::Rlimit), "RLIMIT_STACK: stack size, bytes."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<RunSpec>() {
+  static const ObjectSpec s{"run", "The command nsplan run starts inside all of the above.", {
+      field<RunSpec>("command", &RunSpec::command, list_of(Kind::String), "Program and arguments.", {}, true),
+      field<RunSpec>("env", &RunSpec::env, t(Kind::StringMap), "Environment variables to set."),
+      field<RunSpec>("cwd", &RunSpec::cwd, t(Kind::AbsPath), "Working directory.", "unchanged"),
+      field<RunSpec>("uid", &RunSpec::uid, uint_in(0, 4294967294), "User id to run as.", "unchanged"),
+      field<RunSpec>("gid", &RunSpec::gid, uint_in(0, 4294967294), "Group id to run as.", "unchanged"),
+      field<RunSpec>("no_new_privs", &RunSpec::no_new_privs, t(Kind::Bool),
+          "Set PR_SET_NO_NEW_PRIVS: setuid binaries gain nothing.", "false"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<Profile>() {
+  static const ObjectSpec s{"profile", "An nsplan profile.", {
+      field<Profile>("nsplan", &Profile::version, uint_in(1, 1000), "Format version; this nsplan reads 1.", {}, true),
+      field<Profile>("name", &Profile::name, t(Kind::Name), "Profile name: state, defaults and locks are keyed by it.", {}, true),
+      field<Profile>("description", &Profile::description, t(Kind::String), "One line for humans."),
+      field<Profile>("cgroup", &Profile::cgroup, object(), "Control group and resource limits."),
+      field<Profile>("namespaces", &Profile::namespaces, object(), "Namespaces of the command."),
+      field<Profile>("network", &Profile::network, object(), "Virtual network."),
+      field<Profile>("limits", &Profile::limits, object(), "rlimits of the command."),
+      field<Profile>("run", &Profile::run, object(), "The command to run."),
+  }};
+  return &s;
+}
+
+}  // namespace
+
+const ObjectSpec& profile_spec() { return *spec_of<Profile>(); }
+
+}  // namespace nsplan::schema

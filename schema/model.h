@@ -1,0 +1,247 @@
+// The profile model: what a profile says, typed, each value with the place it was written.
+// Filled by compiler/profile_reader.cc as schema/fields.cc directs; read by checks and planner.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schema/located.h"
+
+namespace nsplan {
+
+// A byte count, or "max" (no limit). Memory values are normalised to exact bytes.
+struct ByteLimit {
+  bool unlimited = false;
+  uint64_t bytes = 0;
+  friend bool operator==(const ByteLimit&, const ByteLimit&) = default;
+};
+
+// A count such as pids.max, or "max".
+struct CountLimit {
+  bool unlimited = false;
+  uint64_t count = 0;
+  friend bool operator==(const CountLimit&, const CountLimit&) = default;
+};
+
+// CPU bandwidth: quota per period in microseconds, or unlimited.
+struct CpuMax {
+  bool unlimited = false;
+  uint64_t quota_us = 0;
+  uint64_t period_us = 100000;
+  bool period_given = false;  // "quota/period" form names its own period
+  friend bool operator==(const CpuMax&, const CpuMax&) = default;
+};
+
+// An interface address with its prefix length, normalised ("10.0.0.1/24", "fd00::1/64").
+struct Cidr {
+  int family = 4;  // 4 or 6
+  std::string address;
+  unsigned prefix = 0;
+  std::string text() const { return address + "/" + std::to_string(prefix); }
+  friend bool operator==(const Cidr&, const Cidr&) = default;
+};
+
+struct IpAddress {
+  int family = 4;
+  std::string text;
+  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+};
+
+// One line of a uid_map/gid_map: `inside outside count`.
+struct IdRange {
+  uint32_t inside = 0;
+  uint32_t outside = 0;
+  uint32_t count = 0;
+  friend bool operator==(const IdRange&, const IdRange&) = default;
+};
+
+// An rlimit: one value for both, or soft and hard apart. UINT64_MAX stands for "unlimited".
+struct Rlimit {
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+  friend bool operator==(const Rlimit&, const Rlimit&) = default;
+};
+
+// ---- cgroup ----------------------------------------------------------------------------------
+
+struct MemorySpec {
+  Opt<ByteLimit> max, swap, soft, high, low, min;
+  SourceLoc loc;
+};
+
+struct CpuSpec {
+  Opt<uint64_t> weight;  // v2 scale 1..10000
+  Opt<uint64_t> shares;  // v1 scale 2..262144
+  Opt<CpuMax> max;       // "50%", "1.5" cores, "50000/100000", "max"
+  Opt<uint64_t> period;  // µs, for the % and cores forms
+  SourceLoc loc;
+};
+
+struct CpusetSpec {
+  Opt<std::string> cpus;  // normalised list "0-3,5"
+  Opt<std::string> mems;
+  SourceLoc loc;
+};
+
+struct PidsSpec {
+  Opt<CountLimit> max;
+  SourceLoc loc;
+};
+
+struct IoDeviceLimit {
+  Located<std::string> device;  // "8:0" or a block device path
+  Opt<ByteLimit> rbps, wbps;
+  Opt<CountLimit> riops, wiops;
+  SourceLoc loc;
+};
+
+struct IoSpec {
+  Opt<uint64_t> weight;  // v2 scale 1..10000
+  std::vector<IoDeviceLimit> devices;
+  SourceLoc loc;
+};
+
+struct CgroupSpec {
+  Opt<std::string> path;  // relative to the cgroup root; default nsplan/<name>
+  Opt<bool> ephemeral;    // removed when the command of `run` ends
+  std::optional<MemorySpec> memory;
+  std::optional<CpuSpec> cpu;
+  std::optional<CpusetSpec> cpuset;
+  std::optional<PidsSpec> pids;
+  std::optional<IoSpec> io;
+  SourceLoc loc;
+};
+
+// ---- namespaces ------------------------------------------------------------------------------
+
+// Fields every namespace kind has: new (default), or join an existing one.
+struct NamespaceCommon {
+  Opt<std::string> join;     // a namespace persisted by name (net: /run/netns/NAME)
+  Opt<std::string> path;     // an nsfs file such as /proc/1234/ns/net
+  Opt<std::string> persist;  // keep it after the command ends, under this name
+  SourceLoc loc;
+};
+
+struct NetNamespaceSpec : NamespaceCommon {};
+struct UtsNamespaceSpec : NamespaceCommon {
+  Opt<std::string> hostname, domainname;
+};
+struct IpcNamespaceSpec : NamespaceCommon {};
+struct CgroupNamespaceSpec : NamespaceCommon {};
+struct PidNamespaceSpec : NamespaceCommon {};
+struct TimeNamespaceSpec : NamespaceCommon {
+  Opt<int64_t> monotonic, boottime;  // offsets in seconds
+};
+struct UserNamespaceSpec : NamespaceCommon {
+  std::vector<Located<IdRange>> uid_map, gid_map;
+  Opt<std::string> setgroups;  // allow | deny
+};
+
+struct TmpfsMount {
+  Located<std::string> path;
+  Opt<ByteLimit> size;
+  Opt<std::string> mode;  // octal, "1777"
+  SourceLoc loc;
+};
+struct BindMount {
+  Located<std::string> source, target;
+  Opt<bool> read_only;
+  SourceLoc loc;
+};
+struct MntNamespaceSpec : NamespaceCommon {
+  Opt<std::string> propagation;  // private | slave | shared
+  Opt<bool> proc;                // fresh /proc (needs a new pid namespace to be useful)
+  std::vector<TmpfsMount> tmpfs;
+  std::vector<BindMount> bind;
+  std::vector<Located<std::string>> read_only;  // remounted read-only
+  Opt<std::string> root;                        // pivot_root into this directory
+};
+
+struct NamespacesSpec {
+  std::optional<CgroupNamespaceSpec> cgroup;
+  std::optional<IpcNamespaceSpec> ipc;
+  std::optional<MntNamespaceSpec> mnt;
+  std::optional<NetNamespaceSpec> net;
+  std::optional<PidNamespaceSpec> pid;
+  std::optional<TimeNamespaceSpec> time;
+  std::optional<UserNamespaceSpec> user;
+  std::optional<UtsNamespaceSpec> uts;
+  SourceLoc loc;
+};
+
+// ---- network ---------------------------------------------------------------------------------
+
+struct VethPeer {
+  Located<std::string> name;
+  Opt<std::string> netns;
+  std::vector<Located<Cidr>> addresses;
+  Opt<uint64_t> mtu;
+  Opt<std::string> master;
+  Opt<bool> up;
+  SourceLoc loc;
+};
+
+struct LinkSpec {
+  Located<std::string> name;
+  Located<std::string> kind;  // veth bridge macvlan ipvlan vlan dummy device
+  Opt<std::string> netns;     // where it lives; default: the host
+  std::vector<Located<Cidr>> addresses;
+  Opt<uint64_t> mtu;
+  Opt<std::string> master;
+  Opt<bool> up;
+  Opt<std::string> parent;  // macvlan, ipvlan, vlan
+  Opt<std::string> mode;    // macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s
+  Opt<uint64_t> vlan_id;    // vlan: 1..4094
+  std::optional<VethPeer> peer;
+  SourceLoc loc;
+};
+
+struct RouteSpec {
+  Opt<std::string> netns;
+  Located<std::string> to;  // "default" or a CIDR
+  Opt<IpAddress> via;
+  Opt<std::string> dev;
+  Opt<uint64_t> metric;
+  Opt<uint64_t> table;
+  SourceLoc loc;
+};
+
+struct NetworkSpec {
+  std::vector<Located<std::string>> namespaces;  // further persistent net namespaces
+  std::vector<LinkSpec> links;
+  std::vector<RouteSpec> routes;
+  SourceLoc loc;
+};
+
+// ---- limits and run --------------------------------------------------------------------------
+
+struct LimitsSpec {
+  Opt<Rlimit> as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss,
+      rtprio, rttime, sigpending, stack;
+  SourceLoc loc;
+};
+
+struct RunSpec {
+  std::vector<Located<std::string>> command;
+  std::vector<std::pair<Located<std::string>, Located<std::string>>> env;  // in file order
+  Opt<std::string> cwd;
+  Opt<uint64_t> uid, gid;
+  Opt<bool> no_new_privs;
+  SourceLoc loc;
+};
+
+struct Profile {
+  Located<uint64_t> version;
+  Located<std::string> name;
+  Opt<std::string> description;
+  std::optional<CgroupSpec> cgroup;
+  std::optional<NamespacesSpec> namespaces;
+  std::optional<NetworkSpec> network;
+  std::optional<LimitsSpec> limits;
+  std::optional<RunSpec> run;
+  SourceLoc loc;
+};
+
+}  // namespace nsplan
