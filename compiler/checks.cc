@@ -33,15 +33,16 @@ void check_id_map(const std::vector<Located<IdRange>>& map, const char* what, Di
 }
 
 // join, path and persist exclude each other; options of a new namespace need a new one.
-void check_namespace(const NamespaceCommon& ns, const char* kind, bool has_options, Diagnostics& diags) {
+// `option` is where the first option of a new namespace is written (invalid: none given).
+void check_namespace(const NamespaceCommon& ns, const char* kind, SourceLoc option, Diagnostics& diags) {
   int given = (ns.join ? 1 : 0) + (ns.path ? 1 : 0) + (ns.persist ? 1 : 0);
   if (given > 1) {
     SourceLoc at = ns.persist ? ns.persist->loc : ns.path ? ns.path->loc : ns.join->loc;
     diags.error(at, std::string(kind) + " namespace: join, path and persist exclude each other",
                 "join or path enter an existing namespace; persist keeps a new one");
   }
-  if ((ns.join || ns.path) && has_options)
-    diags.error(ns.loc, std::string(kind) + " namespace options apply to a new namespace, not to a joined one",
+  if ((ns.join || ns.path) && option.valid())
+    diags.error(option, std::string(kind) + " namespace options apply to a new namespace, not to a joined one",
                 "remove join/path, or the options");
 }
 
@@ -93,6 +94,7 @@ class NetworkChecker {
   }
 
   void add_link(const std::string& ns, const Located<std::string>& name, const std::string& kind) {
+    if (name.value.empty()) return;  // the name itself was invalid, and said so
     auto [it, fresh] = links_[ns].emplace(name.value, std::make_pair(kind, name.loc));
     if (!fresh)
       diags_.error(name.loc, "duplicate link " + quoted(name.value) + " in " + netns_label(ns),
@@ -224,22 +226,32 @@ void check_profile(const Profile& p, Diagnostics& diags) {
   if (p.cgroup) check_cgroup(*p.cgroup, diags);
   if (p.namespaces) {
     const NamespacesSpec& ns = *p.namespaces;
-    if (ns.cgroup) check_namespace(*ns.cgroup, "cgroup", false, diags);
-    if (ns.ipc) check_namespace(*ns.ipc, "ipc", false, diags);
-    if (ns.net) check_namespace(*ns.net, "net", false, diags);
-    if (ns.pid) check_namespace(*ns.pid, "pid", false, diags);
-    if (ns.time) check_namespace(*ns.time, "time", ns.time->monotonic || ns.time->boottime, diags);
-    if (ns.uts) check_namespace(*ns.uts, "uts", ns.uts->hostname || ns.uts->domainname, diags);
+    auto first = [](std::initializer_list<SourceLoc> locs) {
+      for (auto l : locs)
+        if (l.valid()) return l;
+      return SourceLoc{};
+    };
+    auto at = [](const auto& opt) { return opt ? opt->loc : SourceLoc{}; };
+    if (ns.cgroup) check_namespace(*ns.cgroup, "cgroup", {}, diags);
+    if (ns.ipc) check_namespace(*ns.ipc, "ipc", {}, diags);
+    if (ns.net) check_namespace(*ns.net, "net", {}, diags);
+    if (ns.pid) check_namespace(*ns.pid, "pid", {}, diags);
+    if (ns.time) check_namespace(*ns.time, "time", first({at(ns.time->monotonic), at(ns.time->boottime)}), diags);
+    if (ns.uts) check_namespace(*ns.uts, "uts", first({at(ns.uts->hostname), at(ns.uts->domainname)}), diags);
     if (ns.user) {
       const UserNamespaceSpec& u = *ns.user;
-      check_namespace(u, "user", !u.uid_map.empty() || !u.gid_map.empty() || u.setgroups, diags);
+      SourceLoc option = first({u.uid_map.empty() ? SourceLoc{} : u.uid_map[0].loc,
+                                u.gid_map.empty() ? SourceLoc{} : u.gid_map[0].loc, at(u.setgroups)});
+      check_namespace(u, "user", option, diags);
       check_id_map(u.uid_map, "uid_map", diags);
       check_id_map(u.gid_map, "gid_map", diags);
     }
     if (ns.mnt) {
       const MntNamespaceSpec& m = *ns.mnt;
-      bool options = m.propagation || m.proc || !m.tmpfs.empty() || !m.bind.empty() || !m.read_only.empty() || m.root;
-      check_namespace(m, "mnt", options, diags);
+      SourceLoc option = first({at(m.propagation), at(m.proc), m.tmpfs.empty() ? SourceLoc{} : m.tmpfs[0].loc,
+                                m.bind.empty() ? SourceLoc{} : m.bind[0].loc,
+                                m.read_only.empty() ? SourceLoc{} : m.read_only[0].loc, at(m.root)});
+      check_namespace(m, "mnt", option, diags);
       if (m.proc && m.proc->value && !ns.pid)
         diags.warning(m.proc->loc, "a fresh /proc without a new pid namespace still shows every process of the host",
                       "add `pid: {}` to namespaces");

@@ -10,8 +10,9 @@ std::unique_ptr<Compilation> check_file(const std::string& path, const FileReade
   YamlPtr root = load_profile(path, read, c->sources, c->diags);
   if (!root) return c;
   c->profile = read_profile(*root, c->diags);
-  // Cross-field checks only make sense on a profile whose fields could be read.
-  if (!c->diags.has_errors()) check_profile(*c->profile, c->diags);
+  // Cross-field checks run even after field errors, so that one run reports every problem;
+  // a field that failed to read is simply absent to them.
+  check_profile(*c->profile, c->diags);
   return c;
 }
 

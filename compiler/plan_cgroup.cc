@@ -100,7 +100,7 @@ class CgroupPlanner {
     }
     if (!v1_) {
       std::vector<std::string> notes;
-      if (m.max && !m.max->value.unlimited && !s.value.unlimited)
+      if (m.max && !m.max->value.unlimited && !s.value.unlimited && s.value.bytes > 0)
         notes = {"v2 caps swap alone at " + human(s.value) + ". On v1 the same profile sets memsw = max + swap = " +
                      units::format_bytes(translate::memsw_from(m.max->value.bytes, s.value.bytes)) +
                      ", which counts RAM and swap together:",

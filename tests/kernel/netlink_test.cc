@@ -1,2 +1,450 @@
-#include <gtest/gtest.h>
-TEST(X,Y){}
+// NetlinkClient against the real kernel. Every link, address and route is made inside two network
+// namespaces the fixture creates (nsplan-t-<pid>-a and -b); "a" plays the host side. The
+// namespace the tests run in is only read (list_links("")), never changed.
+#include "applier/netlink.h"
+
+#include <linux/rtnetlink.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "applier/namespaces.h"
+#include "tests/kernel/kernel_test_env.h"
+
+namespace nsplan::applier {
+namespace {
+
+using kernel_test::ScopedNetns;
+using kernel_test::test_ifname;
+using kernel_test::test_name;
+
+std::optional<LinkInfo> find_link(const std::vector<LinkInfo>& links, const std::string& name) {
+  for (const LinkInfo& l : links)
+    if (l.name == name) return l;
+  return std::nullopt;
+}
+
+bool has_address(const std::vector<AddressInfo>& addrs, const std::string& dev,
+                 const std::string& cidr) {
+  return std::any_of(addrs.begin(), addrs.end(),
+                     [&](const AddressInfo& a) { return a.dev == dev && a.cidr == cidr; });
+}
+
+std::optional<RouteInfo> find_route(const std::vector<RouteInfo>& routes, const std::string& to,
+                                    int family) {
+  for (const RouteInfo& r : routes)
+    if (r.to == to && r.family == family) return r;
+  return std::nullopt;
+}
+
+// Kinds this kernel may lack (module not built): EOPNOTSUPP from RTM_NEWLINK.
+bool missing_kind(const Status& st) { return st.err() == EOPNOTSUPP; }
+
+class Netlink : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NSPLAN_REQUIRE_ROOT();
+    a_ = std::make_unique<ScopedNetns>(test_name("a"));
+    b_ = std::make_unique<ScopedNetns>(test_name("b"));
+    ASSERT_TRUE(a_->status().ok()) << a_->status().message();
+    ASSERT_TRUE(b_->status().ok()) << b_->status().message();
+    auto c = NetlinkClient::open();
+    ASSERT_TRUE(c.ok()) << c.message();
+    nl_ = std::move(c).value();
+  }
+  void TearDown() override {
+    nl_.reset();  // sockets keep namespaces alive: close them first
+    b_.reset();
+    a_.reset();
+  }
+  std::vector<LinkInfo> links(const std::string& ns) {
+    auto l = nl_->list_links(ns);
+    EXPECT_TRUE(l.ok()) << l.message();
+    return l.ok() ? l.value() : std::vector<LinkInfo>{};
+  }
+  // A veth pair with both ends in NS, both up: a link with carrier, for the kernel has no dummy
+  // everywhere. The peer is NAME + "x".
+  Status make_pair(const std::string& ns, const std::string& name) {
+    Status st = nl_->create_veth(ns, name, name + "x", ns, 0);
+    if (!st) return st;
+    if (Status u = nl_->set_up(ns, name + "x"); !u) return u;
+    return nl_->set_up(ns, name);
+  }
+  const std::string& A() const { return a_->name(); }
+  const std::string& B() const { return b_->name(); }
+
+  std::unique_ptr<ScopedNetns> a_, b_;
+  std::unique_ptr<NetlinkClient> nl_;
+};
+
+TEST_F(Netlink, VethPeerIsBornInThePeerNamespace) {
+  const std::string host = test_ifname("h"), peer = test_ifname("p");
+  Status st = nl_->create_veth(A(), host, peer, B(), 0);
+  ASSERT_TRUE(st.ok()) << st.message();
+
+  auto la = links(A());
+  auto lb = links(B());
+  ASSERT_TRUE(find_link(la, host));
+  EXPECT_EQ(find_link(la, host)->kind, "veth");
+  EXPECT_FALSE(find_link(la, peer)) << "peer was made in the first namespace";
+  ASSERT_TRUE(find_link(lb, peer));
+  EXPECT_EQ(find_link(lb, peer)->kind, "veth");
+  EXPECT_FALSE(find_link(lb, host));
+  auto here = links("");
+  EXPECT_FALSE(find_link(here, host));
+  EXPECT_FALSE(find_link(here, peer));
+
+  Status again = nl_->create_veth(A(), host, test_ifname("q"), B(), 0);
+  EXPECT_EQ(again.err(), EEXIST) << again.message();
+  EXPECT_LT(again.error().nl_code, 0);
+  Status peer_taken = nl_->create_veth(A(), test_ifname("h2"), peer, B(), 0);
+  EXPECT_EQ(peer_taken.err(), EEXIST) << peer_taken.message();
+  EXPECT_FALSE(find_link(links(A()), test_ifname("h2"))) << "half-made pair left behind";
+
+  // Both ends in one namespace when peer_netns == netns.
+  ASSERT_TRUE(nl_->create_veth(B(), test_ifname("x1"), test_ifname("x2"), B(), 0).ok());
+  lb = links(B());
+  EXPECT_TRUE(find_link(lb, test_ifname("x1")));
+  EXPECT_TRUE(find_link(lb, test_ifname("x2")));
+
+  EXPECT_TRUE(nl_->delete_link(A(), host).ok());
+  EXPECT_FALSE(find_link(links(B()), peer)) << "deleting one end keeps the other";
+  EXPECT_EQ(nl_->delete_link(A(), host).err(), ENODEV);
+}
+
+TEST_F(Netlink, GroupDeleteRemovesEveryPairAndNothingElse) {
+  const uint32_t group = 4242;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < 3; ++i)
+    pairs.emplace_back(test_ifname("g" + std::to_string(i)), test_ifname("r" + std::to_string(i)));
+  for (const auto& [h, p] : pairs) {
+    Status st = nl_->create_veth(A(), h, p, B(), group);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(nl_->set_up(A(), h).ok());
+  }
+  const std::string other = test_ifname("keep");
+  ASSERT_TRUE(nl_->create_bridge(A(), other, 7).ok());
+  auto la = links(A());
+  for (const auto& [h, p] : pairs) {
+    ASSERT_TRUE(find_link(la, h));
+    EXPECT_EQ(find_link(la, h)->group, group);
+  }
+  EXPECT_EQ(find_link(la, other)->group, 7u);
+  EXPECT_EQ(find_link(links(B()), pairs[0].second)->group, 0u);  // peers stay in group 0
+
+  Status del = nl_->delete_group(A(), group);
+  ASSERT_TRUE(del.ok()) << del.message();
+  la = links(A());
+  auto lb = links(B());
+  for (const auto& [h, p] : pairs) {
+    EXPECT_FALSE(find_link(la, h)) << h;
+    EXPECT_FALSE(find_link(lb, p)) << p;
+  }
+  EXPECT_TRUE(find_link(la, other));
+  EXPECT_TRUE(find_link(la, "lo"));
+
+  EXPECT_EQ(nl_->delete_group(A(), 0).err(), EINVAL);
+  EXPECT_TRUE(find_link(links(A()), "lo"));
+  Status empty = nl_->delete_group(A(), group);
+  EXPECT_TRUE(empty.ok()) << empty.message();  // an empty group is no error
+}
+
+TEST_F(Netlink, BridgeMasterMtuUpDown) {
+  const std::string br = test_ifname("br"), d = test_ifname("d");
+  ASSERT_TRUE(nl_->create_bridge(A(), br).ok());
+  ASSERT_TRUE(nl_->create_veth(A(), d, d + "x", A()).ok());
+  Status m = nl_->set_master(A(), d, br);
+  ASSERT_TRUE(m.ok()) << m.message();
+  ASSERT_TRUE(nl_->set_mtu(A(), d, 1400).ok());
+  ASSERT_TRUE(nl_->set_up(A(), d).ok());
+  ASSERT_TRUE(nl_->set_up(A(), br).ok());
+  auto la = links(A());
+  ASSERT_TRUE(find_link(la, d));
+  EXPECT_EQ(find_link(la, d)->master, br);
+  EXPECT_EQ(find_link(la, d)->mtu, 1400u);
+  EXPECT_TRUE(find_link(la, d)->up);
+  EXPECT_EQ(find_link(la, d)->kind, "veth");
+  EXPECT_EQ(find_link(la, d + "x")->mtu, 1500u);  // the peer keeps its own
+  EXPECT_EQ(find_link(la, br)->kind, "bridge");
+  EXPECT_TRUE(find_link(la, br)->up);
+
+  Status tiny = nl_->set_mtu(A(), d, 10);
+  EXPECT_EQ(tiny.err(), EINVAL) << tiny.message();
+  EXPECT_FALSE(tiny.error().detail.empty()) << "no extended ack text";
+  EXPECT_EQ(find_link(links(A()), d)->mtu, 1400u);
+
+  ASSERT_TRUE(nl_->set_down(A(), d).ok());
+  ASSERT_TRUE(nl_->set_master(A(), d, "").ok());
+  la = links(A());
+  EXPECT_FALSE(find_link(la, d)->up);
+  EXPECT_EQ(find_link(la, d)->master, "");
+
+  EXPECT_EQ(nl_->set_master(A(), d, test_ifname("none")).err(), ENODEV);
+  EXPECT_EQ(nl_->set_up(A(), test_ifname("none")).err(), ENODEV);
+}
+
+TEST_F(Netlink, MacvlanIsBornInTheTargetNamespace) {
+  const std::string p = test_ifname("p1"), mv = test_ifname("mv");
+  ASSERT_TRUE(make_pair(A(), p).ok());
+  Status st = nl_->create_macvlan(A(), p, B(), mv, "bridge");
+  if (missing_kind(st)) NSPLAN_SKIP_OR_FAIL("kernel lacks macvlan: " + st.message());
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto lb = links(B());
+  ASSERT_TRUE(find_link(lb, mv));
+  EXPECT_EQ(find_link(lb, mv)->kind, "macvlan");
+  EXPECT_FALSE(find_link(links(A()), mv)) << "made in the parent's namespace";
+  // In the parent's own namespace, and the errors.
+  ASSERT_TRUE(nl_->create_macvlan(A(), p, A(), test_ifname("m1"), "").ok());
+  EXPECT_EQ(find_link(links(A()), test_ifname("m1"))->kind, "macvlan");
+  EXPECT_EQ(nl_->create_macvlan(A(), p, B(), mv, "bridge").err(), EEXIST);
+  EXPECT_EQ(nl_->create_macvlan(A(), p, B(), test_ifname("m2"), "nonsense").err(), EINVAL);
+  EXPECT_EQ(nl_->create_macvlan(A(), test_ifname("none"), B(), test_ifname("m3"), "").err(), ENODEV);
+  EXPECT_EQ(nl_->create_macvlan(A(), p, test_name("missing"), test_ifname("m4"), "").err(), ENOENT);
+  EXPECT_FALSE(find_link(links(B()), test_ifname("m3")));
+}
+
+TEST_F(Netlink, IpvlanIsBornInTheTargetNamespace) {
+  const std::string p = test_ifname("p2"), iv = test_ifname("iv");
+  ASSERT_TRUE(make_pair(A(), p).ok());
+  Status st = nl_->create_ipvlan(A(), p, B(), iv, "l2");
+  if (missing_kind(st)) NSPLAN_SKIP_OR_FAIL("kernel lacks ipvlan: " + st.message());
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(find_link(links(B()), iv));
+  EXPECT_EQ(find_link(links(B()), iv)->kind, "ipvlan");
+  EXPECT_FALSE(find_link(links(A()), iv));
+  EXPECT_EQ(nl_->create_ipvlan(A(), p, B(), test_ifname("i2"), "l9").err(), EINVAL);
+}
+
+TEST_F(Netlink, VlanIsBornInTheTargetNamespace) {
+  const std::string p = test_ifname("p3"), vl = test_ifname("vl");
+  ASSERT_TRUE(make_pair(A(), p).ok());
+  EXPECT_EQ(nl_->create_vlan(A(), p, B(), vl, 0).err(), EINVAL);
+  EXPECT_EQ(nl_->create_vlan(A(), p, B(), vl, 4095).err(), EINVAL);
+  Status st = nl_->create_vlan(A(), p, B(), vl, 42);
+  if (missing_kind(st)) NSPLAN_SKIP_OR_FAIL("kernel lacks 802.1q vlan: " + st.message());
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_TRUE(find_link(links(B()), vl));
+  EXPECT_EQ(find_link(links(B()), vl)->kind, "vlan");
+  EXPECT_FALSE(find_link(links(A()), vl));
+}
+
+TEST_F(Netlink, DummyWithGroup) {
+  const std::string d = test_ifname("du");
+  Status st = nl_->create_dummy(A(), d, 9);
+  if (missing_kind(st)) NSPLAN_SKIP_OR_FAIL("kernel lacks dummy: " + st.message());
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto l = find_link(links(A()), d);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->kind, "dummy");
+  EXPECT_EQ(l->group, 9u);
+  EXPECT_TRUE(nl_->delete_group(A(), 9).ok());
+  EXPECT_FALSE(find_link(links(A()), d));
+}
+
+TEST_F(Netlink, MoveLinkBetweenNamespaces) {
+  const std::string d = test_ifname("mv");
+  ASSERT_TRUE(nl_->create_veth(A(), d, d + "x", A()).ok());
+  Status st = nl_->move_link(A(), d, B());
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_FALSE(find_link(links(A()), d));
+  EXPECT_TRUE(find_link(links(B()), d));
+  EXPECT_EQ(nl_->move_link(A(), d, B()).err(), ENODEV);
+  EXPECT_EQ(nl_->move_link(B(), d, B()).err(), EINVAL);
+  EXPECT_TRUE(find_link(links(A()), d + "x")) << "the peer stays";
+  // Bridges are namespace-local: the kernel refuses, and the error says so.
+  const std::string br = test_ifname("mb");
+  ASSERT_TRUE(nl_->create_bridge(A(), br).ok());
+  Status local = nl_->move_link(A(), br, B());
+  EXPECT_FALSE(local.ok());
+  EXPECT_TRUE(find_link(links(A()), br));
+}
+
+TEST_F(Netlink, AddressesV4AndV6) {
+  const std::string d = test_ifname("ad");
+  ASSERT_TRUE(make_pair(A(), d).ok());
+  Status v4 = nl_->add_address(A(), d, "10.200.0.1/24");
+  ASSERT_TRUE(v4.ok()) << v4.message();
+  Status v6 = nl_->add_address(A(), d, "fd00:200::1/64");
+  ASSERT_TRUE(v6.ok()) << v6.message();
+  ASSERT_TRUE(nl_->add_address(A(), d, "10.200.1.1").ok());  // no prefix: /32
+
+  auto addrs = nl_->list_addresses(A());
+  ASSERT_TRUE(addrs.ok()) << addrs.message();
+  EXPECT_TRUE(has_address(addrs.value(), d, "10.200.0.1/24"));
+  EXPECT_TRUE(has_address(addrs.value(), d, "fd00:200::1/64"));
+  EXPECT_TRUE(has_address(addrs.value(), d, "10.200.1.1/32"));
+  for (const AddressInfo& a : addrs.value()) {
+    if (a.cidr == "fd00:200::1/64") {
+      EXPECT_EQ(a.family, 6);
+    }
+  }
+
+  EXPECT_EQ(nl_->add_address(A(), d, "10.200.0.1/24").err(), EEXIST);
+  EXPECT_EQ(nl_->add_address(A(), d, "fd00:200::1/64").err(), EEXIST);
+  for (const char* bad : {"10.0.0.300/24", "10.0.0.1/33", "fd00::1/129", "10.0.0.1/0", "x", "", "10.0.0.1/"})
+    EXPECT_EQ(nl_->add_address(A(), d, bad).err(), EINVAL) << bad;
+  EXPECT_EQ(nl_->add_address(A(), test_ifname("none"), "10.200.2.1/24").err(), ENODEV);
+
+  ASSERT_TRUE(nl_->del_address(A(), d, "10.200.0.1/24").ok());
+  ASSERT_TRUE(nl_->del_address(A(), d, "fd00:200::1/64").ok());
+  addrs = nl_->list_addresses(A());
+  ASSERT_TRUE(addrs.ok());
+  EXPECT_FALSE(has_address(addrs.value(), d, "10.200.0.1/24"));
+  EXPECT_FALSE(has_address(addrs.value(), d, "fd00:200::1/64"));
+  EXPECT_TRUE(has_address(addrs.value(), d, "10.200.1.1/32"));
+  EXPECT_EQ(nl_->del_address(A(), d, "10.200.0.1/24").err(), EADDRNOTAVAIL);
+}
+
+TEST_F(Netlink, RoutesV4AndV6) {
+  const std::string d = test_ifname("rt");
+  ASSERT_TRUE(make_pair(A(), d).ok());
+  ASSERT_TRUE(nl_->add_address(A(), d, "10.210.0.1/24").ok());
+  ASSERT_TRUE(nl_->add_address(A(), d, "fd00:210::1/64").ok());
+
+  Status def = nl_->add_route({A(), "default", "10.210.0.254", d, 4, 100u, std::nullopt});
+  ASSERT_TRUE(def.ok()) << def.message();
+  Status net = nl_->add_route({A(), "10.211.0.0/16", "10.210.0.2", "", 0, std::nullopt, 100u});
+  ASSERT_TRUE(net.ok()) << net.message();
+  Status six = nl_->add_route({A(), "fd00:211::/64", "fd00:210::2", d, 0, std::nullopt, std::nullopt});
+  ASSERT_TRUE(six.ok()) << six.message();
+  Status six_def = nl_->add_route({A(), "default", "fd00:210::fe", "", 6, std::nullopt, std::nullopt});
+  ASSERT_TRUE(six_def.ok()) << six_def.message();
+  Status devroute = nl_->add_route({A(), "10.212.0.0/24", "", d, 0, 5u, std::nullopt});
+  ASSERT_TRUE(devroute.ok()) << devroute.message();
+
+  auto main_routes = nl_->list_routes(A());
+  ASSERT_TRUE(main_routes.ok()) << main_routes.message();
+  auto r = find_route(main_routes.value(), "default", 4);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->via, "10.210.0.254");
+  EXPECT_EQ(r->dev, d);
+  EXPECT_EQ(r->metric, 100u);
+  EXPECT_EQ(r->table, 254u);
+  EXPECT_EQ(r->protocol, RTPROT_BOOT);
+  EXPECT_FALSE(r->kernel());
+  auto connected = find_route(main_routes.value(), "10.210.0.0/24", 4);
+  ASSERT_TRUE(connected);
+  EXPECT_TRUE(connected->kernel());
+  EXPECT_EQ(connected->dev, d);
+  EXPECT_FALSE(find_route(main_routes.value(), "10.211.0.0/16", 4)) << "table 100 leaked into main";
+  auto r6 = find_route(main_routes.value(), "fd00:211::/64", 6);
+  ASSERT_TRUE(r6);
+  EXPECT_EQ(r6->via, "fd00:210::2");
+  EXPECT_EQ(r6->dev, d);
+  EXPECT_EQ(r6->metric, 1024u);  // the kernel's default for IPv6
+  auto d6 = find_route(main_routes.value(), "default", 6);
+  ASSERT_TRUE(d6);
+  EXPECT_EQ(d6->via, "fd00:210::fe");
+  EXPECT_EQ(d6->dev, d);  // found by the kernel from the gateway
+  auto dr = find_route(main_routes.value(), "10.212.0.0/24", 4);
+  ASSERT_TRUE(dr);
+  EXPECT_EQ(dr->via, "");
+  EXPECT_EQ(dr->metric, 5u);
+
+  auto t100 = nl_->list_routes(A(), RouteFilter{100u});
+  ASSERT_TRUE(t100.ok());
+  auto rt = find_route(t100.value(), "10.211.0.0/16", 4);
+  ASSERT_TRUE(rt);
+  EXPECT_EQ(rt->via, "10.210.0.2");
+  EXPECT_EQ(rt->dev, d);
+  EXPECT_EQ(rt->table, 100u);
+  auto all = nl_->list_routes(A(), RouteFilter{std::nullopt});
+  ASSERT_TRUE(all.ok());
+  EXPECT_GT(all.value().size(), main_routes.value().size());  // local table included
+
+  Status dup = nl_->add_route({A(), "default", "10.210.0.254", d, 4, 100u, std::nullopt});
+  EXPECT_EQ(dup.err(), EEXIST) << dup.message();
+  Status unreachable = nl_->add_route({A(), "10.213.0.0/16", "10.99.0.1", "", 0, std::nullopt, std::nullopt});
+  EXPECT_EQ(unreachable.err(), ENETUNREACH) << unreachable.message();
+  EXPECT_EQ(nl_->add_route({A(), "default", "", "", 0, std::nullopt, std::nullopt}).err(), EINVAL);
+  EXPECT_EQ(nl_->add_route({A(), "10.0.0.0/8", "fd00::1", "", 0, std::nullopt, std::nullopt}).err(), EINVAL);
+
+  ASSERT_TRUE(nl_->del_route({A(), "default", "", "", 4, std::nullopt, std::nullopt}).ok());
+  ASSERT_TRUE(nl_->del_route({A(), "10.211.0.0/16", "", "", 0, std::nullopt, 100u}).ok());
+  ASSERT_TRUE(nl_->del_route({A(), "fd00:211::/64", "fd00:210::2", d, 0, std::nullopt, std::nullopt}).ok());
+  main_routes = nl_->list_routes(A());
+  ASSERT_TRUE(main_routes.ok());
+  EXPECT_FALSE(find_route(main_routes.value(), "default", 4));
+  EXPECT_FALSE(find_route(main_routes.value(), "fd00:211::/64", 6));
+  EXPECT_TRUE(find_route(main_routes.value(), "default", 6));
+  EXPECT_FALSE(find_route(nl_->list_routes(A(), RouteFilter{100u}).value(), "10.211.0.0/16", 4));
+  EXPECT_EQ(nl_->del_route({A(), "default", "", "", 4, std::nullopt, std::nullopt}).err(), ESRCH);
+}
+
+TEST_F(Netlink, CallerNamespaceNeverChanges) {
+  auto before = current_ns_identity(plan::NsKind::Net);
+  ASSERT_TRUE(before.ok());
+  const std::string d = test_ifname("ns");
+  EXPECT_EQ(nl_->create_bridge(test_name("missing"), d).err(), ENOENT);
+  EXPECT_EQ(nl_->create_bridge("bad/name", d).err(), EINVAL);
+  ASSERT_TRUE(nl_->create_bridge(A(), d).ok());
+  EXPECT_EQ(nl_->create_bridge(A(), d).err(), EEXIST);
+  EXPECT_EQ(nl_->create_veth(A(), test_ifname("v"), test_ifname("w"), test_name("missing")).err(),
+            ENOENT);
+  EXPECT_EQ(nl_->set_mtu(B(), d, 1000).err(), ENODEV);
+  EXPECT_TRUE(current_ns_identity(plan::NsKind::Net).value() == before.value());
+  EXPECT_EQ(nl_->socket_count(), 2u);  // A and B, none for the missing one
+
+  for (const char* bad : {"", "this-is-too-long", "a/b", "a b", "a:b", "..", "."})
+    EXPECT_EQ(nl_->create_bridge(A(), bad).err(), EINVAL) << bad;
+  EXPECT_FALSE(valid_ifname("0123456789abcdef"));
+  EXPECT_TRUE(valid_ifname("0123456789abcde"));
+}
+
+TEST_F(Netlink, RecreatedNamespaceGetsANewSocket) {
+  const std::string d = test_ifname("re");
+  ASSERT_TRUE(nl_->create_bridge(A(), d).ok());
+  // Delete and make A again without telling the client: it must notice the new namespace.
+  a_.reset();
+  a_ = std::make_unique<ScopedNetns>(test_name("a"));
+  ASSERT_TRUE(a_->status().ok());
+  EXPECT_FALSE(find_link(links(A()), d)) << "still talking to the old namespace";
+  EXPECT_TRUE(nl_->create_bridge(A(), d).ok());
+  EXPECT_TRUE(find_link(links(A()), d));
+  nl_->forget(A());
+  nl_->forget(B());
+  EXPECT_EQ(nl_->socket_count(), 0u);
+  EXPECT_TRUE(find_link(links(A()), d));  // reconnects on demand
+}
+
+// Timing of the operations PERFORMANCE.md is about; prints, asserts only the results.
+TEST_F(Netlink, MeasureVethCreateAndGroupDelete) {
+  using Clock = std::chrono::steady_clock;
+  const int n = 100;
+  const uint32_t group = 4343;
+  auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    Status st = nl_->create_veth(A(), test_ifname("m" + std::to_string(i)),
+                                 test_ifname("n" + std::to_string(i)), B(), group);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  auto t1 = Clock::now();
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(nl_->set_up(A(), test_ifname("m" + std::to_string(i))).ok());
+  auto t2 = Clock::now();
+  ASSERT_TRUE(nl_->delete_group(A(), group).ok());
+  auto t3 = Clock::now();
+  EXPECT_EQ(links(B()).size(), 1u);  // lo only
+  // Three up pairs deleted one by one, for the ratio.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(nl_->create_veth(A(), test_ifname("s" + std::to_string(i)),
+                                 test_ifname("t" + std::to_string(i)), B(), 0).ok());
+    ASSERT_TRUE(nl_->set_up(A(), test_ifname("s" + std::to_string(i))).ok());
+  }
+  auto t4 = Clock::now();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(nl_->delete_link(A(), test_ifname("s" + std::to_string(i))).ok());
+  auto t5 = Clock::now();
+  auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("[ measure  ] %d veth pairs, peer born in netns: create %.1f ms (%.0f us/pair), up "
+              "%.1f ms, delete as one group %.1f ms; 3 up pairs deleted one by one %.1f ms "
+              "(%.1f ms/pair)\n",
+              n, ms(t1 - t0), 1000 * ms(t1 - t0) / n, ms(t2 - t1), ms(t3 - t2), ms(t5 - t4),
+              ms(t5 - t4) / 3);
+}
+
+}  // namespace
+}  // namespace nsplan::applier

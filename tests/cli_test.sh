@@ -1,0 +1,59 @@
+#!/bin/sh
+# The command line as a user meets it: exit statuses (0 ok, 1 invalid profile, 2 usage),
+# diagnostics on stderr, results on stdout, the JSON Schema, and docs/reference.md kept equal
+# to `nsplan schema --markdown`.
+set -u
+nsplan=$1
+src=$2
+cd "$src" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() {  # expect STATUS DESCRIPTION -- COMMAND...
+  want=$1; what=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit $got, expected $want"; cat "$tmp/err"; fail=1
+  fi
+}
+
+expect 0 "explain firefox v1" -- "$nsplan" explain profiles/firefox.yaml --cgroup v1
+grep -q "^echo '3221225472' > '/sys/fs/cgroup/memory/memlimit/memory.limit_in_bytes'$" "$tmp/out" || { echo "FAIL: v1 limit line"; fail=1; }
+expect 0 "explain firefox on this host (probed)" -- "$nsplan" explain profiles/firefox.yaml
+expect 0 "plan --json" -- "$nsplan" plan profiles/lab.yaml --json --cgroup v2
+grep -q '"nsplan_plan": 1' "$tmp/out" || { echo "FAIL: plan json version"; fail=1; }
+expect 0 "check all profiles" -- "$nsplan" check profiles/firefox.yaml profiles/lab.yaml profiles/build-jail.yaml profiles/isolated-shell.yaml
+[ "$(wc -l < "$tmp/out")" = 4 ] || { echo "FAIL: check prints one ok line per profile"; fail=1; }
+
+expect 1 "invalid profile" -- "$nsplan" check tests/diagnostics/values.yaml
+grep -q "^tests/diagnostics/values.yaml:6:10: error: bad unit 'X' in '3X'$" "$tmp/err" || { echo "FAIL: located error"; cat "$tmp/err"; fail=1; }
+[ -s "$tmp/out" ] && { echo "FAIL: nothing on stdout for an invalid profile"; fail=1; }
+expect 1 "explain of an invalid profile" -- "$nsplan" explain tests/diagnostics/values.yaml --cgroup v2
+expect 1 "missing file" -- "$nsplan" check does/not/exist.yaml
+grep -q "cannot read 'does/not/exist.yaml': No such file or directory" "$tmp/err" || { echo "FAIL: missing file message"; fail=1; }
+expect 1 "a directory is not a profile" -- "$nsplan" check profiles
+expect 1 "/dev/zero is refused" -- "$nsplan" check /dev/zero
+expect 1 "--strict refuses lossy translation" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1 --strict
+expect 0 "without --strict it warns" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1
+grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: warning on stderr"; fail=1; }
+grep -q "^# warning: " "$tmp/out" || { echo "FAIL: warning in the script header"; fail=1; }
+
+expect 2 "no subcommand" -- "$nsplan"
+expect 2 "unknown subcommand" -- "$nsplan" frobnicate
+expect 2 "bad --cgroup" -- "$nsplan" explain profiles/firefox.yaml --cgroup v3
+expect 2 "missing profile argument" -- "$nsplan" explain
+
+expect 0 "schema" -- "$nsplan" schema
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["$schema"].endswith("2020-12/schema"); assert "memory" in s["$defs"]; assert s["additionalProperties"] is False' "$tmp/out" \
+  || { echo "FAIL: schema is not the expected JSON"; fail=1; }
+expect 0 "reference" -- "$nsplan" schema --markdown
+cmp -s "$tmp/out" docs/reference.md || { echo "FAIL: docs/reference.md differs from 'nsplan schema --markdown' (regenerate it)"; fail=1; }
+
+# Same input, same bytes.
+"$nsplan" explain profiles/lab.yaml --cgroup v2 > "$tmp/a"
+"$nsplan" explain profiles/lab.yaml --cgroup v2 > "$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" || { echo "FAIL: explain is not deterministic"; fail=1; }
+
+[ $fail = 0 ] && echo "cli: all checks passed"
+exit $fail

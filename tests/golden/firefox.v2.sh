@@ -1,0 +1,32 @@
+#!/bin/sh
+# nsplan explain: profile 'firefox' from profiles/firefox.yaml
+# Keep Firefox within 3 GiB of RAM plus 3 GiB of swap.
+# target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
+# Each step names the profile line it comes from. `nsplan apply` does the same steps
+# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+set -eu
+
+# profiles/firefox.yaml:18:9: enable memory for the children of /sys/fs/cgroup
+#   v2 gives a child a controller only if every ancestor lists it in cgroup.subtree_control.
+echo '+memory' > '/sys/fs/cgroup/cgroup.subtree_control'
+
+# profiles/firefox.yaml:18:9: cgroup memlimit
+mkdir -p '/sys/fs/cgroup/memlimit'
+
+# profiles/firefox.yaml:23:10: memory max 3G
+echo '3221225472' > '/sys/fs/cgroup/memlimit/memory.max'
+
+# profiles/firefox.yaml:31:11: memory swap 3G
+#   v2 caps swap alone at 3G. On v1 the same profile sets memsw = max + swap = 6G, which counts RAM and swap together:
+#   there, swap may grow beyond 3G while less RAM is in use.
+echo '3221225472' > '/sys/fs/cgroup/memlimit/memory.swap.max'
+
+# profiles/firefox.yaml:36:11: memory soft 1G
+#   v1's soft limit becomes memory.low on v2 (as runc and crun do): reclaim spares the group below it
+#   under pressure; memory.high would throttle at the value instead.
+echo '1073741824' > '/sys/fs/cgroup/memlimit/memory.low'
+
+# profiles/firefox.yaml:41:3: run firefox
+#   this shell joins the cgroup, then becomes the command.
+echo "$$" > '/sys/fs/cgroup/memlimit/cgroup.procs'
+exec 'firefox'

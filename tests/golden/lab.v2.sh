@@ -1,0 +1,68 @@
+#!/bin/sh
+# nsplan explain: profile 'lab' from profiles/lab.yaml
+# Two persistent network namespaces, lab-a and lab-b, on a host bridge 10.77.0.0/24.
+# target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
+# Each step names the profile line it comes from. `nsplan apply` does the same steps
+# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+set -eu
+
+# profiles/lab.yaml:26:14: net namespace lab-a
+ip netns add 'lab-a'
+
+# profiles/lab.yaml:26:14: loopback of lab-a
+ip -n 'lab-a' link set 'lo' up
+
+# profiles/lab.yaml:31:16: net namespace lab-b
+ip netns add 'lab-b'
+
+# profiles/lab.yaml:31:16: loopback of lab-b
+ip -n 'lab-b' link set 'lo' up
+
+# profiles/lab.yaml:33:7: bridge br-lab
+ip link add 'br-lab' group 1650561780 type bridge
+
+# profiles/lab.yaml:36:7: veth veth-lab-a, peer eth0 in lab-a
+ip link add 'veth-lab-a' group 1650561780 type veth peer name 'eth0' netns 'lab-a'
+
+# profiles/lab.yaml:43:7: veth veth-lab-b, peer eth0 in lab-b
+ip link add 'veth-lab-b' group 1650561780 type veth peer name 'eth0' netns 'lab-b'
+
+# profiles/lab.yaml:35:19: address of br-lab
+ip addr add '10.77.0.1/24' dev 'br-lab'
+
+# profiles/lab.yaml:33:7: br-lab up
+ip link set 'br-lab' up
+
+# profiles/lab.yaml:38:15: veth-lab-a joins bridge br-lab
+ip link set 'veth-lab-a' master 'br-lab'
+
+# profiles/lab.yaml:36:7: veth-lab-a up
+ip link set 'veth-lab-a' up
+
+# profiles/lab.yaml:42:21: address of eth0
+ip -n 'lab-a' addr add '10.77.0.2/24' dev 'eth0'
+
+# profiles/lab.yaml:40:9: eth0 up
+ip -n 'lab-a' link set 'eth0' up
+
+# profiles/lab.yaml:45:15: veth-lab-b joins bridge br-lab
+ip link set 'veth-lab-b' master 'br-lab'
+
+# profiles/lab.yaml:43:7: veth-lab-b up
+ip link set 'veth-lab-b' up
+
+# profiles/lab.yaml:49:21: address of eth0
+ip -n 'lab-b' addr add '10.77.0.3/24' dev 'eth0'
+
+# profiles/lab.yaml:47:9: eth0 up
+ip -n 'lab-b' link set 'eth0' up
+
+# profiles/lab.yaml:51:7: route to default in lab-a
+ip -n 'lab-a' route add 'default' via '10.77.0.1'
+
+# profiles/lab.yaml:52:7: route to default in lab-b
+ip -n 'lab-b' route add 'default' via '10.77.0.1'
+
+# profiles/lab.yaml:55:3: run /bin/sh
+#   this shell becomes the command inside its namespaces.
+exec nsenter --net='/run/netns/lab-a' -- unshare --uts -- sh -c 'set -eu; hostname '\''lab-a'\''; exec env '\''PS1=lab-a# '\'' "$@"' nsplan-run '/bin/sh'

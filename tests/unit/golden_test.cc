@@ -1,0 +1,105 @@
+// Golden tests: for every profile in profiles/, explain (v1 and v2) and plan --json are compared
+// with reviewed files in tests/golden/. After a deliberate change, regenerate with
+// NSPLAN_UPDATE_GOLDEN=1 and review the diff like code.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "applier/files.h"
+#include "compiler/compile.h"
+#include "compiler/json_emitter.h"
+#include "compiler/shell_emitter.h"
+
+namespace nsplan {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Output {
+  std::string text;
+  std::string diagnostics;
+};
+
+// Paths stay relative to the source tree, as a user in a checkout would type them.
+Output render(const std::string& profile, CgroupMode mode, bool json) {
+  EXPECT_EQ(chdir(NSPLAN_SOURCE_DIR), 0);
+  auto c = compile_file(profile, [](const std::string& p) { return applier::read_profile_file(p); },
+                        HostFacts::stated(mode), PlanOptions{});
+  Output out;
+  out.diagnostics = render_all(c->diags, c->sources);
+  if (!c->ok()) return out;
+  std::string description = c->profile->description ? c->profile->description->value : "";
+  out.text = json ? emit_json(*c->plan, c->diags, c->sources) : emit_shell(*c->plan, c->diags, c->sources, description);
+  return out;
+}
+
+std::vector<std::string> shipped_profiles() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::path(NSPLAN_SOURCE_DIR) / "profiles"))
+    if (e.path().extension() == ".yaml") out.push_back("profiles/" + e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, MatchesReviewedOutput) {
+  const std::string profile = GetParam();
+  const std::string stem = fs::path(profile).stem().string();
+  bool update = std::getenv("NSPLAN_UPDATE_GOLDEN") != nullptr;
+  struct Variant {
+    CgroupMode mode;
+    bool json;
+    const char* suffix;
+  } variants[] = {{CgroupMode::V1, false, ".v1.sh"},
+                  {CgroupMode::V2, false, ".v2.sh"},
+                  {CgroupMode::V1, true, ".v1.json"},
+                  {CgroupMode::V2, true, ".v2.json"}};
+  for (const auto& v : variants) {
+    Output out = render(profile, v.mode, v.json);
+    ASSERT_FALSE(out.text.empty()) << profile << " does not compile:\n" << out.diagnostics;
+    fs::path golden = fs::path(NSPLAN_SOURCE_DIR) / "tests/golden" / (stem + v.suffix);
+    if (update) {
+      std::ofstream(golden) << out.text;
+      continue;
+    }
+    ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run with NSPLAN_UPDATE_GOLDEN=1 and review it";
+    EXPECT_EQ(out.text, slurp(golden)) << "output for " << profile << " (" << v.suffix << ") changed";
+    // Deterministic: a second compile gives the same bytes.
+    EXPECT_EQ(out.text, render(profile, v.mode, v.json).text);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, Golden, ::testing::ValuesIn(shipped_profiles()),
+                         [](const auto& info) {
+                           std::string n = fs::path(info.param).stem().string();
+                           for (char& c : n)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+TEST(GoldenSet, EveryGoldenFileBelongsToAProfile) {
+  // A golden file whose profile was removed or renamed would go stale unseen.
+  auto profiles = shipped_profiles();
+  for (const auto& e : fs::directory_iterator(fs::path(NSPLAN_SOURCE_DIR) / "tests/golden")) {
+    std::string name = e.path().filename().string();
+    if (name.find('.') == std::string::npos || e.path().extension() == ".md") continue;
+    std::string stem = name.substr(0, name.find('.'));
+    EXPECT_NE(std::find(profiles.begin(), profiles.end(), "profiles/" + stem + ".yaml"), profiles.end())
+        << name << " has no profile";
+  }
+}
+
+}  // namespace
+}  // namespace nsplan
