@@ -211,8 +211,11 @@ Status run_in_netns_fd(int ns_fd, const std::function<void()>& fn) {
   if (orig < 0) return errno_error("open /proc/thread-self/ns/net");
   Fd orig_fd(orig);
   if (::setns(ns_fd, CLONE_NEWNET) != 0) return errno_error("setns(net)");
+  struct Restore {  // also when FN throws
+    int fd;
+    ~Restore() { restore_or_die(fd, CLONE_NEWNET); }
+  } restore{orig_fd.get()};
   fn();
-  restore_or_die(orig_fd.get(), CLONE_NEWNET);
   return {};
 }
 

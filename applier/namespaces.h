@@ -43,7 +43,7 @@ SysResult<bool> netns_exists(const std::string& name);
 SysResult<int> open_netns(const std::string& name);
 
 // Runs FN with the calling thread inside network namespace NAME ("" = where it already is), then
-// returns it to the namespace it was in. FN must not throw.
+// returns it to the namespace it was in (also if FN throws).
 Status run_in_netns(const std::string& name, const std::function<void()>& fn);
 // Same with an open namespace fd.
 Status run_in_netns_fd(int ns_fd, const std::function<void()>& fn);

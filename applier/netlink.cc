@@ -234,7 +234,11 @@ struct NetlinkClient::Impl {
       if (!valid_netns_name(netns))
         return SysError{EINVAL, "network namespace '" + netns + "': invalid name", 0, {}};
       std::string path = netns_path(netns);
-      if (::stat(path.c_str(), &st) != 0) return errno_error("network namespace '" + netns + "' (" + path + ")");
+      if (::stat(path.c_str(), &st) != 0) {
+        SysError e = errno_error("network namespace '" + netns + "' (" + path + ")");
+        if (it != conns.end()) conns.erase(it);  // let the deleted namespace die
+        return e;
+      }
       if (it != conns.end() && it->second->dev == st.st_dev && it->second->ino == st.st_ino)
         return it->second.get();
     }

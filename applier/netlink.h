@@ -111,6 +111,7 @@ class NetlinkClient {
   Status delete_link(const std::string& netns, const std::string& name);
   // One RTM_DELLINK with IFLA_GROUP: every link of GROUP in NETNS (veth peers elsewhere go too),
   // as `ip link del group N`. GROUP 0 (the default group: lo, eth0 ...) is refused (EINVAL).
+  // A group with no link fails with ENODEV (the kernel's answer).
   Status delete_group(const std::string& netns, uint32_t group);
 
   // ---- addresses (CIDR "10.0.0.1/24", "fd00::1/64"; no prefix = /32 or /128) ----

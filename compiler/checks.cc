@@ -194,8 +194,6 @@ class NetworkChecker {
 void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
   if (cg.cpu) {
     const CpuSpec& cpu = *cg.cpu;
-    if (cpu.weight && cpu.shares)
-      diags.error(cpu.shares->loc, "give cpu weight or shares, not both", "weight is the v2 scale (1..10000), shares the v1 scale");
     if (cpu.period && !cpu.max)
       diags.error(cpu.period->loc, "cpu period without cpu max", "period sets the window of max: 50%, 1.5 or QUOTA/PERIOD");
     if (cpu.period && cpu.max && cpu.max->value.period_given)

@@ -121,7 +121,10 @@ class CgroupPlanner {
   }
 
   void cpu(const CpuSpec& c) {
-    if (c.weight) {
+    // Given both, each hierarchy takes its own scale as written and nothing is translated.
+    bool use_weight = c.weight && !(v1_ && c.shares);
+    bool use_shares = c.shares && !(!v1_ && c.weight);
+    if (use_weight) {
       if (v1_) {
         uint64_t shares = translate::weight_to_shares(c.weight->value);
         add(c.weight->loc, "cpu", "cpu.shares", std::to_string(shares), "cpu weight " + std::to_string(c.weight->value),
@@ -130,7 +133,7 @@ class CgroupPlanner {
         add(c.weight->loc, "cpu", "cpu.weight", std::to_string(c.weight->value), "cpu weight " + std::to_string(c.weight->value));
       }
     }
-    if (c.shares) {
+    if (use_shares) {
       if (v1_) {
         add(c.shares->loc, "cpu", "cpu.shares", std::to_string(c.shares->value), "cpu shares " + std::to_string(c.shares->value));
       } else {

@@ -157,9 +157,9 @@ class MemoryCgroup : public ::testing::Test {
     ASSERT_TRUE(fs.ok()) << fs.message();
     fs_ = std::move(fs).value();
     name_ = test_name("mem");
-    owned_ = std::make_unique<kernel_test::ScopedCgroupPath>(hierarchy_ + "/" + name_);
     Status st = fs_->mkdir(name_);
-    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(st.ok()) << st.message();  // made here, so ours to remove
+    owned_ = std::make_unique<kernel_test::ScopedCgroupPath>(hierarchy_ + "/" + name_);
   }
   void TearDown() override {
     if (child_ > 0) {
@@ -200,18 +200,27 @@ TEST_F(MemoryCgroup, InvalidValueIsEinval) {
   EXPECT_EQ(fs_->write(name_, "memory.no_such_file", "1").err(), ENOENT);
 }
 
-TEST_F(MemoryCgroup, V1MemswBelowLimitIsEinval) {
-  if (!v1_) GTEST_SKIP() << "v1 only (memory.memsw.*); the hierarchy here is v2";
-  auto has = fs_->read(name_, "memory.memsw.limit_in_bytes");
-  if (!has.ok()) NSPLAN_SKIP_OR_FAIL("no swap accounting (memory.memsw.*): " + has.message());
-  ASSERT_TRUE(fs_->write(name_, "memory.limit_in_bytes", "3G").ok());
-  ASSERT_TRUE(fs_->write(name_, "memory.memsw.limit_in_bytes", "6G").ok());
-  EXPECT_EQ(fs_->read(name_, "memory.memsw.limit_in_bytes").value(), "6442450944");
-  // The kernel keeps limit <= memsw at every write.
-  EXPECT_EQ(fs_->write(name_, "memory.memsw.limit_in_bytes", "1G").err(), EINVAL);
-  EXPECT_EQ(fs_->write(name_, "memory.limit_in_bytes", "7G").err(), EINVAL);
-  ASSERT_TRUE(fs_->write(name_, "memory.soft_limit_in_bytes", "1G").ok());
-  EXPECT_EQ(fs_->read(name_, "memory.soft_limit_in_bytes").value(), "1073741824");
+// v1: memory.memsw.limit_in_bytes (RAM+swap), which the kernel keeps >= the limit at every write.
+// v2: memory.swap.max (swap alone), independent of memory.max.
+TEST_F(MemoryCgroup, SwapLimit) {
+  const char* swap_file = v1_ ? "memory.memsw.limit_in_bytes" : "memory.swap.max";
+  auto has = fs_->read(name_, swap_file);
+  if (!has.ok()) NSPLAN_SKIP_OR_FAIL(std::string("no swap accounting: ") + has.message());
+  ASSERT_TRUE(fs_->write(name_, limit_file(), "3G").ok());
+  ASSERT_TRUE(fs_->write(name_, swap_file, v1_ ? "6G" : "3G").ok());
+  EXPECT_EQ(fs_->read(name_, swap_file).value(), v1_ ? "6442450944" : "3221225472");
+  EXPECT_EQ(fs_->write(name_, swap_file, "junk").err(), EINVAL);
+  if (v1_) {
+    EXPECT_EQ(fs_->write(name_, "memory.memsw.limit_in_bytes", "1G").err(), EINVAL);
+    EXPECT_EQ(fs_->write(name_, "memory.limit_in_bytes", "7G").err(), EINVAL);
+    EXPECT_EQ(fs_->read(name_, "memory.limit_in_bytes").value(), "3221225472");
+  } else {
+    ASSERT_TRUE(fs_->write(name_, swap_file, "1G").ok());  // below memory.max is fine on v2
+    EXPECT_EQ(fs_->read(name_, swap_file).value(), "1073741824");
+  }
+  const char* soft = v1_ ? "memory.soft_limit_in_bytes" : "memory.low";
+  ASSERT_TRUE(fs_->write(name_, soft, "1G").ok());
+  EXPECT_EQ(fs_->read(name_, soft).value(), "1073741824");
 }
 
 TEST_F(MemoryCgroup, RmdirBusyWhileATaskIsInside) {
@@ -260,9 +269,9 @@ class Cgroup2 : public ::testing::Test {
     ASSERT_TRUE(fs.ok()) << fs.message();
     fs_ = std::move(fs).value();
     name_ = test_name("v2");
-    owned_ = std::make_unique<kernel_test::ScopedCgroupPath>(hierarchy_ + "/" + name_);
     Status st = fs_->mkdir(name_);
-    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_TRUE(st.ok()) << st.message();  // made here, so ours to remove
+    owned_ = std::make_unique<kernel_test::ScopedCgroupPath>(hierarchy_ + "/" + name_);
   }
   std::string hierarchy_, name_;
   std::unique_ptr<LinuxCgroupFs> fs_;

@@ -202,9 +202,12 @@ class ScopedNetns {
   ScopedNetns& operator=(const ScopedNetns&) = delete;
   const std::string& name() const { return name_; }
   const applier::Status& status() const { return status_; }
+  // Deletes the namespace if this object made it (a failed create leaves nothing to delete,
+  // and an EEXIST one is not ours to remove).
   void release() {
     if (released_) return;
     released_ = true;
+    if (!status_.ok()) return;
     if (applier::delete_persistent_netns(name_).ok()) return;
     remove_ns_file(applier::netns_path(name_));
   }

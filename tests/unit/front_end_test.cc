@@ -1,0 +1,107 @@
+// The front end: rendering of diagnostics (whole text pinned, caret included), includes and
+// their merge rule, and YAML that must be refused in bounded time.
+#include <gtest/gtest.h>
+
+#include "compiler/loader.h"
+#include "compiler/profile_reader.h"
+#include "test_support.h"
+
+namespace nsplan {
+namespace {
+
+using testing::compile_text;
+using testing::MemoryFiles;
+
+TEST(Diagnostic, RendersLocationSourceLineCaretAndHint) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  memory:\n    mx: 3G\n");
+  EXPECT_EQ(render_all(c->diags, c->sources),
+            "p.yaml:5:5: error: unknown key 'mx' in memory\n"
+            "      mx: 3G\n"
+            "      ^~\n"
+            "  hint: did you mean 'max'?\n");
+}
+
+TEST(Diagnostic, ErrorInIncludedFileNamesTheIncludeSite) {
+  MemoryFiles files;
+  files.files["dir/main.yaml"] = "nsplan: 1\nname: m\ninclude: [frag.yaml]\n";
+  files.files["dir/frag.yaml"] = "cgroup:\n  pids: {max: -3}\n";
+  auto c = compile_file("dir/main.yaml", files.reader(), HostFacts::stated(CgroupMode::V2), {});
+  ASSERT_TRUE(c->diags.has_errors());
+  std::string text = render_all(c->diags, c->sources);
+  EXPECT_NE(text.find("dir/frag.yaml:2:15: error: "), std::string::npos) << text;
+  EXPECT_NE(text.find("dir/main.yaml:3:11: note: in file included from here\n  include: [frag.yaml]\n            ^~~~~~~~~\n"),
+            std::string::npos) << text;
+}
+
+TEST(Loader, LaterWinsMapsMergeListsReplace) {
+  MemoryFiles files;
+  files.files["base.yaml"] = "nsplan: 1\nname: base\ncgroup:\n  memory: {max: 1G, soft: 512M}\nrun: {command: [a, b]}\n";
+  files.files["frag.yaml"] = "cgroup:\n  memory: {max: 2G}\n  pids: {max: 5}\n";
+  files.files["main.yaml"] = "include: frag.yaml\nextends: base.yaml\nname: main\nrun: {command: [c]}\n";
+  auto c = compile_file("main.yaml", files.reader(), HostFacts::stated(CgroupMode::V2), {});
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  const Profile& p = *c->profile;
+  EXPECT_EQ(p.name.value, "main");
+  EXPECT_EQ(p.cgroup->memory->max->value.bytes, 2ull << 30);    // fragment over base
+  EXPECT_EQ(p.cgroup->memory->soft->value.bytes, 512ull << 20);  // kept from base
+  EXPECT_EQ(p.cgroup->pids->max->value.count, 5u);
+  ASSERT_EQ(p.run->command.size(), 1u);  // lists are replaced whole
+  EXPECT_EQ(p.run->command[0].value, "c");
+  // Values keep the file they were written in.
+  EXPECT_EQ(c->sources.file(p.cgroup->memory->max->loc.file).path, "frag.yaml");
+}
+
+TEST(Loader, CycleIsAnError) {
+  MemoryFiles files;
+  files.files["a.yaml"] = "nsplan: 1\nname: a\ninclude: b.yaml\n";
+  files.files["b.yaml"] = "extends: a.yaml\n";
+  auto c = compile_file("a.yaml", files.reader(), HostFacts::stated(CgroupMode::V2), {});
+  ASSERT_TRUE(c->diags.has_errors());
+  EXPECT_EQ(c->diags.all()[0].message, "include cycle: a.yaml -> b.yaml -> a.yaml");
+}
+
+TEST(Yaml, AliasBombIsRefusedQuickly) {
+  std::string text = "nsplan: 1\nname: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 12; ++i)
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + ", *a" + std::to_string(i - 1) + "]\n";
+  auto c = compile_text(text);
+  ASSERT_TRUE(c->diags.has_errors());
+  bool bounded = false;
+  for (const auto& d : c->diags.all()) bounded |= d.message.find("expands to more than") != std::string::npos;
+  EXPECT_TRUE(bounded) << render_all(c->diags, c->sources);
+}
+
+TEST(Yaml, DeepNestingIsRefused) {
+  std::string text = "nsplan: 1\nname: deep\nx: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  auto c = compile_text(text);
+  ASSERT_TRUE(c->diags.has_errors());
+}
+
+TEST(Yaml, SyntaxErrorIsLocated) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup: {memory: [\n");
+  ASSERT_TRUE(c->diags.has_errors());
+  EXPECT_EQ(c->diags.all()[0].message.rfind("YAML syntax: ", 0), 0u);
+  EXPECT_TRUE(c->diags.all()[0].loc.valid());
+}
+
+TEST(Reader, EveryProblemIsReportedNotOnlyTheFirst) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  memory: {max: 1Q, swap: 2Q}\n  pids: {max: x}\nfoo: 1\n");
+  EXPECT_EQ(c->diags.error_count(), 4u) << render_all(c->diags, c->sources);
+}
+
+TEST(Reader, DidYouMean) {
+  EXPECT_EQ(closest_match("mx", {"max", "min", "swap"}), "max");
+  EXPECT_EQ(closest_match("namespace", {"name", "namespaces", "network"}), "namespaces");
+  EXPECT_EQ(closest_match("zzzzzz", {"max", "min"}), "");
+}
+
+TEST(Reader, NullObjectMeansDefaults) {
+  auto c = compile_text("nsplan: 1\nname: x\nnamespaces:\n  pid:\n  ipc: {}\nrun: {command: [true]}\n");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_TRUE(c->profile->namespaces->pid.has_value());
+  EXPECT_EQ(c->plan->launch->unshare.size(), 2u);
+}
+
+}  // namespace
+}  // namespace nsplan

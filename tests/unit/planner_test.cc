@@ -1,0 +1,242 @@
+// The planner's decisions, asserted on the Plan itself (not on text).
+#include <gtest/gtest.h>
+
+#include "compiler/json_emitter.h"
+#include "test_support.h"
+
+namespace nsplan {
+namespace {
+
+using testing::compile_text;
+
+template <class A>
+std::vector<A> steps_of(const plan::Plan& p) {
+  std::vector<A> out;
+  for (const auto& s : p.steps)
+    if (auto* a = std::get_if<A>(&s.action)) out.push_back(*a);
+  return out;
+}
+
+std::string value_of(const plan::Plan& p, const std::string& file) {
+  for (const auto& w : steps_of<plan::WriteCgroupFile>(p))
+    if (w.file == file) return w.dir + "/" + w.file + " = " + w.value;
+  return "";
+}
+
+const char* kFirefox = R"(nsplan: 1
+name: firefox
+cgroup:
+  path: memlimit
+  memory: {max: 3G, swap: 3G, soft: 1G}
+run:
+  command: [firefox]
+)";
+
+TEST(Planner, SeedExampleOnV1) {
+  auto c = compile_text(kFirefox, CgroupMode::V1);
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  const auto& p = *c->plan;
+  EXPECT_EQ(value_of(p, "memory.limit_in_bytes"), "/sys/fs/cgroup/memory/memlimit/memory.limit_in_bytes = 3221225472");
+  EXPECT_EQ(value_of(p, "memory.memsw.limit_in_bytes"), "/sys/fs/cgroup/memory/memlimit/memory.memsw.limit_in_bytes = 6442450944");
+  EXPECT_EQ(value_of(p, "memory.soft_limit_in_bytes"), "/sys/fs/cgroup/memory/memlimit/memory.soft_limit_in_bytes = 1073741824");
+  // A valid order: the directory first, and limit before memsw (the kernel keeps limit <= memsw).
+  std::vector<std::string> ops;
+  for (const auto& s : p.steps) ops.push_back(op_name(s.action));
+  ASSERT_EQ(ops.size(), 4u);
+  EXPECT_EQ(ops[0], "make_cgroup");
+  auto writes = steps_of<plan::WriteCgroupFile>(p);
+  EXPECT_EQ(writes[0].file, "memory.limit_in_bytes");
+  EXPECT_EQ(writes[1].file, "memory.memsw.limit_in_bytes");
+  ASSERT_TRUE(p.launch);
+  EXPECT_EQ(p.launch->cgroup_procs, std::vector<std::string>{"/sys/fs/cgroup/memory/memlimit/cgroup.procs"});
+  EXPECT_EQ(p.launch->command, std::vector<std::string>{"firefox"});
+}
+
+TEST(Planner, SeedExampleOnV2EnablesMemoryOnTheWay) {
+  auto c = compile_text(kFirefox, CgroupMode::V2);
+  ASSERT_TRUE(c->ok());
+  const auto& p = *c->plan;
+  EXPECT_EQ(value_of(p, "memory.max"), "/sys/fs/cgroup/memlimit/memory.max = 3221225472");
+  EXPECT_EQ(value_of(p, "memory.swap.max"), "/sys/fs/cgroup/memlimit/memory.swap.max = 3221225472");
+  EXPECT_EQ(value_of(p, "memory.low"), "/sys/fs/cgroup/memlimit/memory.low = 1073741824");
+  ASSERT_TRUE(std::holds_alternative<plan::EnableControllers>(p.steps[0].action));
+  auto enable = std::get<plan::EnableControllers>(p.steps[0].action);
+  EXPECT_EQ(enable.dir, "/sys/fs/cgroup");
+  EXPECT_EQ(enable.controllers, std::vector<std::string>{"memory"});
+  EXPECT_EQ(std::get<plan::MakeCgroup>(p.steps[1].action).dir, "/sys/fs/cgroup/memlimit");
+  // The swap difference is explained next to the step.
+  bool explained = false;
+  for (const auto& s : p.steps)
+    for (const auto& n : s.notes) explained |= n.find("counts RAM and swap together") != std::string::npos;
+  EXPECT_TRUE(explained);
+}
+
+TEST(Planner, V2EnablesOnlyNeededControllersOnEveryAncestor) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  path: a/b/c\n  pids: {max: 10}\n  cpu: {max: 50%}\n");
+  ASSERT_TRUE(c->ok());
+  auto enables = steps_of<plan::EnableControllers>(*c->plan);
+  ASSERT_EQ(enables.size(), 3u);
+  EXPECT_EQ(enables[0].dir, "/sys/fs/cgroup");
+  EXPECT_EQ(enables[1].dir, "/sys/fs/cgroup/a");
+  EXPECT_EQ(enables[2].dir, "/sys/fs/cgroup/a/b");
+  for (const auto& e : enables) EXPECT_EQ(e.controllers, (std::vector<std::string>{"cpu", "pids"}));
+  EXPECT_EQ(value_of(*c->plan, "cpu.max"), "/sys/fs/cgroup/a/b/c/cpu.max = 50000 100000");
+  // Each ancestor is made before its subtree_control is written.
+  std::vector<std::string> order;
+  for (const auto& s : c->plan->steps) order.push_back(op_name(s.action));
+  std::vector<std::string> want{"enable_controllers", "make_cgroup", "enable_controllers", "make_cgroup",
+                                "enable_controllers", "make_cgroup", "write_cgroup_file", "write_cgroup_file"};
+  EXPECT_EQ(order, want);
+}
+
+TEST(Planner, CpuForms) {
+  auto cpu_max = [](const std::string& spec, CgroupMode mode) {
+    auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  cpu: " + spec + "\n", mode);
+    EXPECT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+    if (!c->ok()) return std::string();
+    return mode == CgroupMode::V2 ? value_of(*c->plan, "cpu.max") : value_of(*c->plan, "cpu.cfs_quota_us");
+  };
+  EXPECT_EQ(cpu_max("{max: 1.5}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = 150000 100000");
+  EXPECT_EQ(cpu_max("{max: 50%, period: 50000}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = 25000 50000");
+  EXPECT_EQ(cpu_max("{max: 20000/40000}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = 20000 40000");
+  EXPECT_EQ(cpu_max("{max: max}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = max 100000");
+  EXPECT_EQ(cpu_max("{max: 250%}", CgroupMode::V1), "/sys/fs/cgroup/cpu/nsplan/x/cpu.cfs_quota_us = 250000");
+}
+
+TEST(Planner, WeightAndSharesEachHierarchyTakesItsOwn) {
+  const char* text = "nsplan: 1\nname: x\ncgroup:\n  cpu: {weight: 50, shares: 2048}\n";
+  auto v1 = compile_text(text, CgroupMode::V1);
+  auto v2 = compile_text(text, CgroupMode::V2);
+  ASSERT_TRUE(v1->ok() && v2->ok());
+  EXPECT_EQ(value_of(*v1->plan, "cpu.shares"), "/sys/fs/cgroup/cpu/nsplan/x/cpu.shares = 2048");
+  EXPECT_EQ(value_of(*v2->plan, "cpu.weight"), "/sys/fs/cgroup/nsplan/x/cpu.weight = 50");
+  EXPECT_EQ(steps_of<plan::WriteCgroupFile>(*v1->plan).size(), 1u);
+  // One alone is translated.
+  auto only_shares = compile_text("nsplan: 1\nname: x\ncgroup:\n  cpu: {shares: 2048}\n", CgroupMode::V2);
+  EXPECT_EQ(value_of(*only_shares->plan, "cpu.weight"), "/sys/fs/cgroup/nsplan/x/cpu.weight = 174");
+  auto only_weight = compile_text("nsplan: 1\nname: x\ncgroup:\n  cpu: {weight: 200}\n", CgroupMode::V1);
+  EXPECT_EQ(value_of(*only_weight->plan, "cpu.shares"), "/sys/fs/cgroup/cpu/nsplan/x/cpu.shares = 2048");
+}
+
+TEST(Planner, V1CpusetInheritsWhatIsNotGivenAtEveryLevel) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  path: a/b\n  cpuset: {cpus: 0-1}\n", CgroupMode::V1);
+  ASSERT_TRUE(c->ok());
+  auto copies = steps_of<plan::CopyFromParent>(*c->plan);
+  ASSERT_EQ(copies.size(), 3u);  // a: cpus and mems; a/b: mems
+  EXPECT_EQ(copies[0].dir, "/sys/fs/cgroup/cpuset/a");
+  EXPECT_EQ(copies[2].dir, "/sys/fs/cgroup/cpuset/a/b");
+  EXPECT_EQ(copies[2].file, "cpuset.mems");
+  EXPECT_EQ(value_of(*c->plan, "cpuset.cpus"), "/sys/fs/cgroup/cpuset/a/b/cpuset.cpus = 0-1");
+}
+
+TEST(Planner, IoLimitsOnBothHierarchies) {
+  const char* text =
+      "nsplan: 1\nname: x\ncgroup:\n  io:\n    weight: 100\n    devices:\n      - {device: \"8:0\", rbps: 1M, wiops: 100}\n";
+  auto v2 = compile_text(text, CgroupMode::V2);
+  ASSERT_TRUE(v2->ok());
+  EXPECT_EQ(value_of(*v2->plan, "io.max"), "/sys/fs/cgroup/nsplan/x/io.max = 8:0 rbps=1048576 wiops=100");
+  EXPECT_EQ(value_of(*v2->plan, "io.weight"), "/sys/fs/cgroup/nsplan/x/io.weight = default 100");
+  auto v1 = compile_text(text, CgroupMode::V1);
+  ASSERT_TRUE(v1->ok());
+  EXPECT_EQ(value_of(*v1->plan, "blkio.throttle.read_bps_device"), "/sys/fs/cgroup/blkio/nsplan/x/blkio.throttle.read_bps_device = 8:0 1048576");
+  EXPECT_EQ(value_of(*v1->plan, "blkio.throttle.write_iops_device"), "/sys/fs/cgroup/blkio/nsplan/x/blkio.throttle.write_iops_device = 8:0 100");
+  // A device path needs the target's device numbers.
+  auto path = compile_text("nsplan: 1\nname: x\ncgroup:\n  io:\n    devices: [{device: /dev/sda, rbps: 1M}]\n");
+  EXPECT_FALSE(path->ok());
+}
+
+TEST(Planner, VethPeerIsBornInItsNamespaceNeverMoved) {
+  auto c = compile_text(R"(nsplan: 1
+name: lab
+network:
+  namespaces: [a, b]
+  links:
+    - {name: h0, kind: veth, peer: {name: eth0, netns: a}}
+    - {name: x0, kind: veth, netns: a, peer: {name: y0}}
+    - {name: p0, kind: veth, netns: a, peer: {name: q0, netns: b}}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_TRUE(steps_of<plan::MoveLink>(*c->plan).empty());
+  auto links = steps_of<plan::CreateLink>(*c->plan);
+  ASSERT_EQ(links.size(), 3u);
+  EXPECT_EQ(links[0].netns, "");
+  EXPECT_EQ(links[0].peer_netns, "a");
+  EXPECT_NE(links[0].group, 0u);
+  // Only the peer on the host: created from the host side, the end in `a` born there.
+  EXPECT_EQ(links[1].name, "y0");
+  EXPECT_EQ(links[1].netns, "");
+  EXPECT_EQ(links[1].peer_name, "x0");
+  EXPECT_EQ(links[1].peer_netns, "a");
+  // Neither end on the host: no link group needed, dropping the namespaces removes them.
+  EXPECT_EQ(links[2].netns, "a");
+  EXPECT_EQ(links[2].peer_netns, "b");
+  EXPECT_EQ(links[2].group, 0u);
+  // New namespaces get their loopback up.
+  auto ups = steps_of<plan::SetLinkUp>(*c->plan);
+  EXPECT_EQ(ups[0].netns, "a");
+  EXPECT_EQ(ups[0].dev, "lo");
+}
+
+TEST(Planner, StackedLinksFollowTheirParentAndAreBornInTheirNamespace) {
+  auto c = compile_text(R"(nsplan: 1
+name: lab
+network:
+  namespaces: [a]
+  links:
+    - {name: mv0, kind: macvlan, parent: d0, netns: a}
+    - {name: d0, kind: dummy}
+    - {name: eth1, kind: device, netns: a}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  auto links = steps_of<plan::CreateLink>(*c->plan);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].name, "d0");  // the parent first, whatever the file order
+  EXPECT_EQ(links[1].name, "mv0");
+  EXPECT_EQ(links[1].parent_netns, "");
+  EXPECT_EQ(links[1].netns, "a");
+  EXPECT_EQ(links[1].mode, "bridge");
+  ASSERT_EQ(steps_of<plan::MoveLink>(*c->plan).size(), 1u);  // only an existing device moves
+}
+
+TEST(Planner, LinkGroupIsStableAndNotDefault) {
+  EXPECT_EQ(link_group_of("lab"), link_group_of("lab"));
+  EXPECT_NE(link_group_of("lab"), link_group_of("lab2"));
+  EXPECT_GE(link_group_of(""), 0x10000u);
+}
+
+TEST(Planner, LaunchCreatesUserNamespaceFirstAndJoinsPersistentOnes) {
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  pid: {}
+  net: {persist: x-net}
+  uts: {hostname: box}
+  user: {uid_map: "0 100000 65536"}
+limits: {nofile: 1024}
+run: {command: [sh]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  const auto& l = *c->plan->launch;
+  ASSERT_FALSE(l.unshare.empty());
+  EXPECT_EQ(l.unshare.front(), plan::NsKind::User);
+  ASSERT_EQ(l.join.size(), 1u);
+  EXPECT_EQ(l.join[0].path, "/run/netns/x-net");
+  EXPECT_EQ(l.hostname, "box");
+  EXPECT_EQ(l.uid_map, std::vector<std::string>{"0 100000 65536"});
+  ASSERT_EQ(l.rlimits.size(), 1u);
+  EXPECT_EQ(l.rlimits[0].soft, 1024u);
+}
+
+TEST(Planner, StrictTurnsLossyWarningsIntoErrors) {
+  const char* text = "nsplan: 1\nname: x\ncgroup:\n  memory: {max: 1G, high: 512M}\n";
+  auto lenient = compile_text(text, CgroupMode::V1, false);
+  EXPECT_TRUE(lenient->ok());
+  ASSERT_EQ(lenient->diags.all().size(), 1u);
+  EXPECT_EQ(lenient->diags.all()[0].severity, Severity::Warning);
+  auto strict = compile_text(text, CgroupMode::V1, true);
+  EXPECT_FALSE(strict->ok());
+  EXPECT_EQ(strict->diags.all()[0].message, "memory high has no cgroup v1 equivalent; it is not applied");
+}
+
+}  // namespace
+}  // namespace nsplan

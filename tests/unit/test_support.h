@@ -1,0 +1,35 @@
+// Compiling profiles held in memory, for unit tests.
+#pragma once
+#include <map>
+#include <string>
+
+#include "compiler/compile.h"
+
+namespace nsplan::testing {
+
+struct MemoryFiles {
+  std::map<std::string, std::string> files;
+  FileReader reader() const {
+    return [this](const std::string& path) {
+      FileContent c;
+      auto it = files.find(path);
+      if (it == files.end()) {
+        c.error = "No such file or directory";
+        return c;
+      }
+      c.ok = true;
+      c.text = it->second;
+      c.identity = path;
+      return c;
+    };
+  }
+};
+
+inline std::unique_ptr<Compilation> compile_text(const std::string& text, CgroupMode mode = CgroupMode::V2,
+                                                 bool strict = false) {
+  static MemoryFiles files;
+  files.files["p.yaml"] = text;
+  return compile_file("p.yaml", files.reader(), HostFacts::stated(mode), PlanOptions{strict});
+}
+
+}  // namespace nsplan::testing
