@@ -79,8 +79,8 @@ std::string_view trim(std::string_view s) {
 }
 
 SysError invalid_path(const std::string& what) {
-  return SysError{EINVAL, what + ": path refused (relative, no '.', '..' or empty components)",
-                  0, {}};
+  return SysError{
+      EINVAL, what + ": path refused (relative, no '.', '..' or empty components)", 0, {}};
 }
 
 }  // namespace
@@ -100,7 +100,8 @@ SysResult<std::unique_ptr<LinuxCgroupFs>> LinuxCgroupFs::open(const std::string&
 
 SysResult<std::unique_ptr<LinuxCgroupFs>> LinuxCgroupFs::open(const std::string& root,
                                                               Options options) {
-  if (root.empty() || root[0] != '/') return SysError{EINVAL, "open cgroup hierarchy '" + root + "': not an absolute path", 0, {}};
+  if (root.empty() || root[0] != '/')
+    return SysError{EINVAL, "open cgroup hierarchy '" + root + "': not an absolute path", 0, {}};
   int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_error("open cgroup hierarchy " + root);
   Fd guard(fd);
@@ -163,7 +164,8 @@ SysResult<int> LinuxCgroupFs::open_dir(std::string_view dir, int flags) {
     Fd next(nfd);
     struct stat st;
     if (::fstat(next.get(), &st) < 0) return errno_error("stat " + full(dir));
-    if (st.st_dev != root_st.st_dev) return SysError{EXDEV, "open " + full(dir) + ": crosses a mount", 0, {}};
+    if (st.st_dev != root_st.st_dev)
+      return SysError{EXDEV, "open " + full(dir) + ": crosses a mount", 0, {}};
     if (!S_ISDIR(st.st_mode)) return SysError{ENOTDIR, "open " + full(dir), 0, {}};
     cur = Fd(next.release());
   }
@@ -200,7 +202,8 @@ SysResult<bool> LinuxCgroupFs::exists(std::string_view dir) {
 Status LinuxCgroupFs::mkdir(std::string_view dir) {
   if (dir.empty() || !valid_cgroup_rel_path(dir)) return invalid_path("mkdir " + full(dir));
   size_t slash = dir.rfind('/');
-  std::string_view parent = slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
+  std::string_view parent =
+      slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
   std::string leaf(slash == std::string_view::npos ? dir : dir.substr(slash + 1));
   SysResult<int> p = open_dir(parent, O_PATH);
   if (!p) return p.error().wrap("mkdir " + full(dir));
@@ -212,12 +215,14 @@ Status LinuxCgroupFs::mkdir(std::string_view dir) {
 Status LinuxCgroupFs::rmdir(std::string_view dir) {
   if (dir.empty() || !valid_cgroup_rel_path(dir)) return invalid_path("rmdir " + full(dir));
   size_t slash = dir.rfind('/');
-  std::string_view parent = slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
+  std::string_view parent =
+      slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
   std::string leaf(slash == std::string_view::npos ? dir : dir.substr(slash + 1));
   SysResult<int> p = open_dir(parent, O_PATH);
   if (!p) return p.error().wrap("rmdir " + full(dir));
   Fd pfd(p.value());
-  if (::unlinkat(pfd.get(), leaf.c_str(), AT_REMOVEDIR) < 0) return errno_error("rmdir " + full(dir));
+  if (::unlinkat(pfd.get(), leaf.c_str(), AT_REMOVEDIR) < 0)
+    return errno_error("rmdir " + full(dir));
   return {};
 }
 
@@ -233,7 +238,11 @@ Status LinuxCgroupFs::write(std::string_view dir, std::string_view file, std::st
   } while (n < 0 && errno == EINTR);
   if (n < 0) return errno_error(what);
   if (static_cast<size_t>(n) != value.size())
-    return SysError{EIO, what + ": short write (" + std::to_string(n) + " of " + std::to_string(value.size()) + " bytes)", 0, {}};
+    return SysError{EIO,
+                    what + ": short write (" + std::to_string(n) + " of " +
+                        std::to_string(value.size()) + " bytes)",
+                    0,
+                    {}};
   return {};
 }
 

@@ -59,7 +59,8 @@ void restore_or_die(int orig_fd, int nstype) {
 
 // mkdir -p with MODE for the directories made.
 Status mkdir_p(const std::string& dir, mode_t mode) {
-  if (dir.empty() || dir[0] != '/') return SysError{EINVAL, "mkdir " + dir + ": not an absolute path", 0, {}};
+  if (dir.empty() || dir[0] != '/')
+    return SysError{EINVAL, "mkdir " + dir + ": not an absolute path", 0, {}};
   size_t pos = 1;
   while (true) {
     size_t slash = dir.find('/', pos);
@@ -199,7 +200,8 @@ SysResult<int> open_netns(const std::string& name) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error(what + " (" + path + ")");
   struct statfs sfs;
-  if (::fstatfs(fd, &sfs) != 0 || sfs.f_type != NSFS_MAGIC || ::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+  if (::fstatfs(fd, &sfs) != 0 || sfs.f_type != NSFS_MAGIC ||
+      ::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
     ::close(fd);
     return SysError{EINVAL, what + ": " + path + " is not a mounted network namespace", 0, {}};
   }
@@ -247,7 +249,8 @@ Status prepare_ns_dir(const std::string& dir) {
 Status create_persistent_ns(plan::NsKind kind, const std::string& path) {
   std::string what = std::string("create ") + proc_ns_name(kind) + " namespace " + path;
   if (kind != plan::NsKind::Net && kind != plan::NsKind::Uts && kind != plan::NsKind::Ipc)
-    return SysError{EOPNOTSUPP, what + ": only net, uts and ipc namespaces can be kept this way", 0, {}};
+    return SysError{
+        EOPNOTSUPP, what + ": only net, uts and ipc namespaces can be kept this way", 0, {}};
   if (path.empty() || path[0] != '/' || path.back() == '/')
     return SysError{EINVAL, what + ": not an absolute file path", 0, {}};
   if (Status st = prepare_ns_dir(parent_dir(path)); !st) return st.error().wrap(what);

@@ -90,8 +90,8 @@ struct Conn {
   nl_sock* sk = nullptr;
   dev_t dev = 0;  // identity of the namespace it was opened into
   ino_t ino = 0;
-  int last_errno = 0;     // errno of the last NLMSG_ERROR answer
-  std::string last_msg;   // its extended-ack message
+  int last_errno = 0;    // errno of the last NLMSG_ERROR answer
+  std::string last_msg;  // its extended-ack message
   ~Conn() {
     if (sk) nl_socket_free(sk);
   }
@@ -129,7 +129,10 @@ int on_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
 int nl_to_errno(int code) {
   switch (code < 0 ? -code : code) {
     case NLE_NOMEM: return ENOMEM;
-    case NLE_INVAL: case NLE_MISSING_ATTR: case NLE_AF_MISMATCH: case NLE_PARSE_ERR: return EINVAL;
+    case NLE_INVAL:
+    case NLE_MISSING_ATTR:
+    case NLE_AF_MISMATCH:
+    case NLE_PARSE_ERR: return EINVAL;
     case NLE_RANGE: return ERANGE;
     case NLE_EXIST: return EEXIST;
     case NLE_OBJ_NOTFOUND: return ENOENT;
@@ -209,7 +212,11 @@ std::string ns_label(const std::string& netns) {
 }
 
 SysError bad_name(const std::string& what, const std::string& name) {
-  return SysError{EINVAL, what + ": invalid interface name '" + name + "' (1-15 bytes, no '/', ':' or space)", 0, {}};
+  return SysError{
+      EINVAL,
+      what + ": invalid interface name '" + name + "' (1-15 bytes, no '/', ':' or space)",
+      0,
+      {}};
 }
 
 }  // namespace
@@ -396,8 +403,7 @@ struct NetlinkClient::Impl {
   Status route(bool add, const RouteSpec& spec) {
     std::string what = std::string(add ? "add" : "delete") + " route " + spec.to +
                        (spec.via.empty() ? "" : " via " + spec.via) +
-                       (spec.dev.empty() ? "" : " dev " + spec.dev) + " in " +
-                       ns_label(spec.netns);
+                       (spec.dev.empty() ? "" : " dev " + spec.dev) + " in " + ns_label(spec.netns);
     int af = spec.family == 4 ? AF_INET : spec.family == 6 ? AF_INET6 : AF_UNSPEC;
     if (spec.family != 0 && af == AF_UNSPEC)
       return SysError{EINVAL, what + ": family must be 4 or 6", 0, {}};

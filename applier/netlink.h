@@ -31,7 +31,7 @@ namespace nsplan::applier {
 
 struct LinkInfo {
   std::string name;
-  std::string kind;    // rtnl_link_get_type: "veth", "bridge", "dummy", ... ("" for lo, physical)
+  std::string kind;  // rtnl_link_get_type: "veth", "bridge", "dummy", ... ("" for lo, physical)
   uint32_t mtu = 0;
   std::string master;  // name of the master in the same namespace, "" if none
   bool up = false;     // IFF_UP (administrative state)
@@ -47,24 +47,24 @@ struct AddressInfo {
 };
 
 struct RouteInfo {
-  std::string to;    // "default" or "10.1.0.0/16"
-  std::string via;   // gateway, "" if none
-  std::string dev;   // output device of the (first) nexthop, "" if none
+  std::string to;   // "default" or "10.1.0.0/16"
+  std::string via;  // gateway, "" if none
+  std::string dev;  // output device of the (first) nexthop, "" if none
   uint32_t metric = 0;
   uint32_t table = 0;
   int family = 4;
-  int protocol = 0;  // RTPROT_*: RTPROT_KERNEL (2) = made by the kernel for an address
-  int type = 0;      // RTN_UNICAST, ...
+  int protocol = 0;     // RTPROT_*: RTPROT_KERNEL (2) = made by the kernel for an address
+  int type = 0;         // RTN_UNICAST, ...
   bool kernel() const;  // protocol == RTPROT_KERNEL
 };
 
 // What add_route / del_route send.
 struct RouteSpec {
   std::string netns;
-  std::string to;    // "default" or CIDR
-  std::string via;   // "" = no gateway (a device route)
-  std::string dev;   // "" = let the kernel find it from the gateway
-  int family = 0;    // 4 or 6; 0 = from TO or VIA (required for "default" without VIA)
+  std::string to;   // "default" or CIDR
+  std::string via;  // "" = no gateway (a device route)
+  std::string dev;  // "" = let the kernel find it from the gateway
+  int family = 0;   // 4 or 6; 0 = from TO or VIA (required for "default" without VIA)
   std::optional<uint32_t> metric;
   std::optional<uint32_t> table;  // default: main (254)
 };
@@ -91,11 +91,9 @@ class NetlinkClient {
   // The request goes to PARENT_NETNS (where PARENT is); the link is born in NETNS.
   // MODE: macvlan "private|vepa|bridge|passthru|source", ipvlan "l2|l3|l3s"; "" = kernel default.
   Status create_macvlan(const std::string& parent_netns, const std::string& parent,
-                        const std::string& netns, const std::string& name,
-                        const std::string& mode);
+                        const std::string& netns, const std::string& name, const std::string& mode);
   Status create_ipvlan(const std::string& parent_netns, const std::string& parent,
-                       const std::string& netns, const std::string& name,
-                       const std::string& mode);
+                       const std::string& netns, const std::string& name, const std::string& mode);
   Status create_vlan(const std::string& parent_netns, const std::string& parent,
                      const std::string& netns, const std::string& name, uint16_t vlan_id);
 

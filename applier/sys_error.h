@@ -12,10 +12,10 @@
 namespace nsplan::applier {
 
 struct SysError {
-  int err = 0;          // errno value (positive); the kernel's answer when it gave one
-  std::string what;     // what was being done: "mkdir /sys/fs/cgroup/memory/x"
-  int nl_code = 0;      // the negative libnl error code, when the error came through libnl
-  std::string detail;   // the kernel's extended-ack text ("Invalid MTU"), when it sent one
+  int err = 0;         // errno value (positive); the kernel's answer when it gave one
+  std::string what;    // what was being done: "mkdir /sys/fs/cgroup/memory/x"
+  int nl_code = 0;     // the negative libnl error code, when the error came through libnl
+  std::string detail;  // the kernel's extended-ack text ("Invalid MTU"), when it sent one
 
   bool is(int e) const { return err == e; }
   // "mkdir /sys/fs/cgroup/memory/x: File exists"
@@ -28,7 +28,7 @@ struct SysError {
     if (!detail.empty()) m += " (" + detail + ")";
     return m;
   }
-  // Adds outer context: "creating link v0" + "RTM_NEWLINK ..." -> "creating link v0: RTM_NEWLINK ...".
+  // Adds outer context: wrap("apply step 3") on "mkdir X" gives "apply step 3: mkdir X".
   SysError& wrap(const std::string& context) {
     what = what.empty() ? context : context + ": " + what;
     return *this;

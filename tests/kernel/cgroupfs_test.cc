@@ -44,9 +44,7 @@ class CgroupFsPaths : public ::testing::TestWithParam<bool> {
   std::unique_ptr<LinuxCgroupFs> fs_;
 };
 
-TEST_P(CgroupFsPaths, ResolverInUse) {
-  EXPECT_EQ(fs_->uses_openat2(), !GetParam());
-}
+TEST_P(CgroupFsPaths, ResolverInUse) { EXPECT_EQ(fs_->uses_openat2(), !GetParam()); }
 
 TEST_P(CgroupFsPaths, MkdirExistsRmdir) {
   ASSERT_TRUE(fs_->mkdir("a").ok());
@@ -150,8 +148,9 @@ class MemoryCgroup : public ::testing::Test {
                read_file(m.v2 + "/cgroup.subtree_control").find("memory") != std::string::npos) {
       hierarchy_ = m.v2;
     } else {
-      NSPLAN_SKIP_OR_FAIL("no memory controller: neither a v1 memory hierarchy nor cgroup2 with "
-                          "memory in the root's cgroup.subtree_control");
+      NSPLAN_SKIP_OR_FAIL(
+          "no memory controller: neither a v1 memory hierarchy nor cgroup2 with "
+          "memory in the root's cgroup.subtree_control");
     }
     auto fs = LinuxCgroupFs::open(hierarchy_);
     ASSERT_TRUE(fs.ok()) << fs.message();

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -45,18 +45,18 @@ inline bool ci_strict() {
 
 // Skips the current test with REASON, or fails it when CI=true. Use in a TEST body or in SetUp
 // (it returns from the enclosing function).
-#define NSPLAN_SKIP_OR_FAIL(reason)                                                   \
-  do {                                                                                \
-    const std::string nsplan_reason_ = (reason);                                      \
-    if (::nsplan::kernel_test::ci_strict()) {                                         \
-      FAIL() << "CI=true turns this skip into a failure: " << nsplan_reason_;        \
-    } else {                                                                          \
-      GTEST_SKIP() << nsplan_reason_;                                                 \
-    }                                                                                 \
+#define NSPLAN_SKIP_OR_FAIL(reason)                                           \
+  do {                                                                        \
+    const std::string nsplan_reason_ = (reason);                              \
+    if (::nsplan::kernel_test::ci_strict()) {                                 \
+      FAIL() << "CI=true turns this skip into a failure: " << nsplan_reason_; \
+    } else {                                                                  \
+      GTEST_SKIP() << nsplan_reason_;                                         \
+    }                                                                         \
   } while (0)
 
-#define NSPLAN_REQUIRE_ROOT()                                                         \
-  do {                                                                                \
+#define NSPLAN_REQUIRE_ROOT()                                                               \
+  do {                                                                                      \
     if (::geteuid() != 0) NSPLAN_SKIP_OR_FAIL("needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN)"); \
   } while (0)
 
@@ -122,7 +122,8 @@ inline std::vector<MountEntry> mounts() {
     MountEntry m;
     m.root = f[3];
     m.mount_point = f[4];
-    for (auto it = f.begin() + 6; it != dash; ++it) m.optional += (m.optional.empty() ? "" : " ") + *it;
+    for (auto it = f.begin() + 6; it != dash; ++it)
+      m.optional += (m.optional.empty() ? "" : " ") + *it;
     m.fstype = *(dash + 1);
     m.source = dash + 2 < f.end() ? *(dash + 2) : "";
     m.super_options = dash + 3 < f.end() ? *(dash + 3) : "";
@@ -242,7 +243,8 @@ inline std::vector<std::string> leftovers() {
     if (m.mount_point.find(prefix) != std::string::npos) out.push_back("mount " + m.mount_point);
   if (struct if_nameindex* ifs = ::if_nameindex()) {
     for (struct if_nameindex* i = ifs; i->if_index != 0; ++i)
-      if (starts_with(i->if_name, ifname_prefix())) out.push_back(std::string("link ") + i->if_name);
+      if (starts_with(i->if_name, ifname_prefix()))
+        out.push_back(std::string("link ") + i->if_name);
     ::if_freenameindex(ifs);
   }
   std::vector<std::string> roots = {"/sys/fs/cgroup"};
@@ -269,7 +271,8 @@ class LeakCheck : public ::testing::Environment {
     for (const std::string& n : list_dir(applier::kNetnsRunDir))
       if (starts_with(n, prefix)) remove_ns_file(std::string(applier::kNetnsRunDir) + "/" + n);
     for (const MountEntry& m : mounts())
-      if (m.mount_point.find(prefix) != std::string::npos) ::umount2(m.mount_point.c_str(), MNT_DETACH);
+      if (m.mount_point.find(prefix) != std::string::npos)
+        ::umount2(m.mount_point.c_str(), MNT_DETACH);
     for (const std::string& l : left) {
       if (starts_with(l, "/sys/fs/cgroup/")) remove_cgroup_tree(l);
       if (starts_with(l, "/run/" + prefix)) remove_tree(l);

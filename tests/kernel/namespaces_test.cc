@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,11 +33,11 @@ std::vector<std::string> interfaces_here() {
   return out;
 }
 
-const kernel_test::MountEntry* find_mount(const std::vector<kernel_test::MountEntry>& ms,
-                                          const std::string& point) {
-  const kernel_test::MountEntry* found = nullptr;
+std::optional<kernel_test::MountEntry> find_mount(const std::vector<kernel_test::MountEntry>& ms,
+                                                  const std::string& point) {
+  std::optional<kernel_test::MountEntry> found;
   for (const auto& m : ms)
-    if (m.mount_point == point) found = &m;  // the last one is on top
+    if (m.mount_point == point) found = m;  // the last one is on top
   return found;
 }
 
@@ -72,11 +73,11 @@ TEST_F(Namespaces, NetnsCreateUseDelete) {
 
     // /run/netns is a shared mount, as iproute2 leaves it.
     auto ms = kernel_test::mounts();
-    const auto* run_dir = find_mount(ms, kNetnsRunDir);
-    ASSERT_NE(run_dir, nullptr) << "/run/netns is not a mount point";
+    auto run_dir = find_mount(ms, kNetnsRunDir);
+    ASSERT_TRUE(run_dir) << "/run/netns is not a mount point";
     EXPECT_NE(run_dir->optional.find("shared:"), std::string::npos) << run_dir->optional;
-    const auto* file = find_mount(ms, path);
-    ASSERT_NE(file, nullptr);
+    auto file = find_mount(ms, path);
+    ASSERT_TRUE(file);
     EXPECT_EQ(file->fstype, "nsfs");
 
     // Running inside: another namespace, with nothing but lo.
@@ -106,7 +107,7 @@ TEST_F(Namespaces, NetnsCreateUseDelete) {
   }
   struct stat st;
   EXPECT_NE(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(find_mount(kernel_test::mounts(), path), nullptr);
+  EXPECT_FALSE(find_mount(kernel_test::mounts(), path).has_value());
   EXPECT_FALSE(netns_exists(name).value());
   EXPECT_EQ(delete_persistent_netns(name).err(), ENOENT);
 }
@@ -183,8 +184,8 @@ TEST_F(StateDirNamespaces, UtsHostnameInsideOnly) {
   ASSERT_TRUE(id.ok()) << id.message();
   EXPECT_EQ(id.value().type, CLONE_NEWUTS);
   EXPECT_FALSE(id.value() == current_ns_identity(NsKind::Uts).value());
-  const auto* dm = find_mount(kernel_test::mounts(), dir_);
-  ASSERT_NE(dm, nullptr) << "state dir is not a mount point";
+  auto dm = find_mount(kernel_test::mounts(), dir_);
+  ASSERT_TRUE(dm) << "state dir is not a mount point";
   EXPECT_NE(dm->optional.find("shared:"), std::string::npos);
 
   Status set = set_hostname(path, "nsplan-test-host", "nsplan-test-domain");
@@ -212,7 +213,7 @@ TEST_F(StateDirNamespaces, UtsHostnameInsideOnly) {
   ASSERT_TRUE(del.ok()) << del.message();
   struct stat fs;
   EXPECT_NE(::stat(path.c_str(), &fs), 0);
-  EXPECT_EQ(find_mount(kernel_test::mounts(), path), nullptr);
+  EXPECT_FALSE(find_mount(kernel_test::mounts(), path).has_value());
   EXPECT_EQ(delete_persistent_ns(path).err(), ENOENT);
 }
 
@@ -245,7 +246,7 @@ TEST_F(StateDirNamespaces, RefusesAnOpenStateDir) {
   ASSERT_EQ(::chmod(dir_.c_str(), 0777), 0);
   Status st = create_persistent_ns(NsKind::Uts, dir_ + "/uts");
   EXPECT_EQ(st.err(), EPERM) << st.message();
-  EXPECT_EQ(find_mount(kernel_test::mounts(), dir_), nullptr);
+  EXPECT_FALSE(find_mount(kernel_test::mounts(), dir_).has_value());
   struct stat s;
   EXPECT_NE(::stat((dir_ + "/uts").c_str(), &s), 0);
 }

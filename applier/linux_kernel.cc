@@ -1,0 +1,166 @@
+// Kernel on the real system: LinuxCgroupFs per hierarchy, one NetlinkClient, nsfs bind mounts.
+#include <map>
+
+#include "applier/cgroupfs.h"
+#include "applier/kernel.h"
+#include "applier/namespaces.h"
+
+namespace nsplan::applier {
+namespace {
+
+class LinuxKernel final : public Kernel {
+ public:
+  explicit LinuxKernel(const HostFacts& facts) : facts_(facts) {}
+
+  SysResult<bool> cgroup_exists(const std::string& dir) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->exists(at.value().second);
+  }
+  Status cgroup_mkdir(const std::string& dir) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->mkdir(at.value().second);
+  }
+  Status cgroup_rmdir(const std::string& dir) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->rmdir(at.value().second);
+  }
+  SysResult<std::string> cgroup_read(const std::string& dir, const std::string& file) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->read(at.value().second, file);
+  }
+  Status cgroup_write(const std::string& dir, const std::string& file, const std::string& value) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->write(at.value().second, file, value);
+  }
+
+  SysResult<bool> netns_exists(const std::string& name) override { return applier::netns_exists(name); }
+  Status netns_create(const std::string& name) override { return create_persistent_netns(name); }
+  Status netns_delete(const std::string& name) override {
+    // A socket into the namespace would keep it (and its links) alive.
+    if (netlink_) netlink_->forget(name);
+    return delete_persistent_netns(name);
+  }
+  SysResult<bool> ns_exists(const std::string& path) override { return is_nsfs(path); }
+  Status ns_create(plan::NsKind kind, const std::string& path) override { return create_persistent_ns(kind, path); }
+  Status ns_delete(const std::string& path) override { return delete_persistent_ns(path); }
+  SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) override {
+    auto r = get_hostname(ns_path);
+    if (!r.ok()) return r.error();
+    return std::make_pair(r.value().hostname, r.value().domainname);
+  }
+  Status set_hostname(const std::string& ns_path, const std::string& host, const std::string& domain) override {
+    return applier::set_hostname(ns_path, host, domain);
+  }
+
+  Status link_create(const plan::CreateLink& l) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    NetlinkClient& c = *nl.value();
+    switch (l.kind) {
+      case plan::LinkKind::Veth: return c.create_veth(l.netns, l.name, l.peer_name, l.peer_netns, l.group);
+      case plan::LinkKind::Bridge: return c.create_bridge(l.netns, l.name, l.group);
+      case plan::LinkKind::Dummy: return c.create_dummy(l.netns, l.name, l.group);
+      case plan::LinkKind::Macvlan: return c.create_macvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode);
+      case plan::LinkKind::Ipvlan: return c.create_ipvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode);
+      case plan::LinkKind::Vlan:
+        return c.create_vlan(l.parent_netns, l.parent, l.netns, l.name, static_cast<uint16_t>(l.vlan_id));
+    }
+    return errno_error("unknown link kind", EINVAL);
+  }
+  Status link_delete(const std::string& netns, const std::string& name) override {
+    return with_netlink([&](NetlinkClient& c) { return c.delete_link(netns, name); });
+  }
+  Status link_group_delete(const std::string& netns, uint32_t group) override {
+    return with_netlink([&](NetlinkClient& c) { return c.delete_group(netns, group); });
+  }
+  Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
+    return with_netlink([&](NetlinkClient& c) { return c.move_link(from, name, to); });
+  }
+  Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
+    return with_netlink([&](NetlinkClient& c) { return c.set_mtu(netns, dev, mtu); });
+  }
+  Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override {
+    return with_netlink([&](NetlinkClient& c) { return c.set_master(netns, dev, master); });
+  }
+  Status link_up(const std::string& netns, const std::string& dev, bool up) override {
+    return with_netlink([&](NetlinkClient& c) { return up ? c.set_up(netns, dev) : c.set_down(netns, dev); });
+  }
+  Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr) override {
+    return with_netlink([&](NetlinkClient& c) { return c.add_address(netns, dev, cidr); });
+  }
+  Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override {
+    return with_netlink([&](NetlinkClient& c) { return c.del_address(netns, dev, cidr); });
+  }
+  Status route_add(const RouteSpec& r) override {
+    return with_netlink([&](NetlinkClient& c) { return c.add_route(r); });
+  }
+  Status route_del(const RouteSpec& r) override {
+    return with_netlink([&](NetlinkClient& c) { return c.del_route(r); });
+  }
+  SysResult<std::vector<LinkInfo>> links(const std::string& netns) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->list_links(netns);
+  }
+  SysResult<std::vector<AddressInfo>> addresses(const std::string& netns) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->list_addresses(netns);
+  }
+  SysResult<std::vector<RouteInfo>> routes(const std::string& netns) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->list_routes(netns);
+  }
+
+ private:
+  // The hierarchy an absolute cgroup dir is in, and the dir relative to its mount.
+  SysResult<std::pair<CgroupFs*, std::string>> locate(const std::string& dir) {
+    std::string root;
+    auto consider = [&](const std::string& mount) {
+      if ((dir == mount || dir.rfind(mount + "/", 0) == 0) && mount.size() > root.size()) root = mount;
+    };
+    if (facts_.mode == CgroupMode::V2) consider(facts_.cgroup_root);
+    else
+      for (const auto& [c, mount] : facts_.v1_mounts) consider(mount);
+    if (root.empty()) return errno_error(dir + " is not below a cgroup mount of this host", EINVAL);
+    auto it = fs_.find(root);
+    if (it == fs_.end()) {
+      auto opened = LinuxCgroupFs::open(root);
+      if (!opened.ok()) return opened.error();
+      it = fs_.emplace(root, std::move(opened).value()).first;
+    }
+    return std::make_pair(static_cast<CgroupFs*>(it->second.get()), dir.size() > root.size() ? dir.substr(root.size() + 1) : "");
+  }
+
+  SysResult<NetlinkClient*> netlink() {
+    if (!netlink_) {
+      auto opened = NetlinkClient::open();
+      if (!opened.ok()) return opened.error();
+      netlink_ = std::move(opened).value();
+    }
+    return netlink_.get();
+  }
+
+  template <class F>
+  Status with_netlink(F&& f) {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return f(*nl.value());
+  }
+
+  HostFacts facts_;
+  std::map<std::string, std::unique_ptr<LinuxCgroupFs>> fs_;
+  std::unique_ptr<NetlinkClient> netlink_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> make_linux_kernel(const HostFacts& facts) { return std::make_unique<LinuxKernel>(facts); }
+
+}  // namespace nsplan::applier

@@ -1,0 +1,100 @@
+#include "applier/live_view.h"
+
+#include <algorithm>
+
+namespace nsplan::applier {
+
+LiveView::Space& LiveView::load(const std::string& netns) {
+  auto it = spaces_.find(netns);
+  if (it != spaces_.end()) return it->second;
+  Space s;
+  // A missing namespace reads as empty; a real failure shows up again when acting on it.
+  if (auto l = kernel_.links(netns); l.ok()) s.links = std::move(l).value();
+  if (auto a = kernel_.addresses(netns); a.ok()) s.addresses = std::move(a).value();
+  if (auto r = kernel_.routes(netns); r.ok()) s.routes = std::move(r).value();
+  return spaces_.emplace(netns, std::move(s)).first->second;
+}
+
+const LinkInfo* LiveView::link(const std::string& netns, const std::string& name) {
+  for (const auto& l : load(netns).links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+LinkInfo* LiveView::mutable_link(const std::string& netns, const std::string& name) {
+  for (auto& l : load(netns).links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+bool LiveView::has_address(const std::string& netns, const std::string& dev, const std::string& cidr) {
+  for (const auto& a : load(netns).addresses)
+    if (a.dev == dev && a.cidr == cidr) return true;
+  return false;
+}
+
+bool route_matches(const RouteInfo& have, const RouteSpec& want) {
+  if (have.to != want.to) return false;
+  if (have.table != want.table.value_or(254)) return false;
+  if (have.metric != want.metric.value_or(0) && (want.metric || want.family != 6)) {
+    // IPv6 routes get metric 1024 from the kernel when none is given.
+    if (!(want.family == 6 && !want.metric && have.metric == 1024)) return false;
+  }
+  if (!want.via.empty() && have.via != want.via) return false;
+  if (!want.dev.empty() && have.dev != want.dev) return false;
+  return true;
+}
+
+bool LiveView::has_route(const RouteSpec& route) {
+  for (const auto& r : load(route.netns).routes)
+    if (route_matches(r, route)) return true;
+  return false;
+}
+
+void LiveView::link_added(const std::string& netns, const std::string& name, const std::string& kind, uint32_t group) {
+  LinkInfo l;
+  l.name = name;
+  l.kind = kind;
+  l.group = group;
+  load(netns).links.push_back(l);
+}
+
+void LiveView::link_removed(const std::string& netns, const std::string& name) {
+  auto& links = load(netns).links;
+  links.erase(std::remove_if(links.begin(), links.end(), [&](const LinkInfo& l) { return l.name == name; }), links.end());
+  auto& addrs = load(netns).addresses;
+  addrs.erase(std::remove_if(addrs.begin(), addrs.end(), [&](const AddressInfo& a) { return a.dev == name; }), addrs.end());
+}
+
+void LiveView::address_added(const std::string& netns, const std::string& dev, const std::string& cidr) {
+  AddressInfo a;
+  a.dev = dev;
+  a.cidr = cidr;
+  a.family = cidr.find(':') != std::string::npos ? 6 : 4;
+  load(netns).addresses.push_back(a);
+}
+
+void LiveView::address_removed(const std::string& netns, const std::string& dev, const std::string& cidr) {
+  auto& addrs = load(netns).addresses;
+  addrs.erase(std::remove_if(addrs.begin(), addrs.end(), [&](const AddressInfo& a) { return a.dev == dev && a.cidr == cidr; }),
+              addrs.end());
+}
+
+void LiveView::route_added(const RouteSpec& route) {
+  RouteInfo r;
+  r.to = route.to;
+  r.via = route.via;
+  r.dev = route.dev;
+  r.metric = route.metric.value_or(route.family == 6 ? 1024 : 0);
+  r.table = route.table.value_or(254);
+  r.family = route.family;
+  load(route.netns).routes.push_back(r);
+}
+
+void LiveView::route_removed(const RouteSpec& route) {
+  auto& routes = load(route.netns).routes;
+  routes.erase(std::remove_if(routes.begin(), routes.end(), [&](const RouteInfo& r) { return route_matches(r, route); }),
+               routes.end());
+}
+
+}  // namespace nsplan::applier

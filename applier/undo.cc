@@ -1,0 +1,145 @@
+#include "applier/undo.h"
+
+#include <nlohmann/json.hpp>
+
+namespace nsplan::applier {
+namespace {
+
+using json = nlohmann::json;
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+bool gone(const Status& s) {
+  return s.ok() || s.err() == ENOENT || s.err() == ENODEV || s.err() == ESRCH || s.err() == EADDRNOTAVAIL;
+}
+
+json route_json(const RouteSpec& r) {
+  json j{{"netns", r.netns}, {"to", r.to}, {"via", r.via}, {"dev", r.dev}, {"family", r.family}};
+  if (r.metric) j["metric"] = *r.metric;
+  if (r.table) j["table"] = *r.table;
+  return j;
+}
+
+RouteSpec route_from(const json& j) {
+  RouteSpec r;
+  r.netns = j.at("netns");
+  r.to = j.at("to");
+  r.via = j.at("via");
+  r.dev = j.at("dev");
+  r.family = j.at("family");
+  if (j.contains("metric")) r.metric = j.at("metric").get<uint32_t>();
+  if (j.contains("table")) r.table = j.at("table").get<uint32_t>();
+  return r;
+}
+
+}  // namespace
+
+Status run_undo(const Undo& undo, Kernel& k) {
+  Status s = std::visit(
+      overloaded{
+          [&](const RemoveCgroup& u) { return k.cgroup_rmdir(u.dir); },
+          [&](const RestoreCgroupFile& u) { return k.cgroup_write(u.dir, u.file, u.value); },
+          [&](const DisableControllers& u) {
+            std::string value;
+            for (const auto& c : u.controllers) value += (value.empty() ? "-" : " -") + c;
+            return k.cgroup_write(u.dir, "cgroup.subtree_control", value);
+          },
+          [&](const DeleteNetns& u) { return k.netns_delete(u.name); },
+          [&](const DeleteNamespace& u) { return k.ns_delete(u.path); },
+          [&](const RestoreHostname& u) { return k.set_hostname(u.ns_path, u.hostname, u.domainname); },
+          [&](const DeleteLink& u) { return k.link_delete(u.netns, u.name); },
+          [&](const MoveLinkBack& u) { return k.link_move(u.from, u.name, u.to); },
+          [&](const RestoreMtu& u) { return k.link_mtu(u.netns, u.dev, u.mtu); },
+          [&](const RestoreMaster& u) { return k.link_master(u.netns, u.dev, u.master); },
+          [&](const DeleteAddress& u) { return k.address_del(u.netns, u.dev, u.cidr); },
+          [&](const SetLinkDown& u) { return k.link_up(u.netns, u.dev, false); },
+          [&](const DeleteRoute& u) { return k.route_del(u.route); },
+      },
+      undo);
+  return gone(s) ? Status() : s;
+}
+
+std::string describe(const Undo& undo) {
+  auto in = [](const std::string& ns) { return ns.empty() ? std::string() : " in " + ns; };
+  return std::visit(
+      overloaded{
+          [](const RemoveCgroup& u) { return "rmdir " + u.dir; },
+          [](const RestoreCgroupFile& u) { return "restore " + u.dir + "/" + u.file + " to " + u.value; },
+          [](const DisableControllers& u) {
+            std::string c;
+            for (const auto& x : u.controllers) c += " -" + x;
+            return "disable" + c + " in " + u.dir;
+          },
+          [](const DeleteNetns& u) { return "delete net namespace " + u.name; },
+          [](const DeleteNamespace& u) { return "delete namespace " + u.path; },
+          [](const RestoreHostname& u) { return "restore hostname " + u.hostname + " in " + u.ns_path; },
+          [&](const DeleteLink& u) { return "delete link " + u.name + in(u.netns); },
+          [&](const MoveLinkBack& u) { return "move " + u.name + " back" + in(u.to); },
+          [&](const RestoreMtu& u) { return "restore mtu " + std::to_string(u.mtu) + " of " + u.dev + in(u.netns); },
+          [&](const RestoreMaster& u) { return (u.master.empty() ? "release " + u.dev : u.dev + " back to " + u.master) + in(u.netns); },
+          [&](const DeleteAddress& u) { return "delete address " + u.cidr + " of " + u.dev + in(u.netns); },
+          [&](const SetLinkDown& u) { return "set " + u.dev + " down" + in(u.netns); },
+          [&](const DeleteRoute& u) { return "delete route to " + u.route.to + in(u.route.netns); },
+      },
+      undo);
+}
+
+std::string to_json_line(const Owned& owned) {
+  json j;
+  j["key"] = owned.key;
+  std::visit(overloaded{
+                 [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
+                 [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = u.value; },
+                 [&](const DisableControllers& u) { j["undo"] = "disable_controllers"; j["dir"] = u.dir; j["controllers"] = u.controllers; },
+                 [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
+                 [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
+                 [&](const RestoreHostname& u) { j["undo"] = "restore_hostname"; j["path"] = u.ns_path; j["hostname"] = u.hostname; j["domainname"] = u.domainname; },
+                 [&](const DeleteLink& u) { j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group; },
+                 [&](const MoveLinkBack& u) { j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to; },
+                 [&](const RestoreMtu& u) { j["undo"] = "restore_mtu"; j["netns"] = u.netns; j["dev"] = u.dev; j["mtu"] = u.mtu; },
+                 [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = u.master; },
+                 [&](const DeleteAddress& u) { j["undo"] = "delete_address"; j["netns"] = u.netns; j["dev"] = u.dev; j["cidr"] = u.cidr; },
+                 [&](const SetLinkDown& u) { j["undo"] = "set_down"; j["netns"] = u.netns; j["dev"] = u.dev; },
+                 [&](const DeleteRoute& u) { j["undo"] = "delete_route"; j["route"] = route_json(u.route); },
+             },
+             owned.undo);
+  return j.dump();
+}
+
+std::optional<Owned> owned_from_json(const std::string& line, std::string& error) {
+  try {
+    json j = json::parse(line);
+    Owned o;
+    o.key = j.at("key").get<std::string>();
+    std::string kind = j.at("undo").get<std::string>();
+    auto s = [&](const char* k) { return j.at(k).get<std::string>(); };
+    if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
+    else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), s("value")};
+    else if (kind == "disable_controllers") o.undo = DisableControllers{s("dir"), j.at("controllers").get<std::vector<std::string>>()};
+    else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
+    else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};
+    else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), s("hostname"), s("domainname")};
+    else if (kind == "delete_link") o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>()};
+    else if (kind == "move_link_back") o.undo = MoveLinkBack{s("name"), s("from"), s("to")};
+    else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), j.at("mtu").get<uint32_t>()};
+    else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), s("master")};
+    else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};
+    else if (kind == "set_down") o.undo = SetLinkDown{s("netns"), s("dev")};
+    else if (kind == "delete_route") o.undo = DeleteRoute{route_from(j.at("route"))};
+    else {
+      error = "unknown undo '" + kind + "'";
+      return std::nullopt;
+    }
+    return o;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace nsplan::applier
