@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "applier/files.h"
+#include "cli/commands.h"
 #include "applier/probe.h"
 #include "compiler/compile.h"
 #include "compiler/json_emitter.h"
@@ -16,14 +17,15 @@ namespace {
 
 using namespace nsplan;
 
-constexpr int kOk = 0;
-constexpr int kInvalidProfile = 1;
-constexpr int kUsage = 2;
-constexpr int kSystem = 3;
+using cli::kInvalidProfile;
+using cli::kOk;
+using cli::kSystem;
+using cli::kUsage;
 
 struct TargetOptions {
   std::string cgroup;  // "", "v1", "v2"
   std::string cgroup_root;
+  std::string cgroup_parent;
   std::string state_dir = "/run/nsplan";
   bool strict = false;
 };
@@ -32,7 +34,22 @@ void add_target_options(CLI::App* cmd, TargetOptions& t) {
   cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
       ->check(CLI::IsMember({"v1", "v2"}));
   cmd->add_option("--cgroup-root", t.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)");
-  cmd->add_option("--state-dir", t.state_dir, "Where nsplan keeps state and persistent namespaces");
+  cmd->add_option("--cgroup-parent", t.cgroup_parent,
+                  "Existing cgroup (relative to the root) below which the profile's cgroup is placed")
+      ->check([](const std::string& p) {
+        if (p.empty() || p[0] == '/') return std::string("must be relative to the cgroup root");
+        size_t start = 0;
+        while (start <= p.size()) {
+          size_t slash = p.find('/', start);
+          std::string part = p.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+          if (part.empty() || part == "." || part == "..") return std::string("must not have empty, '.' or '..' components");
+          if (slash == std::string::npos) break;
+          start = slash + 1;
+        }
+        return std::string();
+      });
+  cmd->add_option("--state-dir", t.state_dir, "Where nsplan keeps state and persistent namespaces")
+      ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
   cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
 }
 
@@ -51,6 +68,7 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
     facts = probe.facts;
   }
   facts.state_dir = t.state_dir;
+  facts.cgroup_parent = t.cgroup_parent;
   return facts;
 }
 
@@ -79,6 +97,9 @@ int main(int argc, char** argv) {
 
   auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
   explain->add_option("profile", profile, "Profile file")->required();
+  bool no_run = false, teardown = false;
+  explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
+  explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
   add_target_options(explain, target);
 
   bool json = false;
@@ -86,6 +107,22 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("profile", profile, "Profile file")->required();
   plan_cmd->add_flag("--json", json, "Machine-readable JSON");
   add_target_options(plan_cmd, target);
+
+  cli::LiveOptions live;
+  auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
+  apply->add_option("profile", profile, "Profile file")->required();
+  apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_target_options(apply, target);
+
+  auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
+  destroy->add_option("profile", profile, "Profile file")->required();
+  destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_target_options(destroy, target);
+
+  auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
+  status->add_option("profile", profile, "Profile file")->required();
+  status->add_flag("--json", live.json, "Machine-readable JSON");
+  add_target_options(status, target);
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
@@ -116,12 +153,25 @@ int main(int argc, char** argv) {
     }
     return rc;
   }
+  bool live_target = target.cgroup.empty();
+  if ((*apply || *destroy || *status) && !live_target) {
+    std::cerr << "nsplan: error: --cgroup states another machine; apply, destroy and status act on this one\n";
+    return kUsage;
+  }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
   auto c = compile(profile, *facts, target.strict);
   if (!c->ok()) return kInvalidProfile;
+  if (*apply) return cli::run_apply(*c, live);
+  if (*destroy) return cli::run_destroy(*c, live);
+  if (*status) return cli::run_status(*c, live);
+  if (*plan_cmd && live_target) {
+    live.json = json;
+    return cli::run_plan_live(*c, live);
+  }
   if (*explain) {
-    std::cout << emit_shell(*c->plan, c->diags, c->sources, description_of(*c));
+    if (teardown) std::cout << emit_shell_teardown(*c->plan);
+    else std::cout << emit_shell(*c->plan, c->diags, c->sources, description_of(*c), ShellOptions{!no_run});
   } else if (*plan_cmd) {
     if (json) {
       std::cout << emit_json(*c->plan, c->diags, c->sources);

@@ -27,6 +27,11 @@ std::string HostFacts::hierarchy_of(const std::string& controller) const {
   return it != v1_mounts.end() ? it->second : cgroup_root + "/" + controller;
 }
 
+std::string HostFacts::base_of(const std::string& controller) const {
+  std::string root = hierarchy_of(controller);
+  return cgroup_parent.empty() ? root : root + "/" + cgroup_parent;
+}
+
 std::string HostFacts::describe() const {
   if (mode == CgroupMode::V2) return "cgroup v2 (unified hierarchy at " + cgroup_root + ")";
   return std::string("cgroup v1 (one hierarchy per controller under ") + cgroup_root + ")" +

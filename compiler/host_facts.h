@@ -24,6 +24,9 @@ struct HostFacts {
   bool swap_accounting = true;      // v1 memory.memsw.* exist; v2 memory.swap.max exists
   std::string v1_io_weight_file = "blkio.bfq.weight";  // "" when the host has none
   std::map<std::string, std::string> block_devices;  // "/dev/vda" -> "254:0", when probed
+  // A cgroup below which every profile's cgroup is placed ("" = the root of each hierarchy):
+  // a subtree delegated to nsplan, or the sandbox of a test. It must exist already.
+  std::string cgroup_parent;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 
@@ -31,6 +34,8 @@ struct HostFacts {
   static HostFacts stated(CgroupMode mode, const std::string& root = {});
   // Mount point of a v1 controller (or the v2 root in v2 mode).
   std::string hierarchy_of(const std::string& controller) const;
+  // Where profile cgroups start in that hierarchy: its mount, plus cgroup_parent.
+  std::string base_of(const std::string& controller) const;
   std::string describe() const;  // one line for explain's header
 };
 

@@ -172,6 +172,7 @@ std::string emit_json(const plan::Plan& plan, const Diagnostics& diags, const So
   json target;
   target["cgroup"] = to_string(plan.facts.mode);
   target["cgroup_root"] = plan.facts.cgroup_root;
+  if (!plan.facts.cgroup_parent.empty()) target["cgroup_parent"] = plan.facts.cgroup_parent;
   target["state_dir"] = plan.facts.state_dir;
   j["target"] = target;
   j["diagnostics"] = json::array();

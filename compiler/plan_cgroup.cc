@@ -234,7 +234,7 @@ class CgroupPlanner {
         ctx_.diags.error(at, "the " + c + " controller is not mounted on this host", "mount it, or remove these values");
         continue;
       }
-      std::string root = ctx_.facts.hierarchy_of(c);
+      std::string root = ctx_.facts.base_of(c);
       std::vector<std::string> path = levels();
       for (size_t i = 0; i < path.size(); ++i) {
         std::string dir = root + "/" + path[i];
@@ -269,7 +269,8 @@ class CgroupPlanner {
         SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; })->loc;
         ctx_.diags.error(at, "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
       }
-    std::string dir = ctx_.facts.cgroup_root;
+    const std::string base = ctx_.facts.base_of("");
+    std::string dir = base;
     std::vector<std::string> path = levels();
     std::string controllers_text;
     for (const auto& c : needed) controllers_text += (controllers_text.empty() ? "" : " ") + c;
@@ -278,7 +279,7 @@ class CgroupPlanner {
         ctx_.add(plan::EnableControllers{dir, needed}, loc_, "enable " + controllers_text + " for the children of " + dir,
                  i == 0 ? std::vector<std::string>{"v2 gives a child a controller only if every ancestor lists it in cgroup.subtree_control."}
                         : std::vector<std::string>{});
-      dir = ctx_.facts.cgroup_root + "/" + path[i];
+      dir = base + "/" + path[i];
       ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_);
     }
     ctx_.plan.cgroup_dirs.push_back(dir);

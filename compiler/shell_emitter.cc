@@ -1,5 +1,6 @@
 #include "compiler/shell_emitter.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "compiler/shell_quote.h"
@@ -226,7 +227,7 @@ std::string comment_safe(std::string s) {
 }  // namespace
 
 std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,
-                       const std::string& description) {
+                       const std::string& description, const ShellOptions& options) {
   std::string out = "#!/bin/sh\n";
   out += "# nsplan explain: profile '" + comment_safe(plan.profile) + "' from " + comment_safe(plan.source) + "\n";
   if (!description.empty()) out += "# " + comment_safe(description) + "\n";
@@ -247,7 +248,7 @@ std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const S
     }
     out += shell_command(step.action);
   }
-  if (plan.launch) {
+  if (plan.launch && options.with_launch) {
     out += "\n# " + comment_safe(plan.launch->origin.where) + ": " + comment_safe(plan.launch->origin.what) + "\n";
     const Launch& l = *plan.launch;
     out += std::string("#   this shell ") + (l.cgroup_procs.empty() ? "" : "joins the cgroup, then ") + "becomes the command" +
@@ -255,6 +256,63 @@ std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const S
     if (plan.launch->uid_map.size() > 1 || plan.launch->gid_map.size() > 1)
       out += "#   unshare maps only the first id range; `nsplan run` writes all of them.\n";
     out += launch_lines(*plan.launch);
+  }
+  return out;
+}
+
+}  // namespace nsplan
+
+namespace nsplan {
+
+std::string emit_shell_teardown(const plan::Plan& plan) {
+  std::string out = "#!/bin/sh\n";
+  out += "# nsplan explain --destroy: teardown of profile '" + comment_safe(plan.profile) + "' from " + comment_safe(plan.source) + "\n";
+  out += "# target: " + plan.facts.describe() + "\n";
+  out += "# Children before parents; namespaces go whole (their links with them); host-side links go\n";
+  out += "# as one link group. Controllers enabled in ancestors stay enabled.\n";
+  out += "set -u\n";
+  std::vector<std::string> host_links;
+  for (const auto& step : plan.steps)
+    if (auto* l = std::get_if<CreateLink>(&step.action))
+      if (l->netns.empty() || (l->kind == LinkKind::Veth && l->peer_netns.empty())) host_links.push_back(l->name);
+  bool group_done = false;
+  for (auto it = plan.steps.rbegin(); it != plan.steps.rend(); ++it) {
+    std::string cmd = std::visit(
+        overloaded{
+            [](const MakeCgroup& a) { return "rmdir " + sh_quote(a.dir) + "\n"; },
+            [](const EnableControllers&) { return std::string(); },
+            [](const WriteCgroupFile&) { return std::string(); },
+            [](const CopyFromParent&) { return std::string(); },
+            [](const CreateNetns& a) { return "ip netns delete " + sh_quote(a.name) + "\n"; },
+            [](const CreateNamespace& a) { return "umount " + sh_quote(a.path) + "\nrm -f " + sh_quote(a.path) + "\n"; },
+            [](const SetHostname&) { return std::string(); },
+            [&](const CreateLink& a) {
+              if (!a.group || group_done) return std::string();
+              group_done = true;
+              return "ip link delete group " + std::to_string(a.group) + "\n";
+            },
+            [](const MoveLink& a) {
+              // Back to the namespace of this shell, which is the host's.
+              return ip(a.netns) + " link set " + sh_quote(a.name) + " netns \"$$\"\n";
+            },
+            [](const SetMtu&) { return std::string(); },
+            [](const SetMaster&) { return std::string(); },
+            [](const AddAddress&) { return std::string(); },
+            [](const SetLinkUp&) { return std::string(); },
+            [&](const AddRoute& a) {
+              // Only host routes over devices the profile did not make outlive the teardown.
+              if (!a.netns.empty() || std::find(host_links.begin(), host_links.end(), a.dev) != host_links.end() || a.dev.empty())
+                return std::string();
+              std::string c = "ip" + std::string(a.family == 6 ? " -6" : "") + " route del " + sh_quote(a.to);
+              if (!a.via.empty()) c += " via " + sh_quote(a.via);
+              c += " dev " + sh_quote(a.dev);
+              if (a.table) c += " table " + std::to_string(*a.table);
+              return c + "\n";
+            },
+        },
+        it->action);
+    if (cmd.empty()) continue;
+    out += "\n# " + comment_safe(it->origin.where) + ": undo " + comment_safe(it->origin.what) + "\n" + cmd;
   }
   return out;
 }

@@ -9,8 +9,17 @@
 
 namespace nsplan {
 
+struct ShellOptions {
+  bool with_launch = true;  // false: only what `nsplan apply` does (explain --no-run)
+};
 std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,
-                       const std::string& description = {});
+                       const std::string& description = {}, const ShellOptions& options = {});
+
+// `explain --destroy`: the teardown of what the script made, as `nsplan destroy` does it after a
+// fresh apply: children before parents, namespaces deleted whole, host-side links removed as one
+// link group. Controllers enabled in ancestors' cgroup.subtree_control are left enabled (the
+// script cannot know whether they were before; `nsplan destroy` does know and disables them).
+std::string emit_shell_teardown(const plan::Plan& plan);
 
 // One action as shell lines (no comment); shared with the JSON "shell" field and tests.
 std::string shell_command(const plan::Action& action);

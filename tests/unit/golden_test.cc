@@ -32,7 +32,7 @@ struct Output {
 };
 
 // Paths stay relative to the source tree, as a user in a checkout would type them.
-Output render(const std::string& profile, CgroupMode mode, bool json) {
+Output render(const std::string& profile, CgroupMode mode, bool json, bool teardown = false) {
   EXPECT_EQ(chdir(NSPLAN_SOURCE_DIR), 0);
   auto c = compile_file(profile, [](const std::string& p) { return applier::read_profile_file(p); },
                         HostFacts::stated(mode), PlanOptions{});
@@ -40,7 +40,9 @@ Output render(const std::string& profile, CgroupMode mode, bool json) {
   out.diagnostics = render_all(c->diags, c->sources);
   if (!c->ok()) return out;
   std::string description = c->profile->description ? c->profile->description->value : "";
-  out.text = json ? emit_json(*c->plan, c->diags, c->sources) : emit_shell(*c->plan, c->diags, c->sources, description);
+  out.text = teardown ? emit_shell_teardown(*c->plan)
+             : json   ? emit_json(*c->plan, c->diags, c->sources)
+                      : emit_shell(*c->plan, c->diags, c->sources, description);
   return out;
 }
 
@@ -61,13 +63,15 @@ TEST_P(Golden, MatchesReviewedOutput) {
   struct Variant {
     CgroupMode mode;
     bool json;
+    bool teardown;
     const char* suffix;
-  } variants[] = {{CgroupMode::V1, false, ".v1.sh"},
-                  {CgroupMode::V2, false, ".v2.sh"},
-                  {CgroupMode::V1, true, ".v1.json"},
-                  {CgroupMode::V2, true, ".v2.json"}};
+  } variants[] = {{CgroupMode::V1, false, false, ".v1.sh"},
+                  {CgroupMode::V2, false, false, ".v2.sh"},
+                  {CgroupMode::V1, true, false, ".v1.json"},
+                  {CgroupMode::V2, true, false, ".v2.json"},
+                  {CgroupMode::V2, false, true, ".v2.destroy.sh"}};
   for (const auto& v : variants) {
-    Output out = render(profile, v.mode, v.json);
+    Output out = render(profile, v.mode, v.json, v.teardown);
     ASSERT_FALSE(out.text.empty()) << profile << " does not compile:\n" << out.diagnostics;
     fs::path golden = fs::path(NSPLAN_SOURCE_DIR) / "tests/golden" / (stem + v.suffix);
     if (update) {
@@ -77,7 +81,7 @@ TEST_P(Golden, MatchesReviewedOutput) {
     ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run with NSPLAN_UPDATE_GOLDEN=1 and review it";
     EXPECT_EQ(out.text, slurp(golden)) << "output for " << profile << " (" << v.suffix << ") changed";
     // Deterministic: a second compile gives the same bytes.
-    EXPECT_EQ(out.text, render(profile, v.mode, v.json).text);
+    EXPECT_EQ(out.text, render(profile, v.mode, v.json, v.teardown).text);
   }
 }
 

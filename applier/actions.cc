@@ -1,0 +1,382 @@
+#include "applier/actions.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "applier/cgroup_values.h"
+#include "compiler/json_emitter.h"
+#include "compiler/shell_emitter.h"
+
+namespace nsplan::applier {
+namespace {
+
+using namespace plan;
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string in(const std::string& ns) { return ns.empty() ? "" : " in " + ns; }
+std::string parent_of(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+Observation observe_file(Kernel& k, const std::string& dir, const std::string& file, const std::string& want) {
+  Observation o;
+  auto v = k.cgroup_read(dir, file);
+  if (!v.ok()) return o;
+  o.exists = true;
+  o.current = v.value();
+  o.satisfied = cgroup_value_matches(file, want, o.current);
+  return o;
+}
+
+// What a cgroup file must be given back: for files holding one line per device, only the
+// device's own line (or the line that removes its limit).
+std::string restore_value(const std::string& file, const std::string& wanted, const std::string& before) {
+  if (file == "io.max" || file.rfind("blkio.throttle.", 0) == 0) {
+    std::string dev = wanted.substr(0, wanted.find(' '));
+    std::istringstream lines(before);
+    std::string l;
+    while (std::getline(lines, l))
+      if (l.substr(0, l.find(' ')) == dev) return l;
+    return file == "io.max" ? dev + " rbps=max wbps=max riops=max wiops=max" : dev + " 0";
+  }
+  if (file == "io.weight") {
+    std::string first = before.substr(0, before.find('\n'));
+    return first;
+  }
+  if (file == "memory.limit_in_bytes" || file == "memory.memsw.limit_in_bytes" || file == "memory.soft_limit_in_bytes") {
+    // v1 reads "no limit" as a huge number; -1 says the same and is accepted on every kernel.
+    if (cgroup_value_matches(file, "-1", before)) return "-1";
+  }
+  return before;
+}
+
+}  // namespace
+
+RouteSpec route_spec(const AddRoute& a) {
+  RouteSpec r;
+  r.netns = a.netns;
+  r.to = a.to;
+  r.via = a.via;
+  r.dev = a.dev;
+  r.family = a.family;
+  r.metric = a.metric;
+  r.table = a.table;
+  return r;
+}
+
+Observation observe(const Action& action, Kernel& k, LiveView& view) {
+  return std::visit(
+      overloaded{
+          [&](const MakeCgroup& a) {
+            Observation o;
+            auto e = k.cgroup_exists(a.dir);
+            o.satisfied = o.exists = e.ok() && e.value();
+            return o;
+          },
+          [&](const EnableControllers& a) {
+            Observation o;
+            auto v = k.cgroup_read(a.dir, "cgroup.subtree_control");
+            if (!v.ok()) {
+              o.missing = a.controllers;
+              return o;
+            }
+            o.exists = true;
+            o.current = v.value();
+            auto have = words(o.current);
+            for (const auto& c : a.controllers)
+              if (std::find(have.begin(), have.end(), c) == have.end()) o.missing.push_back(c);
+            o.satisfied = o.missing.empty();
+            return o;
+          },
+          [&](const WriteCgroupFile& a) { return observe_file(k, a.dir, a.file, a.value); },
+          [&](const CopyFromParent& a) {
+            auto parent = k.cgroup_read(parent_of(a.dir), a.file);
+            return parent.ok() ? observe_file(k, a.dir, a.file, parent.value()) : Observation{};
+          },
+          [&](const CreateNetns& a) {
+            Observation o;
+            auto e = k.netns_exists(a.name);
+            o.satisfied = o.exists = e.ok() && e.value();
+            return o;
+          },
+          [&](const CreateNamespace& a) {
+            Observation o;
+            auto e = k.ns_exists(a.path);
+            o.satisfied = o.exists = e.ok() && e.value();
+            return o;
+          },
+          [&](const SetHostname& a) {
+            Observation o;
+            auto h = k.hostname(a.ns_path);
+            if (!h.ok()) return o;
+            o.exists = true;
+            o.current = h.value().first + (h.value().second.empty() || h.value().second == "(none)" ? "" : " " + h.value().second);
+            o.satisfied = (a.hostname.empty() || h.value().first == a.hostname) &&
+                          (a.domainname.empty() || h.value().second == a.domainname);
+            return o;
+          },
+          [&](const CreateLink& a) {
+            Observation o;
+            const LinkInfo* l = view.link(a.netns, a.name);
+            if (!l) return o;
+            o.exists = true;
+            o.current = l->kind;
+            bool peer_ok = a.peer_name.empty() || view.link(a.peer_netns, a.peer_name) != nullptr;
+            o.satisfied = l->kind == to_string(a.kind) && peer_ok;
+            return o;
+          },
+          [&](const MoveLink& a) {
+            Observation o;
+            o.satisfied = o.exists = view.link(a.netns, a.name) != nullptr;
+            return o;
+          },
+          [&](const SetMtu& a) {
+            Observation o;
+            const LinkInfo* l = view.link(a.netns, a.dev);
+            if (!l) return o;
+            o.exists = l->mtu != 0;  // 0: a link this apply just made, whose default mtu is not known
+            o.current = std::to_string(l->mtu);
+            o.satisfied = l->mtu == a.mtu;
+            return o;
+          },
+          [&](const SetMaster& a) {
+            Observation o;
+            const LinkInfo* l = view.link(a.netns, a.dev);
+            if (!l) return o;
+            o.exists = true;
+            o.current = l->master;
+            o.satisfied = l->master == a.master;
+            return o;
+          },
+          [&](const AddAddress& a) {
+            Observation o;
+            o.satisfied = o.exists = view.has_address(a.netns, a.dev, a.cidr);
+            return o;
+          },
+          [&](const SetLinkUp& a) {
+            Observation o;
+            const LinkInfo* l = view.link(a.netns, a.dev);
+            if (!l) return o;
+            o.exists = true;
+            o.current = l->up ? "up" : "down";
+            o.satisfied = l->up;
+            return o;
+          },
+          [&](const AddRoute& a) {
+            Observation o;
+            o.satisfied = o.exists = view.has_route(route_spec(a));
+            return o;
+          },
+      },
+      action);
+}
+
+Status perform(const Action& action, Kernel& k, LiveView& view) {
+  return std::visit(
+      overloaded{
+          [&](const MakeCgroup& a) { return k.cgroup_mkdir(a.dir); },
+          [&](const EnableControllers& a) {
+            std::string value;
+            for (const auto& c : a.controllers) value += (value.empty() ? "+" : " +") + c;
+            return k.cgroup_write(a.dir, "cgroup.subtree_control", value);
+          },
+          [&](const WriteCgroupFile& a) { return k.cgroup_write(a.dir, a.file, a.value); },
+          [&](const CopyFromParent& a) {
+            auto parent = k.cgroup_read(parent_of(a.dir), a.file);
+            if (!parent.ok()) return Status(parent.error());
+            return k.cgroup_write(a.dir, a.file, parent.value());
+          },
+          [&](const CreateNetns& a) {
+            Status s = k.netns_create(a.name);
+            view.forget(a.name);
+            return s;
+          },
+          [&](const CreateNamespace& a) { return k.ns_create(a.kind, a.path); },
+          [&](const SetHostname& a) { return k.set_hostname(a.ns_path, a.hostname, a.domainname); },
+          [&](const CreateLink& a) {
+            Status s = k.link_create(a);
+            if (s.ok()) {
+              view.link_added(a.netns, a.name, to_string(a.kind), a.group);
+              if (!a.peer_name.empty()) view.link_added(a.peer_netns, a.peer_name, "veth", a.peer_netns.empty() ? a.group : 0);
+            }
+            return s;
+          },
+          [&](const MoveLink& a) {
+            Status s = k.link_move("", a.name, a.netns);
+            if (s.ok()) {
+              view.forget("");
+              view.forget(a.netns);
+            }
+            return s;
+          },
+          [&](const SetMtu& a) {
+            Status s = k.link_mtu(a.netns, a.dev, a.mtu);
+            if (s.ok())
+              if (LinkInfo* l = view.mutable_link(a.netns, a.dev)) l->mtu = a.mtu;
+            return s;
+          },
+          [&](const SetMaster& a) {
+            Status s = k.link_master(a.netns, a.dev, a.master);
+            if (s.ok())
+              if (LinkInfo* l = view.mutable_link(a.netns, a.dev)) l->master = a.master;
+            return s;
+          },
+          [&](const AddAddress& a) {
+            Status s = k.address_add(a.netns, a.dev, a.cidr);
+            if (s.ok()) view.address_added(a.netns, a.dev, a.cidr);
+            return s;
+          },
+          [&](const SetLinkUp& a) {
+            Status s = k.link_up(a.netns, a.dev, true);
+            if (s.ok())
+              if (LinkInfo* l = view.mutable_link(a.netns, a.dev)) l->up = true;
+            return s;
+          },
+          [&](const AddRoute& a) {
+            Status s = k.route_add(route_spec(a));
+            if (s.ok()) view.route_added(route_spec(a));
+            return s;
+          },
+      },
+      action);
+}
+
+std::optional<Undo> undo_for(const Action& action, const Observation& before) {
+  return std::visit(
+      overloaded{
+          // Whatever existed before is not ours to remove, whatever happens next.
+          [&](const MakeCgroup& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;
+            return RemoveCgroup{a.dir};
+          },
+          [&](const EnableControllers& a) -> std::optional<Undo> {
+            return DisableControllers{a.dir, before.missing.empty() ? a.controllers : before.missing};
+          },
+          [&](const WriteCgroupFile& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreCgroupFile{a.dir, a.file, restore_value(a.file, a.value, before.current)};
+          },
+          [&](const CopyFromParent& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreCgroupFile{a.dir, a.file, before.current};
+          },
+          [&](const CreateNetns& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;
+            return DeleteNetns{a.name};
+          },
+          [&](const CreateNamespace& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;
+            return DeleteNamespace{a.path};
+          },
+          [&](const SetHostname& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            std::string host = before.current.substr(0, before.current.find(' '));
+            std::string domain = before.current.find(' ') == std::string::npos ? "" : before.current.substr(before.current.find(' ') + 1);
+            return RestoreHostname{a.ns_path, host, domain};
+          },
+          [&](const CreateLink& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;
+            return DeleteLink{a.netns, a.name, a.netns.empty() ? a.group : 0};
+          },
+          [&](const MoveLink& a) -> std::optional<Undo> { return MoveLinkBack{a.name, a.netns, ""}; },
+          [&](const SetMtu& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreMtu{a.netns, a.dev, static_cast<uint32_t>(std::stoul(before.current))};
+          },
+          [&](const SetMaster& a) -> std::optional<Undo> { return RestoreMaster{a.netns, a.dev, before.current}; },
+          [&](const AddAddress& a) -> std::optional<Undo> { return DeleteAddress{a.netns, a.dev, a.cidr}; },
+          [&](const SetLinkUp& a) -> std::optional<Undo> { return SetLinkDown{a.netns, a.dev}; },
+          [&](const AddRoute& a) -> std::optional<Undo> { return DeleteRoute{route_spec(a)}; },
+      },
+      action);
+}
+
+std::string resource_key(const Action& action) {
+  return std::visit(
+      overloaded{
+          [](const MakeCgroup& a) { return "cgroup " + a.dir; },
+          [](const EnableControllers& a) {
+            std::string c;
+            for (const auto& x : a.controllers) c += " " + x;
+            return "subtree_control " + a.dir + c;
+          },
+          [](const WriteCgroupFile& a) {
+            // Per-device files hold one resource per device.
+            bool per_device = a.file == "io.max" || a.file.rfind("blkio.throttle.", 0) == 0;
+            return "file " + a.dir + "/" + a.file + (per_device ? " " + a.value.substr(0, a.value.find(' ')) : "");
+          },
+          [](const CopyFromParent& a) { return "file " + a.dir + "/" + a.file; },
+          [](const CreateNetns& a) { return "netns " + a.name; },
+          [](const CreateNamespace& a) { return "ns " + a.path; },
+          [](const SetHostname& a) { return "hostname " + a.ns_path; },
+          [](const CreateLink& a) { return "link " + a.netns + "/" + a.name; },
+          [](const MoveLink& a) { return "link " + a.netns + "/" + a.name; },
+          [](const SetMtu& a) { return "mtu " + a.netns + "/" + a.dev; },
+          [](const SetMaster& a) { return "master " + a.netns + "/" + a.dev; },
+          [](const AddAddress& a) { return "address " + a.netns + "/" + a.dev + " " + a.cidr; },
+          [](const SetLinkUp& a) { return "up " + a.netns + "/" + a.dev; },
+          [](const AddRoute& a) {
+            return "route " + a.netns + " " + a.to + " table " + std::to_string(a.table.value_or(254)) + " metric " +
+                   std::to_string(a.metric.value_or(0));
+          },
+      },
+      action);
+}
+
+std::string describe_change(const Action& action, const Observation& before) {
+  return std::visit(
+      overloaded{
+          [&](const MakeCgroup& a) { return "+ cgroup " + a.dir; },
+          [&](const EnableControllers& a) {
+            std::string c;
+            for (const auto& x : (before.missing.empty() ? a.controllers : before.missing)) c += " +" + x;
+            return "~ " + a.dir + "/cgroup.subtree_control:" + c;
+          },
+          [&](const WriteCgroupFile& a) {
+            std::string path = a.dir + "/" + a.file;
+            if (!before.exists) return "+ " + path + " = " + a.value;
+            std::string old = before.current.substr(0, before.current.find('\n'));
+            return "~ " + path + ": " + old + " -> " + a.value;
+          },
+          [&](const CopyFromParent& a) { return "+ " + a.dir + "/" + a.file + " = (the parent's)"; },
+          [&](const CreateNetns& a) { return "+ net namespace " + a.name; },
+          [&](const CreateNamespace& a) { return std::string("+ ") + to_string(a.kind) + " namespace " + a.path; },
+          [&](const SetHostname& a) {
+            return (before.exists ? "~ hostname in " + a.ns_path + ": " + before.current + " -> " : "+ hostname in " + a.ns_path + ": ") +
+                   a.hostname;
+          },
+          [&](const CreateLink& a) {
+            return std::string(before.exists ? "~ replace " : "+ ") + to_string(a.kind) + " " + a.name + in(a.netns) +
+                   (a.peer_name.empty() ? "" : ", peer " + a.peer_name + in(a.peer_netns));
+          },
+          [&](const MoveLink& a) { return "~ move " + a.name + " into " + a.netns; },
+          [&](const SetMtu& a) {
+            return (before.exists ? "~ mtu of " + a.dev + in(a.netns) + ": " + before.current + " -> " : "+ mtu of " + a.dev + in(a.netns) + ": ") +
+                   std::to_string(a.mtu);
+          },
+          [&](const SetMaster& a) {
+            return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " master " +
+                   (before.current.empty() ? "" : before.current + " -> ") + a.master;
+          },
+          [&](const AddAddress& a) { return "+ address " + a.cidr + " on " + a.dev + in(a.netns); },
+          [&](const SetLinkUp& a) { return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " up"; },
+          [&](const AddRoute& a) {
+            return "+ route " + a.to + (a.via.empty() ? "" : " via " + a.via) + (a.dev.empty() ? "" : " dev " + a.dev) + in(a.netns);
+          },
+      },
+      action);
+}
+
+}  // namespace nsplan::applier

@@ -1,0 +1,230 @@
+#include "applier/executor.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "compiler/json_emitter.h"
+
+namespace nsplan::applier {
+namespace {
+
+template <class T>
+const T* as(const Undo& u) {
+  return std::get_if<T>(&u);
+}
+
+std::string step_error(const plan::Step& step, const Status& s) {
+  return step.origin.where + ": error: " + s.message();
+}
+
+}  // namespace
+
+void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
+                  std::vector<std::string>* done) {
+  std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths;
+  for (const auto& r : records) {
+    if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
+    if (auto* u = as<RemoveCgroup>(r.undo)) removed_dirs.insert(u->dir);
+    if (auto* u = as<DeleteNetns>(r.undo)) removed_netns.insert(u->name);
+    if (auto* u = as<DeleteLink>(r.undo)) deleted_links.insert(u->netns + "/" + u->name);
+  }
+  std::set<uint32_t> groups_deleted;
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    const Undo& u = it->undo;
+    auto gone_ns = [&](const std::string& ns) { return !ns.empty() && removed_netns.count(ns); };
+    auto gone_dev = [&](const std::string& ns, const std::string& dev) { return gone_ns(ns) || deleted_links.count(ns + "/" + dev); };
+    bool moot = false;
+    if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
+    else if (auto* x = as<RestoreMtu>(u)) moot = gone_dev(x->netns, x->dev);
+    else if (auto* x = as<RestoreMaster>(u)) moot = gone_dev(x->netns, x->dev);
+    else if (auto* x = as<SetLinkDown>(u)) moot = gone_dev(x->netns, x->dev);
+    else if (auto* x = as<DeleteAddress>(u)) moot = gone_dev(x->netns, x->dev);
+    else if (auto* x = as<DeleteRoute>(u)) moot = gone_ns(x->route.netns) || (!x->route.dev.empty() && deleted_links.count(x->route.netns + "/" + x->route.dev));
+    else if (auto* x = as<DeleteLink>(u)) {
+      moot = gone_ns(x->netns);
+      if (!moot && x->netns.empty() && x->group != 0) {
+        // One request removes every host-side link of the profile (deleting up veths one by one
+        // costs ~30 ms each).
+        moot = true;
+        if (groups_deleted.insert(x->group).second) {
+          Status s = kernel.link_group_delete("", x->group);
+          if (!s.ok() && s.err() != ENODEV) errors.push_back("delete link group " + std::to_string(x->group) + ": " + s.message());
+          else if (done) done->push_back("- link group " + std::to_string(x->group) + " (the profile's host-side links)");
+        }
+      }
+    }
+    if (moot) continue;
+    Status s = run_undo(u, kernel);
+    if (!s.ok()) errors.push_back(describe(u) + ": " + s.message());
+    else if (done) done->push_back("- " + describe(u));
+  }
+}
+
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& state) {
+  ApplyOutcome out;
+  // A crashed apply left its journal: take it back first, so that we start from a known state.
+  auto journal = state.read_journal();
+  if (!journal.ok()) {
+    out.error = journal.error().message();
+    return out;
+  }
+  if (!journal.value().empty()) {
+    std::vector<std::string> errors;
+    undo_records(journal.value(), kernel, errors);
+    out.recovered = journal.value().size();
+    if (!errors.empty()) {
+      out.error = "recovering the interrupted apply: " + errors.front();
+      return out;
+    }
+    if (Status s = state.journal_remove(); !s.ok()) {
+      out.error = s.message();
+      return out;
+    }
+  }
+  auto owned_result = state.load();
+  if (!owned_result.ok()) {
+    out.error = owned_result.error().message();
+    return out;
+  }
+  const std::vector<Owned>& owned = owned_result.value();
+  std::map<std::string, const Owned*> owned_by_key;
+  for (const auto& o : owned) owned_by_key.emplace(o.key, &o);
+
+  LiveView view(kernel);
+  std::vector<Owned> made;       // this apply's records, for rollback
+  std::vector<Owned> new_owned;  // what the profile owns afterwards
+  std::set<std::string> plan_keys;
+  bool journal_open = false;
+  for (const auto& step : plan.steps) {
+    std::string key = resource_key(step.action);
+    plan_keys.insert(key);
+    Observation before = observe(step.action, kernel, view);
+    if (before.satisfied) {
+      if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
+      continue;
+    }
+    std::optional<Undo> undo = undo_for(step.action, before);
+    if (undo) {
+      if (!journal_open) {
+        if (Status s = state.journal_start(); !s.ok()) {
+          out.error = s.message();
+          break;
+        }
+        journal_open = true;
+      }
+      Owned record{key, *undo};
+      if (Status s = state.journal_append(record); !s.ok()) {
+        out.error = step_error(step, s);
+        break;
+      }
+      made.push_back(record);
+    }
+    Status s = perform(step.action, kernel, view);
+    if (!s.ok()) {
+      out.error = step_error(step, s);
+      if (undo) made.pop_back();  // never happened; its undo might touch what is not ours
+      break;
+    }
+    out.changes.push_back({describe_change(step.action, before), step.origin.where});
+    // A value the profile already owned keeps its first undo (the value before nsplan).
+    if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
+    else if (undo) new_owned.push_back(made.back());
+  }
+  if (!out.error.empty()) {
+    // The journal must hold only what happened: rewrite it before undoing, so that a crash
+    // during the rollback never replays the undo of a step that failed.
+    if (journal_open && state.journal_start().ok())
+      for (const auto& r : made) (void)state.journal_append(r);
+    undo_records(made, kernel, out.rollback_errors);
+    if (out.rollback_errors.empty()) (void)state.journal_remove();
+    return out;
+  }
+  // What the profile owned and no longer asks for goes, newest first.
+  std::vector<Owned> dropped;
+  for (const auto& o : owned)
+    if (!plan_keys.count(o.key)) dropped.push_back(o);
+  std::vector<std::string> removal_errors;
+  undo_records(dropped, kernel, removal_errors, &out.removed);
+  if (!removal_errors.empty()) {
+    out.error = "removing what the profile no longer has: " + removal_errors.front();
+    for (const auto& o : dropped) new_owned.push_back(o);  // still ours: destroy will retry
+  }
+  bool changed = !out.changes.empty() || !dropped.empty() || new_owned.size() != owned.size();
+  if (changed || !state.has_state()) {
+    if (Status s = state.save(new_owned); !s.ok()) {
+      out.error = "saving " + state.state_path() + ": " + s.message();
+      return out;  // the journal stays: the next run rolls this apply back
+    }
+  }
+  if (journal_open) (void)state.journal_remove();
+  out.ok = out.error.empty();
+  return out;
+}
+
+DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state) {
+  DestroyOutcome out;
+  auto journal = state.read_journal();
+  if (!journal.ok()) {
+    out.errors.push_back(journal.error().message());
+    return out;
+  }
+  out.recovered = journal.value().size();
+  auto owned = state.load();
+  if (!owned.ok()) {
+    out.errors.push_back(owned.error().message());
+    return out;
+  }
+  out.had_state = state.has_state() || out.recovered > 0;
+  // The journal's changes are newer than the state's: they go first.
+  std::vector<Owned> all = owned.value();
+  all.insert(all.end(), journal.value().begin(), journal.value().end());
+  undo_records(all, kernel, out.errors, &out.removed);
+  if (out.errors.empty()) {
+    if (Status s = state.journal_remove(); !s.ok()) out.errors.push_back(s.message());
+    if (Status s = state.remove_state(); !s.ok()) out.errors.push_back(s.message());
+  }
+  out.ok = out.errors.empty();
+  return out;
+}
+
+Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned) {
+  Diff diff;
+  LiveView view(kernel);
+  std::set<std::string> keys;
+  for (const auto& step : plan.steps) {
+    keys.insert(resource_key(step.action));
+    Observation o = observe(step.action, kernel, view);
+    if (!o.satisfied) diff.changes.push_back({describe_change(step.action, o), step.origin.where});
+  }
+  for (auto it = owned.rbegin(); it != owned.rend(); ++it)
+    if (!keys.count(it->key)) diff.removals.push_back("- " + describe(it->undo));
+  return diff;
+}
+
+std::string status_json(const plan::Plan& plan, Kernel& kernel) {
+  nlohmann::ordered_json j;
+  j["nsplan_status"] = 1;
+  j["profile"] = plan.profile;
+  j["items"] = nlohmann::ordered_json::array();
+  LiveView view(kernel);
+  for (const auto& step : plan.steps) {
+    Observation o = observe(step.action, kernel, view);
+    nlohmann::ordered_json item;
+    item["key"] = resource_key(step.action);
+    item["op"] = op_name(step.action);
+    item["present"] = o.satisfied;
+    if (!o.current.empty()) item["current"] = o.current;
+    if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
+      if (const LinkInfo* l = view.link(link->netns, link->name)) {
+        item["link"] = {{"kind", l->kind}, {"mtu", l->mtu}, {"master", l->master}, {"up", l->up}, {"group", l->group}};
+      }
+    }
+    j["items"].push_back(item);
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace nsplan::applier

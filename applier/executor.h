@@ -1,0 +1,58 @@
+// Walks a Plan against the kernel: apply (a transaction with a write-ahead journal and rollback),
+// destroy, diff (what apply would change) and status (what is there now).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "applier/actions.h"
+#include "applier/kernel.h"
+#include "applier/state.h"
+#include "compiler/plan.h"
+
+namespace nsplan::applier {
+
+struct Change {
+  std::string text;   // "+ cgroup /sys/fs/cgroup/x"
+  std::string where;  // "firefox.yaml:7:10"
+};
+
+struct ApplyOutcome {
+  bool ok = false;
+  std::vector<Change> changes;       // made (on success) or undone (on failure)
+  std::vector<std::string> removed;  // owned things the profile no longer asks for, removed
+  std::string error;                 // "firefox.yaml:7:10: error: write ...: Device or resource busy"
+  std::vector<std::string> rollback_errors;  // undos that failed in turn (something is left)
+  size_t recovered = 0;              // undos replayed from an interrupted apply's journal
+};
+
+// Runs the plan; on the first failure undoes what this apply did, in reverse, and reports the
+// step with its profile line. Re-applying an unchanged profile performs nothing.
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& state);
+
+struct DestroyOutcome {
+  bool ok = false;
+  std::vector<std::string> removed;
+  std::vector<std::string> errors;
+  size_t recovered = 0;
+  bool had_state = false;
+};
+// Removes everything the profile owns, children before parents: namespaces are dropped whole
+// rather than emptied link by link, and host-side links go in one link-group request.
+DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state);
+
+struct Diff {
+  std::vector<Change> changes;       // "+" and "~" lines, in plan order
+  std::vector<std::string> removals; // "-" lines
+  bool empty() const { return changes.empty() && removals.empty(); }
+};
+Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned);
+
+// Runs undo records newest first, skipping those another undo makes moot (values in a cgroup
+// that is removed, links in a namespace that is deleted). Errors are collected, not fatal.
+void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
+                  std::vector<std::string>* done = nullptr);
+
+// The live state of everything the plan describes, as JSON text: one entry per step.
+std::string status_json(const plan::Plan& plan, Kernel& kernel);
+
+}  // namespace nsplan::applier

@@ -1,0 +1,148 @@
+#include "cli/commands.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "applier/executor.h"
+#include "applier/privileges.h"
+#include "compiler/json_emitter.h"
+
+namespace nsplan::cli {
+namespace {
+
+using namespace applier;
+
+void print_changes(const std::vector<Change>& changes) {
+  size_t width = 0;
+  for (const auto& c : changes) width = std::max(width, c.text.size());
+  width = std::min<size_t>(width, 72);
+  for (const auto& c : changes) {
+    std::cout << "  " << c.text;
+    if (c.text.size() < width) std::cout << std::string(width - c.text.size(), ' ');
+    std::cout << "  " << c.where << "\n";
+  }
+}
+
+bool privileged(const plan::Plan& plan) {
+  std::string missing = missing_privileges(plan);
+  if (missing.empty()) return true;
+  std::cerr << "nsplan: error: profile '" << plan.profile << "' needs " << missing
+            << "; nothing was changed\n  hint: run as root\n";
+  return false;
+}
+
+}  // namespace
+
+int run_apply(const Compilation& c, const LiveOptions& o) {
+  const plan::Plan& plan = *c.plan;
+  if (!privileged(plan)) return kSystem;
+  auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
+  if (!state.ok()) {
+    std::cerr << "nsplan: error: " << state.error().message() << "\n";
+    if (state.error().err == EWOULDBLOCK) std::cerr << "  hint: wait for it, or pass --wait\n";
+    return kSystem;
+  }
+  auto kernel = make_linux_kernel(plan.facts);
+  ApplyOutcome out = apply_plan(plan, *kernel, state.value());
+  if (out.recovered)
+    std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
+  if (!out.ok) {
+    std::cerr << out.error << "\n";
+    if (out.rollback_errors.empty()) {
+      std::cerr << "  rolled back: nothing of this apply is left" << (out.changes.empty() ? "" : " (" + std::to_string(out.changes.size()) + " change(s) undone)") << "\n";
+    } else {
+      std::cerr << "  rollback incomplete; left behind:\n";
+      for (const auto& e : out.rollback_errors) std::cerr << "    " << e << "\n";
+      std::cerr << "  hint: `nsplan destroy` retries from the journal\n";
+    }
+    return kSystem;
+  }
+  if (out.changes.empty() && out.removed.empty()) {
+    std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
+    return kOk;
+  }
+  std::cout << "applied '" << plan.profile << "' (" << plan.facts.describe() << "):\n";
+  print_changes(out.changes);
+  for (const auto& r : out.removed) std::cout << "  " << r << "  (no longer in the profile)\n";
+  std::cout << out.changes.size() << " change(s), " << out.removed.size() << " removal(s)\n";
+  return kOk;
+}
+
+int run_destroy(const Compilation& c, const LiveOptions& o) {
+  const plan::Plan& plan = *c.plan;
+  if (!privileged(plan)) return kSystem;
+  auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
+  if (!state.ok()) {
+    std::cerr << "nsplan: error: " << state.error().message() << "\n";
+    return kSystem;
+  }
+  auto kernel = make_linux_kernel(plan.facts);
+  DestroyOutcome out = destroy_profile(*kernel, state.value());
+  if (!out.ok) {
+    std::cerr << "nsplan: error: destroying '" << plan.profile << "' left things behind:\n";
+    for (const auto& e : out.errors) std::cerr << "  " << e << "\n";
+    return kSystem;
+  }
+  if (!out.had_state) {
+    std::cout << "nothing to destroy: '" << plan.profile << "' owns nothing on this host\n";
+    return kOk;
+  }
+  std::cout << "destroyed '" << plan.profile << "':\n";
+  for (const auto& r : out.removed) std::cout << "  " << r << "\n";
+  return kOk;
+}
+
+int run_plan_live(const Compilation& c, const LiveOptions& o) {
+  const plan::Plan& plan = *c.plan;
+  auto state = ProfileState::read_only(plan.facts.state_dir, plan.profile);
+  auto owned = state.load();
+  if (!owned.ok()) {
+    std::cerr << "nsplan: error: " << owned.error().message() << "\n";
+    return kSystem;
+  }
+  auto kernel = make_linux_kernel(plan.facts);
+  Diff diff = diff_plan(plan, *kernel, owned.value());
+  if (o.json) {
+    auto j = nlohmann::ordered_json::parse(emit_json(plan, c.diags, c.sources));
+    nlohmann::ordered_json d;
+    d["changes"] = nlohmann::ordered_json::array();
+    for (const auto& ch : diff.changes) d["changes"].push_back({{"change", ch.text}, {"from", ch.where}});
+    d["removals"] = diff.removals;
+    j["diff"] = d;
+    std::cout << j.dump(2) << "\n";
+  } else if (diff.empty()) {
+    std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
+  } else {
+    std::cout << "nsplan apply would change (" << plan.facts.describe() << "):\n";
+    print_changes(diff.changes);
+    for (const auto& r : diff.removals) std::cout << "  " << r << "  (no longer in the profile)\n";
+    size_t creates = 0;
+    for (const auto& ch : diff.changes) creates += ch.text[0] == '+';
+    std::cout << creates << " to add, " << diff.changes.size() - creates << " to change, " << diff.removals.size()
+              << " to remove\n";
+  }
+  return diff.empty() ? kOk : kChangesPending;
+}
+
+int run_status(const Compilation& c, const LiveOptions& o) {
+  const plan::Plan& plan = *c.plan;
+  auto kernel = make_linux_kernel(plan.facts);
+  std::string json = status_json(plan, *kernel);
+  if (o.json) {
+    std::cout << json;
+    return kOk;
+  }
+  auto j = nlohmann::json::parse(json);
+  size_t present = 0;
+  for (const auto& item : j["items"]) {
+    bool p = item["present"].get<bool>();
+    present += p;
+    std::cout << (p ? "  ok       " : "  missing  ") << item["key"].get<std::string>();
+    if (item.contains("current") && !p) std::cout << "  (now: " << item["current"].get<std::string>() << ")";
+    std::cout << "\n";
+  }
+  std::cout << present << " of " << j["items"].size() << " in place\n";
+  return kOk;
+}
+
+}  // namespace nsplan::cli
