@@ -1,5 +1,7 @@
 #include "applier/executor.h"
 
+#include <csignal>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -12,6 +14,16 @@ namespace {
 template <class T>
 const T* as(const Undo& u) {
   return std::get_if<T>(&u);
+}
+
+// Fault injection for the crash-recovery tests: NSPLAN_TEST_CRASH_AFTER=K kills the process
+// with SIGKILL right after the K-th change of an apply (documented in docs/testing.md).
+void crash_point(size_t changes_made) {
+  static const long crash_after = [] {
+    const char* v = std::getenv("NSPLAN_TEST_CRASH_AFTER");
+    return v ? std::strtol(v, nullptr, 10) : -1L;
+  }();
+  if (crash_after >= 0 && static_cast<long>(changes_made) == crash_after) std::raise(SIGKILL);
 }
 
 std::string step_error(const plan::Step& step, const Status& s) {
@@ -129,6 +141,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
       break;
     }
     out.changes.push_back({describe_change(step.action, before), step.origin.where});
+    crash_point(out.changes.size());
     // A value the profile already owned keeps its first undo (the value before nsplan).
     if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
     else if (undo) new_owned.push_back(made.back());
