@@ -203,6 +203,28 @@ DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state) {
   return out;
 }
 
+DestroyOutcome release_cgroups(Kernel& kernel, ProfileState& state) {
+  DestroyOutcome out;
+  auto owned = state.load();
+  if (!owned.ok()) {
+    out.errors.push_back(owned.error().message());
+    return out;
+  }
+  std::vector<Owned> cgroup_records, rest;
+  for (const auto& o : owned.value()) {
+    bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo);
+    (cg ? cgroup_records : rest).push_back(o);
+  }
+  out.had_state = !cgroup_records.empty();
+  undo_records(cgroup_records, kernel, out.errors, &out.removed);
+  if (out.errors.empty()) {
+    Status s = rest.empty() ? state.remove_state() : state.save(rest);
+    if (!s.ok()) out.errors.push_back(s.message());
+  }
+  out.ok = out.errors.empty();
+  return out;
+}
+
 Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned) {
   Diff diff;
   LiveView view(kernel);

@@ -40,6 +40,10 @@ struct DestroyOutcome {
 // rather than emptied link by link, and host-side links go in one link-group request.
 DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state);
 
+// Removes only the cgroups the profile owns (and the values and controllers that go with them),
+// keeping namespaces and links: the end of a run whose cgroup is ephemeral.
+DestroyOutcome release_cgroups(Kernel& kernel, ProfileState& state);
+
 struct Diff {
   std::vector<Change> changes;       // "+" and "~" lines, in plan order
   std::vector<std::string> removals; // "-" lines

@@ -23,3 +23,13 @@ int run_plan_live(const Compilation& c, const LiveOptions& o);
 int run_status(const Compilation& c, const LiveOptions& o);
 
 }  // namespace nsplan::cli
+
+namespace nsplan::cli {
+
+// nsplan run: apply what the profile keeps (quietly when nothing changes), then start the
+// command in its cgroups and namespaces; returns the command's exit status.
+int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::string>& command);
+// nsplan attach: move PID into the profile's cgroups (applying them first if needed).
+int run_attach(const Compilation& c, const LiveOptions& o, int pid, bool cgroups_only);
+
+}  // namespace nsplan::cli

@@ -100,6 +100,9 @@ int main(int argc, char** argv) {
   bool no_run = false, teardown = false;
   explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
   explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
+  int explain_attach = 0;
+  explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
+      ->check(CLI::PositiveNumber);
   add_target_options(explain, target);
 
   bool json = false;
@@ -123,6 +126,21 @@ int main(int argc, char** argv) {
   status->add_option("profile", profile, "Profile file")->required();
   status->add_flag("--json", live.json, "Machine-readable JSON");
   add_target_options(status, target);
+
+  std::vector<std::string> run_command;
+  auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
+  run->add_option("profile", profile, "Profile file")->required();
+  run->add_option("command", run_command, "Command and arguments, after --");
+  run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_target_options(run, target);
+
+  int attach_pid = 0;
+  bool cgroups_only = false;
+  auto* attach = app.add_subcommand("attach", "Move a running process into the profile's cgroups");
+  attach->add_option("profile", profile, "Profile file")->required();
+  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->required()->check(CLI::PositiveNumber);
+  attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
+  add_target_options(attach, target);
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
@@ -154,7 +172,7 @@ int main(int argc, char** argv) {
     return rc;
   }
   bool live_target = target.cgroup.empty();
-  if ((*apply || *destroy || *status) && !live_target) {
+  if ((*apply || *destroy || *status || *run || *attach) && !live_target) {
     std::cerr << "nsplan: error: --cgroup states another machine; apply, destroy and status act on this one\n";
     return kUsage;
   }
@@ -163,6 +181,8 @@ int main(int argc, char** argv) {
   auto c = compile(profile, *facts, target.strict);
   if (!c->ok()) return kInvalidProfile;
   if (*apply) return cli::run_apply(*c, live);
+  if (*run) return cli::run_run(*c, live, run_command);
+  if (*attach) return cli::run_attach(*c, live, attach_pid, cgroups_only);
   if (*destroy) return cli::run_destroy(*c, live);
   if (*status) return cli::run_status(*c, live);
   if (*plan_cmd && live_target) {
@@ -171,7 +191,7 @@ int main(int argc, char** argv) {
   }
   if (*explain) {
     if (teardown) std::cout << emit_shell_teardown(*c->plan);
-    else std::cout << emit_shell(*c->plan, c->diags, c->sources, description_of(*c), ShellOptions{!no_run});
+    else std::cout << emit_shell(*c->plan, c->diags, c->sources, description_of(*c), ShellOptions{!no_run, explain_attach});
   } else if (*plan_cmd) {
     if (json) {
       std::cout << emit_json(*c->plan, c->diags, c->sources);

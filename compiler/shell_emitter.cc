@@ -248,6 +248,12 @@ std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const S
     }
     out += shell_command(step.action);
   }
+  if (options.attach_pid > 0) {
+    out += "\n# nsplan attach: move process " + std::to_string(options.attach_pid) + " into the profile's cgroups\n";
+    for (const auto& dir : plan.cgroup_dirs)
+      out += "echo " + sh_quote(std::to_string(options.attach_pid)) + " > " + sh_quote(dir + "/cgroup.procs") + "\n";
+    return out;
+  }
   if (plan.launch && options.with_launch) {
     out += "\n# " + comment_safe(plan.launch->origin.where) + ": " + comment_safe(plan.launch->origin.what) + "\n";
     const Launch& l = *plan.launch;

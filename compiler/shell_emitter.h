@@ -11,6 +11,7 @@ namespace nsplan {
 
 struct ShellOptions {
   bool with_launch = true;  // false: only what `nsplan apply` does (explain --no-run)
+  int attach_pid = 0;       // > 0: end by moving this process into the cgroups (explain --attach)
 };
 std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,
                        const std::string& description = {}, const ShellOptions& options = {});

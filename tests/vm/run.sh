@@ -16,6 +16,9 @@
 #   NSPLAN_VM_KVER       its module version               [from the image's name]
 #   NSPLAN_VM_BUSYBOX    busybox binary                   [/bin/busybox]
 #   NSPLAN_VM_IP         iproute2's ip ("" to leave out)  [command -v ip]
+#   NSPLAN_VM_SH         /bin/sh of the VM ("" for busybox sh) [command -v dash]
+#   NSPLAN_VM_TOOLS      more host tools to ship (those found) [bridge nsenter unshare setpriv
+#                        mount umount findmnt mountpoint]
 #   NSPLAN_VM_MODULES    modules to load                  [virtio_pci virtio_blk veth bridge ...]
 #   NSPLAN_VM_QEMU       qemu binary                      [qemu-system-x86_64]
 #   NSPLAN_VM_TIMEOUT    seconds before the guest is killed [600]
@@ -51,6 +54,8 @@ tests_bin=${NSPLAN_VM_TESTS:-$build/tests/nsplan_kernel_tests}
 nsplan_bin=${NSPLAN_VM_NSPLAN:-$build/nsplan}
 busybox=${NSPLAN_VM_BUSYBOX:-/bin/busybox}
 ip_bin=${NSPLAN_VM_IP-$(command -v ip || true)}
+dash_bin=${NSPLAN_VM_SH-$(command -v dash || true)}
+tools=${NSPLAN_VM_TOOLS-bridge nsenter unshare setpriv mount umount findmnt mountpoint}
 modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-600}
@@ -124,11 +129,18 @@ chmod 0755 "$root/init"
 copy_binary "$tests_bin" "$tests_bin"
 copy_binary "$nsplan_bin" "$nsplan_bin"
 ln -sf "$nsplan_bin" "$root/usr/local/bin/nsplan"
-if [ -n "$ip_bin" ]; then
-  # busybox has an ip applet too; init points every ip path at this one.
-  copy_binary "$ip_bin" /usr/local/sbin/ip
-  [ -d /etc/iproute2 ] && cp -r /etc/iproute2 "$root/etc/"
+if [ -n "$dash_bin" ]; then
+  copy_binary "$dash_bin" /bin/dash
 fi
+# The real tools, in /usr/local/sbin: busybox has applets of these names too (an ip applet
+# without "ip netns"); init points every path of those names at these.
+if [ -n "$ip_bin" ]; then
+  copy_binary "$ip_bin" /usr/local/sbin/ip
+  if [ -d /etc/iproute2 ]; then cp -r /etc/iproute2 "$root/etc/"; fi
+fi
+for t in $tools; do
+  if p=$(command -v "$t"); then copy_binary "$p" "/usr/local/sbin/$t"; fi
+done
 
 # The source tree (profiles, schema, golden files...) at its path here, for tests that use
 # NSPLAN_SOURCE_DIR: without .git and without build trees.

@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""nsplan benchmark: whole processes, many repetitions, medians and ratios from one run.
+
+Run through bench/run.sh, which puts this inside a sandbox (private mount and network
+namespaces, a fresh tmpfs on /run). This file refuses to run outside one.
+
+(a) a small profile (profiles/lab.yaml): setup + teardown by
+      nsplan          `nsplan apply` + `nsplan destroy`
+      explain|sh      `nsplan explain --no-run | sh` + `nsplan explain --destroy | sh`
+      naive sh        one ip/echo per step, peers created then moved, `ip link del` one by one
+      ip -batch       nsplan's operations through `ip -batch`, teardown `link del group` + netns del
+(b) N veth pairs (host ends on the host, peers in one persistent namespace, all up):
+      nsplan          apply / destroy of a generated profile
+      ip -batch       the same creates (peer born in the namespace), `link del group N` + netns del
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import baselines  # noqa: E402
+
+WORK = "/run/nsplan-t-bench"  # on the sandbox's private tmpfs
+TMPFS_MAGIC = 0x01021994
+
+
+def die(msg):
+    print(f"bench: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------- sandbox and cgroups
+
+def check_sandbox():
+    """The namespaces and /run of this process must not be the host's."""
+    for kind in ("net", "mnt"):
+        if os.stat(f"/proc/self/ns/{kind}").st_ino == os.stat(f"/proc/1/ns/{kind}").st_ino:
+            die(f"not in a private {kind} namespace: run bench/run.sh, not bench.py")
+    with open("/proc/self/mountinfo") as f:
+        run_mounts = [l.split() for l in f if l.split()[4] == "/run"]
+    if not run_mounts or run_mounts[-1][-3] != "tmpfs" or run_mounts[-1][-2] != "nsplan-t-run":
+        die("/run is not the sandbox's own tmpfs (nsplan-t-run): run bench/run.sh")
+
+
+class CgroupParents:
+    """The --cgroup-parent directory, made by us in each hierarchy a plan uses; removed at exit."""
+
+    def __init__(self, name):
+        self.name = name
+        self.made = []
+
+    def ensure_for(self, plan):
+        target = plan["target"]
+        root = target["cgroup_root"]
+        for d in plan.get("cgroup_dirs", []):
+            rel = os.path.relpath(d, root).split("/")
+            if target["cgroup"] == "v1":
+                parent = os.path.join(root, rel[0], self.name)
+                assert rel[1] == self.name, (d, self.name)
+            else:
+                parent = os.path.join(root, self.name)
+                assert rel[0] == self.name, (d, self.name)
+            if parent not in self.made:
+                os.mkdir(parent)  # must not exist yet: we only ever remove what we made
+                self.made.append(parent)
+
+    def remove(self):
+        for parent in reversed(self.made):
+            for dirpath, dirnames, _ in os.walk(parent, topdown=False):
+                for d in dirnames:
+                    try:
+                        os.rmdir(os.path.join(dirpath, d))
+                    except OSError as e:
+                        print(f"bench: warning: rmdir {os.path.join(dirpath, d)}: {e}", file=sys.stderr)
+            try:
+                os.rmdir(parent)
+            except OSError as e:
+                print(f"bench: warning: rmdir {parent}: {e}", file=sys.stderr)
+        self.made = []
+
+
+# ---------------------------------------------------------------- timing
+
+def run_timed(*pipeline, stdin=None):
+    """Runs a pipeline of argv lists; returns wall seconds from the first spawn to the last exit."""
+    err = tempfile.TemporaryFile()
+    procs = []
+    t0 = time.perf_counter()
+    prev = None
+    for i, argv in enumerate(pipeline):
+        last = i == len(pipeline) - 1
+        p = subprocess.Popen(argv, stdin=prev.stdout if prev else subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL if last else subprocess.PIPE, stderr=err)
+        if prev:
+            prev.stdout.close()
+        procs.append(p)
+        prev = p
+    rcs = [p.wait() for p in procs]
+    t = time.perf_counter() - t0
+    if any(rcs):
+        err.seek(0)
+        die(f"{' | '.join(' '.join(a) for a in pipeline)} exited {rcs}:\n{err.read().decode(errors='replace')}")
+    return t
+
+
+def rtnl_probe():
+    """Seconds one no-op RTM_NEWLINK on lo takes (it waits for the rtnl lock)."""
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    try:
+        s.bind((0, 0))
+        ifi = struct.pack("BxHiII", 0, 0, 1, 1, 1)  # AF_UNSPEC, ifindex 1 (lo), IFF_UP
+        hdr = struct.pack("IHHII", 16 + len(ifi), 16, 1 | 4, 1, 0)  # RTM_NEWLINK, REQUEST|ACK
+        t = time.perf_counter()
+        s.send(hdr + ifi)
+        s.recv(4096)
+        return time.perf_counter() - t
+    finally:
+        s.close()
+
+
+class Settle:
+    """Pauses between measurements so that the kernel's background work (netns cleanup, link
+    watch, RCU callbacks) of one run does not land in the next."""
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.extra_waits = 0
+
+    def __call__(self, seconds):
+        if seconds <= 0 or self.scale <= 0:
+            return
+        time.sleep(seconds * self.scale)
+        deadline = time.monotonic() + 5
+        good = 0
+        while good < 3 and time.monotonic() < deadline:
+            if rtnl_probe() < 0.001:
+                good += 1
+            else:
+                good = 0
+                self.extra_waits += 1
+                time.sleep(0.05)
+
+
+# ---------------------------------------------------------------- state checks
+
+def ip_json(*args):
+    out = subprocess.run(["ip", "-j", *args], check=True, capture_output=True, text=True).stdout
+    return json.loads(out) if out.strip() else []
+
+
+def netns_names():
+    try:
+        return sorted(os.listdir("/run/netns"))
+    except FileNotFoundError:
+        return []
+
+
+def snapshot():
+    """What the network looks like: links (kind, up, master), IPv4 addresses and routes per
+    namespace. Link groups and MACs are left out: the naive script sets no group."""
+    state = {}
+    for ns in [""] + netns_names():
+        pre = ["-n", ns] if ns else []
+        links = []
+        for l in ip_json(*pre, "-d", "link", "show"):
+            links.append((l["ifname"], l.get("linkinfo", {}).get("info_kind", ""), "UP" in l.get("flags", []),
+                          l.get("master", "")))
+        addrs = []
+        for a in ip_json(*pre, "-4", "addr", "show"):
+            for i in a.get("addr_info", []):
+                addrs.append((a["ifname"], f"{i['local']}/{i['prefixlen']}"))
+        routes = [(r.get("dst"), r.get("gateway", ""), r.get("dev", "")) for r in ip_json(*pre, "-4", "route", "show")]
+        state[ns or "(host)"] = (sorted(links), sorted(addrs), sorted(routes))
+    return state
+
+
+def assert_clean(what, cgroup_dirs):
+    left = netns_names()
+    links = [l["ifname"] for l in ip_json("link", "show") if l["ifname"] != "lo"]
+    cgs = [d for d in cgroup_dirs if os.path.exists(d)]
+    if left or links or cgs:
+        die(f"{what} left behind: netns {left}, links {links[:5]}{'...' if len(links) > 5 else ''}, cgroups {cgs}")
+
+
+def describe_state(s):
+    return ", ".join(f"{ns}: {len(v[0])} links, {len(v[1])} addrs, {len(v[2])} routes" for ns, v in s.items())
+
+
+# ---------------------------------------------------------------- variants
+
+class Variant:
+    def __init__(self, name, up, down):
+        self.name, self.up, self.down = name, up, down
+        self.t_up, self.t_down, self.t_total = [], [], []
+
+
+def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell):
+    common = [profile, "--cgroup-parent", parent]
+    vs = [Variant("nsplan apply/destroy",
+                  lambda: run_timed([nsplan, "apply", *common]),
+                  lambda: run_timed([nsplan, "destroy", *common]))]
+    if with_shell:
+        vs.append(Variant("explain | sh",
+                          lambda: run_timed([nsplan, "explain", "--no-run", *common], ["sh"]),
+                          lambda: run_timed([nsplan, "explain", "--destroy", *common], ["sh"])))
+        up, down = baselines.naive(plan)
+        for name, text in (("naive.up.sh", up), ("naive.down.sh", down)):
+            with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
+                f.write(text)
+        vs.append(Variant("naive sh (move, del 1by1)",
+                          lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.naive.up.sh")]),
+                          lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.naive.down.sh")])))
+    up, down = baselines.ipbatch(plan, WORK, f"{tag}.ipbatch")
+    for name, text in (("ipbatch.up.sh", up), ("ipbatch.down.sh", down)):
+        with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
+            f.write(text)
+    vs.append(Variant("ip -batch",
+                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.up.sh")]),
+                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.down.sh")])))
+    return vs
+
+
+def get_plan(nsplan, profile, parent):
+    out = subprocess.run([nsplan, "plan", "--json", profile, "--cgroup-parent", parent],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def measure(title, variants, reps, settle, pause_up, pause_down, cgroup_dirs, check_equal):
+    """One validation round (not timed: results compared, teardown checked), then REPS timed
+    rounds, the variants' order rotated each round."""
+    print(f"\n## {title}", flush=True)
+    ref = None
+    for v in variants:
+        v.up()
+        settle(pause_up)
+        snap = snapshot()
+        v.down()
+        assert_clean(v.name, cgroup_dirs)
+        settle(pause_down)
+        if ref is None:
+            ref = (v.name, snap)
+            print(f"   validated: {describe_state(snap)}")
+        elif check_equal and snap != ref[1]:
+            for ns in sorted(set(snap) | set(ref[1])):
+                if snap.get(ns) != ref[1].get(ns):
+                    print(f"   {ns}: {ref[0]}: {ref[1].get(ns)}\n   {ns}: {v.name}: {snap.get(ns)}", file=sys.stderr)
+            die(f"{v.name} does not make what {ref[0]} makes")
+    print(f"   all {len(variants)} variants leave the same links, addresses and routes; teardowns leave nothing")
+    t_start = time.monotonic()
+    for r in range(reps):
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
+        for v in order:
+            if netns_names():
+                die(f"leftover namespaces before {v.name}: {netns_names()}")
+            a = v.up()
+            settle(pause_up)
+            d = v.down()
+            settle(pause_down)
+            v.t_up.append(a)
+            v.t_down.append(d)
+            v.t_total.append(a + d)
+        print(f"   round {r + 1}/{reps} done ({time.monotonic() - t_start:.0f} s)", flush=True)
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def iqr(xs):
+    if len(xs) < 4:
+        return min(xs), max(xs)
+    q = statistics.quantiles(xs, n=4)
+    return q[0], q[2]
+
+
+def ms(x):
+    return f"{x * 1e3:.1f}" if x < 10 else f"{x * 1e3:.0f}"
+
+
+def table(variants, ref):
+    r = next(v for v in variants if v.name == ref)
+    rows = [("how", "setup ms", "teardown ms", "total ms", "total IQR ms", "total / nsplan's")]
+    for v in variants:
+        lo, hi = iqr(v.t_total)
+        rows.append((v.name, ms(med(v.t_up)), ms(med(v.t_down)), ms(med(v.t_total)), f"{ms(lo)}-{ms(hi)}",
+                     f"{med(v.t_total) / med(r.t_total):.2f}x"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for i, row in enumerate(rows):
+        out.append("| " + " | ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(row)) + " |")
+        if i == 0:
+            out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("\n".join(out))
+
+
+# ---------------------------------------------------------------- profiles
+
+def veth_profile(n):
+    lines = ["nsplan: 1", f"name: nspt-veth{n}", f"description: {n} veth pairs, peers in one namespace (bench)",
+             "network:", "  namespaces: [nspt-ns]"]
+    if n:
+        lines.append("  links:")
+        for i in range(n):
+            lines.append(f"    - {{name: nspt-h{i}, kind: veth, peer: {{name: nspt-p{i}, netns: nspt-ns}}}}")
+    path = os.path.join(WORK, f"nspt-veth{n}.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nsplan", required=True)
+    ap.add_argument("--profile", required=True)
+    ap.add_argument("--cgroup-parent", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["a", "b"])
+    ap.add_argument("--reps", type=int, help="rounds for (a) and for (b) at 0 and 100 pairs")
+    ap.add_argument("--reps-1000", type=int, help="rounds for (b) at 1000 pairs")
+    ap.add_argument("--pause-scale", type=float, default=1.0, help="multiply the pauses (0: none)")
+    a = ap.parse_args()
+    check_sandbox()
+    if not a.cgroup_parent.startswith("nsplan-t-"):
+        die("the cgroup parent must be named nsplan-t-*")
+
+    os.makedirs(WORK, exist_ok=True)
+    nsplan = os.path.join(WORK, "nsplan")  # a snapshot: the build tree may be rebuilt meanwhile
+    shutil.copy2(a.nsplan, nsplan)
+    profile = os.path.join(WORK, os.path.basename(a.profile))
+    shutil.copy2(a.profile, profile)
+
+    reps = a.reps or (7 if a.quick else 25)
+    reps_1000 = a.reps_1000 or (3 if a.quick else 7)
+    settle = Settle(a.pause_scale)
+    parents = CgroupParents(a.cgroup_parent)
+    results = {}
+    try:
+        if a.only in (None, "a"):
+            plan = get_plan(nsplan, profile, a.cgroup_parent)
+            parents.ensure_for(plan)
+            vs = nsplan_variants(nsplan, profile, a.cgroup_parent, plan, "a", with_shell=True)
+            measure(f"(a) {a.profile}: {len(plan['steps'])} steps, {reps} rounds, pauses 0.2 s after setup, "
+                    f"0.4 s after teardown", vs, reps, settle, 0.2, 0.4, plan.get("cgroup_dirs", []), True)
+            table(vs, "nsplan apply/destroy")
+            results["a"] = vs
+        if a.only in (None, "b"):
+            results["b"] = {}
+            for n, r, pu, pd in ((0, reps, 0.1, 0.3), (100, max(3, reps // 2), 0.3, 1.0), (1000, reps_1000, 1.0, 3.0)):
+                prof = veth_profile(n)
+                plan = get_plan(nsplan, prof, a.cgroup_parent)
+                parents.ensure_for(plan)
+                vs = nsplan_variants(nsplan, prof, a.cgroup_parent, plan, f"b{n}", with_shell=False)
+                measure(f"(b) {n} veth pairs: {len(plan['steps'])} steps, {r} rounds, pauses {pu} s after setup, "
+                        f"{pd} s after teardown", vs, r, settle, pu, pd, plan.get("cgroup_dirs", []), True)
+                table(vs, "nsplan apply/destroy")
+                results["b"][n] = vs
+    finally:
+        parents.remove()
+    summary(results, settle)
+
+
+def summary(results, settle):
+    print("\n## Targets (medians of this run)")
+    verdict = lambda ok: "MET   " if ok else "MISSED"
+    if "a" in results:
+        vs = {v.name: v for v in results["a"]}
+        n, e = vs["nsplan apply/destroy"], vs["explain | sh"]
+        ratio = med(e.t_total) / med(n.t_total)
+        print(f"- {verdict(ratio >= 5)} apply+destroy >= 5x faster than its own explain script: {ratio:.2f}x "
+              f"({ms(med(n.t_total))} ms vs {ms(med(e.t_total))} ms; setup {med(e.t_up) / med(n.t_up):.2f}x, "
+              f"teardown {med(e.t_down) / med(n.t_down):.2f}x)")
+    if "b" in results and 1000 in results["b"]:
+        b = {n: {v.name: v for v in vs} for n, vs in results["b"].items()}
+        n1000, i1000 = b[1000]["nsplan apply/destroy"], b[1000]["ip -batch"]
+        r = med(n1000.t_up) / med(i1000.t_up)
+        print(f"- {verdict(r <= 1.1)} 1000 pairs created within 1.1x of ip -batch: {r:.2f}x "
+              f"({ms(med(n1000.t_up))} ms vs {ms(med(i1000.t_up))} ms)")
+        d = med(n1000.t_down)
+        print(f"- {verdict(d <= 0.5)} 1000 pairs destroyed well under a second (taken as <= 0.5 s): {ms(d)} ms "
+              f"(ip -batch group delete + netns del: {ms(med(i1000.t_down))} ms, {d / med(i1000.t_down):.2f}x)")
+        n100, n0 = b[100]["nsplan apply/destroy"], b[0]["nsplan apply/destroy"]
+        raw = (med(n1000.t_up) / 1000) / (med(n100.t_up) / 100)
+        fixed = med(n0.t_up)
+        m1000, m100 = (med(n1000.t_up) - fixed) / 1000, (med(n100.t_up) - fixed) / 100
+        print(f"- {verdict(raw <= 1.2)} per-pair apply cost at 1000 within 1.2x of that at 100: {raw:.2f}x "
+              f"({med(n1000.t_up) / 1000 * 1e6:.0f} us vs {med(n100.t_up) / 100 * 1e6:.0f} us per pair, whole process)")
+        print(f"         without the fixed cost (apply of the 0-pair profile, {ms(fixed)} ms): "
+              f"{m1000 * 1e6:.0f} us vs {m100 * 1e6:.0f} us per pair = {m1000 / m100:.2f}x "
+              f"(ip -batch: {(med(i1000.t_up) - med(b[0]['ip -batch'].t_up)) / 1000 * 1e6:.0f} us vs "
+              f"{(med(b[100]['ip -batch'].t_up) - med(b[0]['ip -batch'].t_up)) / 100 * 1e6:.0f} us)")
+        rd = (med(n1000.t_down) - med(n0.t_down)) / (med(n100.t_down) - med(n0.t_down)) / 10
+        print(f"         destroy per pair, fixed cost removed: 1000 vs 100 = {rd:.2f}x")
+    print(f"\npauses stretched by the rtnl probe (lock busy after the fixed pause): {settle.extra_waits} time(s)")
+    with open("/proc/loadavg") as f:
+        print(f"load average at the end: {' '.join(f.read().split()[:3])}")
+
+
+if __name__ == "__main__":
+    main()
