@@ -1,3 +1,4 @@
+#include "compiler/overloaded.h"
 #include "applier/actions.h"
 
 #include <algorithm>
@@ -12,12 +13,6 @@ namespace {
 
 using namespace plan;
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 std::string in(const std::string& ns) { return ns.empty() ? "" : " in " + ns; }
 std::string parent_of(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }

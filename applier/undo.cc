@@ -1,3 +1,4 @@
+#include "compiler/overloaded.h"
 #include "applier/undo.h"
 
 #include <nlohmann/json.hpp>
@@ -7,12 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 bool gone(const Status& s) {
   return s.ok() || s.err() == ENOENT || s.err() == ENODEV || s.err() == ESRCH || s.err() == EADDRNOTAVAIL;

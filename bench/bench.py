@@ -39,10 +39,11 @@ def die(msg):
 
 # ---------------------------------------------------------------- sandbox and cgroups
 
-def check_sandbox():
-    """The namespaces and /run of this process must not be the host's."""
+def check_sandbox(outer):
+    """The namespaces and /run of this process must not be run.sh's (the host's)."""
+    outer = dict(zip(("net", "mnt"), (outer or ":").split(":")))
     for kind in ("net", "mnt"):
-        if os.stat(f"/proc/self/ns/{kind}").st_ino == os.stat(f"/proc/1/ns/{kind}").st_ino:
+        if str(os.stat(f"/proc/self/ns/{kind}").st_ino) == outer[kind] or not outer[kind]:
             die(f"not in a private {kind} namespace: run bench/run.sh, not bench.py")
     with open("/proc/self/mountinfo") as f:
         run_mounts = [l.split() for l in f if l.split()[4] == "/run"]
@@ -126,6 +127,37 @@ def rtnl_probe():
         s.close()
 
 
+def cpu_pressure():
+    """(avg10 %, total us) of /proc/pressure/cpu "some": time runnable tasks waited for a CPU."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            fields = dict(kv.split("=") for kv in f.readline().split()[1:])
+        return float(fields["avg10"]), int(fields["total"])
+    except (OSError, KeyError, ValueError):
+        return 0.0, 0
+
+
+class Quiet:
+    """Other work on the machine (a build on the 2 CPUs) makes every process slower, and not all
+    of them alike. Before each round: wait until the CPU pressure of the last 10 s is low."""
+
+    def __init__(self, threshold, timeout):
+        self.threshold, self.timeout = threshold, timeout
+        self.waited = 0.0
+        self.gave_up = 0
+
+    def wait(self):
+        if self.timeout <= 0:
+            return
+        t0 = time.monotonic()
+        while cpu_pressure()[0] > self.threshold:
+            if time.monotonic() - t0 > self.timeout:
+                self.gave_up += 1
+                break
+            time.sleep(1)
+        self.waited += time.monotonic() - t0
+
+
 class Settle:
     """Pauses between measurements so that the kernel's background work (netns cleanup, link
     watch, RCU callbacks) of one run does not land in the next."""
@@ -200,6 +232,7 @@ class Variant:
     def __init__(self, name, up, down):
         self.name, self.up, self.down = name, up, down
         self.t_up, self.t_down, self.t_total = [], [], []
+        self.stall = []  # CPU-pressure stall fraction during each setup + teardown
 
 
 def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell):
@@ -229,12 +262,14 @@ def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell):
 
 
 def get_plan(nsplan, profile, parent):
-    out = subprocess.run([nsplan, "plan", "--json", profile, "--cgroup-parent", parent],
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    # On the live host `plan` also diffs against it: exit status 4 says that changes are pending.
+    p = subprocess.run([nsplan, "plan", "--json", profile, "--cgroup-parent", parent], capture_output=True, text=True)
+    if p.returncode not in (0, 4):
+        die(f"nsplan plan --json {profile} exited {p.returncode}:\n{p.stderr}")
+    return json.loads(p.stdout)
 
 
-def measure(title, variants, reps, settle, pause_up, pause_down, cgroup_dirs, check_equal):
+def measure(title, variants, reps, settle, quiet, pause_up, pause_down, cgroup_dirs, check_equal):
     """One validation round (not timed: results compared, teardown checked), then REPS timed
     rounds, the variants' order rotated each round."""
     print(f"\n## {title}", flush=True)
@@ -258,17 +293,24 @@ def measure(title, variants, reps, settle, pause_up, pause_down, cgroup_dirs, ch
     t_start = time.monotonic()
     for r in range(reps):
         order = variants[r % len(variants):] + variants[:r % len(variants)]
+        quiet.wait()
         for v in order:
             if netns_names():
                 die(f"leftover namespaces before {v.name}: {netns_names()}")
+            p0 = cpu_pressure()[1]
             a = v.up()
+            p1 = cpu_pressure()[1]
             settle(pause_up)
+            p2 = cpu_pressure()[1]
             d = v.down()
+            p3 = cpu_pressure()[1]
             settle(pause_down)
             v.t_up.append(a)
             v.t_down.append(d)
             v.t_total.append(a + d)
-        print(f"   round {r + 1}/{reps} done ({time.monotonic() - t_start:.0f} s)", flush=True)
+            v.stall.append(((p1 - p0) + (p3 - p2)) / 1e6 / (a + d))
+        print(f"   round {r + 1}/{reps} done ({time.monotonic() - t_start:.0f} s, cpu pressure avg10 "
+              f"{cpu_pressure()[0]:.0f}%)", flush=True)
 
 
 def med(xs):
@@ -288,11 +330,11 @@ def ms(x):
 
 def table(variants, ref):
     r = next(v for v in variants if v.name == ref)
-    rows = [("how", "setup ms", "teardown ms", "total ms", "total IQR ms", "total / nsplan's")]
+    rows = [("how", "setup ms", "teardown ms", "total ms", "total IQR ms", "total / nsplan's", "cpu stall")]
     for v in variants:
         lo, hi = iqr(v.t_total)
         rows.append((v.name, ms(med(v.t_up)), ms(med(v.t_down)), ms(med(v.t_total)), f"{ms(lo)}-{ms(hi)}",
-                     f"{med(v.t_total) / med(r.t_total):.2f}x"))
+                     f"{med(v.t_total) / med(r.t_total):.2f}x", f"{med(v.stall) * 100:.0f}%"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for i, row in enumerate(rows):
@@ -329,8 +371,12 @@ def main():
     ap.add_argument("--reps", type=int, help="rounds for (a) and for (b) at 0 and 100 pairs")
     ap.add_argument("--reps-1000", type=int, help="rounds for (b) at 1000 pairs")
     ap.add_argument("--pause-scale", type=float, default=1.0, help="multiply the pauses (0: none)")
+    ap.add_argument("--quiet-below", type=float, default=10.0,
+                    help="before each round, wait until /proc/pressure/cpu some avg10 is below this %% (default 10)")
+    ap.add_argument("--quiet-timeout", type=float, default=120.0,
+                    help="wait at most this many seconds for that, then measure anyway (0: never wait)")
     a = ap.parse_args()
-    check_sandbox()
+    check_sandbox(os.environ.get("NSPLAN_BENCH_OUTER_NS"))
     if not a.cgroup_parent.startswith("nsplan-t-"):
         die("the cgroup parent must be named nsplan-t-*")
 
@@ -343,6 +389,7 @@ def main():
     reps = a.reps or (7 if a.quick else 25)
     reps_1000 = a.reps_1000 or (3 if a.quick else 7)
     settle = Settle(a.pause_scale)
+    quiet = Quiet(a.quiet_below, a.quiet_timeout)
     parents = CgroupParents(a.cgroup_parent)
     results = {}
     try:
@@ -351,7 +398,7 @@ def main():
             parents.ensure_for(plan)
             vs = nsplan_variants(nsplan, profile, a.cgroup_parent, plan, "a", with_shell=True)
             measure(f"(a) {a.profile}: {len(plan['steps'])} steps, {reps} rounds, pauses 0.2 s after setup, "
-                    f"0.4 s after teardown", vs, reps, settle, 0.2, 0.4, plan.get("cgroup_dirs", []), True)
+                    f"0.4 s after teardown", vs, reps, settle, quiet, 0.2, 0.4, plan.get("cgroup_dirs", []), True)
             table(vs, "nsplan apply/destroy")
             results["a"] = vs
         if a.only in (None, "b"):
@@ -362,15 +409,15 @@ def main():
                 parents.ensure_for(plan)
                 vs = nsplan_variants(nsplan, prof, a.cgroup_parent, plan, f"b{n}", with_shell=False)
                 measure(f"(b) {n} veth pairs: {len(plan['steps'])} steps, {r} rounds, pauses {pu} s after setup, "
-                        f"{pd} s after teardown", vs, r, settle, pu, pd, plan.get("cgroup_dirs", []), True)
+                        f"{pd} s after teardown", vs, r, settle, quiet, pu, pd, plan.get("cgroup_dirs", []), True)
                 table(vs, "nsplan apply/destroy")
                 results["b"][n] = vs
     finally:
         parents.remove()
-    summary(results, settle)
+    summary(results, settle, quiet)
 
 
-def summary(results, settle):
+def summary(results, settle, quiet):
     print("\n## Targets (medians of this run)")
     verdict = lambda ok: "MET   " if ok else "MISSED"
     if "a" in results:
@@ -401,7 +448,9 @@ def summary(results, settle):
               f"{(med(b[100]['ip -batch'].t_up) - med(b[0]['ip -batch'].t_up)) / 100 * 1e6:.0f} us)")
         rd = (med(n1000.t_down) - med(n0.t_down)) / (med(n100.t_down) - med(n0.t_down)) / 10
         print(f"         destroy per pair, fixed cost removed: 1000 vs 100 = {rd:.2f}x")
-    print(f"\npauses stretched by the rtnl probe (lock busy after the fixed pause): {settle.extra_waits} time(s)")
+    print(f"\nwaited {quiet.waited:.0f} s in all for a quiet CPU (pressure avg10 < {quiet.threshold:g}%) before rounds; "
+          f"measured {quiet.gave_up} round(s) anyway after {quiet.timeout:g} s")
+    print(f"pauses stretched by the rtnl probe (lock busy after the fixed pause): {settle.extra_waits} time(s)")
     with open("/proc/loadavg") as f:
         print(f"load average at the end: {' '.join(f.read().split()[:3])}")
 

@@ -1,3 +1,4 @@
+#include "compiler/overloaded.h"
 #include "compiler/json_emitter.h"
 
 #include <nlohmann/json.hpp>
@@ -8,12 +9,6 @@ namespace {
 using namespace plan;
 using json = nlohmann::ordered_json;
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 json action_json(const Action& action) {
   json j;

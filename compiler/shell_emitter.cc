@@ -1,3 +1,4 @@
+#include "compiler/overloaded.h"
 #include "compiler/shell_emitter.h"
 
 #include <algorithm>
@@ -10,12 +11,6 @@ namespace {
 
 using namespace plan;
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 std::string ip(const std::string& netns) { return netns.empty() ? "ip" : "ip -n " + sh_quote(netns); }
 std::string in_parent(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }

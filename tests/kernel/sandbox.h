@@ -514,6 +514,214 @@ inline std::string vm_mode() {
   return v ? v : "";
 }
 
-inline ProbeResultHolder_unused_dummy_guard_;  // (placeholder removed below)
+// This host's facts, as nsplan probes them (the default cgroup root).
+inline const applier::ProbeResult& host_probe() {
+  static const applier::ProbeResult r = applier::probe_host("/sys/fs/cgroup");
+  return r;
+}
+
+// Compiles PATH for this host with --cgroup-parent PARENT (as nsplan would).
+inline std::unique_ptr<Compilation> compile_for_host(const std::string& path, const std::string& parent,
+                                                     const std::string& state_dir = "/run/nsplan") {
+  HostFacts facts = host_probe().facts;
+  facts.cgroup_parent = parent;
+  facts.state_dir = state_dir;
+  return compile_file(path, [](const std::string& p) { return applier::read_profile_file(p); }, facts,
+                      PlanOptions{});
+}
+
+inline std::string diagnostics_text(const Compilation& c) { return render_all(c.diags, c.sources); }
+
+// The cgroup directories a plan step touches.
+inline std::vector<std::string> step_cgroup_dirs(const plan::Action& a) {
+  if (auto* x = std::get_if<plan::MakeCgroup>(&a)) return {x->dir};
+  if (auto* x = std::get_if<plan::EnableControllers>(&a)) return {x->dir};
+  if (auto* x = std::get_if<plan::WriteCgroupFile>(&a)) return {x->dir};
+  if (auto* x = std::get_if<plan::CopyFromParent>(&a)) return {x->dir};
+  return {};
+}
+
+// Controllers the plan's cgroups need: v1, those whose hierarchy holds one of its directories;
+// v2, those it enables in cgroup.subtree_control.
+inline std::vector<std::string> controllers_of(const plan::Plan& plan) {
+  std::set<std::string> out;
+  const HostFacts& f = plan.facts;
+  for (const auto& step : plan.steps) {
+    if (f.mode == CgroupMode::V2) {
+      if (auto* x = std::get_if<plan::EnableControllers>(&step.action))
+        out.insert(x->controllers.begin(), x->controllers.end());
+      continue;
+    }
+    for (const std::string& dir : step_cgroup_dirs(step.action))
+      for (const auto& [c, mount] : f.v1_mounts)
+        if (starts_with(dir, mount + "/")) out.insert(c);
+  }
+  return {out.begin(), out.end()};
+}
+
+// The per-test parent cgroup "nsplan-t-<pid>-<n>" (see the top of this file).
+class CgroupParent {
+ public:
+  // CONTROLLERS: v1, the hierarchies to make it in; v2, controllers to have in the root's
+  // subtree_control. ROOT: the cgroup mount directory (default: this host's).
+  CgroupParent(std::vector<std::string> controllers, const HostFacts& facts = host_probe().facts)
+      : facts_(facts), controllers_(std::move(controllers)) {
+    static int n = 0;
+    name_ = test_name("cg" + std::to_string(++n));
+    make();
+  }
+  ~CgroupParent() { remove(); }
+  CgroupParent(const CgroupParent&) = delete;
+  CgroupParent& operator=(const CgroupParent&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& error() const { return error_; }
+  bool ok() const { return error_.empty(); }
+  // The parent's directory in every hierarchy it was made in.
+  const std::vector<std::string>& dirs() const { return dirs_; }
+  // The parent's directory in the hierarchy of CONTROLLER (v2: the one directory).
+  std::string dir_of(const std::string& controller) const {
+    return facts_.mode == CgroupMode::V2 ? facts_.cgroup_root + "/" + name_
+                                         : facts_.hierarchy_of(controller) + "/" + name_;
+  }
+  // Sub-cgroups below the parent (all levels), as absolute paths; empty when nothing is left.
+  std::vector<std::string> descendants() const {
+    std::vector<std::string> out;
+    for (const auto& d : dirs_) collect(d, out);
+    return out;
+  }
+  // Removes the parent and makes it again, empty (as at the start).
+  void reset() {
+    remove();
+    error_.clear();
+    make();
+  }
+
+ private:
+  static void collect(const std::string& dir, std::vector<std::string>& out) {
+    for (const std::string& n : list_dir(dir)) {
+      std::string child = dir + "/" + n;
+      struct stat st;
+      if (::lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        out.push_back(child);
+        collect(child, out);
+      }
+    }
+  }
+
+  void make() {
+    if (facts_.mode == CgroupMode::V2) {
+      std::string root = facts_.cgroup_root;
+      std::string enabled = read_file(root + "/cgroup.subtree_control");
+      std::set<std::string> have;
+      std::istringstream in(enabled);
+      for (std::string c; in >> c;) have.insert(c);
+      for (const auto& c : controllers_) {
+        if (have.count(c)) continue;
+        if (!write_text(root + "/cgroup.subtree_control", "+" + c)) {
+          error_ = "cannot enable " + c + " in " + root + "/cgroup.subtree_control";
+          return;
+        }
+        enabled_in_root_.push_back(c);
+      }
+      add_dir(root + "/" + name_, false);
+      return;
+    }
+    for (const auto& c : controllers_) {
+      auto it = facts_.v1_mounts.find(c);
+      if (it == facts_.v1_mounts.end()) {
+        error_ = "no v1 hierarchy with the " + c + " controller";
+        return;
+      }
+      std::string dir = it->second + "/" + name_;
+      if (std::find(dirs_.begin(), dirs_.end(), dir) != dirs_.end()) continue;  // co-mounted
+      add_dir(dir, path_exists(it->second + "/cpuset.cpus"));
+      if (!error_.empty()) return;
+    }
+  }
+
+  void add_dir(const std::string& dir, bool cpuset) {
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+      // An existing one is not ours (a stale run with the same pid?): never touch it.
+      error_ = "mkdir " + dir + ": " + std::strerror(errno);
+      return;
+    }
+    dirs_.push_back(dir);
+    if (cpuset) {
+      // A new v1 cpuset starts empty: give it the root's CPUs and memory nodes.
+      std::string root = dir.substr(0, dir.rfind('/'));
+      for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+        if (!write_text(dir + "/" + f, read_file(root + "/" + f)))
+          error_ = std::string("cannot copy ") + f + " into " + dir;
+    }
+  }
+
+  void remove() {
+    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) remove_cgroup_tree(*it);
+    dirs_.clear();
+    for (auto it = enabled_in_root_.rbegin(); it != enabled_in_root_.rend(); ++it)
+      (void)write_text(facts_.cgroup_root + "/cgroup.subtree_control", "-" + *it);
+    enabled_in_root_.clear();
+  }
+
+  HostFacts facts_;
+  std::vector<std::string> controllers_;
+  std::string name_, error_;
+  std::vector<std::string> dirs_;
+  std::vector<std::string> enabled_in_root_;
+};
+
+// ---- what is left in a sandbox ---------------------------------------------------------------
+
+// Interface names in the sandbox's own network namespace (`ip -o link`).
+inline std::vector<std::string> sandbox_links(Sandbox& sb) {
+  RunResult r = sb.run("ip -o link show");
+  std::vector<std::string> out;
+  for (const std::string& line : lines_of(r.out)) {
+    size_t a = line.find(": ");
+    if (a == std::string::npos) continue;
+    size_t b = line.find(':', a + 2);
+    std::string name = line.substr(a + 2, b == std::string::npos ? std::string::npos : b - a - 2);
+    if (size_t at = name.find('@'); at != std::string::npos) name.resize(at);
+    out.push_back(name);
+  }
+  return out;
+}
+
+inline std::string joined(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+// Everything still there that a profile applied in SB under PARENT could have made: sub-cgroups
+// of the parent, links other than lo and KEEP_LINKS, network namespaces, nsfs mounts made in the
+// sandbox, the profile's state and journal files. Empty when nothing is left. Links of deleted
+// namespaces (veth peers) go asynchronously: this waits up to 3 s for them.
+inline std::vector<std::string> leftovers_in(Sandbox& sb, const CgroupParent* parent, const std::string& profile,
+                                             const std::vector<std::string>& keep_links = {}) {
+  std::vector<std::string> left;
+  if (parent)
+    for (const auto& d : parent->descendants()) left.push_back("cgroup " + d);
+  std::vector<std::string> extra_links;
+  for (int i = 0; i < 300; ++i) {
+    extra_links.clear();
+    for (const auto& l : sandbox_links(sb))
+      if (l != "lo" && std::find(keep_links.begin(), keep_links.end(), l) == keep_links.end())
+        extra_links.push_back(l);
+    if (extra_links.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& l : extra_links) left.push_back("link " + l);
+  RunResult ns = sb.run("ip netns list");
+  for (const auto& l : lines_of(ns.out))
+    if (!trim(l).empty()) left.push_back("netns " + trim(l));
+  for (const auto& m : sb.new_nsfs_mounts()) left.push_back("nsfs mount " + m);
+  for (const char* ext : {".state", ".journal"}) {
+    std::string f = "/run/nsplan/" + profile + ext;
+    if (path_exists(sb.path(f))) left.push_back("file " + f);
+  }
+  return left;
+}
 
 }  // namespace nsplan::kernel_test
