@@ -24,12 +24,23 @@ const char* severity_name(Severity s) {
 
 namespace {
 
+// Control bytes from a profile must not reach the terminal (escape sequences could rewrite what
+// the user sees): shown as '?'. Tabs stay, for the caret to line up.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
 // The source line, then a caret under the column and tildes over the rest of the value.
 std::string caret_block(const SourceLoc& loc, const SourceManager& sm) {
   std::string_view line = sm.line_text(loc.file, loc.line);
   if (line.empty() || loc.col == 0) return {};
   std::string out = "  ";
-  out += line;
+  out += printable(line);
   out += "\n  ";
   size_t col = std::min<size_t>(loc.col - 1, line.size());
   for (size_t i = 0; i < col; ++i) out += line[i] == '\t' ? '\t' : ' ';
@@ -47,9 +58,9 @@ std::string render(const Diagnostic& d, const SourceManager& sm) {
   std::string out;
   if (d.loc.valid()) out += sm.describe(d.loc) + ": ";
   out += severity_name(d.severity);
-  out += ": " + d.message + "\n";
+  out += ": " + printable(d.message) + "\n";
   if (d.loc.valid()) out += caret_block(d.loc, sm);
-  if (!d.hint.empty()) out += "  hint: " + d.hint + "\n";
+  if (!d.hint.empty()) out += "  hint: " + printable(d.hint) + "\n";
   // Walk the include chain outwards so an error inside an included file names its include site.
   uint32_t file = d.loc.file;
   for (int guard = 0; file != 0 && file <= sm.size() && guard < 64; ++guard) {

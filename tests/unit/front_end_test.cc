@@ -105,3 +105,17 @@ TEST(Reader, NullObjectMeansDefaults) {
 
 }  // namespace
 }  // namespace nsplan
+
+namespace nsplan {
+namespace {
+
+TEST(Diagnostic, ControlBytesNeverReachTheTerminal) {
+  auto c = testing::compile_text("nsplan: 1\nname: \"a\\e[2Jb\"\n");
+  std::string text = render_all(c->diags, c->sources);
+  ASSERT_TRUE(c->diags.has_errors());
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("invalid name 'a?[2Jb'"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace nsplan
