@@ -32,8 +32,16 @@ std::string step_error(const plan::Step& step, const Status& s) {
 
 }  // namespace
 
+std::set<uint32_t> host_link_groups(const std::vector<Owned>& records) {
+  std::set<uint32_t> groups;
+  for (const auto& r : records)
+    if (auto* u = as<DeleteLink>(r.undo))
+      if (u->netns.empty() && u->group) groups.insert(u->group);
+  return groups;
+}
+
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done) {
+                  std::vector<std::string>* done, const std::set<uint32_t>* groups_that_stay) {
   std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths;
   for (const auto& r : records) {
     if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
@@ -57,7 +65,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     else if (auto* x = as<DeleteRoute>(u)) moot = gone_ns(x->route.netns) || (!x->route.dev.empty() && deleted_links.count(x->route.netns + "/" + x->route.dev));
     else if (auto* x = as<DeleteLink>(u)) {
       moot = gone_ns(x->netns);
-      if (!moot && x->netns.empty() && x->group != 0) {
+      if (!moot && groups_that_stay && !groups_that_stay->count(x->group) && x->netns.empty() && x->group != 0) {
         // One request removes every host-side link of the profile (deleting up veths one by one
         // costs ~30 ms each).
         moot = true;
@@ -83,9 +91,16 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
     out.error = journal.error().message();
     return out;
   }
+  auto owned_result = state.load();
+  if (!owned_result.ok()) {
+    out.error = owned_result.error().message();
+    return out;
+  }
+  const std::vector<Owned>& owned = owned_result.value();
+  const std::set<uint32_t> owned_groups = host_link_groups(owned);
   if (!journal.value().empty()) {
     std::vector<std::string> errors;
-    undo_records(journal.value(), kernel, errors);
+    undo_records(journal.value(), kernel, errors, nullptr, &owned_groups);
     out.recovered = journal.value().size();
     if (!errors.empty()) {
       out.error = "recovering the interrupted apply: " + errors.front();
@@ -96,12 +111,6 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
       return out;
     }
   }
-  auto owned_result = state.load();
-  if (!owned_result.ok()) {
-    out.error = owned_result.error().message();
-    return out;
-  }
-  const std::vector<Owned>& owned = owned_result.value();
   std::map<std::string, const Owned*> owned_by_key;
   for (const auto& o : owned) owned_by_key.emplace(o.key, &o);
 
@@ -151,7 +160,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
     // during the rollback never replays the undo of a step that failed.
     if (journal_open && state.journal_start().ok())
       for (const auto& r : made) (void)state.journal_append(r);
-    undo_records(made, kernel, out.rollback_errors);
+    undo_records(made, kernel, out.rollback_errors, nullptr, &owned_groups);
     if (out.rollback_errors.empty()) (void)state.journal_remove();
     return out;
   }
@@ -160,7 +169,8 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   for (const auto& o : owned)
     if (!plan_keys.count(o.key)) dropped.push_back(o);
   std::vector<std::string> removal_errors;
-  undo_records(dropped, kernel, removal_errors, &out.removed);
+  const std::set<uint32_t> kept_groups = host_link_groups(new_owned);
+  undo_records(dropped, kernel, removal_errors, &out.removed, &kept_groups);
   if (!removal_errors.empty()) {
     out.error = "removing what the profile no longer has: " + removal_errors.front();
     for (const auto& o : dropped) new_owned.push_back(o);  // still ours: destroy will retry
@@ -194,7 +204,8 @@ DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state) {
   // The journal's changes are newer than the state's: they go first.
   std::vector<Owned> all = owned.value();
   all.insert(all.end(), journal.value().begin(), journal.value().end());
-  undo_records(all, kernel, out.errors, &out.removed);
+  const std::set<uint32_t> nothing_stays;
+  undo_records(all, kernel, out.errors, &out.removed, &nothing_stays);
   if (out.errors.empty()) {
     if (Status s = state.journal_remove(); !s.ok()) out.errors.push_back(s.message());
     if (Status s = state.remove_state(); !s.ok()) out.errors.push_back(s.message());
@@ -216,7 +227,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, ProfileState& state) {
     (cg ? cgroup_records : rest).push_back(o);
   }
   out.had_state = !cgroup_records.empty();
-  undo_records(cgroup_records, kernel, out.errors, &out.removed);
+  undo_records(cgroup_records, kernel, out.errors, &out.removed);  // no links among them
   if (out.errors.empty()) {
     Status s = rest.empty() ? state.remove_state() : state.save(rest);
     if (!s.ok()) out.errors.push_back(s.message());

@@ -1,6 +1,7 @@
 // Walks a Plan against the kernel: apply (a transaction with a write-ahead journal and rollback),
 // destroy, diff (what apply would change) and status (what is there now).
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,8 +54,12 @@ Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>&
 
 // Runs undo records newest first, skipping those another undo makes moot (values in a cgroup
 // that is removed, links in a namespace that is deleted). Errors are collected, not fatal.
+// Host-side links go as one link-group request when GROUPS_THAT_STAY is given and does not
+// hold their group (no link of that group is to remain); otherwise link by link.
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done = nullptr);
+                  std::vector<std::string>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr);
+// The link groups of the host-side links among RECORDS.
+std::set<uint32_t> host_link_groups(const std::vector<Owned>& records);
 
 // The live state of everything the plan describes, as JSON text: one entry per step.
 std::string status_json(const plan::Plan& plan, Kernel& kernel);

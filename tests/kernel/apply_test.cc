@@ -21,98 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-// `exec nsplan VERB 'PROFILE' --cgroup-parent 'PARENT' EXTRA` as a sandbox script line.
-std::string nsplan_cmd(const std::string& verb, const std::string& profile, const std::string& parent,
-                       const std::string& extra = "") {
-  std::string s = shq(nsplan_binary()) + " " + verb + " " + shq(profile);
-  if (!parent.empty()) s += " --cgroup-parent " + shq(parent);
-  if (!extra.empty()) s += " " + extra;
-  return s;
-}
-
-std::vector<std::string> shipped_profiles() {
-  std::vector<std::string> out;
-  for (const std::string& n : list_dir(source_dir() + "/profiles"))
-    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) out.push_back(n.substr(0, n.size() - 5));
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Parses `status --json`; on failure an object with "error".
-json parse_status(const RunResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (const std::exception& e) {
-    return json{{"error", std::string(e.what())}};
-  }
-}
-
-// Keys of status items whose "present" differs from WANT.
-std::vector<std::string> items_not(const json& status, bool want) {
-  std::vector<std::string> out;
-  if (!status.contains("items")) return {"(no items: " + status.dump() + ")"};
-  for (const auto& item : status["items"])
-    if (item.value("present", !want) != want) out.push_back(item.value("key", std::string("?")));
-  return out;
-}
-
-// A value the kernel reads back as it was written: memory sizes are rounded down to whole pages.
-bool same_cgroup_value(const std::string& file, const std::string& want, const std::string& got) {
-  if (want == got) return true;
-  if (file.rfind("memory.", 0) == 0 && !want.empty() &&
-      std::all_of(want.begin(), want.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    long page = ::sysconf(_SC_PAGESIZE);
-    unsigned long long v = std::stoull(want);
-    return std::to_string(v / page * page) == got;
-  }
-  return false;
-}
-
-// The state file's identity and mtime: unchanged means nsplan did not rewrite it.
-std::string stat_id(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return "missing";
-  return std::to_string(st.st_ino) + "@" + std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec);
-}
-
-// ---- a profile prepared for this host: compiled, with its cgroup parent made -----------------
-
-struct Prepared {
-  std::unique_ptr<CgroupParent> parent;
-  std::unique_ptr<Compilation> c;
-  const plan::Plan& plan() const { return *c->plan; }
-};
-
-// Compiles PATH for this host, makes the cgroup parent in every hierarchy it uses, and compiles
-// again under that parent (the paths nsplan will use). Sets *why when the host cannot take it.
-Prepared prepare(const std::string& path, std::string* why) {
-  Prepared p;
-  auto probe = compile_for_host(path, "nsplan-t-probe");
-  if (!probe->ok()) {
-    *why = "this host cannot take " + path + ":\n" + diagnostics_text(*probe);
-    return p;
-  }
-  p.parent = std::make_unique<CgroupParent>(controllers_of(*probe->plan));
-  if (!p.parent->ok()) {
-    *why = "cannot make the test's cgroup parent: " + p.parent->error();
-    return p;
-  }
-  p.c = compile_for_host(path, p.parent->name());
-  if (!p.c->ok()) *why = diagnostics_text(*p.c);
-  return p;
-}
-
-#define NSPLAN_PREPARE(var, path)                                  \
-  std::string var##_why;                                          \
-  Prepared var = prepare(path, &var##_why);                       \
-  if (!var##_why.empty()) NSPLAN_SKIP_OR_FAIL(var##_why);         \
-  ASSERT_TRUE(var.c && var.c->ok())
-
-#define NSPLAN_SANDBOX(var, dir)        \
-  Sandbox var(dir);                     \
-  ASSERT_TRUE(var.ok()) << var.error()
-
 // ---- 1. every shipped profile: apply -> status -> destroy -> nothing left ---------------------
 
 class ShippedProfile : public ::testing::TestWithParam<std::string> {
@@ -351,6 +259,15 @@ std::string apply_twice_in_process(const std::string& path, const std::string& p
   CountingKernel k(applier::make_linux_kernel(plan.facts));
   applier::DestroyOutcome d = applier::destroy_profile(k, state.value());
   report["destroy"] = {{"ok", d.ok}, {"errors", d.errors}, {"writes", k.writes}};
+  // What is left in the sandbox: links of its own namespace other than lo, network namespaces.
+  std::vector<std::string> left;
+  auto links = applier::make_linux_kernel(plan.facts)->links("");
+  if (!links.ok()) left.push_back("links: " + links.message());
+  else
+    for (const auto& l : links.value())
+      if (l.name != "lo") left.push_back("link " + l.name);
+  for (const std::string& n : list_dir("/run/netns")) left.push_back("netns " + n);
+  report["left"] = left;
   return report.dump();
 }
 
@@ -375,6 +292,7 @@ TEST_P(ShippedProfile, SecondApplyMakesZeroKernelWritesInProcess) {
   EXPECT_EQ(second["writes"].size(), 0u) << "the second apply wrote to the kernel:\n" << second["writes"].dump(2);
   EXPECT_TRUE(r["destroy"]["ok"].get<bool>()) << r["destroy"].dump(2);
   EXPECT_GT(r["destroy"]["writes"].size(), 0u) << r["destroy"].dump(2);
+  EXPECT_EQ(r["left"].size(), 0u) << r["left"].dump(2);
   EXPECT_EQ(p.parent->descendants(), std::vector<std::string>{});
 }
 

@@ -43,6 +43,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "applier/files.h"
 #include "applier/probe.h"
 #include "compiler/compile.h"
@@ -508,12 +510,6 @@ inline std::string run_in_new_sandbox(const std::function<std::string()>& fn, in
 
 // ---- host facts and profiles -------------------------------------------------------------------
 
-// NSPLAN_VM=v1|v2 inside the qemu harness; "" on an ordinary host.
-inline std::string vm_mode() {
-  const char* v = std::getenv("NSPLAN_VM");
-  return v ? v : "";
-}
-
 // This host's facts, as nsplan probes them (the default cgroup root).
 inline const applier::ProbeResult& host_probe() {
   static const applier::ProbeResult r = applier::probe_host("/sys/fs/cgroup");
@@ -563,7 +559,7 @@ inline std::vector<std::string> controllers_of(const plan::Plan& plan) {
 class CgroupParent {
  public:
   // CONTROLLERS: v1, the hierarchies to make it in; v2, controllers to have in the root's
-  // subtree_control. ROOT: the cgroup mount directory (default: this host's).
+  // subtree_control. FACTS: the layout (default: this host's, as nsplan probes it).
   CgroupParent(std::vector<std::string> controllers, const HostFacts& facts = host_probe().facts)
       : facts_(facts), controllers_(std::move(controllers)) {
     static int n = 0;
@@ -723,5 +719,99 @@ inline std::vector<std::string> leftovers_in(Sandbox& sb, const CgroupParent* pa
   }
   return left;
 }
+
+// ---- nsplan commands and their output -------------------------------------------------------
+
+// `nsplan VERB 'PROFILE' --cgroup-parent 'PARENT' EXTRA` as a sandbox script line.
+inline std::string nsplan_cmd(const std::string& verb, const std::string& profile, const std::string& parent,
+                       const std::string& extra = "") {
+  std::string s = shq(nsplan_binary()) + " " + verb + " " + shq(profile);
+  if (!parent.empty()) s += " --cgroup-parent " + shq(parent);
+  if (!extra.empty()) s += " " + extra;
+  return s;
+}
+
+inline std::vector<std::string> shipped_profiles() {
+  std::vector<std::string> out;
+  for (const std::string& n : list_dir(source_dir() + "/profiles"))
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0) out.push_back(n.substr(0, n.size() - 5));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Parses `status --json`; on failure an object with "error".
+inline nlohmann::json parse_status(const RunResult& r) {
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    return nlohmann::json{{"error", std::string(e.what())}};
+  }
+}
+
+// Keys of status items whose "present" differs from WANT.
+inline std::vector<std::string> items_not(const nlohmann::json& status, bool want) {
+  std::vector<std::string> out;
+  if (!status.contains("items")) return {"(no items: " + status.dump() + ")"};
+  for (const auto& item : status["items"])
+    if (item.value("present", !want) != want) out.push_back(item.value("key", std::string("?")));
+  return out;
+}
+
+// A value the kernel reads back as it was written: memory sizes are rounded down to whole pages.
+inline bool same_cgroup_value(const std::string& file, const std::string& want, const std::string& got) {
+  if (want == got) return true;
+  if (file.rfind("memory.", 0) == 0 && !want.empty() &&
+      std::all_of(want.begin(), want.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    long page = ::sysconf(_SC_PAGESIZE);
+    unsigned long long v = std::stoull(want);
+    return std::to_string(v / page * page) == got;
+  }
+  return false;
+}
+
+// The state file's identity and mtime: unchanged means nsplan did not rewrite it.
+inline std::string stat_id(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_ino) + "@" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+// ---- a profile prepared for this host: compiled, with its cgroup parent made -----------------
+
+struct Prepared {
+  std::unique_ptr<CgroupParent> parent;
+  std::unique_ptr<Compilation> c;
+  const plan::Plan& plan() const { return *c->plan; }
+};
+
+// Compiles PATH for this host, makes the cgroup parent in every hierarchy it uses, and compiles
+// again under that parent (the paths nsplan will use). Sets *why when the host cannot take it.
+inline Prepared prepare(const std::string& path, std::string* why) {
+  Prepared p;
+  auto probe = compile_for_host(path, "nsplan-t-probe");
+  if (!probe->ok()) {
+    *why = "this host cannot take " + path + ":\n" + diagnostics_text(*probe);
+    return p;
+  }
+  p.parent = std::make_unique<CgroupParent>(controllers_of(*probe->plan));
+  if (!p.parent->ok()) {
+    *why = "cannot make the test's cgroup parent: " + p.parent->error();
+    return p;
+  }
+  p.c = compile_for_host(path, p.parent->name());
+  if (!p.c->ok()) *why = diagnostics_text(*p.c);
+  return p;
+}
+
+#define NSPLAN_PREPARE(var, path)                                  \
+  std::string var##_why;                                          \
+  Prepared var = prepare(path, &var##_why);                       \
+  if (!var##_why.empty()) NSPLAN_SKIP_OR_FAIL(var##_why);         \
+  ASSERT_TRUE(var.c && var.c->ok())
+
+#define NSPLAN_SANDBOX(var, dir)        \
+  Sandbox var(dir);                     \
+  ASSERT_TRUE(var.ok()) << var.error()
 
 }  // namespace nsplan::kernel_test
