@@ -28,7 +28,12 @@ std::vector<std::string> words(const std::string& s) {
 Observation observe_file(Kernel& k, const std::string& dir, const std::string& file, const std::string& want) {
   Observation o;
   auto v = k.cgroup_read(dir, file);
-  if (!v.ok()) return o;
+  if (!v.ok()) {
+    // Absent (the cgroup is made by an earlier step of this plan) is fine; any other failure
+    // would lose the undo, so the step must not go ahead.
+    if (v.err() != ENOENT) o.error = v.error();
+    return o;
+  }
   o.exists = true;
   o.current = v.value();
   o.satisfied = cgroup_value_matches(file, want, o.current);
@@ -117,7 +122,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             auto h = k.hostname(a.ns_path);
             if (!h.ok()) return o;
             o.exists = true;
-            o.current = h.value().first + (h.value().second.empty() || h.value().second == "(none)" ? "" : " " + h.value().second);
+            o.current = h.value().first + (h.value().second.empty() ? "" : " " + h.value().second);
             o.satisfied = (a.hostname.empty() || h.value().first == a.hostname) &&
                           (a.domainname.empty() || h.value().second == a.domainname);
             return o;
@@ -283,7 +288,7 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
           },
           [&](const CreateLink& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
-            return DeleteLink{a.netns, a.name, a.netns.empty() ? a.group : 0};
+            return DeleteLink{a.netns, a.name, a.netns.empty() ? a.group : 0, a.peer_netns, a.peer_name};
           },
           [&](const MoveLink& a) -> std::optional<Undo> { return MoveLinkBack{a.name, a.netns, ""}; },
           [&](const SetMtu& a) -> std::optional<Undo> {
@@ -302,11 +307,8 @@ std::string resource_key(const Action& action) {
   return std::visit(
       overloaded{
           [](const MakeCgroup& a) { return "cgroup " + a.dir; },
-          [](const EnableControllers& a) {
-            std::string c;
-            for (const auto& x : a.controllers) c += " " + x;
-            return "subtree_control " + a.dir + c;
-          },
+          // By directory: a profile that later needs one controller more still owns the others.
+          [](const EnableControllers& a) { return "subtree_control " + a.dir; },
           [](const WriteCgroupFile& a) {
             // Per-device files hold one resource per device.
             bool per_device = a.file == "io.max" || a.file.rfind("blkio.throttle.", 0) == 0;

@@ -18,6 +18,7 @@ struct Observation {
   bool exists = false;     // its subject exists (so a change is "~", not "+")
   std::string current;     // what is there now, for "old -> new" and for the undo
   std::vector<std::string> missing;  // EnableControllers: those not enabled yet
+  std::optional<SysError> error;     // could not look: the step fails rather than act blind
 };
 
 Observation observe(const plan::Action& action, Kernel& kernel, LiveView& view);

@@ -1,5 +1,6 @@
 #include "applier/executor.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -30,6 +31,38 @@ std::string step_error(const plan::Step& step, const Status& s) {
   return step.origin.where + ": error: " + s.message();
 }
 
+// v1 keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every write. The plan writes
+// the limit first (right for a new cgroup and for lowering); raising the limit above the memsw
+// in force needs memsw first.
+bool memsw_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) {
+  auto* limit = std::get_if<plan::WriteCgroupFile>(&a.action);
+  auto* memsw = std::get_if<plan::WriteCgroupFile>(&b.action);
+  if (!limit || !memsw || limit->file != "memory.limit_in_bytes" || memsw->file != "memory.memsw.limit_in_bytes" ||
+      limit->dir != memsw->dir)
+    return false;
+  auto current = kernel.cgroup_read(memsw->dir, memsw->file);
+  if (!current.ok()) return false;
+  unsigned long long now = std::strtoull(current.value().c_str(), nullptr, 10);
+  unsigned long long want = limit->value == "-1" ? ~0ull : std::strtoull(limit->value.c_str(), nullptr, 10);
+  return want > now;
+}
+
+// v2: whether any cgroup remains below DIR (cgroup.stat counts them).
+bool in_use_below(Kernel& kernel, const std::string& dir) {
+  auto stat = kernel.cgroup_read(dir, "cgroup.stat");
+  if (!stat.ok()) return false;
+  auto pos = stat.value().find("nr_descendants ");
+  return pos != std::string::npos && std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10) > 0;
+}
+
+// Whether DIR still holds child cgroups (v1 and v2): a child's cgroup.procs is readable.
+bool has_children(Kernel& kernel, const std::string& dir) {
+  if (in_use_below(kernel, dir)) return true;
+  // v1 has no cgroup.stat; rmdir of a childless cgroup only fails while tasks are in it.
+  auto procs = kernel.cgroup_read(dir, "cgroup.procs");
+  return procs.ok() && procs.value().empty();
+}
+
 }  // namespace
 
 std::set<uint32_t> host_link_groups(const std::vector<Owned>& records) {
@@ -41,13 +74,17 @@ std::set<uint32_t> host_link_groups(const std::vector<Owned>& records) {
 }
 
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done, const std::set<uint32_t>* groups_that_stay) {
-  std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths;
+                  std::vector<std::string>* done, const std::set<uint32_t>* groups_that_stay, bool exact) {
+  std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths, moved_devices;
   for (const auto& r : records) {
     if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
     if (auto* u = as<RemoveCgroup>(r.undo)) removed_dirs.insert(u->dir);
     if (auto* u = as<DeleteNetns>(r.undo)) removed_netns.insert(u->name);
-    if (auto* u = as<DeleteLink>(r.undo)) deleted_links.insert(u->netns + "/" + u->name);
+    if (auto* u = as<DeleteLink>(r.undo)) {
+      deleted_links.insert(u->netns + "/" + u->name);
+      if (!u->peer_name.empty()) deleted_links.insert(u->peer_netns + "/" + u->peer_name);
+    }
+    if (auto* u = as<MoveLinkBack>(r.undo)) moved_devices.insert(u->from + "/" + u->name);
   }
   std::set<uint32_t> groups_deleted;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
@@ -58,7 +95,8 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
-    else if (auto* x = as<RestoreMtu>(u)) moot = gone_dev(x->netns, x->dev);
+    // A device moved into a deleted namespace comes back: its mtu must be given back too.
+    else if (auto* x = as<RestoreMtu>(u)) moot = gone_dev(x->netns, x->dev) && !moved_devices.count(x->netns + "/" + x->dev);
     else if (auto* x = as<RestoreMaster>(u)) moot = gone_dev(x->netns, x->dev);
     else if (auto* x = as<SetLinkDown>(u)) moot = gone_dev(x->netns, x->dev);
     else if (auto* x = as<DeleteAddress>(u)) moot = gone_dev(x->netns, x->dev);
@@ -77,8 +115,21 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       }
     }
     if (moot) continue;
+    if (auto* x = as<DisableControllers>(u); x && !exact && in_use_below(kernel, x->dir)) {
+      // Other cgroups below still use the controllers (another profile sharing an ancestor):
+      // disabling them would take their limits away.
+      if (done) done->push_back("= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it");
+      continue;
+    }
     Status s = run_undo(u, kernel);
-    if (!s.ok()) errors.push_back(describe(u) + ": " + s.message());
+    if (auto* x = as<RemoveCgroup>(u); x && !exact && (s.err() == EBUSY || s.err() == ENOTEMPTY)) {
+      // An ancestor this profile made that another profile's cgroup now sits in: it stays.
+      if (has_children(kernel, x->dir)) {
+        if (done) done->push_back("= cgroup " + x->dir + " left in place: other cgroups are below it");
+        continue;
+      }
+    }
+    if (!s.ok()) errors.push_back(s.message());
     else if (done) done->push_back("- " + describe(u));
   }
 }
@@ -100,7 +151,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   const std::set<uint32_t> owned_groups = host_link_groups(owned);
   if (!journal.value().empty()) {
     std::vector<std::string> errors;
-    undo_records(journal.value(), kernel, errors, nullptr, &owned_groups);
+    undo_records(journal.value(), kernel, errors, nullptr, &owned_groups, /*exact=*/true);
     out.recovered = journal.value().size();
     if (!errors.empty()) {
       out.error = "recovering the interrupted apply: " + errors.front();
@@ -119,10 +170,18 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   std::vector<Owned> new_owned;  // what the profile owns afterwards
   std::set<std::string> plan_keys;
   bool journal_open = false;
-  for (const auto& step : plan.steps) {
+  std::vector<const plan::Step*> order;
+  for (const auto& step : plan.steps) order.push_back(&step);
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + 1 < order.size() && memsw_goes_first(*order[i], *order[i + 1], kernel)) std::swap(order[i], order[i + 1]);
+    const plan::Step& step = *order[i];
     std::string key = resource_key(step.action);
     plan_keys.insert(key);
     Observation before = observe(step.action, kernel, view);
+    if (before.error) {
+      out.error = step_error(step, Status(*before.error));
+      break;
+    }
     if (before.satisfied) {
       if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
       continue;
@@ -151,16 +210,27 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
     }
     out.changes.push_back({describe_change(step.action, before), step.origin.where});
     crash_point(out.changes.size());
-    // A value the profile already owned keeps its first undo (the value before nsplan).
-    if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
-    else if (undo) new_owned.push_back(made.back());
+    // A value the profile already owned keeps its first undo (the value before nsplan); for
+    // controllers, the newly enabled ones join those enabled before.
+    if (auto it = owned_by_key.find(key); it != owned_by_key.end()) {
+      Owned kept = *it->second;
+      auto* old_disable = std::get_if<DisableControllers>(&kept.undo);
+      auto* new_disable = undo ? std::get_if<DisableControllers>(&*undo) : nullptr;
+      if (old_disable && new_disable)
+        for (const auto& c : new_disable->controllers)
+          if (std::find(old_disable->controllers.begin(), old_disable->controllers.end(), c) == old_disable->controllers.end())
+            old_disable->controllers.push_back(c);
+      new_owned.push_back(kept);
+    } else if (undo) {
+      new_owned.push_back(made.back());
+    }
   }
   if (!out.error.empty()) {
     // The journal must hold only what happened: rewrite it before undoing, so that a crash
     // during the rollback never replays the undo of a step that failed.
     if (journal_open && state.journal_start().ok())
       for (const auto& r : made) (void)state.journal_append(r);
-    undo_records(made, kernel, out.rollback_errors, nullptr, &owned_groups);
+    undo_records(made, kernel, out.rollback_errors, nullptr, &owned_groups, /*exact=*/true);
     if (out.rollback_errors.empty()) (void)state.journal_remove();
     return out;
   }

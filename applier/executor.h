@@ -56,8 +56,12 @@ Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>&
 // that is removed, links in a namespace that is deleted). Errors are collected, not fatal.
 // Host-side links go as one link-group request when GROUPS_THAT_STAY is given and does not
 // hold their group (no link of that group is to remain); otherwise link by link.
+// EXACT (rollback, journal replay): put back precisely what was there, at once. Otherwise
+// (destroy, removals) time has passed and other profiles may rely on shared ancestors: a
+// controller stays enabled, and an ancestor cgroup stays, while cgroups remain below them.
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr);
+                  std::vector<std::string>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr,
+                  bool exact = false);
 // The link groups of the host-side links among RECORDS.
 std::set<uint32_t> host_link_groups(const std::vector<Owned>& records);
 

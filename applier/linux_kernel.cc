@@ -115,7 +115,7 @@ class LinuxKernel final : public Kernel {
   SysResult<std::vector<RouteInfo>> routes(const std::string& netns) override {
     auto nl = netlink();
     if (!nl.ok()) return nl.error();
-    return nl.value()->list_routes(netns);
+    return nl.value()->list_routes(netns, RouteFilter{std::nullopt});  // profiles may name any table
   }
 
  private:

@@ -94,7 +94,10 @@ std::string to_json_line(const Owned& owned) {
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
                  [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
                  [&](const RestoreHostname& u) { j["undo"] = "restore_hostname"; j["path"] = u.ns_path; j["hostname"] = u.hostname; j["domainname"] = u.domainname; },
-                 [&](const DeleteLink& u) { j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group; },
+                 [&](const DeleteLink& u) {
+                   j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group;
+                   if (!u.peer_name.empty()) { j["peer_netns"] = u.peer_netns; j["peer_name"] = u.peer_name; }
+                 },
                  [&](const MoveLinkBack& u) { j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to; },
                  [&](const RestoreMtu& u) { j["undo"] = "restore_mtu"; j["netns"] = u.netns; j["dev"] = u.dev; j["mtu"] = u.mtu; },
                  [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = u.master; },
@@ -119,7 +122,9 @@ std::optional<Owned> owned_from_json(const std::string& line, std::string& error
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};
     else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), s("hostname"), s("domainname")};
-    else if (kind == "delete_link") o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>()};
+    else if (kind == "delete_link")
+      o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>(), j.value("peer_netns", std::string()),
+                          j.value("peer_name", std::string())};
     else if (kind == "move_link_back") o.undo = MoveLinkBack{s("name"), s("from"), s("to")};
     else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), j.at("mtu").get<uint32_t>()};
     else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), s("master")};

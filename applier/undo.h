@@ -21,7 +21,11 @@ struct DeleteNamespace { std::string path; };
 struct RestoreHostname { std::string ns_path, hostname, domainname; };
 // For a veth, deleting either end removes both. GROUP != 0: the link is in the profile's link
 // group on the host, so destroy can remove all of them with one request.
-struct DeleteLink { std::string netns, name; uint32_t group = 0; };
+struct DeleteLink {
+  std::string netns, name;
+  uint32_t group = 0;
+  std::string peer_netns, peer_name;  // a veth's other end, which goes with it
+};
 struct MoveLinkBack { std::string name, from, to; };
 struct RestoreMtu { std::string netns, dev; uint32_t mtu = 0; };
 struct RestoreMaster { std::string netns, dev, master; };
