@@ -61,8 +61,16 @@ void send_byte(int fd) {
 
 volatile sig_atomic_t g_forward_to = 0;
 
+volatile sig_atomic_t g_forwarded = 0;
+
+// The first signal is passed on as it is. The command may be PID 1 of its pid namespace, which
+// ignores signals it has no handler for: a second interrupt or termination request kills it.
 void forward_signal(int sig) {
-  if (g_forward_to > 0) ::kill(g_forward_to, sig);
+  if (g_forward_to <= 0) return;
+  bool terminating = sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+  bool again = terminating && g_forwarded > 0;
+  if (terminating) g_forwarded = 1;
+  ::kill(g_forward_to, again ? SIGKILL : sig);
 }
 
 const int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -154,12 +162,16 @@ unsigned long propagation_flag(const std::string& p) {
     lim.rlim_max = r.hard == UINT64_MAX ? RLIM_INFINITY : r.hard;
     if (setrlimit(r.resource, &lim) != 0) fail(report_fd, "setrlimit " + r.name);
   }
-  if (!l.cwd.empty() && chdir(l.cwd.c_str()) != 0) fail(report_fd, "chdir " + l.cwd);
+  if (!l.cwd.empty()) {
+    if (chdir(l.cwd.c_str()) != 0) fail(report_fd, "chdir " + l.cwd);
+    setenv("PWD", l.cwd.c_str(), 1);  // as a shell's cd would: $PWD names where we are
+  }
   if (l.gid) {
     if (setgroups(0, nullptr) != 0 && errno != EPERM) fail(report_fd, "setgroups");
     if (setresgid(*l.gid, *l.gid, *l.gid) != 0) fail(report_fd, "setgid " + std::to_string(*l.gid));
   }
   if (l.uid && setresuid(*l.uid, *l.uid, *l.uid) != 0) fail(report_fd, "setuid " + std::to_string(*l.uid));
+  if (l.uid || l.gid) prctl(PR_SET_PDEATHSIG, SIGKILL);  // cleared by the change of ids
   if (l.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report_fd, "no_new_privs");
   for (const auto& [k, v] : l.env) setenv(k.c_str(), v.c_str(), 1);
   std::vector<char*> argv;
@@ -245,6 +257,10 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
       // Changing ids made us non-dumpable, which hands /proc/self to the host's root: take it
       // back so that timens_offsets and the like stay writable.
       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+      // A change of uid clears the parent-death signal: set it again, and check that nsplan
+      // did not die in between.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(kSetupFailed);
     }
     if (other_flags && unshare(other_flags) != 0) fail(report[1], "unshare namespaces");
     if (new_time) {
@@ -264,6 +280,7 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
     if (d < 0) fail(report[1], "fork");
     if (d == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() == 1) _exit(kSetupFailed);  // C died before we could ask to die with it
       sigprocmask(SIG_SETMASK, &old, nullptr);
       become_command(l, command, new_mnt, report[1]);
     }

@@ -1,4 +1,5 @@
 // nsplan run and nsplan attach.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,12 +59,22 @@ bool cgroups_empty(const plan::Launch& l) {
   return true;
 }
 
+void kill_members(const plan::Launch& l) {
+  for (const auto& procs : l.cgroup_procs) {
+    std::ifstream in(procs);
+    long pid;
+    while (in >> pid)
+      if (pid > 1) ::kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+}
+
 // A process that outlives nsplan if nsplan is killed: when the pipe closes without the word
 // that all is done, it waits for the command's processes to go (they die with nsplan) and
 // removes the ephemeral cgroup.
 int start_cleanup_guard(const plan::Plan& plan) {
   int fds[2];
-  if (pipe(fds) != 0) return -1;
+  // Close-on-exec: the command must not hold the guard's pipe (the guard waits for its end).
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
   pid_t guard = fork();
   if (guard < 0) return -1;
   if (guard == 0) {
@@ -75,7 +86,11 @@ int start_cleanup_guard(const plan::Plan& plan) {
     while ((n = ::read(fds[0], &c, 1)) < 0 && errno == EINTR) {
     }
     if (n == 1 && c == 'd') _exit(0);
-    for (int i = 0; i < 200 && !cgroups_empty(*plan.launch); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The ephemeral cgroup belongs to the run: whatever is still in it goes too.
+    for (int i = 0; i < 200 && !cgroups_empty(*plan.launch); ++i) {
+      kill_members(*plan.launch);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     release(plan);
     _exit(0);
   }
@@ -87,7 +102,7 @@ int start_cleanup_guard(const plan::Plan& plan) {
 
 int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::string>& command) {
   const plan::Plan& plan = *c.plan;
-  if (!plan.launch && command.empty()) {
+  if ((!plan.launch || plan.launch->command.empty()) && command.empty()) {
     std::cerr << "nsplan: error: profile '" << plan.profile << "' has no run section and no command was given\n"
               << "  hint: nsplan run PROFILE -- COMMAND ARGS...\n";
     return kUsage;

@@ -14,9 +14,16 @@ class LaunchPlanner {
   explicit LaunchPlanner(PlannerContext& ctx) : ctx_(ctx) {}
 
   void run() {
-    const RunSpec& r = *ctx_.profile.run;
+    // Without a run section the launch still carries the namespaces and limits, for
+    // `nsplan run PROFILE -- COMMAND`.
+    static const RunSpec kNoRun;
+    const RunSpec& r = ctx_.profile.run ? *ctx_.profile.run : kNoRun;
     plan::Launch l;
-    l.origin = ctx_.origin(r.loc, "run " + (r.command.empty() ? std::string() : r.command.front().value));
+    SourceLoc at = ctx_.profile.run              ? r.loc
+                   : ctx_.profile.namespaces     ? ctx_.profile.namespaces->loc
+                   : ctx_.profile.limits         ? ctx_.profile.limits->loc
+                                                 : ctx_.profile.loc;
+    l.origin = ctx_.origin(at, "run " + (r.command.empty() ? std::string("(the command given to nsplan run)") : r.command.front().value));
     for (const auto& dir : ctx_.plan.cgroup_dirs) l.cgroup_procs.push_back(dir + "/cgroup.procs");
     if (ctx_.profile.namespaces) namespaces(*ctx_.profile.namespaces, l);
     if (ctx_.profile.limits) limits(*ctx_.profile.limits, l);
@@ -117,7 +124,7 @@ class LaunchPlanner {
 }  // namespace
 
 void plan_launch(PlannerContext& ctx) {
-  if (!ctx.profile.run) return;
+  if (!ctx.profile.run && !ctx.profile.namespaces && !ctx.profile.limits) return;
   LaunchPlanner(ctx).run();
 }
 

@@ -94,6 +94,9 @@ std::string launch_lines(const Launch& l) {
       words.push_back("--map-groups=" + first.substr(a + 1, b - a - 1) + "," + first.substr(0, a) + "," + first.substr(b + 1));
     }
     if (!l.setgroups.empty()) words.push_back("--setgroups=" + l.setgroups);
+    // As nsplan run does: become root of the new namespace when the maps give it one.
+    if (!l.gid_map.empty() && l.gid_map.front().rfind("0 ", 0) == 0) words.push_back("--setgid=0");
+    if (!l.uid_map.empty() && l.uid_map.front().rfind("0 ", 0) == 0) words.push_back("--setuid=0");
     if (time) {
       if (l.monotonic_offset) words.push_back("--monotonic=" + std::to_string(l.monotonic_offset));
       if (l.boottime_offset) words.push_back("--boottime=" + std::to_string(l.boottime_offset));
@@ -249,11 +252,14 @@ std::string emit_shell(const plan::Plan& plan, const Diagnostics& diags, const S
       out += "echo " + sh_quote(std::to_string(options.attach_pid)) + " > " + sh_quote(dir + "/cgroup.procs") + "\n";
     return out;
   }
-  if (plan.launch && options.with_launch) {
+  if (plan.launch && options.with_launch && !plan.launch->command.empty()) {
     out += "\n# " + comment_safe(plan.launch->origin.where) + ": " + comment_safe(plan.launch->origin.what) + "\n";
     const Launch& l = *plan.launch;
     out += std::string("#   this shell ") + (l.cgroup_procs.empty() ? "" : "joins the cgroup, then ") + "becomes the command" +
            (l.unshare.empty() && l.join.empty() ? ".\n" : " inside its namespaces.\n");
+    if (!plan.launch->uid_map.empty() || !plan.launch->gid_map.empty())
+      out += "#   unshare writes id maps with newuidmap/newgidmap (package uidmap), which check /etc/subuid\n"
+             "#   and /etc/subgid even for root; `nsplan run` writes the maps itself.\n";
     if (plan.launch->uid_map.size() > 1 || plan.launch->gid_map.size() > 1)
       out += "#   unshare maps only the first id range; `nsplan run` writes all of them.\n";
     out += launch_lines(*plan.launch);

@@ -27,7 +27,9 @@ echo '128' > '/sys/fs/cgroup/pids/nsplan/isolated-shell/pids.max'
 
 # profiles/isolated-shell.yaml:56:3: run /bin/sh
 #   this shell joins the cgroup, then becomes the command inside its namespaces.
+#   unshare writes id maps with newuidmap/newgidmap (package uidmap), which check /etc/subuid
+#   and /etc/subgid even for root; `nsplan run` writes the maps itself.
 #   unshare maps only the first id range; `nsplan run` writes all of them.
 echo "$$" > '/sys/fs/cgroup/memory/nsplan/isolated-shell/cgroup.procs'
 echo "$$" > '/sys/fs/cgroup/pids/nsplan/isolated-shell/cgroup.procs'
-exec prlimit --core=0:0 --nofile=1024:1024 --stack=8388608:8388608 -- unshare --user --cgroup --ipc --net --uts --time --pid --map-users=1000,0,1 --map-groups=1000,0,1 --boottime=31536000 --propagation=private --fork --mount-proc -- sh -c 'set -eu; hostname '\''sandbox'\''; mount -t tmpfs -o '\''mode=1777,size=67108864'\'' tmpfs '\''/tmp'\''; mount --rbind '\''/usr/share/doc'\'' '\''/mnt'\''; mount -o remount,bind,ro '\''/mnt'\''; cd '\''/tmp'\''; exec setpriv --reuid=0 --regid=0 --clear-groups --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=sandbox$ '\'' "$@"' nsplan-run '/bin/sh'
+exec prlimit --core=0:0 --nofile=1024:1024 --stack=8388608:8388608 -- unshare --user --cgroup --ipc --net --uts --time --pid --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --boottime=31536000 --propagation=private --fork --mount-proc -- sh -c 'set -eu; hostname '\''sandbox'\''; mount -t tmpfs -o '\''mode=1777,size=67108864'\'' tmpfs '\''/tmp'\''; mount --rbind '\''/usr/share/doc'\'' '\''/mnt'\''; mount -o remount,bind,ro '\''/mnt'\''; cd '\''/tmp'\''; exec setpriv --reuid=0 --regid=0 --clear-groups --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=sandbox$ '\'' "$@"' nsplan-run '/bin/sh'

@@ -15,15 +15,16 @@
 #   NSPLAN_VM_KERNEL     kernel image                     [newest /boot/vmlinuz-* with modules]
 #   NSPLAN_VM_KVER       its module version               [from the image's name]
 #   NSPLAN_VM_BUSYBOX    busybox binary                   [/bin/busybox]
-#   NSPLAN_VM_IP         iproute2's ip ("" to leave out)  [command -v ip]
-#   NSPLAN_VM_SH         /bin/sh of the VM ("" for busybox sh) [command -v dash]
-#   NSPLAN_VM_TOOLS      more host tools to ship (those found) [bridge nsenter unshare setpriv
-#                        mount umount findmnt mountpoint]
+#   NSPLAN_VM_PACKAGES   Debian packages whose programs are shipped, those installed here
+#                        [dash bash coreutils procps grep sed findutils mawk util-linux mount
+#                        iproute2 hostname psmisc sysvinit-utils iputils-ping]; "" for busybox only
+#   NSPLAN_VM_EXTRA      more programs (helpers the tests use), each at its path here
 #   NSPLAN_VM_MODULES    modules to load                  [virtio_pci virtio_blk veth bridge ...]
 #   NSPLAN_VM_QEMU       qemu binary                      [qemu-system-x86_64]
-#   NSPLAN_VM_TIMEOUT    seconds before the guest is killed [600]
+#   NSPLAN_VM_TIMEOUT    seconds before the guest is killed [900]
 #   NSPLAN_VM_MEM        guest RAM in MiB                 [1024]
 #   NSPLAN_VM_SMP        guest CPUs                       [2]
+#   NSPLAN_VM_STRIP=0    keep the debug information of the two binaries in the VM
 #   NSPLAN_VM_LOG        also keep the serial output in this file
 #   NSPLAN_VM_KEEP=1     keep the work directory (initramfs tree, disk image, log)
 #   NSPLAN_VM_SHELL=1    after the tests, an interactive shell on the console (no timeout); the
@@ -53,12 +54,11 @@ build=${NSPLAN_VM_BUILD_DIR:-$repo/build}
 tests_bin=${NSPLAN_VM_TESTS:-$build/tests/nsplan_kernel_tests}
 nsplan_bin=${NSPLAN_VM_NSPLAN:-$build/nsplan}
 busybox=${NSPLAN_VM_BUSYBOX:-/bin/busybox}
-ip_bin=${NSPLAN_VM_IP-$(command -v ip || true)}
-dash_bin=${NSPLAN_VM_SH-$(command -v dash || true)}
-tools=${NSPLAN_VM_TOOLS-bridge nsenter unshare setpriv mount umount findmnt mountpoint}
+packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping}
+extra=${NSPLAN_VM_EXTRA:-}
 modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
-timeout_s=${NSPLAN_VM_TIMEOUT:-600}
+timeout_s=${NSPLAN_VM_TIMEOUT:-900}
 mem=${NSPLAN_VM_MEM:-1024}
 smp=${NSPLAN_VM_SMP:-2}
 shell_mode=${NSPLAN_VM_SHELL:-0}
@@ -77,7 +77,7 @@ else
 fi
 kver=${NSPLAN_VM_KVER:-${kernel##*/vmlinuz-}}
 
-for tool in "$qemu" cpio gzip modinfo ldd timeout; do
+for tool in "$qemu" cpio gzip modinfo ldd timeout truncate; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 [ -r "$kernel" ] || die "cannot read the kernel image $kernel"
@@ -98,8 +98,11 @@ cleanup() {
 }
 trap cleanup EXIT
 root=$work/root
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,usr/local/sbin,etc,proc,sys,dev,run,tmp,root,var,nsplan-vm}
+# The layout of a Debian 12 host: merged /usr, /var/run -> /run.
+mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/local/bin,etc,proc,sys,dev,run,tmp,root,var,nsplan-vm}
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
 ln -s /run "$root/var/run"
+ln -s /proc/self/mounts "$root/etc/mtab"
 
 t_start=$(date +%s.%N)
 
@@ -111,36 +114,91 @@ copy() {
   cp -L "$1" "$root$2"
 }
 
-# copy_binary SRC DEST: the binary and every shared library ldd lists (loader included), at the
-# same paths as here.
-copy_binary() {
+# Programs whose shared libraries are still to be copied.
+programs=()
+
+# copy_program SRC DEST: the program at DEST inside the initramfs (its libraries at the end).
+copy_program() {
   copy "$1" "$2"
-  local lib
-  # A static binary makes ldd fail ("not a dynamic executable"): nothing to copy then.
-  for lib in $( (ldd "$1" 2>/dev/null || true) |
-    awk '$2 == "=>" && $3 ~ /^\// {print $3; next} $1 ~ /^\// {print $1}'); do
-    [ -e "$root$lib" ] || copy "$lib" "$lib"
-  done
+  programs+=("$1")
 }
 
-copy_binary "$busybox" /bin/busybox
+# copy_same_paths FILE...: each FILE (symlinks followed) at the same path inside the initramfs,
+# in one cp call.
+copy_same_paths() {
+  [ $# -eq 0 ] || cp -L --parents -t "$root" "$@"
+}
+
+# Every shared library of the programs (the loader included), at the same paths as here, as ldd
+# lists them. ldd is a script that runs the loader twice per file; for the ~250 programs the
+# loader's own --list, on the dynamic ones only (one readelf call finds them), is much cheaper.
+copy_libraries() {
+  local lib loader=/lib64/ld-linux-x86-64.so.2 f
+  local -a dynamic libs=()
+  for lib in $(
+    if command -v readelf >/dev/null && [ -x "$loader" ]; then
+      mapfile -t dynamic < <(readelf -d "${programs[@]}" /dev/null 2>/dev/null |
+        awk '/^File: / {f = $2} /\(NEEDED\)/ && f != "" {print f}' | sort -u)
+      for f in "${dynamic[@]}"; do "$loader" --list "$f" 2>/dev/null || true; done
+    else
+      # A static program makes ldd say "not a dynamic executable": nothing to copy for it.
+      ldd "${programs[@]}" 2>/dev/null || true
+    fi | awk '$2 == "=>" && $3 ~ /^\// {print $3; next} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u); do
+    [ -e "$root$lib" ] || libs+=("$lib")
+  done
+  copy_same_paths "${libs[@]}"
+}
+
+# copy_package PKG: the programs of an installed Debian package ({/usr,}/{bin,sbin}/*) at their
+# paths, symlinks as symlinks.
+copy_package() {
+  local f
+  local -a files=()
+  for f in $(dpkg-query -L "$1" 2>/dev/null | grep -E '^(/usr)?/s?bin/[^/]+$'); do
+    [ -e "$f" ] || continue # a diverted or removed file
+    [ ! -e "$root$f" ] || [ -L "$root$f" ] || continue
+    if [ -L "$f" ]; then
+      ln -sfn "$(readlink "$f")" "$root$f"
+      f=$(readlink -f "$f")
+      [ ! -e "$root$f" ] || continue
+    fi
+    if [ -f "$f" ] && [ -x "$f" ]; then files+=("$f"); fi
+  done
+  copy_same_paths "${files[@]}"
+  programs+=("${files[@]}")
+}
+
+copy_program "$busybox" /bin/busybox
 copy "$here/init" /init
 chmod 0755 "$root/init"
-copy_binary "$tests_bin" "$tests_bin"
-copy_binary "$nsplan_bin" "$nsplan_bin"
+copy_program "$tests_bin" "$tests_bin"
+copy_program "$nsplan_bin" "$nsplan_bin"
 ln -sf "$nsplan_bin" "$root/usr/local/bin/nsplan"
-if [ -n "$dash_bin" ]; then
-  copy_binary "$dash_bin" /bin/dash
+# Debug information is most of their size: without it the initramfs packs and unpacks several
+# times faster (failure messages keep their file:line, which is compiled in).
+if [ "${NSPLAN_VM_STRIP:-1}" = 1 ] && command -v strip >/dev/null; then
+  for f in "$root$tests_bin" "$root$nsplan_bin"; do strip --strip-debug "$f" 2>/dev/null || true; done
 fi
-# The real tools, in /usr/local/sbin: busybox has applets of these names too (an ip applet
-# without "ip netns"); init points every path of those names at these.
-if [ -n "$ip_bin" ]; then
-  copy_binary "$ip_bin" /usr/local/sbin/ip
-  if [ -d /etc/iproute2 ]; then cp -r /etc/iproute2 "$root/etc/"; fi
-fi
-for t in $tools; do
-  if p=$(command -v "$t"); then copy_binary "$p" "/usr/local/sbin/$t"; fi
+for f in $extra; do
+  [ -e "$f" ] || die "NSPLAN_VM_EXTRA: no $f"
+  f=$(readlink -f "$f")
+  copy_program "$f" "$f"
 done
+# The host's userland, for the shell scripts of the tests: GNU coreutils, procps, util-linux,
+# iproute2, dash as /bin/sh... busybox --install in init only fills the gaps. (busybox's own
+# applets would not do: its ip has no "netns", its head no "-c 8M", and busybox sh runs its
+# applets before PATH.)
+shipped=""
+if command -v dpkg-query >/dev/null; then
+  for pkg in $packages; do
+    if [ "$(dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ]; then
+      copy_package "$pkg"
+      shipped="$shipped $pkg"
+    fi
+  done
+fi
+if [ -d /etc/iproute2 ]; then cp -r /etc/iproute2 "$root/etc/"; fi
+copy_libraries
 
 # The source tree (profiles, schema, golden files...) at its path here, for tests that use
 # NSPLAN_SOURCE_DIR: without .git and without build trees.
@@ -181,7 +239,8 @@ for a in "$@"; do printf '%s\n' "$a" >>"$root/nsplan-vm/args"; done
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"
 truncate -s 16M "$work/disk.img"
 t_built=$(date +%s.%N)
-echo "tests/vm/run.sh: $mode boot of $kernel; initramfs $(du -k "$work/initrd.gz" | cut -f1) KiB," \
+echo "tests/vm/run.sh: $mode boot of $kernel; host packages:${shipped:- none}"
+echo "tests/vm/run.sh: initramfs $(du -k "$work/initrd.gz" | cut -f1) KiB," \
   "built in $(awk -v a="$t_start" -v b="$t_built" 'BEGIN {printf "%.1f", b - a}') s"
 
 # ---- boot --------------------------------------------------------------------------------------
