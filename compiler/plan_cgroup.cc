@@ -224,8 +224,8 @@ class CgroupPlanner {
       if (std::find(controllers.begin(), controllers.end(), w.controller) == controllers.end())
         controllers.push_back(w.controller);
     if (controllers.empty()) {
-      ctx_.diags.warning(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
-                         "cgroup v1 has no hierarchy without a controller that nsplan may use");
+      ctx_.lossy(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
+                 "cgroup v1 has no hierarchy without a controller that nsplan may use");
       return;
     }
     for (const auto& c : controllers) {

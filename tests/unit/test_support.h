@@ -25,11 +25,15 @@ struct MemoryFiles {
   }
 };
 
-inline std::unique_ptr<Compilation> compile_text(const std::string& text, CgroupMode mode = CgroupMode::V2,
-                                                 bool strict = false) {
+inline std::unique_ptr<Compilation> compile_with(const std::string& text, const HostFacts& facts, bool strict = false) {
   static MemoryFiles files;
   files.files["p.yaml"] = text;
-  return compile_file("p.yaml", files.reader(), HostFacts::stated(mode), PlanOptions{strict});
+  return compile_file("p.yaml", files.reader(), facts, PlanOptions{strict});
+}
+
+inline std::unique_ptr<Compilation> compile_text(const std::string& text, CgroupMode mode = CgroupMode::V2,
+                                                 bool strict = false) {
+  return compile_with(text, HostFacts::stated(mode), strict);
 }
 
 }  // namespace nsplan::testing

@@ -1,0 +1,80 @@
+// Every translation that is not faithful on the target: the warning says what happens instead,
+// and --strict refuses the profile with the same text as an error.
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace nsplan {
+namespace {
+
+struct Lossy {
+  const char* name;
+  const char* cgroup;  // the cgroup section of the profile
+  CgroupMode mode;
+  void (*tweak)(HostFacts&);
+  const char* warning;
+};
+
+void nothing(HostFacts&) {}
+void no_swap_accounting(HostFacts& f) { f.swap_accounting = false; }
+void no_bfq(HostFacts& f) { f.v1_io_weight_file.clear(); }
+
+const Lossy kCases[] = {
+    {"high_on_v1", "memory: {max: 1G, high: 512M}", CgroupMode::V1, nothing,
+     "memory high has no cgroup v1 equivalent; it is not applied"},
+    {"low_on_v1", "memory: {max: 1G, low: 512M}", CgroupMode::V1, nothing,
+     "memory low has no cgroup v1 equivalent; it is not applied"},
+    {"min_on_v1", "memory: {max: 1G, min: 512M}", CgroupMode::V1, nothing,
+     "memory min has no cgroup v1 equivalent; it is not applied"},
+    {"swap_without_max_on_v1", "memory: {swap: 1G}\n  pids: {max: 9}", CgroupMode::V1, nothing,
+     "memory swap needs a finite memory max on cgroup v1 (memsw = max + swap); swap is not limited"},
+    {"swap_without_accounting_v1", "memory: {max: 1G, swap: 1G}", CgroupMode::V1, no_swap_accounting,
+     "swap accounting is off on this host; memory swap is not limited"},
+    {"swap_without_accounting_v2", "memory: {max: 1G, swap: 1G}", CgroupMode::V2, no_swap_accounting,
+     "swap accounting is off on this host; memory swap is not limited"},
+    {"soft_and_low_on_v2", "memory: {soft: 1G, low: 512M}", CgroupMode::V2, nothing,
+     "memory soft is not applied on cgroup v2: low is given too, and both become memory.low"},
+    {"io_weight_without_bfq_on_v1", "io: {weight: 200}\n  pids: {max: 9}", CgroupMode::V1, no_bfq,
+     "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied"},
+    {"no_limit_on_v1", "path: x", CgroupMode::V1, nothing,
+     "the cgroup sets no limit; on cgroup v1 nothing is created"},
+};
+
+class LossyTranslation : public ::testing::TestWithParam<Lossy> {};
+
+TEST_P(LossyTranslation, WarnsAndStrictRefuses) {
+  const Lossy& c = GetParam();
+  std::string text = std::string("nsplan: 1\nname: x\ncgroup:\n  ") + c.cgroup + "\n";
+  HostFacts facts = HostFacts::stated(c.mode);
+  c.tweak(facts);
+
+  auto lenient = testing::compile_with(text, facts, false);
+  ASSERT_TRUE(lenient->ok()) << render_all(lenient->diags, lenient->sources);
+  ASSERT_EQ(lenient->diags.all().size(), 1u) << render_all(lenient->diags, lenient->sources);
+  EXPECT_EQ(lenient->diags.all()[0].severity, Severity::Warning);
+  EXPECT_EQ(lenient->diags.all()[0].message, c.warning);
+  EXPECT_TRUE(lenient->diags.all()[0].loc.valid());
+
+  auto strict = testing::compile_with(text, facts, true);
+  EXPECT_FALSE(strict->ok());
+  ASSERT_EQ(strict->diags.all().size(), 1u);
+  EXPECT_EQ(strict->diags.all()[0].severity, Severity::Error);
+  EXPECT_EQ(strict->diags.all()[0].message, c.warning);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, LossyTranslation, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Translations by formula are faithful enough to need no warning, but explain shows them.
+TEST(Translation, FormulasAreExplainedNotWarned) {
+  auto v2 = testing::compile_text("nsplan: 1\nname: x\ncgroup:\n  cpu: {shares: 512}\n", CgroupMode::V2);
+  ASSERT_TRUE(v2->ok());
+  EXPECT_TRUE(v2->diags.all().empty());
+  bool noted = false;
+  for (const auto& s : v2->plan->steps)
+    for (const auto& n : s.notes) noted |= n.find("runc's formula") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+}  // namespace
+}  // namespace nsplan
