@@ -170,6 +170,20 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   std::vector<Owned> new_owned;  // what the profile owns afterwards
   std::set<std::string> plan_keys;
   bool journal_open = false;
+  // Values the profile no longer sets go back first: on v1 a dropped memsw limit must be lifted
+  // before a raised memory limit can be written (the kernel keeps limit <= memsw).
+  std::set<std::string> all_plan_keys;
+  for (const auto& step : plan.steps) all_plan_keys.insert(resource_key(step.action));
+  std::vector<Owned> dropped_values;
+  for (const auto& o : owned)
+    if (!all_plan_keys.count(o.key) && std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_values.push_back(o);
+  std::vector<std::string> early_errors;
+  undo_records(dropped_values, kernel, early_errors, &out.removed);
+  if (!early_errors.empty()) {
+    out.error = "giving back values the profile no longer sets: " + early_errors.front();
+    return out;
+  }
+
   std::vector<const plan::Step*> order;
   for (const auto& step : plan.steps) order.push_back(&step);
   for (size_t i = 0; i < order.size(); ++i) {
@@ -237,7 +251,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   // What the profile owned and no longer asks for goes, newest first.
   std::vector<Owned> dropped;
   for (const auto& o : owned)
-    if (!plan_keys.count(o.key)) dropped.push_back(o);
+    if (!plan_keys.count(o.key) && !std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped.push_back(o);
   std::vector<std::string> removal_errors;
   const std::set<uint32_t> kept_groups = host_link_groups(new_owned);
   undo_records(dropped, kernel, removal_errors, &out.removed, &kept_groups);
@@ -245,7 +259,28 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
     out.error = "removing what the profile no longer has: " + removal_errors.front();
     for (const auto& o : dropped) new_owned.push_back(o);  // still ours: destroy will retry
   }
-  bool changed = !out.changes.empty() || !dropped.empty() || new_owned.size() != owned.size();
+  // Controllers nsplan enabled that the profile no longer needs are disabled, deepest first.
+  for (auto it = plan.steps.rbegin(); it != plan.steps.rend() && out.error.empty(); ++it) {
+    auto* enable = std::get_if<plan::EnableControllers>(&it->action);
+    if (!enable) continue;
+    for (auto& o : new_owned) {
+      auto* disable = std::get_if<DisableControllers>(&o.undo);
+      if (!disable || o.key != resource_key(it->action)) continue;
+      std::vector<std::string> extra, keep;
+      for (const auto& c : disable->controllers)
+        (std::find(enable->controllers.begin(), enable->controllers.end(), c) == enable->controllers.end() ? extra : keep).push_back(c);
+      if (extra.empty()) continue;
+      Status s = run_undo(DisableControllers{disable->dir, extra}, kernel);
+      if (!s.ok()) {
+        out.error = it->origin.where + ": error: " + s.message();
+        break;
+      }
+      out.removed.push_back("- " + describe(DisableControllers{disable->dir, extra}));
+      disable->controllers = keep;
+    }
+  }
+  bool changed = !out.changes.empty() || !dropped.empty() || !dropped_values.empty() || new_owned.size() != owned.size() ||
+                 !out.removed.empty();
   if (changed || !state.has_state()) {
     if (Status s = state.save(new_owned); !s.ok()) {
       out.error = "saving " + state.state_path() + ": " + s.message();

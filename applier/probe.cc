@@ -135,7 +135,9 @@ ProbeResult probe_host(const std::string& root) {
     }
     f.swap_accounting = exists(f.hierarchy_of("memory") + "/memory.memsw.limit_in_bytes");
     std::string blkio = f.hierarchy_of("blkio");
-    f.v1_io_weight_file = exists(blkio + "/blkio.bfq.weight") ? "blkio.bfq.weight"
+    // BFQ shows blkio.bfq.weight only below the root (CFTYPE_NOT_ON_ROOT); its statistics files
+    // are on the root too and tell that BFQ's cgroup support is there.
+    f.v1_io_weight_file = exists(blkio + "/blkio.bfq.io_service_bytes") ? "blkio.bfq.weight"
                           : exists(blkio + "/blkio.weight") ? "blkio.weight" : "";
   } else {
     r.error = root + " is neither a cgroup2 mount nor a tmpfs of cgroup v1 mounts";
