@@ -62,6 +62,13 @@ std::string restore_value(const std::string& file, const std::string& wanted, co
   return before;
 }
 
+// A namespace whose links could not be dumped: the step fails rather than act blind (it would
+// otherwise take "could not look" for "absent" and journal a wrong undo).
+bool blind(LiveView& view, Observation& o, const std::string& netns) {
+  if (const SysError* e = view.failed(netns)) o.error = *e;
+  return o.error.has_value();
+}
+
 }  // namespace
 
 RouteSpec route_spec(const AddRoute& a) {
@@ -129,6 +136,8 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const CreateLink& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
+            if (!a.peer_name.empty() && blind(view, o, a.peer_netns)) return o;
             const LinkInfo* l = view.link(a.netns, a.name);
             if (!l) return o;
             o.exists = true;
@@ -139,11 +148,14 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const MoveLink& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
+            if (blind(view, o, "")) return o;
             o.satisfied = o.exists = view.link(a.netns, a.name) != nullptr;
             return o;
           },
           [&](const SetMtu& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
             const LinkInfo* l = view.link(a.netns, a.dev);
             if (!l) return o;
             o.exists = l->mtu != 0;  // 0: a link this apply just made, whose default mtu is not known
@@ -153,6 +165,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const SetMaster& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
             const LinkInfo* l = view.link(a.netns, a.dev);
             if (!l) return o;
             o.exists = true;
@@ -162,11 +175,13 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const AddAddress& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
             o.satisfied = o.exists = view.has_address(a.netns, a.dev, a.cidr);
             return o;
           },
           [&](const SetLinkUp& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
             const LinkInfo* l = view.link(a.netns, a.dev);
             if (!l) return o;
             o.exists = true;
@@ -176,6 +191,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const AddRoute& a) {
             Observation o;
+            if (blind(view, o, a.netns)) return o;
             o.satisfied = o.exists = view.has_route(route_spec(a));
             return o;
           },

@@ -9,10 +9,21 @@ LiveView::Space& LiveView::load(const std::string& netns) {
   if (it != spaces_.end()) return it->second;
   Space s;
   // A missing namespace reads as empty; a real failure shows up again when acting on it.
+  auto keep = [&](const SysError& e) {
+    if (e.err != ENOENT && !s.error) s.error = e;
+  };
   if (auto l = kernel_.links(netns); l.ok()) s.links = std::move(l).value();
+  else keep(l.error());
   if (auto a = kernel_.addresses(netns); a.ok()) s.addresses = std::move(a).value();
+  else keep(a.error());
   if (auto r = kernel_.routes(netns); r.ok()) s.routes = std::move(r).value();
+  else keep(r.error());
   return spaces_.emplace(netns, std::move(s)).first->second;
+}
+
+const SysError* LiveView::failed(const std::string& netns) {
+  Space& s = load(netns);
+  return s.error ? &*s.error : nullptr;
 }
 
 const LinkInfo* LiveView::link(const std::string& netns, const std::string& name) {

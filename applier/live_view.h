@@ -31,6 +31,9 @@ class LiveView {
   void address_removed(const std::string& netns, const std::string& dev, const std::string& cidr);
   void route_added(const RouteSpec& route);
   void route_removed(const RouteSpec& route);
+  // The error of the namespace's dump when it exists but could not be read; nullptr otherwise.
+  // An observation must not take "could not look" for "absent".
+  const SysError* failed(const std::string& netns);
   // Forget a namespace (created, deleted, or changed behind our back).
   void forget(const std::string& netns) { spaces_.erase(netns); }
 
@@ -39,6 +42,7 @@ class LiveView {
     std::vector<LinkInfo> links;
     std::vector<AddressInfo> addresses;
     std::vector<RouteInfo> routes;
+    std::optional<SysError> error;
   };
   Space& load(const std::string& netns);
 

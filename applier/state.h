@@ -1,9 +1,9 @@
 // What nsplan keeps between runs, per profile, under the state dir (default /run/nsplan, 0700):
 //   NAME.lock      flock: one apply/destroy of a profile at a time
 //   NAME.state     what the profile owns (JSON), replaced atomically (write, fsync, rename)
-//   NAME.journal   write-ahead log of the apply in progress: one undo per line, written and
-//                  synced before the change it undoes; replayed backwards by the next run
-//                  after a crash, then removed
+//   NAME.journal   write-ahead log of the apply in progress: one undo per line, written before
+//                  the change it undoes; replayed backwards by the next run after nsplan was
+//                  killed, then removed
 #pragma once
 #include <string>
 #include <vector>

@@ -17,7 +17,7 @@ profile=$root/profiles/lab.yaml
 parent=nsplan-t-bench-$$
 
 case " $* " in
-  *" -h "*|*" --help "*) exec python3 "$here/bench.py" --help ;;
+  *" -h "*|*" --help "*) exec python3 -B "$here/bench.py" --help ;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (namespaces, links, cgroups)" >&2; exit 2; }
 [ -x "$nsplan" ] || { echo "bench/run.sh: no nsplan at $nsplan: build it first (make -C build nsplan)" >&2; exit 2; }
@@ -37,7 +37,7 @@ trap 'exit 130' INT TERM
 echo "# nsplan benchmark"
 echo "command: bench/run.sh $*"
 echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); kernel $(uname -r); $(nproc) CPUs; $(ip -V)"
-echo "nsplan: $nsplan ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- applier cli compiler schema 2>/dev/null || echo ', source tree modified')), profile: profiles/lab.yaml"
+echo "nsplan: $nsplan ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- applier cli compiler schema 2>/dev/null || echo ', source tree modified'))"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Times are whole processes (spawn to exit) as seen by the Python driver; medians."
 
@@ -48,5 +48,5 @@ unshare --mount --net --propagation private sh -c '
   set -e
   mount -t tmpfs -o mode=0755 nsplan-t-run /run
   ip link set lo up
-  exec python3 "$@"
+  exec python3 -B "$@"
 ' sh "$here/bench.py" --nsplan "$nsplan" --profile "$profile" --cgroup-parent "$parent" "$@"

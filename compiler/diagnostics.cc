@@ -28,9 +28,13 @@ namespace {
 // the user sees): shown as '?'. Tabs stay, for the caret to line up.
 std::string printable(std::string_view text) {
   std::string out(text);
-  for (char& c : out) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) c = '?';
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto u = static_cast<unsigned char>(out[i]);
+    if ((u < 0x20 && out[i] != '\t') || u == 0x7f) out[i] = '?';
+    // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) include CSI too.
+    if (u == 0xc2 && i + 1 < out.size() && static_cast<unsigned char>(out[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(out[i + 1]) <= 0x9f)
+      out.replace(i, 2, "?");
   }
   return out;
 }

@@ -188,7 +188,7 @@ std::string emit_json(const plan::Plan& plan, const Diagnostics& diags, const So
     j["steps"].push_back(sj);
   }
   j["launch"] = plan.launch ? launch_json(*plan.launch) : json(nullptr);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace nsplan

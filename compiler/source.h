@@ -17,6 +17,7 @@ class SourceManager {
     std::string path;     // as the user named it (relative paths stay relative)
     std::string text;
     SourceLoc included_at;  // where an include:/extends: named this file; invalid for the main file
+    std::vector<size_t> line_starts;  // offset of each line's first byte (line_text in O(1))
   };
 
   // Adds a file's text; returns its id (never 0).

@@ -62,6 +62,7 @@ class TreeBuilder : public YAML::EventHandler {
     auto n = std::make_shared<YamlNode>();
     n->type = YamlNode::Type::Scalar;
     n->scalar = value;
+    n->weight = 1 + value.size() / 64;  // bytes count too: aliases of a long scalar copy it
     n->quoted = (tag == "!");
     n->loc = loc_of(mark, scalar_width(mark, value, n->quoted));
     finish(n, anchor);

@@ -17,7 +17,7 @@ for target in fuzz_front_end fuzz_planner fuzz_shell; do
   build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=1024 -timeout=10 \
     -artifact_prefix="$work/" -print_final_stats=1 "$work/$target" tests/fuzz/corpus profiles tests/diagnostics 2>&1 \
     | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==.*ERROR|SUMMARY)' || true
-  if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* >/dev/null 2>&1; then
+  if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null | grep -q .; then
     echo "$target found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null
     cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* . 2>/dev/null || true
     exit 1
