@@ -39,6 +39,15 @@ expect 0 "without --strict it warns" -- "$nsplan" explain tests/diagnostics/v1-l
 grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: warning on stderr"; fail=1; }
 grep -q "^# warning: " "$tmp/out" || { echo "FAIL: warning in the script header"; fail=1; }
 
+# Without root or capabilities: a clear error naming what is missing, before any change.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  expect 3 "apply without privileges" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$nsplan" apply profiles/lab.yaml --state-dir "$tmp/state"
+  grep -q "needs CAP_SYS_ADMIN (to create and mount namespaces); CAP_NET_ADMIN (to create links, addresses and routes); nothing was changed" "$tmp/err" \
+    || { echo "FAIL: missing privileges are named"; cat "$tmp/err"; fail=1; }
+  [ -e "$tmp/state" ] && { echo "FAIL: apply without privileges made its state dir"; fail=1; }
+fi
+
 expect 2 "no subcommand" -- "$nsplan"
 expect 2 "unknown subcommand" -- "$nsplan" frobnicate
 expect 2 "bad --cgroup" -- "$nsplan" explain profiles/firefox.yaml --cgroup v3
