@@ -34,6 +34,9 @@ expect 1 "missing file" -- "$nsplan" check does/not/exist.yaml
 grep -q "cannot read 'does/not/exist.yaml': No such file or directory" "$tmp/err" || { echo "FAIL: missing file message"; fail=1; }
 expect 1 "a directory is not a profile" -- "$nsplan" check profiles
 expect 1 "/dev/zero is refused" -- "$nsplan" check /dev/zero
+truncate -s 100M "$tmp/huge.yaml"
+expect 1 "a 100 MB file is refused before it is read" -- "$nsplan" check "$tmp/huge.yaml"
+grep -q "file is larger than 1024 KiB" "$tmp/err" || { echo "FAIL: size limit message"; fail=1; }
 expect 1 "--strict refuses lossy translation" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1 --strict
 expect 0 "without --strict it warns" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1
 grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: warning on stderr"; fail=1; }
