@@ -178,9 +178,6 @@ class Reader {
       }
       case Kind::IfName: {
         if (s.empty()) return bad("interface name is empty");
-        if (s.size() > 15)
-          return bad("interface name " + quoted(s) + " is " + std::to_string(s.size()) + " bytes; the kernel allows 15",
-                     "shorten it to at most 15 bytes");
         if (s == "." || s == "..") return bad("interface name " + quoted(s) + " is not allowed");
         for (char c : s) {
           auto u = static_cast<unsigned char>(c);
@@ -190,6 +187,9 @@ class Reader {
                      "use letters, digits, '_', '.' and '-' (no '/', ':', '%' or spaces)");
         }
         if (s[0] == '-') return bad("interface name " + quoted(s) + " starts with '-'", "it would read as an option");
+        if (s.size() > 15)
+          return bad("interface name " + quoted(s) + " is " + std::to_string(s.size()) + " bytes; the kernel allows 15",
+                     "shorten it to at most 15 bytes");
         return s;
       }
       case Kind::CgroupPath: {

@@ -24,37 +24,38 @@ std::unique_ptr<Compilation> compile_bytes(const uint8_t* data, size_t size, Cgr
 }
 
 bool only_quoted_data(const std::string& script, std::string& bad_line) {
-  std::istringstream in(script);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (c == '\'') {
-        size_t close = line.find('\'', i + 1);
-        if (close == std::string::npos) {
-          bad_line = line;
-          return false;
-        }
-        i = close;
-      } else if (c == '\\') {
-        if (i + 1 >= line.size() || line[i + 1] != '\'') {
-          bad_line = line;
-          return false;
-        }
-        ++i;
-      } else if (c == '"') {
-        if (line.compare(i, 4, "\"$$\"") == 0 || line.compare(i, 4, "\"$@\"") == 0) {
-          i += 3;
-        } else {
-          bad_line = line;
-          return false;
-        }
-      } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '>' ||
-                   std::string_view("_./:=+,@%-").find(c) != std::string_view::npos)) {
-        bad_line = line;
-        return false;
-      }
+  // One pass over the whole script: a quoted string may hold newlines.
+  size_t line_start = 0;
+  auto bad = [&](size_t at) {
+    size_t end = script.find('\n', at);
+    bad_line = script.substr(line_start, end == std::string::npos ? std::string::npos : end - line_start);
+    return false;
+  };
+  for (size_t i = 0; i < script.size(); ++i) {
+    char c = script[i];
+    if (c == '\n') {
+      line_start = i + 1;
+      continue;
+    }
+    if (c == '#' && i == line_start) {  // a comment line
+      size_t nl = script.find('\n', i);
+      if (nl == std::string::npos) break;
+      i = nl - 1;
+      continue;
+    }
+    if (c == '\'') {
+      size_t close = script.find('\'', i + 1);
+      if (close == std::string::npos) return bad(i);
+      i = close;
+    } else if (c == '\\') {
+      if (i + 1 >= script.size() || script[i + 1] != '\'') return bad(i);
+      ++i;
+    } else if (c == '"') {
+      if (script.compare(i, 4, "\"$$\"") == 0 || script.compare(i, 4, "\"$@\"") == 0) i += 3;
+      else return bad(i);
+    } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '>' ||
+                 std::string_view("_./:=+,@%-").find(c) != std::string_view::npos)) {
+      return bad(i);
     }
   }
   return true;
