@@ -236,9 +236,9 @@ class Observer {
     }
   }
 
-  // IPv6 link-local addresses (and their local routes) appear a moment after a link comes up,
-  // made by the kernel, not by nsplan: not compared.
-  static bool link_local(const std::string& cidr) { return starts_with(cidr, "fe80:"); }
+  // IPv6 link-local addresses (and their local routes) and the ff00::/8 multicast route appear
+  // a moment after a link comes up, made by the kernel, not by nsplan: not compared.
+  static bool link_local(const std::string& cidr) { return starts_with(cidr, "fe80:") || cidr == "ff00::/8"; }
 
   static void net(applier::Kernel& k, const std::string& ns, std::set<std::string>& out) {
     const std::string in = ns.empty() ? "" : " in " + ns;
