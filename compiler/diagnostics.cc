@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "compiler/text_policy.h"
+#include "compiler/utf8.h"
+
 namespace nsplan {
 
 void Diagnostics::error(SourceLoc loc, std::string message, std::string hint) {
@@ -24,17 +27,17 @@ const char* severity_name(Severity s) {
 
 namespace {
 
-// Control bytes from a profile must not reach the terminal (escape sequences could rewrite what
-// the user sees): shown as '?'. Tabs stay, for the caret to line up.
+// Control characters, bidirectional overrides and bytes that are not UTF-8 must not reach the
+// terminal (they could rewrite or reorder what the user sees): each is shown as '?'. A profile
+// holds none of them (text_policy.h), but messages quote values and file names. Tabs stay, for
+// the caret to line up.
 std::string printable(std::string_view text) {
-  std::string out(text);
-  for (size_t i = 0; i < out.size(); ++i) {
-    auto u = static_cast<unsigned char>(out[i]);
-    if ((u < 0x20 && out[i] != '\t') || u == 0x7f) out[i] = '?';
-    // C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) include CSI too.
-    if (u == 0xc2 && i + 1 < out.size() && static_cast<unsigned char>(out[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(out[i + 1]) <= 0x9f)
-      out.replace(i, 2, "?");
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    utf8::Decoded d = utf8::decode(text, i);
+    bool shown = !d.problem && (d.code_point == '\t' || !text::misleading(d.code_point));
+    out += shown ? text.substr(i, d.length) : "?";
+    i += d.length;
   }
   return out;
 }
@@ -47,7 +50,9 @@ std::string caret_block(const SourceLoc& loc, const SourceManager& sm) {
   out += printable(line);
   out += "\n  ";
   size_t col = std::min<size_t>(loc.col - 1, line.size());
-  for (size_t i = 0; i < col; ++i) out += line[i] == '\t' ? '\t' : ' ';
+  // One space per character before the column (columns count bytes), so that the caret stays
+  // under its character after multibyte text.
+  for (size_t i = 0; i < col; i += utf8::decode(line, i).length) out += line[i] == '\t' ? '\t' : ' ';
   out += '^';
   size_t width = std::max<size_t>(1, loc.len);
   size_t room = line.size() > col ? line.size() - col : 1;

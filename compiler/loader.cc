@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "compiler/text_policy.h"
+
 namespace nsplan {
 
 YamlPtr merge_yaml(const YamlPtr& base, const YamlPtr& over) {
@@ -78,6 +80,7 @@ class Loader {
           diags_.error(value->loc, "extends: expects one file name");
           continue;
         }
+        if (!readable_file_name("extends:", *value)) continue;
         // The base comes first whatever the order of keys, so that this file wins.
         merged = merge_yaml(load(resolve(path, value->scalar), value->loc), merged);
       } else if (key->scalar != "include") {
@@ -96,6 +99,7 @@ class Loader {
           diags_.error(name->loc, "include: expects file names");
           continue;
         }
+        if (!readable_file_name("include:", *name)) continue;
         merged = merge_yaml(merged, load(resolve(path, name->scalar), name->loc));
       }
     }
@@ -109,6 +113,13 @@ class Loader {
     std::filesystem::path p(name);
     if (p.is_absolute()) return p.lexically_normal().string();
     return (std::filesystem::path(from).parent_path() / p).lexically_normal().string();
+  }
+
+  // A file name is shown in every diagnostic and explain comment about that file.
+  bool readable_file_name(const char* key, const YamlNode& name) {
+    auto problem = text::check_value(name.scalar, text::Allow::Nothing);
+    if (problem) diags_.error(name.loc, std::string(key) + " file name " + problem->message, problem->hint);
+    return !problem;
   }
 
   const FileReader& read_;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <climits>
 
+#include "compiler/text_policy.h"
 #include "compiler/units.h"
 #include "schema/table.h"
 
@@ -51,13 +52,6 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 bool all_of_chars(std::string_view s, auto pred) {
   return std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
-}
-
-bool has_control_chars(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
 }
 
 // What a value of this type looks like, for "expected ..." messages.
@@ -157,6 +151,14 @@ class Reader {
     return std::nullopt;
   }
 
+  // Free text and paths may hold any character but those that would mislead whoever reads them
+  // on a terminal (compiler/text_policy.h). `what` names the value: "'description'".
+  bool readable(const std::string& what, const YamlNode& v, text::Allow allow) {
+    auto problem = text::check_value(v.scalar, allow);
+    if (problem) diags_.error(v.loc, what + " " + problem->message, problem->hint);
+    return !problem;
+  }
+
   // Validates a text value of one of the string kinds; returns the normalised text.
   std::optional<std::string> text_value(const FieldSpec& f, const TypeSpec& t, const YamlNode& v) {
     const std::string& s = v.scalar;
@@ -164,10 +166,12 @@ class Reader {
       diags_.error(v.loc, std::move(msg), std::move(hint));
       return std::nullopt;
     };
+    if (t.kind == Kind::String) {
+      if (!readable(quoted(f.key), v, text::Allow::NewlineAndTab)) return std::nullopt;
+      return s;
+    }
     if (s.find('\0') != std::string::npos) return bad(quoted(f.key) + " contains a NUL byte");
     switch (t.kind) {
-      case Kind::String:
-        return s;
       case Kind::Name: {
         bool ok = !s.empty() && s.size() <= 64 && s[0] != '-' && s[0] != '.' &&
                   all_of_chars(s, [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
@@ -218,7 +222,7 @@ class Reader {
       }
       case Kind::AbsPath:
         if (s.empty() || s[0] != '/') return bad(quoted(f.key) + " must be an absolute path, got " + quoted(s), "start it with '/'");
-        if (has_control_chars(s)) return bad("path " + quoted(f.key) + " contains control characters");
+        if (!readable("path " + quoted(f.key), v, text::Allow::Nothing)) return std::nullopt;
         return s;
       case Kind::Hostname: {
         bool ok = !s.empty() && s.size() <= 64 && s.front() != '-' && s.front() != '.' && s.back() != '-' &&
@@ -234,7 +238,8 @@ class Reader {
       }
       case Kind::Device:
         if (!s.empty() && s[0] == '/') {
-          if (s.rfind("/dev/", 0) != 0 || has_control_chars(s)) return bad("device " + quoted(s) + " is not under /dev");
+          if (s.rfind("/dev/", 0) != 0) return bad("device " + quoted(s) + " is not under /dev");
+          if (!readable("device " + quoted(f.key), v, text::Allow::Nothing)) return std::nullopt;
           return s;
         } else {
           auto r = take(v, units::parse_devnum(s));
@@ -464,10 +469,7 @@ class Reader {
         diags_.error(value->loc, "expected a string for " + quoted(k) + ", got " + value->type_name());
         continue;
       }
-      if (value->scalar.find('\0') != std::string::npos) {
-        diags_.error(value->loc, "environment value contains a NUL byte");
-        continue;
-      }
+      if (!readable("environment value " + quoted(k), *value, text::Allow::NewlineAndTab)) continue;
       out->push_back({{k, key->loc}, {value->scalar, value->loc}});
     }
   }

@@ -1,5 +1,7 @@
 #include "compiler/source.h"
 
+#include <algorithm>
+
 namespace nsplan {
 
 uint32_t SourceManager::add(std::string path, std::string text, SourceLoc included_at) {
@@ -19,6 +21,13 @@ std::string_view SourceManager::line_text(uint32_t id, uint32_t line) const {
   std::string_view out = text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
   if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
   return out;
+}
+
+SourceLoc SourceManager::loc_at(uint32_t id, size_t offset) const {
+  const File& f = file(id);
+  auto next = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), offset);
+  size_t line = static_cast<size_t>(next - f.line_starts.begin());
+  return SourceLoc{id, static_cast<uint32_t>(line), static_cast<uint32_t>(offset - *(next - 1) + 1), 1};
 }
 
 std::string SourceManager::describe(const SourceLoc& loc) const {

@@ -27,6 +27,8 @@ class SourceManager {
 
   // The text of a 1-based line, without its newline; empty if out of range.
   std::string_view line_text(uint32_t file, uint32_t line) const;
+  // Where the byte at `offset` of a file is: line and byte column, 1-based.
+  SourceLoc loc_at(uint32_t file, size_t offset) const;
   // "path:line:col"
   std::string describe(const SourceLoc& loc) const;
 

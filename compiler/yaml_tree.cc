@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "compiler/text_policy.h"
+
 namespace nsplan {
 
 const YamlNode* YamlNode::get(std::string_view key) const {
@@ -183,6 +185,12 @@ class TreeBuilder : public YAML::EventHandler {
 
 YamlPtr parse_yaml(const SourceManager& sm, uint32_t file, Diagnostics& diags, const YamlLimits& limits) {
   const std::string& text = sm.file(file).text;
+  // Before yaml-cpp: it decodes UTF-16/32 on its own, lets some invalid UTF-8 through, and
+  // cannot say where a bad byte sits in a comment or a key.
+  if (auto problem = text::check_file(text)) {
+    diags.error(sm.loc_at(file, problem->offset), problem->message, problem->hint);
+    return nullptr;
+  }
   std::istringstream in(text);
   TreeBuilder builder(sm, file, diags, limits);
   auto at = [&](const YAML::Mark& m) {
