@@ -1,6 +1,7 @@
 #include "applier/probe.h"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -84,20 +85,16 @@ void read_v1_mounts(const std::string& root, HostFacts& f) {
   }
 }
 
-void read_block_devices(HostFacts& f) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/sys/dev/block", ec)) {
-    std::string majmin = entry.path().filename().string();
-    // Partitions cannot be throttled (ENODEV); only whole disks are offered.
-    if (exists(entry.path().string() + "/partition")) continue;
-    std::ifstream uevent(entry.path().string() + "/uevent");
-    std::string line;
-    while (std::getline(uevent, line))
-      if (line.rfind("DEVNAME=", 0) == 0) f.block_devices["/dev/" + line.substr(8)] = majmin;
-  }
-}
-
 }  // namespace
+
+std::optional<std::string> whole_disk_number(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return std::nullopt;
+  std::string majmin = std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+  // Partitions cannot be throttled (ENODEV); only whole disks are offered.
+  if (exists("/sys/dev/block/" + majmin + "/partition")) return std::nullopt;
+  return majmin;
+}
 
 ProbeResult probe_host(const std::string& root) {
   ProbeResult r;
@@ -143,7 +140,7 @@ ProbeResult probe_host(const std::string& root) {
     r.error = root + " is neither a cgroup2 mount nor a tmpfs of cgroup v1 mounts";
     return r;
   }
-  read_block_devices(f);
+  f.block_device_number = whole_disk_number;
   r.ok = true;
   return r;
 }

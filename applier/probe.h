@@ -1,6 +1,7 @@
 // HostFacts read off this machine: cgroup layout (as systemd detects it: statfs of
-// /sys/fs/cgroup, then /proc/self/mountinfo), controllers, swap accounting, block devices.
+// /sys/fs/cgroup, then /proc/self/mountinfo), controllers, swap accounting; block devices when asked.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "compiler/host_facts.h"
@@ -15,5 +16,9 @@ struct ProbeResult {
 
 // `root` is the cgroup mount directory to look at (default /sys/fs/cgroup).
 ProbeResult probe_host(const std::string& root = "/sys/fs/cgroup");
+
+// "MAJ:MIN" of the whole disk whose device node is `path` (symlinks followed, as in
+// /dev/disk/by-id/...); nothing for a partition or what is not a block device.
+std::optional<std::string> whole_disk_number(const std::string& path);
 
 }  // namespace nsplan::applier

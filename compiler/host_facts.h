@@ -2,6 +2,7 @@
 // `explain --cgroup v1|v2 [--cgroup-root DIR]` states it, so output for another machine is one
 // flag away and golden tests need no kernel.
 #pragma once
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,7 +24,10 @@ struct HostFacts {
   std::set<std::string> controllers;
   bool swap_accounting = true;      // v1 memory.memsw.* exist; v2 memory.swap.max exists
   std::string v1_io_weight_file = "blkio.bfq.weight";  // "" when the host has none
-  std::map<std::string, std::string> block_devices;  // "/dev/vda" -> "254:0", when probed
+  std::map<std::string, std::string> block_devices;  // "/dev/vda" -> "254:0", when stated
+  // "MAJ:MIN" of a whole disk named by path, asked only for io devices of the profile: a
+  // probed host looks at the device node then, rather than listing every disk up front.
+  std::function<std::optional<std::string>(const std::string& path)> block_device_number;
   // A cgroup below which every profile's cgroup is placed ("" = the root of each hierarchy):
   // a subtree delegated to nsplan, or the sandbox of a test. It must exist already.
   std::string cgroup_parent;

@@ -176,12 +176,15 @@ class CgroupPlanner {
       std::string dev = d.device.value;
       if (dev[0] == '/') {
         auto it = ctx_.facts.block_devices.find(dev);
-        if (it == ctx_.facts.block_devices.end()) {
+        std::optional<std::string> number;
+        if (it != ctx_.facts.block_devices.end()) number = it->second;
+        else if (ctx_.facts.block_device_number) number = ctx_.facts.block_device_number(dev);
+        if (!number) {
           ctx_.diags.error(d.device.loc, "cannot tell the device number of " + dev + " on the target",
                            ctx_.facts.probed ? "is it a whole block device?" : "write MAJ:MIN (see lsblk) when planning for another machine");
           continue;
         }
-        dev = it->second;
+        dev = *number;
       }
       std::string what = "io limits of " + d.device.value;
       if (v1_) {

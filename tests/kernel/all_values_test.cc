@@ -695,9 +695,11 @@ void AllValues::all_values(const std::string& name, const Values& v, const std::
   std::optional<Disk> disk = find_whole_disk(&seen);
   if (!disk) NSPLAN_SKIP_OR_FAIL("no whole disk backed by a device in /sys/dev/block: " + seen);
   // nsplan resolves /dev/... from its own probe: it must name the same whole disk.
-  auto known = host_probe().facts.block_devices.find(disk->dev);
-  ASSERT_NE(known, host_probe().facts.block_devices.end()) << "nsplan's probe does not offer " << disk->dev;
-  EXPECT_EQ(known->second, disk->majmin) << disk->dev;
+  auto known = host_probe().facts.block_device_number(disk->dev);
+  ASSERT_TRUE(known) << "nsplan's probe does not resolve " << disk->dev;
+  EXPECT_EQ(*known, disk->majmin) << disk->dev;
+  EXPECT_FALSE(host_probe().facts.block_device_number("/dev/null")) << "a character device is no disk";
+  EXPECT_FALSE(host_probe().facts.block_device_number("/dev/nsplan-t-absent"));
 
   const std::string path = tmp_.write(name + ".yaml", profile_text(name, v, disk->dev));
   NSPLAN_PREPARE(p, path);

@@ -8,6 +8,7 @@ namespace nsplan {
 namespace {
 
 using testing::compile_text;
+using testing::compile_with;
 
 template <class A>
 std::vector<A> steps_of(const plan::Plan& p) {
@@ -141,8 +142,23 @@ TEST(Planner, IoLimitsOnBothHierarchies) {
   EXPECT_EQ(value_of(*v1->plan, "blkio.throttle.read_bps_device"), "/sys/fs/cgroup/blkio/nsplan/x/blkio.throttle.read_bps_device = 8:0 1048576");
   EXPECT_EQ(value_of(*v1->plan, "blkio.throttle.write_iops_device"), "/sys/fs/cgroup/blkio/nsplan/x/blkio.throttle.write_iops_device = 8:0 100");
   // A device path needs the target's device numbers.
-  auto path = compile_text("nsplan: 1\nname: x\ncgroup:\n  io:\n    devices: [{device: /dev/sda, rbps: 1M}]\n");
-  EXPECT_FALSE(path->ok());
+  const char* by_path = "nsplan: 1\nname: x\ncgroup:\n  io:\n    devices: [{device: /dev/sda, rbps: 1M}]\n";
+  EXPECT_FALSE(compile_text(by_path)->ok());
+  // A probed host is asked for that one path, and only when a profile names one.
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  std::vector<std::string> asked;
+  facts.block_device_number = [&asked](const std::string& dev) -> std::optional<std::string> {
+    asked.push_back(dev);
+    return dev == "/dev/sda" ? std::optional<std::string>("8:0") : std::nullopt;
+  };
+  auto resolved = compile_with(by_path, facts);
+  ASSERT_TRUE(resolved->ok()) << render_all(resolved->diags, resolved->sources);
+  EXPECT_EQ(value_of(*resolved->plan, "io.max"), "/sys/fs/cgroup/nsplan/x/io.max = 8:0 rbps=1048576");
+  EXPECT_EQ(asked, std::vector<std::string>{"/dev/sda"});
+  asked.clear();
+  EXPECT_TRUE(compile_with(text, facts)->ok());
+  EXPECT_TRUE(asked.empty()) << "MAJ:MIN needs no lookup";
+  EXPECT_FALSE(compile_with("nsplan: 1\nname: x\ncgroup:\n  io:\n    devices: [{device: /dev/sda1, rbps: 1M}]\n", facts)->ok());
 }
 
 TEST(Planner, VethPeerIsBornInItsNamespaceNeverMoved) {
