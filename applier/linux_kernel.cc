@@ -3,6 +3,7 @@
 
 #include "applier/cgroupfs.h"
 #include "applier/kernel.h"
+#include "applier/link_group_delete.h"
 #include "applier/namespaces.h"
 
 namespace nsplan::applier {
@@ -76,6 +77,8 @@ class LinuxKernel final : public Kernel {
     return with_netlink([&](NetlinkClient& c) { return c.delete_link(netns, name); });
   }
   Status link_group_delete(const std::string& netns, uint32_t group) override {
+    // Our own namespace: return once the links are unlisted, not freed (link_group_delete.h).
+    if (netns.empty()) return delete_link_group_unlisted(group);
     return with_netlink([&](NetlinkClient& c) { return c.delete_group(netns, group); });
   }
   Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
