@@ -38,6 +38,10 @@ std::string missing_privileges(const plan::Plan& plan) {
         },
         s.action);
   }
+  return missing_privileges(cgroups, namespaces, links);
+}
+
+std::string missing_privileges(bool cgroups, bool namespaces, bool links) {
   unsigned long long caps = effective_caps();
   std::string missing;
   auto need = [&](bool wanted, int cap, const char* name, const char* why) {

@@ -9,5 +9,7 @@ namespace nsplan::applier {
 
 // "" when the process may apply the plan; otherwise what is missing, in words.
 std::string missing_privileges(const plan::Plan& plan);
+// The same for work on cgroups, namespaces and links, as far as each is wanted.
+std::string missing_privileges(bool cgroups, bool namespaces, bool links);
 
 }  // namespace nsplan::applier

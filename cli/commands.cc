@@ -68,26 +68,31 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   return kOk;
 }
 
-int run_destroy(const Compilation& c, const LiveOptions& o) {
-  const plan::Plan& plan = *c.plan;
-  if (!privileged(plan)) return kSystem;
-  auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
+int run_destroy(const std::string& profile_name, const HostFacts& facts, const LiveOptions& o) {
+  // What a profile owns may be cgroups, namespaces and links: destroy may need every privilege.
+  std::string missing = missing_privileges(true, true, true);
+  if (!missing.empty()) {
+    std::cerr << "nsplan: error: destroying '" << profile_name << "' needs " << missing
+              << "; nothing was changed\n  hint: run as root\n";
+    return kSystem;
+  }
+  auto state = ProfileState::open(facts.state_dir, profile_name, o.wait);
   if (!state.ok()) {
     std::cerr << "nsplan: error: " << state.error().message() << "\n";
     return kSystem;
   }
-  auto kernel = make_linux_kernel(plan.facts);
+  auto kernel = make_linux_kernel(facts);
   DestroyOutcome out = destroy_profile(*kernel, state.value());
   if (!out.ok) {
-    std::cerr << "nsplan: error: destroying '" << plan.profile << "' left things behind:\n";
+    std::cerr << "nsplan: error: destroying '" << profile_name << "' left things behind:\n";
     for (const auto& e : out.errors) std::cerr << "  " << e << "\n";
     return kSystem;
   }
   if (!out.had_state) {
-    std::cout << "nothing to destroy: '" << plan.profile << "' owns nothing on this host\n";
+    std::cout << "nothing to destroy: '" << profile_name << "' owns nothing on this host\n";
     return kOk;
   }
-  std::cout << "destroyed '" << plan.profile << "':\n";
+  std::cout << "destroyed '" << profile_name << "':\n";
   for (const auto& r : out.removed) std::cout << "  " << r << "\n";
   return kOk;
 }

@@ -18,7 +18,9 @@ struct LiveOptions {
 };
 
 int run_apply(const Compilation& c, const LiveOptions& o);
-int run_destroy(const Compilation& c, const LiveOptions& o);
+// Destroy needs only the profile's name (a profile that no longer compiles, or is gone, can
+// still be destroyed by name) and where the host keeps things.
+int run_destroy(const std::string& profile_name, const HostFacts& facts, const LiveOptions& o);
 int run_plan_live(const Compilation& c, const LiveOptions& o);
 int run_status(const Compilation& c, const LiveOptions& o);
 

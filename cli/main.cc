@@ -3,6 +3,7 @@
 // 3 failure on the system (see docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "applier/files.h"
@@ -10,6 +11,7 @@
 #include "applier/probe.h"
 #include "compiler/compile.h"
 #include "compiler/json_emitter.h"
+#include "compiler/names.h"
 #include "compiler/shell_emitter.h"
 #include "schema/json_schema.h"
 
@@ -81,6 +83,20 @@ std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& f
   return c;
 }
 
+// destroy takes a profile file, of which only the name matters (nothing is planned), or the
+// name itself: what the profile owns is recorded under that name.
+std::optional<std::string> name_to_destroy(const std::string& arg) {
+  std::error_code ec;
+  if (!std::filesystem::exists(arg, ec) && is_name(arg)) return arg;
+  auto c = check_file(arg, [](const std::string& f) { return applier::read_profile_file(f); });
+  print_diagnostics(*c);
+  if (c->diags.has_errors() || !c->profile) {
+    std::cerr << "  hint: destroy also takes the profile's name, as `nsplan status` shows it\n";
+    return std::nullopt;
+  }
+  return c->profile->name.value;
+}
+
 std::string description_of(const Compilation& c) {
   return c.profile && c.profile->description ? c.profile->description->value : "";
 }
@@ -118,7 +134,7 @@ int main(int argc, char** argv) {
   add_target_options(apply, target);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "Profile file")->required();
+  destroy->add_option("profile", profile, "Profile file, or the profile's name")->required();
   destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(destroy, target);
 
@@ -178,12 +194,15 @@ int main(int argc, char** argv) {
   }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
+  if (*destroy) {
+    auto name = name_to_destroy(profile);
+    return name ? cli::run_destroy(*name, *facts, live) : kInvalidProfile;
+  }
   auto c = compile(profile, *facts, target.strict);
   if (!c->ok()) return kInvalidProfile;
   if (*apply) return cli::run_apply(*c, live);
   if (*run) return cli::run_run(*c, live, run_command);
   if (*attach) return cli::run_attach(*c, live, attach_pid, cgroups_only);
-  if (*destroy) return cli::run_destroy(*c, live);
   if (*status) return cli::run_status(*c, live);
   if (*plan_cmd && live_target) {
     live.json = json;

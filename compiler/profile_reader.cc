@@ -4,6 +4,7 @@
 #include <cctype>
 #include <climits>
 
+#include "compiler/names.h"
 #include "compiler/text_policy.h"
 #include "compiler/units.h"
 #include "schema/table.h"
@@ -173,9 +174,7 @@ class Reader {
     if (s.find('\0') != std::string::npos) return bad(quoted(f.key) + " contains a NUL byte");
     switch (t.kind) {
       case Kind::Name: {
-        bool ok = !s.empty() && s.size() <= 64 && s[0] != '-' && s[0] != '.' &&
-                  all_of_chars(s, [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
-        if (!ok)
+        if (!is_name(s))
           return bad("invalid name " + quoted(s) + " for " + quoted(f.key),
                      "use 1..64 letters, digits, '_', '.' or '-', not starting with '-' or '.'");
         return s;

@@ -49,6 +49,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   grep -q "needs CAP_SYS_ADMIN (to create and mount namespaces); CAP_NET_ADMIN (to create links, addresses and routes); nothing was changed" "$tmp/err" \
     || { echo "FAIL: missing privileges are named"; cat "$tmp/err"; fail=1; }
   [ -e "$tmp/state" ] && { echo "FAIL: apply without privileges made its state dir"; fail=1; }
+  expect 3 "destroy without privileges" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$nsplan" destroy lab --state-dir "$tmp/state"
+  grep -q "destroying 'lab' needs CAP_SYS_ADMIN" "$tmp/err" || { echo "FAIL: destroy names what is missing"; cat "$tmp/err"; fail=1; }
+  [ -e "$tmp/state" ] && { echo "FAIL: destroy without privileges made its state dir"; fail=1; }
+fi
+
+# destroy by name: a name is a file name in the state dir, so a path is never taken for one.
+expect 1 "destroy of a path that is no profile" -- "$nsplan" destroy ../nsplan-t-not-a-name --state-dir "$tmp/state"
+grep -q "cannot read '../nsplan-t-not-a-name'" "$tmp/err" || { echo "FAIL: a path is read as a file"; cat "$tmp/err"; fail=1; }
+[ -e "$tmp/state" ] && { echo "FAIL: a refused destroy made its state dir"; fail=1; }
+if [ "$(id -u)" = 0 ]; then
+  expect 0 "destroy by the name of a profile that owns nothing" -- "$nsplan" destroy nsplan-t-nothing --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-nothing'" "$tmp/out" || { echo "FAIL: destroy by name"; cat "$tmp/out"; fail=1; }
 fi
 
 expect 2 "no subcommand" -- "$nsplan"

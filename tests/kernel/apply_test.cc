@@ -74,7 +74,8 @@ TEST_P(ShippedProfile, ApplyStatusDestroyLeavesNothing) {
   EXPECT_TRUE(path_exists(sb.path("/run/nsplan/" + name + ".state")));
   EXPECT_FALSE(path_exists(sb.path("/run/nsplan/" + name + ".journal")));
 
-  RunResult destroy = sb.run(nsplan_cmd("destroy", path_, parent));
+  // By name: what the profile owns is recorded under it, the file is not needed.
+  RunResult destroy = sb.run(nsplan_cmd("destroy", name, parent));
   ASSERT_EQ(destroy.code(), 0) << destroy.describe();
   EXPECT_TRUE(contains(destroy.out, "destroyed '" + name + "'")) << destroy.describe();
   EXPECT_EQ(leftovers_in(sb, p.parent.get(), name), std::vector<std::string>{});

@@ -1,0 +1,15 @@
+// The one rule for names (profiles, namespaces): they become file names in the state directory
+// and /run/netns, so they cannot hold '/', start with '.' or '-', or be long.
+#pragma once
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+namespace nsplan {
+
+inline bool is_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && s[0] != '-' && s[0] != '.' &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+}  // namespace nsplan
