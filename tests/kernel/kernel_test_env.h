@@ -103,14 +103,17 @@ inline std::vector<std::string> list_dir(const std::string& dir) {
   return out;
 }
 
-// One line of /proc/self/mountinfo.
+// One line of a mountinfo file.
 struct MountEntry {
   std::string root, mount_point, optional, fstype, source, super_options;
+  std::string id;  // the mount ID (first field)
 };
 
-inline std::vector<MountEntry> mounts() {
+// The mount table in MOUNTINFO: by default this process's; /proc/PID/mountinfo for the mount
+// namespace of PID (a sandbox's).
+inline std::vector<MountEntry> mounts(const std::string& mountinfo = "/proc/self/mountinfo") {
   std::vector<MountEntry> out;
-  std::istringstream in(read_file("/proc/self/mountinfo"));
+  std::istringstream in(read_file(mountinfo));
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
@@ -120,6 +123,7 @@ inline std::vector<MountEntry> mounts() {
     auto dash = std::find(f.begin(), f.end(), "-");
     if (f.size() < 7 || dash == f.end() || dash + 1 == f.end()) continue;
     MountEntry m;
+    m.id = f[0];
     m.root = f[3];
     m.mount_point = f[4];
     for (auto it = f.begin() + 6; it != dash; ++it)

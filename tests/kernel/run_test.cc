@@ -1,10 +1,11 @@
 // `nsplan run` and `nsplan attach` against the real kernel, end to end through the nsplan binary.
 //
-// Every nsplan invocation (and every explain script) runs in a sandbox of run_sandbox.h: private
-// mount and network namespaces, a fresh tmpfs on /run. Profiles are written into a temp dir
-// /tmp/nsplan-t-<pid>-run-*, their names start with nsplan-t-<pid>-, interfaces with nspt, and
-// their cgroups go below a parent nsplan-t-<pid>-run<N> that the test makes and removes
-// (--cgroup-parent). Addresses exist only in network namespaces made inside the sandbox.
+// Every nsplan invocation (and every explain script) runs in a sandbox of its own (sandbox.h,
+// run_sandboxed): private mount and network namespaces, a fresh tmpfs on /run. Profiles are
+// written into a temp dir /tmp/nsplan-t-<pid>-run-*, their names start with nsplan-t-<pid>-,
+// interfaces with nspt, and their cgroups go below a parent nsplan-t-<pid>-cg<N> that the test
+// makes and removes (CgroupParent, --cgroup-parent). Addresses exist only in network namespaces
+// made inside the sandbox.
 //
 // What is checked:
 //   - inside the command: hostname, PID 1 and an own process list, rlimits, the boottime offset
@@ -28,16 +29,56 @@
 #include <string>
 #include <vector>
 
-#include "tests/kernel/run_sandbox.h"
+#include "tests/kernel/sandbox.h"
 
-namespace nsplan::run_test {
+namespace nsplan::kernel_test {
 namespace {
 
-using Vars = std::vector<std::pair<std::string, std::string>>;
-
 bool have_program(const std::string& name) {
-  std::string cmd = "command -v " + sh_quote(name) + " >/dev/null 2>&1";
+  std::string cmd = "command -v " + shq(name) + " >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
+}
+
+// 'text' as a YAML single-quoted scalar (one line only: YAML folds line breaks).
+std::string yaml_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// [a, b, c] as a YAML flow sequence of quoted strings.
+std::string yaml_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + yaml_quote(items[i]);
+  return out + "]";
+}
+
+// The value of the first line "KEY=value" of a script's output, or FALLBACK.
+std::string value_of(const std::string& text, const std::string& key, const std::string& fallback = "<none>") {
+  for (const auto& l : lines_of(text))
+    if (starts_with(l, key + "=")) return l.substr(key.size() + 1);
+  return fallback;
+}
+
+// The values of all lines "KEY=value".
+std::vector<std::string> values_of(const std::string& text, const std::string& key) {
+  std::vector<std::string> out;
+  for (const auto& l : lines_of(text))
+    if (starts_with(l, key + "=")) out.push_back(l.substr(key.size() + 1));
+  return out;
+}
+
+// The tcp_echo helper (tests/helpers/tcp_echo.cc): the one the build made (NSPLAN_TCP_ECHO),
+// or else compiled now into DIR with the c++ on PATH. "" when neither works.
+std::string tcp_echo_binary(const std::string& dir) {
+#ifdef NSPLAN_TCP_ECHO
+  if (::access(NSPLAN_TCP_ECHO, X_OK) == 0) return NSPLAN_TCP_ECHO;
+#endif
+  std::string out = dir + "/tcp_echo";
+  std::string cmd = "c++ -O1 -o " + shq(out) + " " + shq(source_dir() + "/tests/helpers/tcp_echo.cc") + " >" +
+                    shq(dir + "/tcp_echo.log") + " 2>&1";
+  if (std::system(cmd.c_str()) != 0 || ::access(out.c_str(), X_OK) != 0) return "";
+  return out;
 }
 
 class RunTest : public ::testing::Test {
@@ -46,26 +87,26 @@ class RunTest : public ::testing::Test {
     NSPLAN_REQUIRE_ROOT();
     if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
     ::chmod(tmp_.path().c_str(), 0755);  // commands in a user namespace read what is here
-    if (::access(nsplan_path().c_str(), X_OK) != 0) FAIL() << "no nsplan binary at " << nsplan_path();
+    if (::access(nsplan_binary().c_str(), X_OK) != 0) FAIL() << "no nsplan binary at " << nsplan_binary();
   }
 
   // Writes a profile "nsplan-t-<pid>-SUFFIX" with BODY; returns its path.
   std::string profile(const std::string& suffix, const std::string& body) {
     std::string path = tmp_.file(suffix + ".yaml");
-    names_[path] = kt::test_name(suffix);
-    EXPECT_TRUE(write_whole(path, "nsplan: 1\nname: " + names_[path] + "\n" + body)) << path;
+    names_[path] = test_name(suffix);
+    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + names_[path] + "\n" + body)) << path;
     return path;
   }
   std::string name_of(const std::string& profile_path) { return names_[profile_path]; }
 
   // The profile's cgroup directory in the hierarchy of CONTROLLER (default path nsplan/NAME).
-  std::string cgroup_dir(const RunCgroupParent& parent, const std::string& controller, const std::string& profile_path) {
-    return parent.dir(controller) + "/nsplan/" + name_of(profile_path);
+  std::string cgroup_dir(const CgroupParent& parent, const std::string& controller, const std::string& profile_path) {
+    return parent.dir_of(controller) + "/nsplan/" + name_of(profile_path);
   }
 
   // A parent cgroup for CONTROLLERS, or a skip/fail when this host cannot make one.
-  bool make_parent(std::unique_ptr<RunCgroupParent>& parent, const std::vector<std::string>& controllers) {
-    parent = std::make_unique<RunCgroupParent>(controllers);
+  bool make_parent(std::unique_ptr<CgroupParent>& parent, const std::vector<std::string>& controllers) {
+    parent = std::make_unique<CgroupParent>(controllers);
     if (!parent->ok()) {
       ADD_FAILURE() << "cannot make the test's parent cgroup: " << parent->error();
       return false;
@@ -85,16 +126,16 @@ class RunTest : public ::testing::Test {
     return "";
   }
 
-  RunTempDir tmp_;
+  TempDir tmp_{"run"};
   std::map<std::string, std::string> names_;
 };
 
 // ---- inside the command ---------------------------------------------------------------------
 
 TEST_F(RunTest, CommandSeesItsHostnamePidNamespaceLimitsClockAndCgroup) {
-  if (!exists("/proc/self/ns/time")) NSPLAN_SKIP_OR_FAIL("this kernel has no time namespaces");
+  if (!path_exists("/proc/self/ns/time")) NSPLAN_SKIP_OR_FAIL("this kernel has no time namespaces");
   if (!have_program("ps")) NSPLAN_SKIP_OR_FAIL("needs ps (procps)");
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"memory", "pids"})) return;
   const std::string inner =
       "echo \"hostname=$(hostname)\"; echo \"pid=$$\"; echo \"ppid=$PPID\"; "
@@ -118,7 +159,7 @@ TEST_F(RunTest, CommandSeesItsHostnamePidNamespaceLimitsClockAndCgroup) {
                           "  nofile: {soft: 321, hard: 654}\n"
                           "run:\n"
                           "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}}, R"SH(
 h0=$(cut -d" " -f1 /proc/uptime)
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" > "$T/in.out" 2> "$T/in.err"
 echo "rc=$?"
@@ -128,7 +169,7 @@ echo "host_processes=$(ls /proc | grep -cE '^[0-9]+$')"
 cat "$T/in.out"
 echo "--- stderr of nsplan run:"; cat "$T/in.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   ASSERT_EQ(value_of(r.out, "rc"), "0") << r.describe();
   EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-inside") << r.describe();
   EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
@@ -174,8 +215,8 @@ echo "--- stderr of nsplan run:"; cat "$T/in.err"
 }
 
 TEST_F(RunTest, UserNamespaceRootInsideIsTheMappedIdOnTheHost) {
-  if (!exists("/proc/self/ns/time")) NSPLAN_SKIP_OR_FAIL("this kernel has no time namespaces");
-  std::unique_ptr<RunCgroupParent> parent;
+  if (!path_exists("/proc/self/ns/time")) NSPLAN_SKIP_OR_FAIL("this kernel has no time namespaces");
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"pids"})) return;
   // The command waits on stdin (a FIFO the script holds) while the host looks at it.
   const std::string inner =
@@ -195,7 +236,7 @@ TEST_F(RunTest, UserNamespaceRootInsideIsTheMappedIdOnTheHost) {
                           "  nofile: 321\n"
                           "run:\n"
                           "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
 mkfifo "$T/go"
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" < "$T/go" > "$T/u.out" 2> "$T/u.err" &
 np=$!
@@ -212,7 +253,7 @@ echo "rc=$?"
 cat "$T/u.out"
 echo "--- stderr of nsplan run:"; cat "$T/u.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
   EXPECT_EQ(value_of(r.out, "uid"), "0 gid=0") << "root inside the user namespace\n" << r.describe();
   EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
@@ -221,15 +262,15 @@ echo "--- stderr of nsplan run:"; cat "$T/u.err"
   double host = std::atof(value_of(r.out, "host_uptime", "0").c_str());
   double inside = std::atof(value_of(r.out, "uptime", "0").c_str());
   EXPECT_NEAR(inside - host, 864000.0, 5.0) << r.describe();
-  EXPECT_TRUE(has(r.out, "bye")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "bye")) << r.describe();
   // Seen from the host, every process of the run is the mapped id 100000.
   std::vector<std::string> procs = values_of(r.out, "proc");
   EXPECT_GE(procs.size(), 2u) << "nsplan's child and the command\n" << r.describe();
   bool saw_pid1 = false;
   for (const auto& l : procs) {
-    EXPECT_TRUE(has(l, "Uid: 100000 100000 100000 100000")) << l;
-    EXPECT_TRUE(has(l, "Gid: 100000 100000 100000 100000")) << l;
-    if (has(l, " sh |")) {
+    EXPECT_TRUE(contains(l, "Uid: 100000 100000 100000 100000")) << l;
+    EXPECT_TRUE(contains(l, "Gid: 100000 100000 100000 100000")) << l;
+    if (contains(l, " sh |")) {
       saw_pid1 = true;
       EXPECT_EQ(l.substr(l.size() - 2), " 1") << "NSpid of the command ends in 1: " << l;
     }
@@ -246,11 +287,11 @@ TEST_F(RunTest, CommandFromTheCommandLineGetsTheNamespacesOfAProfileWithoutRun) 
                           "  pid: {}\n"
                           "limits:\n"
                           "  nofile: 321\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}}, R"SH(
 "$N" run "$PROFILE" -- sh -c 'echo "hostname=$(hostname)"; echo "pid=$$"; echo "nofile=$(ulimit -n)"'
 echo "rc=$?"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
   EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-norun") << r.describe();
   EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
@@ -260,7 +301,7 @@ echo "rc=$?"
 // ---- limits bite ----------------------------------------------------------------------------
 
 TEST_F(RunTest, MemoryLimitOomKillsTheCommand) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"memory"})) return;
   // tail keeps all of a newline-free input in memory: 200M against a 32M limit without swap.
   std::string p = profile("oom",
@@ -268,7 +309,7 @@ TEST_F(RunTest, MemoryLimitOomKillsTheCommand) {
                           "  memory: {max: 32M, swap: 0}\n"
                           "run:\n"
                           "  command: [sh, -c, 'head -c 200M /dev/zero | tail >/dev/null']\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "memory", p)}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "memory", p)}}, R"SH(
 oom_kills() { grep -hw oom_kill "$CG/memory.oom_control" "$CG/memory.events" 2>/dev/null | awk '{print $2}' | head -n1; }
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" -- sh -c 'head -c 8M /dev/zero | tail | wc -c' > "$T/small.out" 2> "$T/small.err"
 echo "small_rc=$?"
@@ -280,7 +321,7 @@ echo "oom_after=$(oom_kills)"
 echo "limit=$(cat "$CG/memory.limit_in_bytes" 2>/dev/null || cat "$CG/memory.max")"
 cat "$T/small.err" "$T/big.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "limit"), "33554432") << r.describe();
   EXPECT_EQ(value_of(r.out, "small_rc"), "0") << "8M fit below the limit\n" << r.describe();
   EXPECT_EQ(value_of(r.out, "small_bytes"), "8388608") << r.describe();
@@ -291,7 +332,7 @@ cat "$T/small.err" "$T/big.err"
 }
 
 TEST_F(RunTest, PidsLimitStopsAForkLoop) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"pids"})) return;
   std::string p = profile("pids",
                           "cgroup:\n"
@@ -300,7 +341,7 @@ TEST_F(RunTest, PidsLimitStopsAForkLoop) {
                           "  pid: {}\n"
                           "run:\n"
                           "  command: [sh, -c, 'n=0; while [ $n -lt 200 ]; do sleep 30 & n=$((n+1)); echo \"started=$n\"; done; echo loop-ended']\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" > "$T/p.out" 2> "$T/p.err"
 echo "rc=$?"
 echo "last=$(grep started= "$T/p.out" | tail -n1 | cut -d= -f2)"
@@ -308,15 +349,15 @@ echo "events=$(cat "$CG/pids.events")"
 echo "left=$(wc -l < "$CG/cgroup.procs")"
 cat "$T/p.out" "$T/p.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   int started = std::atoi(value_of(r.out, "last", "0").c_str());
   // 20 tasks: nsplan's child, the shell (PID 1) and at most 18 sleeps.
   EXPECT_GE(started, 10) << r.describe();
   EXPECT_LE(started, 18) << r.describe();
-  EXPECT_FALSE(has(r.out, "loop-ended")) << r.describe();
+  EXPECT_FALSE(contains(r.out, "loop-ended")) << r.describe();
   EXPECT_NE(value_of(r.out, "rc"), "0") << "the shell failed to fork\n" << r.describe();
   std::string events = value_of(r.out, "events");
-  EXPECT_TRUE(kt::starts_with(events, "max ") && events != "max 0") << r.describe();
+  EXPECT_TRUE(starts_with(events, "max ") && events != "max 0") << r.describe();
   // PID 1 ended: its pid namespace took every sleep with it.
   EXPECT_EQ(value_of(r.out, "left"), "0") << r.describe();
 }
@@ -330,12 +371,12 @@ class RunNetworkTest : public RunTest {
   void tcp_between(const std::string& network_yaml, const std::string& server_ip, const std::string& client_ip) {
     std::string echo = tcp_echo_binary(tmp_.path());
     if (echo.empty()) {
-      NSPLAN_SKIP_OR_FAIL("cannot build tests/helpers/tcp_echo.cc: " + kt::read_file(tmp_.file("tcp_echo.log")));
+      NSPLAN_SKIP_OR_FAIL("cannot build tests/helpers/tcp_echo.cc: " + read_file(tmp_.file("tcp_echo.log")));
     }
     std::string net = profile("net", network_yaml);
     std::string srv = profile("srv", "namespaces:\n  net: {join: " + na_ + "}\nrun:\n  command: [true]\n");
     std::string cli = profile("cli", "namespaces:\n  net: {join: " + nb_ + "}\nrun:\n  command: [true]\n");
-    SbResult r = run_sandboxed(tmp_.path(),
+    RunResult r = run_sandboxed(tmp_.path(),
                                {{"NET", net}, {"SRV", srv}, {"CLI", cli}, {"ECHO", echo}, {"SERVER_IP", server_ip}},
                                R"SH(
 "$N" apply "$NET" > "$T/apply.out" 2>&1
@@ -355,45 +396,45 @@ echo "destroy_rc=$?"
 echo "netns_left=$(ip netns list | wc -l)"
 for f in apply.out srv.out srv.err cli.out cli.err outside.err destroy.out; do echo "--- $f"; cat "$T/$f"; done
 )SH");
-    ASSERT_EQ(r.code, 0) << r.describe();
+    ASSERT_EQ(r.code(), 0) << r.describe();
     EXPECT_EQ(value_of(r.out, "apply_rc"), "0") << r.describe();
     EXPECT_EQ(value_of(r.out, "client_rc"), "0") << r.describe();
     EXPECT_EQ(value_of(r.out, "server_rc"), "0") << r.describe();
-    EXPECT_TRUE(has(r.out, "client: local " + client_ip + ":")) << r.describe();
-    EXPECT_TRUE(has(r.out, "client: echo hello-from-b from " + server_ip + ":7777 to " + client_ip + ":")) << r.describe();
-    EXPECT_TRUE(has(r.out, "server: " + client_ip + ":")) << r.describe();
+    EXPECT_TRUE(contains(r.out, "client: local " + client_ip + ":")) << r.describe();
+    EXPECT_TRUE(contains(r.out, "client: echo hello-from-b from " + server_ip + ":7777 to " + client_ip + ":")) << r.describe();
+    EXPECT_TRUE(contains(r.out, "server: " + client_ip + ":")) << r.describe();
     EXPECT_NE(value_of(r.out, "outside_rc"), "0") << r.describe();
     EXPECT_EQ(value_of(r.out, "destroy_rc"), "0") << r.describe();
     EXPECT_EQ(value_of(r.out, "netns_left"), "0") << r.describe();
   }
 
-  std::string na_ = kt::test_name("a"), nb_ = kt::test_name("b");
+  std::string na_ = test_name("a"), nb_ = test_name("b");
 };
 
 TEST_F(RunNetworkTest, TcpOverAVethPairBetweenTwoNamespaces) {
   tcp_between("network:\n"
               "  namespaces: [" + na_ + ", " + nb_ + "]\n"
               "  links:\n"
-              "    - name: " + kt::test_ifname("va") + "\n"
+              "    - name: " + test_ifname("va") + "\n"
               "      kind: veth\n"
               "      netns: " + na_ + "\n"
               "      addresses: [10.231.0.1/24]\n"
-              "      peer: {name: " + kt::test_ifname("vb") + ", netns: " + nb_ + ", addresses: [10.231.0.2/24]}\n",
+              "      peer: {name: " + test_ifname("vb") + ", netns: " + nb_ + ", addresses: [10.231.0.2/24]}\n",
               "10.231.0.1", "10.231.0.2");
 }
 
 TEST_F(RunNetworkTest, TcpAcrossABridgeBetweenTwoNamespaces) {
   // The bridge and the host ends of the veths live in the sandbox's own network namespace.
-  std::string br = kt::test_ifname("br");
+  std::string br = test_ifname("br");
   tcp_between("network:\n"
               "  namespaces: [" + na_ + ", " + nb_ + "]\n"
               "  links:\n"
               "    - {name: " + br + ", kind: bridge}\n"
-              "    - name: " + kt::test_ifname("pa") + "\n"
+              "    - name: " + test_ifname("pa") + "\n"
               "      kind: veth\n"
               "      master: " + br + "\n"
               "      peer: {name: eth0, netns: " + na_ + ", addresses: [10.231.1.1/24]}\n"
-              "    - name: " + kt::test_ifname("pb") + "\n"
+              "    - name: " + test_ifname("pb") + "\n"
               "      kind: veth\n"
               "      master: " + br + "\n"
               "      peer: {name: eth0, netns: " + nb_ + ", addresses: [10.231.1.2/24]}\n",
@@ -407,7 +448,7 @@ TEST_F(RunTest, SigtermToNsplanReachesTheCommand) {
   const std::string trap = "trap \"echo got-TERM; exit 42\" TERM; echo READY; while :; do sleep 0.05; done";
   std::string plain = profile("term-plain", "run:\n  command: " + yaml_list({"sh", "-c", trap}) + "\n");
   std::string pidns = profile("term-pidns", "namespaces:\n  pid: {}\nrun:\n  command: " + yaml_list({"sh", "-c", trap}) + "\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}}, R"SH(
 for v in plain pidns; do
   if [ $v = plain ]; then prof=$PLAIN; else prof=$PIDNS; fi
   "$N" run "$prof" > "$T/$v.out" 2> "$T/$v.err" &
@@ -420,17 +461,17 @@ for v in plain pidns; do
   cat "$T/$v.err"
 done
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   for (const std::string v : {"plain", "pidns"}) {
     EXPECT_EQ(value_of(r.out, v + "_rc"), "42") << v << "\n" << r.describe();
-    EXPECT_TRUE(has(value_of(r.out, v + "_out"), "got-TERM")) << v << "\n" << r.describe();
+    EXPECT_TRUE(contains(value_of(r.out, v + "_out"), "got-TERM")) << v << "\n" << r.describe();
   }
 }
 
 TEST_F(RunTest, ExitStatusesPropagate) {
   std::string plain = profile("exit-plain", "run:\n  command: [true]\n");
   std::string pidns = profile("exit-pidns", "namespaces:\n  pid: {}\nrun:\n  command: [true]\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}}, R"SH(
 "$N" run "$PLAIN" -- sh -c 'exit 7'; echo "plain_exit=$?"
 "$N" run "$PIDNS" -- sh -c 'exit 7'; echo "pidns_exit=$?"
 "$N" run "$PLAIN" -- sh -c 'kill -KILL $$'; echo "plain_kill=$?"
@@ -446,7 +487,7 @@ wait $np; echo "pidns_kill=$?"
 "$N" run "$PLAIN" -- /nonexistent/nsplan-t-no-such-program 2> "$T/e.err"; echo "noexec=$?"
 echo "noexec_err=$(tr '\n' ' ' < "$T/e.err")"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "plain_exit"), "7") << r.describe();
   EXPECT_EQ(value_of(r.out, "pidns_exit"), "7") << r.describe();
   EXPECT_EQ(value_of(r.out, "plain_kill"), "137") << r.describe();
@@ -454,13 +495,13 @@ echo "noexec_err=$(tr '\n' ' ' < "$T/e.err")"
   EXPECT_EQ(value_of(r.out, "pidns_victim"), "sleep") << r.describe();
   EXPECT_EQ(value_of(r.out, "pidns_kill"), "137") << r.describe();
   EXPECT_EQ(value_of(r.out, "noexec"), "127") << r.describe();
-  EXPECT_TRUE(has(value_of(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
 }
 
 // The command gets stdin, stdout and stderr and no other descriptor of nsplan's (with an
 // ephemeral cgroup, nsplan also starts its cleanup guard).
 TEST_F(RunTest, CommandInheritsNoDescriptorOfNsplan) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"pids"})) return;
   // ls lists its own descriptors: the ones it inherited and the one of the directory it reads.
   const std::string list = "ls -l /proc/self/fd | awk \"NR > 1 {print \\\"fd=\\\" \\$9 \\\" \\\" \\$11}\"";
@@ -468,19 +509,19 @@ TEST_F(RunTest, CommandInheritsNoDescriptorOfNsplan) {
                                                yaml_list({"sh", "-c", list}) + "\n");
   std::string pidns = profile("fds-pidns", "cgroup:\n  ephemeral: true\n  pids: {max: 64}\nnamespaces:\n  pid: {}\n"
                                            "run:\n  command: " + yaml_list({"sh", "-c", list}) + "\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}, {"PARENT", parent->name()}, {"LIST", list}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}, {"PARENT", parent->name()}, {"LIST", list}}, R"SH(
 sh -c "$LIST" < /dev/null | sed 's/^/direct_/'
 "$N" run "$PLAIN" --cgroup-parent "$PARENT" < /dev/null 2> "$T/plain.err" | sed 's/^/plain_/'
 "$N" run "$PIDNS" --cgroup-parent "$PARENT" < /dev/null 2> "$T/pidns.err" | sed 's/^/pidns_/'
 cat "$T/plain.err" "$T/pidns.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   for (const std::string v : {"plain", "pidns"}) {
     std::vector<std::string> fds = values_of(r.out, v + "_fd");
     EXPECT_GE(fds.size(), 3u) << v << "\n" << r.describe();
     for (const auto& f : fds) {
       std::string num = f.substr(0, f.find(' '));
-      if (num == "0" || num == "1" || num == "2" || has(f, "/fd")) continue;  // ls's own directory
+      if (num == "0" || num == "1" || num == "2" || contains(f, "/fd")) continue;  // ls's own directory
       bool direct = false;  // the same command started by the script itself has it too
       for (const auto& d : values_of(r.out, "direct_fd")) direct |= d.substr(0, d.find(' ')) == num;
       if (!direct) ADD_FAILURE() << v << ": the command inherited fd " << f << "\n" << r.describe();
@@ -500,7 +541,7 @@ void PrintTo(const KillCase& c, std::ostream* os) { *os << c.name; }
 class RunKilledTest : public RunTest, public ::testing::WithParamInterface<KillCase> {};
 
 TEST_P(RunKilledTest, SigkilledNsplanLeavesNoProcessNamespaceOrCgroup) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"memory", "pids"})) return;
   std::string p = profile(std::string("killed-") + GetParam().name,
                           "cgroup:\n"
@@ -510,7 +551,7 @@ TEST_P(RunKilledTest, SigkilledNsplanLeavesNoProcessNamespaceOrCgroup) {
                           "namespaces:\n" + std::string(GetParam().namespaces) +
                           "run:\n"
                           "  command: [sh, -c, 'echo READY; sleep 30; echo done']\n");
-  SbResult r = run_sandboxed(tmp_.path(),
+  RunResult r = run_sandboxed(tmp_.path(),
                              {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGP", cgroup_dir(*parent, "pids", p)},
                               {"CGM", cgroup_dir(*parent, "memory", p)}},
                              R"SH(
@@ -541,7 +582,7 @@ for ns in $(echo $theirs | tr ' ' '\n' | sort -u); do
 done
 cat "$T/r.out" "$T/r.err"
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "rc"), "137") << r.describe();
   EXPECT_FALSE(value_of(r.out, "pids", "").empty()) << r.describe();
   EXPECT_TRUE(values_of(r.out, "cgroup_left").empty()) << "the ephemeral cgroup is still there after 5 s\n" << r.describe();
@@ -566,10 +607,10 @@ INSTANTIATE_TEST_SUITE_P(
 // ---- attach ---------------------------------------------------------------------------------
 
 TEST_F(RunTest, AttachMovesASleepingProcessIntoTheCgroups) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"memory", "pids"})) return;
   std::string p = profile("attach", "cgroup:\n  memory: {max: 256M}\n  pids: {max: 64}\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGM", cgroup_dir(*parent, "memory", p)}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGM", cgroup_dir(*parent, "memory", p)}}, R"SH(
 sleep 30 &
 sp=$!
 echo "sp=$sp"
@@ -581,24 +622,24 @@ sed 's/^/stdout=/' "$T/a.out"
 cat "$T/a.err"
 kill $sp
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
   std::string sp = value_of(r.out, "sp");
   std::string rel = "/" + parent->name() + "/nsplan/" + name_of(p);
   std::vector<std::string> cg = values_of(r.out, "cgroup");
   for (const char* c : {"memory", "pids"}) EXPECT_EQ(cgroup_line(cg, c, parent->v2()), rel) << c << "\n" << r.describe();
   EXPECT_EQ(value_of(r.out, "in_procs"), "1") << r.describe();
-  EXPECT_TRUE(has(value_of(r.out, "stdout"), "attached " + sp + " to ")) << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "stdout"), "attached " + sp + " to ")) << r.describe();
 }
 
 TEST_F(RunTest, AttachRefusesAProfileWithNamespacesUnlessCgroupsOnly) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"pids"})) return;
   std::string p = profile("attach-ns",
                           "cgroup:\n  pids: {max: 64}\n"
                           "namespaces:\n  pid: {}\n  uts: {hostname: nsplan-t-attach}\n"
                           "run:\n  command: [sleep, '1']\n");
-  SbResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGP", cgroup_dir(*parent, "pids", p)}}, R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGP", cgroup_dir(*parent, "pids", p)}}, R"SH(
 sleep 30 &
 sp=$!
 "$N" attach "$PROFILE" $sp --cgroup-parent "$PARENT" > "$T/a1.out" 2> "$T/a1.err"
@@ -613,11 +654,11 @@ if [ "$(readlink /proc/$sp/ns/uts)" = "$(readlink /proc/$$/ns/uts)" ]; then echo
 cat "$T/a2.out" "$T/a2.err"
 kill $sp
 )SH");
-  ASSERT_EQ(r.code, 0) << r.describe();
+  ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "refused_rc"), "2") << r.describe();
   std::string err = value_of(r.out, "refused_err");
-  EXPECT_TRUE(has(err, "namespaces")) << err;
-  EXPECT_TRUE(has(err, "--cgroups-only")) << err;
+  EXPECT_TRUE(contains(err, "namespaces")) << err;
+  EXPECT_TRUE(contains(err, "--cgroups-only")) << err;
   std::string rel = "/" + parent->name() + "/nsplan/" + name_of(p);
   EXPECT_NE(cgroup_line(values_of(r.out, "cgroup_refused"), "pids", parent->v2()), rel) << r.describe();
   EXPECT_EQ(value_of(r.out, "made_cgroup"), "no") << "a refused attach changes nothing\n" << r.describe();
@@ -632,9 +673,9 @@ class RunExplainTest : public RunTest {
  protected:
   // Output of `nsplan run PROFILE` and of `nsplan explain PROFILE | sh`, each in its own sandbox
   // (the same cgroup parent; the run's cgroups are destroyed before the explain script).
-  void both(const std::string& p, const RunCgroupParent& parent, SbResult& run, SbResult& explain,
+  void both(const std::string& p, const CgroupParent& parent, RunResult& run, RunResult& explain,
             const std::string& path_prefix = "") {
-    Vars vars = {{"PROFILE", p}, {"PARENT", parent.name()}, {"PATH_PREFIX", path_prefix}};
+    ScriptVars vars = {{"PROFILE", p}, {"PARENT", parent.name()}, {"PATH_PREFIX", path_prefix}};
     run = run_sandboxed(tmp_.path(), vars, R"SH(
 cd "$T"
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" 2> "$T/run.err"
@@ -653,14 +694,14 @@ cat "$T/explain.err" >&2
 
   static std::map<std::string, std::string> key_values(const std::string& text) {
     std::map<std::string, std::string> out;
-    for (const auto& l : lines(text))
+    for (const auto& l : lines_of(text))
       if (size_t eq = l.find('='); eq != std::string::npos && eq > 0) out[l.substr(0, eq)] = l.substr(eq + 1);
     return out;
   }
 };
 
 TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"memory", "pids"})) return;
   const std::string common =
       "cgroup:\n"
@@ -682,10 +723,10 @@ TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
       "grep -E \":(memory|pids):|^0::\" /proc/self/cgroup | sed \"s/^/cgroup=/\"";
   // The shell's view (a shell repairs $PWD itself) ...
   std::string obs = profile("explain-obs", common + "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
-  SbResult run, explain;
+  RunResult run, explain;
   both(obs, *parent, run, explain);
-  ASSERT_EQ(run.code, 0) << run.describe();
-  ASSERT_EQ(explain.code, 0) << explain.describe();
+  ASSERT_EQ(run.code(), 0) << run.describe();
+  ASSERT_EQ(explain.code(), 0) << explain.describe();
   EXPECT_EQ(value_of(run.out, "rc"), "0") << run.describe();
   EXPECT_EQ(value_of(explain.out, "rc"), "0") << explain.describe();
   auto a = key_values(run.out), b = key_values(explain.out);
@@ -700,8 +741,8 @@ TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
   // ... and a program's: the whole environment as `env` prints it.
   std::string env = profile("explain-env", common + "  command: [env]\n");
   both(env, *parent, run, explain);
-  ASSERT_EQ(run.code, 0) << run.describe();
-  ASSERT_EQ(explain.code, 0) << explain.describe();
+  ASSERT_EQ(run.code(), 0) << run.describe();
+  ASSERT_EQ(explain.code(), 0) << explain.describe();
   auto ea = key_values(run.out), eb = key_values(explain.out);
   ea.erase("rc");
   eb.erase("rc");
@@ -721,18 +762,19 @@ TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
 // stand-ins on PATH that write the maps as a privileged newuidmap would (no /etc/subuid needed),
 // so that what is compared is the script's own rendering.
 TEST_F(RunExplainTest, ExplainScriptWithAUserNamespaceObservesWhatRunObserves) {
-  std::unique_ptr<RunCgroupParent> parent;
+  std::unique_ptr<CgroupParent> parent;
   if (!make_parent(parent, {"pids"})) return;
   std::string bin = tmp_.file("bin");
   ASSERT_EQ(::mkdir(bin.c_str(), 0755), 0);
   for (const char* kind : {"uid", "gid"}) {
-    ASSERT_TRUE(write_whole(bin + "/new" + kind + "map",
-                            "#!/bin/sh\n"
-                            "# test stand-in for new" + std::string(kind) + "map PID INSIDE OUTSIDE COUNT...\n"
-                            "pid=$1; shift; m=''\n"
-                            "while [ $# -ge 3 ]; do m=\"$m$1 $2 $3\n\"; shift 3; done\n"
-                            "printf '%s' \"$m\" > /proc/$pid/" + kind + "_map\n",
-                            0755));
+    std::string stand_in = bin + "/new" + kind + "map";
+    ASSERT_TRUE(write_text(stand_in,
+                           "#!/bin/sh\n"
+                           "# test stand-in for new" + std::string(kind) + "map PID INSIDE OUTSIDE COUNT...\n"
+                           "pid=$1; shift; m=''\n"
+                           "while [ $# -ge 3 ]; do m=\"$m$1 $2 $3\n\"; shift 3; done\n"
+                           "printf '%s' \"$m\" > /proc/$pid/" + kind + "_map\n"));
+    ASSERT_EQ(::chmod(stand_in.c_str(), 0755), 0) << stand_in;
   }
   const std::string inner =
       "echo \"uid=$(id -u)\"; echo \"gid=$(id -g)\"; echo \"hostname=$(hostname)\"; echo \"pid=$$\"; "
@@ -745,10 +787,10 @@ TEST_F(RunExplainTest, ExplainScriptWithAUserNamespaceObservesWhatRunObserves) {
                           "  pid: {}\n"
                           "  mnt: {proc: true}\n"
                           "run:\n  command: " + yaml_list({"sh", "-c", inner}) + "\n");
-  SbResult run, explain;
+  RunResult run, explain;
   both(p, *parent, run, explain, bin + ":");
-  ASSERT_EQ(run.code, 0) << run.describe();
-  ASSERT_EQ(explain.code, 0) << explain.describe();
+  ASSERT_EQ(run.code(), 0) << run.describe();
+  ASSERT_EQ(explain.code(), 0) << explain.describe();
   auto a = key_values(run.out), b = key_values(explain.out);
   EXPECT_EQ(a["rc"], "0") << run.describe();
   EXPECT_EQ(a["uid"], "0") << run.describe();
@@ -757,4 +799,4 @@ TEST_F(RunExplainTest, ExplainScriptWithAUserNamespaceObservesWhatRunObserves) {
 }
 
 }  // namespace
-}  // namespace nsplan::run_test
+}  // namespace nsplan::kernel_test

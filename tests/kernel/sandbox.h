@@ -1,20 +1,29 @@
-// Sandboxes for the end-to-end tests of `nsplan apply / status / destroy / plan` (apply_test.cc,
-// apply_failure_test.cc). The shipped profiles use real names (cgroup "memlimit", netns "lab-a",
-// links "br-lab"), so every nsplan command and every explain script runs inside a SANDBOX:
+// Sandboxes for the end-to-end tests of the nsplan binary: `apply / status / destroy / plan`
+// (apply_test.cc, apply_failure_test.cc, all_values_test.cc) and `run / attach` (run_test.cc).
+// The shipped profiles use real names (cgroup "memlimit", netns "lab-a", links "br-lab"), so
+// every nsplan command and every explain script runs inside a SANDBOX:
 //
-//   - a child of the test process that unshare()s a new mount and a new network namespace, makes
-//     / recursively private, mounts a fresh tmpfs on /run (so /run/netns and the state dir
-//     /run/nsplan are private and vanish with the sandbox) and brings lo up;
+//   - a child of the test process (the server) that unshare()s a new mount and a new network
+//     namespace, makes / recursively private, mounts a fresh tmpfs on /run (so /run/netns and the
+//     state dir /run/nsplan are private and vanish with the sandbox) and brings lo up. It has
+//     PR_SET_PDEATHSIG (it dies with the test) and is a child subreaper: orphans of the scripts
+//     (such as nsplan run's cleanup guard) are reparented to it and reaped;
 //   - it then serves requests: each one runs `sh SCRIPT` (a file in the test's temp dir, outside
-//     /run) with stdout and stderr captured to files next to it, in its own process group, with
-//     PR_SET_PDEATHSIG so nothing outlives the test;
-//   - when the Sandbox object goes, the server kills what is still running and exits: the mount
-//     namespace dies, its nsfs bind mounts go, and with them every network namespace and link
-//     made inside.
+//     /run) with stdin /dev/null, stdout and stderr captured to files next to it, no other
+//     descriptor, in its own process group, with PR_SET_PDEATHSIG so nothing outlives the test.
+//     When a script ends, what is left in its process group is killed;
+//   - when the Sandbox object goes, the server kills what is still running, then every orphan it
+//     still has, and exits: the mount namespace dies, its nsfs bind mounts go, and with them every
+//     network namespace and link made inside. The sandbox shares the test's pid namespace, so
+//     scripts see host pids.
 //
-// Cgroups are global: CgroupParent makes the per-test parent "nsplan-t-<pid>-<n>" (given to
+// run_sandboxed() runs one script in a sandbox of its own, with a prelude of variables (N: the
+// nsplan binary, T: the temp dir, the test's own) and shell helpers (see script_with_prelude).
+//
+// Cgroups are global: CgroupParent makes the per-test parent "nsplan-t-<pid>-cg<n>" (given to
 // nsplan as --cgroup-parent) in every hierarchy a profile uses, and removes it, and only it,
-// in its destructor. On cgroup v2 it also enables in the root's cgroup.subtree_control what the
+// in its destructor, after SIGKILLing whatever still runs in its tree (everything there was
+// started by a test). On cgroup v2 it also enables in the root's cgroup.subtree_control what the
 // profile needs and is not enabled yet, and disables exactly that again afterwards.
 //
 // Everything here is header-only: the kernel test binary is built from tests/kernel/*_test.cc.
@@ -103,12 +112,12 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-// A temporary directory /tmp/nsplan-t-<pid>-XXXXXX (outside /run, so sandboxes see the same one),
-// removed with everything in it. NSPLAN_KEEP_TEST_TMP=1 keeps it, for debugging.
+// A temporary directory /tmp/nsplan-t-<pid>-TAG-XXXXXX (outside /run, so sandboxes see the same
+// one), removed with everything in it. NSPLAN_KEEP_TEST_TMP=1 keeps it, for debugging.
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = "/tmp/" + test_name("e2e-XXXXXX");
+  explicit TempDir(const std::string& tag = "e2e") {
+    std::string tmpl = "/tmp/" + test_name(tag + "-XXXXXX");
     if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
   }
   ~TempDir() {
@@ -154,6 +163,17 @@ inline std::string enter_sandbox_namespaces() {
   }
   ::close(fd);
   return "";
+}
+
+// Children of this process (a subreaper's include the orphans reparented to it).
+inline std::vector<pid_t> own_children() {
+  std::vector<pid_t> out;
+  const std::string self = "/proc/self/task";
+  for (const std::string& tid : list_dir(self)) {
+    std::istringstream in(read_file(self + "/" + tid + "/children"));
+    for (long p; in >> p;) out.push_back(static_cast<pid_t>(p));
+  }
+  return out;
 }
 
 inline bool write_all_fd(int fd, const std::string& s) {
@@ -315,24 +335,7 @@ class Sandbox {
   }
 
   // The sandbox's mount table.
-  struct Mount {
-    std::string id, mount_point, fstype;
-  };
-  std::vector<Mount> mountinfo() const {
-    std::vector<Mount> out;
-    std::istringstream in(read_file("/proc/" + std::to_string(pid_) + "/mountinfo"));
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::vector<std::string> f;
-      std::string w;
-      while (ls >> w) f.push_back(w);
-      auto dash = std::find(f.begin(), f.end(), "-");
-      if (f.size() < 7 || dash == f.end() || dash + 1 == f.end()) continue;
-      out.push_back(Mount{f[0], f[4], *(dash + 1)});
-    }
-    return out;
-  }
+  std::vector<MountEntry> mountinfo() const { return mounts("/proc/" + std::to_string(pid_) + "/mountinfo"); }
   // nsfs mounts made since the sandbox started (persistent namespaces), by mount point.
   std::vector<std::string> new_nsfs_mounts() const {
     std::vector<std::string> out;
@@ -357,6 +360,7 @@ class Sandbox {
   [[noreturn]] static void serve(pid_t parent, int req, int rep) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     std::string err = enter_sandbox_namespaces();
     if (!err.empty()) {
       write_all_fd(rep, err + "\n");
@@ -365,6 +369,16 @@ class Sandbox {
     write_all_fd(rep, "ok\n");
     std::map<pid_t, int> finished;
     std::set<pid_t> running;
+    // Reaps every child that ended: a job's status is kept for its W request (and what it left
+    // in its process group is killed); any other child is an orphan of a job, only reaped.
+    auto reap = [&] {
+      int st = 0;
+      for (pid_t r; (r = ::waitpid(-1, &st, WNOHANG)) > 0;) {
+        if (running.erase(r) == 0) continue;
+        finished[r] = st;
+        ::kill(-r, SIGKILL);
+      }
+    };
     std::string line;
     while (read_line_fd(req, line)) {
       char op = line.empty() ? '?' : line[0];
@@ -381,6 +395,7 @@ class Sandbox {
           ::dup2(in, 0);
           ::dup2(out, 1);
           ::dup2(errf, 2);
+          for (int fd = 3; fd < 1024; ++fd) ::close(fd);  // nothing of the test reaches the script
           std::string script = arg + ".sh";
           ::execl("/bin/sh", "sh", script.c_str(), static_cast<char*>(nullptr));
           ::_exit(127);
@@ -396,17 +411,10 @@ class Sandbox {
         if (size_t sp = arg.find(' '); sp != std::string::npos) timeout_ms = std::atol(arg.c_str() + sp + 1);
         bool timed_out = false;
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (!finished.count(child) && running.count(child)) {
-          int st = 0;
-          pid_t r = ::waitpid(child, &st, WNOHANG);
-          if (r == child) {
-            finished[child] = st;
-            running.erase(child);
-            ::kill(-child, SIGKILL);  // anything it left running in its process group
-            break;
-          }
-          if (op == 'P') break;
+        reap();
+        while (op == 'W' && running.count(child)) {
           if (std::chrono::steady_clock::now() > deadline) {
+            int st = 0;
             ::kill(-child, SIGKILL);
             ::waitpid(child, &st, 0);
             finished[child] = st;
@@ -415,6 +423,7 @@ class Sandbox {
             break;
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          reap();
         }
         if (op == 'P' && !finished.count(child)) {
           write_all_fd(rep, running.count(child) ? "R\n" : "-1\n");
@@ -435,6 +444,15 @@ class Sandbox {
       int st;
       ::waitpid(c, &st, 0);
     }
+    // Then the orphans of the jobs, until none is left.
+    for (int round = 0; round < 300; ++round) {
+      std::vector<pid_t> left = own_children();
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+      if (left.empty()) break;
+      for (pid_t p : left) ::kill(p, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ::_exit(0);
   }
 
@@ -451,6 +469,46 @@ class Sandbox {
     return ++n;
   }
 };
+
+// ---- one script in a sandbox of its own ------------------------------------------------------
+
+// Shell variables for a script: NAME, value (quoted by the prelude).
+using ScriptVars = std::vector<std::pair<std::string, std::string>>;
+
+// SCRIPT after a prelude: `set -u`, N (the nsplan binary), T (DIR), each of VARS, and helpers:
+//   now_cs                         sets NOW_CS to the uptime in 1/100 s;
+//   wait_until SECONDS COMMAND...  runs COMMAND every 20 ms until it succeeds (fails after SECONDS);
+//   wait_for FILE TEXT [SECONDS]   waits (default 10 s) until FILE contains TEXT.
+inline std::string script_with_prelude(const std::string& dir, const ScriptVars& vars, const std::string& script) {
+  std::string text = "set -u\nN=" + shq(nsplan_binary()) + "\nT=" + shq(dir) + "\n";
+  for (const auto& [k, v] : vars) text += k + "=" + shq(v) + "\n";
+  text +=
+      "now_cs() { read _u _r < /proc/uptime; NOW_CS=$(( ${_u%.*}${_u#*.} )); }\n"
+      "wait_until() {  # SECONDS COMMAND...: until COMMAND succeeds, polling every 20 ms\n"
+      "  now_cs; _end=$((NOW_CS + $1 * 100)); shift\n"
+      "  while ! \"$@\"; do now_cs; [ \"$NOW_CS\" -ge \"$_end\" ] && return 1; sleep 0.02; done\n"
+      "}\n"
+      "has_text() { grep -q -- \"$2\" \"$1\" 2>/dev/null; }\n"
+      "wait_for() {  # FILE TEXT [SECONDS]\n"
+      "  wait_until \"${3:-10}\" has_text \"$1\" \"$2\" || { echo \"wait_for: no '$2' in $1\" >&2; return 1; }\n"
+      "}\n";
+  return text + script + "\n";
+}
+
+// Runs SCRIPT (after script_with_prelude) in a new Sandbox with DIR as its directory, killing it
+// after TIMEOUT_S. The sandbox, and everything started in it, is gone when this returns.
+// RunResult::script is SCRIPT without the prelude.
+inline RunResult run_sandboxed(const std::string& dir, const ScriptVars& vars, const std::string& script,
+                               int timeout_s = 40) {
+  RunResult r;
+  {
+    Sandbox sb(dir);
+    if (sb.ok()) r = sb.run(script_with_prelude(dir, vars, script), timeout_s);
+    else r.err = "(no sandbox: " + sb.error() + ")";
+  }
+  r.script = script;
+  return r;
+}
 
 // Runs FN in a forked child inside a fresh sandbox (same setup as Sandbox) and returns what FN
 // returned (a report the test parses), or an error text starting with "SANDBOX-ERROR". For
@@ -573,6 +631,7 @@ class CgroupParent {
   const std::string& name() const { return name_; }
   const std::string& error() const { return error_; }
   bool ok() const { return error_.empty(); }
+  bool v2() const { return facts_.mode == CgroupMode::V2; }
   // The parent's directory in every hierarchy it was made in.
   const std::vector<std::string>& dirs() const { return dirs_; }
   // The parent's directory in the hierarchy of CONTROLLER (v2: the one directory).
@@ -652,7 +711,27 @@ class CgroupParent {
     }
   }
 
+  // The pids in cgroup.procs of the parent and of every cgroup below it.
+  std::vector<pid_t> tasks() const {
+    std::vector<std::string> dirs = dirs_;
+    for (const auto& d : descendants()) dirs.push_back(d);
+    std::vector<pid_t> out;
+    for (const auto& d : dirs) {
+      std::istringstream in(read_file(d + "/cgroup.procs"));
+      for (long p; in >> p;) out.push_back(static_cast<pid_t>(p));
+    }
+    return out;
+  }
+
   void remove() {
+    // Whatever a test left running in the tree is killed first: a cgroup with tasks cannot go.
+    for (int round = 0; round < 200; ++round) {
+      std::vector<pid_t> procs = tasks();
+      if (procs.empty()) break;
+      for (pid_t p : procs)
+        if (p > 1 && p != ::getpid()) ::kill(p, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) remove_cgroup_tree(*it);
     dirs_.clear();
     for (auto it = enabled_in_root_.rbegin(); it != enabled_in_root_.rend(); ++it)
