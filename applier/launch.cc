@@ -1,22 +1,18 @@
 #include "applier/launch.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
-#include "applier/namespaces.h"
+#include "applier/launch_steps.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -26,26 +22,7 @@ namespace nsplan::applier {
 namespace {
 
 using plan::NsKind;
-
-// A child reports why it could not start through this pipe, then exits with kSetupFailed.
-constexpr int kSetupFailed = 127;
-
-[[noreturn]] void fail(int report_fd, const std::string& what, int err = errno) {
-  std::string msg = what + (err ? std::string(": ") + std::strerror(err) : std::string());
-  ssize_t n = ::write(report_fd, msg.data(), msg.size());
-  (void)n;
-  _exit(kSetupFailed);
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = ::write(fd, text.data(), text.size());
-  int err = errno;
-  ::close(fd);
-  errno = err;
-  return n == static_cast<ssize_t>(text.size());
-}
+using namespace launch;
 
 void wait_byte(int fd) {
   char c;
@@ -73,8 +50,6 @@ void forward_signal(int sig) {
   ::kill(g_forward_to, again ? SIGKILL : sig);
 }
 
-const int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
 void install_forwarding(pid_t to) {
   g_forward_to = to;
   struct sigaction sa {};
@@ -98,110 +73,123 @@ pid_t wait_for(pid_t pid, int& wstatus) {
   return r;
 }
 
-int clone_flag_of(NsKind k) {
-  switch (k) {
-    case NsKind::Cgroup: return CLONE_NEWCGROUP;
-    case NsKind::Ipc: return CLONE_NEWIPC;
-    case NsKind::Mnt: return CLONE_NEWNS;
-    case NsKind::Net: return CLONE_NEWNET;
-    case NsKind::Pid: return CLONE_NEWPID;
-    case NsKind::Time: return CLONE_NEWTIME;
-    case NsKind::User: return CLONE_NEWUSER;
-    case NsKind::Uts: return CLONE_NEWUTS;
-  }
-  return 0;
-}
-
-unsigned long propagation_flag(const std::string& p) {
-  if (p == "shared") return MS_SHARED;
-  if (p == "slave") return MS_SLAVE;
-  return MS_PRIVATE;
-}
-
-// In the final process, inside every namespace: hostname, mounts, limits, identity, exec.
-[[noreturn]] void become_command(const plan::Launch& l, const std::vector<std::string>& command, bool new_mnt,
-                                 int report_fd) {
-  if (!l.hostname.empty() && sethostname(l.hostname.data(), l.hostname.size()) != 0) fail(report_fd, "sethostname");
-  if (!l.domainname.empty() && setdomainname(l.domainname.data(), l.domainname.size()) != 0)
-    fail(report_fd, "setdomainname");
-  if (new_mnt) {
-    if (mount(nullptr, "/", nullptr, MS_REC | propagation_flag(l.propagation), nullptr) != 0)
-      fail(report_fd, "mount propagation of /");
-    for (const auto& m : l.mounts) {
-      using T = plan::MountOp::Type;
-      switch (m.type) {
-        case T::Proc:
-          if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) fail(report_fd, "mount proc on /proc");
-          break;
-        case T::Tmpfs:
-          if (mount("tmpfs", m.target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, m.options.c_str()) != 0)
-            fail(report_fd, "mount tmpfs on " + m.target);
-          break;
-        case T::Bind:
-        case T::ReadOnly:
-          if (mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-            fail(report_fd, "bind mount " + m.source + " on " + m.target);
-          if (m.read_only &&
-              mount(nullptr, m.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
-            fail(report_fd, "remount " + m.target + " read-only");
-          break;
-      }
-    }
-    if (!l.root.empty()) {
-      // pivot_root(".", ".") then detach the old root: no directory for it is needed.
-      if (mount(l.root.c_str(), l.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(report_fd, "bind " + l.root);
-      if (chdir(l.root.c_str()) != 0) fail(report_fd, "chdir " + l.root);
-      if (syscall(SYS_pivot_root, ".", ".") != 0) fail(report_fd, "pivot_root " + l.root);
-      if (umount2(".", MNT_DETACH) != 0) fail(report_fd, "detach the old root");
-      if (chdir("/") != 0) fail(report_fd, "chdir /");
-    }
-  }
-  for (const auto& r : l.rlimits) {
-    struct rlimit lim {};
-    lim.rlim_cur = r.soft == UINT64_MAX ? RLIM_INFINITY : r.soft;
-    lim.rlim_max = r.hard == UINT64_MAX ? RLIM_INFINITY : r.hard;
-    if (setrlimit(r.resource, &lim) != 0) fail(report_fd, "setrlimit " + r.name);
-  }
-  if (!l.cwd.empty()) {
-    if (chdir(l.cwd.c_str()) != 0) fail(report_fd, "chdir " + l.cwd);
-    setenv("PWD", l.cwd.c_str(), 1);  // as a shell's cd would: $PWD names where we are
-  }
-  if (l.gid) {
-    if (setgroups(0, nullptr) != 0 && errno != EPERM) fail(report_fd, "setgroups");
-    if (setresgid(*l.gid, *l.gid, *l.gid) != 0) fail(report_fd, "setgid " + std::to_string(*l.gid));
-  }
-  if (l.uid && setresuid(*l.uid, *l.uid, *l.uid) != 0) fail(report_fd, "setuid " + std::to_string(*l.uid));
-  if (l.uid || l.gid) prctl(PR_SET_PDEATHSIG, SIGKILL);  // cleared by the change of ids
-  if (l.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report_fd, "no_new_privs");
-  for (const auto& [k, v] : l.env) setenv(k.c_str(), v.c_str(), 1);
-  std::vector<char*> argv;
-  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  // Signals the run forwards were caught in nsplan; the command starts with defaults.
-  for (int s : kForwarded) signal(s, SIG_DFL);
-  execvp(argv[0], argv.data());
-  fail(report_fd, "exec " + command[0]);
-}
-
-}  // namespace
-
-LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& command_override) {
+// Either the command runs (exec closed the report pipe) or a setup step explains itself there.
+LaunchResult await_command(pid_t child, int report_fd) {
   LaunchResult result;
-  const std::vector<std::string>& command = command_override.empty() ? l.command : command_override;
-  if (command.empty()) {
-    result.error = "no command to run";
+  std::string why;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(report_fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    why.append(buf, static_cast<size_t>(n));
+  }
+  ::close(report_fd);
+  int wstatus = 0;
+  wait_for(child, wstatus);
+  g_forward_to = 0;
+  if (!why.empty()) {
+    result.error = why;
+    result.exit_status = kSetupFailed;
     return result;
   }
-  bool new_user = false, new_pid = false, new_time = false, new_mnt = false, join_pid = false;
-  int other_flags = 0;
-  for (auto k : l.unshare) {
-    if (k == NsKind::User) new_user = true;
-    else other_flags |= clone_flag_of(k);
-    new_pid |= k == NsKind::Pid;
-    new_time |= k == NsKind::Time;
-    new_mnt |= k == NsKind::Mnt;
+  result.exit_status = status_of(wstatus);
+  return result;
+}
+
+// Without a user namespace nothing needs nsplan while the child sets itself up, so the child
+// is cloned sharing nsplan's memory, with nsplan suspended until it execs (as posix_spawn
+// does): no copy of nsplan's page tables, no copy-on-write faults, no middle process. The pid
+// and time namespaces, which take effect for children, are made in nsplan itself; the child
+// joins the cgroups itself, unshares the rest and becomes the command (PID 1 of a new pid
+// namespace). It may allocate (nsplan is suspended and has no other thread) but leaves
+// nsplan's state as it was: its environment is prepared beforehand and `environ` restored.
+struct SharedChild {
+  const plan::Launch* launch;
+  const PreparedExec* exec;
+  const NamespaceSet* ns;
+  const sigset_t* mask;  // the command's signal mask
+  int report_read_fd;    // nsplan's end
+  int report_fd;
+};
+
+constexpr int kForChildren = CLONE_NEWPID | CLONE_NEWTIME;
+
+int shared_child_main(void* arg) {
+  const SharedChild& c = *static_cast<SharedChild*>(arg);
+  const plan::Launch& l = *c.launch;
+  for (int s : kForwarded) signal(s, SIG_DFL);
+  // Die with nsplan. getppid() cannot tell whether nsplan died before this took effect (it is
+  // 0 in a new pid namespace); the report pipe can: nsplan holds its only other read end.
+  ::close(c.report_read_fd);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  struct pollfd reader_gone {c.report_fd, POLLOUT, 0};
+  if (poll(&reader_gone, 1, 0) == 1 && (reader_gone.revents & POLLERR)) _exit(kSetupFailed);
+  for (const auto& procs : l.cgroup_procs)
+    if (!write_file(procs, "0")) fail(c.report_fd, "joining " + procs);  // "0": the writer, on v1 and v2
+  for (const auto& j : l.join)
+    if (j.kind != NsKind::Pid) join_namespace(j, c.report_fd);
+  int own = c.ns->other_flags & ~kForChildren;
+  if (own && unshare(own) != 0) fail(c.report_fd, "unshare namespaces");
+  sigprocmask(SIG_SETMASK, c.mask, nullptr);
+  become_command(l, *c.exec, c.ns->new_mnt, c.report_fd);
+}
+
+LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& exec, const NamespaceSet& ns) {
+  LaunchResult result;
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    result.error = std::string("pipe: ") + std::strerror(errno);
+    return result;
   }
-  for (const auto& j : l.join) join_pid |= j.kind == NsKind::Pid;
+  // Everything is blocked while the child shares our memory: no handler of ours may run in it.
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  auto give_up = [&](const std::string& why) {
+    result.error = why + ": " + std::strerror(errno);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::close(report[0]);
+    ::close(report[1]);
+    return result;
+  };
+  for (const auto& j : l.join) {
+    if (j.kind != NsKind::Pid) continue;
+    int fd = ::open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return give_up("open " + j.path);
+    int rc = setns(fd, CLONE_NEWPID);
+    ::close(fd);
+    if (rc != 0) return give_up("setns pid " + j.path);
+  }
+  int for_children = ns.other_flags & kForChildren;
+  if (for_children && unshare(for_children) != 0) return give_up("unshare pid/time namespaces");
+  if (ns.new_time && !write_time_offsets(l)) return give_up("timens_offsets");
+
+  constexpr size_t kStackSize = 256 * 1024;  // reserved; only the pages used are ever touched
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return give_up("mmap");
+  SharedChild args{&l, &exec, &ns, &old, report[0], report[1]};
+  char** environment = environ;
+  pid_t child = clone(shared_child_main, static_cast<char*>(stack) + kStackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  int clone_errno = errno;
+  environ = environment;
+  munmap(stack, kStackSize);
+  if (child < 0) {
+    errno = clone_errno;
+    return give_up("clone");
+  }
+  ::close(report[1]);
+  install_forwarding(child);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  return await_command(child, report[0]);
+}
+
+// With a user namespace: A must write C's maps while C waits, so C is a forked copy of nsplan.
+LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, const NamespaceSet& ns) {
+  LaunchResult result;
+  const bool new_user = ns.new_user, new_pid = ns.new_pid, new_time = ns.new_time, new_mnt = ns.new_mnt,
+             join_pid = ns.join_pid;
+  const int other_flags = ns.other_flags;
 
   // Pipes: go (A -> C), maps_ready (C -> A: user ns made), report (C/D -> A, close-on-exec: EOF
   // means exec succeeded).
@@ -232,15 +220,9 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
     sigprocmask(SIG_SETMASK, &old, nullptr);
     wait_byte(go[0]);  // A has put us into the cgroups
     // Joined namespaces: the user namespace first, so that the others may be entered.
-    for (int pass = 0; pass < 2; ++pass) {
-      for (const auto& j : l.join) {
-        if ((j.kind == NsKind::User) != (pass == 0)) continue;
-        int fd = ::open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) fail(report[1], "open " + j.path);
-        if (setns(fd, clone_flag_of(j.kind)) != 0) fail(report[1], std::string("setns ") + plan::to_string(j.kind) + " " + j.path);
-        ::close(fd);
-      }
-    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (const auto& j : l.join)
+        if ((j.kind == NsKind::User) == (pass == 0)) join_namespace(j, report[1]);
     if (new_user) {
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
       send_byte(ready[1]);
@@ -263,17 +245,8 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
       if (getppid() != parent) _exit(kSetupFailed);
     }
     if (other_flags && unshare(other_flags) != 0) fail(report[1], "unshare namespaces");
-    if (new_time) {
-      std::string offsets;
-      if (l.monotonic_offset) offsets += "monotonic " + std::to_string(l.monotonic_offset) + " 0\n";
-      if (l.boottime_offset) offsets += "boottime " + std::to_string(l.boottime_offset) + " 0\n";
-      for (size_t pos = 0; pos < offsets.size();) {
-        size_t nl = offsets.find('\n', pos);
-        if (!write_file("/proc/self/timens_offsets", offsets.substr(pos, nl - pos + 1))) fail(report[1], "timens_offsets");
-        pos = nl + 1;
-      }
-    }
-    if (!new_pid && !new_time && !join_pid) become_command(l, command, new_mnt, report[1]);
+    if (new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
+    if (!new_pid && !new_time && !join_pid) become_command(l, exec, new_mnt, report[1]);
     // A new pid or time namespace takes effect for children: D is PID 1 there.
     sigprocmask(SIG_BLOCK, &block, nullptr);
     pid_t d = fork();
@@ -282,7 +255,7 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() == 1) _exit(kSetupFailed);  // C died before we could ask to die with it
       sigprocmask(SIG_SETMASK, &old, nullptr);
-      become_command(l, command, new_mnt, report[1]);
+      become_command(l, exec, new_mnt, report[1]);
     }
     ::close(report[1]);
     install_forwarding(d);
@@ -336,26 +309,18 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
   ::close(ready[0]);
   install_forwarding(child);
   sigprocmask(SIG_SETMASK, &old, nullptr);
-  // Either the command runs (exec closed the pipe) or a setup step explains itself here.
-  std::string why;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(report[0], buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    why.append(buf, static_cast<size_t>(n));
-  }
-  ::close(report[0]);
-  int wstatus = 0;
-  wait_for(child, wstatus);
-  g_forward_to = 0;
-  if (!why.empty()) {
-    result.error = why;
-    result.exit_status = kSetupFailed;
-    return result;
-  }
-  result.exit_status = status_of(wstatus);
-  return result;
+  return await_command(child, report[0]);
+}
+
+}  // namespace
+
+LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& command_override) {
+  const std::vector<std::string>& command = command_override.empty() ? l.command : command_override;
+  if (command.empty()) return LaunchResult{0, "no command to run"};
+  NamespaceSet ns = namespaces_of(l);
+  PreparedExec exec = prepare_exec(l, command);
+  if (ns.new_user || ns.join_user) return launch_with_fork(l, exec, ns);
+  return launch_sharing_memory(l, exec, ns);
 }
 
 std::string attach_process(const plan::Launch& l, int pid) {

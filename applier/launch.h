@@ -2,11 +2,15 @@
 // create the new ones with their options, set rlimits, identity and environment, exec. The
 // command's exit status becomes ours (128 + signal when it was killed).
 //
-// Processes: nsplan (A) forks C. A puts C into the cgroups, writes the uid/gid maps of C's new
-// user namespace, then lets it go, and forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2
-// to it. C joins and unshares; when a pid or time namespace is new it forks D (PID 1 there) and
-// relays signals and the exit status. C and D die with their parent (PR_SET_PDEATHSIG), so
-// killing nsplan leaves no process of the run behind, and with them every new namespace.
+// Processes. Without a user namespace, nsplan (A) makes the pid and time namespaces for its
+// children and clones the command's process D sharing its memory, suspended until D execs (as
+// posix_spawn does): D joins the cgroups and the other namespaces, unshares the rest and
+// execs; in a new pid namespace it is PID 1. With a user namespace A forks C instead, puts it
+// into the cgroups and writes the uid/gid maps of C's new user namespace while C waits; C
+// unshares the rest and, when a pid or time namespace is new, forks D there and relays its
+// exit status. A forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH to its child.
+// C and D die with their parent (PR_SET_PDEATHSIG), so killing nsplan leaves no process of
+// the run behind, and with them every new namespace.
 #pragma once
 #include <functional>
 #include <string>
@@ -21,7 +25,7 @@ struct LaunchResult {
 };
 
 // Runs the launch part of a plan and waits for it. `command` replaces plan.launch.command when
-// not empty. `on_exit` runs in nsplan after the command ended (ephemeral cleanup).
+// not empty.
 LaunchResult run_launch(const plan::Launch& launch, const std::vector<std::string>& command);
 
 // Moves a running process into the cgroups of the launch (nsplan attach).

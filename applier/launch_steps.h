@@ -1,0 +1,47 @@
+// What the process that becomes a profile's command does before exec (nsplan run): join
+// namespaces, set hostname, mounts, limits and identity, exec with the prepared environment.
+// It runs in a child of nsplan; errors go to nsplan through the report pipe (`fail`).
+#pragma once
+#include <csignal>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "compiler/plan.h"
+
+namespace nsplan::applier::launch {
+
+// A child reports why it could not start through the report pipe, then exits with this.
+constexpr int kSetupFailed = 127;
+
+// Signals nsplan forwards to the command; the command starts with their default actions.
+inline constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+[[noreturn]] void fail(int report_fd, const std::string& what, int err = errno);
+bool write_file(const std::string& path, const std::string& text);
+int clone_flag_of(plan::NsKind k);
+
+// argv and environment of the command, built before any child exists: a child that shares
+// nsplan's memory must not change nsplan's own environment.
+struct PreparedExec {
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv, envp;
+};
+PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>& command);
+
+// The namespaces a launch creates or joins, as the launch paths need them.
+struct NamespaceSet {
+  bool new_user = false, new_pid = false, new_time = false, new_mnt = false;
+  bool join_pid = false, join_user = false;
+  int other_flags = 0;  // every new namespace but the user namespace
+};
+NamespaceSet namespaces_of(const plan::Launch& l);
+
+// Offsets of a new time namespace, for the children of the caller.
+bool write_time_offsets(const plan::Launch& l);
+void join_namespace(const plan::JoinNamespace& j, int report_fd);
+
+// In the final process, inside every namespace: hostname, mounts, limits, identity, exec.
+[[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, bool new_mnt, int report_fd);
+
+}  // namespace nsplan::applier::launch
