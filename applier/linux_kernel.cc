@@ -40,9 +40,14 @@ class LinuxKernel final : public Kernel {
   }
 
   SysResult<bool> netns_exists(const std::string& name) override { return applier::netns_exists(name); }
-  Status netns_create(const std::string& name) override { return create_persistent_netns(name); }
+  // The netlink client trusts the namespaces it has opened: tell it whenever the applier makes or
+  // deletes one (rollback, journal replay and convergence can re-make a name within one run).
+  Status netns_create(const std::string& name) override {
+    if (netlink_) netlink_->forget(name);  // whatever the name denoted before is not this one
+    return create_persistent_netns(name);
+  }
   Status netns_delete(const std::string& name) override {
-    // A socket into the namespace would keep it (and its links) alive.
+    // A socket or fd into the namespace would keep it (and its links) alive.
     if (netlink_) netlink_->forget(name);
     return delete_persistent_netns(name);
   }

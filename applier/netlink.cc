@@ -70,26 +70,9 @@ using RoutePtr = std::unique_ptr<rtnl_route, RouteDel>;
 using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDel>;
 using CachePtr = std::unique_ptr<nl_cache, CacheDel>;
 
-class Fd {
- public:
-  explicit Fd(int fd = -1, bool owned = true) : fd_(fd), owned_(owned) {}
-  ~Fd() {
-    if (owned_ && fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-  bool owned_;
-};
-
 // One socket into one network namespace.
 struct Conn {
   nl_sock* sk = nullptr;
-  dev_t dev = 0;  // identity of the namespace it was opened into
-  ino_t ino = 0;
   int last_errno = 0;    // errno of the last NLMSG_ERROR answer
   std::string last_msg;  // its extended-ack message
   ~Conn() {
@@ -219,37 +202,102 @@ SysError bad_name(const std::string& what, const std::string& name) {
       {}};
 }
 
+// One network namespace as the client knows it: an fd naming it (what IFLA_NET_NS_FD needs, and
+// what a socket is opened through) and, once a request went there, a socket inside it. Both keep
+// the namespace alive until forget().
+struct Space {
+  int fd = -1;
+  bool owns_fd = false;  // false for "", whose fd belongs to Impl
+  dev_t dev = 0;         // identity of the namespace FD names
+  ino_t ino = 0;
+  std::unique_ptr<Conn> conn;
+  ~Space() {
+    conn.reset();
+    if (owns_fd && fd >= 0) ::close(fd);
+  }
+};
+
+// Answers that carry objects (a dump, one link) have no size bound nsplan could rely on: without
+// MSG_PEEK, libnl reads into its fixed buffer and a longer datagram is cut off, the rest lost.
+// Peeking first costs a second recvmsg per datagram, so it is on only for those answers; acks
+// (capped, a few hundred bytes at most) are read in one call.
+class PeekWhileReading {
+ public:
+  explicit PeekWhileReading(nl_sock* sk) : sk_(sk) { nl_socket_enable_msg_peek(sk_); }
+  ~PeekWhileReading() { nl_socket_disable_msg_peek(sk_); }
+  PeekWhileReading(const PeekWhileReading&) = delete;
+  PeekWhileReading& operator=(const PeekWhileReading&) = delete;
+
+ private:
+  nl_sock* sk_;
+};
+
+// Far larger than any ack. Also the most the kernel puts in one dump datagram (it sizes them
+// after the reader's buffer, up to 32 KiB, or one message if that is longer): fewer datagrams.
+constexpr size_t kReceiveBufferSize = 32 * 1024;
+
 }  // namespace
 
 struct NetlinkClient::Impl {
   int orig_fd = -1;  // the namespace "" stands for
-  std::map<std::string, std::unique_ptr<Conn>> conns;
+  std::map<std::string, std::unique_ptr<Space>> spaces;
 
   ~Impl() {
-    conns.clear();
+    spaces.clear();
     if (orig_fd >= 0) ::close(orig_fd);
   }
 
-  // The socket into NETNS, opened on first use, reopened when /run/netns/NAME changed identity.
-  SysResult<Conn*> conn(const std::string& netns) {
-    struct stat st;
-    auto it = conns.find(netns);
-    if (netns.empty()) {
-      if (it != conns.end()) return it->second.get();
-      if (::fstat(orig_fd, &st) != 0) return errno_error("stat original network namespace");
-    } else {
-      if (!valid_netns_name(netns))
-        return SysError{EINVAL, "network namespace '" + netns + "': invalid name", 0, {}};
+  // How sure to be that /run/netns/NAME is still the namespace the client knows by that name.
+  enum class Check {
+    // Trust what the client knows: the applier forgets a namespace whenever it deletes or makes
+    // one, so changes need no syscall of their own.
+    Cached,
+    // stat the path and reopen if it names another namespace now: for observations, which the
+    // applier makes once per namespace and bases its decisions on.
+    Identity,
+  };
+
+  // NETNS as the client knows it, opened on first use.
+  SysResult<Space*> space(const std::string& netns, Check check) {
+    auto it = spaces.find(netns);
+    if (it != spaces.end() && (check == Check::Cached || netns.empty())) return it->second.get();
+    if (!netns.empty() && !valid_netns_name(netns))
+      return SysError{EINVAL, "network namespace '" + netns + "': invalid name", 0, {}};
+    if (it != spaces.end()) {
       std::string path = netns_path(netns);
+      struct stat st;
       if (::stat(path.c_str(), &st) != 0) {
         SysError e = errno_error("network namespace '" + netns + "' (" + path + ")");
-        if (it != conns.end()) conns.erase(it);  // let the deleted namespace die
+        spaces.erase(it);  // let the deleted namespace die
         return e;
       }
-      if (it != conns.end() && it->second->dev == st.st_dev && it->second->ino == st.st_ino)
-        return it->second.get();
+      if (it->second->dev == st.st_dev && it->second->ino == st.st_ino) return it->second.get();
+      spaces.erase(it);  // the name now denotes another namespace
     }
-    if (it != conns.end()) conns.erase(it);  // the name now denotes another namespace
+    auto s = std::make_unique<Space>();
+    if (netns.empty()) {
+      s->fd = orig_fd;
+    } else {
+      SysResult<int> fd = open_netns(netns);
+      if (!fd) return fd.error();
+      s->fd = fd.value();
+      s->owns_fd = true;
+    }
+    struct stat st;
+    if (::fstat(s->fd, &st) != 0) return errno_error("stat " + ns_label(netns));
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    Space* raw = s.get();
+    spaces[netns] = std::move(s);
+    return raw;
+  }
+
+  // The socket into NETNS, connected on first use.
+  SysResult<Conn*> conn(const std::string& netns, Check check = Check::Cached) {
+    SysResult<Space*> found = space(netns, check);
+    if (!found) return found.error();
+    Space& s = *found.value();
+    if (s.conn) return s.conn.get();
 
     auto c = std::make_unique<Conn>();
     c->sk = nl_socket_alloc();
@@ -257,25 +305,13 @@ struct NetlinkClient::Impl {
     int rc = 0;
     std::string what = "connect rtnetlink socket in " + ns_label(netns);
     struct stat here;
-    bool same = ::stat("/proc/thread-self/ns/net", &here) == 0 && here.st_dev == st.st_dev &&
-                here.st_ino == st.st_ino;
+    bool same = ::stat("/proc/thread-self/ns/net", &here) == 0 && here.st_dev == s.dev &&
+                here.st_ino == s.ino;
     if (same) {
       rc = nl_connect(c->sk, NETLINK_ROUTE);
     } else {
-      int fd = orig_fd;
-      bool owned = false;
-      if (!netns.empty()) {
-        SysResult<int> o = open_netns(netns);
-        if (!o) return o.error().wrap(what);
-        fd = o.value();
-        owned = true;
-      }
-      Fd guard(fd, owned);
-      struct stat opened;
-      if (::fstat(fd, &opened) != 0) return errno_error(what);
-      st = opened;  // identity of what we actually enter
-      Status s = run_in_netns_fd(fd, [&] { rc = nl_connect(c->sk, NETLINK_ROUTE); });
-      if (!s) return s.error().wrap(what);
+      Status st = run_in_netns_fd(s.fd, [&] { rc = nl_connect(c->sk, NETLINK_ROUTE); });
+      if (!st) return st.error().wrap(what);
     }
     if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
     int one = 1;
@@ -283,23 +319,19 @@ struct NetlinkClient::Impl {
     // Extended acks give the kernel's reason ("Invalid MTU"); capped acks keep answers small.
     (void)::setsockopt(sfd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
     (void)::setsockopt(sfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-    nl_socket_enable_msg_peek(c->sk);  // dumps of large links exceed a page
+    rc = nl_socket_set_msg_buf_size(c->sk, kReceiveBufferSize);
+    if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+    nl_socket_disable_msg_peek(c->sk);  // see PeekWhileReading
     nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_error, c.get());
-    c->dev = st.st_dev;
-    c->ino = st.st_ino;
-    Conn* raw = c.get();
-    conns[netns] = std::move(c);
-    return raw;
+    s.conn = std::move(c);
+    return s.conn.get();
   }
 
-  // An fd naming NETNS for IFLA_NET_NS_FD.
-  SysResult<int> ns_fd(const std::string& netns, bool& owned) {
-    if (netns.empty()) {
-      owned = false;
-      return orig_fd;
-    }
-    owned = true;
-    return open_netns(netns);
+  // An fd naming NETNS for IFLA_NET_NS_FD; the client keeps it open until forget(NETNS).
+  SysResult<int> ns_fd(const std::string& netns) {
+    SysResult<Space*> s = space(netns, Check::Cached);
+    if (!s) return s.error();
+    return s.value()->fd;
   }
 
   static Status finish(Conn* c, int rc, const std::string& what) {
@@ -318,6 +350,7 @@ struct NetlinkClient::Impl {
     if (!valid_ifname(dev)) return bad_name(what, dev);
     rtnl_link* l = nullptr;
     c->reset();
+    PeekWhileReading peek(c->sk);
     int rc = rtnl_link_get_kernel(c->sk, 0, dev.c_str(), &l);
     if (rc < 0) return finish(c, rc, what).error();
     LinkPtr guard(l);
@@ -364,15 +397,11 @@ struct NetlinkClient::Impl {
     rtnl_link_set_name(link, name.c_str());
     rtnl_link_set_link(link, idx.value());
     if (Status s = setup(link); !s) return s.error().wrap(what);
-    int fd = -1;
-    bool owned = false;
     if (netns != parent_netns) {
-      SysResult<int> f = ns_fd(netns, owned);
-      if (!f) return f.error().wrap(what);
-      fd = f.value();
-      rtnl_link_set_ns_fd(link, fd);
+      SysResult<int> fd = ns_fd(netns);
+      if (!fd) return fd.error().wrap(what);
+      rtnl_link_set_ns_fd(link, fd.value());
     }
-    Fd fd_guard(fd, owned);
     c.value()->reset();
     return finish(c.value(), rtnl_link_add(c.value()->sk, link, NLM_F_CREATE | NLM_F_EXCL), what);
   }
@@ -473,6 +502,7 @@ struct NetlinkClient::Impl {
   SysResult<CachePtr> link_cache(Conn* c, const std::string& what) {
     nl_cache* cache = nullptr;
     c->reset();
+    PeekWhileReading peek(c->sk);
     int rc = rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache);
     if (rc < 0) return finish(c, rc, what).error();
     return CachePtr(cache);
@@ -489,9 +519,14 @@ SysResult<std::unique_ptr<NetlinkClient>> NetlinkClient::open() {
   return std::unique_ptr<NetlinkClient>(new NetlinkClient(std::move(impl)));
 }
 
-void NetlinkClient::forget(const std::string& netns) { impl_->conns.erase(netns); }
+void NetlinkClient::forget(const std::string& netns) { impl_->spaces.erase(netns); }
 
-size_t NetlinkClient::socket_count() const { return impl_->conns.size(); }
+size_t NetlinkClient::socket_count() const {
+  size_t n = 0;
+  for (const auto& [name, space] : impl_->spaces)
+    if (space->conn) ++n;
+  return n;
+}
 
 Status NetlinkClient::create_veth(const std::string& netns, const std::string& name,
                                   const std::string& peer_name, const std::string& peer_netns,
@@ -509,15 +544,11 @@ Status NetlinkClient::create_veth(const std::string& netns, const std::string& n
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
   if (!peer) return SysError{ENOMEM, what, 0, {}};
   rtnl_link_set_name(peer.get(), peer_name.c_str());
-  int fd = -1;
-  bool owned = false;
   if (peer_netns != netns) {
-    SysResult<int> f = impl_->ns_fd(peer_netns, owned);
-    if (!f) return f.error().wrap(what);
-    fd = f.value();
-    rtnl_link_set_ns_fd(peer.get(), fd);  // the peer is born in its namespace
+    SysResult<int> fd = impl_->ns_fd(peer_netns);
+    if (!fd) return fd.error().wrap(what);
+    rtnl_link_set_ns_fd(peer.get(), fd.value());  // the peer is born in its namespace
   }
-  Fd fd_guard(fd, owned);
   return impl_->add_link(netns, link.get(), what);
 }
 
@@ -596,12 +627,10 @@ Status NetlinkClient::move_link(const std::string& from_netns, const std::string
   std::string what =
       "move link '" + name + "' from " + ns_label(from_netns) + " to " + ns_label(to_netns);
   if (from_netns == to_netns) return SysError{EINVAL, what + ": same namespace", 0, {}};
-  bool owned = false;
-  SysResult<int> f = impl_->ns_fd(to_netns, owned);
-  if (!f) return f.error().wrap(what);
-  Fd fd_guard(f.value(), owned);
+  SysResult<int> fd = impl_->ns_fd(to_netns);
+  if (!fd) return fd.error().wrap(what);
   return impl_->change(from_netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
-    rtnl_link_set_ns_fd(ch, fd_guard.get());
+    rtnl_link_set_ns_fd(ch, fd.value());
     return {};
   });
 }
@@ -694,7 +723,7 @@ Status NetlinkClient::del_route(const RouteSpec& route) { return impl_->route(fa
 
 SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {
   std::string what = "list links in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
   SysResult<CachePtr> cache = impl_->link_cache(c.value(), what);
   if (!cache) return cache.error();
@@ -719,13 +748,17 @@ SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& ne
 
 SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::string& netns) {
   std::string what = "list addresses in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
   SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
   if (!links) return links.error();
   nl_cache* raw = nullptr;
   c.value()->reset();
-  int rc = rtnl_addr_alloc_cache(c.value()->sk, &raw);
+  int rc = 0;
+  {
+    PeekWhileReading peek(c.value()->sk);
+    rc = rtnl_addr_alloc_cache(c.value()->sk, &raw);
+  }
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr addrs(raw);
   std::vector<AddressInfo> out;
@@ -748,13 +781,17 @@ SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::str
 SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& netns,
                                                              const RouteFilter& filter) {
   std::string what = "list routes in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
   SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
   if (!links) return links.error();
   nl_cache* raw = nullptr;
   c.value()->reset();
-  int rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
+  int rc = 0;
+  {
+    PeekWhileReading peek(c.value()->sk);
+    rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
+  }
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr routes(raw);
   std::vector<RouteInfo> out;

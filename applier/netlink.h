@@ -2,11 +2,15 @@
 // namespace. libnl stays inside netlink.cc: this header does not include it.
 //
 // Namespaces are named as in the Plan: "" = the network namespace the client was opened in (the
-// host, for nsplan), otherwise NAME = /run/netns/NAME. A socket is opened into a namespace once
-// (setns there in the calling thread, connect, setns back) and reused for every later request;
-// requests themselves never switch namespaces. A socket keeps its namespace alive: call forget()
-// before or after deleting a namespace. If /run/netns/NAME is later a different namespace (deleted
-// and made again), the client notices (inode check per request) and reconnects.
+// host, for nsplan), otherwise NAME = /run/netns/NAME. A namespace is opened once (an fd, which
+// IFLA_NET_NS_FD needs) and a socket into it connected on its first request (setns there in the
+// calling thread, connect, setns back); both are reused for every later request, and requests
+// themselves never switch namespaces. Both keep the namespace alive.
+//
+// Changes trust that NAME is still the namespace opened under that name: whoever deletes or makes
+// a namespace must call forget(NAME) (LinuxKernel does, for every namespace the applier deletes or
+// makes). Observations (list_*) check: if /run/netns/NAME is gone or is a different namespace now
+// (deleted and made again behind the client's back), they fail or reconnect.
 //
 // Links are created where they belong and never moved afterwards: a veth's peer is born in its
 // namespace (IFLA_NET_NS_FD inside the peer's attributes); macvlan/ipvlan/vlan requests are made in
@@ -127,7 +131,8 @@ class NetlinkClient {
   SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,
                                                 const RouteFilter& filter = {});
 
-  // Closes the socket into NETNS, if one is open (lets a deleted namespace die).
+  // Closes the socket into NETNS and the fd naming it, if open (lets a deleted namespace die; the
+  // next request opens NETNS anew, e.g. a namespace made again under the same name).
   void forget(const std::string& netns);
   // Number of open sockets (one per namespace used).
   size_t socket_count() const;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -406,7 +407,8 @@ TEST_F(Netlink, CallerNamespaceNeverChanges) {
 TEST_F(Netlink, RecreatedNamespaceGetsANewSocket) {
   const std::string d = test_ifname("re");
   ASSERT_TRUE(nl_->create_bridge(A(), d).ok());
-  // Delete and make A again without telling the client: it must notice the new namespace.
+  // Delete and make A again without telling the client: its next observation must notice the
+  // new namespace (changes trust the client's sockets; see ForgottenNamespaceMadeAgain...).
   a_.reset();
   a_ = std::make_unique<ScopedNetns>(test_name("a"));
   ASSERT_TRUE(a_->status().ok());
@@ -417,6 +419,73 @@ TEST_F(Netlink, RecreatedNamespaceGetsANewSocket) {
   nl_->forget(B());
   EXPECT_EQ(nl_->socket_count(), 0u);
   EXPECT_TRUE(find_link(links(A()), d));  // reconnects on demand
+}
+
+// The client opens a namespace once: a veth per request into the same peer namespace costs no
+// open/close of /run/netns/PEER, and forget() lets go of it.
+TEST_F(Netlink, PeerNamespaceIsOpenedOnce) {
+  auto open_fds = [] { return kernel_test::list_dir("/proc/self/fd").size(); };
+  ASSERT_TRUE(nl_->create_veth(A(), test_ifname("o0"), test_ifname("q0"), B(), 0).ok());
+  const size_t after_first = open_fds();
+  for (int i = 1; i < 20; ++i) {
+    Status st = nl_->create_veth(A(), test_ifname("o" + std::to_string(i)),
+                                 test_ifname("q" + std::to_string(i)), B(), 0);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  EXPECT_EQ(open_fds(), after_first);
+  EXPECT_EQ(links(B()).size(), 21u);  // lo and the 20 peers; opens a socket into B
+  const size_t before_forget = open_fds();
+  nl_->forget(B());  // B's socket and the fd naming B
+  EXPECT_EQ(open_fds(), before_forget - 2);
+}
+
+// The applier forgets a namespace it deletes or makes; after that, requests go to the namespace
+// now under that name, peers born there included.
+TEST_F(Netlink, ForgottenNamespaceMadeAgainIsOpenedAgain) {
+  ASSERT_TRUE(nl_->create_veth(A(), test_ifname("f0"), test_ifname("g0"), B(), 0).ok());
+  ASSERT_TRUE(nl_->set_up(B(), test_ifname("g0")).ok());
+  nl_->forget(B());
+  b_.reset();
+  b_ = std::make_unique<ScopedNetns>(test_name("b"));
+  ASSERT_TRUE(b_->status().ok());
+  Status st = nl_->create_veth(A(), test_ifname("f1"), test_ifname("g1"), B(), 0);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(nl_->set_up(B(), test_ifname("g1")).ok());
+  auto lb = links(B());
+  EXPECT_TRUE(find_link(lb, test_ifname("g1")));
+  EXPECT_FALSE(find_link(lb, test_ifname("g0")));
+}
+
+// Answers are read without peeking into a 32 KiB buffer, except those that carry links, which
+// may be longer: one link with 300 alternative names is a ~40 KB message, in a dump and as the
+// answer to the name lookup that add_address makes.
+TEST_F(Netlink, LinksLongerThanTheReceiveBufferArriveWhole) {
+  const std::string dev = test_ifname("big"), other = test_ifname("bigx");
+  ASSERT_TRUE(make_pair(A(), dev).ok());
+  const std::string batch = "/tmp/" + test_name("altnames.batch");
+  {
+    std::FILE* f = std::fopen(batch.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    for (int i = 0; i < 300; ++i)  // altnames: at most 127 bytes each
+      std::fprintf(f, "link property add dev %s altname n%0120d\n", dev.c_str(), i);
+    std::fclose(f);
+  }
+  int rc = std::system(("ip -n " + A() + " -batch " + batch + " >/dev/null 2>&1").c_str());
+  std::remove(batch.c_str());
+  if (rc != 0) GTEST_SKIP() << "ip could not add alternative names (kernel or iproute2 too old)";
+
+  auto la = links(A());
+  ASSERT_TRUE(find_link(la, dev)) << "the long message was lost";
+  EXPECT_TRUE(find_link(la, other)) << "the message after the long one was lost";
+  EXPECT_TRUE(find_link(la, dev)->up);
+  Status st = nl_->add_address(A(), dev, "10.99.0.1/24");
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto addrs = nl_->list_addresses(A());
+  ASSERT_TRUE(addrs.ok()) << addrs.message();
+  EXPECT_TRUE(has_address(addrs.value(), dev, "10.99.0.1/24"));
+  // And the socket is still in step: the next request gets its own answer.
+  EXPECT_TRUE(nl_->set_down(A(), dev).ok());
+  EXPECT_FALSE(find_link(links(A()), dev)->up);
 }
 
 // 100 pairs and one group delete: all go, nothing else does. (Timings live in bench/.)
