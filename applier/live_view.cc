@@ -12,7 +12,8 @@ LiveView::Space& LiveView::load(const std::string& netns) {
   auto keep = [&](const SysError& e) {
     if (e.err != ENOENT && !s.error) s.error = e;
   };
-  if (auto l = kernel_.links(netns); l.ok()) s.links = std::move(l).value();
+  if (auto l = kernel_.links(netns); l.ok())
+    for (LinkInfo& link : l.value()) add_link(s, std::move(link));
   else keep(l.error());
   if (auto a = kernel_.addresses(netns); a.ok()) s.addresses = std::move(a).value();
   else keep(a.error());
@@ -26,16 +27,39 @@ const SysError* LiveView::failed(const std::string& netns) {
   return s.error ? &*s.error : nullptr;
 }
 
+LinkInfo* LiveView::find_link(Space& space, const std::string& name) {
+  auto it = space.link_at.find(name);
+  return it == space.link_at.end() ? nullptr : &space.links[it->second];
+}
+
+void LiveView::add_link(Space& space, LinkInfo link) {
+  if (LinkInfo* have = find_link(space, link.name)) {
+    *have = std::move(link);
+    return;
+  }
+  space.link_at[link.name] = space.links.size();
+  space.links.push_back(std::move(link));
+}
+
+void LiveView::remove_link(Space& space, const std::string& name) {
+  auto it = space.link_at.find(name);
+  if (it == space.link_at.end()) return;
+  // Order does not matter: move the last link into the hole instead of shifting every index.
+  size_t hole = it->second;
+  space.link_at.erase(it);
+  if (hole + 1 != space.links.size()) {
+    space.links[hole] = std::move(space.links.back());
+    space.link_at[space.links[hole].name] = hole;
+  }
+  space.links.pop_back();
+}
+
 const LinkInfo* LiveView::link(const std::string& netns, const std::string& name) {
-  for (const auto& l : load(netns).links)
-    if (l.name == name) return &l;
-  return nullptr;
+  return find_link(load(netns), name);
 }
 
 LinkInfo* LiveView::mutable_link(const std::string& netns, const std::string& name) {
-  for (auto& l : load(netns).links)
-    if (l.name == name) return &l;
-  return nullptr;
+  return find_link(load(netns), name);
 }
 
 bool LiveView::has_address(const std::string& netns, const std::string& dev, const std::string& cidr) {
@@ -67,14 +91,29 @@ void LiveView::link_added(const std::string& netns, const std::string& name, con
   l.name = name;
   l.kind = kind;
   l.group = group;
-  load(netns).links.push_back(l);
+  add_link(load(netns), std::move(l));
 }
 
 void LiveView::link_removed(const std::string& netns, const std::string& name) {
-  auto& links = load(netns).links;
-  links.erase(std::remove_if(links.begin(), links.end(), [&](const LinkInfo& l) { return l.name == name; }), links.end());
-  auto& addrs = load(netns).addresses;
-  addrs.erase(std::remove_if(addrs.begin(), addrs.end(), [&](const AddressInfo& a) { return a.dev == name; }), addrs.end());
+  Space& space = load(netns);
+  const std::string gone = name;  // NAME may be a reference into the view
+  remove_link(space, gone);
+  auto& addrs = space.addresses;
+  addrs.erase(std::remove_if(addrs.begin(), addrs.end(), [&](const AddressInfo& a) { return a.dev == gone; }), addrs.end());
+}
+
+void LiveView::link_renamed(const std::string& netns, const std::string& from, const std::string& to) {
+  Space& space = load(netns);
+  const LinkInfo* l = find_link(space, from);
+  if (!l || from == to) return;
+  // Copies: FROM or TO may be references into the view.
+  const std::string old_name = from, new_name = to;
+  LinkInfo renamed = *l;
+  renamed.name = new_name;
+  remove_link(space, old_name);
+  add_link(space, std::move(renamed));
+  for (AddressInfo& a : space.addresses)
+    if (a.dev == old_name) a.dev = new_name;
 }
 
 void LiveView::address_added(const std::string& netns, const std::string& dev, const std::string& cidr) {

@@ -2,10 +2,12 @@
 // namespace on first use and then kept up to date with the apply's own changes. Observing step
 // k then costs no netlink round trip, so creating 1000 links is linear, not quadratic.
 // Valid while nsplan holds the profile's lock: nothing else is expected to change these objects.
+// Links are found by name through an index per namespace (a plan of N links asks N times).
 #pragma once
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "applier/kernel.h"
@@ -23,9 +25,14 @@ class LiveView {
   const std::vector<AddressInfo>& addresses(const std::string& netns) { return load(netns).addresses; }
   const std::vector<RouteInfo>& routes(const std::string& netns) { return load(netns).routes; }
 
-  // The apply's own changes.
+  // The apply's own changes. A link added under a name the view holds replaces that entry.
   void link_added(const std::string& netns, const std::string& name, const std::string& kind, uint32_t group);
   void link_removed(const std::string& netns, const std::string& name);
+  void link_renamed(const std::string& netns, const std::string& from, const std::string& to);
+  // (A link moved to another namespace: forget() both. The kernel also drops its master,
+  // addresses and routes and sets it down; the next look dumps what is really there.)
+
+  // For changing a link's attributes; its name only through link_renamed (the index is by name).
   LinkInfo* mutable_link(const std::string& netns, const std::string& name);
   void address_added(const std::string& netns, const std::string& dev, const std::string& cidr);
   void address_removed(const std::string& netns, const std::string& dev, const std::string& cidr);
@@ -40,11 +47,15 @@ class LiveView {
  private:
   struct Space {
     std::vector<LinkInfo> links;
+    std::unordered_map<std::string, size_t> link_at;  // name -> position in links
     std::vector<AddressInfo> addresses;
     std::vector<RouteInfo> routes;
     std::optional<SysError> error;
   };
   Space& load(const std::string& netns);
+  static LinkInfo* find_link(Space& space, const std::string& name);
+  static void add_link(Space& space, LinkInfo link);
+  static void remove_link(Space& space, const std::string& name);
 
   Kernel& kernel_;
   std::map<std::string, Space> spaces_;
