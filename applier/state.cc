@@ -116,7 +116,7 @@ SysResult<std::vector<Owned>> ProfileState::load() const {
   size_t index = 0;
   for (const auto& item : j["owned"]) {
     std::string error;
-    auto o = owned_from_json(item.dump(), error);
+    auto o = owned_from_record(item, error);
     if (!o) return corrupt("entry " + std::to_string(index) + ": " + error);
     out.push_back(std::move(*o));
     ++index;
@@ -129,7 +129,7 @@ Status ProfileState::save(const std::vector<Owned>& owned) const {
   j["nsplan_state"] = 1;
   j["profile"] = profile_;
   j["owned"] = nlohmann::json::array();
-  for (const auto& o : owned) j["owned"].push_back(nlohmann::json::parse(to_json_line(o)));
+  for (const auto& o : owned) j["owned"].push_back(owned_to_record(o));
   std::string text = j.dump(1) + "\n";
   std::string tmp = state_path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -84,7 +84,7 @@ std::string describe(const Undo& undo) {
       undo);
 }
 
-std::string to_json_line(const Owned& owned) {
+json owned_to_record(const Owned& owned) {
   json j;
   j["key"] = owned.key;
   std::visit(overloaded{
@@ -106,12 +106,24 @@ std::string to_json_line(const Owned& owned) {
                  [&](const DeleteRoute& u) { j["undo"] = "delete_route"; j["route"] = route_json(u.route); },
              },
              owned.undo);
-  return j.dump();
+  return j;
 }
 
+std::string to_json_line(const Owned& owned) { return owned_to_record(owned).dump(); }
+
 std::optional<Owned> owned_from_json(const std::string& line, std::string& error) {
+  json j;
   try {
-    json j = json::parse(line);
+    j = json::parse(line);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return std::nullopt;
+  }
+  return owned_from_record(j, error);
+}
+
+std::optional<Owned> owned_from_record(const json& j, std::string& error) {
+  try {
     Owned o;
     o.key = j.at("key").get<std::string>();
     std::string kind = j.at("undo").get<std::string>();

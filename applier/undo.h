@@ -3,6 +3,7 @@
 // of what a profile owns (destroy runs them). Every undo is idempotent: what is already gone
 // counts as done, so a journal can be replayed after a crash.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <variant>
@@ -50,5 +51,8 @@ std::string describe(const Undo& undo);  // "rmdir /sys/fs/cgroup/x", for messag
 // JSON lines for the journal and the state file.
 std::string to_json_line(const Owned& owned);
 std::optional<Owned> owned_from_json(const std::string& line, std::string& error);
+// The same records as JSON values, for the state file, which holds them in one document.
+nlohmann::json owned_to_record(const Owned& owned);
+std::optional<Owned> owned_from_record(const nlohmann::json& record, std::string& error);
 
 }  // namespace nsplan::applier
