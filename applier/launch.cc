@@ -97,10 +97,10 @@ LaunchResult await_command(pid_t child, int report_fd) {
   return result;
 }
 
-// Without a user namespace nothing needs nsplan while the child sets itself up, so the child
-// is cloned sharing nsplan's memory, with nsplan suspended until it execs (as posix_spawn
-// does): no copy of nsplan's page tables, no copy-on-write faults, no middle process. The pid
-// and time namespaces, which take effect for children, are made in nsplan itself; the child
+// Without a user or time namespace nothing needs nsplan while the child sets itself up, so the
+// child is cloned sharing nsplan's memory, with nsplan suspended until it execs (as posix_spawn
+// does): no copy of nsplan's page tables, no copy-on-write faults, no middle process. A new pid
+// namespace, which takes effect for children, is made in nsplan itself (joined ones too); the child
 // joins the cgroups itself, unshares the rest and becomes the command (PID 1 of a new pid
 // namespace). It may allocate (nsplan is suspended and has no other thread) but leaves
 // nsplan's state as it was: its environment is prepared beforehand and `environ` restored.
@@ -113,7 +113,6 @@ struct SharedChild {
   int report_fd;
 };
 
-constexpr int kForChildren = CLONE_NEWPID | CLONE_NEWTIME;
 
 int shared_child_main(void* arg) {
   const SharedChild& c = *static_cast<SharedChild*>(arg);
@@ -129,7 +128,7 @@ int shared_child_main(void* arg) {
     if (!write_file(procs, "0")) fail(c.report_fd, "joining " + procs);  // "0": the writer, on v1 and v2
   for (const auto& j : l.join)
     if (j.kind != NsKind::Pid) join_namespace(j, c.report_fd);
-  int own = c.ns->other_flags & ~kForChildren;
+  int own = c.ns->other_flags & ~CLONE_NEWPID;
   if (own && unshare(own) != 0) fail(c.report_fd, "unshare namespaces");
   sigprocmask(SIG_SETMASK, c.mask, nullptr);
   become_command(l, *c.exec, c.ns->new_mnt, c.report_fd);
@@ -161,9 +160,7 @@ LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& ex
     ::close(fd);
     if (rc != 0) return give_up("setns pid " + j.path);
   }
-  int for_children = ns.other_flags & kForChildren;
-  if (for_children && unshare(for_children) != 0) return give_up("unshare pid/time namespaces");
-  if (ns.new_time && !write_time_offsets(l)) return give_up("timens_offsets");
+  if (ns.new_pid && unshare(CLONE_NEWPID) != 0) return give_up("unshare pid namespace");
 
   constexpr size_t kStackSize = 256 * 1024;  // reserved; only the pages used are ever touched
   void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
@@ -319,7 +316,10 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
   if (command.empty()) return LaunchResult{0, "no command to run"};
   NamespaceSet ns = namespaces_of(l);
   PreparedExec exec = prepare_exec(l, command);
-  if (ns.new_user || ns.join_user) return launch_with_fork(l, exec, ns);
+  // A user namespace needs nsplan to write its maps while the child waits; a process whose time
+  // namespace (for children) is another cannot share its memory: the kernel's clock pages
+  // belong to the memory (clone with CLONE_VM is EINVAL, setns EUSERS).
+  if (ns.new_user || ns.join_user || ns.new_time || ns.join_time) return launch_with_fork(l, exec, ns);
   return launch_sharing_memory(l, exec, ns);
 }
 

@@ -149,6 +149,7 @@ NamespaceSet namespaces_of(const plan::Launch& l) {
   for (const auto& j : l.join) {
     ns.join_pid |= j.kind == NsKind::Pid;
     ns.join_user |= j.kind == NsKind::User;
+    ns.join_time |= j.kind == NsKind::Time;
   }
   return ns;
 }

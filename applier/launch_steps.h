@@ -32,7 +32,7 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
 // The namespaces a launch creates or joins, as the launch paths need them.
 struct NamespaceSet {
   bool new_user = false, new_pid = false, new_time = false, new_mnt = false;
-  bool join_pid = false, join_user = false;
+  bool join_pid = false, join_user = false, join_time = false;
   int other_flags = 0;  // every new namespace but the user namespace
 };
 NamespaceSet namespaces_of(const plan::Launch& l);
