@@ -321,6 +321,11 @@ struct NetlinkClient::Impl {
     (void)::setsockopt(sfd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
     rc = nl_socket_set_msg_buf_size(c->sk, kReceiveBufferSize);
     if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
+    // libnl's default socket buffer is 32 KiB: room for one message only. A link with many
+    // attributes (alternative names) is longer, and the kernel then drops its answer (ENOBUFS).
+    // 1 MiB, as ip(8) asks for.
+    rc = nl_socket_set_buffer_size(c->sk, 1 << 20, 0);
+    if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
     nl_socket_disable_msg_peek(c->sk);  // see PeekWhileReading
     nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_error, c.get());
     s.conn = std::move(c);
