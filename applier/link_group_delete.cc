@@ -17,23 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "applier/fd.h"
+
 namespace nsplan::applier {
 namespace {
 
-// A netlink socket that closes itself.
-class NetlinkSocket {
- public:
-  NetlinkSocket() : fd_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) {}
-  ~NetlinkSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  NetlinkSocket(const NetlinkSocket&) = delete;
-  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
+int route_socket() { return ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE); }
 
 struct GroupRequest {
   nlmsghdr header;
@@ -69,8 +58,8 @@ std::optional<uint32_t> group_of(const nlmsghdr* h) {
 
 // Interface indexes of the group's members, from one link dump.
 SysResult<std::set<int>> members_of(uint32_t group) {
-  NetlinkSocket s;
-  if (s.fd() < 0) return errno_error("netlink socket");
+  Fd s(route_socket());
+  if (s.get() < 0) return errno_error("netlink socket");
   struct {
     nlmsghdr header;
     ifinfomsg info;
@@ -80,12 +69,12 @@ SysResult<std::set<int>> members_of(uint32_t group) {
   dump.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   dump.header.nlmsg_seq = 1;
   dump.info.ifi_family = AF_UNSPEC;
-  if (::send(s.fd(), &dump, sizeof dump, 0) < 0) return errno_error("dump links");
+  if (::send(s.get(), &dump, sizeof dump, 0) < 0) return errno_error("dump links");
   std::set<int> members;
   // The kernel fills a dump message up to 32 KiB, less what an skb needs for itself.
   std::vector<char> buf(64 * 1024);
   for (;;) {
-    ssize_t n = ::recv(s.fd(), buf.data(), buf.size(), 0);
+    ssize_t n = ::recv(s.get(), buf.data(), buf.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("dump links");
     int left = static_cast<int>(n);
@@ -189,36 +178,36 @@ Status delete_link_group_unlisted(uint32_t group) {
   if (group == 0) return SysError{EINVAL, what + ": group 0 is the default group of every link", 0, {}};
   reap_finished_children();
   // Listen before looking, so that no announcement is missed.
-  NetlinkSocket monitor;
-  if (monitor.fd() < 0) return errno_error(what + ": netlink socket");
+  Fd monitor(route_socket());
+  if (monitor.get() < 0) return errno_error(what + ": netlink socket");
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;
   local.nl_groups = RTMGRP_LINK;
-  if (::bind(monitor.fd(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+  if (::bind(monitor.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
     return errno_error(what + ": listen for link changes");
   // Room for the announcements of a thousand links; without CAP_NET_ADMIN the usual limit.
   int room = 16 << 20;
-  if (::setsockopt(monitor.fd(), SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room) != 0)
-    ::setsockopt(monitor.fd(), SOL_SOCKET, SO_RCVBUF, &room, sizeof room);
+  if (::setsockopt(monitor.get(), SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room) != 0)
+    ::setsockopt(monitor.get(), SOL_SOCKET, SO_RCVBUF, &room, sizeof room);
   auto members = members_of(group);
   if (!members.ok()) return members.error().wrap(what);
   // As the kernel answers a group with no link.
   if (members.value().empty()) return errno_error(what, ENODEV);
 
-  NetlinkSocket request_socket;
+  Fd request_socket(route_socket());
   int answer[2];
-  if (request_socket.fd() < 0) return errno_error(what + ": netlink socket");
+  if (request_socket.get() < 0) return errno_error(what + ": netlink socket");
   if (::pipe2(answer, O_CLOEXEC) != 0) return errno_error(what + ": pipe");
   const GroupRequest request = dellink_request(group);
   pid_t child = ::fork();
-  if (child == 0) send_from_child(request_socket.fd(), answer[1], request);
+  if (child == 0) send_from_child(request_socket.get(), answer[1], request);
   ::close(answer[1]);
   if (child < 0) {
     int err = errno;
     ::close(answer[0]);
     return errno_error(what + ": fork", err);
   }
-  int err = wait_for_unlisting(monitor.fd(), answer[0], members.value());
+  int err = wait_for_unlisting(monitor.get(), answer[0], members.value());
   ::close(answer[0]);
   if (err < 0) {
     // The child was killed before it answered: whatever the kernel did, the links tell.

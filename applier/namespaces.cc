@@ -18,22 +18,10 @@
 #include <thread>
 #include <utility>
 
+#include "applier/fd.h"
+
 namespace nsplan::applier {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Runs FN on a new thread and waits for it. The thread may change its own namespaces freely:
 // they die with it unless something (a bind mount) keeps them.
