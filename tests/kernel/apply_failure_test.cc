@@ -424,12 +424,7 @@ TEST_P(CrashRecovery, KilledApplyIsRecoveredByApplyOrDestroy) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, CrashRecovery, ::testing::Values("lab", "build-jail"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n;
-                           for (char c : info.param) n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, CrashRecovery, ::testing::Values("lab", "build-jail"), profile_param_name);
 
 }  // namespace
 }  // namespace nsplan::kernel_test

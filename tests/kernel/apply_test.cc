@@ -297,12 +297,7 @@ TEST_P(ShippedProfile, SecondApplyMakesZeroKernelWritesInProcess) {
   EXPECT_EQ(p.parent->descendants(), std::vector<std::string>{});
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile, ::testing::ValuesIn(shipped_profiles()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n;
-                           for (char c : info.param) n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile, ::testing::ValuesIn(shipped_profiles()), profile_param_name);
 
 // ---- 4. convergence: a changed value is written in place, a removed link goes ----------------
 

@@ -640,12 +640,7 @@ TEST_P(Faults, EveryFailingReadOfAReapplyKeepsTheProfileAsApplied) {
          std::to_string(failed) + " made it fail): " + (HasFailure() ? "FAILED" : "the profile stayed applied"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, Faults, ::testing::ValuesIn(shipped_profiles()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n;
-                           for (char c : info.param) n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Profiles, Faults, ::testing::ValuesIn(shipped_profiles()), profile_param_name);
 
 }  // namespace
 }  // namespace nsplan::kernel_test

@@ -818,6 +818,13 @@ inline std::vector<std::string> shipped_profiles() {
   return out;
 }
 
+// A gtest parameter name for a profile name ("build-jail" -> "build_jail").
+inline std::string profile_param_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n;
+  for (char c : info.param) n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return n;
+}
+
 // Parses `status --json`; on failure an object with "error".
 inline nlohmann::json parse_status(const RunResult& r) {
   try {
