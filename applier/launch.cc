@@ -113,7 +113,6 @@ struct SharedChild {
   int report_fd;
 };
 
-
 int shared_child_main(void* arg) {
   const SharedChild& c = *static_cast<SharedChild*>(arg);
   const plan::Launch& l = *c.launch;
@@ -145,26 +144,22 @@ LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& ex
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
-  auto give_up = [&](const std::string& why) {
-    result.error = why + ": " + std::strerror(errno);
+  auto give_up = [&](const std::string& error) {
+    result.error = error;
     sigprocmask(SIG_SETMASK, &old, nullptr);
     ::close(report[0]);
     ::close(report[1]);
     return result;
   };
-  for (const auto& j : l.join) {
-    if (j.kind != NsKind::Pid) continue;
-    int fd = ::open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return give_up("open " + j.path);
-    int rc = setns(fd, CLONE_NEWPID);
-    ::close(fd);
-    if (rc != 0) return give_up("setns pid " + j.path);
-  }
-  if (ns.new_pid && unshare(CLONE_NEWPID) != 0) return give_up("unshare pid namespace");
+  auto errno_text = [](const std::string& what) { return what + ": " + std::strerror(errno); };
+  for (const auto& j : l.join)
+    if (j.kind == NsKind::Pid)
+      if (std::string error = enter_namespace(j); !error.empty()) return give_up(error);
+  if (ns.new_pid && unshare(CLONE_NEWPID) != 0) return give_up(errno_text("unshare pid namespace"));
 
   constexpr size_t kStackSize = 256 * 1024;  // reserved; only the pages used are ever touched
   void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-  if (stack == MAP_FAILED) return give_up("mmap");
+  if (stack == MAP_FAILED) return give_up(errno_text("mmap"));
   SharedChild args{&l, &exec, &ns, &old, report[0], report[1]};
   char** environment = environ;
   pid_t child = clone(shared_child_main, static_cast<char*>(stack) + kStackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
@@ -173,7 +168,7 @@ LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& ex
   munmap(stack, kStackSize);
   if (child < 0) {
     errno = clone_errno;
-    return give_up("clone");
+    return give_up(errno_text("clone"));
   }
   ::close(report[1]);
   install_forwarding(child);
@@ -181,12 +176,9 @@ LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& ex
   return await_command(child, report[0]);
 }
 
-// With a user namespace: A must write C's maps while C waits, so C is a forked copy of nsplan.
+// With a user or time namespace (see run_launch), C is a forked copy of nsplan.
 LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, const NamespaceSet& ns) {
   LaunchResult result;
-  const bool new_user = ns.new_user, new_pid = ns.new_pid, new_time = ns.new_time, new_mnt = ns.new_mnt,
-             join_pid = ns.join_pid;
-  const int other_flags = ns.other_flags;
 
   // Pipes: go (A -> C), maps_ready (C -> A: user ns made), report (C/D -> A, close-on-exec: EOF
   // means exec succeeded).
@@ -220,7 +212,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     for (int pass = 0; pass < 2; ++pass)
       for (const auto& j : l.join)
         if ((j.kind == NsKind::User) == (pass == 0)) join_namespace(j, report[1]);
-    if (new_user) {
+    if (ns.new_user) {
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
       send_byte(ready[1]);
       wait_byte(go[0]);  // A has written the maps
@@ -241,9 +233,9 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(kSetupFailed);
     }
-    if (other_flags && unshare(other_flags) != 0) fail(report[1], "unshare namespaces");
-    if (new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
-    if (!new_pid && !new_time && !join_pid) become_command(l, exec, new_mnt, report[1]);
+    if (ns.other_flags && unshare(ns.other_flags) != 0) fail(report[1], "unshare namespaces");
+    if (ns.new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
+    if (!ns.new_pid && !ns.new_time && !ns.join_pid) become_command(l, exec, ns.new_mnt, report[1]);
     // A new pid or time namespace takes effect for children: D is PID 1 there.
     sigprocmask(SIG_BLOCK, &block, nullptr);
     pid_t d = fork();
@@ -252,7 +244,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() == 1) _exit(kSetupFailed);  // C died before we could ask to die with it
       sigprocmask(SIG_SETMASK, &old, nullptr);
-      become_command(l, exec, new_mnt, report[1]);
+      become_command(l, exec, ns.new_mnt, report[1]);
     }
     ::close(report[1]);
     install_forwarding(d);
@@ -285,7 +277,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
   for (const auto& procs : l.cgroup_procs)
     if (!write_file(procs, std::to_string(child))) return abort_child("joining " + procs + ": " + std::strerror(errno));
   send_byte(go[1]);
-  if (new_user) {
+  if (ns.new_user) {
     wait_byte(ready[0]);
     std::string base = "/proc/" + std::to_string(child) + "/";
     auto map_text = [](const std::vector<std::string>& lines) {

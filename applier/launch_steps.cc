@@ -167,12 +167,19 @@ bool write_time_offsets(const plan::Launch& l) {
   return true;
 }
 
-void join_namespace(const plan::JoinNamespace& j, int report_fd) {
+std::string enter_namespace(const plan::JoinNamespace& j) {
   int fd = ::open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(report_fd, "open " + j.path);
-  if (setns(fd, clone_flag_of(j.kind)) != 0) fail(report_fd, std::string("setns ") + plan::to_string(j.kind) + " " + j.path);
+  if (fd < 0) return "open " + j.path + ": " + std::strerror(errno);
+  int rc = setns(fd, clone_flag_of(j.kind));
+  int err = errno;
   ::close(fd);
+  if (rc != 0) return std::string("setns ") + plan::to_string(j.kind) + " " + j.path + ": " + std::strerror(err);
+  return {};
 }
 
+void join_namespace(const plan::JoinNamespace& j, int report_fd) {
+  std::string error = enter_namespace(j);
+  if (!error.empty()) fail(report_fd, error, 0);
+}
 
 }  // namespace nsplan::applier::launch

@@ -39,6 +39,8 @@ NamespaceSet namespaces_of(const plan::Launch& l);
 
 // Offsets of a new time namespace, for the children of the caller.
 bool write_time_offsets(const plan::Launch& l);
+// Joins J's namespace: "" or what failed, with the errno text. join_namespace fails the child.
+std::string enter_namespace(const plan::JoinNamespace& j);
 void join_namespace(const plan::JoinNamespace& j, int report_fd);
 
 // In the final process, inside every namespace: hostname, mounts, limits, identity, exec.
