@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,52 +41,6 @@ GroupRequest dellink_request(uint32_t group) {
   r.group_attr.rta_len = RTA_LENGTH(sizeof(uint32_t));
   r.group = group;
   return r;
-}
-
-std::optional<uint32_t> group_of(const nlmsghdr* h) {
-  const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
-  int len = static_cast<int>(h->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof *info));
-  for (const rtattr* a = IFLA_RTA(info); RTA_OK(a, len); a = RTA_NEXT(a, len))
-    if (a->rta_type == IFLA_GROUP && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
-      uint32_t g;
-      std::memcpy(&g, RTA_DATA(a), sizeof g);
-      return g;
-    }
-  return std::nullopt;
-}
-
-// Interface indexes of the group's members, from one link dump.
-SysResult<std::set<int>> members_of(uint32_t group) {
-  Fd s(route_socket());
-  if (s.get() < 0) return errno_error("netlink socket");
-  struct {
-    nlmsghdr header;
-    ifinfomsg info;
-  } dump{};
-  dump.header.nlmsg_len = sizeof dump;
-  dump.header.nlmsg_type = RTM_GETLINK;
-  dump.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  dump.header.nlmsg_seq = 1;
-  dump.info.ifi_family = AF_UNSPEC;
-  if (::send(s.get(), &dump, sizeof dump, 0) < 0) return errno_error("dump links");
-  std::set<int> members;
-  // The kernel fills a dump message up to 32 KiB, less what an skb needs for itself.
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    ssize_t n = ::recv(s.get(), buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("dump links");
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE) return members;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
-        return errno_error("dump links", -e->error);
-      }
-      if (h->nlmsg_type != RTM_NEWLINK) continue;
-      if (group_of(h) == group) members.insert(static_cast<const ifinfomsg*>(NLMSG_DATA(h))->ifi_index);
-    }
-  }
 }
 
 // The child: sends the request, passes the kernel's answer (an errno, 0 for success) up the
@@ -173,11 +126,12 @@ int wait_for_unlisting(int monitor, int answer_fd, std::set<int>& members) {
 
 }  // namespace
 
-Status delete_link_group_unlisted(uint32_t group) {
+Status delete_link_group_unlisted(uint32_t group, std::set<int> members) {
   const std::string what = "delete link group " + std::to_string(group);
   if (group == 0) return SysError{EINVAL, what + ": group 0 is the default group of every link", 0, {}};
+  // As the kernel answers a group with no link.
+  if (members.empty()) return errno_error(what, ENODEV);
   reap_finished_children();
-  // Listen before looking, so that no announcement is missed.
   Fd monitor(route_socket());
   if (monitor.get() < 0) return errno_error(what + ": netlink socket");
   sockaddr_nl local{};
@@ -189,10 +143,6 @@ Status delete_link_group_unlisted(uint32_t group) {
   int room = 16 << 20;
   if (::setsockopt(monitor.get(), SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room) != 0)
     ::setsockopt(monitor.get(), SOL_SOCKET, SO_RCVBUF, &room, sizeof room);
-  auto members = members_of(group);
-  if (!members.ok()) return members.error().wrap(what);
-  // As the kernel answers a group with no link.
-  if (members.value().empty()) return errno_error(what, ENODEV);
 
   Fd request_socket(route_socket());
   int answer[2];
@@ -207,15 +157,11 @@ Status delete_link_group_unlisted(uint32_t group) {
     ::close(answer[0]);
     return errno_error(what + ": fork", err);
   }
-  int err = wait_for_unlisting(monitor.get(), answer[0], members.value());
+  int err = wait_for_unlisting(monitor.get(), answer[0], members);
   ::close(answer[0]);
   if (err < 0) {
-    // The child was killed before it answered: whatever the kernel did, the links tell.
     ::waitpid(child, nullptr, 0);
-    auto left = members_of(group);
-    if (!left.ok()) return left.error().wrap(what);
-    if (!left.value().empty()) return SysError{EIO, what + ": the request was not answered", 0, {}};
-    return Status{};
+    return SysError{EIO, what + ": the request's sender died before the kernel answered", 0, {}};
   }
   reap_later(child);
   if (err > 0) return errno_error(what, err);

@@ -11,14 +11,17 @@
 // deleted network namespace.
 #pragma once
 #include <cstdint>
+#include <set>
 
 #include "applier/sys_error.h"
 
 namespace nsplan::applier {
 
-// Deletes every link of `group` (not 0) in the caller's network namespace. Returns when the
-// kernel has unlisted them all, or with the kernel's error when it refused (then nothing was
-// deleted: the kernel checks every member before it deletes any); ENODEV for an empty group.
-Status delete_link_group_unlisted(uint32_t group);
+// Deletes every link of `group` (not 0) in the caller's network namespace. `members` are their
+// interface indexes, from a link dump made just before (a member deleted since by someone else
+// only makes this wait for the kernel's answer). Returns when the kernel has unlisted them all,
+// or with the kernel's error when it refused (then nothing was deleted: the kernel checks every
+// member before it deletes any); ENODEV for an empty group.
+Status delete_link_group_unlisted(uint32_t group, std::set<int> members);
 
 }  // namespace nsplan::applier

@@ -1,5 +1,6 @@
 // Kernel on the real system: LinuxCgroupFs per hierarchy, one NetlinkClient, nsfs bind mounts.
 #include <map>
+#include <set>
 
 #include "applier/cgroupfs.h"
 #include "applier/kernel.h"
@@ -83,8 +84,15 @@ class LinuxKernel final : public Kernel {
   }
   Status link_group_delete(const std::string& netns, uint32_t group) override {
     // Our own namespace: return once the links are unlisted, not freed (link_group_delete.h).
-    if (netns.empty()) return delete_link_group_unlisted(group);
-    return with_netlink([&](NetlinkClient& c) { return c.delete_group(netns, group); });
+    return with_netlink([&](NetlinkClient& c) -> Status {
+      if (!netns.empty()) return c.delete_group(netns, group);
+      auto links = c.list_links("");
+      if (!links.ok()) return links.error().wrap("delete link group " + std::to_string(group));
+      std::set<int> members;
+      for (const LinkInfo& l : links.value())
+        if (l.group == group) members.insert(l.ifindex);
+      return delete_link_group_unlisted(group, std::move(members));
+    });
   }
   Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
     return with_netlink([&](NetlinkClient& c) { return c.move_link(from, name, to); });

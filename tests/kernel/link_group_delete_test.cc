@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,19 @@ std::vector<std::string> names_in_group(NetlinkClient& nl, uint32_t group) {
   return names;
 }
 
+// The group's interface indexes, as linux_kernel.cc gathers them.
+std::set<int> members_of(NetlinkClient& nl, uint32_t group) {
+  std::set<int> members;
+  auto links = nl.list_links("");
+  EXPECT_TRUE(links.ok()) << links.message();
+  if (links.ok())
+    for (const auto& l : links.value())
+      if (l.group == group) members.insert(l.ifindex);
+  return members;
+}
+
+Status delete_group(NetlinkClient& nl, uint32_t group) { return delete_link_group_unlisted(group, members_of(nl, group)); }
+
 TEST(LinkGroupDelete, MembersAreGoneAndTheirNamesFreeWhenItReturns) {
   NSPLAN_REQUIRE_ROOT();
   in_own_netns([](NetlinkClient& nl) {
@@ -51,7 +65,7 @@ TEST(LinkGroupDelete, MembersAreGoneAndTheirNamesFreeWhenItReturns) {
     ASSERT_TRUE(nl.create_veth("", "nspt-other", "nspt-otherp", "", 77).ok());
     ASSERT_EQ(names_in_group(nl, 4242), (std::vector<std::string>{"nspt-br", "nspt-h0"}));
 
-    Status s = delete_link_group_unlisted(4242);
+    Status s = delete_group(nl, 4242);
     ASSERT_TRUE(s.ok()) << s.message();
     EXPECT_TRUE(names_in_group(nl, 4242).empty());
     auto links = nl.list_links("");
@@ -65,7 +79,7 @@ TEST(LinkGroupDelete, MembersAreGoneAndTheirNamesFreeWhenItReturns) {
     // The kernel may still be freeing them, but the names are free already.
     Status again = nl.create_bridge("", "nspt-br", 4242);
     EXPECT_TRUE(again.ok()) << again.message();
-    EXPECT_TRUE(delete_link_group_unlisted(4242).ok());
+    EXPECT_TRUE(delete_group(nl, 4242).ok());
   });
 }
 
@@ -76,7 +90,7 @@ TEST(LinkGroupDelete, ARefusalIsReportedAndDeletesNothing) {
     // The loopback device cannot be deleted: the kernel refuses the whole group.
     // (ip(8) runs in this thread's namespace: a child inherits it.)
     ASSERT_EQ(std::system("ip link set lo group 4343"), 0);
-    Status s = delete_link_group_unlisted(4343);
+    Status s = delete_group(nl, 4343);
     EXPECT_EQ(s.err(), EOPNOTSUPP) << s.message();
     EXPECT_NE(s.message().find("delete link group 4343"), std::string::npos) << s.message();
     EXPECT_EQ(names_in_group(nl, 4343), (std::vector<std::string>{"lo", "nspt-h1"}));
@@ -85,9 +99,9 @@ TEST(LinkGroupDelete, ARefusalIsReportedAndDeletesNothing) {
 
 TEST(LinkGroupDelete, AnEmptyGroupIsENODEVAndGroupZeroIsRefused) {
   NSPLAN_REQUIRE_ROOT();
-  in_own_netns([](NetlinkClient&) {
-    EXPECT_EQ(delete_link_group_unlisted(4444).err(), ENODEV);
-    EXPECT_EQ(delete_link_group_unlisted(0).err(), EINVAL);
+  in_own_netns([](NetlinkClient& nl) {
+    EXPECT_EQ(delete_group(nl, 4444).err(), ENODEV);
+    EXPECT_EQ(delete_link_group_unlisted(0, {1}).err(), EINVAL);
   });
 }
 
