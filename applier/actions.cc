@@ -6,7 +6,6 @@
 
 #include "applier/cgroup_values.h"
 #include "compiler/json_emitter.h"
-#include "compiler/shell_emitter.h"
 
 namespace nsplan::applier {
 namespace {
@@ -176,7 +175,12 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           [&](const AddAddress& a) {
             Observation o;
             if (blind(view, o, a.netns)) return o;
-            o.satisfied = o.exists = view.has_address(a.netns, a.dev, a.cidr);
+            const AddressInfo* have = view.address(a.netns, a.dev, a.cidr);
+            o.exists = have != nullptr;
+            // An address still in (or failed) duplicate address detection loses packets: it is
+            // not in place yet.
+            o.satisfied = have && have->usable();
+            if (have && !have->usable()) o.current = "tentative";
             return o;
           },
           [&](const SetLinkUp& a) {
@@ -209,11 +213,7 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             return k.cgroup_write(a.dir, "cgroup.subtree_control", value);
           },
           [&](const WriteCgroupFile& a) { return k.cgroup_write(a.dir, a.file, a.value); },
-          [&](const CopyFromParent& a) {
-            auto parent = k.cgroup_read(parent_of(a.dir), a.file);
-            if (!parent.ok()) return Status(parent.error());
-            return k.cgroup_write(a.dir, a.file, parent.value());
-          },
+          [&](const CopyFromParent& a) { return k.cgroup_copy_from_parent(a.dir, a.file); },
           [&](const CreateNetns& a) {
             Status s = k.netns_create(a.name);
             view.forget(a.name);
@@ -250,8 +250,10 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             return s;
           },
           [&](const AddAddress& a) {
-            Status s = k.address_add(a.netns, a.dev, a.cidr);
-            if (s.ok()) view.address_added(a.netns, a.dev, a.cidr);
+            // Present but tentative (added by someone else, with DAD): nothing to add.
+            if (view.has_address(a.netns, a.dev, a.cidr)) return Status();
+            Status s = k.address_add(a.netns, a.dev, a.cidr, a.nodad);
+            if (s.ok()) view.address_added(a.netns, a.dev, a.cidr, a.nodad);
             return s;
           },
           [&](const SetLinkUp& a) {
@@ -312,7 +314,10 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             return RestoreMtu{a.netns, a.dev, static_cast<uint32_t>(std::stoul(before.current))};
           },
           [&](const SetMaster& a) -> std::optional<Undo> { return RestoreMaster{a.netns, a.dev, before.current}; },
-          [&](const AddAddress& a) -> std::optional<Undo> { return DeleteAddress{a.netns, a.dev, a.cidr}; },
+          [&](const AddAddress& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;  // someone else's address, waiting for DAD
+            return DeleteAddress{a.netns, a.dev, a.cidr};
+          },
           [&](const SetLinkUp& a) -> std::optional<Undo> { return SetLinkDown{a.netns, a.dev}; },
           [&](const AddRoute& a) -> std::optional<Undo> { return DeleteRoute{route_spec(a)}; },
       },

@@ -17,16 +17,6 @@ const T* as(const Undo& u) {
   return std::get_if<T>(&u);
 }
 
-// Fault injection for the crash-recovery tests: NSPLAN_TEST_CRASH_AFTER=K kills the process
-// with SIGKILL right after the K-th change of an apply (documented in docs/testing.md).
-void crash_point(size_t changes_made) {
-  static const long crash_after = [] {
-    const char* v = std::getenv("NSPLAN_TEST_CRASH_AFTER");
-    return v ? std::strtol(v, nullptr, 10) : -1L;
-  }();
-  if (crash_after >= 0 && static_cast<long>(changes_made) == crash_after) std::raise(SIGKILL);
-}
-
 std::string step_error(const plan::Step& step, const Status& s) {
   return step.origin.where + ": error: " + s.message();
 }
@@ -45,22 +35,6 @@ bool memsw_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) 
   unsigned long long now = std::strtoull(current.value().c_str(), nullptr, 10);
   unsigned long long want = limit->value == "-1" ? ~0ull : std::strtoull(limit->value.c_str(), nullptr, 10);
   return want > now;
-}
-
-// v2: whether any cgroup remains below DIR (cgroup.stat counts them).
-bool in_use_below(Kernel& kernel, const std::string& dir) {
-  auto stat = kernel.cgroup_read(dir, "cgroup.stat");
-  if (!stat.ok()) return false;
-  auto pos = stat.value().find("nr_descendants ");
-  return pos != std::string::npos && std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10) > 0;
-}
-
-// Whether DIR still holds child cgroups (v1 and v2): a child's cgroup.procs is readable.
-bool has_children(Kernel& kernel, const std::string& dir) {
-  if (in_use_below(kernel, dir)) return true;
-  // v1 has no cgroup.stat; rmdir of a childless cgroup only fails while tasks are in it.
-  auto procs = kernel.cgroup_read(dir, "cgroup.procs");
-  return procs.ok() && procs.value().empty();
 }
 
 }  // namespace
@@ -108,6 +82,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
         // costs ~30 ms each).
         moot = true;
         if (groups_deleted.insert(x->group).second) {
+          kernel.announce("destroy: the profile's host-side links, as one link group");
           Status s = kernel.link_group_delete("", x->group);
           if (!s.ok() && s.err() != ENODEV) errors.push_back("delete link group " + std::to_string(x->group) + ": " + s.message());
           else if (done) done->push_back("- link group " + std::to_string(x->group) + " (the profile's host-side links)");
@@ -115,26 +90,31 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       }
     }
     if (moot) continue;
-    if (auto* x = as<DisableControllers>(u); x && !exact && in_use_below(kernel, x->dir)) {
-      // Other cgroups below still use the controllers (another profile sharing an ancestor):
-      // disabling them would take their limits away.
-      if (done) done->push_back("= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it");
-      continue;
-    }
-    Status s = run_undo(u, kernel);
-    if (auto* x = as<RemoveCgroup>(u); x && !exact && (s.err() == EBUSY || s.err() == ENOTEMPTY)) {
-      // An ancestor this profile made that another profile's cgroup now sits in: it stays.
-      if (has_children(kernel, x->dir)) {
-        if (done) done->push_back("= cgroup " + x->dir + " left in place: other cgroups are below it");
+    kernel.announce("destroy: " + describe(u));
+    if (!exact) {
+      // Time has passed since the apply: other profiles may rely on shared ancestors.
+      if (auto* x = as<DisableControllers>(u)) {
+        auto r = kernel.cgroup_disable_unless_used(x->dir, x->controllers);
+        if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
+        else if (done) done->push_back(r.ok() && !r.value() ? "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it"
+                                                            : "- " + describe(u));
+        continue;
+      }
+      if (auto* x = as<RemoveCgroup>(u)) {
+        auto r = kernel.cgroup_remove_unless_shared(x->dir);
+        if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
+        else if (done) done->push_back(r.ok() && !r.value() ? "= cgroup " + x->dir + " left in place: other cgroups are below it"
+                                                            : "- " + describe(u));
         continue;
       }
     }
+    Status s = run_undo(u, kernel);
     if (!s.ok()) errors.push_back(s.message());
     else if (done) done->push_back("- " + describe(u));
   }
 }
 
-ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& state) {
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state) {
   ApplyOutcome out;
   // A crashed apply left its journal: take it back first, so that we start from a known state.
   auto journal = state.read_journal();
@@ -216,6 +196,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
       }
       made.push_back(record);
     }
+    kernel.announce(step.origin.where + ": " + step.origin.what, step.notes);
     Status s = perform(step.action, kernel, view);
     if (!s.ok()) {
       out.error = step_error(step, s);
@@ -223,7 +204,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
       break;
     }
     out.changes.push_back({describe_change(step.action, before), step.origin.where});
-    crash_point(out.changes.size());
+    state.after_change(out.changes.size());
     // A value the profile already owned keeps its first undo (the value before nsplan); for
     // controllers, the newly enabled ones join those enabled before.
     if (auto it = owned_by_key.find(key); it != owned_by_key.end()) {
@@ -292,7 +273,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& st
   return out;
 }
 
-DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state) {
+DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state) {
   DestroyOutcome out;
   auto journal = state.read_journal();
   if (!journal.ok()) {
@@ -319,7 +300,7 @@ DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state) {
   return out;
 }
 
-DestroyOutcome release_cgroups(Kernel& kernel, ProfileState& state) {
+DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state) {
   DestroyOutcome out;
   auto owned = state.load();
   if (!owned.ok()) {

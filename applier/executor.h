@@ -28,7 +28,7 @@ struct ApplyOutcome {
 
 // Runs the plan; on the first failure undoes what this apply did, in reverse, and reports the
 // step with its profile line. Re-applying an unchanged profile performs nothing.
-ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, ProfileState& state);
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state);
 
 struct DestroyOutcome {
   bool ok = false;
@@ -39,11 +39,11 @@ struct DestroyOutcome {
 };
 // Removes everything the profile owns, children before parents: namespaces are dropped whole
 // rather than emptied link by link, and host-side links go in one link-group request.
-DestroyOutcome destroy_profile(Kernel& kernel, ProfileState& state);
+DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state);
 
 // Removes only the cgroups the profile owns (and the values and controllers that go with them),
 // keeping namespaces and links: the end of a run whose cgroup is ephemeral.
-DestroyOutcome release_cgroups(Kernel& kernel, ProfileState& state);
+DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state);
 
 struct Diff {
   std::vector<Change> changes;       // "+" and "~" lines, in plan order

@@ -1,6 +1,7 @@
 #include "applier/launch.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <poll.h>
@@ -130,7 +131,7 @@ int shared_child_main(void* arg) {
   int own = c.ns->other_flags & ~CLONE_NEWPID;
   if (own && unshare(own) != 0) fail(c.report_fd, "unshare namespaces");
   sigprocmask(SIG_SETMASK, c.mask, nullptr);
-  become_command(l, *c.exec, c.ns->new_mnt, c.report_fd);
+  become_command(l, *c.exec, c.report_fd);
 }
 
 LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& exec, const NamespaceSet& ns) {
@@ -213,18 +214,15 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       for (const auto& j : l.join)
         if ((j.kind == NsKind::User) == (pass == 0)) join_namespace(j, report[1]);
     if (ns.new_user) {
+      // The caller's supplementary groups would stay inside (as the overflow gid) with their
+      // access on the host: dropped first, while still privileged to.
+      if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0) fail(report[1], "setgroups");
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
       send_byte(ready[1]);
       wait_byte(go[0]);  // A has written the maps
-      // Become root of the new namespace when the maps give it one (the host sees the mapped
-      // ids); run.uid/gid, applied last, may still drop to another id.
-      auto maps_zero = [](const std::vector<std::string>& m) {
-        for (const auto& line : m)
-          if (line.rfind("0 ", 0) == 0) return true;
-        return false;
-      };
-      if (maps_zero(l.gid_map) && setresgid(0, 0, 0) != 0) fail(report[1], "setgid 0 in the user namespace");
-      if (maps_zero(l.uid_map) && setresuid(0, 0, 0) != 0) fail(report[1], "setuid 0 in the user namespace");
+      // Become root of the new namespace when the maps give it one (the planner says).
+      if (l.unshare.setgid_root && setresgid(0, 0, 0) != 0) fail(report[1], "setgid 0 in the user namespace");
+      if (l.unshare.setuid_root && setresuid(0, 0, 0) != 0) fail(report[1], "setuid 0 in the user namespace");
       // Changing ids made us non-dumpable, which hands /proc/self to the host's root: take it
       // back so that timens_offsets and the like stay writable.
       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
@@ -235,7 +233,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     }
     if (ns.other_flags && unshare(ns.other_flags) != 0) fail(report[1], "unshare namespaces");
     if (ns.new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
-    if (!ns.new_pid && !ns.new_time && !ns.join_pid) become_command(l, exec, ns.new_mnt, report[1]);
+    if (!ns.new_pid && !ns.new_time && !ns.join_pid) become_command(l, exec, report[1]);
     // A new pid or time namespace takes effect for children: D is PID 1 there.
     sigprocmask(SIG_BLOCK, &block, nullptr);
     pid_t d = fork();
@@ -244,7 +242,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() == 1) _exit(kSetupFailed);  // C died before we could ask to die with it
       sigprocmask(SIG_SETMASK, &old, nullptr);
-      become_command(l, exec, ns.new_mnt, report[1]);
+      become_command(l, exec, report[1]);
     }
     ::close(report[1]);
     install_forwarding(d);
@@ -285,12 +283,13 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       for (const auto& x : lines) t += x + "\n";
       return t;
     };
-    if (!l.setgroups.empty() || (!l.gid_map.empty() && geteuid() != 0))
-      if (!write_file(base + "setgroups", l.setgroups.empty() ? "deny" : l.setgroups))
+    const plan::NewNamespaces& u = l.unshare;
+    if (!u.setgroups.empty() || (!u.gid_map.empty() && geteuid() != 0))
+      if (!write_file(base + "setgroups", u.setgroups.empty() ? "deny" : u.setgroups))
         return abort_child(std::string("writing setgroups: ") + std::strerror(errno));
-    if (!l.uid_map.empty() && !write_file(base + "uid_map", map_text(l.uid_map)))
+    if (!u.uid_map.empty() && !write_file(base + "uid_map", map_text(u.uid_map)))
       return abort_child(std::string("writing uid_map: ") + std::strerror(errno));
-    if (!l.gid_map.empty() && !write_file(base + "gid_map", map_text(l.gid_map)))
+    if (!u.gid_map.empty() && !write_file(base + "gid_map", map_text(u.gid_map)))
       return abort_child(std::string("writing gid_map: ") + std::strerror(errno));
     send_byte(go[1]);
   }

@@ -10,8 +10,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+
+#include "compiler/overloaded.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -52,10 +62,122 @@ int clone_flag_of(NsKind k) {
   return 0;
 }
 
-static unsigned long propagation_flag(const std::string& p) {
+namespace {
+
+unsigned long propagation_flag(const std::string& p) {
   if (p == "shared") return MS_SHARED;
   if (p == "slave") return MS_SLAVE;
   return MS_PRIVATE;
+}
+
+unsigned long mount_flags(const std::vector<std::string>& names) {
+  unsigned long flags = 0;
+  for (const auto& n : names) {
+    if (n == "nosuid") flags |= MS_NOSUID;
+    else if (n == "nodev") flags |= MS_NODEV;
+    else if (n == "noexec") flags |= MS_NOEXEC;
+  }
+  return flags;
+}
+
+// struct mount_attr of <linux/mount.h>, which does not mix with glibc's <sys/mount.h>.
+struct MountAttr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+constexpr uint64_t kMountAttrRdonly = 0x00000001;
+constexpr unsigned kAtRecursive = 0x8000;
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+// mkdir -p with the mode mkdir(1) uses (0777 less the umask).
+bool make_dirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), 0777) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
+bool bring_loopback_up() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  struct ifreq ifr {};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool ok = ::ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+  if (ok) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    ok = ::ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+  }
+  int err = errno;
+  ::close(fd);
+  errno = err;
+  return ok;
+}
+
+}  // namespace
+
+std::string perform_inside(const plan::InsideStep& step) {
+  auto failed = [](const std::string& what) { return what + ": " + std::strerror(errno); };
+  return std::visit(
+      overloaded{
+          [&](const plan::LoopbackUp&) -> std::string { return bring_loopback_up() ? "" : failed("bring lo up"); },
+          [&](const plan::SetUtsName& s) -> std::string {
+            if (!s.hostname.empty() && sethostname(s.hostname.data(), s.hostname.size()) != 0) return failed("sethostname");
+            if (!s.domainname.empty() && setdomainname(s.domainname.data(), s.domainname.size()) != 0)
+              return failed("setdomainname");
+            return "";
+          },
+          [&](const plan::MountPropagation& p) -> std::string {
+            if (mount(nullptr, "/", nullptr, MS_REC | propagation_flag(p.mode), nullptr) != 0)
+              return failed("mount propagation of /");
+            return "";
+          },
+          [&](const plan::MakeMountPoint& m) -> std::string {
+            struct stat st {};
+            if (::lstat(m.path.c_str(), &st) == 0) return "";
+            bool dir = m.source_of_kind.empty() || (::stat(m.source_of_kind.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+            if (!make_dirs(dir ? m.path : m.path.substr(0, std::max<size_t>(m.path.rfind('/'), 1))))
+              return failed("create mount point " + m.path);
+            if (dir) return "";
+            int fd = ::open(m.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+            if (fd < 0) return failed("create mount point " + m.path);
+            ::close(fd);
+            return "";
+          },
+          [&](const plan::Mount& m) -> std::string {
+            using T = plan::Mount::Type;
+            unsigned long flags = mount_flags(m.flags);
+            if (m.type == T::Bind) flags |= MS_BIND | (m.recursive ? MS_REC : 0);
+            const char* fstype = m.type == T::Proc ? "proc" : m.type == T::Tmpfs ? "tmpfs" : nullptr;
+            if (mount(m.source.c_str(), m.target.c_str(), fstype, flags, m.data.empty() ? nullptr : m.data.c_str()) != 0)
+              return failed(std::string(m.type == T::Bind ? "bind mount " + m.source : fstype) + " on " + m.target);
+            return "";
+          },
+          [&](const plan::RemountReadOnly& r) -> std::string {
+            MountAttr attr{kMountAttrRdonly, 0, 0, 0};
+            if (syscall(SYS_mount_setattr, AT_FDCWD, r.target.c_str(), kAtRecursive, &attr, sizeof attr) != 0)
+              return failed("make " + r.target + " read-only");
+            return "";
+          },
+          [&](const plan::PivotRoot& p) -> std::string {
+            // pivot_root(".", ".") then detach the old root: no directory for it is needed.
+            if (chdir(p.root.c_str()) != 0) return failed("chdir " + p.root);
+            if (syscall(SYS_pivot_root, ".", ".") != 0) return failed("pivot_root " + p.root);
+            if (umount2(".", MNT_DETACH) != 0) return failed("detach the old root");
+            if (chdir("/") != 0) return failed("chdir /");
+            return "";
+          },
+          [&](const plan::SetRlimit& r) -> std::string {
+            struct rlimit lim {};
+            lim.rlim_cur = r.soft == UINT64_MAX ? RLIM_INFINITY : r.soft;
+            lim.rlim_max = r.hard == UINT64_MAX ? RLIM_INFINITY : r.hard;
+            return setrlimit(r.resource, &lim) == 0 ? "" : failed("setrlimit " + r.name);
+          },
+          [&](const plan::ChangeDir& c) -> std::string { return chdir(c.dir.c_str()) == 0 ? "" : failed("chdir " + c.dir); },
+      },
+      step);
 }
 
 PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>& command) {
@@ -69,8 +191,8 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
       }
     p.env_storage.push_back(entry);
   };
-  for (char** e = environ; e && *e; ++e) p.env_storage.emplace_back(*e);
-  if (!l.cwd.empty()) set("PWD", l.cwd);  // as a shell's cd would: $PWD names where we are
+  if (!l.clear_env)
+    for (char** e = environ; e && *e; ++e) p.env_storage.emplace_back(*e);
   for (const auto& [k, v] : l.env) set(k, v);
   for (auto& e : p.env_storage) p.envp.push_back(e.data());
   p.envp.push_back(nullptr);
@@ -79,56 +201,42 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
   return p;
 }
 
-[[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, bool new_mnt, int report_fd) {
-  if (!l.hostname.empty() && sethostname(l.hostname.data(), l.hostname.size()) != 0) fail(report_fd, "sethostname");
-  if (!l.domainname.empty() && setdomainname(l.domainname.data(), l.domainname.size()) != 0)
-    fail(report_fd, "setdomainname");
-  if (new_mnt) {
-    if (mount(nullptr, "/", nullptr, MS_REC | propagation_flag(l.propagation), nullptr) != 0)
-      fail(report_fd, "mount propagation of /");
-    for (const auto& m : l.mounts) {
-      using T = plan::MountOp::Type;
-      switch (m.type) {
-        case T::Proc:
-          if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) fail(report_fd, "mount proc on /proc");
-          break;
-        case T::Tmpfs:
-          if (mount("tmpfs", m.target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, m.options.c_str()) != 0)
-            fail(report_fd, "mount tmpfs on " + m.target);
-          break;
-        case T::Bind:
-        case T::ReadOnly:
-          if (mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-            fail(report_fd, "bind mount " + m.source + " on " + m.target);
-          if (m.read_only &&
-              mount(nullptr, m.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
-            fail(report_fd, "remount " + m.target + " read-only");
-          break;
-      }
+// Every descriptor above 2 but the kept ones is closed at exec, so that the report pipe still
+// works until then: close_range marks them close-on-exec (Linux 5.11); older kernels, one by one.
+std::string close_descriptors(const std::vector<int>& keep) {
+  if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
+    DIR* d = opendir("/proc/self/fd");
+    if (!d) return std::string("list descriptors: ") + std::strerror(errno);
+    int own = dirfd(d);
+    while (dirent* e = readdir(d)) {
+      int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != own) fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
-    if (!l.root.empty()) {
-      // pivot_root(".", ".") then detach the old root: no directory for it is needed.
-      if (mount(l.root.c_str(), l.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) fail(report_fd, "bind " + l.root);
-      if (chdir(l.root.c_str()) != 0) fail(report_fd, "chdir " + l.root);
-      if (syscall(SYS_pivot_root, ".", ".") != 0) fail(report_fd, "pivot_root " + l.root);
-      if (umount2(".", MNT_DETACH) != 0) fail(report_fd, "detach the old root");
-      if (chdir("/") != 0) fail(report_fd, "chdir /");
-    }
+    closedir(d);
   }
-  for (const auto& r : l.rlimits) {
-    struct rlimit lim {};
-    lim.rlim_cur = r.soft == UINT64_MAX ? RLIM_INFINITY : r.soft;
-    lim.rlim_max = r.hard == UINT64_MAX ? RLIM_INFINITY : r.hard;
-    if (setrlimit(r.resource, &lim) != 0) fail(report_fd, "setrlimit " + r.name);
+  for (int fd : keep)
+    if (fcntl(fd, F_SETFD, 0) != 0) return "keep descriptor " + std::to_string(fd) + ": " + std::strerror(errno);
+  return "";
+}
+
+std::string set_identity(const plan::Identity& id) {
+  auto failed = [](const std::string& what) { return what + ": " + std::strerror(errno); };
+  if (id.set_groups) {
+    std::vector<gid_t> groups(id.groups.begin(), id.groups.end());
+    if (setgroups(groups.size(), groups.data()) != 0) return failed("setgroups");
   }
-  if (!l.cwd.empty() && chdir(l.cwd.c_str()) != 0) fail(report_fd, "chdir " + l.cwd);
-  if (l.gid) {
-    if (setgroups(0, nullptr) != 0 && errno != EPERM) fail(report_fd, "setgroups");
-    if (setresgid(*l.gid, *l.gid, *l.gid) != 0) fail(report_fd, "setgid " + std::to_string(*l.gid));
-  }
-  if (l.uid && setresuid(*l.uid, *l.uid, *l.uid) != 0) fail(report_fd, "setuid " + std::to_string(*l.uid));
-  if (l.uid || l.gid) prctl(PR_SET_PDEATHSIG, SIGKILL);  // cleared by the change of ids
-  if (l.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(report_fd, "no_new_privs");
+  if (id.gid && setresgid(*id.gid, *id.gid, *id.gid) != 0) return failed("setgid " + std::to_string(*id.gid));
+  if (id.uid && setresuid(*id.uid, *id.uid, *id.uid) != 0) return failed("setuid " + std::to_string(*id.uid));
+  if (id.uid || id.gid) prctl(PR_SET_PDEATHSIG, SIGKILL);  // cleared by the change of ids
+  if (id.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return failed("no_new_privs");
+  return "";
+}
+
+[[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, int report_fd) {
+  for (const auto& step : l.inside)
+    if (std::string e = perform_inside(step); !e.empty()) fail(report_fd, e, 0);
+  if (std::string e = set_identity(l.identity); !e.empty()) fail(report_fd, e, 0);
+  if (std::string e = close_descriptors(l.keep_fds); !e.empty()) fail(report_fd, e, 0);
   // Signals the run forwards were caught in nsplan; the command starts with defaults.
   for (int s : kForwarded) signal(s, SIG_DFL);
   // execvp searches the PATH of the environment it finds: the command's, as a shell would.
@@ -139,12 +247,11 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
 
 NamespaceSet namespaces_of(const plan::Launch& l) {
   NamespaceSet ns;
-  for (auto k : l.unshare) {
+  for (auto k : l.unshare.kinds) {
     if (k == NsKind::User) ns.new_user = true;
     else ns.other_flags |= clone_flag_of(k);
     ns.new_pid |= k == NsKind::Pid;
     ns.new_time |= k == NsKind::Time;
-    ns.new_mnt |= k == NsKind::Mnt;
   }
   for (const auto& j : l.join) {
     ns.join_pid |= j.kind == NsKind::Pid;
@@ -157,8 +264,8 @@ NamespaceSet namespaces_of(const plan::Launch& l) {
 // Offsets of a new time namespace, for the children of the caller: one line per write.
 bool write_time_offsets(const plan::Launch& l) {
   std::string offsets;
-  if (l.monotonic_offset) offsets += "monotonic " + std::to_string(l.monotonic_offset) + " 0\n";
-  if (l.boottime_offset) offsets += "boottime " + std::to_string(l.boottime_offset) + " 0\n";
+  if (l.unshare.monotonic_offset) offsets += "monotonic " + std::to_string(l.unshare.monotonic_offset) + " 0\n";
+  if (l.unshare.boottime_offset) offsets += "boottime " + std::to_string(l.unshare.boottime_offset) + " 0\n";
   for (size_t pos = 0; pos < offsets.size();) {
     size_t nl = offsets.find('\n', pos);
     if (!write_file("/proc/self/timens_offsets", offsets.substr(pos, nl - pos + 1))) return false;

@@ -31,7 +31,7 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
 
 // The namespaces a launch creates or joins, as the launch paths need them.
 struct NamespaceSet {
-  bool new_user = false, new_pid = false, new_time = false, new_mnt = false;
+  bool new_user = false, new_pid = false, new_time = false;
   bool join_pid = false, join_user = false, join_time = false;
   int other_flags = 0;  // every new namespace but the user namespace
 };
@@ -43,7 +43,15 @@ bool write_time_offsets(const plan::Launch& l);
 std::string enter_namespace(const plan::JoinNamespace& j);
 void join_namespace(const plan::JoinNamespace& j, int report_fd);
 
-// In the final process, inside every namespace: hostname, mounts, limits, identity, exec.
-[[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, bool new_mnt, int report_fd);
+// One step inside the namespaces: "" or what failed, with the errno text.
+std::string perform_inside(const plan::InsideStep& step);
+// Groups, gid, uid (all of them when any changes) and no_new_privs: "" or what failed.
+std::string set_identity(const plan::Identity& id);
+// Marks every descriptor above 2 close-on-exec but KEEP: "" or what failed.
+std::string close_descriptors(const std::vector<int>& keep);
+
+// In the final process, inside every namespace: the inside steps in order, identity,
+// descriptors, exec.
+[[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, int report_fd);
 
 }  // namespace nsplan::applier::launch

@@ -106,8 +106,8 @@ class LinuxKernel final : public Kernel {
   Status link_up(const std::string& netns, const std::string& dev, bool up) override {
     return with_netlink([&](NetlinkClient& c) { return up ? c.set_up(netns, dev) : c.set_down(netns, dev); });
   }
-  Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr) override {
-    return with_netlink([&](NetlinkClient& c) { return c.add_address(netns, dev, cidr); });
+  Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) override {
+    return with_netlink([&](NetlinkClient& c) { return c.add_address(netns, dev, cidr, nodad); });
   }
   Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override {
     return with_netlink([&](NetlinkClient& c) { return c.del_address(netns, dev, cidr); });

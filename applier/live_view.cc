@@ -1,5 +1,7 @@
 #include "applier/live_view.h"
 
+#include <linux/if_addr.h>
+
 #include <algorithm>
 
 namespace nsplan::applier {
@@ -68,6 +70,12 @@ bool LiveView::has_address(const std::string& netns, const std::string& dev, con
   return false;
 }
 
+const AddressInfo* LiveView::address(const std::string& netns, const std::string& dev, const std::string& cidr) {
+  for (const auto& a : load(netns).addresses)
+    if (a.dev == dev && a.cidr == cidr) return &a;
+  return nullptr;
+}
+
 bool route_matches(const RouteInfo& have, const RouteSpec& want) {
   if (have.to != want.to) return false;
   if (have.table != want.table.value_or(254)) return false;
@@ -116,11 +124,12 @@ void LiveView::link_renamed(const std::string& netns, const std::string& from, c
     if (a.dev == old_name) a.dev = new_name;
 }
 
-void LiveView::address_added(const std::string& netns, const std::string& dev, const std::string& cidr) {
+void LiveView::address_added(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) {
   AddressInfo a;
   a.dev = dev;
   a.cidr = cidr;
   a.family = cidr.find(':') != std::string::npos ? 6 : 4;
+  a.flags = nodad ? IFA_F_NODAD : 0;
   load(netns).addresses.push_back(a);
 }
 

@@ -21,6 +21,7 @@ class LiveView {
   // The link, or nullptr. A namespace that does not exist (yet) holds nothing.
   const LinkInfo* link(const std::string& netns, const std::string& name);
   bool has_address(const std::string& netns, const std::string& dev, const std::string& cidr);
+  const AddressInfo* address(const std::string& netns, const std::string& dev, const std::string& cidr);
   bool has_route(const RouteSpec& route);
   const std::vector<AddressInfo>& addresses(const std::string& netns) { return load(netns).addresses; }
   const std::vector<RouteInfo>& routes(const std::string& netns) { return load(netns).routes; }
@@ -34,7 +35,7 @@ class LiveView {
 
   // For changing a link's attributes; its name only through link_renamed (the index is by name).
   LinkInfo* mutable_link(const std::string& netns, const std::string& name);
-  void address_added(const std::string& netns, const std::string& dev, const std::string& cidr);
+  void address_added(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad = false);
   void address_removed(const std::string& netns, const std::string& dev, const std::string& cidr);
   void route_added(const RouteSpec& route);
   void route_removed(const RouteSpec& route);

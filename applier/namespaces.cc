@@ -259,7 +259,7 @@ Status set_hostname(const std::string& ns_path, const std::string& hostname,
   Fd ns_fd(fd);
   return in_helper_thread([&]() -> Status {
     if (::setns(ns_fd.get(), CLONE_NEWUTS) != 0) return errno_error(what + ": setns(uts)");
-    if (::sethostname(hostname.data(), hostname.size()) != 0)
+    if (!hostname.empty() && ::sethostname(hostname.data(), hostname.size()) != 0)
       return errno_error(what + ": sethostname");
     if (!domainname.empty() && ::setdomainname(domainname.data(), domainname.size()) != 0)
       return errno_error(what + ": setdomainname '" + domainname + "'");

@@ -38,6 +38,8 @@ namespace nsplan::applier {
 
 bool RouteInfo::kernel() const { return protocol == RTPROT_KERNEL; }
 
+bool AddressInfo::usable() const { return (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0; }
+
 bool valid_ifname(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
   for (unsigned char c : name)
@@ -412,7 +414,7 @@ struct NetlinkClient::Impl {
   }
 
   Status address(bool add, const std::string& netns, const std::string& dev,
-                 const std::string& cidr) {
+                 const std::string& cidr, bool nodad = false) {
     std::string what = std::string(add ? "add" : "delete") + " address " + cidr + " on '" + dev +
                        "' in " + ns_label(netns);
     Cidr parsed;
@@ -426,6 +428,7 @@ struct NetlinkClient::Impl {
     NlAddrPtr local = to_nl_addr(parsed);
     if (!a || !local) return SysError{ENOMEM, what, 0, {}};
     rtnl_addr_set_ifindex(a.get(), idx.value());
+    if (nodad) rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
     int rc = rtnl_addr_set_local(a.get(), local.get());
     if (rc < 0) return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
     c.value()->reset();
@@ -713,8 +716,8 @@ Status NetlinkClient::delete_group(const std::string& netns, uint32_t group) {
 }
 
 Status NetlinkClient::add_address(const std::string& netns, const std::string& dev,
-                                  const std::string& cidr) {
-  return impl_->address(true, netns, dev, cidr);
+                                  const std::string& cidr, bool nodad) {
+  return impl_->address(true, netns, dev, cidr, nodad);
 }
 
 Status NetlinkClient::del_address(const std::string& netns, const std::string& dev,
@@ -778,6 +781,7 @@ SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::str
     info.cidr = ip + "/" + std::to_string(rtnl_addr_get_prefixlen(a));
     info.family = af == AF_INET ? 4 : 6;
     info.scope = rtnl_addr_get_scope(a);
+    info.flags = rtnl_addr_get_flags(a);
     out.push_back(std::move(info));
   }
   return out;

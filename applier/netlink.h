@@ -48,6 +48,9 @@ struct AddressInfo {
   std::string cidr;  // "10.0.0.1/24", "fd00::1/64"
   int family = 4;    // 4 or 6
   int scope = 0;     // RT_SCOPE_UNIVERSE, RT_SCOPE_LINK (fe80::/64), RT_SCOPE_HOST (127.0.0.1)
+  uint32_t flags = 0;  // IFA_F_*: NODAD, TENTATIVE, DADFAILED ...
+  // Usable: not waiting for, nor failed, duplicate address detection.
+  bool usable() const;
 };
 
 struct RouteInfo {
@@ -117,7 +120,9 @@ class NetlinkClient {
   Status delete_group(const std::string& netns, uint32_t group);
 
   // ---- addresses (CIDR "10.0.0.1/24", "fd00::1/64"; no prefix = /32 or /128) ----
-  Status add_address(const std::string& netns, const std::string& dev, const std::string& cidr);
+  // NODAD: IFA_F_NODAD, the address is usable at once (IPv6; ignored for IPv4).
+  Status add_address(const std::string& netns, const std::string& dev, const std::string& cidr,
+                     bool nodad = false);
   Status del_address(const std::string& netns, const std::string& dev, const std::string& cidr);
 
   // ---- routes (protocol "boot" and scope as `ip route add` gives them) ----

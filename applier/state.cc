@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -183,6 +185,14 @@ Status ProfileState::journal_append(const Owned& record) {
   // writes the kernel keeps; after a machine crash the kernel objects it describes are gone
   // too. A sync per step would cost milliseconds on a disk-backed /run.
   return write_all(journal_fd_, to_json_line(record) + "\n", journal_path_);
+}
+
+void ProfileState::after_change(size_t n) {
+  static const long crash_after = [] {
+    const char* v = std::getenv("NSPLAN_TEST_CRASH_AFTER");
+    return v ? std::strtol(v, nullptr, 10) : -1L;
+  }();
+  if (crash_after >= 0 && static_cast<long>(n) == crash_after) std::raise(SIGKILL);
 }
 
 Status ProfileState::journal_remove() {

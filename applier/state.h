@@ -13,7 +13,51 @@
 
 namespace nsplan::applier {
 
-class ProfileState {
+// Where apply and destroy keep what a profile owns and the journal of the apply in progress:
+// the files under the state dir (ProfileState), or memory (MemoryState: `explain` runs the same
+// apply and destroy against the script writer).
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  virtual SysResult<std::vector<Owned>> load() const = 0;
+  virtual Status save(const std::vector<Owned>& owned) const = 0;
+  virtual Status remove_state() const = 0;
+  virtual bool has_state() const = 0;
+  virtual SysResult<std::vector<Owned>> read_journal() const = 0;
+  virtual Status journal_start() = 0;
+  virtual Status journal_append(const Owned& record) = 0;
+  virtual Status journal_remove() = 0;
+  virtual std::string state_path() const = 0;
+  // Called after the N-th change of an apply (the crash-recovery tests kill nsplan there).
+  virtual void after_change(size_t /*n*/) {}
+};
+
+class MemoryState final : public StateStore {
+ public:
+  SysResult<std::vector<Owned>> load() const override { return owned_; }
+  Status save(const std::vector<Owned>& owned) const override {
+    owned_ = owned;
+    saved_ = true;
+    return {};
+  }
+  Status remove_state() const override {
+    owned_.clear();
+    saved_ = false;
+    return {};
+  }
+  bool has_state() const override { return saved_; }
+  SysResult<std::vector<Owned>> read_journal() const override { return std::vector<Owned>(); }
+  Status journal_start() override { return {}; }
+  Status journal_append(const Owned&) override { return {}; }
+  Status journal_remove() override { return {}; }
+  std::string state_path() const override { return "(memory)"; }
+
+ private:
+  mutable std::vector<Owned> owned_;
+  mutable bool saved_ = false;
+};
+
+class ProfileState final : public StateStore {
  public:
   // Creates the state dir (0700, refusing one writable by others) and takes the profile's lock.
   // With wait=false a held lock fails at once with EWOULDBLOCK and says who holds it.
@@ -26,18 +70,21 @@ class ProfileState {
 
   // The owned records of the last successful apply (empty when never applied). A file that is
   // not what nsplan wrote is an error naming the file and the line.
-  SysResult<std::vector<Owned>> load() const;
-  Status save(const std::vector<Owned>& owned) const;
-  Status remove_state() const;
-  bool has_state() const;
+  SysResult<std::vector<Owned>> load() const override;
+  Status save(const std::vector<Owned>& owned) const override;
+  Status remove_state() const override;
+  bool has_state() const override;
 
   // The journal of an interrupted apply (empty when none). A torn last line is ignored.
-  SysResult<std::vector<Owned>> read_journal() const;
-  Status journal_start();
-  Status journal_append(const Owned& record);
-  Status journal_remove();
+  SysResult<std::vector<Owned>> read_journal() const override;
+  Status journal_start() override;
+  Status journal_append(const Owned& record) override;
+  Status journal_remove() override;
 
-  const std::string& state_path() const { return state_path_; }
+  std::string state_path() const override { return state_path_; }
+  // Fault injection for the crash-recovery tests: NSPLAN_TEST_CRASH_AFTER=K kills the process
+  // with SIGKILL right after the K-th change of an apply (docs/testing.md).
+  void after_change(size_t n) override;
 
  private:
   ProfileState() = default;

@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "applier/explain.h"
 #include "applier/files.h"
 #include "cli/commands.h"
 #include "applier/probe.h"
 #include "compiler/compile.h"
 #include "compiler/json_emitter.h"
 #include "compiler/names.h"
-#include "compiler/shell_emitter.h"
 #include "schema/json_schema.h"
 
 namespace {
@@ -209,8 +209,8 @@ int main(int argc, char** argv) {
     return cli::run_plan_live(*c, live);
   }
   if (*explain) {
-    if (teardown) std::cout << emit_shell_teardown(*c->plan);
-    else std::cout << emit_shell(*c->plan, c->diags, c->sources, description_of(*c), ShellOptions{!no_run, explain_attach});
+    applier::ExplainOptions options{!no_run, explain_attach, teardown, description_of(*c)};
+    std::cout << applier::explain(*c->plan, c->diags, c->sources, options);
   } else if (*plan_cmd) {
     if (json) {
       std::cout << emit_json(*c->plan, c->diags, c->sources);

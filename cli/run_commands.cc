@@ -111,7 +111,7 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
   plan::Launch launch = plan.launch ? *plan.launch : plan::Launch{};
   if (!plan.launch)
     for (const auto& dir : plan.cgroup_dirs) launch.cgroup_procs.push_back(dir + "/cgroup.procs");
-  bool ephemeral = c.profile && c.profile->cgroup && c.profile->cgroup->ephemeral && c.profile->cgroup->ephemeral->value;
+  bool ephemeral = launch.ephemeral;
   int guard = -1;
   if (ephemeral) {
     plan::Plan with_launch = plan;
@@ -136,7 +136,7 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
 
 int run_attach(const Compilation& c, const LiveOptions& o, int pid, bool cgroups_only) {
   const plan::Plan& plan = *c.plan;
-  if (plan.launch && (!plan.launch->unshare.empty() || !plan.launch->join.empty()) && !cgroups_only) {
+  if (plan.launch && (!plan.launch->unshare.kinds.empty() || !plan.launch->join.empty()) && !cgroups_only) {
     std::cerr << "nsplan: error: profile '" << plan.profile << "' has namespaces, and namespaces cannot be imposed on a\n"
               << "  running process: a process enters a new namespace only by creating it (unshare) or by\n"
               << "  being started inside it. attach would move pid " << pid << " into the cgroups only.\n"

@@ -73,6 +73,7 @@ json action_json(const Action& action) {
                    j["netns"] = a.netns;
                    j["dev"] = a.dev;
                    j["cidr"] = a.cidr;
+                   if (a.nodad) j["nodad"] = true;
                  },
                  [&](const SetLinkUp& a) {
                    j["netns"] = a.netns;
@@ -92,48 +93,92 @@ json action_json(const Action& action) {
   return j;
 }
 
+json inside_json(const InsideStep& step) {
+  json j;
+  std::visit(overloaded{
+                 [&](const LoopbackUp&) { j["op"] = "loopback_up"; },
+                 [&](const SetUtsName& s) {
+                   j["op"] = "set_uts_name";
+                   if (!s.hostname.empty()) j["hostname"] = s.hostname;
+                   if (!s.domainname.empty()) j["domainname"] = s.domainname;
+                 },
+                 [&](const MountPropagation& s) {
+                   j["op"] = "mount_propagation";
+                   j["mode"] = s.mode;
+                 },
+                 [&](const MakeMountPoint& s) {
+                   j["op"] = "make_mount_point";
+                   j["path"] = s.path;
+                   if (!s.source_of_kind.empty()) j["like"] = s.source_of_kind;
+                 },
+                 [&](const Mount& s) {
+                   static const char* kTypes[] = {"proc", "tmpfs", "bind"};
+                   j["op"] = "mount";
+                   j["type"] = kTypes[static_cast<int>(s.type)];
+                   j["source"] = s.source;
+                   j["target"] = s.target;
+                   if (!s.flags.empty()) j["flags"] = s.flags;
+                   if (!s.data.empty()) j["data"] = s.data;
+                   if (s.recursive) j["recursive"] = true;
+                 },
+                 [&](const RemountReadOnly& s) {
+                   j["op"] = "remount_read_only";
+                   j["target"] = s.target;
+                   j["recursive"] = true;
+                 },
+                 [&](const PivotRoot& s) {
+                   j["op"] = "pivot_root";
+                   j["root"] = s.root;
+                 },
+                 [&](const SetRlimit& s) {
+                   auto v = [](uint64_t n) { return n == UINT64_MAX ? json("unlimited") : json(n); };
+                   j["op"] = "set_rlimit";
+                   j["name"] = s.name;
+                   j["soft"] = v(s.soft);
+                   j["hard"] = v(s.hard);
+                 },
+                 [&](const ChangeDir& s) {
+                   j["op"] = "change_dir";
+                   j["dir"] = s.dir;
+                 },
+             },
+             step);
+  return j;
+}
+
 json launch_json(const Launch& l) {
   json j;
   j["from"] = l.origin.where;
   j["cgroup_procs"] = l.cgroup_procs;
   j["join"] = json::array();
   for (const auto& n : l.join) j["join"].push_back({{"kind", to_string(n.kind)}, {"path", n.path}});
+  const NewNamespaces& u = l.unshare;
   j["unshare"] = json::array();
-  for (auto k : l.unshare) j["unshare"].push_back(to_string(k));
-  if (!l.hostname.empty()) j["hostname"] = l.hostname;
-  if (!l.domainname.empty()) j["domainname"] = l.domainname;
-  if (!l.uid_map.empty()) j["uid_map"] = l.uid_map;
-  if (!l.gid_map.empty()) j["gid_map"] = l.gid_map;
-  if (!l.setgroups.empty()) j["setgroups"] = l.setgroups;
-  if (l.monotonic_offset) j["monotonic_offset"] = l.monotonic_offset;
-  if (l.boottime_offset) j["boottime_offset"] = l.boottime_offset;
-  if (!l.propagation.empty()) j["propagation"] = l.propagation;
-  if (!l.mounts.empty()) {
-    j["mounts"] = json::array();
-    static const char* kTypes[] = {"proc", "tmpfs", "bind", "read_only"};
-    for (const auto& m : l.mounts)
-      j["mounts"].push_back({{"type", kTypes[static_cast<int>(m.type)]}, {"source", m.source}, {"target", m.target},
-                             {"options", m.options}, {"read_only", m.read_only}});
-  }
-  if (!l.root.empty()) j["root"] = l.root;
-  if (!l.rlimits.empty()) {
-    json r = json::object();
-    for (const auto& x : l.rlimits) {
-      auto v = [](uint64_t n) { return n == UINT64_MAX ? json("unlimited") : json(n); };
-      r[x.name] = {{"soft", v(x.soft)}, {"hard", v(x.hard)}};
-    }
-    j["rlimits"] = r;
-  }
+  for (auto k : u.kinds) j["unshare"].push_back(to_string(k));
+  if (u.clear_groups_first) j["clear_groups_first"] = true;
+  if (!u.uid_map.empty()) j["uid_map"] = u.uid_map;
+  if (!u.gid_map.empty()) j["gid_map"] = u.gid_map;
+  if (!u.setgroups.empty()) j["setgroups"] = u.setgroups;
+  if (u.setuid_root) j["setuid_root"] = true;
+  if (u.setgid_root) j["setgid_root"] = true;
+  if (u.monotonic_offset) j["monotonic_offset"] = u.monotonic_offset;
+  if (u.boottime_offset) j["boottime_offset"] = u.boottime_offset;
+  j["inside"] = json::array();
+  for (const auto& step : l.inside) j["inside"].push_back(inside_json(step));
+  const Identity& id = l.identity;
+  if (id.uid) j["uid"] = *id.uid;
+  if (id.gid) j["gid"] = *id.gid;
+  if (id.set_groups) j["groups"] = id.groups;
+  j["no_new_privs"] = id.no_new_privs;
+  j["keep_fds"] = l.keep_fds;
+  j["clear_env"] = l.clear_env;
   if (!l.env.empty()) {
     json e = json::array();
     for (const auto& [k, v] : l.env) e.push_back({k, v});
     j["env"] = e;
   }
-  if (!l.cwd.empty()) j["cwd"] = l.cwd;
-  if (l.uid) j["uid"] = *l.uid;
-  if (l.gid) j["gid"] = *l.gid;
-  j["no_new_privs"] = l.no_new_privs;
   j["command"] = l.command;
+  if (l.ephemeral) j["ephemeral"] = true;
   return j;
 }
 

@@ -1,5 +1,7 @@
 #include "compiler/plan.h"
 
+#include <algorithm>
+
 namespace nsplan::plan {
 
 const char* to_string(NsKind k) {
@@ -29,6 +31,8 @@ const char* unshare_flag(NsKind k) {
   }
   return "?";
 }
+
+bool NewNamespaces::has(NsKind k) const { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); }
 
 const char* to_string(LinkKind k) {
   switch (k) {

@@ -1,8 +1,10 @@
-// The Plan IR: the contract between the compiler and its back ends (shell, JSON, kernel).
-// A Plan is an ordered list of primitive actions. Every action kind has one shell rendering
-// (compiler/shell_emitter), one JSON form (compiler/json_emitter), one kernel implementation,
-// one inverse and one observation (applier/). Consumers std::visit the Action variant without a
-// default branch, so adding a kind fails to compile until every back end handles it.
+// The Plan IR: the contract between the compiler and its back ends (JSON, kernel, shell).
+// A Plan is an ordered list of primitive actions. Every action kind has one definition of what
+// it does (applier/actions.cc: perform, over the Kernel primitives), one inverse and one
+// observation, and one JSON form (compiler/json_emitter). The kernel and the explain script are
+// two backends of that one definition (applier/kernel.h, applier/shell_kernel.h). Consumers
+// std::visit the Action variant without a default branch, so adding a kind fails to compile until
+// every consumer handles it.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -99,6 +101,9 @@ struct AddAddress {
   std::string netns, dev;
   std::string cidr;  // normalised "10.0.0.1/24"
   int family = 4;
+  // No duplicate address detection: an IPv6 address is usable at once instead of `tentative`
+  // for a second (links nsplan makes have no duplicates to detect).
+  bool nodad = false;
 };
 struct SetLinkUp {
   std::string netns, dev;
@@ -131,44 +136,96 @@ struct Step {
 };
 
 // ---- launching the command (nsplan run / attach) ---------------------------------------------
+// The launch is defined once, here, by the planner: every choice (what runs in which order,
+// with which flags) is made in compiler/plan_launch.cc. `nsplan run` performs it with syscalls
+// (applier/launch*.cc) and `nsplan explain` renders it as sh (applier/shell_launch.cc); both
+// walk the same fields and visit every InsideStep without a default branch.
 
 struct JoinNamespace {
   NsKind kind;
   std::string path;  // nsfs file to setns() into
 };
-struct RlimitSetting {
+
+// The namespaces created for the command, together, after the joins (unshare(2) / unshare(1)).
+struct NewNamespaces {
+  std::vector<NsKind> kinds;  // in the order unshare creates them: user first
+  // A new user namespace: the caller's supplementary groups are dropped before it is made (inside
+  // it they would stay, as the overflow gid, and keep their access on the host).
+  bool clear_groups_first = false;
+  std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
+  std::string setgroups;                      // "deny" / "allow" / ""
+  bool setuid_root = false, setgid_root = false;  // become 0 inside, when the maps give a 0
+  int64_t monotonic_offset = 0, boottime_offset = 0;
+  bool has(NsKind k) const;
+};
+
+// Steps the process takes inside its new namespaces, in order.
+struct LoopbackUp {};  // a new network namespace has lo down: bring it up
+struct SetUtsName {
+  std::string hostname, domainname;
+};
+struct MountPropagation {
+  std::string mode;  // "private" | "slave" | "shared", recursively on /
+};
+// Creates PATH (and its missing parents, mode 0755) when absent: a directory, or an empty file
+// when SOURCE_OF_KIND is not a directory. Planned only inside a tmpfs of the profile.
+struct MakeMountPoint {
+  std::string path;
+  std::string source_of_kind;  // "" = always a directory
+};
+struct Mount {
+  enum class Type { Proc, Tmpfs, Bind } type;
+  std::string source, target;
+  std::vector<std::string> flags;  // "nosuid", "nodev", "noexec"
+  std::string data;                // tmpfs options ("mode=1777,size=...")
+  bool recursive = false;          // a bind of the whole subtree (rbind)
+};
+// TARGET and every mount below it become read-only (mount_setattr AT_RECURSIVE).
+struct RemountReadOnly {
+  std::string target;
+};
+// pivot_root(ROOT, ROOT) and detach the old root (ROOT is a mount point: a bind of itself).
+struct PivotRoot {
+  std::string root;
+};
+struct SetRlimit {
   std::string name;  // "nofile"
   int resource = 0;  // RLIMIT_NOFILE
   uint64_t soft = 0, hard = 0;  // UINT64_MAX = unlimited
 };
-struct MountOp {
-  enum class Type { Proc, Tmpfs, Bind, ReadOnly } type;
-  std::string source, target, options;
-  bool read_only = false;
+struct ChangeDir {
+  std::string dir;
+};
+using InsideStep = std::variant<LoopbackUp, SetUtsName, MountPropagation, MakeMountPoint, Mount, RemountReadOnly,
+                                PivotRoot, SetRlimit, ChangeDir>;
+
+// Who the command runs as. When any id changes, all of them are set: gid defaults to uid, and
+// the supplementary groups are exactly GROUPS (none by default).
+struct Identity {
+  std::optional<uint32_t> uid, gid;
+  bool set_groups = false;
+  std::vector<uint32_t> groups;
+  bool no_new_privs = false;
 };
 
 struct Launch {
   Origin origin;
   std::vector<std::string> cgroup_procs;  // cgroup.procs files the process joins (all trees on v1)
   std::vector<JoinNamespace> join;        // persistent or named namespaces, joined first
-  std::vector<NsKind> unshare;            // new namespaces, in the order unshare creates them
-  std::string hostname, domainname;       // in a new uts namespace
-  std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
-  std::string setgroups;                  // "deny" / "allow" / ""
-  int64_t monotonic_offset = 0, boottime_offset = 0;
-  std::string propagation;                // mount propagation of the new mnt namespace
-  std::vector<MountOp> mounts;
-  std::string root;                       // pivot_root target
-  std::vector<RlimitSetting> rlimits;
+  NewNamespaces unshare;
+  std::vector<InsideStep> inside;
+  Identity identity;
+  std::vector<int> keep_fds;  // every other descriptor above 2 is closed at exec
+  bool clear_env = false;     // start from an empty environment (else nsplan's own)
   std::vector<std::pair<std::string, std::string>> env;
-  std::string cwd;
-  std::optional<uint32_t> uid, gid;
-  bool no_new_privs = false;
   std::vector<std::string> command;
+  // The cgroups are ephemeral: the command runs as a child, and the profile's cgroups are removed
+  // when it ends (by `nsplan run`; in the script, by the lines after it).
+  bool ephemeral = false;
 };
 
 struct Plan {
-  static constexpr int kJsonVersion = 1;
+  static constexpr int kJsonVersion = 2;
   std::string profile;      // profile name
   std::string source;       // the profile file as named on the command line
   HostFacts facts;

@@ -1,6 +1,11 @@
-// What `nsplan run` does to start the command: join cgroups, join persistent namespaces,
-// create the new ones with their options, set rlimits and identity, exec.
+// What `nsplan run` does to start the command, decided once: join cgroups, join persistent
+// namespaces, create the new ones, then inside them loopback, hostname, mounts (in mount-tree
+// order, targets created only inside the profile's own tmpfs), the new root, rlimits and the
+// working directory; last the identity (all ids at once), descriptors and environment, exec.
+// `nsplan run` and `nsplan explain` both render exactly this (plan.h, "launching the command").
 #include <sys/resource.h>
+
+#include <algorithm>
 
 #include "compiler/planner_context.h"
 
@@ -8,6 +13,66 @@ namespace nsplan {
 namespace {
 
 using plan::NsKind;
+
+// Whether PATH is ANCESTOR itself or lies below it ("/a" holds "/a" and "/a/b", not "/ab").
+bool within(const std::string& path, const std::string& ancestor) {
+  if (ancestor == "/") return true;
+  return path == ancestor || (path.size() > ancestor.size() && path.compare(0, ancestor.size(), ancestor) == 0 &&
+                              path[ancestor.size()] == '/');
+}
+
+size_t depth(const std::string& path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')); }
+
+// One mount the profile asks for, before ordering.
+struct MountItem {
+  enum class Kind { Proc, Tmpfs, Bind, ReadOnly } kind;
+  std::string source, target, data;
+  bool read_only = false;  // a bind remounted read-only after it is made
+};
+
+// Mount-tree order: a mount comes after every mount that holds its target or its source (so a
+// bind into or out of a tmpfs finds the tmpfs there), a read-only remount after the mounts at or
+// above its path and before those below it (which keep their own mode). Ties keep the profile's
+// order: proc, tmpfs, bind, read_only.
+std::vector<const MountItem*> mount_order(const std::vector<MountItem>& items) {
+  auto is_mount = [](const MountItem& m) { return m.kind != MountItem::Kind::ReadOnly; };
+  auto must_precede = [&](const MountItem& a, const MountItem& b) {
+    if (&a == &b) return false;
+    if (is_mount(a)) {
+      if (a.target == b.target) return is_mount(b) ? &a < &b : true;  // stacked mounts in order; ro after
+      return within(b.target, a.target) || (b.kind == MountItem::Kind::Bind && within(b.source, a.target));
+    }
+    // a is a read-only remount: before the mounts strictly below its path.
+    return is_mount(b) && b.target != a.target && within(b.target, a.target);
+  };
+  std::vector<const MountItem*> order;
+  std::vector<bool> placed(items.size(), false);
+  while (order.size() < items.size()) {
+    const MountItem* next = nullptr;
+    size_t next_index = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (placed[i]) continue;
+      bool ready = true;
+      for (size_t j = 0; j < items.size() && ready; ++j)
+        if (!placed[j] && must_precede(items[j], items[i])) ready = false;
+      if (ready && (!next || depth(items[i].target) < depth(next->target))) {
+        next = &items[i];
+        next_index = i;
+      }
+    }
+    if (!next) {  // only a cycle of read-only remounts at one path; cannot happen, but never spin
+      for (size_t i = 0; i < items.size(); ++i)
+        if (!placed[i]) {
+          next = &items[i];
+          next_index = i;
+          break;
+        }
+    }
+    placed[next_index] = true;
+    order.push_back(next);
+  }
+  return order;
+}
 
 class LaunchPlanner {
  public:
@@ -27,12 +92,24 @@ class LaunchPlanner {
     for (const auto& dir : ctx_.plan.cgroup_dirs) l.cgroup_procs.push_back(dir + "/cgroup.procs");
     if (ctx_.profile.namespaces) namespaces(*ctx_.profile.namespaces, l);
     if (ctx_.profile.limits) limits(*ctx_.profile.limits, l);
-    for (const auto& [k, v] : r.env) l.env.emplace_back(k.value, v.value);
-    if (r.cwd) l.cwd = r.cwd->value;
-    if (r.uid) l.uid = static_cast<uint32_t>(r.uid->value);
-    if (r.gid) l.gid = static_cast<uint32_t>(r.gid->value);
-    l.no_new_privs = r.no_new_privs && r.no_new_privs->value;
+    if (r.cwd) l.inside.push_back(plan::ChangeDir{r.cwd->value});
+    identity(r, l);
+    for (const auto& fd : r.keep_fds) {
+      int n = static_cast<int>(fd.value);
+      if (std::find(l.keep_fds.begin(), l.keep_fds.end(), n) == l.keep_fds.end()) l.keep_fds.push_back(n);
+    }
+    std::sort(l.keep_fds.begin(), l.keep_fds.end());
+    l.clear_env = r.clear_env && r.clear_env->value;
+    bool pwd_given = false;
+    for (const auto& [k, v] : r.env) {
+      l.env.emplace_back(k.value, v.value);
+      pwd_given |= k.value == "PWD";
+    }
+    // $PWD names where the command starts, as a shell's cd would leave it.
+    if (r.cwd && !pwd_given) l.env.emplace_back("PWD", r.cwd->value);
     for (const auto& c : r.command) l.command.push_back(c.value);
+    const auto& cg = ctx_.profile.cgroup;
+    l.ephemeral = cg && cg->ephemeral && cg->ephemeral->value && !ctx_.plan.cgroup_dirs.empty();
     ctx_.plan.launch = std::move(l);
   }
 
@@ -59,46 +136,101 @@ class LaunchPlanner {
       l.join.push_back({kind, persisted_path(kind, (ns.join ? ns.join : ns.persist)->value)});
       return false;
     }
-    l.unshare.push_back(kind);
+    l.unshare.kinds.push_back(kind);
     return true;
   }
 
+  static bool maps_zero(const std::vector<std::string>& lines) {
+    for (const auto& line : lines)
+      if (line.rfind("0 ", 0) == 0) return true;
+    return false;
+  }
+
   void namespaces(const NamespacesSpec& ns, plan::Launch& l) {
+    plan::NewNamespaces& u = l.unshare;
     // The user namespace comes first, so that the others belong to it.
     if (ns.user && place(NsKind::User, *ns.user, l)) {
       for (const auto& r : ns.user->uid_map)
-        l.uid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
+        u.uid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
       for (const auto& r : ns.user->gid_map)
-        l.gid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
-      l.setgroups = ns.user->setgroups ? ns.user->setgroups->value : "";
+        u.gid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
+      u.setgroups = ns.user->setgroups ? ns.user->setgroups->value : "";
+      u.clear_groups_first = true;
+      // Become root of the new namespace when the maps give it one (the host sees the mapped
+      // ids); run.uid/gid, applied last, may still drop to another id.
+      u.setgid_root = maps_zero(u.gid_map);
+      u.setuid_root = maps_zero(u.uid_map);
     }
     if (ns.cgroup) place(NsKind::Cgroup, *ns.cgroup, l);
     if (ns.ipc) place(NsKind::Ipc, *ns.ipc, l);
-    if (ns.net) place(NsKind::Net, *ns.net, l);
+    if (ns.net && place(NsKind::Net, *ns.net, l)) {
+      // A new network namespace has lo down: nothing inside could reach even itself.
+      l.inside.push_back(plan::LoopbackUp{});
+    }
     if (ns.uts && place(NsKind::Uts, *ns.uts, l)) {
-      if (ns.uts->hostname) l.hostname = ns.uts->hostname->value;
-      if (ns.uts->domainname) l.domainname = ns.uts->domainname->value;
+      if (ns.uts->hostname || ns.uts->domainname)
+        l.inside.push_back(plan::SetUtsName{ns.uts->hostname ? ns.uts->hostname->value : "",
+                                            ns.uts->domainname ? ns.uts->domainname->value : ""});
     }
     if (ns.time && place(NsKind::Time, *ns.time, l)) {
-      if (ns.time->monotonic) l.monotonic_offset = ns.time->monotonic->value;
-      if (ns.time->boottime) l.boottime_offset = ns.time->boottime->value;
+      if (ns.time->monotonic) u.monotonic_offset = ns.time->monotonic->value;
+      if (ns.time->boottime) u.boottime_offset = ns.time->boottime->value;
     }
     if (ns.pid) place(NsKind::Pid, *ns.pid, l);
-    if (ns.mnt && place(NsKind::Mnt, *ns.mnt, l)) {
-      const MntNamespaceSpec& m = *ns.mnt;
-      l.propagation = m.propagation ? m.propagation->value : "private";
-      using T = plan::MountOp::Type;
-      if (m.proc && m.proc->value) l.mounts.push_back({T::Proc, "proc", "/proc", "", false});
-      for (const auto& t : m.tmpfs) {
-        std::string opts = "mode=" + (t.mode ? t.mode->value : std::string("1777"));
-        if (t.size) opts += ",size=" + (t.size->value.unlimited ? std::string("0") : std::to_string(t.size->value.bytes));
-        l.mounts.push_back({T::Tmpfs, "tmpfs", t.path.value, opts, false});
-      }
-      for (const auto& b : m.bind)
-        l.mounts.push_back({T::Bind, b.source.value, b.target.value, "", b.read_only && b.read_only->value});
-      for (const auto& p : m.read_only) l.mounts.push_back({T::ReadOnly, p.value, p.value, "", true});
-      if (m.root) l.root = m.root->value;
+    if (ns.mnt && place(NsKind::Mnt, *ns.mnt, l)) mounts(*ns.mnt, l);
+  }
+
+  void mounts(const MntNamespaceSpec& m, plan::Launch& l) {
+    l.inside.push_back(plan::MountPropagation{m.propagation ? m.propagation->value : "private"});
+    using K = MountItem::Kind;
+    std::vector<MountItem> items;
+    if (m.proc && m.proc->value) items.push_back({K::Proc, "proc", "/proc", "", false});
+    for (const auto& t : m.tmpfs) {
+      std::string data = "mode=" + (t.mode ? t.mode->value : std::string("1777"));
+      if (t.size) data += ",size=" + (t.size->value.unlimited ? std::string("0") : std::to_string(t.size->value.bytes));
+      items.push_back({K::Tmpfs, "tmpfs", t.path.value, data, false});
     }
+    for (const auto& b : m.bind) items.push_back({K::Bind, b.source.value, b.target.value, "", b.read_only && b.read_only->value});
+    for (const auto& p : m.read_only) items.push_back({K::ReadOnly, "", p.value, "", true});
+
+    // With a new root, every target is inside it: mounts are made there before pivot_root
+    // (it keeps them), never on the old root that pivot_root throws away.
+    const std::string root = m.root ? m.root->value : "";
+    auto in_root = [&](const std::string& path) { return root.empty() ? path : (root == "/" ? path : root + path); };
+    auto in_profile_tmpfs = [&](const std::string& path) {
+      for (const auto& t : m.tmpfs)
+        if (path != t.path.value && within(path, t.path.value)) return true;
+      return false;
+    };
+    // pivot_root needs the new root to be a mount point: a bind of itself.
+    if (!root.empty()) l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, root, root, {}, "", true});
+    for (const MountItem* item : mount_order(items)) {
+      std::string target = in_root(item->target);
+      // A source inside one of the profile's tmpfs names that tmpfs, which lives in the new root.
+      std::string source = item->kind == K::Bind && in_profile_tmpfs(item->source) ? in_root(item->source) : item->source;
+      // Mount points are made only inside the profile's own (empty, fresh) tmpfs; nsplan never
+      // creates directories on a file system it did not mount.
+      if (item->kind == K::Bind && in_profile_tmpfs(item->source))
+        l.inside.push_back(plan::MakeMountPoint{source, ""});
+      if (item->kind != K::ReadOnly && in_profile_tmpfs(item->target))
+        l.inside.push_back(plan::MakeMountPoint{target, item->kind == K::Bind ? source : ""});
+      switch (item->kind) {
+        case K::Proc:
+          l.inside.push_back(plan::Mount{plan::Mount::Type::Proc, "proc", target, {"nosuid", "nodev", "noexec"}, "", false});
+          break;
+        case K::Tmpfs:
+          l.inside.push_back(plan::Mount{plan::Mount::Type::Tmpfs, "tmpfs", target, {"nosuid", "nodev"}, item->data, false});
+          break;
+        case K::Bind:
+          l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, source, target, {}, "", true});
+          if (item->read_only) l.inside.push_back(plan::RemountReadOnly{target});
+          break;
+        case K::ReadOnly:
+          l.inside.push_back(plan::RemountReadOnly{target});
+          break;
+      }
+    }
+    if (!root.empty()) l.inside.push_back(plan::PivotRoot{root});
   }
 
   void limits(const LimitsSpec& s, plan::Launch& l) {
@@ -114,7 +246,28 @@ class LaunchPlanner {
     };
     for (const auto& [name, entry] : table) {
       const Opt<Rlimit>& v = *entry.first;
-      if (v) l.rlimits.push_back({name, entry.second, v->value.soft, v->value.hard});
+      if (v) l.inside.push_back(plan::SetRlimit{name, entry.second, v->value.soft, v->value.hard});
+    }
+  }
+
+  // Changing any id sets them all: gid follows uid unless given, and the supplementary groups
+  // are exactly run.groups (the caller's would otherwise stay, root's gid 0 and adm among them).
+  void identity(const RunSpec& r, plan::Launch& l) {
+    plan::Identity& id = l.identity;
+    if (r.uid) id.uid = static_cast<uint32_t>(r.uid->value);
+    if (r.gid) id.gid = static_cast<uint32_t>(r.gid->value);
+    else if (r.uid) id.gid = id.uid;
+    for (const auto& g : r.groups) id.groups.push_back(static_cast<uint32_t>(g.value));
+    id.set_groups = id.uid || id.gid || !id.groups.empty();
+    id.no_new_privs = r.no_new_privs && r.no_new_privs->value;
+    const plan::NewNamespaces& u = l.unshare;
+    if (u.clear_groups_first) {
+      // In a new user namespace the groups were dropped before it was made; setting them again
+      // is only possible (and only needed) for a list, which needs setgroups allowed there.
+      id.set_groups = !id.groups.empty();
+      if (!id.groups.empty() && u.setgroups != "allow")
+        ctx_.diags.error(r.groups.front().loc, "supplementary groups in a new user namespace need setgroups: allow",
+                         "write namespaces.user.setgroups: allow, or leave run.groups out");
     }
   }
 

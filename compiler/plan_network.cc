@@ -133,7 +133,8 @@ class NetworkPlanner {
       ctx_.add(plan::SetMtu{ns, name.value, static_cast<uint32_t>(mtu->value)}, mtu->loc, "mtu of " + name.value);
     if (master) ctx_.add(plan::SetMaster{ns, name.value, master->value}, master->loc, name.value + " joins bridge " + master->value);
     for (const auto& a : addresses)
-      ctx_.add(plan::AddAddress{ns, name.value, a.value.text(), a.value.family}, a.loc, "address of " + name.value);
+      ctx_.add(plan::AddAddress{ns, name.value, a.value.text(), a.value.family, a.value.family == 6}, a.loc,
+               "address of " + name.value);
     if (!up || up->value) ctx_.add(plan::SetLinkUp{ns, name.value}, up ? up->loc : loc, name.value + " up");
   }
 

@@ -390,6 +390,17 @@ class Reader {
       if (auto t = text_value(f, element, *item)) out->push_back({*t, item->loc});
     }
   }
+  void store(const FieldSpec& f, const YamlNode& v, std::vector<Located<uint64_t>>* out, void*) {
+    const YamlNode* l = list(f, v);
+    if (!l) return;
+    for (const auto& item : l->items) {
+      if (item->type != YamlNode::Type::Scalar) {
+        diags_.error(item->loc, "expected a number in " + quoted(f.key) + ", got " + item->type_name());
+        continue;
+      }
+      if (auto n = uint_value(f, *item)) out->push_back({*n, item->loc});
+    }
+  }
   void store(const FieldSpec& f, const YamlNode& v, std::vector<Located<Cidr>>* out, void*) {
     const YamlNode* l = list(f, v);
     if (!l) return;

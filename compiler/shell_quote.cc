@@ -27,4 +27,10 @@ std::string sh_write(std::string_view value, std::string_view file) {
   return "printf '%s\\n' " + sh_quote(value) + " > " + sh_quote(file);
 }
 
+std::string sh_comment_text(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
 }  // namespace nsplan

@@ -15,5 +15,7 @@ std::string sh_quote_all(const std::vector<std::string>& words);
 // A command that writes VALUE and a newline into FILE: `echo 'v' > 'f'`, or printf when echo
 // could misread the value (a leading '-', a backslash).
 std::string sh_write(std::string_view value, std::string_view file);
+// TEXT for a `#` comment: a newline in a value must not end the comment and start a command.
+std::string sh_comment_text(std::string text);
 
 }  // namespace nsplan

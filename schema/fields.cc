@@ -88,6 +88,11 @@ TypeSpec uint_in(int64_t lo, int64_t hi, std::string_view unit = {}) {
   s.unit = unit;
   return s;
 }
+TypeSpec list_uint_in(int64_t lo, int64_t hi) {
+  TypeSpec s = uint_in(lo, hi);
+  s.list = true;
+  return s;
+}
 TypeSpec int_in(int64_t lo, int64_t hi, std::string_view unit = {}) {
   TypeSpec s = uint_in(lo, hi, unit);
   s.kind = Kind::Int;
@@ -420,12 +425,19 @@ template <>
 const ObjectSpec* spec_of<RunSpec>() {
   static const ObjectSpec s{"run", "The command nsplan run starts inside all of the above.", {
       field<RunSpec>("command", &RunSpec::command, list_of(Kind::String), "Program and arguments.", {}, true),
+      field<RunSpec>("cwd", &RunSpec::cwd, t(Kind::AbsPath), "Working directory.", "unchanged"),
       field<RunSpec>("env", &RunSpec::env, t(Kind::StringMap), "Environment variables to set."),
+      field<RunSpec>("clear_env", &RunSpec::clear_env, t(Kind::Bool),
+          "Start the command with only the variables of env (and PWD with cwd), not nsplan's.", "false"),
       field<RunSpec>("cwd", &RunSpec::cwd, t(Kind::AbsPath), "Working directory.", "unchanged"),
       field<RunSpec>("uid", &RunSpec::uid, uint_in(0, 4294967294), "User id to run as.", "unchanged"),
-      field<RunSpec>("gid", &RunSpec::gid, uint_in(0, 4294967294), "Group id to run as.", "unchanged"),
+      field<RunSpec>("gid", &RunSpec::gid, uint_in(0, 4294967294), "Group id to run as.", "uid, when uid is given; else unchanged"),
+      field<RunSpec>("groups", &RunSpec::groups, list_uint_in(0, 4294967294),
+          "Supplementary group ids. When uid or gid is given, these and no others.", "none, when uid or gid is given; else unchanged"),
       field<RunSpec>("no_new_privs", &RunSpec::no_new_privs, t(Kind::Bool),
           "Set PR_SET_NO_NEW_PRIVS: setuid binaries gain nothing.", "false"),
+      field<RunSpec>("keep_fds", &RunSpec::keep_fds, list_uint_in(3, 1048575),
+          "Open descriptors above 2 that the command inherits; every other one is closed.", "none"),
   }};
   return &s;
 }

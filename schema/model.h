@@ -228,7 +228,10 @@ struct RunSpec {
   std::vector<std::pair<Located<std::string>, Located<std::string>>> env;  // in file order
   Opt<std::string> cwd;
   Opt<uint64_t> uid, gid;
+  std::vector<Located<uint64_t>> groups;  // supplementary groups (none when ids change)
   Opt<bool> no_new_privs;
+  std::vector<Located<uint64_t>> keep_fds;  // descriptors above 2 passed to the command
+  Opt<bool> clear_env;
   SourceLoc loc;
 };
 

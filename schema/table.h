@@ -65,7 +65,8 @@ using Slot = std::variant<Opt<std::string>*, Opt<bool>*, Opt<uint64_t>*, Opt<int
                           Opt<ByteLimit>*, Opt<CountLimit>*, Opt<CpuMax>*, Opt<IpAddress>*,
                           Opt<Rlimit>*, Located<std::string>*, Located<uint64_t>*,
                           std::vector<Located<std::string>>*, std::vector<Located<Cidr>>*,
-                          std::vector<Located<IdRange>>*, StringPairs*, ObjectSlot, ObjectListSlot>;
+                          std::vector<Located<IdRange>>*, std::vector<Located<uint64_t>>*, StringPairs*, ObjectSlot,
+                          ObjectListSlot>;
 
 struct FieldSpec {
   std::string_view key;

@@ -22,7 +22,7 @@ expect 0 "explain firefox v1" -- "$nsplan" explain profiles/firefox.yaml --cgrou
 grep -q "^echo '3221225472' > '/sys/fs/cgroup/memory/memlimit/memory.limit_in_bytes'$" "$tmp/out" || { echo "FAIL: v1 limit line"; fail=1; }
 expect 0 "explain firefox on this host (probed)" -- "$nsplan" explain profiles/firefox.yaml
 expect 0 "plan --json" -- "$nsplan" plan profiles/lab.yaml --json --cgroup v2
-grep -q '"nsplan_plan": 1' "$tmp/out" || { echo "FAIL: plan json version"; fail=1; }
+grep -q '"nsplan_plan": 2' "$tmp/out" || { echo "FAIL: plan json version"; fail=1; }
 expect 0 "check all profiles" -- "$nsplan" check profiles/firefox.yaml profiles/lab.yaml profiles/build-jail.yaml profiles/isolated-shell.yaml
 [ "$(wc -l < "$tmp/out")" = 4 ] || { echo "FAIL: check prints one ok line per profile"; fail=1; }
 

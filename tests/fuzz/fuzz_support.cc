@@ -1,7 +1,9 @@
 #include "fuzz_support.h"
 
 #include <cctype>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 namespace nsplan::fuzz {
 
@@ -23,18 +25,45 @@ std::unique_ptr<Compilation> compile_bytes(const uint8_t* data, size_t size, Cgr
   return compile_file("p.yaml", read, HostFacts::stated(mode), PlanOptions{});
 }
 
+namespace {
+
+// Every piece of syntax the script writer puts outside quotes (applier/shell_kernel.cc,
+// shell_launch.cc, explain.cc), as whole tokens.
+const std::set<std::string> kSyntax = {
+    ">", "|", "||", "&&", ";", "[", "]", "{", "}", "if", "then", "else", "fi", "while", "do", "done", ":",
+    "\"$$\"", "\"$@\"", "\"$m\"", "\"$status\"", "status=$?", "-z", "\"$(cat", ")\"", "2>/dev/null", "3>&-", "4>&-",
+    "5>&-", "6>&-", "7>&-", "8>&-", "9>&-", "\"$1\"", "\"$2\"", "\"$3\"", "\"$4\"", "\"$5\"", "\"$6\"", "\"$7\"",
+    "\"$8\"", "\"$9\""};
+
+bool safe_word(const std::string& token) {
+  for (char c : token)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./:=+,@%-").find(c) != std::string_view::npos))
+      return false;
+  return !token.empty();
+}
+
+}  // namespace
+
 bool only_quoted_data(const std::string& script, std::string& bad_line) {
-  // One pass over the whole script: a quoted string may hold newlines.
+  // One pass over the whole script: a quoted string may hold newlines. Quoted strings (and the
+  // \' between them) become token separators; what is left must be known tokens.
   size_t line_start = 0;
+  std::string token;
   auto bad = [&](size_t at) {
     size_t end = script.find('\n', at);
     bad_line = script.substr(line_start, end == std::string::npos ? std::string::npos : end - line_start);
     return false;
   };
+  auto end_token = [&](size_t at) {
+    bool ok = token.empty() || safe_word(token) || kSyntax.count(token);
+    token.clear();
+    return ok ? true : bad(at);
+  };
   for (size_t i = 0; i < script.size(); ++i) {
     char c = script[i];
-    if (c == '\n') {
-      line_start = i + 1;
+    if (c == '\n' || c == ' ') {
+      if (!end_token(i)) return false;
+      if (c == '\n') line_start = i + 1;
       continue;
     }
     if (c == '#' && i == line_start) {  // a comment line
@@ -46,19 +75,17 @@ bool only_quoted_data(const std::string& script, std::string& bad_line) {
     if (c == '\'') {
       size_t close = script.find('\'', i + 1);
       if (close == std::string::npos) return bad(i);
+      if (!end_token(i)) return false;
       i = close;
     } else if (c == '\\') {
       if (i + 1 >= script.size() || script[i + 1] != '\'') return bad(i);
+      if (!end_token(i)) return false;
       ++i;
-    } else if (c == '"') {
-      if (script.compare(i, 4, "\"$$\"") == 0 || script.compare(i, 4, "\"$@\"") == 0) i += 3;
-      else return bad(i);
-    } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '>' ||
-                 std::string_view("_./:=+,@%-").find(c) != std::string_view::npos)) {
-      return bad(i);
+    } else {
+      token += c;
     }
   }
-  return true;
+  return end_token(script.size());
 }
 
 }  // namespace nsplan::fuzz

@@ -2,8 +2,9 @@
 # nsplan explain: profile 'build-jail' from profiles/build-jail.yaml
 # Run make -j4 in /srv/build/src with 2 CPUs, 4 GiB, 1024 tasks and no network.
 # target: cgroup v1 (one hierarchy per controller under /sys/fs/cgroup)
-# Each step names the profile line it comes from. `nsplan apply` does the same steps
-# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+# What `nsplan apply` does on a host where nothing of this profile exists yet, step by
+# step, each with the profile line it comes from. apply leaves what is in place as it is,
+# undoes its steps if one fails, and records what it made for `nsplan destroy`.
 # warning: profiles/build-jail.yaml:22:11: memory high has no cgroup v1 equivalent; it is not applied
 set -eu
 
@@ -47,9 +48,50 @@ mkdir -p '/sys/fs/cgroup/blkio/nsplan/build-jail'
 echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 
 # profiles/build-jail.yaml:58:3: run make
-#   this shell joins the cgroup, then becomes the command inside its namespaces.
-echo "$$" > '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs'
-echo "$$" > '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs'
-echo "$$" > '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs'
-echo "$$" > '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs'
-exec prlimit --core=0:0 --nofile=4096:65536 --nproc=4096:4096 -- unshare --ipc --net --uts --pid --propagation=private --fork --mount-proc -- sh -c 'set -eu; hostname '\''build-jail'\''; mount -t tmpfs -o '\''mode=1777,size=2147483648'\'' tmpfs '\''/tmp'\''; mount --bind '\''/usr'\'' '\''/usr'\''; mount -o remount,bind,ro '\''/usr'\''; mount --bind '\''/etc'\'' '\''/etc'\''; mount -o remount,bind,ro '\''/etc'\''; cd '\''/srv/build/src'\''; exec setpriv --reuid=1000 --regid=1000 --clear-groups --no-new-privs -- env '\''LANG=C.UTF-8'\'' '\''TMPDIR=/tmp'\'' '\''SOURCE_DATE_EPOCH=1700000000'\'' "$@"' nsplan-run 'make' '-j4'
+# nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+# nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+status=0
+sh -c 'echo "$$" > "$1" && echo "$$" > "$2" && echo "$$" > "$3" && echo "$$" > "$4" && shift 4 && exec "$@"' nsplan-join '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs' unshare --ipc --net --uts --pid --mount --propagation=unchanged --fork -- sh -c 'set -eu
+ip link set lo up
+hostname '\''build-jail'\''
+mount --make-rprivate /
+mount -t proc -o '\''nosuid,nodev,noexec'\'' '\''proc'\'' '\''/proc'\''
+mount -t tmpfs -o '\''nosuid,nodev,mode=1777,size=2147483648'\'' '\''tmpfs'\'' '\''/tmp'\''
+# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/usr'\'' and every mount below it read-only
+awk -v t='\''/usr'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
+  while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc'\'' and every mount below it read-only
+awk -v t='\''/etc'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
+  while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+prlimit --pid "$$" --core=0:0
+prlimit --pid "$$" --nofile=4096:65536
+prlimit --pid "$$" --nproc=4096:4096
+cd '\''/srv/build/src'\''
+exec setpriv --clear-groups --regid=1000 --reuid=1000 --no-new-privs -- env '\''LANG=C.UTF-8'\'' '\''TMPDIR=/tmp'\'' '\''SOURCE_DATE_EPOCH=1700000000'\'' '\''PWD=/srv/build/src'\'' "$@"' nsplan-run 'make' '-j4' || status=$?
+
+# when the command ends: the ephemeral cgroups go
+# destroy: rmdir /sys/fs/cgroup/blkio/nsplan/build-jail
+rmdir '/sys/fs/cgroup/blkio/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/blkio/nsplan
+rmdir '/sys/fs/cgroup/blkio/nsplan' || [ -z "$(cat '/sys/fs/cgroup/blkio/nsplan/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/pids/nsplan/build-jail
+rmdir '/sys/fs/cgroup/pids/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/pids/nsplan
+rmdir '/sys/fs/cgroup/pids/nsplan' || [ -z "$(cat '/sys/fs/cgroup/pids/nsplan/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/cpu/nsplan/build-jail
+rmdir '/sys/fs/cgroup/cpu/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/cpu/nsplan
+rmdir '/sys/fs/cgroup/cpu/nsplan' || [ -z "$(cat '/sys/fs/cgroup/cpu/nsplan/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/memory/nsplan/build-jail
+rmdir '/sys/fs/cgroup/memory/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/memory/nsplan
+rmdir '/sys/fs/cgroup/memory/nsplan' || [ -z "$(cat '/sys/fs/cgroup/memory/nsplan/cgroup.procs')" ]
+exit "$status"

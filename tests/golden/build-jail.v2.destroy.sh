@@ -1,12 +1,15 @@
 #!/bin/sh
-# nsplan explain --destroy: teardown of profile 'build-jail' from profiles/build-jail.yaml
+# nsplan explain --destroy: profile 'build-jail' from profiles/build-jail.yaml
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Children before parents; namespaces go whole (their links with them); host-side links go
-# as one link group. Controllers enabled in ancestors stay enabled.
+# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,
+# namespaces deleted whole (their links with them), the host-side links as one link group.
 set -u
 
-# profiles/build-jail.yaml:16:3: undo cgroup nsplan/build-jail
-rmdir '/sys/fs/cgroup/nsplan/build-jail'
+# destroy: rmdir /sys/fs/cgroup/nsplan/build-jail
+rmdir '/sys/fs/cgroup/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/nsplan/build-jail/cgroup.procs')" ]
 
-# profiles/build-jail.yaml:16:3: undo cgroup nsplan/build-jail
-rmdir '/sys/fs/cgroup/nsplan'
+# destroy: rmdir /sys/fs/cgroup/nsplan
+rmdir '/sys/fs/cgroup/nsplan' || [ -z "$(cat '/sys/fs/cgroup/nsplan/cgroup.procs')" ]
+
+# destroy: disable -cpu -io -memory -pids in /sys/fs/cgroup
+if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-cpu -io -memory -pids' > '/sys/fs/cgroup/cgroup.subtree_control'; fi

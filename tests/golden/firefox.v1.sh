@@ -2,8 +2,9 @@
 # nsplan explain: profile 'firefox' from profiles/firefox.yaml
 # Keep Firefox within 3 GiB of RAM plus 3 GiB of swap.
 # target: cgroup v1 (one hierarchy per controller under /sys/fs/cgroup)
-# Each step names the profile line it comes from. `nsplan apply` does the same steps
-# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+# What `nsplan apply` does on a host where nothing of this profile exists yet, step by
+# step, each with the profile line it comes from. apply leaves what is in place as it is,
+# undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
 # profiles/firefox.yaml:18:9: cgroup memlimit (memory)
@@ -21,6 +22,7 @@ echo '6442450944' > '/sys/fs/cgroup/memory/memlimit/memory.memsw.limit_in_bytes'
 echo '1073741824' > '/sys/fs/cgroup/memory/memlimit/memory.soft_limit_in_bytes'
 
 # profiles/firefox.yaml:41:3: run firefox
-#   this shell joins the cgroup, then becomes the command.
+# nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 echo "$$" > '/sys/fs/cgroup/memory/memlimit/cgroup.procs'
 exec 'firefox'

@@ -1,9 +1,12 @@
 #!/bin/sh
-# nsplan explain --destroy: teardown of profile 'firefox' from profiles/firefox.yaml
+# nsplan explain --destroy: profile 'firefox' from profiles/firefox.yaml
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Children before parents; namespaces go whole (their links with them); host-side links go
-# as one link group. Controllers enabled in ancestors stay enabled.
+# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,
+# namespaces deleted whole (their links with them), the host-side links as one link group.
 set -u
 
-# profiles/firefox.yaml:18:9: undo cgroup memlimit
-rmdir '/sys/fs/cgroup/memlimit'
+# destroy: rmdir /sys/fs/cgroup/memlimit
+rmdir '/sys/fs/cgroup/memlimit' || [ -z "$(cat '/sys/fs/cgroup/memlimit/cgroup.procs')" ]
+
+# destroy: disable -memory in /sys/fs/cgroup
+if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-memory' > '/sys/fs/cgroup/cgroup.subtree_control'; fi

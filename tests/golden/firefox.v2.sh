@@ -2,8 +2,9 @@
 # nsplan explain: profile 'firefox' from profiles/firefox.yaml
 # Keep Firefox within 3 GiB of RAM plus 3 GiB of swap.
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Each step names the profile line it comes from. `nsplan apply` does the same steps
-# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+# What `nsplan apply` does on a host where nothing of this profile exists yet, step by
+# step, each with the profile line it comes from. apply leaves what is in place as it is,
+# undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
 # profiles/firefox.yaml:18:9: enable memory for the children of /sys/fs/cgroup
@@ -27,6 +28,7 @@ echo '3221225472' > '/sys/fs/cgroup/memlimit/memory.swap.max'
 echo '1073741824' > '/sys/fs/cgroup/memlimit/memory.low'
 
 # profiles/firefox.yaml:41:3: run firefox
-#   this shell joins the cgroup, then becomes the command.
+# nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 echo "$$" > '/sys/fs/cgroup/memlimit/cgroup.procs'
 exec 'firefox'

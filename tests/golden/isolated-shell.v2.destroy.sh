@@ -1,12 +1,15 @@
 #!/bin/sh
-# nsplan explain --destroy: teardown of profile 'isolated-shell' from profiles/isolated-shell.yaml
+# nsplan explain --destroy: profile 'isolated-shell' from profiles/isolated-shell.yaml
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Children before parents; namespaces go whole (their links with them); host-side links go
-# as one link group. Controllers enabled in ancestors stay enabled.
+# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,
+# namespaces deleted whole (their links with them), the host-side links as one link group.
 set -u
 
-# profiles/isolated-shell.yaml:13:3: undo cgroup nsplan/isolated-shell
-rmdir '/sys/fs/cgroup/nsplan/isolated-shell'
+# destroy: rmdir /sys/fs/cgroup/nsplan/isolated-shell
+rmdir '/sys/fs/cgroup/nsplan/isolated-shell' || [ -z "$(cat '/sys/fs/cgroup/nsplan/isolated-shell/cgroup.procs')" ]
 
-# profiles/isolated-shell.yaml:13:3: undo cgroup nsplan/isolated-shell
-rmdir '/sys/fs/cgroup/nsplan'
+# destroy: rmdir /sys/fs/cgroup/nsplan
+rmdir '/sys/fs/cgroup/nsplan' || [ -z "$(cat '/sys/fs/cgroup/nsplan/cgroup.procs')" ]
+
+# destroy: disable -memory -pids in /sys/fs/cgroup
+if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-memory -pids' > '/sys/fs/cgroup/cgroup.subtree_control'; fi

@@ -2,8 +2,9 @@
 # nsplan explain: profile 'isolated-shell' from profiles/isolated-shell.yaml
 # /bin/sh in new cgroup, ipc, mnt, net, pid, time, user and uts namespaces.
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Each step names the profile line it comes from. `nsplan apply` does the same steps
-# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+# What `nsplan apply` does on a host where nothing of this profile exists yet, step by
+# step, each with the profile line it comes from. apply leaves what is in place as it is,
+# undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
 # profiles/isolated-shell.yaml:13:3: enable memory pids for the children of /sys/fs/cgroup
@@ -29,9 +30,36 @@ echo '0' > '/sys/fs/cgroup/nsplan/isolated-shell/memory.swap.max'
 echo '128' > '/sys/fs/cgroup/nsplan/isolated-shell/pids.max'
 
 # profiles/isolated-shell.yaml:56:3: run /bin/sh
-#   this shell joins the cgroup, then becomes the command inside its namespaces.
-#   unshare writes id maps with newuidmap/newgidmap (package uidmap), which check /etc/subuid
-#   and /etc/subgid even for root; `nsplan run` writes the maps itself.
-#   unshare maps only the first id range; `nsplan run` writes all of them.
-echo "$$" > '/sys/fs/cgroup/nsplan/isolated-shell/cgroup.procs'
-exec prlimit --core=0:0 --nofile=1024:1024 --stack=8388608:8388608 -- unshare --user --cgroup --ipc --net --uts --time --pid --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --boottime=31536000 --propagation=private --fork --mount-proc -- sh -c 'set -eu; hostname '\''sandbox'\''; mount -t tmpfs -o '\''mode=1777,size=67108864'\'' tmpfs '\''/tmp'\''; mount --rbind '\''/usr/share/doc'\'' '\''/mnt'\''; mount -o remount,bind,ro '\''/mnt'\''; cd '\''/tmp'\''; exec setpriv --reuid=0 --regid=0 --clear-groups --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=sandbox$ '\'' "$@"' nsplan-run '/bin/sh'
+# nsplan run: writes the id maps itself; unshare asks newuidmap/newgidmap (package uidmap),
+#   which check /etc/subuid and /etc/subgid even for root
+# nsplan run: maps every id range; unshare maps only the first
+# nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+# nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+status=0
+sh -c 'echo "$$" > "$1" && shift 1 && exec "$@"' nsplan-join '/sys/fs/cgroup/nsplan/isolated-shell/cgroup.procs' setpriv --clear-groups -- unshare --user --cgroup --ipc --net --uts --time --pid --mount --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --boottime=31536000 --propagation=unchanged --fork -- sh -c 'set -eu
+ip link set lo up
+hostname '\''sandbox'\''
+mount --make-rprivate /
+mount -t proc -o '\''nosuid,nodev,noexec'\'' '\''proc'\'' '\''/proc'\''
+mount -t tmpfs -o '\''nosuid,nodev,mode=1777,size=67108864'\'' '\''tmpfs'\'' '\''/tmp'\''
+mount --rbind '\''/usr/share/doc'\'' '\''/mnt'\''
+# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/mnt'\'' and every mount below it read-only
+awk -v t='\''/mnt'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
+  while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+prlimit --pid "$$" --core=0:0
+prlimit --pid "$$" --nofile=1024:1024
+prlimit --pid "$$" --stack=8388608:8388608
+cd '\''/tmp'\''
+exec setpriv --keep-groups --regid=0 --reuid=0 --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=sandbox$ '\'' '\''PWD=/tmp'\'' "$@"' nsplan-run '/bin/sh' || status=$?
+
+# when the command ends: the ephemeral cgroups go
+# destroy: rmdir /sys/fs/cgroup/nsplan/isolated-shell
+rmdir '/sys/fs/cgroup/nsplan/isolated-shell' || [ -z "$(cat '/sys/fs/cgroup/nsplan/isolated-shell/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/nsplan
+rmdir '/sys/fs/cgroup/nsplan' || [ -z "$(cat '/sys/fs/cgroup/nsplan/cgroup.procs')" ]
+
+# destroy: disable -memory -pids in /sys/fs/cgroup
+if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-memory -pids' > '/sys/fs/cgroup/cgroup.subtree_control'; fi
+exit "$status"

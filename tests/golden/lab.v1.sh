@@ -2,8 +2,9 @@
 # nsplan explain: profile 'lab' from profiles/lab.yaml
 # Two persistent network namespaces, lab-a and lab-b, on a host bridge 10.77.0.0/24.
 # target: cgroup v1 (one hierarchy per controller under /sys/fs/cgroup)
-# Each step names the profile line it comes from. `nsplan apply` does the same steps
-# directly (cgroupfs and netlink), undoes them if one fails, and can destroy them again.
+# What `nsplan apply` does on a host where nothing of this profile exists yet, step by
+# step, each with the profile line it comes from. apply leaves what is in place as it is,
+# undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
 # profiles/lab.yaml:26:14: net namespace lab-a
@@ -64,5 +65,8 @@ ip -n 'lab-a' route add 'default' via '10.77.0.1'
 ip -n 'lab-b' route add 'default' via '10.77.0.1'
 
 # profiles/lab.yaml:55:3: run /bin/sh
-#   this shell becomes the command inside its namespaces.
-exec nsenter --net='/run/netns/lab-a' -- unshare --uts -- sh -c 'set -eu; hostname '\''lab-a'\''; exec env '\''PS1=lab-a# '\'' "$@"' nsplan-run '/bin/sh'
+# nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+exec nsenter --net='/run/netns/lab-a' -- unshare --uts -- sh -c 'set -eu
+hostname '\''lab-a'\''
+exec env '\''PS1=lab-a# '\'' "$@"' nsplan-run '/bin/sh'

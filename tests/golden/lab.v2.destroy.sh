@@ -1,15 +1,15 @@
 #!/bin/sh
-# nsplan explain --destroy: teardown of profile 'lab' from profiles/lab.yaml
+# nsplan explain --destroy: profile 'lab' from profiles/lab.yaml
 # target: cgroup v2 (unified hierarchy at /sys/fs/cgroup)
-# Children before parents; namespaces go whole (their links with them); host-side links go
-# as one link group. Controllers enabled in ancestors stay enabled.
+# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,
+# namespaces deleted whole (their links with them), the host-side links as one link group.
 set -u
 
-# profiles/lab.yaml:43:7: undo veth veth-lab-b, peer eth0 in lab-b
+# destroy: the profile's host-side links, as one link group
 ip link delete group 1650561780
 
-# profiles/lab.yaml:31:16: undo net namespace lab-b
+# destroy: delete net namespace lab-b
 ip netns delete 'lab-b'
 
-# profiles/lab.yaml:26:14: undo net namespace lab-a
+# destroy: delete net namespace lab-a
 ip netns delete 'lab-a'

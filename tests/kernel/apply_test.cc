@@ -211,8 +211,8 @@ class CountingKernel : public applier::Kernel {
   applier::Status link_up(const std::string& netns, const std::string& dev, bool up) override {
     return note("link " + netns + "/" + dev + (up ? " up" : " down")), k_->link_up(netns, dev, up);
   }
-  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr) override {
-    return note("addr add " + cidr), k_->address_add(netns, dev, cidr);
+  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) override {
+    return note("addr add " + cidr), k_->address_add(netns, dev, cidr, nodad);
   }
   applier::Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override {
     return note("addr del " + cidr), k_->address_del(netns, dev, cidr);

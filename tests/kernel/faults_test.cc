@@ -132,8 +132,8 @@ class FaultyKernel : public applier::Kernel {
   applier::Status link_up(const std::string& netns, const std::string& dev, bool up) override {
     return mutate("link " + netns + "/" + dev + (up ? " up" : " down"), [&] { return k_->link_up(netns, dev, up); });
   }
-  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr) override {
-    return mutate("addr add " + netns + "/" + dev + " " + cidr, [&] { return k_->address_add(netns, dev, cidr); });
+  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) override {
+    return mutate("addr add " + netns + "/" + dev + " " + cidr, [&] { return k_->address_add(netns, dev, cidr, nodad); });
   }
   applier::Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override {
     return mutate("addr del " + netns + "/" + dev + " " + cidr, [&] { return k_->address_del(netns, dev, cidr); });

@@ -397,8 +397,8 @@ TEST(FakeKernel, LinksFollowTheirNamespacesAndPeers) {
   veth.group = 7;
   ASSERT_TRUE(k.link_create(veth).ok());
   EXPECT_EQ(k.link_create(veth).err(), EEXIST);
-  ASSERT_TRUE(k.address_add("a", "eth0", "10.0.0.2/24").ok());
-  EXPECT_EQ(k.address_add("a", "eth0", "10.0.0.2/24").err(), EEXIST);
+  ASSERT_TRUE(k.address_add("a", "eth0", "10.0.0.2/24", false).ok());
+  EXPECT_EQ(k.address_add("a", "eth0", "10.0.0.2/24", false).err(), EEXIST);
   applier::RouteSpec r;
   r.netns = "a";
   r.to = "default";

@@ -563,7 +563,7 @@ class FakeKernel final : public applier::Kernel {
       return {};
     });
   }
-  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr) override {
+  applier::Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool /*nodad*/) override {
     FakeCall c0 = call("addr_add", netns, dev, "addr add " + cidr + " dev " + dev + in(netns));
     c0.arg = cidr;
     return mutate(c0, [&](FakeCall& c) -> applier::Status {

@@ -100,7 +100,7 @@ TEST(Reader, NullObjectMeansDefaults) {
   auto c = compile_text("nsplan: 1\nname: x\nnamespaces:\n  pid:\n  ipc: {}\nrun: {command: [true]}\n");
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
   EXPECT_TRUE(c->profile->namespaces->pid.has_value());
-  EXPECT_EQ(c->plan->launch->unshare.size(), 2u);
+  EXPECT_EQ(c->plan->launch->unshare.kinds.size(), 2u);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include "applier/files.h"
 #include "compiler/compile.h"
 #include "compiler/json_emitter.h"
-#include "compiler/shell_emitter.h"
+#include "applier/explain.h"
 
 namespace nsplan {
 namespace {
@@ -40,9 +40,10 @@ Output render(const std::string& profile, CgroupMode mode, bool json, bool teard
   out.diagnostics = render_all(c->diags, c->sources);
   if (!c->ok()) return out;
   std::string description = c->profile->description ? c->profile->description->value : "";
-  out.text = teardown ? emit_shell_teardown(*c->plan)
-             : json   ? emit_json(*c->plan, c->diags, c->sources)
-                      : emit_shell(*c->plan, c->diags, c->sources, description);
+  applier::ExplainOptions options;
+  options.teardown = teardown;
+  options.description = description;
+  out.text = json ? emit_json(*c->plan, c->diags, c->sources) : applier::explain(*c->plan, c->diags, c->sources, options);
   return out;
 }
 

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "../fuzz/fuzz_support.h"
-#include "compiler/shell_emitter.h"
+#include "applier/explain.h"
 #include "test_support.h"
 
 namespace nsplan {
@@ -112,7 +112,7 @@ TEST(Injection, QuotedValuesArriveExactlyAsWritten) {
       continue;
     }
     ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources) << "\nfor " << yaml_quote(value);
-    std::string script = emit_shell(*c->plan, c->diags, c->sources);
+    std::string script = applier::explain(*c->plan, c->diags, c->sources);
     std::string bad;
     EXPECT_TRUE(fuzz::only_quoted_data(script, bad)) << bad;
     // printf receives "$V" literally (quoted), so it prints the value and then the two bytes $V.
@@ -151,6 +151,23 @@ TEST(Injection, NamesWithMetacharactersAreRefusedWithTheAllowedCharacters) {
       for (const auto& d : c->diags.all()) hinted |= d.hint.find(f.allowed) != std::string::npos;
       EXPECT_TRUE(hinted) << render_all(c->diags, c->sources);
     }
+  }
+}
+
+}  // namespace
+}  // namespace nsplan
+
+namespace nsplan {
+namespace {
+
+// The checker itself: data outside quotes is caught, the script writer's own syntax is not.
+TEST(Injection, CheckerCatchesDataOutsideQuotes) {
+  std::string bad;
+  EXPECT_TRUE(fuzz::only_quoted_data("echo 'a;b' > 'f'\nrmdir 'd' || [ -z \"$(cat 'p')\" ]\n", bad)) << bad;
+  EXPECT_TRUE(fuzz::only_quoted_data("sh -c 'x'\\''y' nsplan-run 'a' || status=$?\nexit \"$status\"\n", bad)) << bad;
+  for (const char* leaked : {"echo a;b\n", "echo $(touch x)\n", "echo `id`\n", "echo 'a'b&c\n", "echo \"$HOME\"\n",
+                             "echo 'unterminated\n", "x\\y\n", "echo a>b\n"}) {
+    EXPECT_FALSE(fuzz::only_quoted_data(leaked, bad)) << leaked;
   }
 }
 

@@ -233,14 +233,136 @@ run: {command: [sh]}
 )");
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
   const auto& l = *c->plan->launch;
-  ASSERT_FALSE(l.unshare.empty());
-  EXPECT_EQ(l.unshare.front(), plan::NsKind::User);
+  ASSERT_FALSE(l.unshare.kinds.empty());
+  EXPECT_EQ(l.unshare.kinds.front(), plan::NsKind::User);
   ASSERT_EQ(l.join.size(), 1u);
   EXPECT_EQ(l.join[0].path, "/run/netns/x-net");
-  EXPECT_EQ(l.hostname, "box");
-  EXPECT_EQ(l.uid_map, std::vector<std::string>{"0 100000 65536"});
-  ASSERT_EQ(l.rlimits.size(), 1u);
-  EXPECT_EQ(l.rlimits[0].soft, 1024u);
+  EXPECT_EQ(l.unshare.uid_map, std::vector<std::string>{"0 100000 65536"});
+  EXPECT_TRUE(l.unshare.setuid_root);
+  EXPECT_FALSE(l.unshare.setgid_root);  // no gid map: no gid 0 to become
+  EXPECT_TRUE(l.unshare.clear_groups_first);
+  ASSERT_EQ(l.inside.size(), 2u);
+  EXPECT_EQ(std::get<plan::SetUtsName>(l.inside[0]).hostname, "box");
+  EXPECT_EQ(std::get<plan::SetRlimit>(l.inside[1]).soft, 1024u);
+}
+
+// The inside steps as one line each, for order tests: "mount bind /a /b", "ro /b", ...
+std::vector<std::string> inside_lines(const plan::Launch& l) {
+  std::vector<std::string> out;
+  for (const auto& step : l.inside) {
+    if (auto* m = std::get_if<plan::Mount>(&step)) {
+      static const char* kType[] = {"proc", "tmpfs", "bind"};
+      out.push_back(std::string("mount ") + kType[static_cast<int>(m->type)] + " " + m->source + " " + m->target);
+    } else if (auto* r = std::get_if<plan::RemountReadOnly>(&step)) {
+      out.push_back("ro " + r->target);
+    } else if (auto* p = std::get_if<plan::MakeMountPoint>(&step)) {
+      out.push_back("mkpoint " + p->path + (p->source_of_kind.empty() ? "" : " like " + p->source_of_kind));
+    } else if (auto* p = std::get_if<plan::PivotRoot>(&step)) {
+      out.push_back("pivot " + p->root);
+    } else if (std::holds_alternative<plan::MountPropagation>(step)) {
+      out.push_back("propagation");
+    } else if (std::holds_alternative<plan::LoopbackUp>(step)) {
+      out.push_back("lo up");
+    } else if (auto* c = std::get_if<plan::ChangeDir>(&step)) {
+      out.push_back("cd " + c->dir);
+    }
+  }
+  return out;
+}
+
+TEST(PlannerLaunch, MountsFollowTheMountTreeNotTheKindOfMount) {
+  // Parents first, then the profile's order. The bind into the tmpfs and the bind out of it need
+  // the tmpfs first; the mount point is made in the tmpfs (nowhere else); /usr is read-only, but
+  // the bind below it, made after, keeps its own mode.
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  mnt:
+    read_only: [/usr]
+    bind:
+      - {source: /srv/src, target: /scratch/src}
+      - {source: /scratch, target: /var/scratch}
+      - {source: /home/me/bin, target: /usr/local/bin}
+    tmpfs: [{path: /scratch}]
+run: {command: [sh]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(inside_lines(*c->plan->launch),
+            (std::vector<std::string>{"propagation", "mount tmpfs tmpfs /scratch", "ro /usr",
+                                      "mkpoint /scratch/src like /srv/src", "mount bind /srv/src /scratch/src",
+                                      "mount bind /scratch /var/scratch", "mount bind /home/me/bin /usr/local/bin"}));
+}
+
+TEST(PlannerLaunch, WithARootEveryMountIsMadeInsideItBeforePivotRoot) {
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  pid: {}
+  mnt:
+    root: /srv/jail
+    proc: true
+    tmpfs: [{path: /tmp}]
+    bind: [{source: /etc/resolv.conf, target: /tmp/resolv.conf, read_only: true}]
+run: {command: [sh], cwd: /work}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(inside_lines(*c->plan->launch),
+            (std::vector<std::string>{"propagation", "mount bind /srv/jail /srv/jail", "mount proc proc /srv/jail/proc",
+                                      "mount tmpfs tmpfs /srv/jail/tmp", "mkpoint /srv/jail/tmp/resolv.conf like /etc/resolv.conf",
+                                      "mount bind /etc/resolv.conf /srv/jail/tmp/resolv.conf", "ro /srv/jail/tmp/resolv.conf",
+                                      "pivot /srv/jail", "cd /work"}));
+  // $PWD says where the command starts, in the one environment both renderings use.
+  EXPECT_EQ(c->plan->launch->env, (std::vector<std::pair<std::string, std::string>>{{"PWD", "/work"}}));
+}
+
+TEST(PlannerLaunch, AUidAloneSetsTheGidAndClearsTheGroups) {
+  auto c = compile_text("nsplan: 1\nname: x\nrun: {command: [id], uid: 1000}\n");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  const plan::Identity& id = c->plan->launch->identity;
+  EXPECT_EQ(id.uid, 1000u);
+  EXPECT_EQ(id.gid, 1000u);
+  EXPECT_TRUE(id.set_groups);
+  EXPECT_TRUE(id.groups.empty());
+
+  auto g = compile_text("nsplan: 1\nname: x\nrun: {command: [id], uid: 1000, gid: 100, groups: [27, 44]}\n");
+  ASSERT_TRUE(g->ok()) << render_all(g->diags, g->sources);
+  EXPECT_EQ(g->plan->launch->identity.gid, 100u);
+  EXPECT_EQ(g->plan->launch->identity.groups, (std::vector<uint32_t>{27, 44}));
+}
+
+TEST(PlannerLaunch, GroupsInANewUserNamespaceNeedSetgroupsAllow) {
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  user: {uid_map: "0 100000 65536", gid_map: "0 100000 65536"}
+run: {command: [id], groups: [5]}
+)");
+  EXPECT_FALSE(c->ok());
+  ASSERT_FALSE(c->diags.all().empty());
+  EXPECT_EQ(c->diags.all()[0].message, "supplementary groups in a new user namespace need setgroups: allow");
+}
+
+TEST(PlannerLaunch, ANewNetworkNamespaceHasLoopbackUpAndKeptDescriptorsAreSorted) {
+  auto c = compile_text("nsplan: 1\nname: x\nnamespaces: {net: {}}\nrun: {command: [sh], keep_fds: [7, 3, 7], clear_env: true}\n");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(inside_lines(*c->plan->launch), std::vector<std::string>{"lo up"});
+  EXPECT_EQ(c->plan->launch->keep_fds, (std::vector<int>{3, 7}));
+  EXPECT_TRUE(c->plan->launch->clear_env);
+}
+
+TEST(PlannerNetwork, IPv6AddressesSkipDuplicateAddressDetection) {
+  auto c = compile_text(R"(nsplan: 1
+name: x
+network:
+  namespaces: [x-a]
+  links:
+    - {name: d0, kind: dummy, netns: x-a, addresses: [10.0.0.1/24, "fd00::1/64"]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  std::vector<std::pair<std::string, bool>> addresses;
+  for (const auto& s : c->plan->steps)
+    if (auto* a = std::get_if<plan::AddAddress>(&s.action)) addresses.emplace_back(a->cidr, a->nodad);
+  EXPECT_EQ(addresses, (std::vector<std::pair<std::string, bool>>{{"10.0.0.1/24", false}, {"fd00::1/64", true}}));
 }
 
 TEST(Planner, StrictTurnsLossyWarningsIntoErrors) {

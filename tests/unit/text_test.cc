@@ -4,7 +4,7 @@
 // passes unchanged into explain.
 #include <gtest/gtest.h>
 
-#include "compiler/shell_emitter.h"
+#include "applier/explain.h"
 #include "compiler/text_policy.h"
 #include "compiler/utf8.h"
 #include "test_support.h"
@@ -223,7 +223,9 @@ TEST(TextValue, MultibyteTextArrivesInExplainUnchanged) {
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
   ASSERT_TRUE(c->profile->description);
   EXPECT_EQ(c->profile->description->value, text);
-  std::string script = emit_shell(*c->plan, c->diags, c->sources, c->profile->description->value);
+  applier::ExplainOptions options;
+  options.description = c->profile->description->value;
+  std::string script = applier::explain(*c->plan, c->diags, c->sources, options);
   EXPECT_NE(script.find("# " + text + "\n"), std::string::npos) << script;
   EXPECT_NE(script.find("'echo' '" + text + "'"), std::string::npos) << script;
   EXPECT_NE(script.find("'CITY=" + text + "'"), std::string::npos) << script;

@@ -1,0 +1,24 @@
+// `nsplan explain`: the plan as a POSIX sh script, made by running apply (and, for --destroy,
+// destroy) against the script writer (shell_kernel.h) and rendering the launch of `run`
+// (shell_launch.h): the script is what nsplan does, step for step, because nsplan's own code
+// wrote it. Deterministic: same plan, same bytes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostics.h"
+#include "compiler/plan.h"
+
+namespace nsplan::applier {
+
+struct ExplainOptions {
+  bool with_launch = true;  // false: only what `nsplan apply` does (explain --no-run)
+  int attach_pid = 0;       // > 0: end by moving this process into the cgroups (explain --attach)
+  bool teardown = false;    // what `nsplan destroy` does after the apply (explain --destroy)
+  std::string description;  // the profile's description, as a comment
+};
+
+std::string explain(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,
+                    const ExplainOptions& options = {});
+
+}  // namespace nsplan::applier

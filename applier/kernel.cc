@@ -1,0 +1,51 @@
+// The decisions destroy makes on what it finds, written once over the plain primitives. The real
+// kernel and the fake use these; the script writer renders the same tests as sh.
+#include "applier/kernel.h"
+
+#include <cstdlib>
+
+namespace nsplan::applier {
+namespace {
+
+std::string parent_dir(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
+
+// v2: whether any cgroup remains below DIR (cgroup.stat counts them).
+bool in_use_below(Kernel& kernel, const std::string& dir) {
+  auto stat = kernel.cgroup_read(dir, "cgroup.stat");
+  if (!stat.ok()) return false;
+  auto pos = stat.value().find("nr_descendants ");
+  return pos != std::string::npos && std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10) > 0;
+}
+
+// After an rmdir refused with EBUSY: whether DIR holds child cgroups (v1 and v2) rather than
+// tasks. v1 has no cgroup.stat; there, a cgroup without tasks refuses rmdir only for children.
+bool has_children(Kernel& kernel, const std::string& dir) {
+  if (in_use_below(kernel, dir)) return true;
+  auto procs = kernel.cgroup_read(dir, "cgroup.procs");
+  return procs.ok() && procs.value().empty();
+}
+
+}  // namespace
+
+Status Kernel::cgroup_copy_from_parent(const std::string& dir, const std::string& file) {
+  auto parent = cgroup_read(parent_dir(dir), file);
+  if (!parent.ok()) return parent.error();
+  return cgroup_write(dir, file, parent.value());
+}
+
+SysResult<bool> Kernel::cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) {
+  if (in_use_below(*this, dir)) return false;
+  std::string value;
+  for (const auto& c : controllers) value += (value.empty() ? "-" : " -") + c;
+  if (Status s = cgroup_write(dir, "cgroup.subtree_control", value); !s.ok()) return s.error();
+  return true;
+}
+
+SysResult<bool> Kernel::cgroup_remove_unless_shared(const std::string& dir) {
+  Status s = cgroup_rmdir(dir);
+  if (s.ok()) return true;
+  if ((s.err() == EBUSY || s.err() == ENOTEMPTY) && has_children(*this, dir)) return false;
+  return s.error();
+}
+
+}  // namespace nsplan::applier

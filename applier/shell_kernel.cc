@@ -1,0 +1,156 @@
+#include "applier/shell_kernel.h"
+
+#include "compiler/shell_quote.h"
+
+namespace nsplan::applier {
+namespace {
+
+std::string parent_of(const std::string& path) { return path.substr(0, path.rfind('/')); }
+
+// A namespace of the profile that the script has not made yet reads as absent.
+SysError not_there(const std::string& what) { return SysError{ENOENT, what + ": not there yet (explain)", 0, {}}; }
+
+std::string route_words(const RouteSpec& r, const char* verb) {
+  std::string out = ip_in(r.netns) + (r.family == 6 ? " -6" : "") + " route " + verb + " " + sh_quote(r.to);
+  if (!r.via.empty()) out += " via " + sh_quote(r.via);
+  if (!r.dev.empty()) out += " dev " + sh_quote(r.dev);
+  if (r.metric) out += " metric " + std::to_string(*r.metric);
+  if (r.table) out += " table " + std::to_string(*r.table);
+  return out;
+}
+
+}  // namespace
+
+std::string ip_in(const std::string& netns) { return netns.empty() ? "ip" : "ip -n " + sh_quote(netns); }
+
+std::string ShellKernel::take() {
+  std::string out;
+  out.swap(out_);
+  last_announced_.clear();
+  return out;
+}
+
+Status ShellKernel::line(const std::string& command) {
+  out_ += command + "\n";
+  return {};
+}
+
+void ShellKernel::announce(const std::string& what, const std::vector<std::string>& notes) {
+  if (what == last_announced_) return;  // consecutive steps of one profile line share a comment
+  last_announced_ = what;
+  out_ += "\n# " + sh_comment_text(what) + "\n";
+  for (const auto& note : notes) out_ += "#   " + sh_comment_text(note) + "\n";
+}
+
+// ---- cgroups -------------------------------------------------------------------------------
+
+SysResult<bool> ShellKernel::cgroup_exists(const std::string&) { return false; }
+// -p: a shared ancestor (nsplan/) may be there already; apply then leaves it as it is.
+Status ShellKernel::cgroup_mkdir(const std::string& dir) { return line("mkdir -p " + sh_quote(dir)); }
+Status ShellKernel::cgroup_rmdir(const std::string& dir) { return line("rmdir " + sh_quote(dir)); }
+SysResult<std::string> ShellKernel::cgroup_read(const std::string& dir, const std::string& file) {
+  return not_there(dir + "/" + file);
+}
+Status ShellKernel::cgroup_write(const std::string& dir, const std::string& file, const std::string& value) {
+  return line(sh_write(value, dir + "/" + file));
+}
+Status ShellKernel::cgroup_copy_from_parent(const std::string& dir, const std::string& file) {
+  return line("cat " + sh_quote(parent_of(dir) + "/" + file) + " > " + sh_quote(dir + "/" + file));
+}
+SysResult<bool> ShellKernel::cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) {
+  std::string value;
+  for (const auto& c : controllers) value += (value.empty() ? "-" : " -") + c;
+  // v2 only (subtree_control): cgroup.stat counts the cgroups below.
+  line("if grep -qx 'nr_descendants 0' " + sh_quote(dir + "/cgroup.stat") + "; then " +
+       sh_write(value, dir + "/cgroup.subtree_control") + "; fi");
+  return true;
+}
+SysResult<bool> ShellKernel::cgroup_remove_unless_shared(const std::string& dir) {
+  // rmdir refuses while tasks or cgroups are inside; with no task inside, other cgroups are
+  // below it, and then it stays.
+  line("rmdir " + sh_quote(dir) + " || [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") + ")\" ]");
+  return true;
+}
+
+// ---- namespaces ----------------------------------------------------------------------------
+
+SysResult<bool> ShellKernel::netns_exists(const std::string&) { return false; }
+Status ShellKernel::netns_create(const std::string& name) { return line("ip netns add " + sh_quote(name)); }
+Status ShellKernel::netns_delete(const std::string& name) { return line("ip netns delete " + sh_quote(name)); }
+SysResult<bool> ShellKernel::ns_exists(const std::string&) { return false; }
+Status ShellKernel::ns_create(plan::NsKind kind, const std::string& path) {
+  // As `ip netns add` keeps /run/netns: a private directory, a shared mount, a file to bind on.
+  std::string dir = sh_quote(parent_of(path));
+  line("mkdir -p -m 0700 " + dir);
+  line("mount --make-shared " + dir + " 2>/dev/null || { mount --bind " + dir + " " + dir + " && mount --make-shared " + dir + "; }");
+  line("touch " + sh_quote(path));
+  return line(std::string("unshare ") + plan::unshare_flag(kind) + "=" + sh_quote(path) + " true");
+}
+Status ShellKernel::ns_delete(const std::string& path) {
+  line("umount -l " + sh_quote(path));
+  return line("rm -f " + sh_quote(path));
+}
+SysResult<std::pair<std::string, std::string>> ShellKernel::hostname(const std::string& ns_path) { return not_there(ns_path); }
+Status ShellKernel::set_hostname(const std::string& ns_path, const std::string& host, const std::string& domain) {
+  if (!host.empty()) line("nsenter --uts=" + sh_quote(ns_path) + " hostname " + sh_quote(host));
+  if (!domain.empty()) line("nsenter --uts=" + sh_quote(ns_path) + " domainname " + sh_quote(domain));
+  return {};
+}
+
+// ---- links ---------------------------------------------------------------------------------
+
+Status ShellKernel::link_create(const plan::CreateLink& a) {
+  std::string group = a.group ? " group " + std::to_string(a.group) : "";
+  switch (a.kind) {
+    case plan::LinkKind::Veth:
+      return line(ip_in(a.netns) + " link add " + sh_quote(a.name) + (a.netns.empty() ? group : "") + " type veth peer name " +
+                  sh_quote(a.peer_name) + (a.peer_netns.empty() ? group : " netns " + sh_quote(a.peer_netns)));
+    case plan::LinkKind::Bridge:
+    case plan::LinkKind::Dummy:
+      return line(ip_in(a.netns) + " link add " + sh_quote(a.name) + (a.netns.empty() ? group : "") + " type " +
+                  plan::to_string(a.kind));
+    case plan::LinkKind::Macvlan:
+    case plan::LinkKind::Ipvlan:
+    case plan::LinkKind::Vlan: {
+      std::string out = ip_in(a.parent_netns) + " link add link " + sh_quote(a.parent) + " name " + sh_quote(a.name) +
+                        (a.netns != a.parent_netns ? " netns " + sh_quote(a.netns) : "") + (a.netns.empty() ? group : "") +
+                        " type " + plan::to_string(a.kind);
+      if (a.kind == plan::LinkKind::Vlan) out += " id " + std::to_string(a.vlan_id);
+      else out += " mode " + sh_quote(a.mode);
+      return line(out);
+    }
+  }
+  return {};
+}
+Status ShellKernel::link_delete(const std::string& netns, const std::string& name) {
+  return line(ip_in(netns) + " link delete " + sh_quote(name));
+}
+Status ShellKernel::link_group_delete(const std::string& netns, uint32_t group) {
+  return line(ip_in(netns) + " link delete group " + std::to_string(group));
+}
+Status ShellKernel::link_move(const std::string& from, const std::string& name, const std::string& to) {
+  // "" is the namespace nsplan runs in: the script's own ("$$").
+  return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)));
+}
+Status ShellKernel::link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) {
+  return line(ip_in(netns) + " link set " + sh_quote(dev) + " mtu " + std::to_string(mtu));
+}
+Status ShellKernel::link_master(const std::string& netns, const std::string& dev, const std::string& master) {
+  return line(ip_in(netns) + " link set " + sh_quote(dev) + (master.empty() ? std::string(" nomaster") : " master " + sh_quote(master)));
+}
+Status ShellKernel::link_up(const std::string& netns, const std::string& dev, bool up) {
+  return line(ip_in(netns) + " link set " + sh_quote(dev) + (up ? " up" : " down"));
+}
+Status ShellKernel::address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) {
+  return line(ip_in(netns) + " addr add " + sh_quote(cidr) + " dev " + sh_quote(dev) + (nodad ? " nodad" : ""));
+}
+Status ShellKernel::address_del(const std::string& netns, const std::string& dev, const std::string& cidr) {
+  return line(ip_in(netns) + " addr del " + sh_quote(cidr) + " dev " + sh_quote(dev));
+}
+Status ShellKernel::route_add(const RouteSpec& r) { return line(route_words(r, "add")); }
+Status ShellKernel::route_del(const RouteSpec& r) { return line(route_words(r, "del")); }
+SysResult<std::vector<LinkInfo>> ShellKernel::links(const std::string&) { return std::vector<LinkInfo>(); }
+SysResult<std::vector<AddressInfo>> ShellKernel::addresses(const std::string&) { return std::vector<AddressInfo>(); }
+SysResult<std::vector<RouteInfo>> ShellKernel::routes(const std::string&) { return std::vector<RouteInfo>(); }
+
+}  // namespace nsplan::applier

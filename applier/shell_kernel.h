@@ -1,0 +1,70 @@
+// The script writer: a Kernel whose changes are sh commands. `nsplan explain` runs the very
+// executor that `nsplan apply` and `nsplan destroy` run (applier/executor.h) against it, as
+// ninja's dry run takes its command text from the same edge as the real run: the script has the
+// steps of apply, in apply's order, with apply's choices, because apply made them.
+//
+// Each primitive is rendered mechanically, with the tools an admin knows: echo/cat/mkdir/rmdir
+// into cgroupfs, iproute2 for links, addresses and routes, util-linux for namespaces. Operands
+// are always quoted (sh_quote). Observations see a host where nothing of the profile exists yet
+// (no cgroup, namespace or link of its own), which is what the script is written for; the
+// primitives that decide on what they find render that test as sh.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "applier/kernel.h"
+
+namespace nsplan::applier {
+
+class ShellKernel final : public Kernel {
+ public:
+  ShellKernel() = default;
+
+  // The script written so far, emptied.
+  std::string take();
+
+  void announce(const std::string& what, const std::vector<std::string>& notes) override;
+
+  SysResult<bool> cgroup_exists(const std::string& dir) override;
+  Status cgroup_mkdir(const std::string& dir) override;
+  Status cgroup_rmdir(const std::string& dir) override;
+  SysResult<std::string> cgroup_read(const std::string& dir, const std::string& file) override;
+  Status cgroup_write(const std::string& dir, const std::string& file, const std::string& value) override;
+  Status cgroup_copy_from_parent(const std::string& dir, const std::string& file) override;
+  SysResult<bool> cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) override;
+  SysResult<bool> cgroup_remove_unless_shared(const std::string& dir) override;
+
+  SysResult<bool> netns_exists(const std::string& name) override;
+  Status netns_create(const std::string& name) override;
+  Status netns_delete(const std::string& name) override;
+  SysResult<bool> ns_exists(const std::string& path) override;
+  Status ns_create(plan::NsKind kind, const std::string& path) override;
+  Status ns_delete(const std::string& path) override;
+  SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) override;
+  Status set_hostname(const std::string& ns_path, const std::string& hostname, const std::string& domainname) override;
+
+  Status link_create(const plan::CreateLink& link) override;
+  Status link_delete(const std::string& netns, const std::string& name) override;
+  Status link_group_delete(const std::string& netns, uint32_t group) override;
+  Status link_move(const std::string& from, const std::string& name, const std::string& to) override;
+  Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override;
+  Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override;
+  Status link_up(const std::string& netns, const std::string& dev, bool up) override;
+  Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) override;
+  Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override;
+  Status route_add(const RouteSpec& route) override;
+  Status route_del(const RouteSpec& route) override;
+  SysResult<std::vector<LinkInfo>> links(const std::string& netns) override;
+  SysResult<std::vector<AddressInfo>> addresses(const std::string& netns) override;
+  SysResult<std::vector<RouteInfo>> routes(const std::string& netns) override;
+
+ private:
+  Status line(const std::string& command);
+  std::string out_;
+  std::string last_announced_;
+};
+
+// `ip` or `ip -n 'NETNS'`.
+std::string ip_in(const std::string& netns);
+
+}  // namespace nsplan::applier

@@ -1,0 +1,203 @@
+#include "applier/shell_launch.h"
+
+#include <algorithm>
+
+#include "compiler/overloaded.h"
+#include "compiler/shell_quote.h"
+
+namespace nsplan::applier {
+namespace {
+
+using namespace plan;
+
+std::string rlimit_value(uint64_t v) { return v == UINT64_MAX ? "unlimited" : std::to_string(v); }
+
+std::string joined(const std::vector<std::string>& words, const char* sep) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
+}
+
+// unshare(1) maps one range ("outside,inside,count"); run writes every line of the map.
+std::string first_range(const std::vector<std::string>& map) {
+  const std::string& first = map.front();
+  size_t a = first.find(' '), b = first.rfind(' ');
+  return first.substr(a + 1, b - a - 1) + "," + first.substr(0, a) + "," + first.substr(b + 1);
+}
+
+// Joins, then new namespaces: the words before the program.
+std::vector<std::string> namespace_words(const Launch& l) {
+  std::vector<std::string> words;
+  if (!l.join.empty()) {
+    words.push_back("nsenter");
+    for (const auto& j : l.join) words.push_back(std::string(unshare_flag(j.kind)) + "=" + sh_quote(j.path));
+    words.push_back("--");
+  }
+  const NewNamespaces& u = l.unshare;
+  if (u.clear_groups_first) words.insert(words.end(), {"setpriv", "--clear-groups", "--"});
+  if (u.kinds.empty()) return words;
+  words.push_back("unshare");
+  for (auto k : u.kinds) words.push_back(unshare_flag(k));
+  if (!u.uid_map.empty()) words.push_back("--map-users=" + first_range(u.uid_map));
+  if (!u.gid_map.empty()) words.push_back("--map-groups=" + first_range(u.gid_map));
+  if (!u.setgroups.empty()) words.push_back("--setgroups=" + u.setgroups);
+  if (u.setgid_root) words.push_back("--setgid=0");
+  if (u.setuid_root) words.push_back("--setuid=0");
+  if (u.monotonic_offset) words.push_back("--monotonic=" + std::to_string(u.monotonic_offset));
+  if (u.boottime_offset) words.push_back("--boottime=" + std::to_string(u.boottime_offset));
+  // The propagation is a step of its own inside (MountPropagation), as run makes it.
+  if (u.has(NsKind::Mnt)) words.push_back("--propagation=unchanged");
+  // A new pid or time namespace takes effect for children: the command is a child, PID 1.
+  if (u.has(NsKind::Pid) || u.has(NsKind::Time)) words.push_back("--fork");
+  words.push_back("--");
+  return words;
+}
+
+// Identity and environment: the words right before the program.
+std::vector<std::string> exec_words(const Launch& l) {
+  std::vector<std::string> words;
+  const Identity& id = l.identity;
+  if (id.set_groups || id.uid || id.gid || id.no_new_privs) {
+    words.push_back("setpriv");
+    if (id.set_groups) {
+      std::vector<std::string> groups;
+      for (auto g : id.groups) groups.push_back(std::to_string(g));
+      words.push_back(groups.empty() ? "--clear-groups" : "--groups=" + joined(groups, ","));
+    } else if (id.uid || id.gid) {
+      words.push_back("--keep-groups");  // dropped already, before the user namespace was made
+    }
+    if (id.gid) words.push_back("--regid=" + std::to_string(*id.gid));
+    if (id.uid) words.push_back("--reuid=" + std::to_string(*id.uid));
+    if (id.no_new_privs) words.push_back("--no-new-privs");
+    words.push_back("--");
+  }
+  if (l.clear_env || !l.env.empty()) {
+    words.push_back("env");
+    if (l.clear_env) words.push_back("-i");
+    // Names are checked identifiers, so no assignment can be read as an option.
+    for (const auto& [k, v] : l.env) words.push_back(sh_quote(k + "=" + v));
+  }
+  return words;
+}
+
+// Descriptors above 2 go (run marks them close-on-exec with close_range).
+std::string fd_lines(const Launch& l) {
+  std::string out = "# nsplan run: every descriptor above 2 is closed at exec";
+  if (!l.keep_fds.empty()) {
+    std::vector<std::string> kept;
+    for (int fd : l.keep_fds) kept.push_back(std::to_string(fd));
+    out += " but " + joined(kept, ", ");
+  }
+  out += "; sh can name only 3 to 9\n";
+  std::vector<std::string> close;
+  for (int fd = 3; fd <= 9; ++fd)
+    if (std::find(l.keep_fds.begin(), l.keep_fds.end(), fd) == l.keep_fds.end()) close.push_back(std::to_string(fd) + ">&-");
+  if (!close.empty()) out += "exec " + joined(close, " ") + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string render_inside_step(const InsideStep& step) {
+  return std::visit(
+      overloaded{
+          [](const LoopbackUp&) { return std::string("ip link set lo up\n"); },
+          [](const SetUtsName& s) {
+            std::string out;
+            if (!s.hostname.empty()) out += "hostname " + sh_quote(s.hostname) + "\n";
+            if (!s.domainname.empty()) out += "domainname " + sh_quote(s.domainname) + "\n";
+            return out;
+          },
+          [](const MountPropagation& s) { return "mount --make-r" + s.mode + " /\n"; },
+          [](const MakeMountPoint& s) {
+            std::string path = sh_quote(s.path);
+            if (s.source_of_kind.empty()) return "mkdir -p " + path + "\n";
+            std::string parent = sh_quote(s.path.substr(0, std::max<size_t>(s.path.rfind('/'), 1)));
+            return "[ -e " + path + " ] || if [ -d " + sh_quote(s.source_of_kind) + " ]; then mkdir -p " + path +
+                   "; else mkdir -p " + parent + " && : > " + path + "; fi\n";
+          },
+          [](const Mount& m) {
+            switch (m.type) {
+              case Mount::Type::Proc:
+              case Mount::Type::Tmpfs: {
+                std::vector<std::string> options = m.flags;
+                if (!m.data.empty()) options.push_back(m.data);
+                return std::string("mount -t ") + (m.type == Mount::Type::Proc ? "proc" : "tmpfs") +
+                       (options.empty() ? "" : " -o " + sh_quote(joined(options, ","))) + " " + sh_quote(m.source) + " " +
+                       sh_quote(m.target) + "\n";
+              }
+              case Mount::Type::Bind:
+                return std::string(m.recursive ? "mount --rbind " : "mount --bind ") + sh_quote(m.source) + " " +
+                       sh_quote(m.target) + "\n";
+            }
+            return std::string();
+          },
+          [](const RemountReadOnly& r) {
+            // mount(8) of util-linux 2.38 cannot change a subtree at once: each mount at or below
+            // the target, as /proc/self/mountinfo lists them (octal escapes undone), is remounted.
+            return "# nsplan run: one mount_setattr(AT_RECURSIVE) makes " + sh_quote(r.target) +
+                   " and every mount below it read-only\n"
+                   "awk -v t=" + sh_quote(r.target) +
+                   " '{ p = $5; gsub(/\\\\040/, \" \", p); gsub(/\\\\011/, \"\\t\", p); gsub(/\\\\134/, \"\\\\\", p);"
+                   " if (t == \"/\" || p == t || index(p, t \"/\") == 1) print p }' /proc/self/mountinfo |\n"
+                   "  while IFS= read -r m; do mount -o remount,bind,ro \"$m\"; done\n";
+          },
+          [](const PivotRoot& p) {
+            return "cd " + sh_quote(p.root) + "\npivot_root . .\numount -l .\ncd /\n";
+          },
+          [](const SetRlimit& r) {
+            return "prlimit --pid \"$$\" --" + r.name + "=" + rlimit_value(r.soft) + ":" + rlimit_value(r.hard) + "\n";
+          },
+          [](const ChangeDir& c) { return "cd " + sh_quote(c.dir) + "\n"; },
+      },
+      step);
+}
+
+std::string render_launch(const Launch& l, const std::vector<std::string>& command, const std::string& release) {
+  const std::vector<std::string>& program = command.empty() ? l.command : command;
+  std::string out;
+  if (!l.unshare.uid_map.empty() || !l.unshare.gid_map.empty())
+    out += "# nsplan run: writes the id maps itself; unshare asks newuidmap/newgidmap (package uidmap),\n"
+           "#   which check /etc/subuid and /etc/subgid even for root\n";
+  if (l.unshare.uid_map.size() > 1 || l.unshare.gid_map.size() > 1)
+    out += "# nsplan run: maps every id range; unshare maps only the first\n";
+  bool after_pivot = std::any_of(l.inside.begin(), l.inside.end(), [](const InsideStep& s) { return std::holds_alternative<PivotRoot>(s); });
+  if (after_pivot)
+    out += "# nsplan run: needs no program inside the new root; this script runs prlimit, setpriv and env\n"
+           "#   from there after pivot_root\n";
+  out += fd_lines(l);
+
+  std::vector<std::string> words = namespace_words(l);
+  std::vector<std::string> tail = exec_words(l);
+  if (l.inside.empty()) {
+    words.insert(words.end(), tail.begin(), tail.end());
+    for (const auto& c : program) words.push_back(sh_quote(c));
+  } else {
+    // The steps inside the namespaces need a shell there; the program arrives as "$@".
+    std::string inner = "set -eu\n";
+    for (const auto& step : l.inside) inner += render_inside_step(step);
+    inner += "exec";
+    for (const auto& w : tail) inner += " " + w;
+    inner += " \"$@\"";
+    words.insert(words.end(), {"sh", "-c", sh_quote(inner), "nsplan-run"});
+    for (const auto& c : program) words.push_back(sh_quote(c));
+  }
+
+  if (!l.ephemeral) {
+    for (const auto& procs : l.cgroup_procs) out += "echo \"$$\" > " + sh_quote(procs) + "\n";
+    return out + "exec " + joined(words, " ") + "\n";
+  }
+  // Ephemeral: the command runs as a child that joins the cgroups itself; when it ends, the
+  // profile's cgroups go, and the script exits with the command's status.
+  out += "# nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups\n";
+  std::string join;
+  for (size_t i = 0; i < l.cgroup_procs.size(); ++i) join += "echo \"$$\" > \"$" + std::to_string(i + 1) + "\" && ";
+  join += "shift " + std::to_string(l.cgroup_procs.size()) + " && exec \"$@\"";
+  out += "status=0\nsh -c " + sh_quote(join) + " nsplan-join";
+  for (const auto& procs : l.cgroup_procs) out += " " + sh_quote(procs);
+  out += " " + joined(words, " ") + " || status=$?\n";
+  out += release;
+  return out + "exit \"$status\"\n";
+}
+
+}  // namespace nsplan::applier

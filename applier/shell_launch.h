@@ -1,0 +1,21 @@
+// The launch of `nsplan run` (plan::Launch) as sh: the same fields in the same order that
+// applier/launch*.cc performs with syscalls, each rendered with the util-linux tool that does it
+// (nsenter, unshare, mount, pivot_root, prlimit, setpriv, env). Where sh cannot do what run does,
+// the script says so in a line starting with "# nsplan run:".
+#pragma once
+#include <string>
+#include <vector>
+
+#include "compiler/plan.h"
+
+namespace nsplan::applier {
+
+// The lines that start COMMAND (the launch's own when empty). RELEASE: for an ephemeral launch,
+// the lines that remove the profile's cgroups after the command (the executor's, rendered).
+std::string render_launch(const plan::Launch& launch, const std::vector<std::string>& command,
+                          const std::string& release = {});
+
+// One step inside the namespaces, as sh lines (each ending in a newline).
+std::string render_inside_step(const plan::InsideStep& step);
+
+}  // namespace nsplan::applier
