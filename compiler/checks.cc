@@ -137,6 +137,24 @@ class NetworkChecker {
       diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a parent", "the device it sits on, e.g. parent: eth0");
     if (!stacked && link.parent)
       diags_.error(link.parent->loc, "parent applies to macvlan, ipvlan and vlan, not to a " + kind);
+    if (link.parent_netns) {
+      if (!link.parent) diags_.error(link.parent_netns->loc, "parent_netns without a parent");
+      std::string pns = netns_of(link.parent_netns);
+      if (link.parent && namespaces_.count(pns) && !links_[pns].count(link.parent->value))
+        diags_.error(link.parent->loc, "no link " + quoted(link.parent->value) + " of this profile in " + netns_label(pns),
+                     "parent_netns names where a link of this profile is; a device of the host needs no parent_netns");
+    }
+    if (kind == "device") {
+      // A device is moved from the host. Links the profile makes are born where they live:
+      // moving one is never needed, and its place in the plan (and that of the links stacked on
+      // it) would depend on when it moved.
+      auto& host = links_[""];
+      auto it = host.find(link.name.value);
+      if (it != host.end() && it->second.first != "device")
+        diags_.error(link.loc, "device " + quoted(link.name.value) + " is a " + it->second.first + " this profile makes on the host (line " +
+                                   std::to_string(it->second.second.line) + "), not a device that exists already",
+                     "give that link the netns it should live in instead of moving it");
+    }
     if (kind == "vlan" && !link.vlan_id)
       diags_.error(link.loc, "vlan " + quoted(link.name.value) + " needs an id (1..4094)");
     if (kind != "vlan" && link.vlan_id)

@@ -62,22 +62,30 @@ class NetworkPlanner {
     ctx_.add(plan::SetLinkUp{name, "lo"}, loc, "loopback of " + name);
   }
 
-  // Where a stacked link's parent lives: a link of the profile, else a device of the host.
+  // Where a stacked link's parent lives: parent_netns when given; else the link's own namespace
+  // when the profile puts a link of that name there; else the host. A link of that name in yet
+  // another namespace is never taken silently: the warning says how to mean it.
   std::string parent_netns(const LinkSpec& link) const {
+    if (link.parent_netns) return link.parent_netns->value;
     const std::string& parent = link.parent->value;
     std::string own = ctx_.netns(link.netns);
-    std::string found;
-    bool any = false;
+    std::vector<std::string> elsewhere;
+    bool in_own = false;
     for (const auto& l : ctx_.profile.network->links) {
       auto consider = [&](const std::string& name, const std::string& ns) {
         if (name != parent) return;
-        if (!any || ns == own) found = ns;
-        any = true;
+        if (ns == own) in_own = true;
+        else if (!ns.empty()) elsewhere.push_back(ns);
       };
       consider(l.name.value, ctx_.netns(l.netns));
       if (l.peer) consider(l.peer->name.value, ctx_.netns(l.peer->netns));
     }
-    return found;
+    if (in_own) return own;
+    if (!elsewhere.empty())
+      ctx_.diags.warning(link.parent->loc, "parent " + parent + " is the host's " + parent + ", not the link of that name in " +
+                                               elsewhere.front(),
+                         "write parent_netns: " + elsewhere.front() + " to stack on that one");
+    return "";
   }
 
   void create(const LinkSpec& link) {
