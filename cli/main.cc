@@ -3,8 +3,8 @@
 // 3 failure on the system (see docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include "applier/files.h"
 #include "cli/commands.h"
@@ -83,16 +83,26 @@ std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& f
   return c;
 }
 
-// destroy takes a profile file, of which only the name matters (nothing is planned), or the
-// name itself: what the profile owns is recorded under that name.
-std::optional<std::string> name_to_destroy(const std::string& arg) {
-  std::error_code ec;
-  if (!std::filesystem::exists(arg, ec) && is_name(arg)) return arg;
+// destroy takes the profile's name or a profile file, of which only the name is read (nothing is
+// planned): what the profile owns is recorded under that name. Which of the two the argument is
+// depends on its form only (is_profile_path), never on what the current directory holds: a file
+// planted there by another user must not turn root's `destroy lab` into the destroy of another
+// profile. Returns the name, or the exit status when there is none.
+std::variant<std::string, int> name_to_destroy(const std::string& arg) {
+  if (!is_profile_path(arg)) {
+    if (is_name(arg)) return arg;
+    std::cerr << "nsplan: "
+              << render({Severity::Error, {}, "'" + arg + "' is neither a profile name nor a profile file",
+                         "a name is 1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-'; a file has a '/' "
+                         "or ends in .yaml or .yml (./FILE for one in the current directory)"},
+                        SourceManager{});
+    return kUsage;
+  }
   auto c = check_file(arg, [](const std::string& f) { return applier::read_profile_file(f); });
   print_diagnostics(*c);
   if (c->diags.has_errors() || !c->profile) {
     std::cerr << "  hint: destroy also takes the profile's name, as `nsplan status` shows it\n";
-    return std::nullopt;
+    return kInvalidProfile;
   }
   return c->profile->name.value;
 }
@@ -134,7 +144,10 @@ int main(int argc, char** argv) {
   add_target_options(apply, target);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "Profile file, or the profile's name")->required();
+  destroy->add_option("profile", profile, "The profile's name, or a profile file (only its name: is read)")->required();
+  destroy->footer(
+      "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
+      "directory), and a profile name otherwise, whatever files the current directory holds.");
   destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(destroy, target);
 
@@ -192,12 +205,14 @@ int main(int argc, char** argv) {
     std::cerr << "nsplan: error: --cgroup states another machine; apply, destroy and status act on this one\n";
     return kUsage;
   }
-  auto facts = target_facts(target);
-  if (!facts) return kSystem;
   if (*destroy) {
     auto name = name_to_destroy(profile);
-    return name ? cli::run_destroy(*name, *facts, live) : kInvalidProfile;
+    if (const int* status = std::get_if<int>(&name)) return *status;
+    auto facts = target_facts(target);
+    return facts ? cli::run_destroy(std::get<std::string>(name), *facts, live) : kSystem;
   }
+  auto facts = target_facts(target);
+  if (!facts) return kSystem;
   auto c = compile(profile, *facts, target.strict);
   if (!c->ok()) return kInvalidProfile;
   if (*apply) return cli::run_apply(*c, live);

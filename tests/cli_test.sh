@@ -64,6 +64,29 @@ if [ "$(id -u)" = 0 ]; then
   grep -q "nothing to destroy: 'nsplan-t-nothing'" "$tmp/out" || { echo "FAIL: destroy by name"; cat "$tmp/out"; fail=1; }
 fi
 
+# destroy WORD: a bare word is a name whatever the current directory holds, so a file planted
+# there (here: one naming another profile) cannot redirect root's destroy. Only a path is read.
+mkdir "$tmp/cwd"
+printf 'nsplan: 1\nname: nsplan-t-other\n' > "$tmp/cwd/nsplan-t-planted"
+cp "$tmp/cwd/nsplan-t-planted" "$tmp/cwd/nsplan-t-planted.yaml"
+if [ "$(id -u)" = 0 ]; then
+  expect 0 "destroy NAME with a file of that name in the cwd" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-planted'" "$tmp/out" || { echo "FAIL: destroy NAME takes the name"; cat "$tmp/out"; fail=1; }
+  grep -q "nsplan-t-other" "$tmp/out" "$tmp/err" && { echo "FAIL: destroy NAME read the planted file"; fail=1; }
+  expect 0 "destroy ./FILE reads the file" -- env -C "$tmp/cwd" "$nsplan" destroy ./nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-other'" "$tmp/out" || { echo "FAIL: destroy ./FILE takes the file's name"; cat "$tmp/out"; fail=1; }
+  expect 0 "destroy FILE.yaml reads the file" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted.yaml --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-other'" "$tmp/out" || { echo "FAIL: destroy FILE.yaml takes the file's name"; cat "$tmp/out"; fail=1; }
+else
+  expect 3 "destroy NAME with a file of that name in the cwd" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "destroying 'nsplan-t-planted' needs" "$tmp/err" || { echo "FAIL: destroy NAME takes the name"; cat "$tmp/err"; fail=1; }
+  grep -q "nsplan-t-other" "$tmp/out" "$tmp/err" && { echo "FAIL: destroy NAME read the planted file"; fail=1; }
+fi
+expect 2 "destroy of a word that is neither name nor file" -- env -C "$tmp/cwd" "$nsplan" destroy ".hidden" --state-dir "$tmp/state"
+grep -q "'.hidden' is neither a profile name nor a profile file" "$tmp/err" || { echo "FAIL: bad name message"; cat "$tmp/err"; fail=1; }
+expect 0 "destroy --help states the rule" -- "$nsplan" destroy --help
+grep -q "whatever files the current directory holds" "$tmp/out" || { echo "FAIL: destroy --help"; fail=1; }
+
 expect 2 "no subcommand" -- "$nsplan"
 expect 2 "unknown subcommand" -- "$nsplan" frobnicate
 expect 2 "bad --cgroup" -- "$nsplan" explain profiles/firefox.yaml --cgroup v3
