@@ -64,6 +64,37 @@ if [ "$(id -u)" = 0 ]; then
   grep -q "nothing to destroy: 'nsplan-t-nothing'" "$tmp/out" || { echo "FAIL: destroy by name"; cat "$tmp/out"; fail=1; }
 fi
 
+# include: and extends: reach only files below the directory of the file that names them, or the
+# profile search path; anything else is refused by name (file:line:col, hint), never shown.
+secret=NSPLAN-SECRET-MARKER-c11
+mkdir -p "$tmp/inc/p/sub" "$tmp/inc/out" "$tmp/inc/search"
+chmod 755 "$tmp/inc" "$tmp/inc/p" "$tmp/inc/p/sub" "$tmp/inc/out" "$tmp/inc/search"
+printf 'root:%s:19000:0:99999:7:::\n' "$secret" > "$tmp/inc/out/secret.yaml"
+ln -s ../out/secret.yaml "$tmp/inc/p/link.yaml"
+ln -s ../out "$tmp/inc/p/dirlink"
+mkfifo "$tmp/inc/p/fifo.yaml"
+mkdir "$tmp/inc/p/dir.yaml"
+for bad in ../out/secret.yaml "$tmp/inc/out/secret.yaml" link.yaml dirlink/secret.yaml fifo.yaml dir.yaml; do
+  printf 'nsplan: 1\nname: inc\ninclude: %s\n' "$bad" > "$tmp/inc/p/main.yaml"
+  expect 1 "include: $bad is refused" -- "$nsplan" check "$tmp/inc/p/main.yaml"
+  grep -q "^$tmp/inc/p/main.yaml:3:10: error: " "$tmp/err" || { echo "FAIL: include: $bad: no located error"; cat "$tmp/err"; fail=1; }
+  grep -q "^  hint: " "$tmp/err" || { echo "FAIL: include: $bad: no hint"; cat "$tmp/err"; fail=1; }
+  grep -q "$secret" "$tmp/err" "$tmp/out" && { echo "FAIL: include: $bad: the outside file was shown"; fail=1; }
+done
+printf 'cgroup:\n  pids: {max: 9}\n' > "$tmp/inc/p/sub/frag.yaml"
+printf 'cgroup:\n  path: nsplan-t-inc\n  memory: {max: 1G}\n' > "$tmp/inc/search/nsplan-t-base.yaml"
+chmod 644 "$tmp/inc/search/nsplan-t-base.yaml"
+printf 'nsplan: 1\nname: inc\nextends: nsplan-t-base\ninclude: sub/frag.yaml\nrun: {command: [true]}\n' > "$tmp/inc/p/main.yaml"
+expect 0 "include below the directory, extends from the search path" -- "$nsplan" explain "$tmp/inc/p/main.yaml" --cgroup v2 --profile-path "$tmp/inc/search"
+grep -q "^echo '9' > '/sys/fs/cgroup/nsplan-t-inc/pids.max'$" "$tmp/out" || { echo "FAIL: the fragment below the directory is read"; cat "$tmp/out"; fail=1; }
+grep -q "^echo '1073741824' > '/sys/fs/cgroup/nsplan-t-inc/memory.max'$" "$tmp/out" || { echo "FAIL: the base on the search path is read"; cat "$tmp/out"; fail=1; }
+expect 1 "the search path is /etc/nsplan/profiles by default" -- "$nsplan" check "$tmp/inc/p/main.yaml"
+grep -q "no profile 'nsplan-t-base' on the profile search path (/etc/nsplan/profiles)" "$tmp/err" || { echo "FAIL: default search path"; cat "$tmp/err"; fail=1; }
+chmod 777 "$tmp/inc/search"
+expect 1 "a search directory writable by others is refused" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path "$tmp/inc/search"
+grep -q "the profile search directory '$tmp/inc/search' is writable by group or others (mode 0777)" "$tmp/err" || { echo "FAIL: writable search directory"; cat "$tmp/err"; fail=1; }
+expect 2 "--profile-path must be absolute" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path relative/dir
+
 # destroy WORD: a bare word is a name whatever the current directory holds, so a file planted
 # there (here: one naming another profile) cannot redirect root's destroy. Only a path is read.
 mkdir "$tmp/cwd"
