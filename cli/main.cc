@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   add_profile_path_option(apply, profile_path);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "The profile's name, or a profile file (only its name: is read)")->required();
+  destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")->required();
   destroy->footer(
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
       "directory), and a profile name otherwise, whatever files the current directory holds.");
