@@ -3,8 +3,8 @@
 // 3 failure on the system (see docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include "applier/explain.h"
 #include "applier/files.h"
@@ -55,6 +55,22 @@ void add_target_options(CLI::App* cmd, TargetOptions& t) {
   cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
 }
 
+// Where `extends: NAME` and `include: NAME` look (compiler/loader.h). Only the command line can
+// change it, not the environment: whoever sets root's environment must not choose the files
+// root reads as profiles.
+void add_profile_path_option(CLI::App* cmd, std::vector<std::string>& dirs) {
+  cmd->add_option("--profile-path", dirs,
+                  std::string("Directory of profiles named by name in extends:/include: (repeatable, searched in order; "
+                              "default ") + kSystemProfileDirectory + ")")
+      ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
+}
+
+LoadOptions load_options(const std::vector<std::string>& profile_path) {
+  LoadOptions o;
+  if (!profile_path.empty()) o.search_path = profile_path;
+  return o;
+}
+
 // Host facts as stated on the command line, or probed from this machine.
 std::optional<HostFacts> target_facts(const TargetOptions& t) {
   HostFacts facts;
@@ -76,23 +92,33 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
 
 void print_diagnostics(const Compilation& c) { std::cerr << render_all(c.diags, c.sources); }
 
-std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& facts, bool strict) {
-  auto c = compile_file(path, [](const std::string& p) { return applier::read_profile_file(p); }, facts,
-                        PlanOptions{strict});
+std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& facts, bool strict,
+                                     const LoadOptions& load) {
+  auto c = compile_file(path, applier::profile_file_reader(), facts, PlanOptions{strict}, load);
   print_diagnostics(*c);
   return c;
 }
 
-// destroy takes a profile file, of which only the name matters (nothing is planned), or the
-// name itself: what the profile owns is recorded under that name.
-std::optional<std::string> name_to_destroy(const std::string& arg) {
-  std::error_code ec;
-  if (!std::filesystem::exists(arg, ec) && is_name(arg)) return arg;
-  auto c = check_file(arg, [](const std::string& f) { return applier::read_profile_file(f); });
+// destroy takes the profile's name or a profile file, of which only the name is read (nothing is
+// planned): what the profile owns is recorded under that name. Which of the two the argument is
+// depends on its form only (is_profile_path), never on what the current directory holds: a file
+// planted there by another user must not turn root's `destroy lab` into the destroy of another
+// profile. Returns the name, or the exit status when there is none.
+std::variant<std::string, int> name_to_destroy(const std::string& arg, const LoadOptions& load) {
+  if (!is_profile_path(arg)) {
+    if (is_name(arg)) return arg;
+    std::cerr << "nsplan: "
+              << render({Severity::Error, {}, "'" + arg + "' is neither a profile name nor a profile file",
+                         "a name is 1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-'; a file has a '/' "
+                         "or ends in .yaml or .yml (./FILE for one in the current directory)"},
+                        SourceManager{});
+    return kUsage;
+  }
+  auto c = check_file(arg, applier::profile_file_reader(), load);
   print_diagnostics(*c);
   if (c->diags.has_errors() || !c->profile) {
     std::cerr << "  hint: destroy also takes the profile's name, as `nsplan status` shows it\n";
-    return std::nullopt;
+    return kInvalidProfile;
   }
   return c->profile->name.value;
 }
@@ -110,6 +136,7 @@ int main(int argc, char** argv) {
 
   std::string profile;
   TargetOptions target;
+  std::vector<std::string> profile_path;
 
   auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
   explain->add_option("profile", profile, "Profile file")->required();
@@ -120,28 +147,36 @@ int main(int argc, char** argv) {
   explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
       ->check(CLI::PositiveNumber);
   add_target_options(explain, target);
+  add_profile_path_option(explain, profile_path);
 
   bool json = false;
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
   plan_cmd->add_option("profile", profile, "Profile file")->required();
   plan_cmd->add_flag("--json", json, "Machine-readable JSON");
   add_target_options(plan_cmd, target);
+  add_profile_path_option(plan_cmd, profile_path);
 
   cli::LiveOptions live;
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
   apply->add_option("profile", profile, "Profile file")->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(apply, target);
+  add_profile_path_option(apply, profile_path);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "Profile file, or the profile's name")->required();
+  destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")->required();
+  destroy->footer(
+      "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
+      "directory), and a profile name otherwise, whatever files the current directory holds.");
   destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(destroy, target);
+  add_profile_path_option(destroy, profile_path);
 
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
   status->add_option("profile", profile, "Profile file")->required();
   status->add_flag("--json", live.json, "Machine-readable JSON");
   add_target_options(status, target);
+  add_profile_path_option(status, profile_path);
 
   std::vector<std::string> run_command;
   auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
@@ -149,6 +184,7 @@ int main(int argc, char** argv) {
   run->add_option("command", run_command, "Command and arguments, after --");
   run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(run, target);
+  add_profile_path_option(run, profile_path);
 
   int attach_pid = 0;
   bool cgroups_only = false;
@@ -157,10 +193,12 @@ int main(int argc, char** argv) {
   attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->required()->check(CLI::PositiveNumber);
   attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
   add_target_options(attach, target);
+  add_profile_path_option(attach, profile_path);
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
   check->add_option("profiles", profiles, "Profile files")->required();
+  add_profile_path_option(check, profile_path);
 
   bool markdown = false;
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
@@ -180,7 +218,7 @@ int main(int argc, char** argv) {
   if (*check) {
     int rc = kOk;
     for (const auto& p : profiles) {
-      auto c = check_file(p, [](const std::string& f) { return applier::read_profile_file(f); });
+      auto c = check_file(p, applier::profile_file_reader(), load_options(profile_path));
       print_diagnostics(*c);
       if (c->diags.has_errors() || !c->profile) rc = kInvalidProfile;
       else std::cout << p << ": ok\n";
@@ -192,13 +230,15 @@ int main(int argc, char** argv) {
     std::cerr << "nsplan: error: --cgroup states another machine; apply, destroy and status act on this one\n";
     return kUsage;
   }
+  if (*destroy) {
+    auto name = name_to_destroy(profile, load_options(profile_path));
+    if (const int* status = std::get_if<int>(&name)) return *status;
+    auto facts = target_facts(target);
+    return facts ? cli::run_destroy(std::get<std::string>(name), *facts, live) : kSystem;
+  }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
-  if (*destroy) {
-    auto name = name_to_destroy(profile);
-    return name ? cli::run_destroy(*name, *facts, live) : kInvalidProfile;
-  }
-  auto c = compile(profile, *facts, target.strict);
+  auto c = compile(profile, *facts, target.strict, load_options(profile_path));
   if (!c->ok()) return kInvalidProfile;
   if (*apply) return cli::run_apply(*c, live);
   if (*run) return cli::run_run(*c, live, run_command);

@@ -5,9 +5,10 @@
 
 namespace nsplan {
 
-std::unique_ptr<Compilation> check_file(const std::string& path, const FileReader& read) {
+std::unique_ptr<Compilation> check_file(const std::string& path, const FileReader& read,
+                                        const LoadOptions& load) {
   auto c = std::make_unique<Compilation>();
-  YamlPtr root = load_profile(path, read, c->sources, c->diags);
+  YamlPtr root = load_profile(path, read, c->sources, c->diags, load);
   if (!root) return c;
   c->profile = read_profile(*root, c->diags);
   // Cross-field checks run even after field errors, so that one run reports every problem;
@@ -17,8 +18,9 @@ std::unique_ptr<Compilation> check_file(const std::string& path, const FileReade
 }
 
 std::unique_ptr<Compilation> compile_file(const std::string& path, const FileReader& read,
-                                          const HostFacts& facts, const PlanOptions& options) {
-  auto c = check_file(path, read);
+                                          const HostFacts& facts, const PlanOptions& options,
+                                          const LoadOptions& load) {
+  auto c = check_file(path, read, load);
   if (!c->profile || c->diags.has_errors()) return c;
   plan::Plan plan = make_plan(*c->profile, facts, c->sources, options, c->diags);
   if (!c->diags.has_errors()) c->plan = std::move(plan);

@@ -21,10 +21,12 @@ struct Compilation {
 };
 
 // Loads and checks only (nsplan check): no plan, so no host facts are needed.
-std::unique_ptr<Compilation> check_file(const std::string& path, const FileReader& read);
+std::unique_ptr<Compilation> check_file(const std::string& path, const FileReader& read,
+                                        const LoadOptions& load = {});
 
 // Loads, checks and plans for `facts`.
 std::unique_ptr<Compilation> compile_file(const std::string& path, const FileReader& read,
-                                          const HostFacts& facts, const PlanOptions& options);
+                                          const HostFacts& facts, const PlanOptions& options,
+                                          const LoadOptions& load = {});
 
 }  // namespace nsplan

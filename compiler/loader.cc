@@ -1,7 +1,9 @@
 #include "compiler/loader.h"
 
 #include <filesystem>
+#include <optional>
 
+#include "compiler/names.h"
 #include "compiler/text_policy.h"
 
 namespace nsplan {
@@ -30,25 +32,47 @@ YamlPtr merge_yaml(const YamlPtr& base, const YamlPtr& over) {
 
 namespace {
 
+namespace fs = std::filesystem;
+
+// The candidates for one `include:`/`extends:` name: one file, or one per directory of the
+// search path (the first that exists is read).
+struct Lookup {
+  std::vector<FileRequest> candidates;
+  std::string profile_name;  // set for a lookup by name on the search path
+};
+
+// The file that names others: its request and the reader's handle of its directory.
+struct Includer {
+  const FileRequest& request;
+  int directory;
+};
+
+std::string joined(const std::vector<std::string>& dirs) {
+  std::string out;
+  for (const auto& d : dirs) out += (out.empty() ? "" : ", ") + d;
+  return out.empty() ? "empty" : out;
+}
+
 class Loader {
  public:
-  Loader(const FileReader& read, SourceManager& sm, Diagnostics& diags, const LoadLimits& limits)
-      : read_(read), sm_(sm), diags_(diags), limits_(limits) {}
+  Loader(const FileReader& read, SourceManager& sm, Diagnostics& diags, const LoadOptions& options)
+      : read_(read), sm_(sm), diags_(diags), options_(options) {
+    for (const auto& dir : options_.search_path) search_path_.push_back(without_trailing_slash(dir));
+  }
 
-  YamlPtr load(const std::string& path, SourceLoc included_at) {
-    if (++files_ > limits_.max_files) {
-      diags_.error(included_at, "more than " + std::to_string(limits_.max_files) + " files included");
+  YamlPtr load(const Lookup& lookup, SourceLoc included_at) {
+    if (++files_ > options_.max_files) {
+      diags_.error(included_at, "more than " + std::to_string(options_.max_files) + " files included");
       return nullptr;
     }
-    if (chain_.size() >= limits_.max_depth) {
-      diags_.error(included_at, "includes nested deeper than " + std::to_string(limits_.max_depth));
+    if (chain_.size() >= options_.max_depth) {
+      diags_.error(included_at, "includes nested deeper than " + std::to_string(options_.max_depth));
       return nullptr;
     }
-    FileContent content = read_(path);
-    if (!content.ok) {
-      diags_.error(included_at, "cannot read '" + path + "': " + content.error);
-      return nullptr;
-    }
+    FileContent content;
+    const FileRequest* request = read_first(lookup, included_at, content);
+    if (!request) return nullptr;
+    const std::string& path = request->path;
     for (const auto& [identity, name] : chain_) {
       if (identity != content.identity) continue;
       std::string cycle;
@@ -71,18 +95,18 @@ class Loader {
       return nullptr;
     }
     chain_.emplace_back(content.identity, path);
+    Includer self{*request, content.directory};
     YamlPtr merged;
     auto own = std::make_shared<YamlNode>(*root);
     own->entries.clear();
     for (const auto& [key, value] : root->entries) {
       if (key->scalar == "extends") {
         if (value->type != YamlNode::Type::Scalar) {
-          diags_.error(value->loc, "extends: expects one file name");
+          diags_.error(value->loc, "extends: expects one file or profile name");
           continue;
         }
-        if (!readable_file_name("extends:", *value)) continue;
         // The base comes first whatever the order of keys, so that this file wins.
-        merged = merge_yaml(load(resolve(path, value->scalar), value->loc), merged);
+        if (auto lookup = look_up("extends:", *value, self)) merged = merge_yaml(load(*lookup, value->loc), merged);
       } else if (key->scalar != "include") {
         own->entries.emplace_back(key, value);
       }
@@ -99,8 +123,7 @@ class Loader {
           diags_.error(name->loc, "include: expects file names");
           continue;
         }
-        if (!readable_file_name("include:", *name)) continue;
-        merged = merge_yaml(merged, load(resolve(path, name->scalar), name->loc));
+        if (auto lookup = look_up("include:", *name, self)) merged = merge_yaml(merged, load(*lookup, name->loc));
       }
     }
     chain_.pop_back();
@@ -108,11 +131,96 @@ class Loader {
   }
 
  private:
-  // Relative names are relative to the directory of the file that names them.
-  static std::string resolve(const std::string& from, const std::string& name) {
-    std::filesystem::path p(name);
-    if (p.is_absolute()) return p.lexically_normal().string();
-    return (std::filesystem::path(from).parent_path() / p).lexically_normal().string();
+  // Reads the first candidate that exists into `content`; null (and an error) when none can be.
+  const FileRequest* read_first(const Lookup& lookup, SourceLoc included_at, FileContent& content) {
+    for (const auto& candidate : lookup.candidates) {
+      content = read_(candidate);
+      if (content.missing && !lookup.profile_name.empty()) continue;  // try the next search directory
+      if (content.ok) return &candidate;
+      diags_.error(included_at, "cannot read '" + candidate.path + "': " + content.error, content.hint);
+      return nullptr;
+    }
+    diags_.error(included_at,
+                 "no profile '" + lookup.profile_name + "' on the profile search path (" + joined(search_path_) + ")",
+                 "a bare name is looked up as NAME.yaml there; a file next to this profile is named with its "
+                 "extension or as ./NAME");
+    return nullptr;
+  }
+
+  static std::string without_trailing_slash(const std::string& path) {
+    std::string dir = fs::path(path).lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir;
+  }
+
+  // What a name in `include:`/`extends:` may reach (docs/profile-format.md, "Where included
+  // files come from"): a path reaches files below the directory of the file that names it; a
+  // bare name reaches NAME.yaml in the search path; an absolute path must lie below a directory
+  // of the search path. Everything else is refused here, before the reader is asked; the
+  // reader refuses what only the file system can tell (a symbolic link out, a FIFO).
+  std::optional<Lookup> look_up(const char* key, const YamlNode& node, const Includer& from) {
+    const std::string& name = node.scalar;
+    if (!readable_file_name(key, node)) return std::nullopt;
+    const std::string hint = "include: and extends: name files below the directory of the file that names them, "
+                             "or profiles on the search path by name (`extends: base` reads " +
+                             first_search_directory() + "/base.yaml)";
+    Lookup lookup;
+    if (!is_profile_path(name)) {
+      if (!is_name(name)) {
+        diags_.error(node.loc, std::string(key) + " '" + name + "' is neither a file (with a '/' or ending in .yaml) "
+                     "nor a profile name", hint);
+        return std::nullopt;
+      }
+      lookup.profile_name = name;
+      for (const auto& dir : search_path_)
+        lookup.candidates.push_back(search_request(dir + "/" + name + ".yaml", dir, name + ".yaml"));
+      return lookup;
+    }
+    fs::path normal = fs::path(name).lexically_normal();
+    if (normal.is_absolute()) {
+      for (const auto& dir : search_path_) {
+        fs::path below = normal.lexically_relative(dir);
+        if (below.empty() || below == "." || *below.begin() == "..") continue;
+        lookup.candidates.push_back(search_request(normal.string(), dir, below.string()));
+        return lookup;
+      }
+      diags_.error(node.loc, std::string(key) + " '" + name + "' is outside '" + directory_of(from.request.path) +
+                   "', the directory of this file, and the profile search path (" + joined(search_path_) +
+                   "); expected a file below one of them", hint);
+      return std::nullopt;
+    }
+    if (!normal.empty() && *normal.begin() == "..") {
+      diags_.error(node.loc, std::string(key) + " '" + name + "' leads out of '" + directory_of(from.request.path) +
+                   "', the directory of this file; expected a file below it", hint);
+      return std::nullopt;
+    }
+    FileRequest r;
+    r.path = (fs::path(from.request.path).parent_path() / normal).lexically_normal().string();
+    r.within = FileRequest::Within::IncludingDirectory;
+    r.directory = from.directory;
+    r.directory_path = directory_of(from.request.path);
+    r.name = normal.empty() ? "." : normal.string();
+    lookup.candidates.push_back(std::move(r));
+    return lookup;
+  }
+
+  static FileRequest search_request(std::string path, const std::string& dir, std::string name) {
+    FileRequest r;
+    r.path = std::move(path);
+    r.within = FileRequest::Within::SearchDirectory;
+    r.search_directory = dir;
+    r.directory_path = dir;
+    r.name = std::move(name);
+    return r;
+  }
+
+  static std::string directory_of(const std::string& path) {
+    std::string dir = fs::path(path).parent_path().string();
+    return dir.empty() ? "." : dir;
+  }
+
+  std::string first_search_directory() const {
+    return search_path_.empty() ? std::string(kSystemProfileDirectory) : search_path_.front();
   }
 
   // A file name is shown in every diagnostic and explain comment about that file.
@@ -125,7 +233,8 @@ class Loader {
   const FileReader& read_;
   SourceManager& sm_;
   Diagnostics& diags_;
-  LoadLimits limits_;
+  LoadOptions options_;
+  std::vector<std::string> search_path_;
   size_t files_ = 0;
   std::vector<std::pair<std::string, std::string>> chain_;  // identity, path
 };
@@ -133,9 +242,11 @@ class Loader {
 }  // namespace
 
 YamlPtr load_profile(const std::string& path, const FileReader& read, SourceManager& sm,
-                     Diagnostics& diags, const LoadLimits& limits) {
-  Loader loader(read, sm, diags, limits);
-  return loader.load(path, {});
+                     Diagnostics& diags, const LoadOptions& options) {
+  Loader loader(read, sm, diags, options);
+  FileRequest top;
+  top.path = path;
+  return loader.load(Lookup{{top}, {}}, {});
 }
 
 }  // namespace nsplan

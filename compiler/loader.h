@@ -2,33 +2,65 @@
 // `include:` (fragments), and merges them into one YAML tree. Later wins: the base, then each
 // include in order, then the file itself. Maps merge key by key; scalars and lists are replaced
 // whole. Every node keeps the file it came from, so errors point into included files.
+//
+// Where a named file may come from is decided here (pure policy) and enforced by the reader
+// when it opens the file, before it reads a byte: a path names a file below the directory of
+// the profile that names it; a bare name (no '/', no .yaml/.yml) names NAME.yaml in a
+// directory of the profile search path; an absolute path must lie below such a directory.
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "compiler/diagnostics.h"
 #include "compiler/yaml_tree.h"
 
 namespace nsplan {
 
-// Reading files is the caller's business (the compiler makes no syscalls): the CLI passes a
-// reader of real files, tests pass an in-memory one.
+// The system's profile directory: root's own, like the rest of /etc (docs/profile-format.md).
+inline constexpr const char* kSystemProfileDirectory = "/etc/nsplan/profiles";
+
+// One file the loader wants. Reading files is the caller's business (the compiler makes no
+// syscalls): the CLI passes a reader of real files (applier/files.h) that opens `name` below
+// the directory and nowhere else (no "..", no absolute path, no symbolic link out of it); tests
+// pass an in-memory one, which may go by `path` alone.
+struct FileRequest {
+  enum class Within {
+    AsGiven,             // the profile named on the command line: `path`, wherever it is
+    IncludingDirectory,  // below `directory`, the directory of the file that names this one
+    SearchDirectory,     // below `search_directory`, a directory of the profile search path
+  };
+  std::string path;  // as the user sees it in diagnostics and explain comments
+  Within within = Within::AsGiven;
+  int directory = -1;             // IncludingDirectory: FileContent::directory of the includer
+  std::string directory_path;     // the directory, as the user sees it (for messages)
+  std::string search_directory;   // SearchDirectory
+  std::string name;               // relative to the directory, without "." or ".." components
+};
+
 struct FileContent {
   bool ok = false;
   std::string text;
-  std::string identity;  // the same file always gives the same identity (e.g. its realpath)
+  std::string identity;  // the same file always gives the same identity (e.g. dev:ino)
+  // The reader's handle to the directory holding this file, as it was opened: the files this
+  // one names are looked up below it (not below a path name that could be swapped meanwhile).
+  int directory = -1;
+  bool missing = false;  // there is no such file (the next directory of the search path is tried)
   std::string error;     // "No such file or directory"
+  std::string hint;
 };
-using FileReader = std::function<FileContent(const std::string& path)>;
+using FileReader = std::function<FileContent(const FileRequest& request)>;
 
-struct LoadLimits {
+struct LoadOptions {
+  // Absolute directories searched in order for a profile named by name (`extends: base`).
+  std::vector<std::string> search_path = {kSystemProfileDirectory};
   size_t max_files = 64;
   size_t max_depth = 16;
 };
 
 // Returns the merged tree, or null when nothing usable could be read (errors are in `diags`).
 YamlPtr load_profile(const std::string& path, const FileReader& read, SourceManager& sm,
-                     Diagnostics& diags, const LoadLimits& limits = {});
+                     Diagnostics& diags, const LoadOptions& options = {});
 
 // The merge rule on its own (for tests): `over` wins.
 YamlPtr merge_yaml(const YamlPtr& base, const YamlPtr& over);

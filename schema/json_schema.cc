@@ -174,8 +174,10 @@ std::string json_schema() {
   json root = ex.object_json(profile_spec());
   json files = {{"oneOf", json::array({json{{"type", "string"}}, json{{"type", "array"}, {"items", {{"type", "string"}}}}})}};
   root["properties"]["include"] = files;
-  root["properties"]["include"]["description"] = "Fragments merged in order before this file (later wins).";
-  root["properties"]["extends"] = {{"type", "string"}, {"description", "A base profile; this file's values win over it."}};
+  root["properties"]["include"]["description"] = "Fragments merged in order before this file (later wins): files below this file's directory, "
+      "or profile names on the profile search path.";
+  root["properties"]["extends"] = {{"type", "string"}, {"description", "A base profile; this file's values win over it. A file below this file's "
+                                "directory, or a profile name on the profile search path."}};
   json out;
   out["$schema"] = "https://json-schema.org/draft/2020-12/schema";
   out["$id"] = "https://nsplan.invalid/schema/profile-v1.json";
@@ -190,7 +192,9 @@ std::string markdown_reference() {
       "# Profile reference (format version 1)\n\n"
       "Generated from the field table in schema/fields.cc by `nsplan schema --markdown`; a test keeps this\n"
       "file equal to that output. For a guide with examples, see profile-format.md.\n\n"
-      "Top-level keys also include `extends: FILE` (a base profile) and `include: [FILES]` (fragments).\n";
+      "Top-level keys also include `extends: FILE` (a base profile) and `include: [FILES]` (fragments): a path\n"
+      "below the directory of the file that names it, or a bare name of a profile on the search path\n"
+      "(`/etc/nsplan/profiles`); see profile-format.md.\n";
   std::set<std::string> seen;
   reference_section(profile_spec(), "profile", out, seen);
   return out;

@@ -64,6 +64,60 @@ if [ "$(id -u)" = 0 ]; then
   grep -q "nothing to destroy: 'nsplan-t-nothing'" "$tmp/out" || { echo "FAIL: destroy by name"; cat "$tmp/out"; fail=1; }
 fi
 
+# include: and extends: reach only files below the directory of the file that names them, or the
+# profile search path; anything else is refused by name (file:line:col, hint), never shown.
+secret=NSPLAN-SECRET-MARKER-c11
+mkdir -p "$tmp/inc/p/sub" "$tmp/inc/out" "$tmp/inc/search"
+chmod 755 "$tmp/inc" "$tmp/inc/p" "$tmp/inc/p/sub" "$tmp/inc/out" "$tmp/inc/search"
+printf 'root:%s:19000:0:99999:7:::\n' "$secret" > "$tmp/inc/out/secret.yaml"
+ln -s ../out/secret.yaml "$tmp/inc/p/link.yaml"
+ln -s ../out "$tmp/inc/p/dirlink"
+mkfifo "$tmp/inc/p/fifo.yaml"
+mkdir "$tmp/inc/p/dir.yaml"
+for bad in ../out/secret.yaml "$tmp/inc/out/secret.yaml" link.yaml dirlink/secret.yaml fifo.yaml dir.yaml; do
+  printf 'nsplan: 1\nname: inc\ninclude: %s\n' "$bad" > "$tmp/inc/p/main.yaml"
+  expect 1 "include: $bad is refused" -- "$nsplan" check "$tmp/inc/p/main.yaml"
+  grep -q "^$tmp/inc/p/main.yaml:3:10: error: " "$tmp/err" || { echo "FAIL: include: $bad: no located error"; cat "$tmp/err"; fail=1; }
+  grep -q "^  hint: " "$tmp/err" || { echo "FAIL: include: $bad: no hint"; cat "$tmp/err"; fail=1; }
+  grep -q "$secret" "$tmp/err" "$tmp/out" && { echo "FAIL: include: $bad: the outside file was shown"; fail=1; }
+done
+printf 'cgroup:\n  pids: {max: 9}\n' > "$tmp/inc/p/sub/frag.yaml"
+printf 'cgroup:\n  path: nsplan-t-inc\n  memory: {max: 1G}\n' > "$tmp/inc/search/nsplan-t-base.yaml"
+chmod 644 "$tmp/inc/search/nsplan-t-base.yaml"
+printf 'nsplan: 1\nname: inc\nextends: nsplan-t-base\ninclude: sub/frag.yaml\nrun: {command: [true]}\n' > "$tmp/inc/p/main.yaml"
+expect 0 "include below the directory, extends from the search path" -- "$nsplan" explain "$tmp/inc/p/main.yaml" --cgroup v2 --profile-path "$tmp/inc/search"
+grep -q "^echo '9' > '/sys/fs/cgroup/nsplan-t-inc/pids.max'$" "$tmp/out" || { echo "FAIL: the fragment below the directory is read"; cat "$tmp/out"; fail=1; }
+grep -q "^echo '1073741824' > '/sys/fs/cgroup/nsplan-t-inc/memory.max'$" "$tmp/out" || { echo "FAIL: the base on the search path is read"; cat "$tmp/out"; fail=1; }
+expect 1 "the search path is /etc/nsplan/profiles by default" -- "$nsplan" check "$tmp/inc/p/main.yaml"
+grep -q "no profile 'nsplan-t-base' on the profile search path (/etc/nsplan/profiles)" "$tmp/err" || { echo "FAIL: default search path"; cat "$tmp/err"; fail=1; }
+chmod 777 "$tmp/inc/search"
+expect 1 "a search directory writable by others is refused" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path "$tmp/inc/search"
+grep -q "the profile search directory '$tmp/inc/search' is writable by group or others (mode 0777)" "$tmp/err" || { echo "FAIL: writable search directory"; cat "$tmp/err"; fail=1; }
+expect 2 "--profile-path must be absolute" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path relative/dir
+
+# destroy WORD: a bare word is a name whatever the current directory holds, so a file planted
+# there (here: one naming another profile) cannot redirect root's destroy. Only a path is read.
+mkdir "$tmp/cwd"
+printf 'nsplan: 1\nname: nsplan-t-other\n' > "$tmp/cwd/nsplan-t-planted"
+cp "$tmp/cwd/nsplan-t-planted" "$tmp/cwd/nsplan-t-planted.yaml"
+if [ "$(id -u)" = 0 ]; then
+  expect 0 "destroy NAME with a file of that name in the cwd" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-planted'" "$tmp/out" || { echo "FAIL: destroy NAME takes the name"; cat "$tmp/out"; fail=1; }
+  grep -q "nsplan-t-other" "$tmp/out" "$tmp/err" && { echo "FAIL: destroy NAME read the planted file"; fail=1; }
+  expect 0 "destroy ./FILE reads the file" -- env -C "$tmp/cwd" "$nsplan" destroy ./nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-other'" "$tmp/out" || { echo "FAIL: destroy ./FILE takes the file's name"; cat "$tmp/out"; fail=1; }
+  expect 0 "destroy FILE.yaml reads the file" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted.yaml --state-dir "$tmp/state"
+  grep -q "nothing to destroy: 'nsplan-t-other'" "$tmp/out" || { echo "FAIL: destroy FILE.yaml takes the file's name"; cat "$tmp/out"; fail=1; }
+else
+  expect 3 "destroy NAME with a file of that name in the cwd" -- env -C "$tmp/cwd" "$nsplan" destroy nsplan-t-planted --state-dir "$tmp/state"
+  grep -q "destroying 'nsplan-t-planted' needs" "$tmp/err" || { echo "FAIL: destroy NAME takes the name"; cat "$tmp/err"; fail=1; }
+  grep -q "nsplan-t-other" "$tmp/out" "$tmp/err" && { echo "FAIL: destroy NAME read the planted file"; fail=1; }
+fi
+expect 2 "destroy of a word that is neither name nor file" -- env -C "$tmp/cwd" "$nsplan" destroy ".hidden" --state-dir "$tmp/state"
+grep -q "'.hidden' is neither a profile name nor a profile file" "$tmp/err" || { echo "FAIL: bad name message"; cat "$tmp/err"; fail=1; }
+expect 0 "destroy --help states the rule" -- "$nsplan" destroy --help
+grep -q "whatever files the current directory holds" "$tmp/out" || { echo "FAIL: destroy --help"; fail=1; }
+
 expect 2 "no subcommand" -- "$nsplan"
 expect 2 "unknown subcommand" -- "$nsplan" frobnicate
 expect 2 "bad --cgroup" -- "$nsplan" explain profiles/firefox.yaml --cgroup v3

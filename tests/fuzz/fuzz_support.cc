@@ -10,7 +10,8 @@ namespace nsplan::fuzz {
 std::unique_ptr<Compilation> compile_bytes(const uint8_t* data, size_t size, CgroupMode mode, bool plan) {
   std::string text(reinterpret_cast<const char*>(data), size);
   // Includes resolve inside a tiny in-memory tree: the profile itself and one fragment.
-  FileReader read = [&text](const std::string& path) {
+  FileReader read = [&text](const FileRequest& request) {
+    const std::string& path = request.path;
     FileContent c;
     if (path == "p.yaml" || path == "frag.yaml") {
       c.ok = true;
@@ -18,6 +19,7 @@ std::unique_ptr<Compilation> compile_bytes(const uint8_t* data, size_t size, Cgr
       c.identity = path;
     } else {
       c.error = "No such file or directory";
+      c.missing = true;
     }
     return c;
   };

@@ -580,8 +580,7 @@ inline std::unique_ptr<Compilation> compile_for_host(const std::string& path, co
   HostFacts facts = host_probe().facts;
   facts.cgroup_parent = parent;
   facts.state_dir = state_dir;
-  return compile_file(path, [](const std::string& p) { return applier::read_profile_file(p); }, facts,
-                      PlanOptions{});
+  return compile_file(path, applier::profile_file_reader(), facts, PlanOptions{});
 }
 
 inline std::string diagnostics_text(const Compilation& c) { return render_all(c.diags, c.sources); }

@@ -3,7 +3,9 @@
 //   key: value   # expected-error {{message}}
 //   # expected-warning@+1 {{message}}      (the next line; @-1 the previous, @7 line 7)
 // A first line `# nsplan-test: v1 strict` selects the target (default v2) and --strict.
-// Expectations in included files (tests/diagnostics/include/) count too.
+// Expectations in included files (tests/diagnostics/include/) count too. Files are read as
+// nsplan reads them (applier/files.h), with a search path that does not exist, so that what
+// this machine keeps in /etc/nsplan/profiles changes nothing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,6 +22,8 @@ namespace nsplan {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr const char* kSearchPath = "/nonexistent/nsplan-test-profiles";
 
 struct Expected {
   std::string severity, file;
@@ -72,8 +76,9 @@ TEST_P(DiagnosticsCase, MatchesExpectations) {
   CgroupMode mode = header.find("nsplan-test:") != std::string::npos && header.find(" v1") != std::string::npos
                         ? CgroupMode::V1 : CgroupMode::V2;
   bool strict = header.find("nsplan-test:") != std::string::npos && header.find("strict") != std::string::npos;
-  auto c = compile_file(path, [](const std::string& p) { return applier::read_profile_file(p); },
-                        HostFacts::stated(mode), PlanOptions{strict});
+  LoadOptions load;
+  load.search_path = {kSearchPath};
+  auto c = compile_file(path, applier::profile_file_reader(), HostFacts::stated(mode), PlanOptions{strict}, load);
 
   std::vector<Expected> want, got;
   for (uint32_t f = 1; f <= c->sources.size(); ++f) {

@@ -93,15 +93,16 @@ run:
 
 // Compiles PATH for MODE; TEXT, when given, is the file's content instead of what is on disk.
 std::shared_ptr<Compilation> compile(const std::string& path, CgroupMode mode, const std::optional<std::string>& text = {}) {
-  FileReader reader = [path, text](const std::string& p) {
-    if (text && p == path) {
+  FileReader files = applier::profile_file_reader();
+  FileReader reader = [path, text, files](const FileRequest& r) {
+    if (text && r.path == path) {
       FileContent c;
       c.ok = true;
       c.text = *text;
-      c.identity = "memory:" + p;
+      c.identity = "memory:" + r.path;
       return c;
     }
-    return applier::read_profile_file(p);
+    return files(r);
   };
   std::shared_ptr<Compilation> c = compile_file(path, reader, HostFacts::stated(mode), PlanOptions{});
   EXPECT_TRUE(c->ok()) << render_all(c->diags, c->sources);

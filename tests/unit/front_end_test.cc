@@ -60,6 +60,79 @@ TEST(Loader, CycleIsAnError) {
   EXPECT_EQ(c->diags.all()[0].message, "include cycle: a.yaml -> b.yaml -> a.yaml");
 }
 
+// The seam to the reader: what each name in include:/extends: asks it for. The reader of real
+// files enforces it (files_test.cc); here the policy itself is pinned.
+TEST(Loader, AsksTheReaderForFilesBelowTheIncludersDirectory) {
+  std::map<std::string, std::string> texts = {
+      {"dir/main.yaml", "nsplan: 1\nname: m\ninclude: sub/x.yaml\nextends: base\n"},
+      {"dir/sub/x.yaml", "include: y.yaml\n"},
+      {"dir/sub/y.yaml", "cgroup: {pids: {max: 4}}\n"},
+      {"/srv/two/base.yaml", "include: b2.yaml\n"},
+      {"/srv/two/b2.yaml", "cgroup: {pids: {max: 5}}\n"}};
+  std::vector<FileRequest> asked;
+  FileReader read = [&](const FileRequest& r) {
+    asked.push_back(r);
+    FileContent c;
+    auto it = texts.find(r.path);
+    c.missing = it == texts.end();
+    c.ok = !c.missing;
+    c.text = c.ok ? it->second : "";
+    c.identity = r.path;
+    c.directory = 100 + static_cast<int>(asked.size());  // a handle per file read
+    return c;
+  };
+  LoadOptions load;
+  load.search_path = {"/srv/one/", "/srv/two"};
+  auto c = check_file("dir/main.yaml", read, load);
+  ASSERT_FALSE(c->diags.has_errors()) << render_all(c->diags, c->sources);
+  ASSERT_EQ(asked.size(), 6u);
+  using W = FileRequest::Within;
+  EXPECT_EQ(asked[0].within, W::AsGiven);
+  // extends: comes first; a bare name is NAME.yaml in each search directory, in order.
+  EXPECT_EQ(asked[1].within, W::SearchDirectory);
+  EXPECT_EQ(asked[1].path, "/srv/one/base.yaml");
+  EXPECT_EQ(asked[1].search_directory, "/srv/one");
+  EXPECT_EQ(asked[1].name, "base.yaml");
+  EXPECT_EQ(asked[2].path, "/srv/two/base.yaml");
+  // What the base names is below the base's own directory, as the reader opened it.
+  EXPECT_EQ(asked[3].within, W::IncludingDirectory);
+  EXPECT_EQ(asked[3].path, "/srv/two/b2.yaml");
+  EXPECT_EQ(asked[3].directory, 103);
+  EXPECT_EQ(asked[3].name, "b2.yaml");
+  EXPECT_EQ(asked[4].path, "dir/sub/x.yaml");
+  EXPECT_EQ(asked[4].directory, 101);
+  EXPECT_EQ(asked[4].directory_path, "dir");
+  EXPECT_EQ(asked[4].name, "sub/x.yaml");
+  EXPECT_EQ(asked[5].path, "dir/sub/y.yaml");
+  EXPECT_EQ(asked[5].directory, 105);
+  EXPECT_EQ(asked[5].name, "y.yaml");
+}
+
+TEST(Loader, RefusesNamesThatLeaveTheDirectoryBeforeAskingTheReader) {
+  MemoryFiles files;
+  files.files["dir/main.yaml"] =
+      "nsplan: 1\nname: m\ninclude: [../x.yaml, a/../../x.yaml, /etc/shadow, /srv/p/../x.yaml, \"-x\", \".x\"]\n";
+  files.files["x.yaml"] = "cgroup: {pids: {max: 4}}\n";
+  files.files["/etc/shadow"] = "root:secret\n";
+  size_t reads = 0;
+  FileReader counting = [&](const FileRequest& r) {
+    ++reads;
+    return files.reader()(r);
+  };
+  LoadOptions load;
+  load.search_path = {"/srv/p"};
+  auto c = check_file("dir/main.yaml", counting, load);
+  EXPECT_EQ(reads, 1u);  // the main file only
+  ASSERT_EQ(c->diags.all().size(), 6u) << render_all(c->diags, c->sources);
+  EXPECT_EQ(c->diags.all()[0].message,
+            "include: '../x.yaml' leads out of 'dir', the directory of this file; expected a file below it");
+  EXPECT_EQ(c->diags.all()[2].message,
+            "include: '/etc/shadow' is outside 'dir', the directory of this file, and the profile search path "
+            "(/srv/p); expected a file below one of them");
+  EXPECT_EQ(c->diags.all()[4].message,
+            "include: '-x' is neither a file (with a '/' or ending in .yaml) nor a profile name");
+}
+
 TEST(Yaml, AliasBombIsRefusedQuickly) {
   std::string text = "nsplan: 1\nname: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 12; ++i)

@@ -34,8 +34,7 @@ struct Output {
 // Paths stay relative to the source tree, as a user in a checkout would type them.
 Output render(const std::string& profile, CgroupMode mode, bool json, bool teardown = false) {
   EXPECT_EQ(chdir(NSPLAN_SOURCE_DIR), 0);
-  auto c = compile_file(profile, [](const std::string& p) { return applier::read_profile_file(p); },
-                        HostFacts::stated(mode), PlanOptions{});
+  auto c = compile_file(profile, applier::profile_file_reader(), HostFacts::stated(mode), PlanOptions{});
   Output out;
   out.diagnostics = render_all(c->diags, c->sources);
   if (!c->ok()) return out;

@@ -10,16 +10,17 @@ namespace nsplan::testing {
 struct MemoryFiles {
   std::map<std::string, std::string> files;
   FileReader reader() const {
-    return [this](const std::string& path) {
+    return [this](const FileRequest& request) {
       FileContent c;
-      auto it = files.find(path);
+      auto it = files.find(request.path);
       if (it == files.end()) {
         c.error = "No such file or directory";
+        c.missing = true;
         return c;
       }
       c.ok = true;
       c.text = it->second;
-      c.identity = path;
+      c.identity = request.path;
       return c;
     };
   }
