@@ -178,6 +178,18 @@ SysResult<bool> LinuxCgroupFs::exists(std::string_view dir) {
   return d.error();
 }
 
+SysResult<std::pair<uint64_t, uint64_t>> LinuxCgroupFs::identity(std::string_view dir) {
+  if (!valid_cgroup_rel_path(dir)) return invalid_path("stat " + full(dir));
+  SysResult<int> d = open_dir(dir, O_PATH);
+  if (!d) return d.error();
+  struct stat st {};
+  int rc = ::fstat(d.value(), &st);
+  int err = errno;
+  ::close(d.value());
+  if (rc != 0) return errno_error("stat " + full(dir), err);
+  return std::make_pair(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino));
+}
+
 Status LinuxCgroupFs::mkdir(std::string_view dir) {
   if (dir.empty() || !valid_cgroup_rel_path(dir)) return invalid_path("mkdir " + full(dir));
   size_t slash = dir.rfind('/');

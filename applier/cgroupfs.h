@@ -34,6 +34,8 @@ class CgroupFs {
   virtual Status write(std::string_view dir, std::string_view file, std::string_view value) = 0;
   // Reads DIR/FILE whole; leading and trailing white space (the final newline) removed.
   virtual SysResult<std::string> read(std::string_view dir, std::string_view file) = 0;
+  // The device and inode of directory DIR (ENOENT when missing): who it is, not what it is called.
+  virtual SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) = 0;
 };
 
 class LinuxCgroupFs final : public CgroupFs {
@@ -56,6 +58,7 @@ class LinuxCgroupFs final : public CgroupFs {
   Status rmdir(std::string_view dir) override;
   Status write(std::string_view dir, std::string_view file, std::string_view value) override;
   SysResult<std::string> read(std::string_view dir, std::string_view file) override;
+  SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) override;
 
   const std::string& root() const { return root_; }
   // Whether openat2 is in use (false when the kernel lacks it or the walk was forced).

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "applier/record_check.h"
 #include "compiler/json_emitter.h"
 
 namespace nsplan::applier {
@@ -60,7 +61,14 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     }
     if (auto* u = as<MoveLinkBack>(r.undo)) moved_devices.insert(u->from + "/" + u->name);
   }
-  std::set<uint32_t> groups_deleted;
+  // The links of each host link group that are the profile's own, by the ifindexes recorded.
+  std::map<uint32_t, std::set<int>> group_members;
+  for (const auto& r : records)
+    if (auto* u = as<DeleteLink>(r.undo); u && u->netns.empty() && u->group) {
+      if (r.id.known()) group_members[u->group].insert(static_cast<int>(r.id.object));
+      if (u->peer_ifindex) group_members[u->group].insert(static_cast<int>(u->peer_ifindex));
+    }
+  std::set<uint32_t> groups_deleted, groups_refused;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     const Undo& u = it->undo;
     auto gone_ns = [&](const std::string& ns) { return !ns.empty() && removed_netns.count(ns); };
@@ -77,20 +85,35 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     else if (auto* x = as<DeleteRoute>(u)) moot = gone_ns(x->route.netns) || (!x->route.dev.empty() && deleted_links.count(x->route.netns + "/" + x->route.dev));
     else if (auto* x = as<DeleteLink>(u)) {
       moot = gone_ns(x->netns);
-      if (!moot && groups_that_stay && !groups_that_stay->count(x->group) && x->netns.empty() && x->group != 0) {
+      if (!moot && groups_that_stay && !groups_that_stay->count(x->group) && x->netns.empty() && x->group != 0 &&
+          !groups_refused.count(x->group)) {
         // One request removes every host-side link of the profile (deleting up veths one by one
-        // costs ~30 ms each).
+        // costs ~30 ms each), when every link in the group is one the profile made.
         moot = true;
         if (groups_deleted.insert(x->group).second) {
           kernel.announce("destroy: the profile's host-side links, as one link group");
-          Status s = kernel.link_group_delete("", x->group);
-          if (!s.ok() && s.err() != ENODEV) errors.push_back("delete link group " + std::to_string(x->group) + ": " + s.message());
-          else if (done) done->push_back("- link group " + std::to_string(x->group) + " (the profile's host-side links)");
+          Status s = kernel.link_group_delete("", x->group, group_members[x->group]);
+          if (s.err() == EPERM) {
+            // Someone else's link is in the group: never delete it; ours go one by one.
+            groups_refused.insert(x->group);
+            if (done) done->push_back("= link group " + std::to_string(x->group) + ": " + s.message() + "; deleting the profile's links one by one");
+            moot = false;
+          } else if (!s.ok() && s.err() != ENODEV) {
+            errors.push_back(s.message());
+          } else if (done) {
+            done->push_back("- link group " + std::to_string(x->group) + " (the profile's host-side links)");
+          }
         }
       }
     }
     if (moot) continue;
     kernel.announce("destroy: " + describe(u));
+    // Only what nsplan made or changed, as the kernel names it, checked right before acting.
+    if (Status s = verify_subject(u, kernel, it->id); !s.ok()) {
+      if (!is_gone(s)) errors.push_back(s.message());
+      else if (done) done->push_back("- " + describe(u) + " (already gone)");
+      continue;
+    }
     if (!exact) {
       // Time has passed since the apply: other profiles may rely on shared ancestors.
       if (auto* x = as<DisableControllers>(u)) {
@@ -114,182 +137,300 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
   }
 }
 
-ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state) {
-  ApplyOutcome out;
-  // A crashed apply left its journal: take it back first, so that we start from a known state.
+namespace {
+
+// The records of a profile as read from its state dir: the state file's and an interrupted
+// apply's journal, each checked (record_check.h) before anything acts on it.
+struct Records {
+  std::vector<Owned> owned, journal;
+  std::string error;
+};
+
+Records load_records(const StateStore& state, const HostFacts& facts) {
+  Records r;
   auto journal = state.read_journal();
   if (!journal.ok()) {
-    out.error = journal.error().message();
-    return out;
+    r.error = journal.error().message();
+    return r;
   }
-  auto owned_result = state.load();
-  if (!owned_result.ok()) {
-    out.error = owned_result.error().message();
-    return out;
-  }
-  const std::vector<Owned>& owned = owned_result.value();
-  const std::set<uint32_t> owned_groups = host_link_groups(owned);
-  if (!journal.value().empty()) {
-    std::vector<std::string> errors;
-    undo_records(journal.value(), kernel, errors, nullptr, &owned_groups, /*exact=*/true);
-    out.recovered = journal.value().size();
-    if (!errors.empty()) {
-      out.error = "recovering the interrupted apply: " + errors.front();
-      return out;
-    }
-    if (Status s = state.journal_remove(); !s.ok()) {
-      out.error = s.message();
-      return out;
-    }
-  }
-  std::map<std::string, const Owned*> owned_by_key;
-  for (const auto& o : owned) owned_by_key.emplace(o.key, &o);
-
-  LiveView view(kernel);
-  std::vector<Owned> made;       // this apply's records, for rollback
-  std::vector<Owned> new_owned;  // what the profile owns afterwards
-  std::set<std::string> plan_keys;
-  bool journal_open = false;
-  // Values the profile no longer sets go back first: on v1 a dropped memsw limit must be lifted
-  // before a raised memory limit can be written (the kernel keeps limit <= memsw).
-  std::set<std::string> all_plan_keys;
-  for (const auto& step : plan.steps) all_plan_keys.insert(resource_key(step.action));
-  std::vector<Owned> dropped_values;
-  for (const auto& o : owned)
-    if (!all_plan_keys.count(o.key) && std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_values.push_back(o);
-  std::vector<std::string> early_errors;
-  undo_records(dropped_values, kernel, early_errors, &out.removed);
-  if (!early_errors.empty()) {
-    out.error = "giving back values the profile no longer sets: " + early_errors.front();
-    return out;
-  }
-
-  std::vector<const plan::Step*> order;
-  for (const auto& step : plan.steps) order.push_back(&step);
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i + 1 < order.size() && memsw_goes_first(*order[i], *order[i + 1], kernel)) std::swap(order[i], order[i + 1]);
-    const plan::Step& step = *order[i];
-    std::string key = resource_key(step.action);
-    plan_keys.insert(key);
-    Observation before = observe(step.action, kernel, view);
-    if (before.error) {
-      out.error = step_error(step, Status(*before.error));
-      break;
-    }
-    if (before.satisfied) {
-      if (auto it = owned_by_key.find(key); it != owned_by_key.end()) new_owned.push_back(*it->second);
-      continue;
-    }
-    std::optional<Undo> undo = undo_for(step.action, before);
-    if (undo) {
-      if (!journal_open) {
-        if (Status s = state.journal_start(); !s.ok()) {
-          out.error = s.message();
-          break;
-        }
-        journal_open = true;
-      }
-      Owned record{key, *undo};
-      if (Status s = state.journal_append(record); !s.ok()) {
-        out.error = step_error(step, s);
-        break;
-      }
-      made.push_back(record);
-    }
-    kernel.announce(step.origin.where + ": " + step.origin.what, step.notes);
-    Status s = perform(step.action, kernel, view);
-    if (!s.ok()) {
-      out.error = step_error(step, s);
-      if (undo) made.pop_back();  // never happened; its undo might touch what is not ours
-      break;
-    }
-    out.changes.push_back({describe_change(step.action, before), step.origin.where});
-    state.after_change(out.changes.size());
-    // A value the profile already owned keeps its first undo (the value before nsplan); for
-    // controllers, the newly enabled ones join those enabled before.
-    if (auto it = owned_by_key.find(key); it != owned_by_key.end()) {
-      Owned kept = *it->second;
-      auto* old_disable = std::get_if<DisableControllers>(&kept.undo);
-      auto* new_disable = undo ? std::get_if<DisableControllers>(&*undo) : nullptr;
-      if (old_disable && new_disable)
-        for (const auto& c : new_disable->controllers)
-          if (std::find(old_disable->controllers.begin(), old_disable->controllers.end(), c) == old_disable->controllers.end())
-            old_disable->controllers.push_back(c);
-      new_owned.push_back(kept);
-    } else if (undo) {
-      new_owned.push_back(made.back());
-    }
-  }
-  if (!out.error.empty()) {
-    // The journal must hold only what happened: rewrite it before undoing, so that a crash
-    // during the rollback never replays the undo of a step that failed.
-    if (journal_open && state.journal_start().ok())
-      for (const auto& r : made) (void)state.journal_append(r);
-    undo_records(made, kernel, out.rollback_errors, nullptr, &owned_groups, /*exact=*/true);
-    if (out.rollback_errors.empty()) (void)state.journal_remove();
-    return out;
-  }
-  // What the profile owned and no longer asks for goes, newest first.
-  std::vector<Owned> dropped;
-  for (const auto& o : owned)
-    if (!plan_keys.count(o.key) && !std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped.push_back(o);
-  std::vector<std::string> removal_errors;
-  const std::set<uint32_t> kept_groups = host_link_groups(new_owned);
-  undo_records(dropped, kernel, removal_errors, &out.removed, &kept_groups);
-  if (!removal_errors.empty()) {
-    out.error = "removing what the profile no longer has: " + removal_errors.front();
-    for (const auto& o : dropped) new_owned.push_back(o);  // still ours: destroy will retry
-  }
-  // Controllers nsplan enabled that the profile no longer needs are disabled, deepest first.
-  for (auto it = plan.steps.rbegin(); it != plan.steps.rend() && out.error.empty(); ++it) {
-    auto* enable = std::get_if<plan::EnableControllers>(&it->action);
-    if (!enable) continue;
-    for (auto& o : new_owned) {
-      auto* disable = std::get_if<DisableControllers>(&o.undo);
-      if (!disable || o.key != resource_key(it->action)) continue;
-      std::vector<std::string> extra, keep;
-      for (const auto& c : disable->controllers)
-        (std::find(enable->controllers.begin(), enable->controllers.end(), c) == enable->controllers.end() ? extra : keep).push_back(c);
-      if (extra.empty()) continue;
-      Status s = run_undo(DisableControllers{disable->dir, extra}, kernel);
-      if (!s.ok()) {
-        out.error = it->origin.where + ": error: " + s.message();
-        break;
-      }
-      out.removed.push_back("- " + describe(DisableControllers{disable->dir, extra}));
-      disable->controllers = keep;
-    }
-  }
-  bool changed = !out.changes.empty() || !dropped.empty() || !dropped_values.empty() || new_owned.size() != owned.size() ||
-                 !out.removed.empty();
-  if (changed || !state.has_state()) {
-    if (Status s = state.save(new_owned); !s.ok()) {
-      out.error = "saving " + state.state_path() + ": " + s.message();
-      return out;  // the journal stays: the next run rolls this apply back
-    }
-  }
-  if (journal_open) (void)state.journal_remove();
-  out.ok = out.error.empty();
-  return out;
-}
-
-DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state) {
-  DestroyOutcome out;
-  auto journal = state.read_journal();
-  if (!journal.ok()) {
-    out.errors.push_back(journal.error().message());
-    return out;
-  }
-  out.recovered = journal.value().size();
+  r.journal = journal.value();
+  // A record's identity is written with the next one (one journal write per change).
+  for (size_t i = 1; i < r.journal.size(); ++i)
+    if (!r.journal[i - 1].id.known()) r.journal[i - 1].id = r.journal[i].previous_id;
   auto owned = state.load();
   if (!owned.ok()) {
-    out.errors.push_back(owned.error().message());
+    r.error = owned.error().message();
+    return r;
+  }
+  r.owned = owned.value();
+  if (!state.records_carry_identities()) return r;
+  r.error = check_records(r.owned, facts, "state file " + state.state_path(), false);
+  if (r.error.empty()) r.error = check_records(r.journal, facts, "the journal of an interrupted apply", true);
+  return r;
+}
+
+// The link group of the profile's host-side links: the one its records name, else the plan's,
+// else the first one after it that no link of someone else's is in (a collision of two profiles'
+// hashes must never let one destroy delete the other's links).
+uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owned, Kernel& kernel, LiveView& view) {
+  uint32_t preferred = 0;
+  for (const auto& step : plan.steps)
+    if (auto* l = std::get_if<plan::CreateLink>(&step.action); l && l->group) preferred = l->group;
+  if (!preferred) return 0;
+  std::set<int> ours;
+  for (const auto& o : owned)
+    if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) {
+      preferred = u->group;
+      if (o.id.known()) ours.insert(static_cast<int>(o.id.object));
+      if (u->peer_ifindex) ours.insert(static_cast<int>(u->peer_ifindex));
+    }
+  std::set<uint32_t> taken;
+  if (!view.failed(""))
+    for (const auto& l : view.links(""))
+      if (l.group && !ours.count(l.ifindex)) taken.insert(l.group);
+  return kernel.link_group_claim(preferred, taken);
+}
+
+// One apply: recover an interrupted one, give back values the profile dropped, make each step
+// (journaled before, identity recorded after), converge, save. On failure, undo what it did.
+class Transaction {
+ public:
+  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel) {}
+
+  ApplyOutcome run() {
+    Records records = load_records(state_, plan_.facts);
+    if (!records.error.empty()) return failed(records.error);
+    owned_ = records.owned;
+    owned_groups_ = host_link_groups(owned_);
+    if (!recover(records.journal)) return out_;
+    for (const auto& o : owned_) owned_by_key_.emplace(o.key, &o);
+    if (!give_back_dropped_values()) return out_;
+    group_ = claim_link_group(plan_, owned_, kernel_, view_);
+    make_steps();
+    if (!out_.error.empty()) return roll_back();
+    remove_dropped();
+    disable_unneeded_controllers();
+    return save();
+  }
+
+ private:
+  ApplyOutcome failed(const std::string& error) {
+    out_.error = error;
+    return out_;
+  }
+
+  // A crashed apply left its journal: take it back first, so that we start from a known state.
+  bool recover(const std::vector<Owned>& journal) {
+    if (journal.empty()) return true;
+    std::vector<std::string> errors;
+    undo_records(journal, kernel_, errors, nullptr, &owned_groups_, /*exact=*/true);
+    out_.recovered = journal.size();
+    if (!errors.empty()) out_.error = "recovering the interrupted apply: " + errors.front();
+    else if (Status s = state_.journal_remove(); !s.ok()) out_.error = s.message();
+    return out_.error.empty();
+  }
+
+  // Values the profile no longer sets go back first: on v1 a dropped memsw limit must be lifted
+  // before a raised memory limit can be written (the kernel keeps limit <= memsw).
+  bool give_back_dropped_values() {
+    std::set<std::string> keys;
+    for (const auto& step : plan_.steps) keys.insert(resource_key(step.action));
+    for (const auto& o : owned_)
+      if (!keys.count(o.key) && std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_values_.push_back(o);
+    std::vector<std::string> errors;
+    undo_records(dropped_values_, kernel_, errors, &out_.removed);
+    if (!errors.empty()) out_.error = "giving back values the profile no longer sets: " + errors.front();
+    return errors.empty();
+  }
+
+  void make_steps() {
+    std::vector<const plan::Step*> order;
+    for (const auto& step : plan_.steps) order.push_back(&step);
+    for (size_t i = 0; i < order.size() && out_.error.empty(); ++i) {
+      if (i + 1 < order.size() && memsw_goes_first(*order[i], *order[i + 1], kernel_)) std::swap(order[i], order[i + 1]);
+      make(*order[i]);
+    }
+  }
+
+  void make(const plan::Step& step) {
+    plan::Action action = step.action;
+    if (auto* l = std::get_if<plan::CreateLink>(&action); l && l->group) l->group = group_;
+    std::string key = resource_key(action);
+    plan_keys_.insert(key);
+    Observation before = observe(action, kernel_, view_);
+    if (before.error) {
+      out_.error = step_error(step, Status(*before.error));
+      return;
+    }
+    if (before.satisfied) {
+      if (auto it = owned_by_key_.find(key); it != owned_by_key_.end()) new_owned_.push_back(*it->second);
+      return;
+    }
+    std::optional<Undo> undo = undo_for(action, before);
+    if (undo && !journal({key, *undo}, step)) return;
+    kernel_.announce(step.origin.where + ": " + step.origin.what, step.notes);
+    Status s = perform(action, kernel_, view_);
+    if (!s.ok()) {
+      out_.error = step_error(step, s);
+      if (undo) made_.pop_back();  // never happened; its undo might touch what is not ours
+      return;
+    }
+    if (undo && !identify(made_.back(), step)) return;
+    out_.changes.push_back({describe_change(action, before), step.origin.where});
+    state_.after_change(out_.changes.size());
+    keep(key, undo);
+  }
+
+  // Written before the change it undoes. It also carries the identity of the record before it,
+  // known since that change was made.
+  bool journal(Owned record, const plan::Step& step) {
+    if (!journal_open_) {
+      if (Status s = state_.journal_start(); !s.ok()) {
+        out_.error = s.message();
+        return false;
+      }
+      journal_open_ = true;
+    }
+    if (!made_.empty()) record.previous_id = made_.back().id;
+    if (Status s = state_.journal_append(record); !s.ok()) {
+      out_.error = step_error(step, s);
+      return false;
+    }
+    record.previous_id = {};
+    made_.push_back(record);
+    return true;
+  }
+
+  // The kernel's identity of what the change made or changed: destroy acts on nothing else.
+  bool identify(Owned& record, const plan::Step& step) {
+    Subject subject = subject_of(record.undo);
+    if (subject.kind == Subject::Kind::None) return true;
+    auto id = identity_of(subject, kernel_);
+    if (!id.ok()) {
+      out_.error = step_error(step, Status(id.error().wrap("identifying what was made")));
+      return false;
+    }
+    record.id = id.value();
+    if (auto* link = std::get_if<DeleteLink>(&record.undo); link && link->netns.empty() && !link->peer_name.empty() &&
+                                                            link->peer_netns.empty()) {
+      auto peer = kernel_.link_id("", link->peer_name);
+      if (peer.ok()) link->peer_ifindex = static_cast<uint32_t>(peer.value().object);
+    }
+    return true;
+  }
+
+  // A value the profile already owned keeps its first undo (the value before nsplan); for
+  // controllers, the newly enabled ones join those enabled before.
+  void keep(const std::string& key, const std::optional<Undo>& undo) {
+    auto it = owned_by_key_.find(key);
+    if (it == owned_by_key_.end()) {
+      if (undo) new_owned_.push_back(made_.back());
+      return;
+    }
+    Owned kept = *it->second;
+    auto* old_disable = std::get_if<DisableControllers>(&kept.undo);
+    auto* new_disable = undo ? std::get_if<DisableControllers>(&*undo) : nullptr;
+    if (old_disable && new_disable)
+      for (const auto& c : new_disable->controllers)
+        if (std::find(old_disable->controllers.begin(), old_disable->controllers.end(), c) == old_disable->controllers.end())
+          old_disable->controllers.push_back(c);
+    new_owned_.push_back(kept);
+  }
+
+  ApplyOutcome roll_back() {
+    // The journal must hold only what happened: rewrite it before undoing, so that a crash
+    // during the rollback never replays the undo of a step that failed.
+    if (journal_open_ && state_.journal_start().ok())
+      for (const auto& r : made_) (void)state_.journal_append(r);
+    undo_records(made_, kernel_, out_.rollback_errors, nullptr, &owned_groups_, /*exact=*/true);
+    out_.undone = out_.changes.size();
+    if (out_.rollback_errors.empty()) (void)state_.journal_remove();
+    return out_;
+  }
+
+  // What the profile owned and no longer asks for goes, newest first.
+  void remove_dropped() {
+    for (const auto& o : owned_)
+      if (!plan_keys_.count(o.key) && !std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_.push_back(o);
+    std::vector<std::string> errors;
+    const std::set<uint32_t> kept_groups = host_link_groups(new_owned_);
+    undo_records(dropped_, kernel_, errors, &out_.removed, &kept_groups);
+    if (!errors.empty()) {
+      out_.error = "removing what the profile no longer has: " + errors.front();
+      for (const auto& o : dropped_) new_owned_.push_back(o);  // still ours: destroy will retry
+    }
+  }
+
+  // Controllers nsplan enabled that the profile no longer needs are disabled, deepest first.
+  void disable_unneeded_controllers() {
+    for (auto it = plan_.steps.rbegin(); it != plan_.steps.rend() && out_.error.empty(); ++it) {
+      auto* enable = std::get_if<plan::EnableControllers>(&it->action);
+      if (!enable) continue;
+      for (auto& o : new_owned_) {
+        auto* disable = std::get_if<DisableControllers>(&o.undo);
+        if (!disable || o.key != resource_key(it->action)) continue;
+        std::vector<std::string> extra, keep;
+        for (const auto& c : disable->controllers)
+          (std::find(enable->controllers.begin(), enable->controllers.end(), c) == enable->controllers.end() ? extra : keep).push_back(c);
+        if (extra.empty()) continue;
+        Status s = run_undo(DisableControllers{disable->dir, extra}, kernel_, o.id);
+        if (!s.ok()) {
+          out_.error = it->origin.where + ": error: " + s.message();
+          break;
+        }
+        out_.removed.push_back("- " + describe(DisableControllers{disable->dir, extra}));
+        disable->controllers = keep;
+      }
+    }
+  }
+
+  ApplyOutcome save() {
+    bool changed = !out_.changes.empty() || !dropped_.empty() || !dropped_values_.empty() || new_owned_.size() != owned_.size() ||
+                   !out_.removed.empty();
+    if (changed || !state_.has_state()) {
+      if (Status s = state_.save(new_owned_); !s.ok()) {
+        // Without its record nothing of this apply could be destroyed: take it back now.
+        out_.error = "saving " + state_.state_path() + ": " + s.message();
+        return roll_back();
+      }
+    }
+    if (journal_open_) (void)state_.journal_remove();
+    out_.ok = out_.error.empty();
+    return out_;
+  }
+
+  const plan::Plan& plan_;
+  Kernel& kernel_;
+  StateStore& state_;
+  LiveView view_;
+  ApplyOutcome out_;
+  std::vector<Owned> owned_;
+  std::set<uint32_t> owned_groups_;
+  std::map<std::string, const Owned*> owned_by_key_;
+  std::vector<Owned> dropped_values_, dropped_;
+  std::vector<Owned> made_;       // this apply's records, for rollback
+  std::vector<Owned> new_owned_;  // what the profile owns afterwards
+  std::set<std::string> plan_keys_;
+  bool journal_open_ = false;
+  uint32_t group_ = 0;
+};
+
+}  // namespace
+
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state) { return Transaction(plan, kernel, state).run(); }
+
+DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFacts& facts) {
+  DestroyOutcome out;
+  Records records = load_records(state, facts);
+  if (!records.error.empty()) {
+    out.errors.push_back(records.error);
     return out;
   }
+  out.recovered = records.journal.size();
   out.had_state = state.has_state() || out.recovered > 0;
   // The journal's changes are newer than the state's: they go first.
-  std::vector<Owned> all = owned.value();
-  all.insert(all.end(), journal.value().begin(), journal.value().end());
+  std::vector<Owned> all = records.owned;
+  all.insert(all.end(), records.journal.begin(), records.journal.end());
   const std::set<uint32_t> nothing_stays;
   undo_records(all, kernel, out.errors, &out.removed, &nothing_stays);
   if (out.errors.empty()) {
@@ -300,15 +441,15 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state) {
   return out;
 }
 
-DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state) {
+DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFacts& facts) {
   DestroyOutcome out;
-  auto owned = state.load();
-  if (!owned.ok()) {
-    out.errors.push_back(owned.error().message());
+  Records records = load_records(state, facts);
+  if (!records.error.empty()) {
+    out.errors.push_back(records.error);
     return out;
   }
   std::vector<Owned> cgroup_records, rest;
-  for (const auto& o : owned.value()) {
+  for (const auto& o : records.owned) {
     bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo);
     (cg ? cgroup_records : rest).push_back(o);
   }

@@ -23,6 +23,7 @@ struct ApplyOutcome {
   std::vector<std::string> removed;  // owned things the profile no longer asks for, removed
   std::string error;                 // "firefox.yaml:7:10: error: write ...: Device or resource busy"
   std::vector<std::string> rollback_errors;  // undos that failed in turn (something is left)
+  size_t undone = 0;                 // changes taken back by the rollback (all, unless rollback_errors)
   size_t recovered = 0;              // undos replayed from an interrupted apply's journal
 };
 
@@ -39,11 +40,12 @@ struct DestroyOutcome {
 };
 // Removes everything the profile owns, children before parents: namespaces are dropped whole
 // rather than emptied link by link, and host-side links go in one link-group request.
-DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state);
+// Records read from STATE are checked against FACTS first (record_check.h).
+DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFacts& facts);
 
 // Removes only the cgroups the profile owns (and the values and controllers that go with them),
 // keeping namespaces and links: the end of a run whose cgroup is ephemeral.
-DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state);
+DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFacts& facts);
 
 struct Diff {
   std::vector<Change> changes;       // "+" and "~" lines, in plan order

@@ -38,9 +38,12 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
     std::string out = header(plan, " --destroy", "");
     out += "# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,\n"
            "# namespaces deleted whole (their links with them), the host-side links as one link group.\n"
+           "# nsplan destroy: acts only on what its records show it made, checked against the kernel's\n"
+           "#   identity right before each step (cgroup inode, link ifindex and namespace, nsfs inode);\n"
+           "#   deletes the link group only when every link in it is one of the profile's. sh cannot.\n"
            "set -u\n";
     ShellKernel shell;
-    DestroyOutcome d = destroy_profile(shell, state);
+    DestroyOutcome d = destroy_profile(shell, state, plan.facts);
     out += shell.take();
     for (const auto& e : d.errors) out += "# nsplan explain: " + sh_comment_text(e) + "\n";
     return out;
@@ -65,7 +68,7 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
   std::string release;
   if (l.ephemeral) {
     ShellKernel shell;
-    DestroyOutcome r = release_cgroups(shell, state);
+    DestroyOutcome r = release_cgroups(shell, state, plan.facts);
     release = "\n# when the command ends: the ephemeral cgroups go" + shell.take();
   }
   out += render_launch(l, {}, release);

@@ -41,6 +41,12 @@ SysResult<bool> Kernel::cgroup_disable_unless_used(const std::string& dir, const
   return true;
 }
 
+uint32_t Kernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) {
+  uint32_t g = preferred;
+  while (taken.count(g)) g = g >= 0x7fffffffu ? 0x10000u : g + 1;  // link_group_of's range
+  return g;
+}
+
 SysResult<bool> Kernel::cgroup_remove_unless_shared(const std::string& dir) {
   Status s = cgroup_rmdir(dir);
   if (s.ok()) return true;

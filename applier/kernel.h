@@ -9,7 +9,9 @@
 // below, a cgroup that other cgroups sit in), the decision is a primitive of its own here, with a
 // default made of the plain primitives, so that the script writer can render the same test.
 #pragma once
+#include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,19 @@
 #include "compiler/plan.h"
 
 namespace nsplan::applier {
+
+// The kernel's own identity of what an undo acts on, recorded when nsplan made or changed it and
+// checked again right before the undo deletes, restores or moves anything: a cgroup directory's
+// file system and inode, a link's network namespace (its nsfs inode) and ifindex, a namespace
+// file's nsfs inode. A name alone proves nothing: it may have been taken by something else since.
+struct KernelId {
+  uint64_t space = 0;   // cgroup: st_dev of the hierarchy; link: inode of its netns; ns: st_dev
+  uint64_t object = 0;  // cgroup: inode; link: ifindex; ns: inode of the namespace
+  // 0: not recorded (explain's script writer; the last record of a journal cut short by a crash)
+  bool known() const { return object != 0; }
+  friend bool operator==(const KernelId& a, const KernelId& b) { return a.space == b.space && a.object == b.object; }
+  std::string text() const;  // "12:3456"
+};
 
 class Kernel {
  public:
@@ -42,6 +57,9 @@ class Kernel {
   // rmdir DIR, unless other cgroups are below it (then it stays). true: removed; false: kept.
   virtual SysResult<bool> cgroup_remove_unless_shared(const std::string& dir);
 
+  // The identity of the cgroup directory DIR (ENOENT when there is none).
+  virtual SysResult<KernelId> cgroup_id(const std::string& dir) = 0;
+
   // ---- namespaces ----
   virtual SysResult<bool> netns_exists(const std::string& name) = 0;
   virtual Status netns_create(const std::string& name) = 0;
@@ -49,6 +67,9 @@ class Kernel {
   virtual SysResult<bool> ns_exists(const std::string& path) = 0;
   virtual Status ns_create(plan::NsKind kind, const std::string& path) = 0;
   virtual Status ns_delete(const std::string& path) = 0;
+  // The identity of the namespace bind-mounted on PATH (/run/netns/NAME or under the state dir):
+  // ENOENT when PATH is missing or holds no namespace.
+  virtual SysResult<KernelId> ns_id(const std::string& path) = 0;
   virtual SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) = 0;
   virtual Status set_hostname(const std::string& ns_path, const std::string& hostname,
                               const std::string& domainname) = 0;
@@ -56,7 +77,13 @@ class Kernel {
   // ---- links ("" = the host's network namespace) ----
   virtual Status link_create(const plan::CreateLink& link) = 0;
   virtual Status link_delete(const std::string& netns, const std::string& name) = 0;
-  virtual Status link_group_delete(const std::string& netns, uint32_t group) = 0;
+  // The link group for the profile's host-side links: PREFERRED, or the first one after it that
+  // is not TAKEN (groups holding links of others).
+  virtual uint32_t link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken);
+  // Deletes every link of GROUP in NETNS with one request, when all of them are links of OURS
+  // (ifindexes); a link of the group that is not is never deleted: the call then fails (EPERM),
+  // naming it, and deletes nothing.
+  virtual Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) = 0;
   virtual Status link_move(const std::string& from, const std::string& name, const std::string& to) = 0;
   virtual Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) = 0;
   virtual Status link_master(const std::string& netns, const std::string& dev, const std::string& master) = 0;
@@ -67,6 +94,8 @@ class Kernel {
   virtual Status route_add(const RouteSpec& route) = 0;
   virtual Status route_del(const RouteSpec& route) = 0;
   virtual SysResult<std::vector<LinkInfo>> links(const std::string& netns) = 0;
+  // The identity of link NAME in NETNS: the netns inode and the ifindex (ENODEV when absent).
+  virtual SysResult<KernelId> link_id(const std::string& netns, const std::string& name) = 0;
   virtual SysResult<std::vector<AddressInfo>> addresses(const std::string& netns) = 0;
   virtual SysResult<std::vector<RouteInfo>> routes(const std::string& netns) = 0;
 };

@@ -1,4 +1,6 @@
 // Kernel on the real system: LinuxCgroupFs per hierarchy, one NetlinkClient, nsfs bind mounts.
+#include <sys/stat.h>
+
 #include <map>
 #include <set>
 
@@ -40,6 +42,14 @@ class LinuxKernel final : public Kernel {
     return at.value().first->write(at.value().second, file, value);
   }
 
+  SysResult<KernelId> cgroup_id(const std::string& dir) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    auto id = at.value().first->identity(at.value().second);
+    if (!id.ok()) return id.error();
+    return KernelId{id.value().first, id.value().second};
+  }
+
   SysResult<bool> netns_exists(const std::string& name) override { return applier::netns_exists(name); }
   // The netlink client trusts the namespaces it has opened: tell it whenever the applier makes or
   // deletes one (rollback, journal replay and convergence can re-make a name within one run).
@@ -55,6 +65,18 @@ class LinuxKernel final : public Kernel {
   SysResult<bool> ns_exists(const std::string& path) override { return is_nsfs(path); }
   Status ns_create(plan::NsKind kind, const std::string& path) override { return create_persistent_ns(kind, path); }
   Status ns_delete(const std::string& path) override { return delete_persistent_ns(path); }
+  SysResult<KernelId> ns_id(const std::string& path) override {
+    auto nsfs = is_nsfs(path);
+    if (!nsfs.ok()) return nsfs.error();
+    if (!nsfs.value()) {
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0) return errno_error("stat " + path);
+      return SysError{EUCLEAN, path + " holds no namespace (not an nsfs mount)", 0, {}};
+    }
+    auto id = ns_identity(path);
+    if (!id.ok()) return id.error();
+    return KernelId{static_cast<uint64_t>(id.value().dev), static_cast<uint64_t>(id.value().ino)};
+  }
   SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) override {
     auto r = get_hostname(ns_path);
     if (!r.ok()) return r.error();
@@ -82,15 +104,23 @@ class LinuxKernel final : public Kernel {
   Status link_delete(const std::string& netns, const std::string& name) override {
     return with_netlink([&](NetlinkClient& c) { return c.delete_link(netns, name); });
   }
-  Status link_group_delete(const std::string& netns, uint32_t group) override {
-    // Our own namespace: return once the links are unlisted, not freed (link_group_delete.h).
+  Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
     return with_netlink([&](NetlinkClient& c) -> Status {
-      if (!netns.empty()) return c.delete_group(netns, group);
-      auto links = c.list_links("");
-      if (!links.ok()) return links.error().wrap("delete link group " + std::to_string(group));
+      std::string what = "delete link group " + std::to_string(group);
+      auto links = c.list_links(netns);
+      if (!links.ok()) return links.error().wrap(what);
       std::set<int> members;
-      for (const LinkInfo& l : links.value())
-        if (l.group == group) members.insert(l.ifindex);
+      std::string foreign;
+      for (const LinkInfo& l : links.value()) {
+        if (l.group != group) continue;
+        members.insert(l.ifindex);
+        if (!ours.count(l.ifindex)) foreign += (foreign.empty() ? "" : ", ") + l.name;
+      }
+      if (!foreign.empty())
+        return SysError{EPERM, what + ": it also holds " + foreign + ", which nsplan did not make; nothing deleted", 0, {}};
+      if (members.empty()) return SysError{ENODEV, what + ": no link in it", 0, {}};
+      if (!netns.empty()) return c.delete_group(netns, group);
+      // Our own namespace: return once the links are unlisted, not freed (link_group_delete.h).
       return delete_link_group_unlisted(group, std::move(members));
     });
   }
@@ -122,6 +152,13 @@ class LinuxKernel final : public Kernel {
     auto nl = netlink();
     if (!nl.ok()) return nl.error();
     return nl.value()->list_links(netns);
+  }
+  SysResult<KernelId> link_id(const std::string& netns, const std::string& name) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    auto id = nl.value()->link_identity(netns, name);
+    if (!id.ok()) return id.error();
+    return KernelId{id.value().netns_inode, static_cast<uint64_t>(id.value().ifindex)};
   }
   SysResult<std::vector<AddressInfo>> addresses(const std::string& netns) override {
     auto nl = netlink();

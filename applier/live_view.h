@@ -24,6 +24,7 @@ class LiveView {
   const AddressInfo* address(const std::string& netns, const std::string& dev, const std::string& cidr);
   bool has_route(const RouteSpec& route);
   const std::vector<AddressInfo>& addresses(const std::string& netns) { return load(netns).addresses; }
+  const std::vector<LinkInfo>& links(const std::string& netns) { return load(netns).links; }
   const std::vector<RouteInfo>& routes(const std::string& netns) { return load(netns).routes; }
 
   // The apply's own changes. A link added under a name the view holds replaces that entry.

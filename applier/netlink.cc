@@ -729,6 +729,17 @@ Status NetlinkClient::add_route(const RouteSpec& route) { return impl_->route(tr
 
 Status NetlinkClient::del_route(const RouteSpec& route) { return impl_->route(false, route); }
 
+SysResult<NetlinkClient::LinkIdentity> NetlinkClient::link_identity(const std::string& netns, const std::string& name) {
+  std::string what = "identify link '" + name + "' in " + ns_label(netns);
+  SysResult<Space*> space = impl_->space(netns, Impl::Check::Identity);
+  if (!space) return space.error().wrap(what);
+  SysResult<Conn*> c = impl_->conn(netns);
+  if (!c) return c.error().wrap(what);
+  SysResult<int> idx = impl_->ifindex(c.value(), netns, name);
+  if (!idx) return idx.error();
+  return LinkIdentity{static_cast<uint64_t>(space.value()->ino), idx.value()};
+}
+
 SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {
   std::string what = "list links in " + ns_label(netns);
   SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);

@@ -131,6 +131,13 @@ class NetlinkClient {
   Status del_route(const RouteSpec& route);
 
   // ---- observation ----
+  // Who link NAME in NETNS is: the inode of the namespace (checked against /run/netns/NAME) and
+  // its ifindex. One RTM_GETLINK.
+  struct LinkIdentity {
+    uint64_t netns_inode = 0;
+    int ifindex = 0;
+  };
+  SysResult<LinkIdentity> link_identity(const std::string& netns, const std::string& name);
   SysResult<std::vector<LinkInfo>> list_links(const std::string& netns);
   SysResult<std::vector<AddressInfo>> list_addresses(const std::string& netns);
   SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,

@@ -30,8 +30,10 @@ std::string ShellKernel::take() {
   return out;
 }
 
+void ShellKernel::put(const std::string& command) { out_ += command + "\n"; }
+
 Status ShellKernel::line(const std::string& command) {
-  out_ += command + "\n";
+  put(command);
   return {};
 }
 
@@ -61,16 +63,18 @@ SysResult<bool> ShellKernel::cgroup_disable_unless_used(const std::string& dir, 
   std::string value;
   for (const auto& c : controllers) value += (value.empty() ? "-" : " -") + c;
   // v2 only (subtree_control): cgroup.stat counts the cgroups below.
-  line("if grep -qx 'nr_descendants 0' " + sh_quote(dir + "/cgroup.stat") + "; then " +
+  put("if grep -qx 'nr_descendants 0' " + sh_quote(dir + "/cgroup.stat") + "; then " +
        sh_write(value, dir + "/cgroup.subtree_control") + "; fi");
   return true;
 }
 SysResult<bool> ShellKernel::cgroup_remove_unless_shared(const std::string& dir) {
   // rmdir refuses while tasks or cgroups are inside; with no task inside, other cgroups are
   // below it, and then it stays.
-  line("rmdir " + sh_quote(dir) + " || [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") + ")\" ]");
+  put("rmdir " + sh_quote(dir) + " || [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") + ")\" ]");
   return true;
 }
+
+SysResult<KernelId> ShellKernel::cgroup_id(const std::string&) { return KernelId{}; }
 
 // ---- namespaces ----------------------------------------------------------------------------
 
@@ -81,26 +85,40 @@ SysResult<bool> ShellKernel::ns_exists(const std::string&) { return false; }
 Status ShellKernel::ns_create(plan::NsKind kind, const std::string& path) {
   // As `ip netns add` keeps /run/netns: a private directory, a shared mount, a file to bind on.
   std::string dir = sh_quote(parent_of(path));
-  line("mkdir -p -m 0700 " + dir);
-  line("mount --make-shared " + dir + " 2>/dev/null || { mount --bind " + dir + " " + dir + " && mount --make-shared " + dir + "; }");
-  line("touch " + sh_quote(path));
+  put("mkdir -p -m 0700 " + dir);
+  put("mount --make-shared " + dir + " 2>/dev/null || { mount --bind " + dir + " " + dir + " && mount --make-shared " + dir + "; }");
+  put("touch " + sh_quote(path));
   return line(std::string("unshare ") + plan::unshare_flag(kind) + "=" + sh_quote(path) + " true");
 }
 Status ShellKernel::ns_delete(const std::string& path) {
-  line("umount -l " + sh_quote(path));
+  put("umount -l " + sh_quote(path));
   return line("rm -f " + sh_quote(path));
 }
+SysResult<KernelId> ShellKernel::ns_id(const std::string&) { return KernelId{}; }
 SysResult<std::pair<std::string, std::string>> ShellKernel::hostname(const std::string& ns_path) { return not_there(ns_path); }
 Status ShellKernel::set_hostname(const std::string& ns_path, const std::string& host, const std::string& domain) {
-  if (!host.empty()) line("nsenter --uts=" + sh_quote(ns_path) + " hostname " + sh_quote(host));
-  if (!domain.empty()) line("nsenter --uts=" + sh_quote(ns_path) + " domainname " + sh_quote(domain));
+  if (!host.empty()) put("nsenter --uts=" + sh_quote(ns_path) + " hostname " + sh_quote(host));
+  if (!domain.empty()) put("nsenter --uts=" + sh_quote(ns_path) + " domainname " + sh_quote(domain));
   return {};
 }
 
 // ---- links ---------------------------------------------------------------------------------
 
+uint32_t ShellKernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>&) {
+  announce("the link group of the profile's host-side links: " + std::to_string(preferred) + ", or the next free one",
+           {"destroy deletes the profile's host-side links with one request for the group"});
+  put("group=" + std::to_string(preferred));
+  put("while [ -n \"$(ip -o link show group \"$group\")\" ] ; do group=$((group+1)) ; done");
+  claimed_group_ = preferred;
+  return preferred;
+}
+
+std::string ShellKernel::group_text(uint32_t group) const {
+  return group == claimed_group_ ? std::string("\"$group\"") : std::to_string(group);
+}
+
 Status ShellKernel::link_create(const plan::CreateLink& a) {
-  std::string group = a.group ? " group " + std::to_string(a.group) : "";
+  std::string group = a.group ? " group " + group_text(a.group) : "";
   switch (a.kind) {
     case plan::LinkKind::Veth:
       return line(ip_in(a.netns) + " link add " + sh_quote(a.name) + (a.netns.empty() ? group : "") + " type veth peer name " +
@@ -125,8 +143,8 @@ Status ShellKernel::link_create(const plan::CreateLink& a) {
 Status ShellKernel::link_delete(const std::string& netns, const std::string& name) {
   return line(ip_in(netns) + " link delete " + sh_quote(name));
 }
-Status ShellKernel::link_group_delete(const std::string& netns, uint32_t group) {
-  return line(ip_in(netns) + " link delete group " + std::to_string(group));
+Status ShellKernel::link_group_delete(const std::string& netns, uint32_t group, const std::set<int>&) {
+  return line(ip_in(netns) + " link delete group " + group_text(group));
 }
 Status ShellKernel::link_move(const std::string& from, const std::string& name, const std::string& to) {
   // "" is the namespace nsplan runs in: the script's own ("$$").
@@ -152,5 +170,6 @@ Status ShellKernel::route_del(const RouteSpec& r) { return line(route_words(r, "
 SysResult<std::vector<LinkInfo>> ShellKernel::links(const std::string&) { return std::vector<LinkInfo>(); }
 SysResult<std::vector<AddressInfo>> ShellKernel::addresses(const std::string&) { return std::vector<AddressInfo>(); }
 SysResult<std::vector<RouteInfo>> ShellKernel::routes(const std::string&) { return std::vector<RouteInfo>(); }
+SysResult<KernelId> ShellKernel::link_id(const std::string&, const std::string&) { return KernelId{}; }
 
 }  // namespace nsplan::applier

@@ -7,7 +7,9 @@
 // into cgroupfs, iproute2 for links, addresses and routes, util-linux for namespaces. Operands
 // are always quoted (sh_quote). Observations see a host where nothing of the profile exists yet
 // (no cgroup, namespace or link of its own), which is what the script is written for; the
-// primitives that decide on what they find render that test as sh.
+// primitives that decide on what they find render that test as sh. Identities (KernelId) are not
+// known to a script: the records explain's apply leaves carry none, and the checks destroy makes
+// against them are stated in the script's header instead.
 #pragma once
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@ class ShellKernel final : public Kernel {
   Status cgroup_copy_from_parent(const std::string& dir, const std::string& file) override;
   SysResult<bool> cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) override;
   SysResult<bool> cgroup_remove_unless_shared(const std::string& dir) override;
+  SysResult<KernelId> cgroup_id(const std::string& dir) override;
 
   SysResult<bool> netns_exists(const std::string& name) override;
   Status netns_create(const std::string& name) override;
@@ -40,12 +43,14 @@ class ShellKernel final : public Kernel {
   SysResult<bool> ns_exists(const std::string& path) override;
   Status ns_create(plan::NsKind kind, const std::string& path) override;
   Status ns_delete(const std::string& path) override;
+  SysResult<KernelId> ns_id(const std::string& path) override;
   SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) override;
   Status set_hostname(const std::string& ns_path, const std::string& hostname, const std::string& domainname) override;
 
+  uint32_t link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) override;
   Status link_create(const plan::CreateLink& link) override;
   Status link_delete(const std::string& netns, const std::string& name) override;
-  Status link_group_delete(const std::string& netns, uint32_t group) override;
+  Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override;
   Status link_move(const std::string& from, const std::string& name, const std::string& to) override;
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override;
   Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override;
@@ -57,11 +62,15 @@ class ShellKernel final : public Kernel {
   SysResult<std::vector<LinkInfo>> links(const std::string& netns) override;
   SysResult<std::vector<AddressInfo>> addresses(const std::string& netns) override;
   SysResult<std::vector<RouteInfo>> routes(const std::string& netns) override;
+  SysResult<KernelId> link_id(const std::string& netns, const std::string& name) override;
 
  private:
-  Status line(const std::string& command);
+  void put(const std::string& command);
+  Status line(const std::string& command);  // put, as the primitive's outcome
   std::string out_;
   std::string last_announced_;
+  uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
+  std::string group_text(uint32_t group) const;
 };
 
 // `ip` or `ip -n 'NETNS'`.

@@ -30,6 +30,9 @@ class StateStore {
   virtual std::string state_path() const = 0;
   // Called after the N-th change of an apply (the crash-recovery tests kill nsplan there).
   virtual void after_change(size_t /*n*/) {}
+  // Whether each record names the kernel identity of its subject: records on disk must (they are
+  // checked before use); a script's records cannot.
+  virtual bool records_carry_identities() const { return true; }
 };
 
 class MemoryState final : public StateStore {
@@ -51,6 +54,7 @@ class MemoryState final : public StateStore {
   Status journal_append(const Owned&) override { return {}; }
   Status journal_remove() override { return {}; }
   std::string state_path() const override { return "(memory)"; }
+  bool records_carry_identities() const override { return false; }
 
  private:
   mutable std::vector<Owned> owned_;

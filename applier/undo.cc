@@ -2,6 +2,9 @@
 #include "applier/undo.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "applier/namespaces.h"
 
 namespace nsplan::applier {
 namespace {
@@ -9,9 +12,7 @@ namespace {
 using json = nlohmann::json;
 
 
-bool gone(const Status& s) {
-  return s.ok() || s.err() == ENOENT || s.err() == ENODEV || s.err() == ESRCH || s.err() == EADDRNOTAVAIL;
-}
+bool gone(const Status& s) { return s.ok() || is_gone(s); }
 
 json route_json(const RouteSpec& r) {
   json j{{"netns", r.netns}, {"to", r.to}, {"via", r.via}, {"dev", r.dev}, {"family", r.family}};
@@ -34,7 +35,77 @@ RouteSpec route_from(const json& j) {
 
 }  // namespace
 
-Status run_undo(const Undo& undo, Kernel& k) {
+bool is_gone(const Status& s) {
+  return !s.ok() && (s.err() == ENOENT || s.err() == ENODEV || s.err() == ESRCH || s.err() == EADDRNOTAVAIL);
+}
+
+std::string KernelId::text() const { return std::to_string(space) + ":" + std::to_string(object); }
+
+Subject subject_of(const Undo& undo) {
+  using K = Subject::Kind;
+  return std::visit(
+      overloaded{
+          [](const RemoveCgroup& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
+          [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
+          [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path}; },
+          [](const DeleteLink& u) { return Subject{K::Link, u.netns, u.name}; },
+          [](const MoveLinkBack& u) { return Subject{K::Link, u.from, u.name}; },
+          [](const RestoreMtu& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const RestoreMaster& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const DeleteAddress& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const SetLinkDown& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const DeleteRoute& u) {
+            return u.route.dev.empty() ? Subject{} : Subject{K::Link, u.route.netns, u.route.dev};
+          },
+      },
+      undo);
+}
+
+SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel) {
+  switch (s.kind) {
+    case Subject::Kind::Cgroup: return kernel.cgroup_id(s.name);
+    case Subject::Kind::Link: return kernel.link_id(s.netns, s.name);
+    case Subject::Kind::Namespace: return kernel.ns_id(s.name);
+    case Subject::Kind::None: break;
+  }
+  return KernelId{};
+}
+
+Status verify_subject(const Undo& undo, Kernel& k, const KernelId& id) {
+  if (!id.known()) return {};
+  Subject s = subject_of(undo);
+  if (s.kind == Subject::Kind::None) return {};
+  SysResult<KernelId> now = identity_of(s, k);
+  if (!now.ok()) return now.error();
+  if (now.value() == id) return {};
+  std::string what = s.kind == Subject::Kind::Link ? "link " + s.name + (s.netns.empty() ? "" : " in " + s.netns) : s.name;
+  return SysError{EPERM, describe(undo) + ": " + what + " is not what nsplan made or changed (recorded " + id.text() +
+                             ", now " + now.value().text() + "); left alone",
+                  0, {}};
+}
+
+namespace {
+
+Status move_back(const MoveLinkBack& u, Kernel& k) {
+  if (Status s = k.link_move(u.from, u.name, u.to); !s.ok()) return s;
+  if (!u.master.empty())
+    if (Status s = k.link_master(u.to, u.name, u.master); !s.ok()) return s;
+  for (const auto& cidr : u.addresses)
+    if (Status s = k.address_add(u.to, u.name, cidr, false); !s.ok() && s.err() != EEXIST) return s;
+  if (u.was_up)
+    if (Status s = k.link_up(u.to, u.name, true); !s.ok()) return s;
+  for (const auto& r : u.routes)
+    if (Status s = k.route_add(r); !s.ok() && s.err() != EEXIST) return s;
+  return {};
+}
+
+}  // namespace
+
+Status run_undo(const Undo& undo, Kernel& k, const KernelId& id) {
+  if (Status s = verify_subject(undo, k, id); !s.ok()) return gone(s) ? Status() : s;
   Status s = std::visit(
       overloaded{
           [&](const RemoveCgroup& u) { return k.cgroup_rmdir(u.dir); },
@@ -48,7 +119,7 @@ Status run_undo(const Undo& undo, Kernel& k) {
           [&](const DeleteNamespace& u) { return k.ns_delete(u.path); },
           [&](const RestoreHostname& u) { return k.set_hostname(u.ns_path, u.hostname, u.domainname); },
           [&](const DeleteLink& u) { return k.link_delete(u.netns, u.name); },
-          [&](const MoveLinkBack& u) { return k.link_move(u.from, u.name, u.to); },
+          [&](const MoveLinkBack& u) { return move_back(u, k); },
           [&](const RestoreMtu& u) { return k.link_mtu(u.netns, u.dev, u.mtu); },
           [&](const RestoreMaster& u) { return k.link_master(u.netns, u.dev, u.master); },
           [&](const DeleteAddress& u) { return k.address_del(u.netns, u.dev, u.cidr); },
@@ -87,6 +158,8 @@ std::string describe(const Undo& undo) {
 json owned_to_record(const Owned& owned) {
   json j;
   j["key"] = owned.key;
+  if (owned.id.known()) j["id"] = {owned.id.space, owned.id.object};
+  if (owned.previous_id.known()) j["previous_id"] = {owned.previous_id.space, owned.previous_id.object};
   std::visit(overloaded{
                  [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
                  [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = u.value; },
@@ -97,8 +170,14 @@ json owned_to_record(const Owned& owned) {
                  [&](const DeleteLink& u) {
                    j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group;
                    if (!u.peer_name.empty()) { j["peer_netns"] = u.peer_netns; j["peer_name"] = u.peer_name; }
+                   if (u.peer_ifindex) j["peer_ifindex"] = u.peer_ifindex;
                  },
-                 [&](const MoveLinkBack& u) { j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to; },
+                 [&](const MoveLinkBack& u) {
+                   j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to;
+                   j["was_up"] = u.was_up; j["master"] = u.master; j["addresses"] = u.addresses;
+                   j["routes"] = json::array();
+                   for (const auto& r : u.routes) j["routes"].push_back(route_json(r));
+                 },
                  [&](const RestoreMtu& u) { j["undo"] = "restore_mtu"; j["netns"] = u.netns; j["dev"] = u.dev; j["mtu"] = u.mtu; },
                  [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = u.master; },
                  [&](const DeleteAddress& u) { j["undo"] = "delete_address"; j["netns"] = u.netns; j["dev"] = u.dev; j["cidr"] = u.cidr; },
@@ -126,6 +205,17 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
   try {
     Owned o;
     o.key = j.at("key").get<std::string>();
+    auto id_of = [&](const char* k) {
+      KernelId id;
+      if (!j.contains(k)) return id;
+      const json& v = j.at(k);
+      if (!v.is_array() || v.size() != 2) throw std::runtime_error(std::string(k) + " is not [space, object]");
+      id.space = v.at(0).get<uint64_t>();
+      id.object = v.at(1).get<uint64_t>();
+      return id;
+    };
+    o.id = id_of("id");
+    o.previous_id = id_of("previous_id");
     std::string kind = j.at("undo").get<std::string>();
     auto s = [&](const char* k) { return j.at(k).get<std::string>(); };
     if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
@@ -136,8 +226,16 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), s("hostname"), s("domainname")};
     else if (kind == "delete_link")
       o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>(), j.value("peer_netns", std::string()),
-                          j.value("peer_name", std::string())};
-    else if (kind == "move_link_back") o.undo = MoveLinkBack{s("name"), s("from"), s("to")};
+                          j.value("peer_name", std::string()), j.value("peer_ifindex", 0u)};
+    else if (kind == "move_link_back") {
+      MoveLinkBack m{s("name"), s("from"), s("to")};
+      m.was_up = j.value("was_up", false);
+      m.master = j.value("master", std::string());
+      m.addresses = j.value("addresses", std::vector<std::string>());
+      if (j.contains("routes"))
+        for (const auto& r : j.at("routes")) m.routes.push_back(route_from(r));
+      o.undo = m;
+    }
     else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), j.at("mtu").get<uint32_t>()};
     else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), s("master")};
     else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};

@@ -26,8 +26,17 @@ struct DeleteLink {
   std::string netns, name;
   uint32_t group = 0;
   std::string peer_netns, peer_name;  // a veth's other end, which goes with it
+  uint32_t peer_ifindex = 0;          // the other end's, when it is on the host too (its group's)
 };
-struct MoveLinkBack { std::string name, from, to; };
+// A device moved into a namespace goes back to the host as it was: up or down, in its bridge,
+// with its addresses and routes (moving a link drops them all).
+struct MoveLinkBack {
+  std::string name, from, to;
+  bool was_up = false;
+  std::string master;
+  std::vector<std::string> addresses;  // CIDRs the host gave it (not the kernel's link-local ones)
+  std::vector<RouteSpec> routes;       // routes of the host through it (not the kernel's)
+};
 struct RestoreMtu { std::string netns, dev; uint32_t mtu = 0; };
 struct RestoreMaster { std::string netns, dev, master; };
 struct DeleteAddress { std::string netns, dev, cidr; };
@@ -38,14 +47,36 @@ using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, D
                           RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
-// Something a profile owns: the key of the resource (see resource_key) and how to take it back.
+// Something a profile owns: the key of the resource (see resource_key), how to take it back, and
+// the identity of its subject.
 struct Owned {
   std::string key;
   Undo undo;
+  KernelId id;
+  // Journal only: the identity of the record before this one, learnt after its change was made
+  // (written with the next record, so that a change costs one journal write).
+  KernelId previous_id;
 };
 
-// Runs one undo; "already gone" (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL) is success.
-Status run_undo(const Undo& undo, Kernel& kernel);
+// What an undo acts on, as the kernel names it.
+struct Subject {
+  enum class Kind { None, Cgroup, Link, Namespace } kind = Kind::None;
+  std::string netns;  // Link: where it is
+  std::string name;   // Cgroup: directory; Link: name; Namespace: nsfs file path
+};
+Subject subject_of(const Undo& undo);
+// The identity of S now (ENOENT/ENODEV when it is gone).
+SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel);
+
+// Whether UNDO's subject is still the object recorded as ID (unknown ID: nothing to check). The
+// error is "gone" (see is_gone) when the subject no longer exists, EPERM when it is another.
+Status verify_subject(const Undo& undo, Kernel& kernel, const KernelId& id);
+// ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL: what an undo would remove is not there any more.
+bool is_gone(const Status& s);
+
+// Runs one undo; "already gone" (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL) is success. With a known
+// ID, the subject must still be that object: otherwise nothing is done and the error says so.
+Status run_undo(const Undo& undo, Kernel& kernel, const KernelId& id = {});
 std::string describe(const Undo& undo);  // "rmdir /sys/fs/cgroup/x", for messages and plan -
 
 // JSON lines for the journal and the state file.

@@ -82,7 +82,7 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
     return kSystem;
   }
   auto kernel = make_linux_kernel(facts);
-  DestroyOutcome out = destroy_profile(*kernel, state.value());
+  DestroyOutcome out = destroy_profile(*kernel, state.value(), facts);
   if (!out.ok) {
     std::cerr << "nsplan: error: destroying '" << profile_name << "' left things behind:\n";
     for (const auto& e : out.errors) std::cerr << "  " << e << "\n";

@@ -46,7 +46,7 @@ void release(const plan::Plan& plan) {
   auto state = ProfileState::open(plan.facts.state_dir, plan.profile, true);
   if (!state.ok()) return;
   auto kernel = make_linux_kernel(plan.facts);
-  DestroyOutcome out = release_cgroups(*kernel, state.value());
+  DestroyOutcome out = release_cgroups(*kernel, state.value(), plan.facts);
   for (const auto& e : out.errors) std::cerr << "nsplan: removing the ephemeral cgroup: " << e << "\n";
 }
 

@@ -7,6 +7,11 @@
 # undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
+# the link group of the profile's host-side links: 1650561780, or the next free one
+#   destroy deletes the profile's host-side links with one request for the group
+group=1650561780
+while [ -n "$(ip -o link show group "$group")" ] ; do group=$((group+1)) ; done
+
 # profiles/lab.yaml:26:14: net namespace lab-a
 ip netns add 'lab-a'
 
@@ -20,13 +25,13 @@ ip netns add 'lab-b'
 ip -n 'lab-b' link set 'lo' up
 
 # profiles/lab.yaml:33:7: bridge br-lab
-ip link add 'br-lab' group 1650561780 type bridge
+ip link add 'br-lab' group "$group" type bridge
 
 # profiles/lab.yaml:36:7: veth veth-lab-a, peer eth0 in lab-a
-ip link add 'veth-lab-a' group 1650561780 type veth peer name 'eth0' netns 'lab-a'
+ip link add 'veth-lab-a' group "$group" type veth peer name 'eth0' netns 'lab-a'
 
 # profiles/lab.yaml:43:7: veth veth-lab-b, peer eth0 in lab-b
-ip link add 'veth-lab-b' group 1650561780 type veth peer name 'eth0' netns 'lab-b'
+ip link add 'veth-lab-b' group "$group" type veth peer name 'eth0' netns 'lab-b'
 
 # profiles/lab.yaml:35:19: address of br-lab
 ip addr add '10.77.0.1/24' dev 'br-lab'

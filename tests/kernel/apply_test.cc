@@ -196,8 +196,8 @@ class CountingKernel : public applier::Kernel {
   applier::Status link_delete(const std::string& netns, const std::string& name) override {
     return note("link del " + netns + "/" + name), k_->link_delete(netns, name);
   }
-  applier::Status link_group_delete(const std::string& netns, uint32_t group) override {
-    return note("link del group " + std::to_string(group)), k_->link_group_delete(netns, group);
+  applier::Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
+    return note("link del group " + std::to_string(group)), k_->link_group_delete(netns, group, ours);
   }
   applier::Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
     return note("link move " + name), k_->link_move(from, name, to);
@@ -224,6 +224,11 @@ class CountingKernel : public applier::Kernel {
     return note("route del " + route.to), k_->route_del(route);
   }
   applier::SysResult<std::vector<applier::LinkInfo>> links(const std::string& netns) override { return k_->links(netns); }
+  applier::SysResult<applier::KernelId> link_id(const std::string& netns, const std::string& name) override {
+    return k_->link_id(netns, name);
+  }
+  applier::SysResult<applier::KernelId> cgroup_id(const std::string& dir) override { return k_->cgroup_id(dir); }
+  applier::SysResult<applier::KernelId> ns_id(const std::string& path) override { return k_->ns_id(path); }
   applier::SysResult<std::vector<applier::AddressInfo>> addresses(const std::string& netns) override {
     return k_->addresses(netns);
   }
@@ -258,7 +263,7 @@ std::string apply_twice_in_process(const std::string& path, const std::string& p
                               {"writes", k.writes}});
   }
   CountingKernel k(applier::make_linux_kernel(plan.facts));
-  applier::DestroyOutcome d = applier::destroy_profile(k, state.value());
+  applier::DestroyOutcome d = applier::destroy_profile(k, state.value(), plan.facts);
   report["destroy"] = {{"ok", d.ok}, {"errors", d.errors}, {"writes", k.writes}};
   // What is left in the sandbox: links of its own namespace other than lo, network namespaces.
   std::vector<std::string> left;

@@ -84,6 +84,15 @@ class FaultyKernel : public applier::Kernel {
   applier::SysResult<std::vector<applier::RouteInfo>> routes(const std::string& netns) override {
     return read("routes " + netns, [&] { return k_->routes(netns); });
   }
+  applier::SysResult<applier::KernelId> cgroup_id(const std::string& dir) override {
+    return read("cgroup_id " + dir, [&] { return k_->cgroup_id(dir); });
+  }
+  applier::SysResult<applier::KernelId> ns_id(const std::string& path) override {
+    return read("ns_id " + path, [&] { return k_->ns_id(path); });
+  }
+  applier::SysResult<applier::KernelId> link_id(const std::string& netns, const std::string& name) override {
+    return read("link_id " + netns + "/" + name, [&] { return k_->link_id(netns, name); });
+  }
 
   // ---- changes ----
   applier::Status cgroup_mkdir(const std::string& dir) override {
@@ -116,9 +125,9 @@ class FaultyKernel : public applier::Kernel {
   applier::Status link_delete(const std::string& netns, const std::string& name) override {
     return mutate("link del " + netns + "/" + name, [&] { return k_->link_delete(netns, name); });
   }
-  applier::Status link_group_delete(const std::string& netns, uint32_t group) override {
+  applier::Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
     return mutate("link del group " + std::to_string(group) + " in '" + netns + "'",
-                  [&] { return k_->link_group_delete(netns, group); });
+                  [&] { return k_->link_group_delete(netns, group, ours); });
   }
   applier::Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
     return mutate("link move " + from + "/" + name + " -> " + to, [&] { return k_->link_move(from, name, to); });
@@ -347,7 +356,7 @@ struct Subject {
     auto state = applier::ProfileState::open(state_dir, plan().profile, false);
     if (!state.ok()) return json{{"ok", false}, {"errors", {"state: " + state.message()}}};
     FaultyKernel k(applier::make_linux_kernel(plan().facts), 0);
-    applier::DestroyOutcome d = applier::destroy_profile(k, state.value());
+    applier::DestroyOutcome d = applier::destroy_profile(k, state.value(), plan().facts);
     return json{{"ok", d.ok}, {"errors", d.errors}, {"removed", d.removed}, {"calls", k.calls}};
   }
   // What apply would still change (nsplan plan): empty when the profile is applied as it says.

@@ -160,7 +160,7 @@ void spit(const std::string& path, const std::string& text) {
 
 class Rig {
  public:
-  explicit Rig(const plan::Plan& p) : kernel(p.facts), profile_(p.profile) {
+  explicit Rig(const plan::Plan& p) : kernel(p.facts), facts(p.facts), profile_(p.profile) {
     std::string tmpl = temp_base() + "/nsplan-executor-XXXXXX";
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
@@ -185,7 +185,7 @@ class Rig {
   }
   DestroyOutcome destroy() {
     kernel.clear_calls();
-    return applier::destroy_profile(kernel, *state);
+    return applier::destroy_profile(kernel, *state, facts);
   }
   std::vector<applier::Owned> owned() const {
     auto r = state->load();
@@ -209,6 +209,7 @@ class Rig {
   }
 
   FakeKernel kernel;
+  HostFacts facts;
   std::string dir;
   std::optional<applier::ProfileState> state;
 
@@ -410,14 +411,17 @@ TEST(FakeKernel, LinksFollowTheirNamespacesAndPeers) {
   EXPECT_EQ(k.routes("a").value().size(), 1u);
   ASSERT_TRUE(k.link_up("a", "eth0", false).ok());
   EXPECT_TRUE(k.routes("a").value().empty());
-  EXPECT_EQ(k.link_group_delete("", 8).err(), ENODEV);
+  EXPECT_EQ(k.link_group_delete("", 8, {}).err(), ENODEV);
   EXPECT_EQ(k.link_delete("", "eth0").err(), EOPNOTSUPP);  // physical
   ASSERT_TRUE(k.netns_delete("a").ok());                     // takes the host end with it
   EXPECT_STATE_EQ(initial, k.snapshot());
 
   ASSERT_TRUE(k.netns_create("a").ok());
   ASSERT_TRUE(k.link_create(veth).ok());
-  ASSERT_TRUE(k.link_group_delete("", 7).ok());
+  // Only a group whose every link is one of ours goes.
+  EXPECT_EQ(k.link_group_delete("", 7, {}).err(), EPERM);
+  int host_end = static_cast<int>(k.link_id("", veth.netns.empty() ? veth.name : veth.peer_name).value().object);
+  ASSERT_TRUE(k.link_group_delete("", 7, {host_end}).ok());
   ASSERT_TRUE(k.link_move("", "eth2", "a").ok());
   ASSERT_TRUE(k.netns_delete("a").ok());  // a device comes back
   EXPECT_STATE_EQ(initial, k.snapshot());
@@ -1132,10 +1136,10 @@ TEST(Executor, ProfilesSharingCgroupAncestorsAreDestroyedIndependently) {
         EXPECT_TRUE(d.ok) << show(d) << "\n" << ra.kernel.trace();
         applier::Diff left = applier::diff_plan(*b->plan, ra.kernel, b_owned);
         EXPECT_TRUE(left.empty()) << "the other profile lost: " << (left.changes.empty() ? "" : left.changes[0].text);
-        DestroyOutcome d2 = applier::destroy_profile(ra.kernel, rb_state.value());
+        DestroyOutcome d2 = applier::destroy_profile(ra.kernel, rb_state.value(), ra.facts);
         EXPECT_TRUE(d2.ok) << show(d2);
       } else {
-        DestroyOutcome d2 = applier::destroy_profile(ra.kernel, rb_state.value());
+        DestroyOutcome d2 = applier::destroy_profile(ra.kernel, rb_state.value(), ra.facts);
         EXPECT_TRUE(d2.ok) << show(d2);
         applier::Diff left = applier::diff_plan(*a->plan, ra.kernel, a_owned);
         EXPECT_TRUE(left.empty()) << "the other profile lost: " << (left.changes.empty() ? "" : left.changes[0].text);

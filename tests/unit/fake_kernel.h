@@ -31,7 +31,8 @@
 //     "(none)"); set_hostname sets the domain only when it is not empty (as applier::set_hostname).
 // Not modelled: processes (cgroup.procs, populated cgroups, v2's no-internal-process rule),
 // kernel-made routes and addresses (connected routes, 127.0.0.1 on lo, IPv6 link-local),
-// ifindexes, asynchronous namespace teardown, permissions.
+// asynchronous namespace teardown, permissions. Identities (inodes, ifindexes) are numbers of the
+// fake's own, new whenever nsplan makes an object.
 #pragma once
 #include <arpa/inet.h>
 
@@ -285,6 +286,7 @@ class FakeKernel final : public applier::Kernel {
       if (s_.cgroups.count(dir)) return fail(c, EEXIST);
       if (!s_.cgroups.count(parent_of(dir))) return fail(c, ENOENT);
       s_.cgroups[dir] = child_files(*h, dir);
+      renew_id("cgroup " + dir);
       return {};
     });
   }
@@ -353,6 +355,7 @@ class FakeKernel final : public applier::Kernel {
       FakeNetns n;
       n.links["lo"] = FakeLink{"", 65536, "", false, 0, "", "", "", ""};
       s_.netns[name] = n;
+      renew_id("netns " + name);
       return {};
     });
   }
@@ -389,6 +392,7 @@ class FakeKernel final : public applier::Kernel {
       if (path.empty() || path[0] != '/') return fail(c, EINVAL);
       if (s_.ns_files.count(path)) return fail(c, EEXIST);
       s_.ns_files[path] = kind;
+      renew_id("ns " + path);
       if (kind == plan::NsKind::Uts) s_.uts[path] = {kHostname, "(none)"};
       return {};
     });
@@ -457,6 +461,7 @@ class FakeKernel final : public applier::Kernel {
           peer.peer_netns = l.netns;
           peer.peer = l.name;
           pp->links[l.peer_name] = peer;
+          renew_id("link " + l.peer_netns + "/" + l.peer_name);
           break;
         }
         case plan::LinkKind::Macvlan:
@@ -477,6 +482,7 @@ class FakeKernel final : public applier::Kernel {
           break;
       }
       space(l.netns)->links[l.name] = nl;
+      renew_id("link " + l.netns + "/" + l.name);
       return {};
     });
   }
@@ -491,7 +497,7 @@ class FakeKernel final : public applier::Kernel {
       return {};
     });
   }
-  applier::Status link_group_delete(const std::string& netns, uint32_t group) override {
+  applier::Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
     return mutate(call("group_del", netns, std::to_string(group), "link del group " + std::to_string(group) + in(netns)),
                   [&](FakeCall& c) -> applier::Status {
                     if (group == 0) return fail(c, EINVAL);
@@ -501,6 +507,9 @@ class FakeKernel final : public applier::Kernel {
                     for (const auto& [n, l] : sp->links)
                       if (l.group == group && !l.kind.empty()) names.push_back(n);
                     if (names.empty()) return fail(c, ENODEV);
+                    // As LinuxKernel: a link of the group that is not one of OURS is never deleted.
+                    for (const auto& n : names)
+                      if (!ours.count(static_cast<int>(object_id("link " + netns + "/" + n)))) return fail(c, EPERM);
                     for (const auto& n : names) remove_link(netns, n);
                     return {};
                   });
@@ -658,6 +667,7 @@ class FakeKernel final : public applier::Kernel {
         i.master = l.master;
         i.up = l.up;
         i.group = l.group;
+        i.ifindex = static_cast<int>(object_id("link " + netns + "/" + name));
         out.push_back(i);
       }
       return out;
@@ -679,6 +689,37 @@ class FakeKernel final : public applier::Kernel {
       return out;
     });
   }
+  // ---- identities: an id per object, new whenever nsplan makes one (renew_id for tests that
+  // make one behind nsplan's back); a moved link keeps its ifindex, as in the kernel ----
+  applier::SysResult<applier::KernelId> cgroup_id(const std::string& dir) override {
+    FakeCall c = call("cgroup_id", "", dir, "cgroup_id " + dir);
+    return observe<applier::KernelId>(c, [&]() -> applier::SysResult<applier::KernelId> {
+      if (!s_.cgroups.count(dir)) return applier::SysError{ENOENT, c.text, 0, {}};
+      return applier::KernelId{1, object_id("cgroup " + dir)};
+    });
+  }
+  applier::SysResult<applier::KernelId> ns_id(const std::string& path) override {
+    FakeCall c = call("ns_id", "", path, "ns_id " + path);
+    return observe<applier::KernelId>(c, [&]() -> applier::SysResult<applier::KernelId> {
+      const std::string run = "/run/netns/";
+      if (path.compare(0, run.size(), run) == 0 && s_.netns.count(path.substr(run.size())))
+        return applier::KernelId{2, object_id("netns " + path.substr(run.size()))};
+      if (s_.ns_files.count(path)) return applier::KernelId{2, object_id("ns " + path)};
+      return applier::SysError{ENOENT, c.text, 0, {}};
+    });
+  }
+  applier::SysResult<applier::KernelId> link_id(const std::string& netns, const std::string& name) override {
+    FakeCall c = call("link_id", netns, name, "link_id " + name + in(netns));
+    return observe<applier::KernelId>(c, [&]() -> applier::SysResult<applier::KernelId> {
+      FakeNetns* sp = space(netns);
+      if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
+      if (!sp->links.count(name)) return applier::SysError{ENODEV, c.text, 0, {}};
+      return applier::KernelId{object_id("netns " + netns), object_id("link " + netns + "/" + name)};
+    });
+  }
+  // A new identity for KEY ("cgroup DIR", "link NS/NAME", "netns NAME", "ns PATH").
+  void renew_id(const std::string& key) { ids_[key] = ++last_id_; }
+
   applier::SysResult<std::vector<applier::RouteInfo>> routes(const std::string& netns) override {
     FakeCall c = call("routes", netns, "", "routes" + in(netns));
     return observe<std::vector<applier::RouteInfo>>(c, [&]() -> applier::SysResult<std::vector<applier::RouteInfo>> {
@@ -1074,6 +1115,14 @@ class FakeKernel final : public applier::Kernel {
   }
 
   // ---- net model ----
+  uint64_t object_id(const std::string& key) {
+    auto it = ids_.find(key);
+    if (it == ids_.end()) it = ids_.emplace(key, ++last_id_).first;
+    return it->second;
+  }
+  std::map<std::string, uint64_t> ids_;
+  uint64_t last_id_ = 100;
+
   FakeNetns* space(const std::string& ns) {
     auto it = s_.netns.find(ns);
     return it == s_.netns.end() ? nullptr : &it->second;
@@ -1111,6 +1160,8 @@ class FakeKernel final : public applier::Kernel {
   }
   // A link changes namespace: it arrives down, without addresses, routes or master.
   void move_link_state(const std::string& from, const std::string& name, const std::string& to) {
+    ids_["link " + to + "/" + name] = object_id("link " + from + "/" + name);
+    ids_.erase("link " + from + "/" + name);
     FakeNetns& sf = *space(from);
     FakeLink l = sf.links.at(name);
     sf.links.erase(name);

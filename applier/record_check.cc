@@ -1,0 +1,151 @@
+#include "applier/record_check.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "applier/namespaces.h"
+#include "applier/netlink.h"
+#include "compiler/names.h"
+#include "compiler/overloaded.h"
+
+namespace nsplan::applier {
+namespace {
+
+// The controllers whose files nsplan writes (and may put back).
+constexpr const char* kControllers[] = {"memory", "cpu", "cpuset", "pids", "io", "blkio"};
+// link_group_of's range (compiler/planner.cc), and what claiming a free group may add to it.
+constexpr uint32_t kFirstGroup = 0x10000;
+
+bool normal_absolute(const std::string& p) {
+  if (p.size() < 2 || p[0] != '/' || p.back() == '/' || p.find("//") != std::string::npos) return false;
+  size_t pos = 1;
+  while (pos <= p.size()) {
+    size_t slash = p.find('/', pos);
+    std::string part = p.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+    if (part == "." || part == ".." || part.find('\0') != std::string::npos) return false;
+    if (slash == std::string::npos) break;
+    pos = slash + 1;
+  }
+  return true;
+}
+
+bool strictly_below(const std::string& path, const std::string& root) {
+  return path.size() > root.size() + 1 && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
+}
+
+// ROOT_TOO: the hierarchy's root itself is allowed (its cgroup.subtree_control, on v2).
+std::string check_cgroup_dir(const std::string& dir, const HostFacts& facts, bool root_too = false) {
+  if (!normal_absolute(dir)) return "cgroup path '" + dir + "' is not a plain absolute path";
+  auto in = [&](const std::string& mount) { return strictly_below(dir, mount) || (root_too && dir == mount); };
+  bool below = facts.mode == CgroupMode::V2 ? in(facts.cgroup_root) : false;
+  for (const auto& [controller, mount] : facts.v1_mounts) below |= facts.mode == CgroupMode::V1 && in(mount);
+  if (!below) return "cgroup path '" + dir + "' is not below a cgroup hierarchy of this host";
+  return "";
+}
+
+std::string check_cgroup_file(const std::string& file) {
+  size_t dot = file.find('.');
+  std::string controller = file.substr(0, dot);
+  bool known = std::any_of(std::begin(kControllers), std::end(kControllers), [&](const char* c) { return controller == c; });
+  bool plain = dot != std::string::npos && dot + 1 < file.size() &&
+               std::all_of(file.begin(), file.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '.' || c == '_'; });
+  if (!known || !plain) return "'" + file + "' is not a file of a controller nsplan sets";
+  return "";
+}
+
+std::string check_value(const std::string& value) {
+  if (value.size() > 4096 || value.find('\0') != std::string::npos || value.find('\n') != std::string::npos)
+    return "the value to restore is not a single line";
+  return "";
+}
+
+std::string check_ifname(const std::string& name) { return valid_ifname(name) ? "" : "'" + name + "' is not an interface name"; }
+std::string check_netns(const std::string& ns) {
+  return ns.empty() || valid_netns_name(ns) ? "" : "'" + ns + "' is not a network namespace name";
+}
+
+// A persistent namespace lives in the state dir's ns/ as NAME.KIND.
+std::string check_ns_path(const std::string& path, const HostFacts& facts) {
+  std::string dir = facts.state_dir + "/ns/";
+  std::string file = path.compare(0, dir.size(), dir) == 0 ? path.substr(dir.size()) : "";
+  size_t dot = file.rfind('.');
+  std::string kind = dot == std::string::npos ? "" : file.substr(dot + 1);
+  if (file.empty() || file.find('/') != std::string::npos || !is_name(file.substr(0, dot)) ||
+      (kind != "uts" && kind != "ipc" && kind != "net"))
+    return "'" + path + "' is not a namespace file in " + dir;
+  return "";
+}
+
+std::string check_group(uint32_t group) {
+  if (group != 0 && group < kFirstGroup) return "link group " + std::to_string(group) + " is not one nsplan allocates";
+  return "";
+}
+
+std::string first_problem(std::initializer_list<std::string> problems) {
+  for (const auto& p : problems)
+    if (!p.empty()) return p;
+  return "";
+}
+
+}  // namespace
+
+std::string check_record(const Owned& r, const HostFacts& facts) {
+  return std::visit(
+      overloaded{
+          [&](const RemoveCgroup& u) { return check_cgroup_dir(u.dir, facts); },
+          [&](const RestoreCgroupFile& u) {
+            return first_problem({check_cgroup_dir(u.dir, facts), check_cgroup_file(u.file), check_value(u.value)});
+          },
+          [&](const DisableControllers& u) {
+            std::string problem = check_cgroup_dir(u.dir, facts, /*root_too=*/true);
+            for (const auto& c : u.controllers)
+              if (problem.empty() && !std::any_of(std::begin(kControllers), std::end(kControllers), [&](const char* k) { return c == k; }))
+                problem = "'" + c + "' is not a controller nsplan enables";
+            return problem;
+          },
+          [&](const DeleteNetns& u) { return u.name.empty() ? std::string("no namespace name") : check_netns(u.name); },
+          [&](const DeleteNamespace& u) { return check_ns_path(u.path, facts); },
+          [&](const RestoreHostname& u) { return check_ns_path(u.ns_path, facts); },
+          [&](const DeleteLink& u) {
+            return first_problem({check_netns(u.netns), check_ifname(u.name), check_group(u.group),
+                                  u.peer_name.empty() ? "" : check_ifname(u.peer_name), check_netns(u.peer_netns)});
+          },
+          [&](const MoveLinkBack& u) {
+            std::string problem = first_problem({check_ifname(u.name), u.from.empty() ? std::string("no namespace to move from")
+                                                                                       : check_netns(u.from),
+                                                 u.to.empty() ? "" : "a device goes back to the host only",
+                                                 u.master.empty() ? "" : check_ifname(u.master)});
+            for (const auto& r : u.routes)
+              if (problem.empty() && !r.netns.empty()) problem = "a route of a moved device is the host's";
+            return problem;
+          },
+          [&](const RestoreMtu& u) { return first_problem({check_netns(u.netns), check_ifname(u.dev)}); },
+          [&](const RestoreMaster& u) {
+            return first_problem({check_netns(u.netns), check_ifname(u.dev), u.master.empty() ? "" : check_ifname(u.master)});
+          },
+          [&](const DeleteAddress& u) { return first_problem({check_netns(u.netns), check_ifname(u.dev)}); },
+          [&](const SetLinkDown& u) { return first_problem({check_netns(u.netns), check_ifname(u.dev)}); },
+          [&](const DeleteRoute& u) {
+            return first_problem({check_netns(u.route.netns), u.route.dev.empty() ? "" : check_ifname(u.route.dev)});
+          },
+      },
+      r.undo);
+}
+
+std::string check_records(const std::vector<Owned>& records, const HostFacts& facts, const std::string& where, bool journal) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Owned& r = records[i];
+    std::string problem = check_record(r, facts);
+    bool needs_id = subject_of(r.undo).kind != Subject::Kind::None;
+    bool may_lack_id = journal && i + 1 == records.size();
+    if (problem.empty() && needs_id && !r.id.known() && !may_lack_id)
+      problem = "it carries no kernel identity of what it acts on (written by an older nsplan, or by hand)";
+    if (!problem.empty())
+      return where + ", record " + std::to_string(i + 1) + " (" + describe(r.undo) + "): " + problem +
+             "; nsplan acts only on what it can show it made. Nothing was changed. Remove what is left by hand, "
+             "then the file";
+  }
+  return "";
+}
+
+}  // namespace nsplan::applier
