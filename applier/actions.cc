@@ -1,6 +1,8 @@
 #include "compiler/overloaded.h"
 #include "applier/actions.h"
 
+#include <linux/rtnetlink.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -69,6 +71,28 @@ bool blind(LiveView& view, Observation& o, const std::string& netns) {
 }
 
 }  // namespace
+
+// What moving a device drops, to be given back when it returns: up, bridge, the addresses and
+// routes the host gave it (not those the kernel makes itself: IPv6 link-local, connected routes).
+static MoveLinkBack device_on_host(const LinkInfo& l, LiveView& view) {
+  MoveLinkBack m;
+  m.was_up = l.up;
+  m.master = l.master;
+  for (const auto& a : view.addresses(""))
+    if (a.dev == l.name && !(a.family == 6 && a.scope == RT_SCOPE_LINK)) m.addresses.push_back(a.cidr);
+  for (const auto& r : view.routes(""))
+    if (r.dev == l.name && !r.kernel() && r.type == RTN_UNICAST) {
+      RouteSpec spec;
+      spec.to = r.to;
+      spec.via = r.via;
+      spec.dev = r.dev;
+      spec.family = r.family;
+      spec.metric = r.metric;
+      spec.table = r.table;
+      m.routes.push_back(spec);
+    }
+  return m;
+}
 
 RouteSpec route_spec(const AddRoute& a) {
   RouteSpec r;
@@ -150,6 +174,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             if (blind(view, o, a.netns)) return o;
             if (blind(view, o, "")) return o;
             o.satisfied = o.exists = view.link(a.netns, a.name) != nullptr;
+            if (const LinkInfo* l = view.link("", a.name); l && !o.satisfied) o.device = device_on_host(*l, view);
             return o;
           },
           [&](const SetMtu& a) {
@@ -308,7 +333,13 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             if (before.exists) return std::nullopt;
             return DeleteLink{a.netns, a.name, a.netns.empty() ? a.group : 0, a.peer_netns, a.peer_name};
           },
-          [&](const MoveLink& a) -> std::optional<Undo> { return MoveLinkBack{a.name, a.netns, ""}; },
+          [&](const MoveLink& a) -> std::optional<Undo> {
+            MoveLinkBack back = before.device ? *before.device : MoveLinkBack{};
+            back.name = a.name;
+            back.from = a.netns;
+            back.to = "";
+            return back;
+          },
           [&](const SetMtu& a) -> std::optional<Undo> {
             if (!before.exists) return std::nullopt;
             return RestoreMtu{a.netns, a.dev, static_cast<uint32_t>(std::stoul(before.current))};

@@ -19,6 +19,8 @@ struct Observation {
   std::string current;     // what is there now, for "old -> new" and for the undo
   std::vector<std::string> missing;  // EnableControllers: those not enabled yet
   std::optional<SysError> error;     // could not look: the step fails rather than act blind
+  // MoveLink: the device as the host has it (up, bridge, addresses, routes), to give it back so.
+  std::optional<MoveLinkBack> device;
 };
 
 Observation observe(const plan::Action& action, Kernel& kernel, LiveView& view);
