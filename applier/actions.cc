@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "applier/cgroup_values.h"
+#include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 
 namespace nsplan::applier {
@@ -396,14 +397,14 @@ std::string describe_change(const Action& action, const Observation& before) {
           [&](const WriteCgroupFile& a) {
             std::string path = a.dir + "/" + a.file;
             if (!before.exists) return "+ " + path + " = " + a.value;
-            std::string old = before.current.substr(0, before.current.find('\n'));
+            std::string old = text::escaped(before.current.substr(0, before.current.find('\n')));
             return "~ " + path + ": " + old + " -> " + a.value;
           },
           [&](const CopyFromParent& a) { return "+ " + a.dir + "/" + a.file + " = (the parent's)"; },
           [&](const CreateNetns& a) { return "+ net namespace " + a.name; },
           [&](const CreateNamespace& a) { return std::string("+ ") + to_string(a.kind) + " namespace " + a.path; },
           [&](const SetHostname& a) {
-            return (before.exists ? "~ hostname in " + a.ns_path + ": " + before.current + " -> " : "+ hostname in " + a.ns_path + ": ") +
+            return (before.exists ? "~ hostname in " + a.ns_path + ": " + text::escaped(before.current) + " -> " : "+ hostname in " + a.ns_path + ": ") +
                    a.hostname;
           },
           [&](const CreateLink& a) {
@@ -417,7 +418,7 @@ std::string describe_change(const Action& action, const Observation& before) {
           },
           [&](const SetMaster& a) {
             return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " master " +
-                   (before.current.empty() ? "" : before.current + " -> ") + a.master;
+                   (before.current.empty() ? "" : text::escaped(before.current) + " -> ") + a.master;
           },
           [&](const AddAddress& a) { return "+ address " + a.cidr + " on " + a.dev + in(a.netns); },
           [&](const SetLinkUp& a) { return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " up"; },

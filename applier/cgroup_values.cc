@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -62,6 +64,19 @@ std::vector<int> members(const std::string& list) {
   return out;
 }
 
+// A memory limit as the kernel keeps it (mm/page_counter.c page_counter_memparse): whole pages,
+// rounded down, capped at PAGE_COUNTER_MAX, which is also what "max" (v2) and -1 (v1) mean and
+// what v1 reads back as the largest page-aligned number. Nothing for what is not a limit.
+std::optional<unsigned long long> memory_pages(const std::string& value) {
+  const auto page = static_cast<unsigned long long>(page_size());
+  const unsigned long long counter_max = sizeof(long) == 8 ? std::numeric_limits<long>::max() / page
+                                                           : std::numeric_limits<long>::max();
+  if (value == "max" || value == "-1") return counter_max;
+  auto bytes = number(value);
+  if (!bytes) return std::nullopt;
+  return std::min(*bytes / page, counter_max);
+}
+
 }  // namespace
 
 long page_size() {
@@ -72,15 +87,8 @@ long page_size() {
 bool cgroup_value_matches(const std::string& file, const std::string& wanted, const std::string& read) {
   if (wanted == read) return true;
   if (is_memory_limit(file)) {
-    // v1 reads "no limit" as the largest page-aligned counter value.
-    if (wanted == "-1" || wanted == "max") {
-      auto r = number(read);
-      return read == "max" || (r && *r >= 0x7ffffffffffff000ull);
-    }
-    auto w = number(wanted), r = number(read);
-    if (!w || !r) return false;
-    auto page = static_cast<unsigned long long>(page_size());
-    return *r == *w / page * page;
+    auto w = memory_pages(wanted), r = memory_pages(read);
+    return w && r && *w == *r;
   }
   if (file == "cpuset.cpus" || file == "cpuset.mems") return members(wanted) == members(read);
   if (file == "io.weight" || file == "blkio.bfq.weight" || file == "blkio.weight") {

@@ -1,6 +1,7 @@
 // Whether a value read back from a cgroup file is the value nsplan wrote. The kernel answers in
-// its own forms: memory limits rounded down to pages and -1 read as 9223372036854771712, io.max
-// with every key spelled out, cpu lists normalised, several devices per file.
+// its own forms: memory limits rounded down to pages and capped at PAGE_COUNTER_MAX pages (so -1,
+// max and any size from 8 EiB - 4 KiB up read back alike: 9223372036854771712 on v1, max on v2),
+// io.max with every key spelled out, cpu lists normalised, several devices per file.
 #pragma once
 #include <string>
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "applier/record_check.h"
+#include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 
 namespace nsplan::applier {
@@ -489,15 +490,15 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
     item["key"] = resource_key(step.action);
     item["op"] = op_name(step.action);
     item["present"] = o.satisfied;
-    if (!o.current.empty()) item["current"] = o.current;
+    if (!o.current.empty()) item["current"] = text::escaped(o.current);
     if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
       if (const LinkInfo* l = view.link(link->netns, link->name)) {
-        item["link"] = {{"kind", l->kind}, {"mtu", l->mtu}, {"master", l->master}, {"up", l->up}, {"group", l->group}};
+        item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};
       }
     }
     j["items"].push_back(item);
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";  // never throw
 }
 
 }  // namespace nsplan::applier

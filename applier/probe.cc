@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/units.h"
+
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -85,6 +87,25 @@ void read_v1_mounts(const std::string& root, HostFacts& f) {
   }
 }
 
+// A kernel list file ("0-3,5\n") as a normalised list; nothing when it cannot be read or parsed.
+std::optional<std::string> list_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  if (line.empty()) return std::string();  // an empty set, as "has_memory" can be
+  auto list = units::parse_cpu_list(line);
+  if (!list) return std::nullopt;
+  return list.value();
+}
+
+// What cpuset lists may name here. A kernel without NUMA has no node directory, and one node: 0.
+void read_cpuset_facts(HostFacts& f) {
+  f.online_cpus = list_file("/sys/devices/system/cpu/online");
+  if (!f.online_cpus) return;  // no sysfs to read: neither is known
+  if (exists("/sys/devices/system/node")) f.memory_nodes = list_file("/sys/devices/system/node/has_memory");
+  else f.memory_nodes = "0";
+}
+
 }  // namespace
 
 std::optional<std::string> whole_disk_number(const std::string& path) {
@@ -141,6 +162,7 @@ ProbeResult probe_host(const std::string& root) {
     return r;
   }
   f.block_device_number = whole_disk_number;
+  read_cpuset_facts(f);
   r.ok = true;
   return r;
 }

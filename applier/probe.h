@@ -1,5 +1,6 @@
 // HostFacts read off this machine: cgroup layout (as systemd detects it: statfs of
-// /sys/fs/cgroup, then /proc/self/mountinfo), controllers, swap accounting; block devices when asked.
+// /sys/fs/cgroup, then /proc/self/mountinfo), controllers, swap accounting, the online CPUs and
+// memory nodes that cpuset lists may name; block devices when asked.
 #pragma once
 #include <optional>
 #include <string>

@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include "compiler/escape.h"
+
 namespace nsplan::applier {
 
 struct SysError {
@@ -18,7 +20,8 @@ struct SysError {
   std::string detail;  // the kernel's extended-ack text ("Invalid MTU"), when it sent one
 
   bool is(int e) const { return err == e; }
-  // "mkdir /sys/fs/cgroup/memory/x: File exists"
+  // "mkdir /sys/fs/cgroup/memory/x: File exists". Escaped (compiler/escape.h): WHAT may carry
+  // text read from the kernel (a hostname or value being restored) and DETAIL is the kernel's.
   std::string message() const {
     std::string m = what;
     if (err != 0) {
@@ -26,7 +29,7 @@ struct SysError {
       m += std::strerror(err);
     }
     if (!detail.empty()) m += " (" + detail + ")";
-    return m;
+    return text::escaped(m);
   }
   // Adds outer context: wrap("apply step 3") on "mkdir X" gives "apply step 3: mkdir X".
   SysError& wrap(const std::string& context) {

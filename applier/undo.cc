@@ -6,6 +6,8 @@
 
 #include "applier/namespaces.h"
 
+#include "compiler/escape.h"
+
 namespace nsplan::applier {
 namespace {
 
@@ -135,7 +137,8 @@ std::string describe(const Undo& undo) {
   return std::visit(
       overloaded{
           [](const RemoveCgroup& u) { return "rmdir " + u.dir; },
-          [](const RestoreCgroupFile& u) { return "restore " + u.dir + "/" + u.file + " to " + u.value; },
+          // Values, hostnames and masters to restore were read from the kernel: shown escaped.
+          [](const RestoreCgroupFile& u) { return "restore " + u.dir + "/" + u.file + " to " + text::escaped(u.value); },
           [](const DisableControllers& u) {
             std::string c;
             for (const auto& x : u.controllers) c += " -" + x;
@@ -143,11 +146,11 @@ std::string describe(const Undo& undo) {
           },
           [](const DeleteNetns& u) { return "delete net namespace " + u.name; },
           [](const DeleteNamespace& u) { return "delete namespace " + u.path; },
-          [](const RestoreHostname& u) { return "restore hostname " + u.hostname + " in " + u.ns_path; },
+          [](const RestoreHostname& u) { return "restore hostname " + text::escaped(u.hostname) + " in " + u.ns_path; },
           [&](const DeleteLink& u) { return "delete link " + u.name + in(u.netns); },
           [&](const MoveLinkBack& u) { return "move " + u.name + " back" + in(u.to); },
           [&](const RestoreMtu& u) { return "restore mtu " + std::to_string(u.mtu) + " of " + u.dev + in(u.netns); },
-          [&](const RestoreMaster& u) { return (u.master.empty() ? "release " + u.dev : u.dev + " back to " + u.master) + in(u.netns); },
+          [&](const RestoreMaster& u) { return (u.master.empty() ? "release " + u.dev : u.dev + " back to " + text::escaped(u.master)) + in(u.netns); },
           [&](const DeleteAddress& u) { return "delete address " + u.cidr + " of " + u.dev + in(u.netns); },
           [&](const SetLinkDown& u) { return "set " + u.dev + " down" + in(u.netns); },
           [&](const DeleteRoute& u) { return "delete route to " + u.route.to + in(u.route.netns); },

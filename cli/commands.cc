@@ -114,7 +114,7 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
     for (const auto& ch : diff.changes) d["changes"].push_back({{"change", ch.text}, {"from", ch.where}});
     d["removals"] = diff.removals;
     j["diff"] = d;
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";  // never throw
   } else if (diff.empty()) {
     std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
   } else {

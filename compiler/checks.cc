@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/cgroup_value_checks.h"
 #include "compiler/profile_reader.h"
 
 namespace nsplan {
@@ -239,7 +240,10 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
 }  // namespace
 
 void check_profile(const Profile& p, Diagnostics& diags) {
-  if (p.cgroup) check_cgroup(*p.cgroup, diags);
+  if (p.cgroup) {
+    check_cgroup(*p.cgroup, diags);
+    check_cgroup_values(*p.cgroup, diags);
+  }
   if (p.namespaces) {
     const NamespacesSpec& ns = *p.namespaces;
     auto first = [](std::initializer_list<SourceLoc> locs) {

@@ -31,6 +31,11 @@ struct HostFacts {
   // A cgroup below which every profile's cgroup is placed ("" = the root of each hierarchy):
   // a subtree delegated to nsplan, or the sandbox of a test. It must exist already.
   std::string cgroup_parent;
+  // What cpuset lists may name (normalised lists such as "0-3"): the online CPUs
+  // (/sys/devices/system/cpu/online) and the memory nodes (/sys/devices/system/node/has_memory).
+  // Known only when probed; a stated target leaves them unknown and the lists unchecked.
+  std::optional<std::string> online_cpus;
+  std::optional<std::string> memory_nodes;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 

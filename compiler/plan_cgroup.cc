@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "compiler/cgroup_limits.h"
 #include "compiler/planner_context.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
@@ -27,16 +28,19 @@ std::string bytes_text(const ByteLimit& b, bool v1) {
 std::string human(const ByteLimit& b) { return b.unlimited ? "max" : units::format_bytes(b.bytes); }
 std::string count_text(const CountLimit& c) { return c.unlimited ? "max" : std::to_string(c.count); }
 
-// The cpu.max quota for the period in force: the % and cores forms scale with `period`.
+// The cpu.max quota for the period in force: the % and cores forms scale with `period`. Its range
+// was checked with the profile (cgroup_value_checks.cc); the plan is made only without errors.
 CpuMax effective_cpu_max(const CpuSpec& cpu) {
-  CpuMax m = cpu.max->value;
-  if (cpu.period && !m.period_given && !m.unlimited) {
-    m.quota_us = (m.quota_us * cpu.period->value + m.period_us / 2) / m.period_us;
-    m.period_us = cpu.period->value;
-  } else if (cpu.period) {
-    m.period_us = cpu.period->value;
-  }
-  return m;
+  std::optional<uint64_t> period;
+  if (cpu.period) period = cpu.period->value;
+  auto m = units::effective_cpu_max(cpu.max->value, period);
+  return m ? m.value() : cpu.max->value;
+}
+
+// The members of A that are not in B (both normalised lists), as a list; "" when none.
+std::string missing_from(const std::string& a, const std::string& b) {
+  auto r = units::cpu_list_difference(a, b);
+  return r ? r.value() : a;
 }
 
 class CgroupPlanner {
@@ -113,11 +117,16 @@ class CgroupPlanner {
                  "set memory max too");
       return;
     }
-    std::string value = s.value.unlimited ? "-1" : std::to_string(translate::memsw_from(m.max->value.bytes, s.value.bytes));
-    std::string shown = s.value.unlimited ? "max" : units::format_bytes(translate::memsw_from(m.max->value.bytes, s.value.bytes));
+    const uint64_t memsw = s.value.unlimited ? 0 : translate::memsw_from(m.max->value.bytes, s.value.bytes);
+    std::string value = s.value.unlimited ? "-1" : std::to_string(memsw);
+    std::string shown = s.value.unlimited ? "max" : units::format_bytes(memsw);
+    std::vector<std::string> notes = {"memsw counts RAM and swap together; it is written after limit_in_bytes because the kernel",
+                                      "keeps limit <= memsw at every write."};
+    if (!s.value.unlimited && memsw > cgroup_limits::kMaxMemoryBytes)
+      notes.push_back(std::string("max + swap is above the largest value the kernel stores (") + cgroup_limits::kMaxMemoryText +
+                      "): it keeps no memsw limit.");
     add(s.loc, "memory", "memory.memsw.limit_in_bytes", value, "memory swap " + human(s.value) + ": memsw = max + swap = " + shown,
-        {"memsw counts RAM and swap together; it is written after limit_in_bytes because the kernel",
-         "keeps limit <= memsw at every write."});
+        notes);
   }
 
   void cpu(const CpuSpec& c) {
@@ -155,8 +164,40 @@ class CgroupPlanner {
   }
 
   void cpuset(const CpusetSpec& c) {
-    if (c.cpus) add(c.cpus->loc, "cpuset", "cpuset.cpus", c.cpus->value, "cpuset cpus " + c.cpus->value);
-    if (c.mems) add(c.mems->loc, "cpuset", "cpuset.mems", c.mems->value, "cpuset mems " + c.mems->value);
+    if (c.cpus)
+      add(c.cpus->loc, "cpuset", "cpuset.cpus", c.cpus->value, "cpuset cpus " + c.cpus->value,
+          against_host(c.cpus->loc, "cpus", c.cpus->value, ctx_.facts.online_cpus, {"CPU", "CPUs", "online CPUs"},
+                       "/sys/devices/system/cpu/online"));
+    if (c.mems)
+      add(c.mems->loc, "cpuset", "cpuset.mems", c.mems->value, "cpuset mems " + c.mems->value,
+          against_host(c.mems->loc, "mems", c.mems->value, ctx_.facts.memory_nodes,
+                       {"memory node", "memory nodes", "memory nodes"}, "/sys/devices/system/node/has_memory"));
+  }
+
+  struct Nouns {
+    const char* one;    // "CPU"
+    const char* many;   // "CPUs"
+    const char* host;   // "online CPUs"
+  };
+
+  // A cpuset list naming what the host does not have is refused (cgroup v1 answers EINVAL, v2
+  // keeps the list and never uses those). Only the host nsplan runs on is known: for a stated
+  // target (--cgroup) the step's note says the list was not checked.
+  std::vector<std::string> against_host(SourceLoc loc, const char* key, const std::string& list,
+                                        const std::optional<std::string>& host, Nouns n, const std::string& source) {
+    if (!host)
+      return {std::string("not checked against the ") + n.host + " of the target: nsplan knows them only on the host it runs on."};
+    const std::string shown = host->empty() ? "none" : *host;
+    std::string missing = missing_from(list, *host);
+    if (!missing.empty()) {
+      bool one = missing.find_first_of(",-") == std::string::npos;
+      ctx_.diags.error(loc,
+                       std::string("cpuset ") + key + " " + list + " names " + (one ? n.one : n.many) + " " + missing +
+                           ", which this host does not have",
+                       std::string("its ") + n.host + " are " + shown + " (" + source +
+                           "); cgroup v1 refuses others (EINVAL), v2 keeps them unused");
+    }
+    return {std::string("checked against this host's ") + n.host + ": " + shown + " (" + source + ")."};
   }
 
   void io(const IoSpec& io) {
@@ -168,6 +209,12 @@ class CgroupPlanner {
         ctx_.lossy(io.weight->loc, "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied");
       } else {
         uint64_t w = translate::io_weight_to_bfq_weight(io.weight->value);
+        if (ctx_.facts.v1_io_weight_file == "blkio.weight" && w < cgroup_limits::kMinCfqWeight) {
+          ctx_.lossy(io.weight->loc,
+                     what + " is " + std::to_string(w) + " on v1's 1..1000 scale; this host's blkio.weight (CFQ) takes 10..1000, so 10 is written",
+                     "use an io weight of at least 10");
+          w = cgroup_limits::kMinCfqWeight;
+        }
         add(io.weight->loc, "blkio", ctx_.facts.v1_io_weight_file, std::to_string(w), what,
             {"v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100)."});
       }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <climits>
 
+#include "compiler/cgroup_limits.h"
 #include "compiler/names.h"
 #include "compiler/text_policy.h"
 #include "compiler/units.h"
@@ -320,7 +321,8 @@ class Reader {
   }
   void store(const FieldSpec& f, const YamlNode& v, Opt<CpuMax>* out, void*) {
     if (const YamlNode* s = scalar(f, v))
-      if (auto c = take(*s, units::parse_cpu_max(s->scalar, 100000))) *out = Located<CpuMax>{*c, s->loc};
+      if (auto c = take(*s, units::parse_cpu_max(s->scalar, cgroup_limits::kDefaultCpuPeriodUs,
+                                                          /*check_share_quota=*/false))) *out = Located<CpuMax>{*c, s->loc};
   }
   void store(const FieldSpec& f, const YamlNode& v, Opt<IpAddress>* out, void*) {
     if (const YamlNode* s = scalar(f, v))

@@ -13,20 +13,21 @@
 #include <optional>
 #include <system_error>
 
+#include "compiler/cgroup_limits.h"
+
 namespace nsplan::units {
 namespace {
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
-// cpu.max / cpu.cfs_*: the kernel's limits (kernel/sched/core.c): period 1 ms..1 s, quota at
-// least 1 ms and at most MAX_BW = 2^44 - 1 µs.
-constexpr uint64_t kMinPeriodUs = 1000;
-constexpr uint64_t kMaxPeriodUs = 1000000;
-constexpr uint64_t kMinQuotaUs = 1000;
-constexpr uint64_t kMaxQuotaUs = (uint64_t{1} << 44) - 1;
+// cpu.max / cpu.cfs_*: the kernel's limits (compiler/cgroup_limits.h).
+constexpr uint64_t kMinPeriodUs = cgroup_limits::kMinCpuPeriodUs;
+constexpr uint64_t kMaxPeriodUs = cgroup_limits::kMaxCpuPeriodUs;
+constexpr uint64_t kMinQuotaUs = cgroup_limits::kMinCpuQuotaUs;
+constexpr uint64_t kMaxQuotaUs = cgroup_limits::kMaxCpuQuotaUs;
 
 // cpulist / memlist indexes (NR_CPUS is at most 8192).
-constexpr uint64_t kMaxListIndex = 8191;
+constexpr uint64_t kMaxListIndex = cgroup_limits::kMaxCpuIndex;
 
 // Device numbers as cgroup v1 devices and v2 io files take them (12-bit major, 20-bit minor).
 constexpr uint64_t kMaxMajor = 4095;
@@ -408,7 +409,7 @@ Result<int64_t> parse_int(std::string_view text, int64_t min, int64_t max) {
   return v;
 }
 
-Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us) {
+Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us, bool check_share_quota) {
   if (text.empty()) return fail("empty cpu limit", kCpuUsage);
   if (has_space(text)) {
     return fail("unexpected space in " + quoted(text),
@@ -481,6 +482,14 @@ Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us) 
     return fail("cpu limit " + quoted(text) + " is too large",
                 "the kernel's maximum quota is " + num(kMaxQuotaUs) + " µs; use max for no limit");
   }
+  out.share = std::string(text);
+  if (s.value == 0 && d.whole.find_first_not_of('0') == std::string_view::npos &&
+      d.fraction.find_first_not_of('0') == std::string_view::npos)
+    return fail("cpu limit " + quoted(text) + " allows no cpu time", min_hint);
+  if (!check_share_quota) {
+    out.quota_us = s.value;
+    return out;
+  }
   if (s.value == 0) return fail("cpu limit " + quoted(text) + " allows no cpu time", min_hint);
   if (s.value < kMinQuotaUs) {
     return fail("cpu quota " + num(s.value) + " µs is below the kernel's minimum of " +
@@ -492,14 +501,35 @@ Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us) 
   return out;
 }
 
-Result<std::string> parse_cpu_list(std::string_view text) {
+Result<CpuMax> effective_cpu_max(const CpuMax& written, std::optional<uint64_t> period_us) {
+  const uint64_t period = period_us.value_or(cgroup_limits::kDefaultCpuPeriodUs);
+  if (written.period_given) return written;
+  if (written.unlimited) {
+    CpuMax out = written;
+    out.period_us = period;
+    return out;
+  }
+  if (!written.share.empty()) return parse_cpu_max(written.share, period);
+  // A share known only by its quota at written.period_us (not read from a profile).
+  if (written.period_us == 0) return written;
+  CpuMax out = written;
+  out.quota_us = (written.quota_us * period + written.period_us / 2) / written.period_us;
+  out.period_us = period;
+  return out;
+}
+
+namespace {
+
+using ListSet = std::bitset<kMaxListIndex + 1>;
+
+Result<ListSet> read_list(std::string_view text) {
   const std::string usage = "write indexes and ranges such as 0-3,5";
   if (text.empty()) return fail("empty list", usage);
   if (has_space(text)) {
     return fail("unexpected space in " + quoted(text),
                 "write it without spaces: " + quoted(without_spaces(text)));
   }
-  std::bitset<kMaxListIndex + 1> set;
+  ListSet set;
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
@@ -527,6 +557,10 @@ Result<std::string> parse_cpu_list(std::string_view text) {
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+  return set;
+}
+
+std::string list_text(const ListSet& set) {
   std::string out;
   for (size_t i = 0; i <= kMaxListIndex;) {
     if (!set.test(i)) {
@@ -541,6 +575,29 @@ Result<std::string> parse_cpu_list(std::string_view text) {
     i = j + 1;
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> parse_cpu_list(std::string_view text) {
+  auto set = read_list(text);
+  if (!set) return set.problem();
+  return list_text(set.value());
+}
+
+Result<std::string> cpu_list_difference(std::string_view a, std::string_view b) {
+  ListSet sa, sb;
+  if (!a.empty()) {
+    auto r = read_list(a);
+    if (!r) return r.problem();
+    sa = r.value();
+  }
+  if (!b.empty()) {
+    auto r = read_list(b);
+    if (!r) return r.problem();
+    sb = r.value();
+  }
+  return list_text(sa & ~sb);
 }
 
 Result<Cidr> parse_cidr(std::string_view text) {

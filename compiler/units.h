@@ -1,6 +1,7 @@
 // Units as the kernel reads them, normalised to exact numbers. Pure functions on text.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,13 +26,26 @@ Result<uint64_t> parse_uint(std::string_view text, uint64_t min, uint64_t max);
 Result<int64_t> parse_int(std::string_view text, int64_t min, int64_t max);
 
 // CPU bandwidth: "50%" (of one CPU), "250%", "1.5" or "2" (CPUs), "QUOTA/PERIOD" in µs
-// ("50000/100000"), or "max". Percent and cores use default_period_us. Normalised to exact
-// integers (quota rounded to the nearest µs). Checks: period 1000..1000000 µs, quota >= 1000 µs.
-Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us);
+// ("50000/100000"), or "max". Percent and cores use default_period_us and keep their text in
+// CpuMax::share. Normalised to exact integers (quota rounded to the nearest µs). Checks: period
+// 1000..1000000 µs, quota 1000..2^44-1 µs (compiler/cgroup_limits.h). Without check_share_quota
+// (the profile reader, which does not know the period in force yet) a share's quota is checked
+// only for being a share of something: effective_cpu_max checks it against the period.
+Result<CpuMax> parse_cpu_max(std::string_view text, uint64_t default_period_us,
+                             bool check_share_quota = true);
+
+// The cpu.max that a cpu section's max and period ask for: a share scaled to PERIOD_US (the
+// kernel's default 100000 µs when none is given) and checked as parse_cpu_max checks it; max
+// takes PERIOD_US; QUOTA/PERIOD stays as it is.
+Result<CpuMax> effective_cpu_max(const CpuMax& written, std::optional<uint64_t> period_us);
 
 // A CPU or memory-node list "0-3,5,7-8": normalised (sorted, merged, no spaces). Checks each
 // range is ascending and indexes are < 8192.
 Result<std::string> parse_cpu_list(std::string_view text);
+
+// The members of list A that are not in list B ("0-7" minus "0-1" = "2-7"), normalised; "" when
+// none. Either list may be "" (no member).
+Result<std::string> cpu_list_difference(std::string_view a, std::string_view b);
 
 // "10.0.0.1/24" or "fd00::1/64": address and prefix validated (v4 prefix <= 32, v6 <= 128);
 // the address normalised (inet_pton + inet_ntop).

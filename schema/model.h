@@ -31,6 +31,9 @@ struct CpuMax {
   uint64_t quota_us = 0;
   uint64_t period_us = 100000;
   bool period_given = false;  // "quota/period" form names its own period
+  // "50%" or "1.5" as written: a share of CPUs, whose quota follows the period in force
+  // (units::effective_cpu_max); "" for the QUOTA/PERIOD form and max.
+  std::string share;
   friend bool operator==(const CpuMax&, const CpuMax&) = default;
 };
 

@@ -2,7 +2,8 @@
 // its expected diagnostics in YAML comments, and every diagnostic must match one exactly:
 //   key: value   # expected-error {{message}}
 //   # expected-warning@+1 {{message}}      (the next line; @-1 the previous, @7 line 7)
-// A first line `# nsplan-test: v1 strict` selects the target (default v2) and --strict.
+// A first line `# nsplan-test: v1 strict` selects the target (default v2) and --strict;
+// `online-cpus=0-3 memory-nodes=0` there states what a probed host would have online.
 // Expectations in included files (tests/diagnostics/include/) count too. Files are read as
 // nsplan reads them (applier/files.h), with a search path that does not exist, so that what
 // this machine keeps in /etc/nsplan/profiles changes nothing.
@@ -76,9 +77,17 @@ TEST_P(DiagnosticsCase, MatchesExpectations) {
   CgroupMode mode = header.find("nsplan-test:") != std::string::npos && header.find(" v1") != std::string::npos
                         ? CgroupMode::V1 : CgroupMode::V2;
   bool strict = header.find("nsplan-test:") != std::string::npos && header.find("strict") != std::string::npos;
+  HostFacts facts = HostFacts::stated(mode);
+  auto stated = [&](const std::string& key) -> std::optional<std::string> {
+    std::smatch m;
+    if (!std::regex_search(header, m, std::regex(key + "=(\\S*)"))) return std::nullopt;
+    return m[1].str();
+  };
+  facts.online_cpus = stated("online-cpus");
+  facts.memory_nodes = stated("memory-nodes");
   LoadOptions load;
   load.search_path = {kSearchPath};
-  auto c = compile_file(path, applier::profile_file_reader(), HostFacts::stated(mode), PlanOptions{strict}, load);
+  auto c = compile_file(path, applier::profile_file_reader(), facts, PlanOptions{strict}, load);
 
   std::vector<Expected> want, got;
   for (uint32_t f = 1; f <= c->sources.size(); ++f) {

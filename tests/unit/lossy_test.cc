@@ -18,6 +18,7 @@ struct Lossy {
 void nothing(HostFacts&) {}
 void no_swap_accounting(HostFacts& f) { f.swap_accounting = false; }
 void no_bfq(HostFacts& f) { f.v1_io_weight_file.clear(); }
+void cfq(HostFacts& f) { f.v1_io_weight_file = "blkio.weight"; }  // Linux before 5.0
 
 const Lossy kCases[] = {
     {"high_on_v1", "memory: {max: 1G, high: 512M}", CgroupMode::V1, nothing,
@@ -36,6 +37,8 @@ const Lossy kCases[] = {
      "memory soft is not applied on cgroup v2: low is given too, and both become memory.low"},
     {"io_weight_without_bfq_on_v1", "io: {weight: 200}\n  pids: {max: 9}", CgroupMode::V1, no_bfq,
      "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied"},
+    {"io_weight_below_cfq_range_on_v1", "io: {weight: 5}\n  pids: {max: 9}", CgroupMode::V1, cfq,
+     "io weight 5 is 5 on v1's 1..1000 scale; this host's blkio.weight (CFQ) takes 10..1000, so 10 is written"},
     {"no_limit_on_v1", "path: x", CgroupMode::V1, nothing,
      "the cgroup sets no limit; on cgroup v1 nothing is created"},
 };
@@ -64,6 +67,18 @@ TEST_P(LossyTranslation, WarnsAndStrictRefuses) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, LossyTranslation, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// CFQ refuses (ERANGE) a weight below 10: what the warning says is written is what is written.
+TEST(Translation, CfqWeightIsRaisedToItsMinimum) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V1);
+  cfq(facts);
+  auto c = testing::compile_with("nsplan: 1\nname: x\ncgroup:\n  io: {weight: 5}\n", facts);
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  std::string written;
+  for (const auto& s : c->plan->steps)
+    if (auto* w = std::get_if<plan::WriteCgroupFile>(&s.action); w && w->file == "blkio.weight") written = w->value;
+  EXPECT_EQ(written, "10");
+}
 
 // Translations by formula are faithful enough to need no warning, but explain shows them.
 TEST(Translation, FormulasAreExplainedNotWarned) {

@@ -102,6 +102,48 @@ TEST(Planner, CpuForms) {
   EXPECT_EQ(cpu_max("{max: 20000/40000}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = 20000 40000");
   EXPECT_EQ(cpu_max("{max: max}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = max 100000");
   EXPECT_EQ(cpu_max("{max: 250%}", CgroupMode::V1), "/sys/fs/cgroup/cpu/nsplan/x/cpu.cfs_quota_us = 250000");
+  // A share is scaled to the period in force, exactly: 0.5% is too little for 100 ms, not for 1 s.
+  EXPECT_EQ(cpu_max("{max: 0.5%, period: 1000000}", CgroupMode::V2), "/sys/fs/cgroup/nsplan/x/cpu.max = 5000 1000000");
+  EXPECT_EQ(cpu_max("{max: 33.33333%, period: 1000000}", CgroupMode::V2),
+            "/sys/fs/cgroup/nsplan/x/cpu.max = 333333 1000000");
+}
+
+// Only the host nsplan runs on is known: its online CPUs and memory nodes are checked (the
+// diagnostics are in tests/diagnostics/cpuset-host*.yaml) and the step says so; a stated target
+// is not checked, and the step says that instead.
+TEST(Planner, CpusetNotesSayWhetherTheListWasChecked) {
+  const char* text = "nsplan: 1\nname: x\ncgroup:\n  cpuset: {cpus: 0-1, mems: 0}\n";
+  auto notes_of = [](const plan::Plan& p, const std::string& file) {
+    for (const auto& s : p.steps)
+      if (auto* w = std::get_if<plan::WriteCgroupFile>(&s.action); w && w->file == file) return s.notes;
+    return std::vector<std::string>{};
+  };
+  auto stated = compile_text(text);
+  ASSERT_TRUE(stated->ok()) << render_all(stated->diags, stated->sources);
+  EXPECT_EQ(notes_of(*stated->plan, "cpuset.cpus"),
+            std::vector<std::string>{"not checked against the online CPUs of the target: nsplan knows them only on the host it runs on."});
+  EXPECT_EQ(notes_of(*stated->plan, "cpuset.mems"),
+            std::vector<std::string>{"not checked against the memory nodes of the target: nsplan knows them only on the host it runs on."});
+  HostFacts probed = HostFacts::stated(CgroupMode::V2);
+  probed.online_cpus = "0-3";
+  probed.memory_nodes = "0";
+  auto here = compile_with(text, probed);
+  ASSERT_TRUE(here->ok()) << render_all(here->diags, here->sources);
+  EXPECT_EQ(notes_of(*here->plan, "cpuset.cpus"),
+            std::vector<std::string>{"checked against this host's online CPUs: 0-3 (/sys/devices/system/cpu/online)."});
+  EXPECT_EQ(notes_of(*here->plan, "cpuset.mems"),
+            std::vector<std::string>{"checked against this host's memory nodes: 0 (/sys/devices/system/node/has_memory)."});
+}
+
+// v1 memsw = max + swap can pass the largest value the kernel stores while both are below it:
+// the kernel keeps no memsw limit then (the read-back comparison knows), and the step says so.
+TEST(Planner, MemswAboveTheKernelsLargestIsNoLimitAndSaysSo) {
+  auto c = compile_text("nsplan: 1\nname: x\ncgroup:\n  memory: {max: 5000000T, swap: 5000000T}\n", CgroupMode::V1);
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  bool said = false;
+  for (const auto& s : c->plan->steps)
+    for (const auto& n : s.notes) said |= n.find("it keeps no memsw limit") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 TEST(Planner, WeightAndSharesEachHierarchyTakesItsOwn) {

@@ -215,32 +215,36 @@ TEST(ParseInt, Errors) {
 // ---- parse_cpu_max ---------------------------------------------------------------------------
 
 CpuMax cpu(uint64_t quota, uint64_t period = 100000, bool given = false) {
-  return CpuMax{false, quota, period, given};
+  return CpuMax{false, quota, period, given, ""};
+}
+// A share ("50%", "1.5"): its quota at PERIOD, and its text kept for another period.
+CpuMax share(const std::string& text, uint64_t quota, uint64_t period = 100000) {
+  return CpuMax{false, quota, period, false, text};
 }
 
 TEST(ParseCpuMax, Percent) {
-  EXPECT_EQ(parse_cpu_max("50%", 100000).value(), cpu(50000));
-  EXPECT_EQ(parse_cpu_max("250%", 100000).value(), cpu(250000));
-  EXPECT_EQ(parse_cpu_max("12.5%", 100000).value(), cpu(12500));
-  EXPECT_EQ(parse_cpu_max("1%", 100000).value(), cpu(1000));
-  EXPECT_EQ(parse_cpu_max("50%", 50000).value(), cpu(25000, 50000));
-  EXPECT_EQ(parse_cpu_max("100%", 1000).value(), cpu(1000, 1000));
-  EXPECT_EQ(parse_cpu_max("0.1%", 1000000).value(), cpu(1000, 1000000));
+  EXPECT_EQ(parse_cpu_max("50%", 100000).value(), share("50%", 50000));
+  EXPECT_EQ(parse_cpu_max("250%", 100000).value(), share("250%", 250000));
+  EXPECT_EQ(parse_cpu_max("12.5%", 100000).value(), share("12.5%", 12500));
+  EXPECT_EQ(parse_cpu_max("1%", 100000).value(), share("1%", 1000));
+  EXPECT_EQ(parse_cpu_max("50%", 50000).value(), share("50%", 25000, 50000));
+  EXPECT_EQ(parse_cpu_max("100%", 1000).value(), share("100%", 1000, 1000));
+  EXPECT_EQ(parse_cpu_max("0.1%", 1000000).value(), share("0.1%", 1000, 1000000));
 }
 
 TEST(ParseCpuMax, Cores) {
-  EXPECT_EQ(parse_cpu_max("1.5", 100000).value(), cpu(150000));
-  EXPECT_EQ(parse_cpu_max("2", 100000).value(), cpu(200000));
-  EXPECT_EQ(parse_cpu_max("0.01", 100000).value(), cpu(1000));
-  EXPECT_EQ(parse_cpu_max("0.5", 300000).value(), cpu(150000, 300000));
+  EXPECT_EQ(parse_cpu_max("1.5", 100000).value(), share("1.5", 150000));
+  EXPECT_EQ(parse_cpu_max("2", 100000).value(), share("2", 200000));
+  EXPECT_EQ(parse_cpu_max("0.01", 100000).value(), share("0.01", 1000));
+  EXPECT_EQ(parse_cpu_max("0.5", 300000).value(), share("0.5", 150000, 300000));
 }
 
 TEST(ParseCpuMax, RoundsToTheNearestMicrosecond) {
-  EXPECT_EQ(parse_cpu_max("33.3333%", 100000).value(), cpu(33333));   // 33333.3
-  EXPECT_EQ(parse_cpu_max("66.66666%", 100000).value(), cpu(66667));  // 66666.66
-  EXPECT_EQ(parse_cpu_max("1.0005%", 100000).value(), cpu(1001));     // 1000.5: half up
-  EXPECT_EQ(parse_cpu_max("1.0004%", 100000).value(), cpu(1000));     // 1000.4
-  EXPECT_EQ(parse_cpu_max("0.3333333333333333333", 300000).value(), cpu(100000, 300000));
+  EXPECT_EQ(parse_cpu_max("33.3333%", 100000).value(), share("33.3333%", 33333));   // 33333.3
+  EXPECT_EQ(parse_cpu_max("66.66666%", 100000).value(), share("66.66666%", 66667));  // 66666.66
+  EXPECT_EQ(parse_cpu_max("1.0005%", 100000).value(), share("1.0005%", 1001));     // 1000.5: half up
+  EXPECT_EQ(parse_cpu_max("1.0004%", 100000).value(), share("1.0004%", 1000));     // 1000.4
+  EXPECT_EQ(parse_cpu_max("0.3333333333333333333", 300000).value(), share("0.3333333333333333333", 100000, 300000));
 }
 
 TEST(ParseCpuMax, QuotaAndPeriod) {
@@ -332,6 +336,51 @@ TEST(ParseCpuMax, Garbage) {
   }
 }
 
+// The profile reader parses a share before it knows the period: its quota range is checked by
+// effective_cpu_max against the period in force, so a share is neither refused nor let through
+// for the default period's sake.
+TEST(ParseCpuMax, ShareQuotaLeftForThePeriodInForce) {
+  EXPECT_EQ(parse_cpu_max("0.5%", 100000, false).value(), share("0.5%", 500));
+  EXPECT_EQ(parse_cpu_max("0.0000001%", 100000, false).value(), share("0.0000001%", 0));
+  EXPECT_EQ(message(parse_cpu_max("0%", 100000, false)), "cpu limit '0%' allows no cpu time");
+  EXPECT_EQ(message(parse_cpu_max("0.000", 100000, false)), "cpu limit '0.000' allows no cpu time");
+  EXPECT_EQ(message(parse_cpu_max("500/100000", 100000, false)),
+            "cpu quota 500 µs is below the kernel's minimum of 1000 µs");  // its own period: checked now
+}
+
+TEST(EffectiveCpuMax, AShareFollowsThePeriodExactly) {
+  auto read = [](const char* text) { return parse_cpu_max(text, 100000, false).value(); };
+  EXPECT_EQ(effective_cpu_max(read("50%"), std::nullopt).value(), share("50%", 50000));
+  EXPECT_EQ(effective_cpu_max(read("50%"), 50000).value(), share("50%", 25000, 50000));
+  EXPECT_EQ(effective_cpu_max(read("1.5"), 80000).value(), share("1.5", 120000, 80000));
+  // Rounded once, at the period in force (not at 100000 µs and then scaled).
+  EXPECT_EQ(effective_cpu_max(read("33.33333%"), 1000000).value(), share("33.33333%", 333333, 1000000));
+  // Too small for the default period, enough for a long one.
+  EXPECT_EQ(effective_cpu_max(read("0.5%"), 1000000).value(), share("0.5%", 5000, 1000000));
+}
+
+TEST(EffectiveCpuMax, AQuotaBelowOneMillisecondIsRefusedWithAnyPeriod) {
+  auto read = [](const char* text) { return parse_cpu_max(text, 100000, false).value(); };
+  EXPECT_EQ(message(effective_cpu_max(read("50%"), 1000)), "cpu quota 500 µs is below the kernel's minimum of 1000 µs");
+  EXPECT_EQ(hint(effective_cpu_max(read("50%"), 1000)),
+            "use at least 100% of a CPU (1000 µs per 1000 µs period), or max");
+  EXPECT_EQ(message(effective_cpu_max(read("0.5%"), std::nullopt)),
+            "cpu quota 500 µs is below the kernel's minimum of 1000 µs");
+  EXPECT_EQ(message(effective_cpu_max(read("0.0000001%"), 1000000)),
+            "cpu limit '0.0000001%' allows no cpu time");
+  // And above the kernel's maximum: 17592187 CPUs fit in 100 ms periods, not in 1 s ones.
+  EXPECT_TRUE(effective_cpu_max(read("17592187"), std::nullopt).ok());
+  EXPECT_EQ(message(effective_cpu_max(read("17592187"), 1000000)),
+            "cpu quota 17592187000000 µs is above the kernel's maximum of 17592186044415 µs");
+}
+
+TEST(EffectiveCpuMax, MaxTakesThePeriodAndQuotaPeriodStays) {
+  EXPECT_EQ(effective_cpu_max(parse_cpu_max("max", 100000, false).value(), 20000).value(),
+            (CpuMax{true, 0, 20000, false, ""}));
+  EXPECT_EQ(effective_cpu_max(parse_cpu_max("20000/40000", 100000, false).value(), std::nullopt).value(),
+            cpu(20000, 40000, true));
+}
+
 // ---- parse_cpu_list --------------------------------------------------------------------------
 
 TEST(ParseCpuList, Normalises) {
@@ -368,6 +417,16 @@ TEST(ParseCpuList, Errors) {
                         "+1", "0-7:2/4", " 0", "0 "}) {
     EXPECT_FAILS(parse_cpu_list(t));
   }
+}
+
+TEST(CpuListDifference, WhatTheHostDoesNotHave) {
+  EXPECT_EQ(cpu_list_difference("0-7", "0-1").value(), "2-7");
+  EXPECT_EQ(cpu_list_difference("0-1", "0-3").value(), "");
+  EXPECT_EQ(cpu_list_difference("1,3,5", "0-3").value(), "5");
+  EXPECT_EQ(cpu_list_difference("0-3,8191", "0-1,3").value(), "2,8191");
+  EXPECT_EQ(cpu_list_difference("0", "").value(), "0");  // a host without any
+  EXPECT_EQ(cpu_list_difference("", "0").value(), "");
+  EXPECT_EQ(message(cpu_list_difference("0-x", "0")), "bad item '0-x' in list '0-x'");
 }
 
 // ---- parse_cidr / parse_ip -------------------------------------------------------------------
