@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "applier/namespaces.h"
+#include "compiler/utf8.h"
 
 #include "compiler/escape.h"
 
@@ -15,6 +16,42 @@ using json = nlohmann::json;
 
 
 bool gone(const Status& s) { return s.ok() || is_gone(s); }
+
+// Text read from the kernel may be any bytes (a hostname, a cgroup file's value, a link name):
+// JSON holds UTF-8 only, so anything else is kept as {"hex": "..."}, byte for byte.
+bool is_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    utf8::Decoded d = utf8::decode(s, i);
+    if (d.problem) return false;
+    i += d.length;
+  }
+  return true;
+}
+
+json text_json(const std::string& s) {
+  if (is_utf8(s)) return s;
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : s) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return json{{"hex", hex}};
+}
+
+std::string text_from(const json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  std::string hex = j.at("hex").get<std::string>();
+  if (hex.size() % 2) throw std::runtime_error("hex text of odd length");
+  std::string out;
+  auto nibble = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::runtime_error("not a hex digit");
+  };
+  for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
+  return out;
+}
 
 json route_json(const RouteSpec& r) {
   json j{{"netns", r.netns}, {"to", r.to}, {"via", r.via}, {"dev", r.dev}, {"family", r.family}};
@@ -165,11 +202,11 @@ json owned_to_record(const Owned& owned) {
   if (owned.previous_id.known()) j["previous_id"] = {owned.previous_id.space, owned.previous_id.object};
   std::visit(overloaded{
                  [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
-                 [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = u.value; },
+                 [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = text_json(u.value); },
                  [&](const DisableControllers& u) { j["undo"] = "disable_controllers"; j["dir"] = u.dir; j["controllers"] = u.controllers; },
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
                  [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
-                 [&](const RestoreHostname& u) { j["undo"] = "restore_hostname"; j["path"] = u.ns_path; j["hostname"] = u.hostname; j["domainname"] = u.domainname; },
+                 [&](const RestoreHostname& u) { j["undo"] = "restore_hostname"; j["path"] = u.ns_path; j["hostname"] = text_json(u.hostname); j["domainname"] = text_json(u.domainname); },
                  [&](const DeleteLink& u) {
                    j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group;
                    if (!u.peer_name.empty()) { j["peer_netns"] = u.peer_netns; j["peer_name"] = u.peer_name; }
@@ -177,12 +214,12 @@ json owned_to_record(const Owned& owned) {
                  },
                  [&](const MoveLinkBack& u) {
                    j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to;
-                   j["was_up"] = u.was_up; j["master"] = u.master; j["addresses"] = u.addresses;
+                   j["was_up"] = u.was_up; j["master"] = text_json(u.master); j["addresses"] = u.addresses;
                    j["routes"] = json::array();
                    for (const auto& r : u.routes) j["routes"].push_back(route_json(r));
                  },
                  [&](const RestoreMtu& u) { j["undo"] = "restore_mtu"; j["netns"] = u.netns; j["dev"] = u.dev; j["mtu"] = u.mtu; },
-                 [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = u.master; },
+                 [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = text_json(u.master); },
                  [&](const DeleteAddress& u) { j["undo"] = "delete_address"; j["netns"] = u.netns; j["dev"] = u.dev; j["cidr"] = u.cidr; },
                  [&](const SetLinkDown& u) { j["undo"] = "set_down"; j["netns"] = u.netns; j["dev"] = u.dev; },
                  [&](const DeleteRoute& u) { j["undo"] = "delete_route"; j["route"] = route_json(u.route); },
@@ -222,25 +259,25 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     std::string kind = j.at("undo").get<std::string>();
     auto s = [&](const char* k) { return j.at(k).get<std::string>(); };
     if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
-    else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), s("value")};
+    else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), text_from(j.at("value"))};
     else if (kind == "disable_controllers") o.undo = DisableControllers{s("dir"), j.at("controllers").get<std::vector<std::string>>()};
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};
-    else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), s("hostname"), s("domainname")};
+    else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), text_from(j.at("hostname")), text_from(j.at("domainname"))};
     else if (kind == "delete_link")
       o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>(), j.value("peer_netns", std::string()),
                           j.value("peer_name", std::string()), j.value("peer_ifindex", 0u)};
     else if (kind == "move_link_back") {
       MoveLinkBack m{s("name"), s("from"), s("to")};
       m.was_up = j.value("was_up", false);
-      m.master = j.value("master", std::string());
+      m.master = j.contains("master") ? text_from(j.at("master")) : std::string();
       m.addresses = j.value("addresses", std::vector<std::string>());
       if (j.contains("routes"))
         for (const auto& r : j.at("routes")) m.routes.push_back(route_from(r));
       o.undo = m;
     }
     else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), j.at("mtu").get<uint32_t>()};
-    else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), s("master")};
+    else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), text_from(j.at("master"))};
     else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};
     else if (kind == "set_down") o.undo = SetLinkDown{s("netns"), s("dev")};
     else if (kind == "delete_route") o.undo = DeleteRoute{route_from(j.at("route"))};
