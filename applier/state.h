@@ -9,8 +9,8 @@
 // follows no symbolic link and refuses a directory on the way that someone else could write
 // (a sticky one like /tmp excepted), and every file is reached relative to that directory fd,
 // never through a symbolic link, and must be a regular file of the user running nsplan that
-// group and others cannot write (applier/state_dir.h). What the records say is checked where
-// they are acted on, not here.
+// group and others cannot write (applier/state_dir.h). What the records say is checked before
+// they are acted on (applier/record_check.h), not here.
 #pragma once
 #include <optional>
 #include <string>
