@@ -7,27 +7,22 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace nsplan::applier {
 namespace {
 
-Status mkdir_private(const std::string& dir) {
-  // Every missing component is made 0700; an existing state dir must not be writable by others.
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    std::string part = dir.substr(0, pos);
-    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("mkdir " + part);
-  }
-  struct stat st {};
-  if (lstat(dir.c_str(), &st) != 0) return errno_error("stat " + dir);
-  if (!S_ISDIR(st.st_mode)) return errno_error(dir + " is not a directory", ENOTDIR);
-  if (st.st_uid != geteuid() || (st.st_mode & 0022))
-    return errno_error("state dir " + dir + " is writable by others or not ours; refusing it", EPERM);
-  return {};
+// The profile's name becomes file names in the state dir: it must stay one component there.
+// (The command line accepts only names of [A-Za-z0-9_.-] that do not start with '.' or '-'.)
+std::optional<SysError> bad_profile_name(const std::string& profile) {
+  if (profile.empty() || profile[0] == '.' || profile.find('/') != std::string::npos || profile.find('\0') != std::string::npos)
+    return SysError{EINVAL, "'" + profile + "' cannot name files in the state dir", 0, {}};
+  return std::nullopt;
 }
+
+// A read-only state whose dir does not exist holds nothing (nsplan never ran here).
+bool nothing_there(const Status& no_dir) { return no_dir.err() == ENOENT; }
 
 Status write_all(int fd, const std::string& data, const std::string& what) {
   size_t done = 0;
@@ -40,33 +35,30 @@ Status write_all(int fd, const std::string& data, const std::string& what) {
   return {};
 }
 
-std::string read_text(const std::string& path, bool& found) {
-  std::ifstream in(path);
-  found = static_cast<bool>(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 SysResult<ProfileState> ProfileState::open(const std::string& state_dir, const std::string& profile, bool wait) {
-  if (Status s = mkdir_private(state_dir); !s.ok()) return s.error();
+  if (auto bad = bad_profile_name(profile)) return *bad;
+  auto dir = StateDir::open(state_dir, true);
+  if (!dir.ok()) return dir.error();
   ProfileState st;
-  st.dir_ = state_dir;
+  st.dir_.emplace(std::move(dir).value());
   st.profile_ = profile;
-  st.state_path_ = state_dir + "/" + profile + ".state";
-  st.journal_path_ = state_dir + "/" + profile + ".journal";
-  std::string lock_path = state_dir + "/" + profile + ".lock";
-  st.lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (st.lock_fd_ < 0) return errno_error("open " + lock_path);
+  st.state_path_ = st.dir_->path_of(st.state_name());
+  st.journal_path_ = st.dir_->path_of(st.journal_name());
+  const std::string lock_name = profile + ".lock";
+  auto lock = st.dir_->open_file(lock_name, O_RDWR | O_CREAT);
+  if (!lock.ok()) return lock.error();
+  st.lock_fd_ = lock.value();
   if (flock(st.lock_fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
     int err = errno;
     char buf[32] = {};
     ssize_t n = pread(st.lock_fd_, buf, sizeof buf - 1, 0);
     std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "another nsplan";
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return errno_error("profile '" + profile + "' is being applied or destroyed by pid " + holder + " (" + lock_path + ")", err);
+    return errno_error("profile '" + profile + "' is being applied or destroyed by pid " + holder + " (" +
+                           st.dir_->path_of(lock_name) + ")",
+                       err);
   }
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(st.lock_fd_, 0) == 0) (void)pwrite(st.lock_fd_, pid.data(), pid.size(), 0);
@@ -75,16 +67,28 @@ SysResult<ProfileState> ProfileState::open(const std::string& state_dir, const s
 
 ProfileState ProfileState::read_only(const std::string& state_dir, const std::string& profile) {
   ProfileState st;
-  st.dir_ = state_dir;
   st.profile_ = profile;
-  st.state_path_ = state_dir + "/" + profile + ".state";
-  st.journal_path_ = state_dir + "/" + profile + ".journal";
+  st.state_path_ = state_dir + "/" + st.state_name();
+  st.journal_path_ = state_dir + "/" + st.journal_name();
+  if (auto bad = bad_profile_name(profile)) {
+    st.dir_error_ = *bad;
+    return st;
+  }
+  auto dir = StateDir::open(state_dir, false);
+  if (!dir.ok()) {
+    st.dir_error_ = dir.error();
+    return st;
+  }
+  st.dir_.emplace(std::move(dir).value());
+  st.state_path_ = st.dir_->path_of(st.state_name());
+  st.journal_path_ = st.dir_->path_of(st.journal_name());
   return st;
 }
 
 ProfileState::ProfileState(ProfileState&& o) noexcept
-    : dir_(std::move(o.dir_)), profile_(std::move(o.profile_)), state_path_(std::move(o.state_path_)),
-      journal_path_(std::move(o.journal_path_)), lock_fd_(o.lock_fd_), journal_fd_(o.journal_fd_) {
+    : dir_(std::move(o.dir_)), dir_error_(std::move(o.dir_error_)), profile_(std::move(o.profile_)),
+      state_path_(std::move(o.state_path_)), journal_path_(std::move(o.journal_path_)), lock_fd_(o.lock_fd_),
+      journal_fd_(o.journal_fd_) {
   o.lock_fd_ = -1;
   o.journal_fd_ = -1;
 }
@@ -94,13 +98,23 @@ ProfileState::~ProfileState() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
-bool ProfileState::has_state() const { return access(state_path_.c_str(), F_OK) == 0; }
+Status ProfileState::no_dir() const {
+  if (dir_) return {};
+  return dir_error_ ? *dir_error_ : SysError{EBADF, "no state dir", 0, {}};
+}
+
+bool ProfileState::has_state() const { return dir_ && dir_->has_entry(state_name()); }
 
 SysResult<std::vector<Owned>> ProfileState::load() const {
-  bool found = false;
-  std::string text = read_text(state_path_, found);
   std::vector<Owned> out;
-  if (!found) return out;
+  if (Status s = no_dir(); !s.ok()) {
+    if (nothing_there(s)) return out;
+    return s.error();
+  }
+  auto read = dir_->read_file(state_name());
+  if (!read.ok()) return read.error();
+  if (!read.value()) return out;
+  const std::string& text = *read.value();
   auto corrupt = [&](const std::string& why) {
     return errno_error("state file " + state_path_ + " is not what nsplan wrote (" + why +
                            "); if it was edited by hand, restore it or remove it and clean up by hand",
@@ -132,28 +146,25 @@ Status ProfileState::save(const std::vector<Owned>& owned) const {
   j["profile"] = profile_;
   j["owned"] = nlohmann::json::array();
   for (const auto& o : owned) j["owned"].push_back(owned_to_record(o));
-  std::string text = j.dump(1) + "\n";
-  std::string tmp = state_path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return errno_error("open " + tmp);
-  Status s = write_all(fd, text, tmp);
-  if (s.ok() && fsync(fd) != 0) s = errno_error("fsync " + tmp);
-  ::close(fd);
-  if (s.ok() && rename(tmp.c_str(), state_path_.c_str()) != 0) s = errno_error("rename " + tmp);
-  if (!s.ok()) unlink(tmp.c_str());
-  return s;
+  if (Status s = no_dir(); !s.ok()) return s;
+  return dir_->replace_file(state_name(), j.dump(1) + "\n");
 }
 
 Status ProfileState::remove_state() const {
-  if (unlink(state_path_.c_str()) != 0 && errno != ENOENT) return errno_error("unlink " + state_path_);
-  return {};
+  if (Status s = no_dir(); !s.ok()) return s;
+  return dir_->remove_file(state_name());
 }
 
 SysResult<std::vector<Owned>> ProfileState::read_journal() const {
-  bool found = false;
-  std::string text = read_text(journal_path_, found);
   std::vector<Owned> out;
-  if (!found) return out;
+  if (Status s = no_dir(); !s.ok()) {
+    if (nothing_there(s)) return out;
+    return s.error();
+  }
+  auto read = dir_->read_file(journal_name());
+  if (!read.ok()) return read.error();
+  if (!read.value()) return out;
+  const std::string& text = *read.value();
   std::istringstream in(text);
   std::string line;
   bool complete = !text.empty() && text.back() == '\n';
@@ -174,8 +185,13 @@ SysResult<std::vector<Owned>> ProfileState::read_journal() const {
 
 Status ProfileState::journal_start() {
   if (journal_fd_ >= 0) ::close(journal_fd_);
-  journal_fd_ = ::open(journal_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (journal_fd_ < 0) return errno_error("open " + journal_path_);
+  journal_fd_ = -1;
+  if (Status s = no_dir(); !s.ok()) return s;
+  auto opened = dir_->open_file(journal_name(), O_WRONLY | O_CREAT | O_APPEND);
+  if (!opened.ok()) return opened.error();
+  journal_fd_ = opened.value();
+  // Truncated only now that it is known to be our own regular file.
+  if (ftruncate(journal_fd_, 0) != 0) return errno_error("truncate " + journal_path_);
   return {};
 }
 
@@ -200,8 +216,8 @@ Status ProfileState::journal_remove() {
     ::close(journal_fd_);
     journal_fd_ = -1;
   }
-  if (unlink(journal_path_.c_str()) != 0 && errno != ENOENT) return errno_error("unlink " + journal_path_);
-  return {};
+  if (Status s = no_dir(); !s.ok()) return s;
+  return dir_->remove_file(journal_name());
 }
 
 }  // namespace nsplan::applier

@@ -1,13 +1,22 @@
 // What nsplan keeps between runs, per profile, under the state dir (default /run/nsplan, 0700):
 //   NAME.lock      flock: one apply/destroy of a profile at a time
-//   NAME.state     what the profile owns (JSON), replaced atomically (write, fsync, rename)
+//   NAME.state     what the profile owns (JSON), replaced atomically (NAME.state.tmp written and
+//                  fsynced, renamed over it, the dir fsynced)
 //   NAME.journal   write-ahead log of the apply in progress: one undo per line, written before
 //                  the change it undoes; replayed backwards by the next run after nsplan was
 //                  killed, then removed
+// Nobody but root can change any of it: the state dir is opened once, by a walk from "/" that
+// follows no symbolic link and refuses a directory on the way that someone else could write
+// (a sticky one like /tmp excepted), and every file is reached relative to that directory fd,
+// never through a symbolic link, and must be a regular file of the user running nsplan that
+// group and others cannot write (applier/state_dir.h). What the records say is checked before
+// they are acted on (applier/record_check.h), not here.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "applier/state_dir.h"
 #include "applier/sys_error.h"
 #include "applier/undo.h"
 
@@ -63,10 +72,13 @@ class MemoryState final : public StateStore {
 
 class ProfileState final : public StateStore {
  public:
-  // Creates the state dir (0700, refusing one writable by others) and takes the profile's lock.
-  // With wait=false a held lock fails at once with EWOULDBLOCK and says who holds it.
+  // Opens the state dir (making what is missing, 0700; refusing what others could change: see
+  // the top of this file) and takes the profile's lock. With wait=false a held lock fails at
+  // once with EWOULDBLOCK and says who holds it.
   static SysResult<ProfileState> open(const std::string& state_dir, const std::string& profile, bool wait);
-  // Reads without taking the lock or creating anything (for plan and status).
+  // Reads without taking the lock or creating anything (for plan and status), with the same
+  // checks: a state dir that does not exist holds nothing; one that is refused makes load()
+  // and read_journal() fail with the refusal.
   static ProfileState read_only(const std::string& state_dir, const std::string& profile);
   ProfileState(ProfileState&& other) noexcept;
   ProfileState& operator=(ProfileState&&) = delete;
@@ -92,7 +104,14 @@ class ProfileState final : public StateStore {
 
  private:
   ProfileState() = default;
-  std::string dir_, profile_, state_path_, journal_path_;
+  // The state dir, or why there is none (only read_only() has none: missing, or refused).
+  Status no_dir() const;
+  std::string state_name() const { return profile_ + ".state"; }
+  std::string journal_name() const { return profile_ + ".journal"; }
+
+  std::optional<StateDir> dir_;
+  std::optional<SysError> dir_error_;
+  std::string profile_, state_path_, journal_path_;
   int lock_fd_ = -1;
   int journal_fd_ = -1;
 };

@@ -39,6 +39,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
   if (!state.ok()) {
     std::cerr << "nsplan: error: " << state.error().message() << "\n";
+    if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     if (state.error().err == EWOULDBLOCK) std::cerr << "  hint: wait for it, or pass --wait\n";
     return kSystem;
   }
@@ -79,6 +80,7 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
   auto state = ProfileState::open(facts.state_dir, profile_name, o.wait);
   if (!state.ok()) {
     std::cerr << "nsplan: error: " << state.error().message() << "\n";
+    if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     return kSystem;
   }
   auto kernel = make_linux_kernel(facts);
@@ -103,6 +105,7 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   auto owned = state.load();
   if (!owned.ok()) {
     std::cerr << "nsplan: error: " << owned.error().message() << "\n";
+    if (std::string hint = state_dir_hint(owned.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     return kSystem;
   }
   auto kernel = make_linux_kernel(plan.facts);

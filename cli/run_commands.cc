@@ -30,6 +30,7 @@ bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
   if (!state.ok()) {
     std::cerr << "nsplan: error: " << state.error().message() << "\n";
+    if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     return false;
   }
   auto kernel = make_linux_kernel(plan.facts);
