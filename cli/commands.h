@@ -15,6 +15,9 @@ constexpr int kChangesPending = 4;  // `nsplan plan`: the live system differs fr
 struct LiveOptions {
   bool wait = false;  // wait for another nsplan holding the profile's lock
   bool json = false;
+  // Descriptors above 2 that were open when nsplan started (before it opened any of its own):
+  // the only ones run.keep_fds may pass on.
+  std::vector<int> inherited_fds;
 };
 
 int run_apply(const Compilation& c, const LiveOptions& o);

@@ -1,6 +1,8 @@
 // nsplan's command line: wires the compiler (pure) to the applier (the system). Results go to
 // stdout, diagnostics to stderr. Exit status: 0 ok, 1 invalid profile, 2 usage error,
 // 3 failure on the system (see docs/cli.md).
+#include <fcntl.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -130,6 +132,10 @@ std::string description_of(const Compilation& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before nsplan opens anything of its own: which descriptors the caller passed.
+  std::vector<int> inherited_fds;
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fcntl(fd, F_GETFD) != -1) inherited_fds.push_back(fd);
   CLI::App app{"nsplan: declarative cgroups, namespaces and virtual networks"};
   app.set_version_flag("--version", "nsplan 0.1.0");
   app.require_subcommand(1);
@@ -157,6 +163,7 @@ int main(int argc, char** argv) {
   add_profile_path_option(plan_cmd, profile_path);
 
   cli::LiveOptions live;
+  live.inherited_fds = inherited_fds;
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
   apply->add_option("profile", profile, "Profile file")->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");

@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "applier/executor.h"
@@ -51,18 +53,43 @@ void release(const plan::Plan& plan) {
   for (const auto& e : out.errors) std::cerr << "nsplan: removing the ephemeral cgroup: " << e << "\n";
 }
 
-bool cgroups_empty(const plan::Launch& l) {
-  for (const auto& procs : l.cgroup_procs) {
-    std::ifstream in(procs);
+// The profile's cgroups that nsplan made itself (its records say so, with their identity): the
+// only ones whose processes the guard may kill. In a cgroup that was there before, others may
+// have processes of their own; the command itself dies with nsplan (its parent-death signal).
+std::map<std::string, KernelId> cgroups_nsplan_made(const plan::Plan& plan) {
+  std::map<std::string, KernelId> made;
+  auto owned = ProfileState::read_only(plan.facts.state_dir, plan.profile).load();
+  if (!owned.ok()) return made;
+  for (const auto& o : owned.value())
+    if (auto* r = std::get_if<RemoveCgroup>(&o.undo); r && o.id.known())
+      for (const auto& dir : plan.cgroup_dirs)
+        if (r->dir == dir) made[dir] = o.id;
+  return made;
+}
+
+// The directories of MADE that are still the cgroups nsplan made (checked right before acting).
+std::vector<std::string> still_made(const plan::Plan& plan, const std::map<std::string, KernelId>& made) {
+  std::vector<std::string> dirs;
+  auto kernel = make_linux_kernel(plan.facts);
+  for (const auto& [dir, id] : made) {
+    auto now = kernel->cgroup_id(dir);
+    if (now.ok() && now.value() == id) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+bool cgroups_empty(const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs) {
+    std::ifstream in(dir + "/cgroup.procs");
     std::string line;
     if (in && std::getline(in, line) && !line.empty()) return false;
   }
   return true;
 }
 
-void kill_members(const plan::Launch& l) {
-  for (const auto& procs : l.cgroup_procs) {
-    std::ifstream in(procs);
+void kill_members(const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs) {
+    std::ifstream in(dir + "/cgroup.procs");
     long pid;
     while (in >> pid)
       if (pid > 1) ::kill(static_cast<pid_t>(pid), SIGKILL);
@@ -70,9 +97,9 @@ void kill_members(const plan::Launch& l) {
 }
 
 // A process that outlives nsplan if nsplan is killed: when the pipe closes without the word
-// that all is done, it waits for the command's processes to go (they die with nsplan) and
-// removes the ephemeral cgroup.
-int start_cleanup_guard(const plan::Plan& plan) {
+// that all is done, it empties the cgroups nsplan made for the run (the command dies with nsplan
+// anyway; what it started goes too) and removes the ephemeral cgroups.
+int start_cleanup_guard(const plan::Plan& plan, const std::map<std::string, KernelId>& made) {
   int fds[2];
   // Close-on-exec: the command must not hold the guard's pipe (the guard waits for its end).
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
@@ -87,9 +114,9 @@ int start_cleanup_guard(const plan::Plan& plan) {
     while ((n = ::read(fds[0], &c, 1)) < 0 && errno == EINTR) {
     }
     if (n == 1 && c == 'd') _exit(0);
-    // The ephemeral cgroup belongs to the run: whatever is still in it goes too.
-    for (int i = 0; i < 200 && !cgroups_empty(*plan.launch); ++i) {
-      kill_members(*plan.launch);
+    std::vector<std::string> ours = still_made(plan, made);
+    for (int i = 0; i < 200 && !cgroups_empty(ours); ++i) {
+      kill_members(ours);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     release(plan);
@@ -108,17 +135,20 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
               << "  hint: nsplan run PROFILE -- COMMAND ARGS...\n";
     return kUsage;
   }
+  if (plan.launch)
+    for (int fd : plan.launch->keep_fds)
+      if (std::find(o.inherited_fds.begin(), o.inherited_fds.end(), fd) == o.inherited_fds.end()) {
+        std::cerr << "nsplan: error: run.keep_fds names descriptor " << fd << ", which was not open when nsplan started\n"
+                  << "  hint: open it in the shell that starts nsplan (e.g. " << fd << "< FILE), or leave it out\n";
+        return kUsage;
+      }
   if (!ensure_applied(plan, o)) return kSystem;
   plan::Launch launch = plan.launch ? *plan.launch : plan::Launch{};
   if (!plan.launch)
     for (const auto& dir : plan.cgroup_dirs) launch.cgroup_procs.push_back(dir + "/cgroup.procs");
   bool ephemeral = launch.ephemeral;
   int guard = -1;
-  if (ephemeral) {
-    plan::Plan with_launch = plan;
-    with_launch.launch = launch;
-    guard = start_cleanup_guard(with_launch);
-  }
+  if (ephemeral) guard = start_cleanup_guard(plan, cgroups_nsplan_made(plan));
   LaunchResult r = run_launch(launch, command);
   if (ephemeral) {
     if (guard >= 0) {
