@@ -329,6 +329,9 @@ class Transaction {
       return;
     }
     Owned kept = *it->second;
+    // The subject as it is now: made again since (a destroy killed half way), it is another
+    // object than the one recorded, and the identity just taken is the one that counts.
+    if (undo) kept.id = made_.back().id;
     auto* old_disable = std::get_if<DisableControllers>(&kept.undo);
     auto* new_disable = undo ? std::get_if<DisableControllers>(&*undo) : nullptr;
     if (old_disable && new_disable)

@@ -8,14 +8,17 @@ set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DNSPLAN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_front_end fuzz_planner fuzz_shell
+cmake --build build-fuzz -j2 --target fuzz_front_end fuzz_planner fuzz_shell fuzz_state
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in fuzz_front_end fuzz_planner fuzz_shell; do
+for target in fuzz_front_end fuzz_planner fuzz_shell fuzz_state; do
   mkdir -p "$work/$target"
   echo "== $target: $seconds s"
+  seeds="tests/fuzz/corpus profiles tests/diagnostics"
+  [ "$target" = fuzz_state ] && seeds=tests/fuzz/corpus-state
+  # shellcheck disable=SC2086
   build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=1024 -timeout=10 \
-    -artifact_prefix="$work/" -print_final_stats=1 "$work/$target" tests/fuzz/corpus profiles tests/diagnostics 2>&1 \
+    -artifact_prefix="$work/" -print_final_stats=1 "$work/$target" $seeds 2>&1 \
     | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==.*ERROR|SUMMARY)' || true
   if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null | grep -q .; then
     echo "$target found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null

@@ -194,3 +194,36 @@ TEST(Ownership, AnApplyWhoseStateCannotBeSavedIsTakenBack) {
 
 }  // namespace
 }  // namespace nsplan
+
+namespace nsplan {
+namespace {
+
+// A destroy killed half way leaves records of things it already removed; the next apply makes
+// them again (new objects, new identities), and the destroy after that must know them as its own.
+TEST(Ownership, WhatAKilledDestroyRemovedIsMadeAgainAndKnownByItsNewIdentity) {
+  auto a = compiled("nsplan: 1\nname: nspt-again\ncgroup: {path: nspt-again/leaf, pids: {max: 10}}\n"
+                    "network:\n  links:\n    - {name: br-nspt-ag, kind: bridge}\n");
+  for (size_t k = 1; k <= 3; ++k) {
+    SCOPED_TRACE("destroy killed at its change " + std::to_string(k));
+    FakeKernel kernel;
+    const auto initial = kernel.snapshot();
+    StateDir dir;
+    {
+      auto s = dir.open("nspt-again");
+      ASSERT_TRUE(applier::apply_plan(*a->plan, kernel, s).ok);
+      kernel.clear_calls();
+      kernel.crash_at_mutation(k, /*before_the_call=*/false);
+      EXPECT_THROW((void)applier::destroy_profile(kernel, s, a->plan->facts), testing::FakeCrash);
+      kernel.clear_faults();
+    }
+    auto s = dir.open("nspt-again");
+    ApplyOutcome again = applier::apply_plan(*a->plan, kernel, s);
+    ASSERT_TRUE(again.ok) << again.error;
+    DestroyOutcome d = applier::destroy_profile(kernel, s, a->plan->facts);
+    EXPECT_TRUE(d.ok) << (d.errors.empty() ? "" : d.errors.front());
+    EXPECT_EQ(initial, kernel.snapshot()) << testing::fake_state_diff(initial, kernel.snapshot());
+  }
+}
+
+}  // namespace
+}  // namespace nsplan
