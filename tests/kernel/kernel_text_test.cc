@@ -104,6 +104,13 @@ TEST_F(KernelText, NonUtf8HostnameIsShownEscapedAndNothingAborts) {
       change_shown |= contains(ch.value("change", std::string()), ": \\xff\\x1bx ");
   EXPECT_TRUE(change_shown) << plan_json.out;
 
+  // apply puts the profile's hostname back; its journal keeps the old one byte for byte (as hex:
+  // it is not UTF-8), where it used to abort writing it.
+  RunResult again = sb.run(nsplan_cmd("apply", path, ""));
+  EXPECT_EQ(again.code(), 0) << again.describe();
+  RunResult now = sb.run("nsenter --uts=" + shq(uts) + " hostname");
+  EXPECT_EQ(trim(now.out), "good") << now.describe();
+
   RunResult destroy = sb.run(nsplan_cmd("destroy", path, ""));
   EXPECT_EQ(destroy.code(), 0) << destroy.describe();
   EXPECT_EQ(leftovers_in(sb, nullptr, name), std::vector<std::string>{});

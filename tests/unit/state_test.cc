@@ -60,15 +60,18 @@ std::vector<Owned> one_of_each() {
   route.metric = 50;
   route.table = 100;
   return {
-      {"cgroup /sys/fs/cgroup/lab", applier::RemoveCgroup{"/sys/fs/cgroup/lab"}},
+      {"cgroup /sys/fs/cgroup/lab", applier::RemoveCgroup{"/sys/fs/cgroup/lab"}, applier::KernelId{30, 77}},
       {"file memory.max", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.max", "max"}},
       {"controllers", applier::DisableControllers{"/sys/fs/cgroup", {"cpu", "memory"}}},
       {"netns lab-a", applier::DeleteNetns{"lab-a"}},
       {"ns uts", applier::DeleteNamespace{"/run/nsplan/ns/lab.uts"}},
       {"hostname", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "old", "dom"}},
+      // Text from the kernel need not be UTF-8: kept byte for byte.
+      {"hostname raw", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "\xff\x1bx", "d\xc3"}},
+      {"file raw", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.high", std::string("a\0\xfe", 3)}},
       {"link veth0", applier::DeleteLink{"", "veth0", 4242, "lab-a", "eth0"}},
       {"link br0", applier::DeleteLink{"lab-a", "br0", 0, "", ""}},
-      {"move eth3", applier::MoveLinkBack{"eth3", "lab-a", ""}},
+      {"move eth3", applier::MoveLinkBack{"eth3", "lab-a", "", true, "br0", {"10.0.0.1/24"}, {route}}},
       {"mtu eth0", applier::RestoreMtu{"lab-a", "eth0", 1500}},
       {"master eth0", applier::RestoreMaster{"lab-a", "eth0", ""}},
       {"address", applier::DeleteAddress{"lab-a", "eth0", "10.0.0.2/24"}},
@@ -89,6 +92,14 @@ TEST_F(StateFile, EveryRecordSurvivesSaveAndLoad) {
     EXPECT_EQ(applier::describe(loaded.value()[i].undo), applier::describe(saved[i].undo));
     // What the journal would write of both is the same line: every field came back.
     EXPECT_EQ(applier::to_json_line(loaded.value()[i]), applier::to_json_line(saved[i]));
+    EXPECT_EQ(loaded.value()[i].id, saved[i].id);
+  }
+  // The raw bytes themselves, not only their rendering.
+  for (size_t i = 0; i < saved.size(); ++i) {
+    if (auto* h = std::get_if<applier::RestoreHostname>(&saved[i].undo))
+      EXPECT_EQ(std::get<applier::RestoreHostname>(loaded.value()[i].undo).hostname, h->hostname);
+    if (auto* f = std::get_if<applier::RestoreCgroupFile>(&saved[i].undo))
+      EXPECT_EQ(std::get<applier::RestoreCgroupFile>(loaded.value()[i].undo).value, f->value);
   }
 }
 
