@@ -268,7 +268,7 @@ class Transaction {
       return;
     }
     std::optional<Undo> undo = undo_for(action, before);
-    if (undo && !journal({key, *undo}, step)) return;
+    if (undo && !journal(Owned{key, *undo, {}, {}}, step)) return;
     kernel_.announce(step.origin.where + ": " + step.origin.what, step.notes);
     Status s = perform(action, kernel_, view_);
     if (!s.ok()) {
@@ -306,12 +306,19 @@ class Transaction {
   bool identify(Owned& record, const plan::Step& step) {
     Subject subject = subject_of(record.undo);
     if (subject.kind == Subject::Kind::None) return true;
-    auto id = identity_of(subject, kernel_);
-    if (!id.ok()) {
-      out_.error = step_error(step, Status(id.error().wrap("identifying what was made")));
-      return false;
+    // Within one apply a subject is made once and then configured: what this apply identified
+    // after its own change is what later steps on it act on (one RTM_GETLINK per link made).
+    std::string memo = std::to_string(static_cast<int>(subject.kind)) + " " + subject.netns + " " + subject.name;
+    if (auto it = identified_.find(memo); it != identified_.end()) {
+      record.id = it->second;
+    } else {
+      auto id = identity_of(subject, kernel_);
+      if (!id.ok()) {
+        out_.error = step_error(step, Status(id.error().wrap("identifying what was made")));
+        return false;
+      }
+      record.id = identified_[memo] = id.value();
     }
-    record.id = id.value();
     if (auto* link = std::get_if<DeleteLink>(&record.undo); link && link->netns.empty() && !link->peer_name.empty() &&
                                                             link->peer_netns.empty()) {
       auto peer = kernel_.link_id("", link->peer_name);
@@ -417,6 +424,7 @@ class Transaction {
   std::set<std::string> plan_keys_;
   bool journal_open_ = false;
   uint32_t group_ = 0;
+  std::map<std::string, KernelId> identified_;  // subjects this apply identified after changing them
 };
 
 }  // namespace
