@@ -105,18 +105,10 @@ Status ProfileState::no_dir() const {
 
 bool ProfileState::has_state() const { return dir_ && dir_->has_entry(state_name()); }
 
-SysResult<std::vector<Owned>> ProfileState::load() const {
+SysResult<std::vector<Owned>> parse_state_text(const std::string& text, const std::string& profile, const std::string& path) {
   std::vector<Owned> out;
-  if (Status s = no_dir(); !s.ok()) {
-    if (nothing_there(s)) return out;
-    return s.error();
-  }
-  auto read = dir_->read_file(state_name());
-  if (!read.ok()) return read.error();
-  if (!read.value()) return out;
-  const std::string& text = *read.value();
   auto corrupt = [&](const std::string& why) {
-    return errno_error("state file " + state_path_ + " is not what nsplan wrote (" + why +
+    return errno_error("state file " + path + " is not what nsplan wrote (" + why +
                            "); if it was edited by hand, restore it or remove it and clean up by hand",
                        EINVAL);
   };
@@ -126,9 +118,12 @@ SysResult<std::vector<Owned>> ProfileState::load() const {
   } catch (const std::exception& e) {
     return corrupt(e.what());
   }
-  if (!j.is_object() || j.value("nsplan_state", 0) != 1 || !j.contains("owned") || !j["owned"].is_array())
+  auto field_is = [&](const char* key, auto&& test) { return j.is_object() && j.contains(key) && test(j.at(key)); };
+  if (!field_is("nsplan_state", [](const nlohmann::json& v) { return v.is_number_integer() && v.get<int64_t>() == 1; }) ||
+      !field_is("owned", [](const nlohmann::json& v) { return v.is_array(); }))
     return corrupt("no nsplan_state 1 with an owned list");
-  if (j.value("profile", std::string()) != profile_) return corrupt("it names another profile");
+  if (!field_is("profile", [&](const nlohmann::json& v) { return v.is_string() && v.get<std::string>() == profile; }))
+    return corrupt("it names another profile");
   size_t index = 0;
   for (const auto& item : j["owned"]) {
     std::string error;
@@ -138,6 +133,38 @@ SysResult<std::vector<Owned>> ProfileState::load() const {
     ++index;
   }
   return out;
+}
+
+SysResult<std::vector<Owned>> parse_journal_text(const std::string& text, const std::string& path) {
+  std::vector<Owned> out;
+  std::istringstream in(text);
+  std::string line;
+  bool complete = !text.empty() && text.back() == '\n';
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    std::string error;
+    auto o = owned_from_json(lines[i], error);
+    if (!o) {
+      if (i + 1 == lines.size() && !complete) break;  // torn by a crash mid-write: never acted on
+      return errno_error("journal " + path + " line " + std::to_string(i + 1) + " is damaged: " + error, EINVAL);
+    }
+    out.push_back(std::move(*o));
+  }
+  return out;
+}
+
+SysResult<std::vector<Owned>> ProfileState::load() const {
+  std::vector<Owned> out;
+  if (Status s = no_dir(); !s.ok()) {
+    if (nothing_there(s)) return out;
+    return s.error();
+  }
+  auto read = dir_->read_file(state_name());
+  if (!read.ok()) return read.error();
+  if (!read.value()) return out;
+  return parse_state_text(*read.value(), profile_, state_path_);
 }
 
 Status ProfileState::save(const std::vector<Owned>& owned) const {
@@ -164,23 +191,7 @@ SysResult<std::vector<Owned>> ProfileState::read_journal() const {
   auto read = dir_->read_file(journal_name());
   if (!read.ok()) return read.error();
   if (!read.value()) return out;
-  const std::string& text = *read.value();
-  std::istringstream in(text);
-  std::string line;
-  bool complete = !text.empty() && text.back() == '\n';
-  std::vector<std::string> lines;
-  while (std::getline(in, line)) lines.push_back(line);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    std::string error;
-    auto o = owned_from_json(lines[i], error);
-    if (!o) {
-      if (i + 1 == lines.size() && !complete) break;  // torn by a crash mid-write: never acted on
-      return errno_error("journal " + journal_path_ + " line " + std::to_string(i + 1) + " is damaged: " + error, EINVAL);
-    }
-    out.push_back(std::move(*o));
-  }
-  return out;
+  return parse_journal_text(*read.value(), journal_path_);
 }
 
 Status ProfileState::journal_start() {

@@ -44,6 +44,11 @@ class StateStore {
   virtual bool records_carry_identities() const { return true; }
 };
 
+// The texts of a state file and a journal, as ProfileState reads them (also for the fuzzer).
+// PATH names the file in errors; PROFILE must be the name the state file records.
+SysResult<std::vector<Owned>> parse_state_text(const std::string& text, const std::string& profile, const std::string& path);
+SysResult<std::vector<Owned>> parse_journal_text(const std::string& text, const std::string& path);
+
 class MemoryState final : public StateStore {
  public:
   SysResult<std::vector<Owned>> load() const override { return owned_; }

@@ -1,6 +1,7 @@
 // The state file and journal reader: whatever bytes they hold, destroy acts on nothing outside
 // what a profile could own. The input is split at the first NUL into a state file and a journal,
-// written into a state dir and read back by ProfileState as nsplan reads them. The kernel here
+// parsed by the functions ProfileState reads them with (parse_state_text, parse_journal_text;
+// the files themselves are tests/unit/state_test.cc's and state_dir_test.cc's). The kernel here
 // says yes to everything and answers every identity query with the identity the records claim
 // (the strongest attacker: one who knows the inodes), and records each change destroy makes.
 // Each change must then stay inside the profile's room:
@@ -8,9 +9,6 @@
 //     too), only files of the controllers nsplan sets, "-" to subtree_control;
 //   namespaces: files directly in the state dir's ns/, names without '/';
 //   links: names the kernel accepts, link groups in nsplan's range (0x10000 and up).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -116,51 +114,59 @@ class YesKernel final : public Kernel {
   std::map<std::string, KernelId> ids_;
 };
 
-std::string state_dir() {
-  static std::string dir = [] {
-    char tmpl[] = "/tmp/nsplan-fuzz-state-XXXXXX";
-    if (!mkdtemp(tmpl)) std::abort();
-    return std::string(tmpl);
-  }();
-  return dir;
-}
+// The records of one input, served as a state dir would serve them; destroy's removals succeed.
+class TextState final : public StateStore {
+ public:
+  TextState(std::string state, std::string journal) : state_(std::move(state)), journal_(std::move(journal)) {}
+  SysResult<std::vector<Owned>> load() const override {
+    if (!has_state_) return std::vector<Owned>();
+    return parse_state_text(state_, "p", "p.state");
+  }
+  Status save(const std::vector<Owned>&) const override { return {}; }
+  Status remove_state() const override {
+    has_state_ = false;
+    return {};
+  }
+  bool has_state() const override { return has_state_; }
+  SysResult<std::vector<Owned>> read_journal() const override { return parse_journal_text(journal_, "p.journal"); }
+  Status journal_start() override { return {}; }
+  Status journal_append(const Owned&) override { return {}; }
+  Status journal_remove() override {
+    journal_.clear();
+    return {};
+  }
+  std::string state_path() const override { return "p.state"; }
 
-void write_file(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) std::abort();
-  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) std::abort();
-  ::close(fd);
-}
+ private:
+  std::string state_, journal_;
+  mutable bool has_state_ = true;
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
   size_t nul = input.find('\0');
-  std::string dir = state_dir();
+  std::string state_text = input.substr(0, nul), journal_text = nul == std::string::npos ? "" : input.substr(nul + 1);
+  // Every identity the records claim is the kernel's answer (a journal record's is written with
+  // the next one).
+  std::map<std::string, KernelId> ids;
+  auto claim = [&](const Owned& r, const KernelId& id) {
+    Subject s = subject_of(r.undo);
+    ids[s.kind == Subject::Kind::Link ? s.netns + "/" + s.name : s.name] = id;
+  };
+  if (auto owned = parse_state_text(state_text, "p", "p.state"); owned.ok())
+    for (const auto& r : owned.value()) claim(r, r.id);
+  if (auto journal = parse_journal_text(journal_text, "p.journal"); journal.ok())
+    for (size_t i = 0; i < journal.value().size(); ++i)
+      claim(journal.value()[i], i + 1 < journal.value().size() ? journal.value()[i + 1].previous_id : journal.value()[i].id);
   for (auto mode : {CgroupMode::V1, CgroupMode::V2}) {
-    write_file(dir + "/p.state", input.substr(0, nul));
-    if (nul == std::string::npos) ::unlink((dir + "/p.journal").c_str());
-    else write_file(dir + "/p.journal", input.substr(nul + 1));
-    auto state = ProfileState::open(dir, "p", false);
-    if (!state.ok()) return 0;
-    // Every identity the records claim is the kernel's answer (a journal record's is written
-    // with the next one).
-    std::map<std::string, KernelId> ids;
-    auto claim = [&](const Owned& r, const KernelId& id) {
-      Subject s = subject_of(r.undo);
-      ids[s.kind == Subject::Kind::Link ? s.netns + "/" + s.name : s.name] = id;
-    };
-    if (auto owned = state.value().load(); owned.ok())
-      for (const auto& r : owned.value()) claim(r, r.id);
-    if (auto journal = state.value().read_journal(); journal.ok())
-      for (size_t i = 0; i < journal.value().size(); ++i)
-        claim(journal.value()[i], i + 1 < journal.value().size() ? journal.value()[i + 1].previous_id : journal.value()[i].id);
     HostFacts facts = HostFacts::stated(mode);
     facts.state_dir = "/run/nsplan";
     YesKernel kernel(facts, ids);
-    (void)release_cgroups(kernel, state.value(), facts);
-    (void)destroy_profile(kernel, state.value(), facts);
+    TextState for_release(state_text, journal_text), for_destroy(state_text, journal_text);
+    (void)release_cgroups(kernel, for_release, facts);
+    (void)destroy_profile(kernel, for_destroy, facts);
   }
   return 0;
 }

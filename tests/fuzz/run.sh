@@ -15,10 +15,11 @@ for target in fuzz_front_end fuzz_planner fuzz_shell fuzz_state; do
   mkdir -p "$work/$target"
   echo "== $target: $seconds s"
   seeds="tests/fuzz/corpus profiles tests/diagnostics"
-  [ "$target" = fuzz_state ] && seeds=tests/fuzz/corpus-state
+  dict=""
+  [ "$target" = fuzz_state ] && seeds=tests/fuzz/corpus-state dict=-dict=tests/fuzz/fuzz_state.dict
   # shellcheck disable=SC2086
   build-fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=1024 -timeout=10 \
-    -artifact_prefix="$work/" -print_final_stats=1 "$work/$target" $seeds 2>&1 \
+    -artifact_prefix="$work/" -print_final_stats=1 $dict "$work/$target" $seeds 2>&1 \
     | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==.*ERROR|SUMMARY)' || true
   if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null | grep -q .; then
     echo "$target found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null

@@ -389,3 +389,21 @@ TEST_F(StateDirTrust, ADotDotComponentIsRefused) {
 
 }  // namespace
 }  // namespace nsplan
+
+namespace nsplan {
+namespace {
+
+// Found by fuzz_state: a field of the wrong JSON type threw out of the reader (nsplan aborted).
+TEST(StateText, FieldsOfTheWrongTypeAreAnErrorNotACrash) {
+  for (const char* text : {R"({"nsplan_state": "link"})", R"({"nsplan_state": 1, "owned": {}, "profile": "p"})",
+                           R"({"nsplan_state": 1, "owned": [], "profile": 7})", R"([1, 2])", R"("x")",
+                           R"({"nsplan_state": 1, "owned": [{"key": 1, "undo": "rmdir", "dir": "/x"}], "profile": "p"})",
+                           R"({"nsplan_state": 1, "owned": [{"key": "k", "id": "x", "undo": "rmdir", "dir": "/x"}], "profile": "p"})"}) {
+    auto r = applier::parse_state_text(text, "p", "p.state");
+    EXPECT_FALSE(r.ok()) << text;
+    if (!r.ok()) EXPECT_NE(r.message().find("p.state is not what nsplan wrote"), std::string::npos) << r.message();
+  }
+}
+
+}  // namespace
+}  // namespace nsplan
