@@ -24,17 +24,6 @@ std::optional<SysError> bad_profile_name(const std::string& profile) {
 // A read-only state whose dir does not exist holds nothing (nsplan never ran here).
 bool nothing_there(const Status& no_dir) { return no_dir.err() == ENOENT; }
 
-Status write_all(int fd, const std::string& data, const std::string& what) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("write " + what);
-    done += static_cast<size_t>(n);
-  }
-  return {};
-}
-
 }  // namespace
 
 SysResult<ProfileState> ProfileState::open(const std::string& state_dir, const std::string& profile, bool wait) {

@@ -70,16 +70,6 @@ std::optional<SysError> refused_file(const std::string& path, const struct stat&
   return std::nullopt;
 }
 
-Status write_all(int fd, const std::string& data, const std::string& what) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("write " + what);
-    done += static_cast<size_t>(n);
-  }
-  return {};
-}
 
 // The components of PATH, made absolute against the working directory; "." and empty ones
 // dropped. A ".." is refused: the walk never goes up.
@@ -106,6 +96,17 @@ SysResult<std::vector<std::string>> components(const std::string& given) {
 }
 
 }  // namespace
+
+Status write_all(int fd, const std::string& data, const std::string& what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("write " + what);
+    done += static_cast<size_t>(n);
+  }
+  return {};
+}
 
 std::string state_dir_hint(const SysError& error) {
   if (error.err != EPERM && error.err != ELOOP && error.err != ENOTDIR) return {};

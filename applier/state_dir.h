@@ -54,4 +54,7 @@ class StateDir {
   std::string path_;
 };
 
+// Writes all of DATA to FD (retrying short writes and EINTR); WHAT names the file in errors.
+Status write_all(int fd, const std::string& data, const std::string& what);
+
 }  // namespace nsplan::applier
