@@ -196,7 +196,8 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   out += "status=0\nsh -c " + sh_quote(join) + " nsplan-join";
   for (const auto& procs : l.cgroup_procs) out += " " + sh_quote(procs);
   out += " " + joined(words, " ") + " || status=$?\n";
-  out += release;
+  // As run: what the release cannot do is reported, and the status is the command's.
+  out += "set +e\n" + release;
   return out + "exit \"$status\"\n";
 }
 

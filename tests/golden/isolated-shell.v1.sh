@@ -49,6 +49,7 @@ prlimit --pid "$$" --nofile=1024:1024
 prlimit --pid "$$" --stack=8388608:8388608
 cd '\''/tmp'\''
 exec setpriv --keep-groups --regid=0 --reuid=0 --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=sandbox$ '\'' '\''PWD=/tmp'\'' "$@"' nsplan-run '/bin/sh' || status=$?
+set +e
 
 # when the command ends: the ephemeral cgroups go
 # destroy: rmdir /sys/fs/cgroup/pids/nsplan/isolated-shell
