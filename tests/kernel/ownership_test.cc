@@ -187,9 +187,10 @@ TEST_F(Ownership, RunSetsAllIdsClosesDescriptorsClearsTheEnvironmentAndBringsLoU
   std::string p = profile("drop", "nsplan: 1\nname: nspt-drop\nnamespaces: {net: {}}\nrun:\n  command: [sh, -c, \"" + probe +
                                       "\"]\n  uid: 65534\n  keep_fds: [5]\n  clear_env: true\n  env: {PATH: /usr/bin:/bin}\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"P", p}}, R"SH(
-exec 5< /etc/hostname 7< /etc/hostname
+: > "$T/open-me"
+exec 5< "$T/open-me" 7< "$T/open-me"
 # dash names descriptors 0-9 only: bash opens 12.
-SECRET=hunter2 bash -c 'exec 12< /etc/hostname; exec setpriv --groups 4,27 -- "$0" run "$1"' "$N" "$P"
+SECRET=hunter2 bash -c 'exec 12< "$2"; exec setpriv --groups 4,27 -- "$0" run "$1"' "$N" "$P" "$T/open-me"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "ids"), "65534:65534:65534") << "uid without gid keeps gid 0 or the caller's groups\n" << r.describe();
