@@ -238,13 +238,15 @@ TEST_F(RunTest, UserNamespaceRootInsideIsTheMappedIdOnTheHost) {
                           "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
 mkfifo "$T/go"
-"$N" run "$PROFILE" --cgroup-parent "$PARENT" < "$T/go" > "$T/u.out" 2> "$T/u.err" &
+# The caller's supplementary groups must not reach the command, not even as the overflow gid.
+setpriv --groups 4,27 -- "$N" run "$PROFILE" --cgroup-parent "$PARENT" < "$T/go" > "$T/u.out" 2> "$T/u.err" &
 np=$!
 exec 3> "$T/go"
 wait_for "$T/u.out" READY
 echo "host_uptime=$(cut -d" " -f1 /proc/uptime)"
 for p in $(cat "$CG/cgroup.procs"); do
   echo "proc=$p $(cat /proc/$p/comm) | $(grep ^Uid: /proc/$p/status | tr -s '\t ' ' ') | $(grep ^Gid: /proc/$p/status | tr -s '\t ' ' ') | $(grep ^NSpid: /proc/$p/status | tr -s '\t ' ' ')"
+  echo "groups=$(grep ^Groups: /proc/$p/status | cut -f2 | tr -d ' ')"
 done
 echo go >&3
 exec 3>&-
@@ -276,6 +278,8 @@ echo "--- stderr of nsplan run:"; cat "$T/u.err"
     }
   }
   EXPECT_TRUE(saw_pid1) << r.describe();
+  for (const auto& g : values_of(r.out, "groups")) EXPECT_EQ(g, "") << "the caller's groups reached the run\n" << r.describe();
+  EXPECT_EQ(values_of(r.out, "groups").size(), procs.size()) << r.describe();
 }
 
 // A profile without a run: section still gives a command from the command line its namespaces
