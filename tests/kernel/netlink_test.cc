@@ -3,6 +3,7 @@
 // namespace the tests run in is only read (list_links("")), never changed.
 #include "applier/netlink.h"
 
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
 
@@ -301,6 +302,30 @@ TEST_F(Netlink, AddressesV4AndV6) {
   EXPECT_FALSE(has_address(addrs.value(), d, "fd00:200::1/64"));
   EXPECT_TRUE(has_address(addrs.value(), d, "10.200.1.1/32"));
   EXPECT_EQ(nl_->del_address(A(), d, "10.200.0.1/24").err(), EADDRNOTAVAIL);
+}
+
+// An IPv6 address added with nodad is usable at once; without, it waits in duplicate address
+// detection (tentative) while its link is up: packets to it are lost meanwhile.
+TEST_F(Netlink, Ipv6AddressWithNodadIsNotTentative) {
+  const std::string d = test_ifname("dad");
+  ASSERT_TRUE(make_pair(A(), d).ok());  // both ends up: the link has carrier, so DAD runs
+  ASSERT_TRUE(nl_->add_address(A(), d, "fd00:201::1/64", /*nodad=*/true).ok());
+  ASSERT_TRUE(nl_->add_address(A(), d, "fd00:202::1/64", /*nodad=*/false).ok());
+  auto addrs = nl_->list_addresses(A());
+  ASSERT_TRUE(addrs.ok()) << addrs.message();
+  int seen = 0;
+  for (const AddressInfo& a : addrs.value()) {
+    if (a.cidr == "fd00:201::1/64") {
+      ++seen;
+      EXPECT_TRUE(a.flags & IFA_F_NODAD) << std::hex << a.flags;
+      EXPECT_TRUE(a.usable()) << std::hex << a.flags;
+    }
+    if (a.cidr == "fd00:202::1/64") {
+      ++seen;
+      EXPECT_FALSE(a.usable()) << "expected tentative right after adding, flags " << std::hex << a.flags;
+    }
+  }
+  EXPECT_EQ(seen, 2);
 }
 
 TEST_F(Netlink, RoutesV4AndV6) {
