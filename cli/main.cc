@@ -1,10 +1,13 @@
 // nsplan's command line: wires the compiler (pure) to the applier (the system). Results go to
 // stdout, diagnostics to stderr. Exit status: 0 ok, 1 invalid profile, 2 usage error,
 // 3 failure on the system (see docs/cli.md).
+#include <dirent.h>
 #include <fcntl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <variant>
 
@@ -125,6 +128,25 @@ std::variant<std::string, int> name_to_destroy(const std::string& arg, const Loa
   return c->profile->name.value;
 }
 
+// The descriptors above 2 open now: one listing of /proc/self/fd (its own descriptor left out),
+// else a probe of each number up to 1023.
+std::vector<int> open_descriptors_above_2() {
+  std::vector<int> fds;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    int own = dirfd(d);
+    while (dirent* e = readdir(d)) {
+      int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != own) fds.push_back(fd);
+    }
+    closedir(d);
+    std::sort(fds.begin(), fds.end());
+    return fds;
+  }
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fcntl(fd, F_GETFD) != -1) fds.push_back(fd);
+  return fds;
+}
+
 std::string description_of(const Compilation& c) {
   return c.profile && c.profile->description ? c.profile->description->value : "";
 }
@@ -133,9 +155,7 @@ std::string description_of(const Compilation& c) {
 
 int main(int argc, char** argv) {
   // Before nsplan opens anything of its own: which descriptors the caller passed.
-  std::vector<int> inherited_fds;
-  for (int fd = 3; fd < 1024; ++fd)
-    if (fcntl(fd, F_GETFD) != -1) inherited_fds.push_back(fd);
+  std::vector<int> inherited_fds = open_descriptors_above_2();
   CLI::App app{"nsplan: declarative cgroups, namespaces and virtual networks"};
   app.set_version_flag("--version", "nsplan 0.1.0");
   app.require_subcommand(1);
