@@ -214,8 +214,11 @@ std::string close_descriptors(const std::vector<int>& keep) {
     }
     closedir(d);
   }
+  // A kept descriptor that is not open is simply not there: keeping means not closing (as the
+  // script does, closing only the others), not demanding that the caller opened it.
   for (int fd : keep)
-    if (fcntl(fd, F_SETFD, 0) != 0) return "keep descriptor " + std::to_string(fd) + ": " + std::strerror(errno);
+    if (fcntl(fd, F_SETFD, 0) != 0 && errno != EBADF)
+      return "keep descriptor " + std::to_string(fd) + ": " + std::strerror(errno);
   return "";
 }
 
