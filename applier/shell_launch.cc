@@ -165,6 +165,9 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   if (after_pivot)
     out += "# nsplan run: needs no program inside the new root; this script runs prlimit, setpriv and env\n"
            "#   from there after pivot_root\n";
+  // A parent-death signal cannot be given to a program sh execs without a parent to die with.
+  out += "# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it\n"
+         "#   without one\n";
   out += fd_lines(l);
 
   std::vector<std::string> words = namespace_words(l);

@@ -48,6 +48,8 @@ mkdir -p '/sys/fs/cgroup/blkio/nsplan/build-jail'
 echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 
 # profiles/build-jail.yaml:58:3: run make
+# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
+#   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups

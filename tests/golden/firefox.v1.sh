@@ -22,6 +22,8 @@ echo '6442450944' > '/sys/fs/cgroup/memory/memlimit/memory.memsw.limit_in_bytes'
 echo '1073741824' > '/sys/fs/cgroup/memory/memlimit/memory.soft_limit_in_bytes'
 
 # profiles/firefox.yaml:41:3: run firefox
+# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
+#   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 echo "$$" > '/sys/fs/cgroup/memory/memlimit/cgroup.procs'

@@ -28,6 +28,8 @@ echo '3221225472' > '/sys/fs/cgroup/memlimit/memory.swap.max'
 echo '1073741824' > '/sys/fs/cgroup/memlimit/memory.low'
 
 # profiles/firefox.yaml:41:3: run firefox
+# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
+#   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 echo "$$" > '/sys/fs/cgroup/memlimit/cgroup.procs'

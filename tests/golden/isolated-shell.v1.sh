@@ -30,6 +30,8 @@ echo '128' > '/sys/fs/cgroup/pids/nsplan/isolated-shell/pids.max'
 # nsplan run: writes the id maps itself; unshare asks newuidmap/newgidmap (package uidmap),
 #   which check /etc/subuid and /etc/subgid even for root
 # nsplan run: maps every id range; unshare maps only the first
+# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
+#   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups

@@ -70,6 +70,8 @@ ip -n 'lab-a' route add 'default' via '10.77.0.1'
 ip -n 'lab-b' route add 'default' via '10.77.0.1'
 
 # profiles/lab.yaml:55:3: run /bin/sh
+# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
+#   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 exec nsenter --net='/run/netns/lab-a' -- unshare --uts -- sh -c 'set -eu
