@@ -105,8 +105,11 @@ class LaunchPlanner {
       l.env.emplace_back(k.value, v.value);
       pwd_given |= k.value == "PWD";
     }
-    // $PWD names where the command starts, as a shell's cd would leave it.
-    if (r.cwd && !pwd_given) l.env.emplace_back("PWD", r.cwd->value);
+    // $PWD names where the command starts, as a shell's cd would leave it: run.cwd, or the new
+    // root (pivot_root ends in "/"), never the caller's directory that is no longer there.
+    bool pivots = std::any_of(l.inside.begin(), l.inside.end(),
+                              [](const plan::InsideStep& s) { return std::holds_alternative<plan::PivotRoot>(s); });
+    if (!pwd_given && (r.cwd || pivots)) l.env.emplace_back("PWD", r.cwd ? r.cwd->value : "/");
     for (const auto& c : r.command) l.command.push_back(c.value);
     const auto& cg = ctx_.profile.cgroup;
     l.ephemeral = cg && cg->ephemeral && cg->ephemeral->value && !ctx_.plan.cgroup_dirs.empty();

@@ -357,6 +357,16 @@ run: {command: [sh], cwd: /work}
   EXPECT_EQ(c->plan->launch->env, (std::vector<std::pair<std::string, std::string>>{{"PWD", "/work"}}));
 }
 
+TEST(PlannerLaunch, WithARootAndNoCwdPwdIsTheNewRoot) {
+  // pivot_root leaves the command in "/": $PWD says so, not the caller's directory.
+  auto c = compile_text("nsplan: 1\nname: x\nnamespaces: {mnt: {root: /srv/jail}}\nrun: {command: [sh]}\n");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(c->plan->launch->env, (std::vector<std::pair<std::string, std::string>>{{"PWD", "/"}}));
+  auto given = compile_text("nsplan: 1\nname: x\nnamespaces: {mnt: {root: /srv/jail}}\nrun: {command: [sh], env: {PWD: /x}}\n");
+  ASSERT_TRUE(given->ok()) << render_all(given->diags, given->sources);
+  EXPECT_EQ(given->plan->launch->env, (std::vector<std::pair<std::string, std::string>>{{"PWD", "/x"}}));
+}
+
 TEST(PlannerLaunch, AUidAloneSetsTheGidAndClearsTheGroups) {
   auto c = compile_text("nsplan: 1\nname: x\nrun: {command: [id], uid: 1000}\n");
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
