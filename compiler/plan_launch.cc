@@ -207,6 +207,18 @@ class LaunchPlanner {
     };
     // pivot_root needs the new root to be a mount point: a bind of itself.
     if (!root.empty()) l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, root, root, {}, "", true});
+    // Mount points known here: the root of the namespace (or the new root) and what the profile
+    // mounted so far. A read-only path that is not one is bound on itself first, so that the
+    // directory itself becomes read-only, not only the mounts below it (mount_setattr and
+    // mount -o remount change mounts, never plain directories).
+    std::vector<std::string> mount_points = {root.empty() ? std::string("/") : root};
+    auto read_only = [&](const std::string& target) {
+      if (std::find(mount_points.begin(), mount_points.end(), target) == mount_points.end()) {
+        l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, target, target, {}, "", true});
+        mount_points.push_back(target);
+      }
+      l.inside.push_back(plan::RemountReadOnly{target});
+    };
     for (const MountItem* item : mount_order(items)) {
       std::string target = in_root(item->target);
       // A source inside one of the profile's tmpfs names that tmpfs, which lives in the new root.
@@ -217,6 +229,7 @@ class LaunchPlanner {
         l.inside.push_back(plan::MakeMountPoint{source, ""});
       if (item->kind != K::ReadOnly && in_profile_tmpfs(item->target))
         l.inside.push_back(plan::MakeMountPoint{target, item->kind == K::Bind ? source : ""});
+      if (item->kind != K::ReadOnly) mount_points.push_back(target);
       switch (item->kind) {
         case K::Proc:
           l.inside.push_back(plan::Mount{plan::Mount::Type::Proc, "proc", target, {"nosuid", "nodev", "noexec"}, "", false});
@@ -226,10 +239,10 @@ class LaunchPlanner {
           break;
         case K::Bind:
           l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, source, target, {}, "", true});
-          if (item->read_only) l.inside.push_back(plan::RemountReadOnly{target});
+          if (item->read_only) read_only(target);
           break;
         case K::ReadOnly:
-          l.inside.push_back(plan::RemountReadOnly{target});
+          read_only(target);
           break;
       }
     }

@@ -60,9 +60,11 @@ hostname '\''build-jail'\''
 mount --make-rprivate /
 mount -t proc -o '\''nosuid,nodev,noexec'\'' '\''proc'\'' '\''/proc'\''
 mount -t tmpfs -o '\''nosuid,nodev,mode=1777,size=2147483648'\'' '\''tmpfs'\'' '\''/tmp'\''
+mount --rbind '\''/usr'\'' '\''/usr'\''
 # nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/usr'\'' and every mount below it read-only
 awk -v t='\''/usr'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
   while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+mount --rbind '\''/etc'\'' '\''/etc'\''
 # nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc'\'' and every mount below it read-only
 awk -v t='\''/etc'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
   while IFS= read -r m; do mount -o remount,bind,ro "$m"; done

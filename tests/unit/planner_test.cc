@@ -314,8 +314,9 @@ std::vector<std::string> inside_lines(const plan::Launch& l) {
 
 TEST(PlannerLaunch, MountsFollowTheMountTreeNotTheKindOfMount) {
   // Parents first, then the profile's order. The bind into the tmpfs and the bind out of it need
-  // the tmpfs first; the mount point is made in the tmpfs (nowhere else); /usr is read-only, but
-  // the bind below it, made after, keeps its own mode.
+  // the tmpfs first; the mount point is made in the tmpfs (nowhere else); /usr is read-only (bound
+  // on itself first: it may be a plain directory), but the bind below it, made after, keeps its
+  // own mode.
   auto c = compile_text(R"(nsplan: 1
 name: x
 namespaces:
@@ -330,7 +331,7 @@ run: {command: [sh]}
 )");
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
   EXPECT_EQ(inside_lines(*c->plan->launch),
-            (std::vector<std::string>{"propagation", "mount tmpfs tmpfs /scratch", "ro /usr",
+            (std::vector<std::string>{"propagation", "mount tmpfs tmpfs /scratch", "mount bind /usr /usr", "ro /usr",
                                       "mkpoint /scratch/src like /srv/src", "mount bind /srv/src /scratch/src",
                                       "mount bind /scratch /var/scratch", "mount bind /home/me/bin /usr/local/bin"}));
 }
@@ -355,6 +356,23 @@ run: {command: [sh], cwd: /work}
                                       "pivot /srv/jail", "cd /work"}));
   // $PWD says where the command starts, in the one environment both renderings use.
   EXPECT_EQ(c->plan->launch->env, (std::vector<std::pair<std::string, std::string>>{{"PWD", "/work"}}));
+}
+
+TEST(PlannerLaunch, AReadOnlyPathIsBoundOnItselfUnlessItIsAMountPointAlready) {
+  // / and the profile's own mounts are mount points; /etc may be a plain directory.
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  mnt:
+    tmpfs: [{path: /scratch}]
+    bind: [{source: /srv/a, target: /srv/b, read_only: true}]
+    read_only: [/, /scratch, /etc]
+run: {command: [sh]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(inside_lines(*c->plan->launch),
+            (std::vector<std::string>{"propagation", "ro /", "mount tmpfs tmpfs /scratch", "ro /scratch", "mount bind /etc /etc",
+                                      "ro /etc", "mount bind /srv/a /srv/b", "ro /srv/b"}));
 }
 
 TEST(PlannerLaunch, WithARootAndNoCwdPwdIsTheNewRoot) {
