@@ -134,13 +134,23 @@ std::string render_inside_step(const InsideStep& step) {
           },
           [](const RemountReadOnly& r) {
             // mount(8) of util-linux 2.38 cannot change a subtree at once: each mount at or below
-            // the target, as /proc/self/mountinfo lists them (octal escapes undone), is remounted.
+            // the target, as /proc/self/mountinfo lists them (octal escapes undone), is remounted
+            // by its path. A mount hidden under another one is not at its path: nothing is there,
+            // or another mount (the mnt_id of a descriptor of the path says which; only
+            // directories and regular files are opened, never a device or a FIFO). It is left as
+            // it is, as the comment says.
             return "# nsplan run: one mount_setattr(AT_RECURSIVE) makes " + sh_quote(r.target) +
-                   " and every mount below it read-only\n"
+                   " and every mount below it read-only;\n"
+                   "#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode\n"
                    "awk -v t=" + sh_quote(r.target) +
                    " '{ p = $5; gsub(/\\\\040/, \" \", p); gsub(/\\\\011/, \"\\t\", p); gsub(/\\\\134/, \"\\\\\", p);"
-                   " if (t == \"/\" || p == t || index(p, t \"/\") == 1) print p }' /proc/self/mountinfo |\n"
-                   "  while IFS= read -r m; do mount -o remount,bind,ro \"$m\"; done\n";
+                   " if (t == \"/\" || p == t || index(p, t \"/\") == 1) print $1 \" \" p }' /proc/self/mountinfo |\n"
+                   "  while IFS= read -r line; do id=${line%% *} m=${line#* } at=\n"
+                   "    if [ -d \"$m\" ] || [ -f \"$m\" ]; then\n"
+                   "      at=$( { awk '/^mnt_id:/ { print $2 }' /proc/self/fdinfo/3; } 3< \"$m\" 2> /dev/null) || at=$id\n"
+                   "    elif [ -e \"$m\" ]; then at=$id; fi\n"
+                   "    if [ \"$at\" = \"$id\" ]; then mount -o remount,bind,ro \"$m\"; fi\n"
+                   "  done\n";
           },
           [](const PivotRoot& p) {
             return "cd " + sh_quote(p.root) + "\npivot_root . .\numount -l .\ncd /\n";

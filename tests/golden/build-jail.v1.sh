@@ -61,13 +61,25 @@ mount --make-rprivate /
 mount -t proc -o '\''nosuid,nodev,noexec'\'' '\''proc'\'' '\''/proc'\''
 mount -t tmpfs -o '\''nosuid,nodev,mode=1777,size=2147483648'\'' '\''tmpfs'\'' '\''/tmp'\''
 mount --rbind '\''/usr'\'' '\''/usr'\''
-# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/usr'\'' and every mount below it read-only
-awk -v t='\''/usr'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
-  while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/usr'\'' and every mount below it read-only;
+#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode
+awk -v t='\''/usr'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print $1 " " p }'\'' /proc/self/mountinfo |
+  while IFS= read -r line; do id=${line%% *} m=${line#* } at=
+    if [ -d "$m" ] || [ -f "$m" ]; then
+      at=$( { awk '\''/^mnt_id:/ { print $2 }'\'' /proc/self/fdinfo/3; } 3< "$m" 2> /dev/null) || at=$id
+    elif [ -e "$m" ]; then at=$id; fi
+    if [ "$at" = "$id" ]; then mount -o remount,bind,ro "$m"; fi
+  done
 mount --rbind '\''/etc'\'' '\''/etc'\''
-# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc'\'' and every mount below it read-only
-awk -v t='\''/etc'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print p }'\'' /proc/self/mountinfo |
-  while IFS= read -r m; do mount -o remount,bind,ro "$m"; done
+# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc'\'' and every mount below it read-only;
+#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode
+awk -v t='\''/etc'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print $1 " " p }'\'' /proc/self/mountinfo |
+  while IFS= read -r line; do id=${line%% *} m=${line#* } at=
+    if [ -d "$m" ] || [ -f "$m" ]; then
+      at=$( { awk '\''/^mnt_id:/ { print $2 }'\'' /proc/self/fdinfo/3; } 3< "$m" 2> /dev/null) || at=$id
+    elif [ -e "$m" ]; then at=$id; fi
+    if [ "$at" = "$id" ]; then mount -o remount,bind,ro "$m"; fi
+  done
 prlimit --pid "$$" --core=0:0
 prlimit --pid "$$" --nofile=4096:65536
 prlimit --pid "$$" --nproc=4096:4096

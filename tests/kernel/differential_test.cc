@@ -68,6 +68,8 @@ const DocumentedDifference kDocumentedDifferences[] = {
      "proc.uid_map/gid_map: only the first range is compared"},
     {"# nsplan run: the command dies with nsplan (parent-death signal SIGKILL)",
      "pdeathsig: nsplan run's command has SIGKILL, the script's none"},
+    {"#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode",
+     "ro/rw of a mount hidden under another one (not reachable by its path): not compared"},
 };
 
 // ---- case environment ---------------------------------------------------------------------------
@@ -284,13 +286,44 @@ std::optional<MountLine> parse_mount(const std::string& line) {
   return m;
 }
 
+// Whether M is the mount found at its own path: walking from the first mount (the root) down
+// the components of the path, following at each one the mounts stacked there.
+bool reachable(const MountLine& m, const std::vector<MountLine>& ms) {
+  if (ms.empty()) return false;
+  const MountLine* cur = &ms.front();
+  auto step_into = [&](const std::string& point) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (auto it = ms.rbegin(); it != ms.rend(); ++it)
+        if (it->parent == cur->id && it->point == point && &*it != cur) {
+          cur = &*it;
+          moved = true;
+          break;
+        }
+    }
+  };
+  for (size_t pos = 1; pos <= m.point.size(); ++pos)
+    if (pos == m.point.size() || m.point[pos] == '/') step_into(m.point.substr(0, pos));
+  return cur == &m;
+}
+
 // A mount table without ids: each mount by its mount point, its parent's mount point, the root
 // inside its file system, type, source, per-mount and super block options and propagation; the
 // device numbered by first appearance (two mounts of one tmpfs share a number). In table order.
-std::vector<std::string> mount_lines(const std::vector<std::string>& raw, const std::string& prefix) {
+// HIDDEN_MODE_UNKNOWN: the ro/rw of mounts not reachable by their path is left out.
+std::vector<std::string> mount_lines(const std::vector<std::string>& raw, const std::string& prefix,
+                                     bool hidden_mode_unknown = false) {
   std::vector<MountLine> ms;
   for (const auto& l : raw)
     if (auto m = parse_mount(l)) ms.push_back(*m);
+  if (hidden_mode_unknown)
+    for (auto& m : ms)
+      if (&m != &ms.front() && !reachable(m, ms)) {
+        std::string o = m.options;
+        if (starts_with(o, "ro,") || starts_with(o, "rw,")) o = o.substr(3);
+        else if (o == "ro" || o == "rw") o = "";
+        m.options = "(hidden, ro/rw not compared)" + (o.empty() ? "" : "," + o);
+      }
   std::map<std::string, std::string> point_of;
   for (const auto& m : ms) point_of[m.id] = m.point;
   std::map<std::string, int> dev_number;
@@ -503,6 +536,7 @@ std::vector<std::string> normalised_probe(const std::string& probe, const std::s
   }
   const bool first_range_only = contains(script, kDocumentedDifferences[1].script_line);
   const bool pdeathsig_differs = contains(script, kDocumentedDifferences[2].script_line);
+  const bool hidden_mode_unknown = contains(script, kDocumentedDifferences[3].script_line);
   std::vector<std::string> out, mounts;
   std::map<std::string, int> map_lines;
   for (const auto& l : lines_of(probe)) {
@@ -527,7 +561,7 @@ std::vector<std::string> normalised_probe(const std::string& probe, const std::s
     if (first_range_only && (key == "proc.uid_map" || key == "proc.gid_map") && map_lines[key]++ > 0) continue;
     out.push_back(l);
   }
-  auto m = mount_lines(mounts, "mount=");
+  auto m = mount_lines(mounts, "mount=", hidden_mode_unknown);
   out.insert(out.end(), m.begin(), m.end());
   return out;
 }
