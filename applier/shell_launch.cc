@@ -175,6 +175,14 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   if (after_pivot)
     out += "# nsplan run: needs no program inside the new root; this script runs prlimit, setpriv and env\n"
            "#   from there after pivot_root\n";
+  // umount(8) finds what it unmounts in /proc/self/mountinfo, even for a path it is given.
+  bool proc_in_root = std::any_of(l.inside.begin(), l.inside.end(), [](const InsideStep& s) {
+    const Mount* m = std::get_if<Mount>(&s);
+    return m && m->type == Mount::Type::Proc;
+  });
+  if (after_pivot && !proc_in_root)
+    out += "# nsplan run: detaches the old root without /proc; umount(8) reads /proc/self/mountinfo, which\n"
+           "#   this new root lacks (no mnt.proc): this script stops at its umount\n";
   // A parent-death signal cannot be given to a program sh execs without a parent to die with.
   out += "# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it\n"
          "#   without one\n";

@@ -660,6 +660,34 @@ bash -c 'exec 10< "$T/fd.txt" 12< "$T/fd.txt" 100< "$T/fd.txt" 4000< "$T/fd.txt"
       << read_file(explain_script);
 }
 
+// A new root without /proc: nsplan run detaches the old root with umount2(2); umount(8) cannot
+// without /proc/self/mountinfo. The script says so, and stops there; run starts the command.
+TEST(DifferentialDocumented, NewRootWithoutProcStopsTheScriptAtItsUmount) {
+  NSPLAN_REQUIRE_ROOT();
+  TempDir tmp("diffroot");
+  ASSERT_TRUE(tmp.ok());
+  ::chmod(tmp.path().c_str(), 0755);
+  CaseEnv env = case_env(tmp.path());
+  std::string profile = tmp.write("noproc.yaml", cases_detail::fill("nsplan: 1\nname: @P@-diff-noproc\nnamespaces:\n  mnt:\n"
+                                                                      "    root: @T@/root\n    bind: [{source: /usr, target: /usr}]\n"
+                                                                      "run: {command: [/nsplan-probe]}\n",
+                                                                      env, "noproc"));
+  tmp.write("root.sh", cases_detail::fill(cases_detail::kRootTree, env, "noproc"));
+  RunResult r = run_sandboxed(tmp.path(), {{"PROFILE", profile}}, R"SH(
+sh "$T/root.sh" || exit 91
+"$N" run "$PROFILE" > "$T/run.out" 2>&1; echo "run=$?"
+"$N" explain "$PROFILE" > "$T/script.sh" || exit 90
+sh "$T/script.sh" > "$T/script.out" 2>&1; echo "script=$?"
+)SH");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  const std::string script = read_file(tmp.file("script.sh"));
+  EXPECT_TRUE(contains(script, "# nsplan run: detaches the old root without /proc;")) << script;
+  EXPECT_EQ(value_in(r.out, "run"), "0") << read_file(tmp.file("run.out"));
+  EXPECT_TRUE(starts_with(read_file(tmp.file("run.out")), "uid=")) << read_file(tmp.file("run.out"));
+  EXPECT_NE(value_in(r.out, "script"), "0") << read_file(tmp.file("script.out"));
+  EXPECT_TRUE(contains(read_file(tmp.file("script.out")), "umount")) << read_file(tmp.file("script.out"));
+}
+
 // ---- 3. the cases use every field -------------------------------------------------------------------
 
 // Field paths of the schema table: "cgroup.memory.max", "network.links[].peer.name".
