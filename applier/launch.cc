@@ -126,8 +126,7 @@ int shared_child_main(void* arg) {
   if (poll(&reader_gone, 1, 0) == 1 && (reader_gone.revents & POLLERR)) _exit(kSetupFailed);
   for (const auto& procs : l.cgroup_procs)
     if (!write_file(procs, "0")) fail(c.report_fd, "joining " + procs);  // "0": the writer, on v1 and v2
-  for (const auto& j : l.join)
-    if (j.kind != NsKind::Pid) join_namespace(j, c.report_fd);
+  if (std::string error = join_namespaces(l.join, true); !error.empty()) fail(c.report_fd, error, 0);
   int own = c.ns->other_flags & ~CLONE_NEWPID;
   if (own && unshare(own) != 0) fail(c.report_fd, "unshare namespaces");
   sigprocmask(SIG_SETMASK, c.mask, nullptr);
@@ -209,14 +208,11 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     if (getppid() != parent) _exit(kSetupFailed);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     wait_byte(go[0]);  // A has put us into the cgroups
-    // Joined namespaces: the user namespace first, so that the others may be entered.
-    for (int pass = 0; pass < 2; ++pass)
-      for (const auto& j : l.join)
-        if ((j.kind == NsKind::User) == (pass == 0)) join_namespace(j, report[1]);
+    // The caller's supplementary groups would stay inside a new or joined user namespace (as the
+    // overflow gid) with their access on the host: dropped first, while still privileged to.
+    if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0) fail(report[1], "setgroups");
+    if (std::string error = join_namespaces(l.join, false); !error.empty()) fail(report[1], error, 0);
     if (ns.new_user) {
-      // The caller's supplementary groups would stay inside (as the overflow gid) with their
-      // access on the host: dropped first, while still privileged to.
-      if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0) fail(report[1], "setgroups");
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
       send_byte(ready[1]);
       wait_byte(go[0]);  // A has written the maps

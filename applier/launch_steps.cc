@@ -287,9 +287,47 @@ std::string enter_namespace(const plan::JoinNamespace& j) {
   return {};
 }
 
-void join_namespace(const plan::JoinNamespace& j, int report_fd) {
-  std::string error = enter_namespace(j);
-  if (!error.empty()) fail(report_fd, error, 0);
+std::string join_namespaces(const std::vector<plan::JoinNamespace>& join, bool skip_pid) {
+  struct Open {
+    const plan::JoinNamespace* j;
+    int fd;
+  };
+  std::vector<Open> files;
+  auto close_all = [&files] {
+    for (const auto& f : files)
+      if (f.fd >= 0) ::close(f.fd);
+  };
+  // Every path is opened before any namespace is joined: a joined mount namespace would change
+  // what the later paths name.
+  for (const auto& j : join) {
+    if (skip_pid && j.kind == NsKind::Pid) continue;
+    int fd = ::open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      std::string error = "open " + j.path + ": " + std::strerror(errno);
+      close_all();
+      return error;
+    }
+    files.push_back({&j, fd});
+  }
+  auto enter = [](Open& f) -> std::string {
+    if (setns(f.fd, clone_flag_of(f.j->kind)) != 0)
+      return std::string("setns ") + plan::to_string(f.j->kind) + " " + f.j->path + ": " + std::strerror(errno);
+    ::close(f.fd);
+    f.fd = -1;
+    return "";
+  };
+  // Every namespace but the user one; those that fail may belong to the user namespace.
+  for (auto& f : files)
+    if (f.j->kind != NsKind::User) (void)enter(f);
+  // The user namespace, then again what could not be joined before it.
+  for (int user_first = 1; user_first >= 0; --user_first)
+    for (auto& f : files)
+      if (f.fd >= 0 && (f.j->kind == NsKind::User) == (user_first == 1))
+        if (std::string error = enter(f); !error.empty()) {
+          close_all();
+          return error;
+        }
+  return "";
 }
 
 }  // namespace nsplan::applier::launch

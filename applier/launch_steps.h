@@ -39,9 +39,11 @@ NamespaceSet namespaces_of(const plan::Launch& l);
 
 // Offsets of a new time namespace, for the children of the caller.
 bool write_time_offsets(const plan::Launch& l);
-// Joins J's namespace: "" or what failed, with the errno text. join_namespace fails the child.
+// Joins J's namespace: "" or what failed, with the errno text.
 std::string enter_namespace(const plan::JoinNamespace& j);
-void join_namespace(const plan::JoinNamespace& j, int report_fd);
+// Joins every namespace of JOIN but the pid one when SKIP_PID (nsplan joined it for its child),
+// as plan.h says (nsenter's way): "" or what failed, with the errno text.
+std::string join_namespaces(const std::vector<plan::JoinNamespace>& join, bool skip_pid);
 
 // One step inside the namespaces: "" or what failed, with the errno text.
 std::string perform_inside(const plan::InsideStep& step);

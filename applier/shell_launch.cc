@@ -28,13 +28,17 @@ std::string first_range(const std::vector<std::string>& map) {
 // Joins, then new namespaces: the words before the program.
 std::vector<std::string> namespace_words(const Launch& l) {
   std::vector<std::string> words;
+  const NewNamespaces& u = l.unshare;
+  if (u.clear_groups_first) words.insert(words.end(), {"setpriv", "--clear-groups", "--"});
   if (!l.join.empty()) {
     words.push_back("nsenter");
+    // nsenter's own order is the plan's (plan.h, JoinNamespace); by default it would also become
+    // uid and gid 0 in a joined user namespace, which the plan does not.
+    if (std::any_of(l.join.begin(), l.join.end(), [](const JoinNamespace& j) { return j.kind == NsKind::User; }))
+      words.push_back("--preserve-credentials");
     for (const auto& j : l.join) words.push_back(std::string(unshare_flag(j.kind)) + "=" + sh_quote(j.path));
     words.push_back("--");
   }
-  const NewNamespaces& u = l.unshare;
-  if (u.clear_groups_first) words.insert(words.end(), {"setpriv", "--clear-groups", "--"});
   if (u.kinds.empty()) return words;
   words.push_back("unshare");
   for (auto k : u.kinds) words.push_back(unshare_flag(k));

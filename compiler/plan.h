@@ -141,6 +141,10 @@ struct Step {
 // (applier/launch*.cc) and `nsplan explain` renders it as sh (applier/shell_launch.cc); both
 // walk the same fields and visit every InsideStep without a default branch.
 
+// Joined as nsenter(1) joins them: every file opened first (paths name files of the caller's
+// mount namespace), then every namespace but the user one, then the user one, then again those
+// that could not be joined before it (they belong to it). Joining a user namespace changes no id:
+// the process keeps its uid and gid (run.uid/gid may set others), as nsenter --preserve-credentials.
 struct JoinNamespace {
   NsKind kind;
   std::string path;  // nsfs file to setns() into
@@ -149,8 +153,9 @@ struct JoinNamespace {
 // The namespaces created for the command, together, after the joins (unshare(2) / unshare(1)).
 struct NewNamespaces {
   std::vector<NsKind> kinds;  // in the order unshare creates them: user first
-  // A new user namespace: the caller's supplementary groups are dropped before it is made (inside
-  // it they would stay, as the overflow gid, and keep their access on the host).
+  // A new or joined user namespace: the caller's supplementary groups are dropped before any
+  // namespace is joined or made (inside it they would stay, as the overflow gid, and keep their
+  // access on the host).
   bool clear_groups_first = false;
   std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
   std::string setgroups;                      // "deny" / "allow" / ""

@@ -152,13 +152,16 @@ class LaunchPlanner {
   void namespaces(const NamespacesSpec& ns, plan::Launch& l) {
     plan::NewNamespaces& u = l.unshare;
     // The user namespace comes first, so that the others belong to it.
-    if (ns.user && place(NsKind::User, *ns.user, l)) {
+    bool new_user = ns.user && place(NsKind::User, *ns.user, l);
+    // The caller's groups would keep their access on the host from inside a joined user
+    // namespace as from a new one.
+    if (ns.user) u.clear_groups_first = true;
+    if (new_user) {
       for (const auto& r : ns.user->uid_map)
         u.uid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
       for (const auto& r : ns.user->gid_map)
         u.gid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
       u.setgroups = ns.user->setgroups ? ns.user->setgroups->value : "";
-      u.clear_groups_first = true;
       // Become root of the new namespace when the maps give it one (the host sees the mapped
       // ids); run.uid/gid, applied last, may still drop to another id.
       u.setgid_root = maps_zero(u.gid_map);
@@ -278,10 +281,11 @@ class LaunchPlanner {
     id.no_new_privs = r.no_new_privs && r.no_new_privs->value;
     const plan::NewNamespaces& u = l.unshare;
     if (u.clear_groups_first) {
-      // In a new user namespace the groups were dropped before it was made; setting them again
-      // is only possible (and only needed) for a list, which needs setgroups allowed there.
+      // In a new or joined user namespace the groups were dropped before; setting them again is
+      // only possible (and only needed) for a list, which needs setgroups allowed there (a new
+      // one says; a joined one's own setgroups file decides).
       id.set_groups = !id.groups.empty();
-      if (!id.groups.empty() && u.setgroups != "allow")
+      if (!id.groups.empty() && u.has(NsKind::User) && u.setgroups != "allow")
         ctx_.diags.error(r.groups.front().loc, "supplementary groups in a new user namespace need setgroups: allow",
                          "write namespaces.user.setgroups: allow, or leave run.groups out");
     }

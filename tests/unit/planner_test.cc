@@ -375,6 +375,18 @@ run: {command: [sh]}
                                       "ro /etc", "mount bind /srv/a /srv/b", "ro /srv/b"}));
 }
 
+TEST(PlannerLaunch, AJoinedUserNamespaceAlsoDropsTheCallersGroupsFirst) {
+  auto c = compile_text("nsplan: 1\nname: x\nnamespaces: {user: {path: /proc/1/ns/user}, uts: {}}\nrun: {command: [id], groups: [5]}\n");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);  // the joined namespace's setgroups decides
+  const plan::Launch& l = *c->plan->launch;
+  EXPECT_TRUE(l.unshare.clear_groups_first);
+  EXPECT_FALSE(l.unshare.has(plan::NsKind::User));
+  ASSERT_EQ(l.join.size(), 1u);
+  EXPECT_EQ(l.join[0].kind, plan::NsKind::User);
+  EXPECT_EQ(l.identity.groups, std::vector<uint32_t>{5});
+  EXPECT_FALSE(l.identity.uid.has_value());  // joining changes no id
+}
+
 TEST(PlannerLaunch, WithARootAndNoCwdPwdIsTheNewRoot) {
   // pivot_root leaves the command in "/": $PWD says so, not the caller's directory.
   auto c = compile_text("nsplan: 1\nname: x\nnamespaces: {mnt: {root: /srv/jail}}\nrun: {command: [sh]}\n");
