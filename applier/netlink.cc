@@ -391,7 +391,7 @@ struct NetlinkClient::Impl {
   template <class Setup>
   Status create_on_parent(const std::string& kind, const std::string& parent_netns,
                           const std::string& parent, const std::string& netns,
-                          const std::string& name, rtnl_link* link, Setup setup) {
+                          const std::string& name, uint32_t group, rtnl_link* link, Setup setup) {
     LinkPtr guard(link);
     std::string what = "create " + kind + " '" + name + "' on '" + parent + "' (" +
                        ns_label(parent_netns) + ") in " + ns_label(netns);
@@ -403,6 +403,7 @@ struct NetlinkClient::Impl {
     if (!idx) return idx.error().wrap(what);
     rtnl_link_set_name(link, name.c_str());
     rtnl_link_set_link(link, idx.value());
+    if (group != 0) rtnl_link_set_group(link, group);
     if (Status s = setup(link); !s) return s.error().wrap(what);
     if (netns != parent_netns) {
       SysResult<int> fd = ns_fd(netns);
@@ -588,9 +589,9 @@ Status NetlinkClient::create_dummy(const std::string& netns, const std::string& 
 
 Status NetlinkClient::create_macvlan(const std::string& parent_netns, const std::string& parent,
                                      const std::string& netns, const std::string& name,
-                                     const std::string& mode) {
+                                     const std::string& mode, uint32_t group) {
   return impl_->create_on_parent(
-      "macvlan", parent_netns, parent, netns, name, rtnl_link_macvlan_alloc(),
+      "macvlan", parent_netns, parent, netns, name, group, rtnl_link_macvlan_alloc(),
       [&](rtnl_link* l) -> Status {
         if (mode.empty()) return {};
         int m = rtnl_link_macvlan_str2mode(mode.c_str());
@@ -603,9 +604,9 @@ Status NetlinkClient::create_macvlan(const std::string& parent_netns, const std:
 
 Status NetlinkClient::create_ipvlan(const std::string& parent_netns, const std::string& parent,
                                     const std::string& netns, const std::string& name,
-                                    const std::string& mode) {
+                                    const std::string& mode, uint32_t group) {
   return impl_->create_on_parent(
-      "ipvlan", parent_netns, parent, netns, name, rtnl_link_ipvlan_alloc(),
+      "ipvlan", parent_netns, parent, netns, name, group, rtnl_link_ipvlan_alloc(),
       [&](rtnl_link* l) -> Status {
         if (mode.empty()) return {};
         int m = rtnl_link_ipvlan_str2mode(mode.c_str());
@@ -618,9 +619,9 @@ Status NetlinkClient::create_ipvlan(const std::string& parent_netns, const std::
 
 Status NetlinkClient::create_vlan(const std::string& parent_netns, const std::string& parent,
                                   const std::string& netns, const std::string& name,
-                                  uint16_t vlan_id) {
+                                  uint16_t vlan_id, uint32_t group) {
   return impl_->create_on_parent(
-      "vlan", parent_netns, parent, netns, name, rtnl_link_vlan_alloc(),
+      "vlan", parent_netns, parent, netns, name, group, rtnl_link_vlan_alloc(),
       [&](rtnl_link* l) -> Status {
         if (vlan_id == 0 || vlan_id > 4094)
           return SysError{EINVAL, "vlan id " + std::to_string(vlan_id) + " outside 1..4094", 0, {}};

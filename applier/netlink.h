@@ -95,14 +95,18 @@ class NetlinkClient {
                      uint32_t group = 0);
   Status create_bridge(const std::string& netns, const std::string& name, uint32_t group = 0);
   Status create_dummy(const std::string& netns, const std::string& name, uint32_t group = 0);
-  // The request goes to PARENT_NETNS (where PARENT is); the link is born in NETNS.
+  // The request goes to PARENT_NETNS (where PARENT is); the link is born in NETNS, in link
+  // GROUP when not 0 (as every host-side link of a profile: plan.h, CreateLink).
   // MODE: macvlan "private|vepa|bridge|passthru|source", ipvlan "l2|l3|l3s"; "" = kernel default.
   Status create_macvlan(const std::string& parent_netns, const std::string& parent,
-                        const std::string& netns, const std::string& name, const std::string& mode);
+                        const std::string& netns, const std::string& name, const std::string& mode,
+                        uint32_t group = 0);
   Status create_ipvlan(const std::string& parent_netns, const std::string& parent,
-                       const std::string& netns, const std::string& name, const std::string& mode);
+                       const std::string& netns, const std::string& name, const std::string& mode,
+                       uint32_t group = 0);
   Status create_vlan(const std::string& parent_netns, const std::string& parent,
-                     const std::string& netns, const std::string& name, uint16_t vlan_id);
+                     const std::string& netns, const std::string& name, uint16_t vlan_id,
+                     uint32_t group = 0);
 
   // ---- changing links ----
   // Moves NAME from FROM_NETNS into TO_NETNS (costly: 30 ms of RCU grace periods).

@@ -209,6 +209,11 @@ TEST_F(Netlink, MacvlanIsBornInTheTargetNamespace) {
             ENODEV);
   EXPECT_EQ(nl_->create_macvlan(A(), p, test_name("missing"), test_ifname("m4"), "").err(), ENOENT);
   EXPECT_FALSE(find_link(links(B()), test_ifname("m3")));
+  // Born in a link group (a profile's host-side links share one, deleted with one request).
+  ASSERT_TRUE(nl_->create_macvlan(A(), p, B(), test_ifname("m5"), "vepa", 4242).ok());
+  ASSERT_TRUE(find_link(links(B()), test_ifname("m5")));
+  EXPECT_EQ(find_link(links(B()), test_ifname("m5"))->group, 4242u);
+  EXPECT_EQ(find_link(links(B()), mv)->group, 0u);
 }
 
 TEST_F(Netlink, IpvlanIsBornInTheTargetNamespace) {
