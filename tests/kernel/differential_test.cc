@@ -647,7 +647,8 @@ TEST(DifferentialFds, RunClosesDescriptorsAboveNine) {
   std::string explain_script = tmp.file("fds.sh");
   RunResult r = run_sandboxed(tmp.path(), {{"PROFILE", profile}, {"SCRIPT", explain_script}}, R"SH(
 "$N" explain "$PROFILE" > "$SCRIPT" || exit 90
-bash -c 'exec 10< "$T/fd.txt" 12< "$T/fd.txt" 100< "$T/fd.txt" 4000< "$T/fd.txt" 5< "$T/fd.txt"; exec "$N" run "$PROFILE"' > "$T/fds.probe"
+T="$T" N="$N" PROFILE="$PROFILE" bash -c \
+  'exec 10< "$T/fd.txt" 12< "$T/fd.txt" 100< "$T/fd.txt" 4000< "$T/fd.txt" 5< "$T/fd.txt"; exec "$N" run "$PROFILE"' > "$T/fds.probe"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   std::vector<std::string> fds;
