@@ -424,6 +424,41 @@ std::vector<std::string> profile_leftovers(Sandbox& sb, const CgroupParent* pare
   return out;
 }
 
+// `nsplan VERB PROFILE --cgroup-parent ... [--cgroup-root ROOT] EXTRA` for case C.
+std::string case_cmd(const DiffCase& c, const std::string& verb, const std::string& path, const Prepared& p,
+                     const std::string& extra = "") {
+  std::string root = c.cgroup_root.empty() ? "" : "--cgroup-root " + shq(c.cgroup_root);
+  return nsplan_cmd(verb, path, p.parent->name(), root + (root.empty() || extra.empty() ? "" : " ") + extra);
+}
+
+// The case's profile compiled for this host (its cgroup root: the probed one, or the case's)
+// under a parent cgroup made for it; *why says why not.
+Prepared prepare_case(const DiffCase& c, const std::string& path, std::string* why) {
+  if (c.cgroup_root.empty()) return prepare(path, why);
+  Prepared p;
+  applier::ProbeResult probe = applier::probe_host(c.cgroup_root);
+  if (!probe.ok) {
+    *why = "cannot probe " + c.cgroup_root + ": " + probe.error;
+    return p;
+  }
+  p.parent = std::make_unique<CgroupParent>(std::vector<std::string>{}, probe.facts);
+  if (!p.parent->ok()) {
+    *why = "cannot make the test's cgroup parent: " + p.parent->error();
+    return p;
+  }
+  HostFacts facts = probe.facts;
+  facts.cgroup_parent = p.parent->name();
+  p.c = compile_file(path, applier::profile_file_reader(), facts, PlanOptions{});
+  if (!p.c->ok()) *why = diagnostics_text(*p.c);
+  return p;
+}
+
+#define NSPLAN_PREPARE_CASE(var, the_case, path)            \
+  std::string var##_why;                                   \
+  Prepared var = prepare_case(the_case, path, &var##_why); \
+  if (!var##_why.empty()) NSPLAN_SKIP_OR_FAIL(var##_why);  \
+  ASSERT_TRUE(var.c && var.c->ok())
+
 ApplySide apply_side(bool explain, const DiffCase& c, const std::string& path, const Prepared& p, const TempDir& tmp) {
   ApplySide side;
   const std::string parent = p.parent->name(), name = p.plan().profile;
@@ -432,15 +467,15 @@ ApplySide apply_side(bool explain, const DiffCase& c, const std::string& path, c
   if (!c.setup.empty())
     if (RunResult r = sb.run(c.setup); r.code() != 0) return {"the case's setup failed\n" + r.describe(), {}, {}, {}};
   const std::string tag = c.name + (explain ? "-explain" : "-apply");
-  RunResult made = explain ? sb.run("{ " + nsplan_cmd("explain", path, parent, "--no-run") + " || echo 'exit 90'; } | tee " +
+  RunResult made = explain ? sb.run("{ " + case_cmd(c, "explain", path, p, "--no-run") + " || echo 'exit 90'; } | tee " +
                                     shq(tmp.file(tag + ".sh")) + " | sh")
-                           : sb.run(nsplan_cmd("apply", path, parent));
+                           : sb.run(case_cmd(c, "apply", path, p));
   if (made.code() != 0) return {(explain ? "explain --no-run | sh failed\n" : "apply failed\n") + made.describe(), {}, {}, {}};
   const std::string cgdirs = joined(p.parent->dirs(), " ");
   side.applied = observe(sb, cgdirs);
-  RunResult down = explain ? sb.run("{ " + nsplan_cmd("explain", path, parent, "--destroy") + " || echo 'exit 90'; } | tee " +
+  RunResult down = explain ? sb.run("{ " + case_cmd(c, "explain", path, p, "--destroy") + " || echo 'exit 90'; } | tee " +
                                     shq(tmp.file(tag + "-destroy.sh")) + " | sh")
-                           : sb.run(nsplan_cmd("destroy", path, parent));
+                           : sb.run(case_cmd(c, "destroy", path, p));
   if (down.code() != 0) side.error = (explain ? "explain --destroy | sh failed\n" : "destroy failed\n") + down.describe();
   side.destroyed = observe(sb, cgdirs);
   side.left = profile_leftovers(sb, p.parent.get(), name, c);
@@ -465,7 +500,7 @@ class Differential : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(Differential, ExplainScriptAndApplyLeaveTheSameSystem) {
-  NSPLAN_PREPARE(p, path_);
+  NSPLAN_PREPARE_CASE(p, case_, path_);
   ApplySide a = apply_side(true, case_, path_, p, tmp_);
   ASSERT_EQ(a.error, "") << "profile:\n" << case_.yaml;
   p.parent->reset();
@@ -571,9 +606,9 @@ LaunchSide launch_side(bool explain, const DiffCase& c, const std::string& path,
   const std::string parent = p.parent->name(), base = tmp.file(c.name + (explain ? ".explain" : ".run"));
   const std::string script = tmp.file(c.name + ".run.sh");
   // The command's stdin: the script itself under `explain | sh`, a pipe as well under run.
-  std::string launch = explain ? "{ " + nsplan_cmd("explain", path, parent) + " || echo 'exit 90'; } | tee " + shq(script) + " | sh"
-                               : "true | " + nsplan_cmd("run", path, parent);
-  std::string teardown = explain ? nsplan_cmd("explain", path, parent, "--destroy") + " | sh" : nsplan_cmd("destroy", path, parent);
+  std::string launch = explain ? "{ " + case_cmd(c, "explain", path, p) + " || echo 'exit 90'; } | tee " + shq(script) + " | sh"
+                               : "true | " + case_cmd(c, "run", path, p);
+  std::string teardown = explain ? case_cmd(c, "explain", path, p, "--destroy") + " | sh" : case_cmd(c, "destroy", path, p);
   ScriptVars vars = {{"SETUP", tmp.file(c.name + ".setup.sh")}, {"LAUNCH", launch}, {"TEARDOWN", teardown},
                      {"PROBE_OUT", base + ".probe"}, {"PROBE_ERR", base + ".err"},
                      {"CGDIRS", joined(p.parent->dirs(), " ")}, {"JOINED", joined(c.join_paths, " ")}};
@@ -606,7 +641,7 @@ class DifferentialRun : public Differential {};
 
 TEST_P(DifferentialRun, ExplainScriptAndRunStartTheSameProcess) {
   ASSERT_TRUE(case_.launch);
-  NSPLAN_PREPARE(p, path_);
+  NSPLAN_PREPARE_CASE(p, case_, path_);
   write_id_map_stand_ins(tmp_);
   tmp_.write("fd.txt", "a file the caller holds open\n");
   tmp_.write(case_.name + ".setup.sh", case_.setup);
