@@ -86,7 +86,7 @@ inline const char* kJoinables =
     "  f=$1 k=$2; shift 2\n"
     "  \"$@\" --fork sleep 60 > /dev/null 2>&1 < /dev/null &\n"
     "  u=$! c= i=0\n"
-    "  while [ -z \"$c\" ] && [ $i -lt 500 ]; do c=$(tr -d ' ' < /proc/$u/task/$u/children); i=$((i+1)); [ -n \"$c\" ] || sleep 0.01; done\n"
+    "  until [ -n \"$c\" ] || [ $i -ge 1000 ]; do read -r c < /proc/$u/task/$u/children 2> /dev/null || :; i=$((i+1)); [ -n \"$c\" ] || sleep 0.005; done\n"
     "  touch \"$f\" && mount --bind /proc/$c/ns/$k \"$f\"\n"
     "}\n"
     // Linux 6.18 refuses to bind a mount namespace whose id is below the caller's (its loop
