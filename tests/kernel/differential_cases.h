@@ -65,7 +65,7 @@ inline std::string fill(std::string text, const CaseEnv& e, const std::string& n
 // The directories and files the mounts of the cases use, under TMP (made in both sandboxes; the
 // temp dir is shared, so this is idempotent).
 inline const char* kMountTree =
-    "mkdir -p @T@/src/dir1/deep @T@/src/rw @T@/src/ro @T@/m/ro/rw @T@/m/ro/sub @T@/m/out @T@/m/s @T@/m/a @T@/m/b\n"
+    "mkdir -p @T@/src/dir1/deep @T@/src/rw @T@/src/ro @T@/m/ro/rw @T@/m/ro/sub @T@/m/out @T@/m/s @T@/m/a @T@/m/b '@T@/m/sp ace'\n"
     "echo one > @T@/src/dir1/file1; echo two > @T@/src/file2; echo three > @T@/src/dir1/deep/file3\n"
     "chmod -R a+rX @T@/src @T@/m\n";
 
@@ -375,10 +375,13 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "      - {source: @T@/src/ro, target: @T@/m/s}\n"
       "      - {source: @T@/src/rw, target: @T@/m/ro/rw}\n"
       "      - {source: @T@/src/dir1, target: @T@/m/b, read_only: true}\n"
-      "    read_only: [@T@/m/ro, @T@/m/s]\n"
+      "      - {source: @T@/src/rw, target: @T@/m/sp ace}\n"
+      "    read_only: [@T@/m/ro, @T@/m/s, \"@T@/m/sp ace\"]\n"
       "run:\n"
       "  command: [@PROBE@]\n"
-      "  cwd: @T@/m/a/in/dir\n");
+      "  cwd: @T@/m/a/in/dir\n",
+      // A mount below a bind's source: the bind takes it along (recursive) and makes it read-only.
+      "mountpoint -q @T@/src/dir1/deep || mount -t tmpfs -o size=1M,mode=755 tmpfs @T@/src/dir1/deep\n");
 
   // read_only over the whole tree, with a pre-existing submount (made by the setup) below it.
   add("read_only_everything",
@@ -577,7 +580,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  command: [@PROBE@]\n"
       "  groups: [10, 5]\n"
       "  keep_fds: [9]\n"
-      "  env: {NSPLAN_T_SECRET: replaced}\n");
+      "  env: {NSPLAN_T_SECRET: replaced, NSPLAN_T_QUOTES: 'it''s $HOME \"x\" `id` \\ a  b;', NSPLAN_T_EMPTY: ''}\n");
   add("gid_only_nnp",
       "namespaces: {uts: {hostname: @P@-gid}, ipc: {}, net: {}}\n"
       "run:\n"
