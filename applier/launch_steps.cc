@@ -204,6 +204,15 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
 // Every descriptor above 2 but the kept ones is closed at exec, so that the report pipe still
 // works until then: close_range marks them close-on-exec (Linux 5.11); older kernels, one by one.
 std::string close_descriptors(const std::vector<int>& keep) {
+  // Only the caller's descriptors are kept. They are the ones without close-on-exec: nsplan opens
+  // each of its own with it (pipes, sockets, files), and one of them may have the number of a
+  // kept descriptor the caller did not open; the command must not get it. A kept descriptor that
+  // is not open is simply not there (the script, too, only closes the others).
+  std::vector<int> inherited;
+  for (int fd : keep) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+  }
   if (syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) != 0) {
     DIR* d = opendir("/proc/self/fd");
     if (!d) return std::string("list descriptors: ") + std::strerror(errno);
@@ -214,11 +223,8 @@ std::string close_descriptors(const std::vector<int>& keep) {
     }
     closedir(d);
   }
-  // A kept descriptor that is not open is simply not there: keeping means not closing (as the
-  // script does, closing only the others), not demanding that the caller opened it.
-  for (int fd : keep)
-    if (fcntl(fd, F_SETFD, 0) != 0 && errno != EBADF)
-      return "keep descriptor " + std::to_string(fd) + ": " + std::strerror(errno);
+  for (int fd : inherited)
+    if (fcntl(fd, F_SETFD, 0) != 0) return "keep descriptor " + std::to_string(fd) + ": " + std::strerror(errno);
   return "";
 }
 

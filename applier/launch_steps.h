@@ -49,7 +49,7 @@ std::string join_namespaces(const std::vector<plan::JoinNamespace>& join, bool s
 std::string perform_inside(const plan::InsideStep& step);
 // Groups, gid, uid (all of them when any changes) and no_new_privs: "" or what failed.
 std::string set_identity(const plan::Identity& id);
-// Marks every descriptor above 2 close-on-exec but KEEP: "" or what failed.
+// Marks every descriptor above 2 close-on-exec but those of KEEP the caller passed: "" or what failed.
 std::string close_descriptors(const std::vector<int>& keep);
 
 // In the final process, inside every namespace: the inside steps in order, identity,

@@ -571,7 +571,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "run:\n"
       "  command: [@PROBE@]\n"
       "  uid: 65534\n"
-      "  keep_fds: [4, 8]\n"
+      "  keep_fds: [3, 4, 5, 7, 8]\n"
       "  clear_env: true\n"
       "  env: {NSPLAN_T_ONLY: only, HOME: /nonexistent}\n"
       "  cwd: /tmp\n");
