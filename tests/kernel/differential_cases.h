@@ -26,6 +26,7 @@ struct CaseEnv {
   std::string ifprefix;  // "nspt<pid%10000>"
   std::string probe;     // the probe binary (tests/helpers/probe.cc)
   std::string disk;      // a whole block disk, /dev/..., or "" when the host has none
+  std::string unified;   // the cgroup2 mount beside v1 controllers (hybrid host), or "" 
   uint32_t seed = 1;     // of the generator
   int generated = 10;    // how many generated profiles
 };
@@ -587,15 +588,18 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  command: [@PROBE@]\n"
       "  gid: 100\n"
       "  no_new_privs: true\n");
-  // Cgroup v2: this host's cgroup2 mount beside the v1 controllers offers no controller of the
-  // format (only hugetlb), so no v2 value can be written here (tests/vm runs a pure v2 machine);
-  // the cgroups themselves, joining them, and an ephemeral one's removal after the command can.
-  add("cgroup_v2_unified",
-      "cgroup: {path: v2/leaf, ephemeral: true}\n"
-      "namespaces: {cgroup: {}}\n"
-      "run:\n"
-      "  command: [@PROBE@]\n");
-  out.back().cgroup_root = "/sys/fs/cgroup/unified";
+  // Cgroup v2 on a hybrid host: its cgroup2 mount beside the v1 controllers offers no controller
+  // of the format (this test's host: only hugetlb), so no v2 value can be written there (tests/vm
+  // runs a pure v2 machine, where every case is v2); the cgroups themselves, joining them, and an
+  // ephemeral one's removal after the command can.
+  if (!e.unified.empty()) {
+    add("cgroup_v2_unified",
+        "cgroup: {path: v2/leaf, ephemeral: true}\n"
+        "namespaces: {cgroup: {}}\n"
+        "run:\n"
+        "  command: [@PROBE@]\n");
+    out.back().cgroup_root = e.unified;
+  }
   return out;
 }
 

@@ -97,6 +97,8 @@ CaseEnv case_env(const std::string& tmp) {
   e.ifprefix = ifname_prefix();
   e.probe = NSPLAN_PROBE;
   e.disk = whole_disk();
+  if (host_probe().ok && host_probe().facts.mode == CgroupMode::V1 && host_probe().facts.hybrid)
+    e.unified = host_probe().facts.cgroup_root + "/unified";
   e.seed = seed();
   return e;
 }
