@@ -2,7 +2,7 @@
 // (tests/kernel/differential_test.cc): the same probe is the command of `nsplan run PROFILE` and
 // of `nsplan explain PROFILE | sh`, and the two outputs must be equal.
 //
-// Prints "key=value" lines on stdout, in a fixed order. Everything that works without /proc is
+// Prints "key=value" lines on stdout, in a fixed order, and exits with 42. Everything that works without /proc is
 // read with system calls (ids, groups, capabilities, rlimits, descriptors, signals, names,
 // interfaces), so that a command in a new root without /proc still reports them; what only
 // /proc has (namespace inodes, cgroups, id maps, time offsets, the mount table) is printed when
@@ -38,6 +38,8 @@
 #include <vector>
 
 extern char** environ;
+
+constexpr int kExitStatus = 42;
 
 namespace {
 
@@ -258,5 +260,6 @@ int main() {
   process(fds);
   names_and_network();
   from_proc();
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  // A status of its own, that nsplan run and the script must both pass on to their caller.
+  return std::fflush(stdout) == 0 ? kExitStatus : 1;
 }
