@@ -34,7 +34,9 @@ struct CaseEnv {
 struct DiffCase {
   std::string name;   // a gtest parameter name
   std::string yaml;   // the profile
-  std::string setup;  // sh run in each sandbox before the profile is applied or run
+  std::string setup;     // sh run in each sandbox before the profile is applied or run (N: nsplan,
+                         // PARENT: the test's parent cgroup)
+  std::string teardown;  // sh run in each sandbox after the profile is destroyed and observed
   std::vector<std::string> keep_links;  // links setup made that stay after destroy
   std::vector<std::string> join_paths;  // nsfs files setup made (joined by path or name)
   bool launch = false;                  // has a run section
@@ -345,13 +347,15 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
   using cases_detail::fill;
   std::vector<DiffCase> out;
   auto add = [&](const std::string& name, const std::string& yaml, const std::string& setup = "",
-                 std::vector<std::string> keep_links = {}, std::vector<std::string> join_paths = {}) {
+                 std::vector<std::string> keep_links = {}, std::vector<std::string> join_paths = {},
+                 const std::string& teardown = "") {
     DiffCase c;
     c.name = name;
     c.yaml = fill("nsplan: 1\nname: @P@-diff-@NAME@\n" + yaml, e, name);
     c.setup = fill(std::string(cases_detail::kMountTree) + setup, e, name);
     for (auto& l : keep_links) c.keep_links.push_back(fill(l, e, name));
     c.join_paths = std::move(join_paths);
+    c.teardown = fill(teardown, e, name);
     c.launch = yaml.find("\nrun:") != std::string::npos || yaml.rfind("run:", 0) == 0;
     out.push_back(std::move(c));
   };
@@ -592,6 +596,16 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
   // of the format (this test's host: only hugetlb), so no v2 value can be written there (tests/vm
   // runs a pure v2 machine, where every case is v2); the cgroups themselves, joining them, and an
   // ephemeral one's removal after the command can.
+  // Another profile shares the cgroup ancestor: destroy removes what is only this profile's
+  // (the ancestor in the memory hierarchy) and leaves the shared ancestor (in pids), decided on
+  // what it finds (Kernel::cgroup_remove_unless_shared, rendered as a test in sh).
+  add("shared_ancestor",
+      "cgroup: {path: shared/mine, memory: {max: 128M}, pids: {max: 50}}\n"
+      "run: {command: [@PROBE@]}\n",
+      "printf 'nsplan: 1\\nname: @P@-diff-other\\ncgroup: {path: shared/other, pids: {max: 60}}\\n' > @T@/other.yaml\n"
+      "\"$N\" apply @T@/other.yaml --cgroup-parent \"$PARENT\" > /dev/null\n",
+      {}, {}, "\"$N\" destroy @P@-diff-other > /dev/null\n");
+
   if (!e.unified.empty()) {
     add("cgroup_v2_unified",
         "cgroup: {path: v2/leaf, ephemeral: true}\n"

@@ -466,8 +466,10 @@ ApplySide apply_side(bool explain, const DiffCase& c, const std::string& path, c
   const std::string parent = p.parent->name(), name = p.plan().profile;
   Sandbox sb(tmp.path());
   if (!sb.ok()) return {"no sandbox: " + sb.error(), {}, {}, {}};
+  // The case's own scripts know nsplan (N) and the test's parent cgroup (PARENT).
+  const std::string vars = "N=" + shq(nsplan_binary()) + " PARENT=" + shq(parent) + "\n";
   if (!c.setup.empty())
-    if (RunResult r = sb.run(c.setup); r.code() != 0) return {"the case's setup failed\n" + r.describe(), {}, {}, {}};
+    if (RunResult r = sb.run(vars + c.setup); r.code() != 0) return {"the case's setup failed\n" + r.describe(), {}, {}, {}};
   const std::string tag = c.name + (explain ? "-explain" : "-apply");
   RunResult made = explain ? sb.run("{ " + case_cmd(c, "explain", path, p, "--no-run") + " || echo 'exit 90'; } | tee " +
                                     shq(tmp.file(tag + ".sh")) + " | sh")
@@ -480,6 +482,8 @@ ApplySide apply_side(bool explain, const DiffCase& c, const std::string& path, c
                            : sb.run(case_cmd(c, "destroy", path, p));
   if (down.code() != 0) side.error = (explain ? "explain --destroy | sh failed\n" : "destroy failed\n") + down.describe();
   side.destroyed = observe(sb, cgdirs);
+  if (!c.teardown.empty())
+    if (RunResult r = sb.run(vars + c.teardown); r.code() != 0) side.error += "the case's teardown failed\n" + r.describe();
   side.left = profile_leftovers(sb, p.parent.get(), name, c);
   return side;
 }
@@ -534,7 +538,7 @@ PATH="$T/bin:$PATH"
 NSPLAN_T_SECRET='the caller'"'"'s secret'
 export PATH NSPLAN_T_SECRET
 cd "$T"
-sh "$SETUP" || exit 91
+N="$N" PARENT="$PARENT" sh "$SETUP" || exit 91
 for k in cgroup ipc mnt net pid pid_for_children time time_for_children user uts; do
   echo "outer.ns.$k=$(stat -L -c %i /proc/$$/ns/$k)"
 done
@@ -546,6 +550,7 @@ for f in /run/netns/* /run/nsplan/ns/* $JOINED; do [ -e "$f" ] && echo "persiste
 echo "cgroups_after=$(find $CGDIRS -mindepth 1 -type d 2>/dev/null | sort | tr '\n' ' ')"
 sh -c "$TEARDOWN" > "$PROBE_OUT.destroy" 2>&1
 echo "destroyed=$?"
+N="$N" PARENT="$PARENT" sh "$CASE_TEARDOWN" > /dev/null 2>&1 || echo "case_teardown=failed"
 )SH";
 
 struct LaunchSide {
@@ -611,7 +616,8 @@ LaunchSide launch_side(bool explain, const DiffCase& c, const std::string& path,
   std::string launch = explain ? "{ " + case_cmd(c, "explain", path, p) + " || echo 'exit 90'; } | tee " + shq(script) + " | sh"
                                : "true | " + case_cmd(c, "run", path, p);
   std::string teardown = explain ? case_cmd(c, "explain", path, p, "--destroy") + " | sh" : case_cmd(c, "destroy", path, p);
-  ScriptVars vars = {{"SETUP", tmp.file(c.name + ".setup.sh")}, {"LAUNCH", launch}, {"TEARDOWN", teardown},
+  ScriptVars vars = {{"SETUP", tmp.file(c.name + ".setup.sh")}, {"CASE_TEARDOWN", tmp.file(c.name + ".teardown.sh")},
+                     {"PARENT", parent}, {"LAUNCH", launch}, {"TEARDOWN", teardown},
                      {"PROBE_OUT", base + ".probe"}, {"PROBE_ERR", base + ".err"},
                      {"CGDIRS", joined(p.parent->dirs(), " ")}, {"JOINED", joined(c.join_paths, " ")}};
   side.r = run_sandboxed(tmp.path(), vars, kLauncher, 60);
@@ -647,6 +653,7 @@ TEST_P(DifferentialRun, ExplainScriptAndRunStartTheSameProcess) {
   write_id_map_stand_ins(tmp_);
   tmp_.write("fd.txt", "a file the caller holds open\n");
   tmp_.write(case_.name + ".setup.sh", case_.setup);
+  tmp_.write(case_.name + ".teardown.sh", case_.teardown);
   LaunchSide a = launch_side(true, case_, path_, p, tmp_);
   p.parent->reset();
   ASSERT_TRUE(p.parent->ok()) << p.parent->error();
@@ -665,6 +672,8 @@ TEST_P(DifferentialRun, ExplainScriptAndRunStartTheSameProcess) {
   EXPECT_TRUE(contains(b.probe, "\nuid=") || starts_with(b.probe, "uid=")) << "the probe did not run under nsplan run\n" << context();
   EXPECT_EQ(difference(a.seen, b.seen, "explain | sh", "nsplan run"), "") << context();
   EXPECT_EQ(a.cgroups_after, b.cgroups_after) << "cgroups after the command ended\n" << context();
+  EXPECT_EQ(value_in(a.r.out, "case_teardown"), "<none>") << context();
+  EXPECT_EQ(value_in(b.r.out, "case_teardown"), "<none>") << context();
   EXPECT_EQ(value_in(a.r.out, "destroyed"), "0") << context();
   EXPECT_EQ(value_in(b.r.out, "destroyed"), "0") << context();
   EXPECT_EQ(p.parent->descendants(), std::vector<std::string>{});
