@@ -55,7 +55,12 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
   for (const auto& d : diags.all())
     if (d.severity == Severity::Warning)
       out += "# warning: " + sh_comment_text(sm.describe(d.loc)) + ": " + sh_comment_text(d.message) + "\n";
-  out += "set -eu\n" + applied;
+  out += "set -eu\n";
+  // run refuses a keep_fds descriptor that was not open before it changes anything: so does the
+  // script, before the apply part.
+  if (options.with_launch && options.attach_pid <= 0 && plan.launch && !plan.launch->command.empty())
+    out += render_kept_descriptor_checks(*plan.launch);
+  out += applied;
   if (options.attach_pid > 0) {
     out += "\n# nsplan attach: move process " + std::to_string(options.attach_pid) + " into the profile's cgroups\n";
     for (const auto& dir : plan.cgroup_dirs)

@@ -205,9 +205,9 @@ PreparedExec prepare_exec(const plan::Launch& l, const std::vector<std::string>&
 // works until then: close_range marks them close-on-exec (Linux 5.11); older kernels, one by one.
 std::string close_descriptors(const std::vector<int>& keep) {
   // Only the caller's descriptors are kept. They are the ones without close-on-exec: nsplan opens
-  // each of its own with it (pipes, sockets, files), and one of them may have the number of a
-  // kept descriptor the caller did not open; the command must not get it. A kept descriptor that
-  // is not open is simply not there (the script, too, only closes the others).
+  // each of its own with it (pipes, sockets, files), and one of them could have the number of a
+  // kept descriptor the caller did not open (run refuses that before it starts, in
+  // cli/run_commands.cc; this holds without it too).
   std::vector<int> inherited;
   for (int fd : keep) {
     int flags = fcntl(fd, F_GETFD);

@@ -102,6 +102,22 @@ std::string fd_lines(const Launch& l) {
 
 }  // namespace
 
+std::string render_kept_descriptor_checks(const Launch& l) {
+  if (l.keep_fds.empty()) return "";
+  std::string out =
+      "# nsplan run: refuses to start, changing nothing, when a descriptor of keep_fds was not open\n"
+      "#   when it started; sh can check only 3 to 9\n";
+  for (int fd : l.keep_fds) {
+    if (fd > 9) continue;
+    std::string n = std::to_string(fd);
+    // true, not the special built-in ":", whose redirection error would end the shell quietly.
+    out += "{ true <&" + n + "; } 2> /dev/null || { echo " +
+           sh_quote("nsplan: error: run.keep_fds names descriptor " + n + ", which was not open when nsplan started") +
+           " >&2; exit 2; }\n";
+  }
+  return out;
+}
+
 std::string render_inside_step(const InsideStep& step) {
   return std::visit(
       overloaded{

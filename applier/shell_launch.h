@@ -18,4 +18,9 @@ std::string render_launch(const plan::Launch& launch, const std::vector<std::str
 // One step inside the namespaces, as sh lines (each ending in a newline).
 std::string render_inside_step(const plan::InsideStep& step);
 
+// What nsplan run checks before it changes anything: each descriptor of keep_fds was open when it
+// started (cli/run_commands.cc), else it stops with status 2. The script checks those sh can name
+// (3 to 9) and says so; "" when the launch keeps none.
+std::string render_kept_descriptor_checks(const plan::Launch& launch);
+
 }  // namespace nsplan::applier

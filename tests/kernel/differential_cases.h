@@ -330,7 +330,8 @@ class Generator {
     }
     if (chance(30)) y += "  groups: [" + pick<std::string>({"5", "5, 100", "27"}) + "]\n";
     if (chance(30)) y += "  no_new_privs: true\n";
-    if (chance(40)) y += "  keep_fds: [" + pick<std::string>({"4", "6", "4, 9", "6, 8"}) + "]\n";
+    // The caller holds 4, 6 and 9 (a descriptor that is not open is refused: KeptDescriptorNotOpen...).
+    if (chance(40)) y += "  keep_fds: [" + pick<std::string>({"4", "6", "4, 9", "6, 9"}) + "]\n";
     return y;
   }
 
@@ -576,7 +577,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "run:\n"
       "  command: [@PROBE@]\n"
       "  uid: 65534\n"
-      "  keep_fds: [3, 4, 5, 7, 8]\n"
+      "  keep_fds: [4, 9]\n"
       "  clear_env: true\n"
       "  env: {NSPLAN_T_ONLY: only, HOME: /nonexistent}\n"
       "  cwd: /tmp\n");

@@ -711,6 +711,36 @@ T="$T" N="$N" PROFILE="$PROFILE" bash -c \
       << read_file(explain_script);
 }
 
+// A descriptor of keep_fds that was not open: nsplan run refuses before it changes anything
+// (status 2), and so does the script, before its apply part. The caller holds 4 and 6, not 5.
+TEST(DifferentialDocumented, KeptDescriptorNotOpenIsRefusedByBothBeforeAnyChange) {
+  NSPLAN_REQUIRE_ROOT();
+  TempDir tmp("diffkeep");
+  ASSERT_TRUE(tmp.ok());
+  tmp.write("fd.txt", "held open\n");
+  std::string profile = tmp.write("keep.yaml", "nsplan: 1\nname: " + test_name("diff-keep") +
+                                                   "\ncgroup: {pids: {max: 10}}\nnetwork: {namespaces: [" +
+                                                   test_name("keepns") + "]}\nrun:\n  command: [" NSPLAN_PROBE
+                                                   "]\n  keep_fds: [4, 5, 6]\n");
+  NSPLAN_PREPARE(p, profile);
+  for (const char* side : {"explain", "run"}) {
+    std::string launch = std::string(side) == "run" ? nsplan_cmd("run", profile, p.parent->name())
+                                                    : nsplan_cmd("explain", profile, p.parent->name()) + " | sh";
+    RunResult r = run_sandboxed(tmp.path(), {{"LAUNCH", launch}}, R"SH(
+exec 4< "$T/fd.txt" 6< "$T/fd.txt"
+sh -c "$LAUNCH" > "$T/out" 2> "$T/err"
+echo "rc=$?"
+echo "netns=$(ip netns list | tr '\n' ' ')"
+cat "$T/err"
+)SH");
+    ASSERT_EQ(r.code(), 0) << r.describe();
+    EXPECT_EQ(value_in(r.out, "rc"), "2") << side << "\n" << r.describe();
+    EXPECT_TRUE(contains(r.out, "run.keep_fds names descriptor 5, which was not open when nsplan started")) << side << "\n" << r.describe();
+    EXPECT_EQ(value_in(r.out, "netns"), "") << side << ": changed something\n" << r.describe();
+    EXPECT_EQ(p.parent->descendants(), std::vector<std::string>{}) << side << ": made cgroups";
+  }
+}
+
 // A new root without /proc: nsplan run detaches the old root with umount2(2); umount(8) cannot
 // without /proc/self/mountinfo. The script says so, and stops there; run starts the command.
 TEST(DifferentialDocumented, NewRootWithoutProcStopsTheScriptAtItsUmount) {
