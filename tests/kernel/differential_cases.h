@@ -461,17 +461,21 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "    - {to: \"fd00:81::/64\", dev: @IF@br}\n"
       "    - {to: 10.78.0.0/16, via: 10.77.0.2, metric: 3}\n");
 
-  // A device moved in (a veth pair the setup made), a macvlan stacked on its other end that
-  // stays on the host and is born in a namespace, a macvlan stacked on the moved device.
+  // A device moved in (one end of a veth pair the setup made, up, with an address and a route:
+  // destroy gives it back so), a macvlan stacked on the moved device, macvlans stacked on a
+  // host veth of the setup: one born in a namespace, one on the host (in the profile's group).
   add("device_and_stacked",
       "network:\n"
       "  namespaces: [@P@-dev]\n"
       "  links:\n"
       "    - {name: @IF@mv1, kind: device, netns: @P@-dev, addresses: [10.66.0.2/24], mtu: 1400}\n"
-      "    - {name: @IF@mac0, kind: macvlan, parent: @IF@mv0, netns: @P@-dev, mode: private, addresses: [10.66.1.2/24]}\n"
+      "    - {name: @IF@mac0, kind: macvlan, parent: @IF@s0, netns: @P@-dev, mode: private, addresses: [10.66.1.2/24]}\n"
       "    - {name: @IF@mac1, kind: macvlan, parent: @IF@mv1, parent_netns: @P@-dev, netns: @P@-dev, mode: passthru}\n"
-      "    - {name: @IF@mac2, kind: macvlan, parent: @IF@mv0, mode: vepa, addresses: [\"fd00:66::1/64\"]}\n",
-      "ip link add @IF@mv0 type veth peer name @IF@mv1\nip link set @IF@mv0 up\n", {"@IF@mv0", "@IF@mv1"});
+      "    - {name: @IF@mac2, kind: macvlan, parent: @IF@s0, mode: vepa, addresses: [\"fd00:66::1/64\"]}\n",
+      "ip link add @IF@mv0 type veth peer name @IF@mv1\nip link set @IF@mv1 up\n"
+      "ip addr add 10.66.9.9/24 dev @IF@mv1\nip route add 10.67.0.0/16 via 10.66.9.1 dev @IF@mv1\n"
+      "ip link add @IF@s0 type veth peer name @IF@s1\nip link set @IF@s0 up\nip link set @IF@s1 up\n",
+      {"@IF@mv0", "@IF@mv1", "@IF@s0", "@IF@s1"});
 
   // Persistent uts (hostname, domainname) and ipc namespaces, a persistent net namespace that
   // run joins, v1 cgroup values of every kind, the disk throttled.
