@@ -94,10 +94,10 @@ class LinuxKernel final : public Kernel {
       case plan::LinkKind::Veth: return c.create_veth(l.netns, l.name, l.peer_name, l.peer_netns, l.group);
       case plan::LinkKind::Bridge: return c.create_bridge(l.netns, l.name, l.group);
       case plan::LinkKind::Dummy: return c.create_dummy(l.netns, l.name, l.group);
-      case plan::LinkKind::Macvlan: return c.create_macvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode);
-      case plan::LinkKind::Ipvlan: return c.create_ipvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode);
+      case plan::LinkKind::Macvlan: return c.create_macvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode, l.group);
+      case plan::LinkKind::Ipvlan: return c.create_ipvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode, l.group);
       case plan::LinkKind::Vlan:
-        return c.create_vlan(l.parent_netns, l.parent, l.netns, l.name, static_cast<uint16_t>(l.vlan_id));
+        return c.create_vlan(l.parent_netns, l.parent, l.netns, l.name, static_cast<uint16_t>(l.vlan_id), l.group);
     }
     return errno_error("unknown link kind", EINVAL);
   }

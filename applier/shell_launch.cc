@@ -234,12 +234,14 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   std::string join;
   for (size_t i = 0; i < l.cgroup_procs.size(); ++i) join += "echo \"$$\" > \"$" + std::to_string(i + 1) + "\" && ";
   join += "shift " + std::to_string(l.cgroup_procs.size()) + " && exec \"$@\"";
-  out += "status=0\nsh -c " + sh_quote(join) + " nsplan-join";
+  // One compound command: sh reads all of it before the command starts, so a command that reads
+  // its stdin (the rest of the script, under `explain | sh`) cannot swallow the release lines.
+  out += "{\nstatus=0\nsh -c " + sh_quote(join) + " nsplan-join";
   for (const auto& procs : l.cgroup_procs) out += " " + sh_quote(procs);
   out += " " + joined(words, " ") + " || status=$?\n";
   // As run: what the release cannot do is reported, and the status is the command's.
   out += "set +e\n" + release;
-  return out + "exit \"$status\"\n";
+  return out + "exit \"$status\"\n}\n";
 }
 
 }  // namespace nsplan::applier

@@ -428,7 +428,6 @@ template <>
 const ObjectSpec* spec_of<RunSpec>() {
   static const ObjectSpec s{"run", "The command nsplan run starts inside all of the above.", {
       field<RunSpec>("command", &RunSpec::command, list_of(Kind::String), "Program and arguments.", {}, true),
-      field<RunSpec>("cwd", &RunSpec::cwd, t(Kind::AbsPath), "Working directory.", "unchanged"),
       field<RunSpec>("env", &RunSpec::env, t(Kind::StringMap), "Environment variables to set."),
       field<RunSpec>("clear_env", &RunSpec::clear_env, t(Kind::Bool),
           "Start the command with only the variables of env (and PWD with cwd), not nsplan's.", "false"),

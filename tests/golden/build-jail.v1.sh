@@ -53,6 +53,7 @@ echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+{
 status=0
 sh -c 'echo "$$" > "$1" && echo "$$" > "$2" && echo "$$" > "$3" && echo "$$" > "$4" && shift 4 && exec "$@"' nsplan-join '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs' unshare --ipc --net --uts --pid --mount --propagation=unchanged --fork -- sh -c 'set -eu
 ip link set lo up
@@ -112,3 +113,4 @@ rmdir '/sys/fs/cgroup/memory/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/m
 # destroy: rmdir /sys/fs/cgroup/memory/nsplan
 rmdir '/sys/fs/cgroup/memory/nsplan' || [ -z "$(cat '/sys/fs/cgroup/memory/nsplan/cgroup.procs')" ]
 exit "$status"
+}

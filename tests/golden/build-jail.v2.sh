@@ -47,6 +47,7 @@ echo 'default 50' > '/sys/fs/cgroup/nsplan/build-jail/io.weight'
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+{
 status=0
 sh -c 'echo "$$" > "$1" && shift 1 && exec "$@"' nsplan-join '/sys/fs/cgroup/nsplan/build-jail/cgroup.procs' unshare --ipc --net --uts --pid --mount --propagation=unchanged --fork -- sh -c 'set -eu
 ip link set lo up
@@ -91,3 +92,4 @@ rmdir '/sys/fs/cgroup/nsplan' || [ -z "$(cat '/sys/fs/cgroup/nsplan/cgroup.procs
 # destroy: disable -cpu -io -memory -pids in /sys/fs/cgroup
 if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-cpu -io -memory -pids' > '/sys/fs/cgroup/cgroup.subtree_control'; fi
 exit "$status"
+}

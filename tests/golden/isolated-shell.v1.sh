@@ -35,6 +35,7 @@ echo '128' > '/sys/fs/cgroup/pids/nsplan/isolated-shell/pids.max'
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+{
 status=0
 sh -c 'echo "$$" > "$1" && echo "$$" > "$2" && shift 2 && exec "$@"' nsplan-join '/sys/fs/cgroup/memory/nsplan/isolated-shell/cgroup.procs' '/sys/fs/cgroup/pids/nsplan/isolated-shell/cgroup.procs' setpriv --clear-groups -- unshare --user --cgroup --ipc --net --uts --time --pid --mount --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --boottime=31536000 --propagation=unchanged --fork -- sh -c 'set -eu
 ip link set lo up
@@ -72,3 +73,4 @@ rmdir '/sys/fs/cgroup/memory/nsplan/isolated-shell' || [ -z "$(cat '/sys/fs/cgro
 # destroy: rmdir /sys/fs/cgroup/memory/nsplan
 rmdir '/sys/fs/cgroup/memory/nsplan' || [ -z "$(cat '/sys/fs/cgroup/memory/nsplan/cgroup.procs')" ]
 exit "$status"
+}

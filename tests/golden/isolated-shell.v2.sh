@@ -38,6 +38,7 @@ echo '128' > '/sys/fs/cgroup/nsplan/isolated-shell/pids.max'
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
+{
 status=0
 sh -c 'echo "$$" > "$1" && shift 1 && exec "$@"' nsplan-join '/sys/fs/cgroup/nsplan/isolated-shell/cgroup.procs' setpriv --clear-groups -- unshare --user --cgroup --ipc --net --uts --time --pid --mount --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --boottime=31536000 --propagation=unchanged --fork -- sh -c 'set -eu
 ip link set lo up
@@ -72,3 +73,4 @@ rmdir '/sys/fs/cgroup/nsplan' || [ -z "$(cat '/sys/fs/cgroup/nsplan/cgroup.procs
 # destroy: disable -memory -pids in /sys/fs/cgroup
 if grep -qx 'nr_descendants 0' '/sys/fs/cgroup/cgroup.stat'; then printf '%s\n' '-memory -pids' > '/sys/fs/cgroup/cgroup.subtree_control'; fi
 exit "$status"
+}
