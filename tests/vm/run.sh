@@ -29,6 +29,10 @@
 #   NSPLAN_VM_KEEP=1     keep the work directory (initramfs tree, disk image, log)
 #   NSPLAN_VM_SHELL=1    after the tests, an interactive shell on the console (no timeout); the
 #                        VM powers off when the shell exits
+#   NSPLAN_VM_ACCEL      qemu's -accel [tcg,thread=single]: multi-threaded TCG froze the guest
+#                        when the kernel patched its own code (tests/vm/README.md)
+#   NSPLAN_VM_APPEND     more kernel arguments (e.g. "nokaslr loglevel=7")
+#   NSPLAN_VM_MONITOR    a path: qemu's monitor listens there (unix socket), to look at a frozen guest
 set -euo pipefail
 
 usage() {
@@ -59,6 +63,7 @@ extra=${NSPLAN_VM_EXTRA:-}
 modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-900}
+accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
 mem=${NSPLAN_VM_MEM:-1024}
 smp=${NSPLAN_VM_SMP:-2}
 shell_mode=${NSPLAN_VM_SHELL:-0}
@@ -235,6 +240,10 @@ echo "$tests_bin" >"$root/nsplan-vm/tests"
 : >"$root/nsplan-vm/args"
 for a in "$@"; do printf '%s\n' "$a" >>"$root/nsplan-vm/args"; done
 [ "$shell_mode" = 1 ] && : >"$root/nsplan-vm/shell"
+# The guest's watchdog prints its tasks' states a minute before the host's timeout (init).
+if [ "$shell_mode" != 1 ] && [ "$timeout_s" -gt 120 ]; then
+  echo $((timeout_s - 60)) >"$root/nsplan-vm/deadline"
+fi
 
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$work/initrd.gz"
 truncate -s 16M "$work/disk.img"
@@ -244,11 +253,12 @@ echo "tests/vm/run.sh: initramfs $(du -k "$work/initrd.gz" | cut -f1) KiB," \
   "built in $(awk -v a="$t_start" -v b="$t_built" 'BEGIN {printf "%.1f", b - a}') s"
 
 # ---- boot --------------------------------------------------------------------------------------
-qemu_args=(-machine pc -cpu max -m "$mem" -smp "$smp"
+qemu_args=(-machine pc -accel "$accel" -cpu max -m "$mem" -smp "$smp"
   -kernel "$kernel" -initrd "$work/initrd.gz"
-  -append "console=ttyS0 quiet panic=-1 rdinit=/init"
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init ${NSPLAN_VM_APPEND:-}"
   -drive "file=$work/disk.img,if=virtio,format=raw"
   -nic none -nographic -no-reboot)
+[ -z "${NSPLAN_VM_MONITOR:-}" ] || qemu_args+=(-monitor "unix:$NSPLAN_VM_MONITOR,server,nowait")
 log=$work/serial.log
 set +e
 if [ "$shell_mode" = 1 ]; then
