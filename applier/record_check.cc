@@ -33,14 +33,21 @@ bool strictly_below(const std::string& path, const std::string& root) {
   return path.size() > root.size() + 1 && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
 }
 
-// ROOT_TOO: the hierarchy's root itself is allowed (its cgroup.subtree_control, on v2).
+// nsplan makes and writes cgroups only below the base of a hierarchy (its mount plus
+// --cgroup-parent), and enables controllers in the base itself at most. ROOT_TOO: the base itself
+// is allowed (its cgroup.subtree_control, on v2).
 std::string check_cgroup_dir(const std::string& dir, const HostFacts& facts, bool root_too = false) {
   if (!normal_absolute(dir)) return "cgroup path '" + dir + "' is not a plain absolute path";
-  auto in = [&](const std::string& mount) { return strictly_below(dir, mount) || (root_too && dir == mount); };
+  auto in = [&](const std::string& mount) {
+    std::string base = facts.cgroup_parent.empty() ? mount : mount + "/" + facts.cgroup_parent;
+    return strictly_below(dir, base) || (root_too && dir == base);
+  };
   bool below = facts.mode == CgroupMode::V2 ? in(facts.cgroup_root) : false;
   for (const auto& [controller, mount] : facts.v1_mounts) below |= facts.mode == CgroupMode::V1 && in(mount);
-  if (!below) return "cgroup path '" + dir + "' is not below a cgroup hierarchy of this host";
-  return "";
+  if (below) return "";
+  if (facts.cgroup_parent.empty()) return "cgroup path '" + dir + "' is not below a cgroup hierarchy of this host";
+  return "cgroup path '" + dir + "' is not below the cgroup parent '" + facts.cgroup_parent +
+         "' (give the --cgroup-parent the profile was applied with)";
 }
 
 std::string check_cgroup_file(const std::string& file) {

@@ -161,6 +161,38 @@ TEST(Ownership, RecordsOutsideWhatAProfileCouldOwnAreRefusedBeforeAnythingIsDone
   }
 }
 
+// With --cgroup-parent, nsplan makes and writes cgroups only below the parent: a record of a
+// cgroup beside it (the machine's own) is refused, one below it is not refused for its path.
+TEST(Ownership, WithACgroupParentRecordsOutsideTheParentAreRefused) {
+  const std::string id = R"("id": [1, 12345], )";
+  const std::pair<std::string, std::string> cases[] = {
+      {"is not below the cgroup parent 'nspt-delegated'",
+       R"({"key": "x", )" + id + R"("undo": "rmdir", "dir": "/sys/fs/cgroup/system.slice/sshd.service"})"},
+      {"is not below the cgroup parent 'nspt-delegated'",
+       R"({"key": "x", )" + id + R"("undo": "restore_file", "dir": "/sys/fs/cgroup/user.slice", "file": "memory.max", "value": "max"})"},
+      {"is not below the cgroup parent 'nspt-delegated'",
+       R"({"key": "x", )" + id + R"("undo": "disable_controllers", "dir": "/sys/fs/cgroup", "controllers": ["memory"]})"},
+      {"is not what nsplan made or changed",
+       R"({"key": "x", )" + id + R"("undo": "rmdir", "dir": "/sys/fs/cgroup/nspt-delegated/a"})"},
+  };
+  for (const auto& [expected, record] : cases) {
+    SCOPED_TRACE(record);
+    FakeKernel k;
+    StateDir dir;
+    dir.write("nspt-x.state", std::string(R"({"nsplan_state": 1, "profile": "nspt-x", "owned": [)") + record + "]}\n");
+    auto s = dir.open("nspt-x");
+    HostFacts facts = HostFacts::stated(CgroupMode::V2);
+    facts.state_dir = "/run/nsplan";
+    facts.cgroup_parent = "nspt-delegated";
+    k.mutable_state().cgroups["/sys/fs/cgroup/nspt-delegated/a"];
+    DestroyOutcome d = applier::destroy_profile(k, s, facts);
+    EXPECT_FALSE(d.ok);
+    ASSERT_FALSE(d.errors.empty());
+    EXPECT_NE(d.errors[0].find(expected), std::string::npos) << d.errors[0];
+    EXPECT_EQ(k.mutation_count(), 0u) << k.trace();
+  }
+}
+
 // Saving the state is the last step of an apply: when it fails, nothing of the apply may stay
 // live without a record, and the outcome says how much was taken back.
 class UnsavableState final : public applier::StateStore {
