@@ -125,6 +125,15 @@ TEST(Ownership, ASubjectReplacedBehindNsplansBackIsLeftAlone) {
   EXPECT_TRUE(s.has_state()) << "the records stay while something of them could not be proven";
 }
 
+// Destroys profile nspt-x whose state file holds only RECORD (JSON), with FACTS, on K.
+DestroyOutcome destroy_with_planted_record(FakeKernel& k, const std::string& record, HostFacts facts) {
+  StateDir dir;
+  dir.write("nspt-x.state", std::string(R"({"nsplan_state": 1, "profile": "nspt-x", "owned": [)") + record + "]}\n");
+  auto s = dir.open("nspt-x");
+  facts.state_dir = "/run/nsplan";
+  return applier::destroy_profile(k, s, facts);
+}
+
 // A state file planted or edited by hand: each record outside what a profile could own is refused,
 // naming it, and nothing at all is done.
 TEST(Ownership, RecordsOutsideWhatAProfileCouldOwnAreRefusedBeforeAnythingIsDone) {
@@ -147,12 +156,7 @@ TEST(Ownership, RecordsOutsideWhatAProfileCouldOwnAreRefusedBeforeAnythingIsDone
   for (const auto& [expected, record] : cases) {
     SCOPED_TRACE(record);
     FakeKernel k;
-    StateDir dir;
-    dir.write("nspt-x.state", std::string(R"({"nsplan_state": 1, "profile": "nspt-x", "owned": [)") + record + "]}\n");
-    auto s = dir.open("nspt-x");
-    HostFacts facts = HostFacts::stated(CgroupMode::V2);
-    facts.state_dir = "/run/nsplan";
-    DestroyOutcome d = applier::destroy_profile(k, s, facts);
+    DestroyOutcome d = destroy_with_planted_record(k, record, HostFacts::stated(CgroupMode::V2));
     EXPECT_FALSE(d.ok);
     ASSERT_EQ(d.errors.size(), 1u);
     EXPECT_NE(d.errors[0].find(expected), std::string::npos) << d.errors[0];
@@ -178,14 +182,10 @@ TEST(Ownership, WithACgroupParentRecordsOutsideTheParentAreRefused) {
   for (const auto& [expected, record] : cases) {
     SCOPED_TRACE(record);
     FakeKernel k;
-    StateDir dir;
-    dir.write("nspt-x.state", std::string(R"({"nsplan_state": 1, "profile": "nspt-x", "owned": [)") + record + "]}\n");
-    auto s = dir.open("nspt-x");
-    HostFacts facts = HostFacts::stated(CgroupMode::V2);
-    facts.state_dir = "/run/nsplan";
-    facts.cgroup_parent = "nspt-delegated";
     k.mutable_state().cgroups["/sys/fs/cgroup/nspt-delegated/a"];
-    DestroyOutcome d = applier::destroy_profile(k, s, facts);
+    HostFacts facts = HostFacts::stated(CgroupMode::V2);
+    facts.cgroup_parent = "nspt-delegated";
+    DestroyOutcome d = destroy_with_planted_record(k, record, facts);
     EXPECT_FALSE(d.ok);
     ASSERT_FALSE(d.errors.empty());
     EXPECT_NE(d.errors[0].find(expected), std::string::npos) << d.errors[0];
