@@ -38,12 +38,9 @@ bool strictly_below(const std::string& path, const std::string& root) {
 // is allowed (its cgroup.subtree_control, on v2).
 std::string check_cgroup_dir(const std::string& dir, const HostFacts& facts, bool root_too = false) {
   if (!normal_absolute(dir)) return "cgroup path '" + dir + "' is not a plain absolute path";
-  auto in = [&](const std::string& mount) {
-    std::string base = facts.cgroup_parent.empty() ? mount : mount + "/" + facts.cgroup_parent;
-    return strictly_below(dir, base) || (root_too && dir == base);
-  };
-  bool below = facts.mode == CgroupMode::V2 ? in(facts.cgroup_root) : false;
-  for (const auto& [controller, mount] : facts.v1_mounts) below |= facts.mode == CgroupMode::V1 && in(mount);
+  auto in = [&](const std::string& base) { return strictly_below(dir, base) || (root_too && dir == base); };
+  bool below = facts.mode == CgroupMode::V2 ? in(facts.base_of("")) : false;
+  for (const auto& [controller, mount] : facts.v1_mounts) below |= facts.mode == CgroupMode::V1 && in(facts.base_of(controller));
   if (below) return "";
   if (facts.cgroup_parent.empty()) return "cgroup path '" + dir + "' is not below a cgroup hierarchy of this host";
   return "cgroup path '" + dir + "' is not below the cgroup parent '" + facts.cgroup_parent +

@@ -70,7 +70,6 @@ std::optional<SysError> refused_file(const std::string& path, const struct stat&
   return std::nullopt;
 }
 
-
 // The components of PATH, made absolute against the working directory; "." and empty ones
 // dropped. A ".." is refused: the walk never goes up.
 SysResult<std::vector<std::string>> components(const std::string& given) {
