@@ -79,10 +79,10 @@ static MoveLinkBack device_on_host(const LinkInfo& l, LiveView& view) {
   MoveLinkBack m;
   m.was_up = l.up;
   m.master = l.master;
-  for (const auto& a : view.addresses(""))
-    if (a.dev == l.name && !(a.family == 6 && a.scope == RT_SCOPE_LINK)) m.addresses.push_back(a.cidr);
-  for (const auto& r : view.routes(""))
-    if (r.dev == l.name && !r.kernel() && r.type == RTN_UNICAST) {
+  for (const auto& a : view.addresses_of("", l.name))
+    if (!(a.family == 6 && a.scope == RT_SCOPE_LINK)) m.addresses.push_back(a.cidr);
+  for (const auto& r : view.routes_through("", l.name))
+    if (!r.kernel() && r.type == RTN_UNICAST) {
       RouteSpec spec;
       spec.to = r.to;
       spec.via = r.via;
@@ -108,7 +108,9 @@ RouteSpec route_spec(const AddRoute& a) {
 }
 
 Observation observe(const Action& action, Kernel& k, LiveView& view) {
-  return std::visit(
+  // A read that failed while looking (a link, its addresses, its routes): not "absent".
+  const size_t errors_before = view.errors_seen();
+  Observation o = std::visit(
       overloaded{
           [&](const MakeCgroup& a) {
             Observation o;
@@ -227,6 +229,8 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
       },
       action);
+  if (!o.error && view.errors_seen() > errors_before) o.error = view.last_error();
+  return o;
 }
 
 Status perform(const Action& action, Kernel& k, LiveView& view) {

@@ -170,33 +170,35 @@ Records load_records(const StateStore& state, const HostFacts& facts) {
   return r;
 }
 
+// The network namespaces the profile makes: all their links are its own, so the live view may
+// dump them (any other namespace is asked only for what the profile names).
+std::set<std::string> netns_made_by(const plan::Plan& plan) {
+  std::set<std::string> made;
+  for (const auto& step : plan.steps)
+    if (auto* n = std::get_if<plan::CreateNetns>(&step.action)) made.insert(n->name);
+  return made;
+}
+
 // The link group of the profile's host-side links: the one its records name, else the plan's,
-// else the first one after it that no link of someone else's is in (a collision of two profiles'
-// hashes must never let one destroy delete the other's links).
-uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owned, Kernel& kernel, LiveView& view) {
+// else the first one after it that no other profile of this host records (a collision of two
+// profiles' hashes must not put their links in one group). Found in nsplan's own state, not in a
+// dump of the host's links (thousands on a container host); a link of someone else's in the
+// group is found by destroy, which then deletes the profile's links one by one.
+uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owned, Kernel& kernel, const StateStore& state) {
   uint32_t preferred = 0;
   for (const auto& step : plan.steps)
     if (auto* l = std::get_if<plan::CreateLink>(&step.action); l && l->group) preferred = l->group;
   if (!preferred) return 0;
-  std::set<int> ours;
   for (const auto& o : owned)
-    if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) {
-      preferred = u->group;
-      if (o.id.known()) ours.insert(static_cast<int>(o.id.object));
-      if (u->peer_ifindex) ours.insert(static_cast<int>(u->peer_ifindex));
-    }
-  std::set<uint32_t> taken;
-  if (!view.failed(""))
-    for (const auto& l : view.links(""))
-      if (l.group && !ours.count(l.ifindex)) taken.insert(l.group);
-  return kernel.link_group_claim(preferred, taken);
+    if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) return u->group;
+  return kernel.link_group_claim(preferred, state.link_groups_of_others());
 }
 
 // One apply: recover an interrupted one, give back values the profile dropped, make each step
 // (journaled before, identity recorded after), converge, save. On failure, undo what it did.
 class Transaction {
  public:
-  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel) {}
+  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan)) {}
 
   ApplyOutcome run() {
     Records records = load_records(state_, plan_.facts);
@@ -206,7 +208,7 @@ class Transaction {
     if (!recover(records.journal)) return out_;
     for (const auto& o : owned_) owned_by_key_.emplace(o.key, &o);
     if (!give_back_dropped_values()) return out_;
-    group_ = claim_link_group(plan_, owned_, kernel_, view_);
+    group_ = claim_link_group(plan_, owned_, kernel_, state_);
     make_steps();
     if (!out_.error.empty()) return roll_back();
     remove_dropped();
@@ -477,7 +479,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
 
 Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned) {
   Diff diff;
-  LiveView view(kernel);
+  LiveView view(kernel, netns_made_by(plan));
   std::set<std::string> keys;
   for (const auto& step : plan.steps) {
     keys.insert(resource_key(step.action));
@@ -494,7 +496,7 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
   j["nsplan_status"] = 1;
   j["profile"] = plan.profile;
   j["items"] = nlohmann::ordered_json::array();
-  LiveView view(kernel);
+  LiveView view(kernel, netns_made_by(plan));
   for (const auto& step : plan.steps) {
     Observation o = observe(step.action, kernel, view);
     nlohmann::ordered_json item;

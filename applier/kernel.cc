@@ -47,6 +47,32 @@ uint32_t Kernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& 
   return g;
 }
 
+SysResult<std::optional<LinkInfo>> Kernel::link(const std::string& netns, const std::string& name) {
+  auto all = links(netns);
+  if (!all.ok()) return all.error();
+  for (LinkInfo& l : all.value())
+    if (l.name == name) return std::optional<LinkInfo>(std::move(l));
+  return std::optional<LinkInfo>();
+}
+
+SysResult<std::vector<AddressInfo>> Kernel::addresses_of(const std::string& netns, const std::string& dev, int) {
+  auto all = addresses(netns);
+  if (!all.ok()) return all.error();
+  std::vector<AddressInfo> out;
+  for (AddressInfo& a : all.value())
+    if (a.dev == dev) out.push_back(std::move(a));
+  return out;
+}
+
+SysResult<std::vector<RouteInfo>> Kernel::routes_of(const std::string& netns, uint32_t table, const std::string& dev, int) {
+  auto all = routes(netns);
+  if (!all.ok()) return all.error();
+  std::vector<RouteInfo> out;
+  for (RouteInfo& r : all.value())
+    if ((table == 0 || r.table == table) && (dev.empty() || r.dev == dev)) out.push_back(std::move(r));
+  return out;
+}
+
 SysResult<bool> Kernel::cgroup_remove_unless_shared(const std::string& dir) {
   Status s = cgroup_rmdir(dir);
   if (s.ok()) return true;

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -93,6 +94,17 @@ class Kernel {
   virtual Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) = 0;
   virtual Status route_add(const RouteSpec& route) = 0;
   virtual Status route_del(const RouteSpec& route) = 0;
+  // ---- looking at one object: what apply, plan and status do in a namespace that is not all
+  // the profile's (the host's), so that their cost follows the profile, not the host. The
+  // defaults filter the whole-namespace dumps below; the real kernel asks for the one object. ----
+  // Link NAME (nullopt: there is none).
+  virtual SysResult<std::optional<LinkInfo>> link(const std::string& netns, const std::string& name);
+  // The addresses of link DEV, whose ifindex is IFINDEX.
+  virtual SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex);
+  // The routes of TABLE (0: every table) through link DEV (IFINDEX); DEV "", IFINDEX 0: all of them.
+  virtual SysResult<std::vector<RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
+                                                      int ifindex);
+  // ---- whole-namespace dumps ----
   virtual SysResult<std::vector<LinkInfo>> links(const std::string& netns) = 0;
   // The identity of link NAME in NETNS: the netns inode and the ifindex (ENODEV when absent).
   virtual SysResult<KernelId> link_id(const std::string& netns, const std::string& name) = 0;

@@ -107,14 +107,13 @@ class LinuxKernel final : public Kernel {
   Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
     return with_netlink([&](NetlinkClient& c) -> Status {
       std::string what = "delete link group " + std::to_string(group);
-      auto links = c.list_links(netns);
+      auto links = c.group_members(netns, group);
       if (!links.ok()) return links.error().wrap(what);
       std::set<int> members;
       std::string foreign;
-      for (const LinkInfo& l : links.value()) {
-        if (l.group != group) continue;
-        members.insert(l.ifindex);
-        if (!ours.count(l.ifindex)) foreign += (foreign.empty() ? "" : ", ") + l.name;
+      for (const auto& [ifindex, name] : links.value()) {
+        members.insert(ifindex);
+        if (!ours.count(ifindex)) foreign += (foreign.empty() ? "" : ", ") + name;
       }
       if (!foreign.empty())
         return SysError{EPERM, what + ": it also holds " + foreign + ", which nsplan did not make; nothing deleted", 0, {}};
@@ -147,6 +146,22 @@ class LinuxKernel final : public Kernel {
   }
   Status route_del(const RouteSpec& r) override {
     return with_netlink([&](NetlinkClient& c) { return c.del_route(r); });
+  }
+  SysResult<std::optional<LinkInfo>> link(const std::string& netns, const std::string& name) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->get_link(netns, name);
+  }
+  SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->addresses_of(netns, dev, ifindex);
+  }
+  SysResult<std::vector<RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
+                                              int ifindex) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->routes_of(netns, table, dev, ifindex);
   }
   SysResult<std::vector<LinkInfo>> links(const std::string& netns) override {
     auto nl = netlink();

@@ -25,6 +25,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -190,6 +191,64 @@ std::string link_name(nl_cache* links, int ifindex) {
   char buf[IFNAMSIZ + 1] = {};
   if (!rtnl_link_i2name(links, ifindex, buf, sizeof buf)) return std::to_string(ifindex);
   return buf;
+}
+
+// ---- what the applier sees of a libnl object; NAME_OF gives a link's name from its ifindex ----
+
+template <class NameOf>
+LinkInfo link_info(rtnl_link* l, NameOf name_of) {
+  LinkInfo info;
+  const char* name = rtnl_link_get_name(l);
+  info.name = name ? name : "";
+  const char* type = rtnl_link_get_type(l);
+  info.kind = type ? type : "";
+  info.mtu = rtnl_link_get_mtu(l);
+  info.master = name_of(rtnl_link_get_master(l));
+  info.up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+  info.group = rtnl_link_get_group(l);
+  info.ifindex = rtnl_link_get_ifindex(l);
+  return info;
+}
+
+template <class NameOf>
+std::optional<AddressInfo> address_info(rtnl_addr* a, NameOf name_of) {
+  int af = rtnl_addr_get_family(a);
+  if (af != AF_INET && af != AF_INET6) return std::nullopt;
+  std::string ip = ntop(rtnl_addr_get_local(a));
+  if (ip.empty()) return std::nullopt;
+  AddressInfo info;
+  info.dev = name_of(rtnl_addr_get_ifindex(a));
+  info.cidr = ip + "/" + std::to_string(rtnl_addr_get_prefixlen(a));
+  info.family = af == AF_INET ? 4 : 6;
+  info.scope = rtnl_addr_get_scope(a);
+  info.flags = rtnl_addr_get_flags(a);
+  return info;
+}
+
+template <class NameOf>
+std::optional<RouteInfo> route_info(rtnl_route* r, NameOf name_of) {
+  int af = rtnl_route_get_family(r);
+  if (af != AF_INET && af != AF_INET6) return std::nullopt;
+  RouteInfo info;
+  info.family = af == AF_INET ? 4 : 6;
+  info.table = rtnl_route_get_table(r);
+  nl_addr* dst = rtnl_route_get_dst(r);
+  unsigned plen = dst ? nl_addr_get_prefixlen(dst) : 0;
+  if (!dst || plen == 0) {
+    info.to = "default";
+  } else {
+    std::string ip = ntop(dst);
+    info.to = ip.empty() ? "?" : ip + "/" + std::to_string(plen);
+  }
+  info.metric = rtnl_route_get_priority(r);
+  info.protocol = rtnl_route_get_protocol(r);
+  info.type = rtnl_route_get_type(r);
+  if (rtnl_route_get_nnexthops(r) > 0) {
+    rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
+    info.via = ntop(rtnl_route_nh_get_gateway(nh));
+    info.dev = name_of(rtnl_route_nh_get_ifindex(nh));
+  }
+  return info;
 }
 
 std::string ns_label(const std::string& netns) {
@@ -508,6 +567,64 @@ struct NetlinkClient::Impl {
     return finish(c.value(), rc, what);
   }
 
+  // A dump that the kernel filters by what MSG asks (NETLINK_GET_STRICT_CHK, on for this request
+  // only: the requests of libnl's own dumps are not all ones the strict check accepts). Each
+  // message of the answer goes to ON. Takes MSG.
+  using OnMessage = std::function<void(nl_msg*)>;
+  static int on_message(nl_msg* m, void* arg) {
+    (*static_cast<const OnMessage*>(arg))(m);
+    return NL_OK;
+  }
+  static Status filtered_dump(Conn* c, nl_msg* msg, const std::string& what, const OnMessage& on) {
+    int fd = nl_socket_get_fd(c->sk);
+    int on_off = 1;
+    if (::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on_off, sizeof on_off) != 0) {
+      nlmsg_free(msg);
+      return errno_error(what + ": NETLINK_GET_STRICT_CHK");
+    }
+    c->reset();
+    int rc = nl_send_auto(c->sk, msg);
+    nlmsg_free(msg);
+    if (rc >= 0) {
+      PeekWhileReading peek(c->sk);
+      nl_cb* orig = nl_socket_get_cb(c->sk);
+      nl_cb* cb = nl_cb_clone(orig);  // keeps on_error
+      nl_cb_put(orig);
+      if (!cb) {
+        rc = -NLE_NOMEM;
+      } else {
+        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_message, const_cast<OnMessage*>(&on));
+        rc = nl_recvmsgs(c->sk, cb);
+        nl_cb_put(cb);
+      }
+    }
+    on_off = 0;
+    (void)::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on_off, sizeof on_off);
+    return finish(c, rc, what);
+  }
+  // Each libnl object in message M (an address, a route) to ON.
+  template <class On>
+  static void parse_objects(nl_msg* m, On& on) {
+    nl_msg_parse(
+        m, [](nl_object* o, void* arg) { (*static_cast<On*>(arg))(o); }, &on);
+  }
+  // Link IFINDEX's name, asked of the kernel once per call site (NAMES remembers).
+  std::string name_by_index(Conn* c, int ifindex, std::map<int, std::string>& names) {
+    if (ifindex <= 0) return {};
+    auto it = names.find(ifindex);
+    if (it != names.end()) return it->second;
+    rtnl_link* l = nullptr;
+    std::string name = std::to_string(ifindex);
+    {
+      PeekWhileReading peek(c->sk);
+      if (rtnl_link_get_kernel(c->sk, ifindex, nullptr, &l) >= 0 && l) {
+        if (const char* n = rtnl_link_get_name(l)) name = n;
+        rtnl_link_put(l);
+      }
+    }
+    return names[ifindex] = name;
+  }
+
   SysResult<CachePtr> link_cache(Conn* c, const std::string& what) {
     nl_cache* cache = nullptr;
     c->reset();
@@ -741,6 +858,122 @@ SysResult<NetlinkClient::LinkIdentity> NetlinkClient::link_identity(const std::s
   return LinkIdentity{static_cast<uint64_t>(space.value()->ino), idx.value()};
 }
 
+SysResult<std::optional<LinkInfo>> NetlinkClient::get_link(const std::string& netns, const std::string& name) {
+  std::string what = "look up link '" + name + "' in " + ns_label(netns);
+  if (!valid_ifname(name)) return bad_name(what, name);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
+  if (!c) return c.error().wrap(what);
+  rtnl_link* l = nullptr;
+  c.value()->reset();
+  int rc = 0;
+  {
+    PeekWhileReading peek(c.value()->sk);
+    rc = rtnl_link_get_kernel(c.value()->sk, 0, name.c_str(), &l);
+  }
+  if (rc < 0) {
+    Status s = Impl::finish(c.value(), rc, what);
+    if (s.err() == ENODEV) return std::optional<LinkInfo>();
+    return s.error();
+  }
+  LinkPtr guard(l);
+  std::map<int, std::string> names;
+  return std::optional<LinkInfo>(
+      link_info(l, [&](int i) { return impl_->name_by_index(c.value(), i, names); }));
+}
+
+SysResult<std::vector<AddressInfo>> NetlinkClient::addresses_of(const std::string& netns, const std::string& dev,
+                                                                int ifindex) {
+  std::string what = "list addresses of '" + dev + "' in " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
+  if (!c) return c.error().wrap(what);
+  nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+  if (!msg) return SysError{ENOMEM, what, 0, {}};
+  ifaddrmsg ifa{};
+  ifa.ifa_family = AF_UNSPEC;
+  ifa.ifa_index = static_cast<uint32_t>(ifindex);  // the kernel dumps this link's addresses only
+  if (nlmsg_append(msg, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0) {
+    nlmsg_free(msg);
+    return SysError{EMSGSIZE, what, 0, {}};
+  }
+  std::vector<AddressInfo> out;
+  auto keep = [&](nl_object* o) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    if (rtnl_addr_get_ifindex(a) != ifindex) return;
+    if (auto info = address_info(a, [&](int) { return dev; })) out.push_back(std::move(*info));
+  };
+  Status s = Impl::filtered_dump(c.value(), msg, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); });
+  if (!s) return s.error();
+  return out;
+}
+
+SysResult<std::vector<RouteInfo>> NetlinkClient::routes_of(const std::string& netns, uint32_t table,
+                                                           const std::string& dev, int ifindex) {
+  std::string what = "list routes" + (dev.empty() ? std::string() : " of '" + dev + "'") + " in table " +
+                     std::to_string(table) + " of " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
+  if (!c) return c.error().wrap(what);
+  nl_msg* msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+  if (!msg) return SysError{ENOMEM, what, 0, {}};
+  rtmsg rtm{};
+  rtm.rtm_family = AF_UNSPEC;
+  // The kernel dumps TABLE only (0: every table), and of it the routes through IFINDEX if given.
+  if (nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 || (table != 0 && nla_put_u32(msg, RTA_TABLE, table) < 0) ||
+      (ifindex > 0 && nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(ifindex)) < 0)) {
+    nlmsg_free(msg);
+    return SysError{EMSGSIZE, what, 0, {}};
+  }
+  std::vector<RouteInfo> out;
+  std::vector<std::pair<size_t, int>> unnamed;  // (route, ifindex) named after the dump
+  auto keep = [&](nl_object* o) {
+    auto* r = reinterpret_cast<rtnl_route*>(o);
+    int oif = 0;
+    auto info = route_info(r, [&](int i) {
+      oif = i;
+      return i == ifindex ? dev : std::string();
+    });
+    if (!info || (table != 0 && info->table != table)) return;
+    if (ifindex > 0 && oif != ifindex) return;
+    if (oif > 0 && info->dev.empty()) unnamed.emplace_back(out.size(), oif);
+    out.push_back(std::move(*info));
+  };
+  Status s = Impl::filtered_dump(c.value(), msg, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); });
+  if (!s) return s.error();
+  std::map<int, std::string> names;
+  for (const auto& [at, oif] : unnamed) out[at].dev = impl_->name_by_index(c.value(), oif, names);
+  return out;
+}
+
+SysResult<std::vector<std::pair<int, std::string>>> NetlinkClient::group_members(const std::string& netns,
+                                                                                 uint32_t group) {
+  std::string what = "list the links of group " + std::to_string(group) + " in " + ns_label(netns);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
+  if (!c) return c.error().wrap(what);
+  nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+  if (!msg) return SysError{ENOMEM, what, 0, {}};
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0) {
+    nlmsg_free(msg);
+    return SysError{EMSGSIZE, what, 0, {}};
+  }
+  // The kernel cannot filter a link dump by group: read every link, but only two attributes of
+  // each (no libnl object is made of the other links).
+  std::vector<std::pair<int, std::string>> out;
+  auto keep = [&](nl_msg* m) {
+    nlmsghdr* h = nlmsg_hdr(m);
+    if (h->nlmsg_type != RTM_NEWLINK || !nlmsg_valid_hdr(h, sizeof(ifinfomsg))) return;
+    const auto* info = static_cast<const ifinfomsg*>(nlmsg_data(h));
+    nlattr* g = nlmsg_find_attr(h, sizeof(ifinfomsg), IFLA_GROUP);
+    if (!g || nla_len(g) < 4 || nla_get_u32(g) != group) return;
+    nlattr* n = nlmsg_find_attr(h, sizeof(ifinfomsg), IFLA_IFNAME);
+    std::string name = n ? std::string(static_cast<const char*>(nla_data(n)), strnlen(static_cast<const char*>(nla_data(n)), nla_len(n))) : "";
+    out.emplace_back(info->ifi_index, name);
+  };
+  Status s = Impl::filtered_dump(c.value(), msg, what, keep);
+  if (!s) return s.error();
+  return out;
+}
+
 SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {
   std::string what = "list links in " + ns_label(netns);
   SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
@@ -749,20 +982,8 @@ SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& ne
   if (!cache) return cache.error();
   nl_cache* links = cache.value().get();
   std::vector<LinkInfo> out;
-  for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
-    auto* l = reinterpret_cast<rtnl_link*>(o);
-    LinkInfo info;
-    const char* name = rtnl_link_get_name(l);
-    info.name = name ? name : "";
-    const char* type = rtnl_link_get_type(l);
-    info.kind = type ? type : "";
-    info.mtu = rtnl_link_get_mtu(l);
-    info.master = link_name(links, rtnl_link_get_master(l));
-    info.up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
-    info.group = rtnl_link_get_group(l);
-    info.ifindex = rtnl_link_get_ifindex(l);
-    out.push_back(std::move(info));
-  }
+  for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
+    out.push_back(link_info(reinterpret_cast<rtnl_link*>(o), [&](int i) { return link_name(links, i); }));
   return out;
 }
 
@@ -782,20 +1003,9 @@ SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::str
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr addrs(raw);
   std::vector<AddressInfo> out;
-  for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o)) {
-    auto* a = reinterpret_cast<rtnl_addr*>(o);
-    int af = rtnl_addr_get_family(a);
-    if (af != AF_INET && af != AF_INET6) continue;
-    std::string ip = ntop(rtnl_addr_get_local(a));
-    if (ip.empty()) continue;
-    AddressInfo info;
-    info.dev = link_name(links.value().get(), rtnl_addr_get_ifindex(a));
-    info.cidr = ip + "/" + std::to_string(rtnl_addr_get_prefixlen(a));
-    info.family = af == AF_INET ? 4 : 6;
-    info.scope = rtnl_addr_get_scope(a);
-    info.flags = rtnl_addr_get_flags(a);
-    out.push_back(std::move(info));
-  }
+  for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o))
+    if (auto info = address_info(reinterpret_cast<rtnl_addr*>(o), [&](int i) { return link_name(links.value().get(), i); }))
+      out.push_back(std::move(*info));
   return out;
 }
 
@@ -816,33 +1026,9 @@ SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& 
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr routes(raw);
   std::vector<RouteInfo> out;
-  for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o)) {
-    auto* r = reinterpret_cast<rtnl_route*>(o);
-    int af = rtnl_route_get_family(r);
-    if (af != AF_INET && af != AF_INET6) continue;
-    uint32_t table = rtnl_route_get_table(r);
-    if (filter.table && table != *filter.table) continue;
-    RouteInfo info;
-    info.family = af == AF_INET ? 4 : 6;
-    info.table = table;
-    nl_addr* dst = rtnl_route_get_dst(r);
-    unsigned plen = dst ? nl_addr_get_prefixlen(dst) : 0;
-    if (!dst || plen == 0) {
-      info.to = "default";
-    } else {
-      std::string ip = ntop(dst);
-      info.to = ip.empty() ? "?" : ip + "/" + std::to_string(plen);
-    }
-    info.metric = rtnl_route_get_priority(r);
-    info.protocol = rtnl_route_get_protocol(r);
-    info.type = rtnl_route_get_type(r);
-    if (rtnl_route_get_nnexthops(r) > 0) {
-      rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
-      info.via = ntop(rtnl_route_nh_get_gateway(nh));
-      info.dev = link_name(links.value().get(), rtnl_route_nh_get_ifindex(nh));
-    }
-    out.push_back(std::move(info));
-  }
+  for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o))
+    if (auto info = route_info(reinterpret_cast<rtnl_route*>(o), [&](int i) { return link_name(links.value().get(), i); }))
+      if (!filter.table || info->table == *filter.table) out.push_back(std::move(*info));
   return out;
 }
 

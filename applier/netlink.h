@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "applier/sys_error.h"
@@ -142,6 +143,19 @@ class NetlinkClient {
     int ifindex = 0;
   };
   SysResult<LinkIdentity> link_identity(const std::string& netns, const std::string& name);
+  // Link NAME alone (one RTM_GETLINK; nullopt when there is none), its master named.
+  SysResult<std::optional<LinkInfo>> get_link(const std::string& netns, const std::string& name);
+  // The addresses of link DEV (IFINDEX): a dump the kernel filters (NETLINK_GET_STRICT_CHK), so
+  // its cost is DEV's addresses, not the namespace's.
+  SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex);
+  // The routes of TABLE through link DEV (IFINDEX), or all of TABLE for IFINDEX 0, filtered by
+  // the kernel.
+  SysResult<std::vector<RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
+                                              int ifindex);
+  // The links (ifindex, name) of link group GROUP. The kernel has no group filter for link dumps:
+  // this reads every link of NETNS, but parses two attributes of each.
+  SysResult<std::vector<std::pair<int, std::string>>> group_members(const std::string& netns, uint32_t group);
+  // Whole-namespace dumps (for namespaces whose content is all the profile's, and for tests).
   SysResult<std::vector<LinkInfo>> list_links(const std::string& netns);
   SysResult<std::vector<AddressInfo>> list_addresses(const std::string& netns);
   SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,

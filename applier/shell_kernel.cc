@@ -104,13 +104,15 @@ Status ShellKernel::set_hostname(const std::string& ns_path, const std::string& 
 
 // ---- links ---------------------------------------------------------------------------------
 
-uint32_t ShellKernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>&) {
-  announce("the link group of the profile's host-side links: " + std::to_string(preferred) + ", or the next free one",
+uint32_t ShellKernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) {
+  uint32_t group = Kernel::link_group_claim(preferred, taken);
+  announce("the link group of the profile's host-side links: " + std::to_string(group),
            {"destroy deletes the profile's host-side links with one request for the group"});
-  put("group=" + std::to_string(preferred));
-  put("while [ -n \"$(ip -o link show group \"$group\")\" ] ; do group=$((group+1)) ; done");
-  claimed_group_ = preferred;
-  return preferred;
+  out_ += "# nsplan apply: takes " + std::to_string(preferred) +
+          " unless another profile's state records it, then the next group none records\n";
+  put("group=" + std::to_string(group));
+  claimed_group_ = group;
+  return group;
 }
 
 std::string ShellKernel::group_text(uint32_t group) const {

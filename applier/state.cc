@@ -156,6 +156,22 @@ SysResult<std::vector<Owned>> ProfileState::load() const {
   return parse_state_text(*read.value(), profile_, state_path_);
 }
 
+std::set<uint32_t> ProfileState::link_groups_of_others() const {
+  std::set<uint32_t> groups;
+  if (!no_dir().ok()) return groups;
+  const std::string suffix = ".state";
+  for (const std::string& file : dir_->files_ending(suffix)) {
+    if (file == state_name()) continue;
+    auto read = dir_->read_file(file);  // refuses links and files others could have written
+    if (!read.ok() || !read.value()) continue;
+    auto owned = parse_state_text(*read.value(), file.substr(0, file.size() - suffix.size()), dir_->path_of(file));
+    if (!owned.ok()) continue;
+    for (const Owned& o : owned.value())
+      if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) groups.insert(u->group);
+  }
+  return groups;
+}
+
 Status ProfileState::save(const std::vector<Owned>& owned) const {
   nlohmann::json j;
   j["nsplan_state"] = 1;

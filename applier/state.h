@@ -13,6 +13,7 @@
 // they are acted on (applier/record_check.h), not here.
 #pragma once
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class StateStore {
   // Whether each record names the kernel identity of its subject: records on disk must (they are
   // checked before use); a script's records cannot.
   virtual bool records_carry_identities() const { return true; }
+  // The host link groups that the other profiles of this state dir record (apply keeps out of
+  // them without dumping the host's links). Unreadable or refused state files add nothing.
+  virtual std::set<uint32_t> link_groups_of_others() const { return {}; }
 };
 
 // The texts of a state file and a journal, as ProfileState reads them (also for the fuzzer).
@@ -103,6 +107,7 @@ class ProfileState final : public StateStore {
   Status journal_remove() override;
 
   std::string state_path() const override { return state_path_; }
+  std::set<uint32_t> link_groups_of_others() const override;
   // Fault injection for the crash-recovery tests: NSPLAN_TEST_CRASH_AFTER=K kills the process
   // with SIGKILL right after the K-th change of an apply (docs/testing.md).
   void after_change(size_t n) override;

@@ -1,9 +1,11 @@
 #include "applier/state_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -248,6 +250,25 @@ Status StateDir::remove_file(const std::string& name) const {
   if (auto refusal = refused_file(path_of(name), st)) return *refusal;
   if (::unlinkat(fd_, name.c_str(), 0) != 0 && errno != ENOENT) return errno_error("unlink " + path_of(name));
   return {};
+}
+
+std::vector<std::string> StateDir::files_ending(const std::string& suffix) const {
+  std::vector<std::string> out;
+  int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // its own offset
+  if (fd < 0) return out;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return out;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (e->d_type == DT_REG && name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool StateDir::has_entry(const std::string& name) const {

@@ -14,6 +14,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "applier/sys_error.h"
 
@@ -47,6 +48,8 @@ class StateDir {
   Status remove_file(const std::string& name) const;
   // Whether anything at all is called NAME (not followed).
   bool has_entry(const std::string& name) const;
+  // The names of the regular files in the directory whose names end in SUFFIX, sorted.
+  std::vector<std::string> files_ending(const std::string& suffix) const;
 
  private:
   StateDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

@@ -7,10 +7,10 @@
 # undoes its steps if one fails, and records what it made for `nsplan destroy`.
 set -eu
 
-# the link group of the profile's host-side links: 1650561780, or the next free one
+# the link group of the profile's host-side links: 1650561780
 #   destroy deletes the profile's host-side links with one request for the group
+# nsplan apply: takes 1650561780 unless another profile's state records it, then the next group none records
 group=1650561780
-while [ -n "$(ip -o link show group "$group")" ] ; do group=$((group+1)) ; done
 
 # profiles/lab.yaml:26:14: net namespace lab-a
 ip netns add 'lab-a'

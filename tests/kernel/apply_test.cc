@@ -224,6 +224,16 @@ class CountingKernel : public applier::Kernel {
     return note("route del " + route.to), k_->route_del(route);
   }
   applier::SysResult<std::vector<applier::LinkInfo>> links(const std::string& netns) override { return k_->links(netns); }
+  applier::SysResult<std::optional<applier::LinkInfo>> link(const std::string& netns, const std::string& name) override {
+    return k_->link(netns, name);
+  }
+  applier::SysResult<std::vector<applier::AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex) override {
+    return k_->addresses_of(netns, dev, ifindex);
+  }
+  applier::SysResult<std::vector<applier::RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
+                                                                int ifindex) override {
+    return k_->routes_of(netns, table, dev, ifindex);
+  }
   applier::SysResult<applier::KernelId> link_id(const std::string& netns, const std::string& name) override {
     return k_->link_id(netns, name);
   }

@@ -78,6 +78,16 @@ class FaultyKernel : public applier::Kernel {
   applier::SysResult<std::vector<applier::LinkInfo>> links(const std::string& netns) override {
     return read("links " + netns, [&] { return k_->links(netns); });
   }
+  applier::SysResult<std::optional<applier::LinkInfo>> link(const std::string& netns, const std::string& name) override {
+    return read("link " + netns + "/" + name, [&] { return k_->link(netns, name); });
+  }
+  applier::SysResult<std::vector<applier::AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex) override {
+    return read("addresses of " + netns + "/" + dev, [&] { return k_->addresses_of(netns, dev, ifindex); });
+  }
+  applier::SysResult<std::vector<applier::RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
+                                                                int ifindex) override {
+    return read("routes of " + netns + "/" + dev, [&] { return k_->routes_of(netns, table, dev, ifindex); });
+  }
   applier::SysResult<std::vector<applier::AddressInfo>> addresses(const std::string& netns) override {
     return read("addresses " + netns, [&] { return k_->addresses(netns); });
   }

@@ -534,5 +534,84 @@ TEST_F(Netlink, ManyPairsGoWithOneGroupDelete) {
   EXPECT_TRUE(find_link(links(A()), test_ifname("keep")));
 }
 
+// What apply, plan and status ask in a namespace that is not the profile's: one link by name
+// (its master named), the addresses of that link only, the routes through it only, each
+// filtered by the kernel; and the members of a link group.
+TEST_F(Netlink, OneLinkItsAddressesAndItsRoutesAreAskedForAlone) {
+  const std::string br = test_ifname("br"), one = test_ifname("o"), two = test_ifname("t");
+  ASSERT_TRUE(nl_->create_bridge(A(), br, 4646).ok());
+  ASSERT_TRUE(make_pair(A(), one).ok());
+  ASSERT_TRUE(make_pair(A(), two).ok());
+  ASSERT_TRUE(nl_->set_master(A(), one, br).ok());
+  ASSERT_TRUE(nl_->add_address(A(), one, "10.61.0.1/24").ok());
+  ASSERT_TRUE(nl_->add_address(A(), two, "10.62.0.1/24").ok());
+  ASSERT_TRUE(nl_->add_address(A(), two, "10.62.1.1/24").ok());
+  RouteSpec via_one;
+  via_one.netns = A();
+  via_one.to = "10.71.0.0/16";
+  via_one.via = "10.61.0.9";
+  ASSERT_TRUE(nl_->add_route(via_one).ok());
+  RouteSpec via_two = via_one;
+  via_two.to = "10.72.0.0/16";
+  via_two.via = "10.62.0.9";
+  via_two.table = 77;
+  ASSERT_TRUE(nl_->add_route(via_two).ok());
+
+  auto l = nl_->get_link(A(), one);
+  ASSERT_TRUE(l.ok()) << l.message();
+  ASSERT_TRUE(l.value().has_value());
+  EXPECT_EQ(l.value()->kind, "veth");
+  EXPECT_EQ(l.value()->master, br);
+  EXPECT_TRUE(l.value()->up);
+  EXPECT_GT(l.value()->ifindex, 0);
+  auto none = nl_->get_link(A(), test_ifname("none"));
+  ASSERT_TRUE(none.ok()) << none.message();
+  EXPECT_FALSE(none.value().has_value()) << "a missing link is not an error here";
+
+  auto t = nl_->get_link(A(), two);
+  ASSERT_TRUE(t.ok() && t.value());
+  auto addrs = nl_->addresses_of(A(), two, t.value()->ifindex);
+  ASSERT_TRUE(addrs.ok()) << addrs.message();
+  std::vector<std::string> v4;
+  for (const AddressInfo& a : addrs.value()) {
+    EXPECT_EQ(a.dev, two);
+    if (a.family == 4) v4.push_back(a.cidr);
+  }
+  std::sort(v4.begin(), v4.end());
+  EXPECT_EQ(v4, (std::vector<std::string>{"10.62.0.1/24", "10.62.1.1/24"})) << "only this link's addresses";
+
+  auto main_one = nl_->routes_of(A(), 254, one, l.value()->ifindex);
+  ASSERT_TRUE(main_one.ok()) << main_one.message();
+  EXPECT_TRUE(find_route(main_one.value(), "10.71.0.0/16", 4));
+  EXPECT_TRUE(find_route(main_one.value(), "10.61.0.0/24", 4)) << "the connected route is the link's too";
+  for (const RouteInfo& r : main_one.value()) {
+    EXPECT_EQ(r.dev, one) << r.to;
+    EXPECT_EQ(r.table, 254u) << r.to;
+  }
+  auto table77 = nl_->routes_of(A(), 77, "", 0);
+  ASSERT_TRUE(table77.ok()) << table77.message();
+  ASSERT_EQ(table77.value().size(), 1u);
+  EXPECT_EQ(table77.value()[0].to, "10.72.0.0/16");
+  EXPECT_EQ(table77.value()[0].dev, two) << "named by ifindex after the dump";
+  auto every = nl_->routes_of(A(), 0, two, t.value()->ifindex);
+  ASSERT_TRUE(every.ok()) << every.message();
+  EXPECT_TRUE(find_route(every.value(), "10.72.0.0/16", 4)) << "table 0 reads every table";
+  EXPECT_FALSE(find_route(every.value(), "10.71.0.0/16", 4));
+
+  auto members = nl_->group_members(A(), 4646);
+  ASSERT_TRUE(members.ok()) << members.message();
+  ASSERT_EQ(members.value().size(), 1u);
+  EXPECT_EQ(members.value()[0].second, br);
+  auto empty = nl_->group_members(A(), 4747);
+  ASSERT_TRUE(empty.ok()) << empty.message();
+  EXPECT_TRUE(empty.value().empty());
+
+  // The socket is back to lenient checking: a whole-namespace dump still works after.
+  auto all = nl_->list_addresses(A());
+  ASSERT_TRUE(all.ok()) << all.message();
+  EXPECT_TRUE(has_address(all.value(), one, "10.61.0.1/24"));
+  EXPECT_TRUE(has_address(all.value(), two, "10.62.0.1/24"));
+}
+
 }  // namespace
 }  // namespace nsplan::applier

@@ -532,7 +532,7 @@ class FakeKernel final : public applier::Kernel {
   }
   applier::Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return mutate(call("mtu", netns, dev, "link " + dev + in(netns) + " mtu " + std::to_string(mtu)), [&](FakeCall& c) -> applier::Status {
-      FakeLink* l = link(netns, dev);
+      FakeLink* l = fake_link(netns, dev);
       if (!space(netns)) return fail(c, ENOENT);
       if (!l) return fail(c, ENODEV);
       if (mtu < 68 || mtu > 65535) return fail(c, EINVAL);
@@ -546,10 +546,10 @@ class FakeKernel final : public applier::Kernel {
     return mutate(call("master", netns, dev, "link " + dev + in(netns) + (master.empty() ? " nomaster" : " master " + master)),
                   [&](FakeCall& c) -> applier::Status {
                     if (!space(netns)) return fail(c, ENOENT);
-                    FakeLink* l = link(netns, dev);
+                    FakeLink* l = fake_link(netns, dev);
                     if (!l) return fail(c, ENODEV);
                     if (!master.empty()) {
-                      FakeLink* m = link(netns, master);
+                      FakeLink* m = fake_link(netns, master);
                       if (!m) return fail(c, ENODEV);
                       if (m->kind != "bridge" || master == dev) return fail(c, EOPNOTSUPP);
                     }
@@ -563,7 +563,7 @@ class FakeKernel final : public applier::Kernel {
     return mutate(call("updown", netns, dev, "link " + dev + in(netns) + (up ? " up" : " down")), [&](FakeCall& c) -> applier::Status {
       FakeNetns* sp = space(netns);
       if (!sp) return fail(c, ENOENT);
-      FakeLink* l = link(netns, dev);
+      FakeLink* l = fake_link(netns, dev);
       if (!l) return fail(c, ENODEV);
       c.before = l->up ? "up" : "down";
       l->up = up;
@@ -660,15 +660,45 @@ class FakeKernel final : public applier::Kernel {
       if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
       std::vector<applier::LinkInfo> out;
       for (const auto& [name, l] : sp->links) {
-        applier::LinkInfo i;
-        i.name = name;
-        i.kind = l.kind;
-        i.mtu = l.mtu;
-        i.master = l.master;
-        i.up = l.up;
-        i.group = l.group;
-        i.ifindex = static_cast<int>(object_id("link " + netns + "/" + name));
-        out.push_back(i);
+        out.push_back(link_info(netns, name, l));
+      }
+      return out;
+    });
+  }
+  // One link, the addresses of one link, the routes through one: as LinuxKernel asks the kernel
+  // for them in a namespace the profile does not make (recorded as "link", "addrs of", "routes of").
+  applier::SysResult<std::optional<applier::LinkInfo>> link(const std::string& netns, const std::string& name) override {
+    FakeCall c = call("link", netns, name, "link " + name + in(netns));
+    return observe<std::optional<applier::LinkInfo>>(c, [&]() -> applier::SysResult<std::optional<applier::LinkInfo>> {
+      FakeNetns* sp = space(netns);
+      if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
+      auto it = sp->links.find(name);
+      if (it == sp->links.end()) return std::optional<applier::LinkInfo>();
+      return std::optional<applier::LinkInfo>(link_info(netns, name, it->second));
+    });
+  }
+  applier::SysResult<std::vector<applier::AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int) override {
+    FakeCall c = call("addrs_of", netns, dev, "addrs of " + dev + in(netns));
+    return observe<std::vector<applier::AddressInfo>>(c, [&]() -> applier::SysResult<std::vector<applier::AddressInfo>> {
+      FakeNetns* sp = space(netns);
+      if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
+      if (!sp->links.count(dev)) return applier::SysError{ENODEV, c.text, 0, {}};
+      std::vector<applier::AddressInfo> out;
+      for (const auto& [d, cidr] : sp->addresses)
+        if (d == dev) out.push_back(address_info(d, cidr));
+      return out;
+    });
+  }
+  applier::SysResult<std::vector<applier::RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev, int) override {
+    FakeCall c = call("routes_of", netns, dev, "routes of " + (dev.empty() ? "table " + std::to_string(table) : dev) + in(netns));
+    return observe<std::vector<applier::RouteInfo>>(c, [&]() -> applier::SysResult<std::vector<applier::RouteInfo>> {
+      FakeNetns* sp = space(netns);
+      if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
+      if (!dev.empty() && !sp->links.count(dev)) return applier::SysError{ENODEV, c.text, 0, {}};
+      std::vector<applier::RouteInfo> out;
+      for (const auto& r : sp->routes) {
+        if ((table != 0 && r.table != table) || (!dev.empty() && r.dev != dev)) continue;
+        out.push_back(route_info(r));
       }
       return out;
     });
@@ -679,15 +709,40 @@ class FakeKernel final : public applier::Kernel {
       FakeNetns* sp = space(netns);
       if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
       std::vector<applier::AddressInfo> out;
-      for (const auto& [dev, cidr] : sp->addresses) {
-        applier::AddressInfo a;
-        a.dev = dev;
-        a.cidr = cidr;
-        a.family = cidr.find(':') != std::string::npos ? 6 : 4;
-        out.push_back(a);
-      }
+      for (const auto& [dev, cidr] : sp->addresses) out.push_back(address_info(dev, cidr));
       return out;
     });
+  }
+  // What LinuxKernel reports of a link, an address, a route.
+  applier::LinkInfo link_info(const std::string& netns, const std::string& name, const FakeLink& l) {
+    applier::LinkInfo i;
+    i.name = name;
+    i.kind = l.kind;
+    i.mtu = l.mtu;
+    i.master = l.master;
+    i.up = l.up;
+    i.group = l.group;
+    i.ifindex = static_cast<int>(object_id("link " + netns + "/" + name));
+    return i;
+  }
+  static applier::AddressInfo address_info(const std::string& dev, const std::string& cidr) {
+    applier::AddressInfo a;
+    a.dev = dev;
+    a.cidr = cidr;
+    a.family = cidr.find(':') != std::string::npos ? 6 : 4;
+    return a;
+  }
+  static applier::RouteInfo route_info(const FakeRoute& r) {
+    applier::RouteInfo i;
+    i.to = r.to;
+    i.via = r.via;
+    i.dev = r.dev;
+    i.metric = r.metric;
+    i.table = r.table;
+    i.family = r.family;
+    i.protocol = 3;  // RTPROT_BOOT, as `ip route add` makes them
+    i.type = 1;      // RTN_UNICAST
+    return i;
   }
   // ---- identities: an id per object, new whenever nsplan makes one (renew_id for tests that
   // make one behind nsplan's back); a moved link keeps its ifindex, as in the kernel ----
@@ -728,16 +783,7 @@ class FakeKernel final : public applier::Kernel {
       std::vector<applier::RouteInfo> out;
       for (const auto& r : sp->routes) {
         if (main_table_only && r.table != 254) continue;
-        applier::RouteInfo i;
-        i.to = r.to;
-        i.via = r.via;
-        i.dev = r.dev;
-        i.metric = r.metric;
-        i.table = r.table;
-        i.family = r.family;
-        i.protocol = 3;  // RTPROT_BOOT, as `ip route add` makes them
-        i.type = 1;      // RTN_UNICAST
-        out.push_back(i);
+        out.push_back(route_info(r));
       }
       return out;
     });
@@ -1127,7 +1173,7 @@ class FakeKernel final : public applier::Kernel {
     auto it = s_.netns.find(ns);
     return it == s_.netns.end() ? nullptr : &it->second;
   }
-  FakeLink* link(const std::string& ns, const std::string& name) {
+  FakeLink* fake_link(const std::string& ns, const std::string& name) {
     FakeNetns* sp = space(ns);
     if (!sp) return nullptr;
     auto it = sp->links.find(name);
