@@ -8,6 +8,7 @@
 #include <set>
 
 #include "applier/record_check.h"
+#include "compiler/overloaded.h"
 #include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 
@@ -179,6 +180,33 @@ std::set<std::string> netns_made_by(const plan::Plan& plan) {
   return made;
 }
 
+// The links each step names, per namespace (the live view asks for them at once).
+std::map<std::string, std::set<std::string>> links_named_by(const plan::Plan& plan) {
+  std::map<std::string, std::set<std::string>> named;
+  for (const auto& step : plan.steps)
+    std::visit(overloaded{
+                   [&](const plan::CreateLink& a) {
+                     named[a.netns].insert(a.name);
+                     if (!a.peer_name.empty()) named[a.peer_netns].insert(a.peer_name);
+                     if (!a.parent.empty()) named[a.parent_netns].insert(a.parent);
+                   },
+                   [&](const plan::MoveLink& a) {
+                     named[""].insert(a.name);
+                     named[a.netns].insert(a.name);
+                   },
+                   [&](const plan::SetMtu& a) { named[a.netns].insert(a.dev); },
+                   [&](const plan::SetMaster& a) { named[a.netns].insert(a.dev); },
+                   [&](const plan::AddAddress& a) { named[a.netns].insert(a.dev); },
+                   [&](const plan::SetLinkUp& a) { named[a.netns].insert(a.dev); },
+                   [&](const plan::AddRoute& a) {
+                     if (!a.dev.empty()) named[a.netns].insert(a.dev);
+                   },
+                   [](const auto&) {},
+               },
+               step.action);
+  return named;
+}
+
 // The link group of the profile's host-side links: the one its records name, else the plan's,
 // else the first one after it that no other profile of this host records (a collision of two
 // profiles' hashes must not put their links in one group). Found in nsplan's own state, not in a
@@ -198,7 +226,7 @@ uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owne
 // (journaled before, identity recorded after), converge, save. On failure, undo what it did.
 class Transaction {
  public:
-  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan)) {}
+  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan), links_named_by(plan)) {}
 
   ApplyOutcome run() {
     Records records = load_records(state_, plan_.facts);
@@ -479,7 +507,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
 
 Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned) {
   Diff diff;
-  LiveView view(kernel, netns_made_by(plan));
+  LiveView view(kernel, netns_made_by(plan), links_named_by(plan));
   std::set<std::string> keys;
   for (const auto& step : plan.steps) {
     keys.insert(resource_key(step.action));
@@ -496,7 +524,7 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
   j["nsplan_status"] = 1;
   j["profile"] = plan.profile;
   j["items"] = nlohmann::ordered_json::array();
-  LiveView view(kernel, netns_made_by(plan));
+  LiveView view(kernel, netns_made_by(plan), links_named_by(plan));
   for (const auto& step : plan.steps) {
     Observation o = observe(step.action, kernel, view);
     nlohmann::ordered_json item;

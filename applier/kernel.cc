@@ -55,6 +55,17 @@ SysResult<std::optional<LinkInfo>> Kernel::link(const std::string& netns, const 
   return std::optional<LinkInfo>();
 }
 
+SysResult<std::vector<std::optional<LinkInfo>>> Kernel::links_named(const std::string& netns,
+                                                                    const std::vector<std::string>& names) {
+  std::vector<std::optional<LinkInfo>> out;
+  for (const auto& name : names) {
+    auto l = link(netns, name);
+    if (!l.ok()) return l.error();
+    out.push_back(std::move(l).value());
+  }
+  return out;
+}
+
 SysResult<std::vector<AddressInfo>> Kernel::addresses_of(const std::string& netns, const std::string& dev, int) {
   auto all = addresses(netns);
   if (!all.ok()) return all.error();

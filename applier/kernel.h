@@ -99,6 +99,9 @@ class Kernel {
   // defaults filter the whole-namespace dumps below; the real kernel asks for the one object. ----
   // Link NAME (nullopt: there is none).
   virtual SysResult<std::optional<LinkInfo>> link(const std::string& netns, const std::string& name);
+  // The links NAMES, in their order (a plan's links, asked for at once).
+  virtual SysResult<std::vector<std::optional<LinkInfo>>> links_named(const std::string& netns,
+                                                                      const std::vector<std::string>& names);
   // The addresses of link DEV, whose ifindex is IFINDEX.
   virtual SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex);
   // The routes of TABLE (0: every table) through link DEV (IFINDEX); DEV "", IFINDEX 0: all of them.

@@ -152,6 +152,12 @@ class LinuxKernel final : public Kernel {
     if (!nl.ok()) return nl.error();
     return nl.value()->get_link(netns, name);
   }
+  SysResult<std::vector<std::optional<LinkInfo>>> links_named(const std::string& netns,
+                                                              const std::vector<std::string>& names) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->get_links(netns, names);
+  }
   SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex) override {
     auto nl = netlink();
     if (!nl.ok()) return nl.error();

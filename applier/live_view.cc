@@ -30,11 +30,20 @@ LiveView::Space& LiveView::load(const std::string& netns) {
     else keep(a.error());
     if (auto r = kernel_.routes(netns); r.ok()) s.routes = std::move(r).value();
     else keep(r.error());
-  } else if (auto lo = kernel_.link(netns, "lo"); lo.ok()) {
-    // Whether the namespace can be looked at, asked once (every namespace has lo).
-    if (lo.value()) add_link(s, std::move(*lo.value()));
   } else {
-    keep(lo.error());
+    // The plan's links, and lo: whether the namespace can be looked at (every one has lo).
+    std::vector<std::string> names{"lo"};
+    if (auto it = expected_.find(netns); it != expected_.end())
+      for (const auto& n : it->second)
+        if (n != "lo") names.push_back(n);
+    if (auto found = kernel_.links_named(netns, names); found.ok()) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (found.value()[i]) add_link(s, std::move(*found.value()[i]));
+        else s.absent.insert(names[i]);
+      }
+    } else {
+      keep(found.error());
+    }
   }
   return spaces_.emplace(netns, std::move(s)).first->second;
 }

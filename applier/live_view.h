@@ -24,7 +24,11 @@ namespace nsplan::applier {
 class LiveView {
  public:
   // OWNED: the network namespaces the profile makes ("" is never one).
-  explicit LiveView(Kernel& kernel, std::set<std::string> owned = {}) : kernel_(kernel), owned_(std::move(owned)) {}
+  // EXPECTED: per namespace, the link names the plan will ask about; in a namespace that is not
+  // OWNED they are asked for at once, on its first use (one round of pipelined requests).
+  explicit LiveView(Kernel& kernel, std::set<std::string> owned = {},
+                    std::map<std::string, std::set<std::string>> expected = {})
+      : kernel_(kernel), owned_(std::move(owned)), expected_(std::move(expected)) {}
 
   // The link, or nullptr. A namespace that does not exist (yet) holds nothing.
   const LinkInfo* link(const std::string& netns, const std::string& name);
@@ -82,6 +86,7 @@ class LiveView {
 
   Kernel& kernel_;
   std::set<std::string> owned_;
+  std::map<std::string, std::set<std::string>> expected_;
   std::map<std::string, Space> spaces_;
   size_t errors_seen_ = 0;
   SysError last_error_;

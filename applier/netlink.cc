@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <functional>
@@ -879,6 +880,85 @@ SysResult<std::optional<LinkInfo>> NetlinkClient::get_link(const std::string& ne
   std::map<int, std::string> names;
   return std::optional<LinkInfo>(
       link_info(l, [&](int i) { return impl_->name_by_index(c.value(), i, names); }));
+}
+
+SysResult<std::vector<std::optional<LinkInfo>>> NetlinkClient::get_links(const std::string& netns,
+                                                                      const std::vector<std::string>& names) {
+  std::string what = "look up " + std::to_string(names.size()) + " links in " + ns_label(netns);
+  for (const auto& n : names)
+    if (!valid_ifname(n)) return bad_name(what, n);
+  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
+  if (!c) return c.error().wrap(what);
+  int fd = nl_socket_get_fd(c.value()->sk);
+  std::vector<std::optional<LinkInfo>> out(names.size());
+  std::vector<int> masters(names.size(), 0);
+  // Requests go out in windows, each in one sendmsg, their answers read before the next window:
+  // one answer per request (the link, or an error), and a window's answers (~1.5 kB per link
+  // found) fit in the socket's 1 MiB receive buffer.
+  constexpr size_t kWindow = 256;
+  std::vector<char> buf(64 * 1024);
+  const uint32_t base_seq = 0x4e530000;  // apart from libnl's own sequence numbers
+  for (size_t first = 0; first < names.size(); first += kWindow) {
+    size_t last = std::min(names.size(), first + kWindow);
+    std::string req;
+    for (size_t i = first; i < last; ++i) {
+      size_t name_len = names[i].size() + 1;
+      size_t len = NLMSG_LENGTH(sizeof(ifinfomsg)) + RTA_SPACE(name_len);
+      std::string m(NLMSG_ALIGN(len), '\0');
+      auto* h = reinterpret_cast<nlmsghdr*>(m.data());
+      h->nlmsg_len = static_cast<uint32_t>(len);
+      h->nlmsg_type = RTM_GETLINK;
+      h->nlmsg_flags = NLM_F_REQUEST;
+      h->nlmsg_seq = base_seq + static_cast<uint32_t>(i);
+      auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(h));
+      ifi->ifi_family = AF_UNSPEC;
+      auto* a = reinterpret_cast<rtattr*>(m.data() + NLMSG_LENGTH(sizeof(ifinfomsg)));
+      a->rta_type = IFLA_IFNAME;
+      a->rta_len = static_cast<unsigned short>(RTA_LENGTH(name_len));
+      std::memcpy(RTA_DATA(a), names[i].c_str(), name_len);
+      req += m;
+    }
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+      return errno_error(what);
+    size_t pending = last - first;
+    while (pending > 0) {
+      ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_TRUNC);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno_error(what);
+      if (static_cast<size_t>(n) > buf.size()) return SysError{EMSGSIZE, what + ": an answer longer than 64 KiB", 0, {}};
+      int left = static_cast<int>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+        if (h->nlmsg_seq < base_seq + first || h->nlmsg_seq >= base_seq + last) continue;  // not ours
+        size_t i = h->nlmsg_seq - base_seq;
+        --pending;
+        if (h->nlmsg_type == NLMSG_ERROR) {
+          const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+          if (e->error == -ENODEV) continue;
+          return SysError{-e->error, "look up link '" + names[i] + "' in " + ns_label(netns) + ": " + std::strerror(-e->error), 0, {}};
+        }
+        if (h->nlmsg_type != RTM_NEWLINK) continue;
+        nl_msg* msg = nlmsg_convert(h);
+        if (!msg) return SysError{ENOMEM, what, 0, {}};
+        nlmsg_set_proto(msg, NETLINK_ROUTE);  // libnl finds the parser by protocol and type
+        auto keep = [&](nl_object* o) {
+          auto* l = reinterpret_cast<rtnl_link*>(o);
+          masters[i] = rtnl_link_get_master(l);
+          out[i] = link_info(l, [](int) { return std::string(); });
+        };
+        Impl::parse_objects(msg, keep);
+        nlmsg_free(msg);
+      }
+    }
+  }
+  // Masters by name: most are among the links just read.
+  std::map<int, std::string> names_by_index;
+  for (const auto& l : out)
+    if (l) names_by_index[l->ifindex] = l->name;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i] && masters[i] > 0) out[i]->master = impl_->name_by_index(c.value(), masters[i], names_by_index);
+  return out;
 }
 
 SysResult<std::vector<AddressInfo>> NetlinkClient::addresses_of(const std::string& netns, const std::string& dev,

@@ -9,9 +9,13 @@ namespaces, a fresh tmpfs on /run). This file refuses to run outside one.
       explain|sh      `nsplan explain --no-run | sh` + `nsplan explain --destroy | sh`
       naive sh        one ip/echo per step, peers created then moved, `ip link del` one by one
       ip -batch       nsplan's operations through `ip -batch`, teardown `link del group` + netns del
+      floor           bench/floor/lab_floor.c: exactly lab.yaml's kernel requests, in C (part d)
 (b) N veth pairs (host ends on the host, peers in one persistent namespace, all up):
       nsplan          apply / destroy of a generated profile
       ip -batch       the same creates (peer born in the namespace), `link del group N` + netns del
+(c) lab.yaml on a host that carries 0, 1000 and 3000 veth pairs of others (host ends on the
+    host, peers in a namespace of their own): nsplan apply, plan, status, destroy
+(d) the floor: part (a)'s "floor" variant, nsplan's ratios to it
 """
 import argparse
 import json
@@ -247,7 +251,18 @@ class Variant:
         self.cpu_up, self.cpu_down, self.cpu_total = [], [], []
 
 
-def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell):
+def build_floor():
+    """bench/floor/lab_floor.c, compiled into the sandbox's tmpfs (static, as nsplan is)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "floor", "lab_floor.c")
+    out = os.path.join(WORK, "lab_floor")
+    cc = os.environ.get("CC", "cc")
+    p = subprocess.run([cc, "-O2", "-static", "-o", out, src], capture_output=True, text=True)
+    if p.returncode != 0:
+        die(f"cannot build the floor ({cc} -O2 -static {src}):\n{p.stderr}")
+    return out
+
+
+def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell, floor=None):
     common = [profile, "--cgroup-parent", parent]
     vs = [Variant("nsplan apply/destroy",
                   lambda: run_timed([nsplan, "apply", *common]),
@@ -270,6 +285,9 @@ def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell):
     vs.append(Variant("ip -batch",
                       lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.up.sh")]),
                       lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.down.sh")])))
+    if floor:
+        vs.append(Variant("floor (C, lab.yaml's requests)",
+                          lambda: run_timed([floor, "setup"]), lambda: run_timed([floor, "teardown"])))
     return vs
 
 
@@ -362,6 +380,71 @@ def table(variants, ref):
     print("\n".join(out))
 
 
+# ---------------------------------------------------------------- (c) a crowded host
+
+CROWD_NS = "nspt-crowd"
+
+
+def crowd(n):
+    """N veth pairs of others: host ends nspt-u<i> (down, group 0), peers in CROWD_NS."""
+    subprocess.run(["ip", "netns", "add", CROWD_NS], check=True)
+    if n:
+        path = os.path.join(WORK, f"crowd{n}.batch")
+        with open(path, "w") as f:
+            for i in range(n):
+                f.write(f"link add nspt-u{i} type veth peer name nspt-v{i} netns {CROWD_NS}\n")
+        subprocess.run(["ip", "-batch", path], check=True)
+
+
+def uncrowd():
+    subprocess.run(["ip", "netns", "del", CROWD_NS], check=True)  # its veths take the host ends along
+    for _ in range(200):
+        if len(ip_json("link", "show")) <= 1:
+            return
+        time.sleep(0.05)
+    die("the crowd's host ends are still there 10 s after its namespace went")
+
+
+def measure_crowded(nsplan, profile, parent, sizes, reps, settle, quiet):
+    """For each size: the crowd made, then REPS rounds of apply, plan, status, destroy of the profile."""
+    common = [profile, "--cgroup-parent", parent]
+    steps = [("apply", [nsplan, "apply", *common]), ("plan", [nsplan, "plan", *common]),
+             ("status", [nsplan, "status", *common]), ("destroy", [nsplan, "destroy", *common])]
+    out = {}
+    for n in sizes:
+        print(f"\n## (c) {os.path.basename(profile)} on a host with {n} veth pairs of others: {reps} rounds, "
+              f"pauses 0.2 s after apply, 0.4 s after destroy", flush=True)
+        crowd(n)
+        hosts = len(ip_json("link", "show"))
+        print(f"   host namespace: {hosts} links", flush=True)
+        times = {k: [] for k, _ in steps}
+        try:
+            for r in range(reps):
+                quiet.wait()
+                for k, argv in steps:
+                    # plan exits 4 when changes are pending: never here, the profile is applied
+                    t, _ = run_timed(argv)
+                    times[k].append(t)
+                    settle(0.2 if k == "apply" else 0.4 if k == "destroy" else 0)
+            print(f"   {reps} rounds done", flush=True)
+        finally:
+            uncrowd()
+            settle(1.0)
+        out[n] = times
+    rows = [("unrelated veth pairs", "host links") + tuple(f"{k} ms" for k, _ in steps) +
+            tuple(f"{k} / at {sizes[0]}" for k, _ in steps)]
+    for n in sizes:
+        base = out[sizes[0]]
+        rows.append((str(n), str(n + 1)) + tuple(ms(med(out[n][k])) for k, _ in steps) +
+                    tuple(f"{med(out[n][k]) / med(base[k]):.2f}x" for k, _ in steps))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        print("| " + " | ".join(c.rjust(widths[j]) for j, c in enumerate(row)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return out
+
+
 # ---------------------------------------------------------------- profiles
 
 def veth_profile(n):
@@ -385,7 +468,7 @@ def main():
     ap.add_argument("--profile", required=True)
     ap.add_argument("--cgroup-parent", required=True)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=["a", "b"])
+    ap.add_argument("--only", choices=["a", "b", "c"])
     ap.add_argument("--reps", type=int, help="rounds for (a) and for (b) at 0 and 100 pairs")
     ap.add_argument("--reps-1000", type=int, help="rounds for (b) at 1000 pairs")
     ap.add_argument("--pause-scale", type=float, default=1.0, help="multiply the pauses (0: none)")
@@ -415,7 +498,8 @@ def main():
         if a.only in (None, "a"):
             plan = get_plan(nsplan, profile, a.cgroup_parent)
             parents.ensure_for(plan)
-            vs = nsplan_variants(nsplan, profile, a.cgroup_parent, plan, "a", with_shell=True)
+            floor = build_floor() if os.path.basename(a.profile) == "lab.yaml" else None
+            vs = nsplan_variants(nsplan, profile, a.cgroup_parent, plan, "a", with_shell=True, floor=floor)
             measure(f"(a) {a.profile}: {len(plan['steps'])} steps, {reps} rounds, pauses 0.2 s after setup, "
                     f"0.4 s after teardown", vs, reps, settle, quiet, 0.2, 0.4, plan.get("cgroup_dirs", []), True)
             table(vs, "nsplan apply/destroy")
@@ -431,6 +515,9 @@ def main():
                         f"{pd} s after teardown", vs, r, settle, quiet, pu, pd, plan.get("cgroup_dirs", []), True)
                 table(vs, "nsplan apply/destroy")
                 results["b"][n] = vs
+        if a.only in (None, "c"):
+            results["c"] = measure_crowded(nsplan, profile, a.cgroup_parent, (0, 1000, 3000),
+                                           max(5, reps // 2), settle, quiet)
     finally:
         parents.remove()
     summary(results, settle, quiet)
@@ -450,11 +537,21 @@ def summary(results, settle, quiet):
         i = vs["ip -batch"]
         print(f"         the kernel's share: the ip -batch teardown (one ip process for all the deletions) takes "
               f"{ms(med(i.t_down))} ms of wall but {ms(med(i.cpu_down))} ms of CPU: the rest is waiting in the kernel")
+        f = next((v for k, v in vs.items() if k.startswith("floor")), None)
+        if f:
+            rt, ru = med(n.t_total) / med(f.t_total), med(n.t_up) / med(f.t_up)
+            print(f"- {verdict(rt <= 1.2)} (d) apply+destroy within 1.2x of the floor: {rt:.2f}x "
+                  f"({ms(med(n.t_total))} ms vs {ms(med(f.t_total))} ms; teardown {med(n.t_down) / med(f.t_down):.2f}x) "
+                  f"[best {min(n.t_total) / min(f.t_total):.2f}x; cpu {med(n.cpu_total) / med(f.cpu_total):.2f}x]")
+            print(f"- {verdict(ru <= 1.3)} (d) setup within 1.3x of the floor's setup: {ru:.2f}x "
+                  f"({ms(med(n.t_up))} ms vs {ms(med(f.t_up))} ms) [best {min(n.t_up) / min(f.t_up):.2f}x; "
+                  f"cpu {med(n.cpu_up) / med(f.cpu_up):.2f}x]")
     if "b" in results and 1000 in results["b"]:
         b = {n: {v.name: v for v in vs} for n, vs in results["b"].items()}
         n1000, i1000 = b[1000]["nsplan apply/destroy"], b[1000]["ip -batch"]
         r = med(n1000.t_up) / med(i1000.t_up)
-        print(f"- {verdict(r <= 1.1)} 1000 pairs created within 1.1x of ip -batch: {r:.2f}x "
+        rc = med(n1000.cpu_up) / med(i1000.cpu_up)
+        print(f"- {verdict(r <= 1.1 and rc <= 1.1)} 1000 pairs created within 1.1x of ip -batch, wall and CPU: {r:.2f}x "
               f"({ms(med(n1000.t_up))} ms vs {ms(med(i1000.t_up))} ms) [best {min(n1000.t_up) / min(i1000.t_up):.2f}x; "
               f"cpu {med(n1000.cpu_up) / med(i1000.cpu_up):.2f}x]")
         d = med(n1000.t_down)
@@ -475,6 +572,13 @@ def summary(results, settle, quiet):
               f"{(med(b[100]['ip -batch'].t_up) - med(b[0]['ip -batch'].t_up)) / 100 * 1e6:.0f} us)")
         rd = (med(n1000.t_down) - med(n0.t_down)) / (med(n100.t_down) - med(n0.t_down)) / 10
         print(f"         destroy per pair, fixed cost removed: 1000 vs 100 = {rd:.2f}x")
+    if "c" in results:
+        c = results["c"]
+        sizes = sorted(c)
+        for k in ("apply", "status", "destroy"):
+            r = med(c[sizes[-1]][k]) / med(c[sizes[0]][k])
+            print(f"- {verdict(r <= 1.2)} (c) {k} with {sizes[-1]} veth pairs of others within 1.2x of an empty host: "
+                  f"{r:.2f}x ({ms(med(c[sizes[-1]][k]))} ms vs {ms(med(c[sizes[0]][k]))} ms)")
     print(f"\nwaited {quiet.waited:.0f} s in all for a quiet CPU (pressure avg10 < {quiet.threshold:g}%) before rounds; "
           f"measured {quiet.gave_up} round(s) anyway after {quiet.timeout:g} s")
     print(f"pauses stretched by the rtnl probe (lock busy after the fixed pause): {settle.extra_waits} time(s)")

@@ -568,6 +568,26 @@ TEST_F(Netlink, OneLinkItsAddressesAndItsRoutesAreAskedForAlone) {
   ASSERT_TRUE(none.ok()) << none.message();
   EXPECT_FALSE(none.value().has_value()) << "a missing link is not an error here";
 
+  // Many at once, across the 256-request windows: in order, missing ones nullopt.
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back(i == 7 ? one : i == 290 ? br : test_ifname("n" + std::to_string(i)));
+  auto many = nl_->get_links(A(), names);
+  ASSERT_TRUE(many.ok()) << many.message();
+  ASSERT_EQ(many.value().size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i == 7 || i == 290) {
+      ASSERT_TRUE(many.value()[i].has_value()) << names[i];
+      EXPECT_EQ(many.value()[i]->name, names[i]);
+    } else {
+      EXPECT_FALSE(many.value()[i].has_value()) << names[i];
+    }
+  }
+  EXPECT_EQ(many.value()[7]->master, br);
+  EXPECT_EQ(many.value()[290]->kind, "bridge");
+  // The socket still answers libnl's requests in order afterwards.
+  auto after = nl_->get_link(A(), two);
+  ASSERT_TRUE(after.ok() && after.value()) << after.message();
+
   auto t = nl_->get_link(A(), two);
   ASSERT_TRUE(t.ok() && t.value());
   auto addrs = nl_->addresses_of(A(), two, t.value()->ifindex);
