@@ -55,6 +55,20 @@ SysResult<std::optional<LinkInfo>> Kernel::link(const std::string& netns, const 
   return std::optional<LinkInfo>();
 }
 
+SysResult<NamespaceContent> Kernel::netns_content(const std::string& netns) {
+  NamespaceContent c;
+  auto l = links(netns);
+  if (!l.ok()) return l.error();
+  c.links = std::move(l).value();
+  auto a = addresses(netns);
+  if (!a.ok()) return a.error();
+  c.addresses = std::move(a).value();
+  auto r = routes(netns);
+  if (!r.ok()) return r.error();
+  c.routes = std::move(r).value();
+  return c;
+}
+
 SysResult<std::vector<std::optional<LinkInfo>>> Kernel::links_named(const std::string& netns,
                                                                     const std::vector<std::string>& names) {
   std::vector<std::optional<LinkInfo>> out;

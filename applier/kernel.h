@@ -108,6 +108,8 @@ class Kernel {
   virtual SysResult<std::vector<RouteInfo>> routes_of(const std::string& netns, uint32_t table, const std::string& dev,
                                                       int ifindex);
   // ---- whole-namespace dumps ----
+  // The three below at once (the real kernel shares one link dump among them).
+  virtual SysResult<NamespaceContent> netns_content(const std::string& netns);
   virtual SysResult<std::vector<LinkInfo>> links(const std::string& netns) = 0;
   // The identity of link NAME in NETNS: the netns inode and the ifindex (ENODEV when absent).
   virtual SysResult<KernelId> link_id(const std::string& netns, const std::string& name) = 0;

@@ -152,6 +152,11 @@ class LinuxKernel final : public Kernel {
     if (!nl.ok()) return nl.error();
     return nl.value()->get_link(netns, name);
   }
+  SysResult<NamespaceContent> netns_content(const std::string& netns) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->list_all(netns);
+  }
   SysResult<std::vector<std::optional<LinkInfo>>> links_named(const std::string& netns,
                                                               const std::vector<std::string>& names) override {
     auto nl = netlink();

@@ -23,13 +23,13 @@ LiveView::Space& LiveView::load(const std::string& netns) {
   };
   if (!netns.empty() && owned_.count(netns)) {
     s.whole = true;
-    if (auto l = kernel_.links(netns); l.ok())
-      for (LinkInfo& link : l.value()) add_link(s, std::move(link));
-    else keep(l.error());
-    if (auto a = kernel_.addresses(netns); a.ok()) s.addresses = std::move(a).value();
-    else keep(a.error());
-    if (auto r = kernel_.routes(netns); r.ok()) s.routes = std::move(r).value();
-    else keep(r.error());
+    if (auto all = kernel_.netns_content(netns); all.ok()) {
+      for (LinkInfo& link : all.value().links) add_link(s, std::move(link));
+      s.addresses = std::move(all.value().addresses);
+      s.routes = std::move(all.value().routes);
+    } else {
+      keep(all.error());
+    }
   } else {
     // The plan's links, and lo: whether the namespace can be looked at (every one has lo).
     std::vector<std::string> names{"lo"};

@@ -412,6 +412,10 @@ struct NetlinkClient::Impl {
     return e;
   }
 
+  // RTM_GETLINK, not the cheaper SIOCGIFINDEX: asking for one device makes the kernel process its
+  // pending linkwatch event, so that the links apply leaves have their carrier, operstate and IPv6
+  // link-local address when the command starts, not up to a second later (the explain/run
+  // differential test sees the difference).
   SysResult<int> ifindex(Conn* c, const std::string& netns, const std::string& dev) {
     std::string what = "find link '" + dev + "' in " + ns_label(netns);
     if (!valid_ifname(dev)) return bad_name(what, dev);
@@ -423,7 +427,6 @@ struct NetlinkClient::Impl {
     LinkPtr guard(l);
     return rtnl_link_get_ifindex(l);
   }
-
   Status add_link(const std::string& netns, rtnl_link* link, const std::string& what) {
     SysResult<Conn*> c = conn(netns);
     if (!c) return c.error().wrap(what);
@@ -1068,11 +1071,33 @@ SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& ne
 }
 
 SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::string& netns) {
-  std::string what = "list addresses in " + ns_label(netns);
+  auto all = list_all(netns);
+  if (!all) return all.error();
+  return std::move(all.value().addresses);
+}
+
+SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& netns,
+                                                             const RouteFilter& filter) {
+  auto all = list_all(netns);
+  if (!all) return all.error();
+  std::vector<RouteInfo> out;
+  for (RouteInfo& r : all.value().routes)
+    if (!filter.table || r.table == *filter.table) out.push_back(std::move(r));
+  return out;
+}
+
+// Links, addresses and routes from three dumps, the links' names taken from the first.
+SysResult<NamespaceContent> NetlinkClient::list_all(const std::string& netns) {
+  std::string what = "list links, addresses and routes in " + ns_label(netns);
   SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
   SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
   if (!links) return links.error();
+  NamespaceContent out;
+  nl_cache* lc = links.value().get();
+  auto name_of = [&](int i) { return link_name(lc, i); };
+  for (nl_object* o = nl_cache_get_first(lc); o; o = nl_cache_get_next(o))
+    out.links.push_back(link_info(reinterpret_cast<rtnl_link*>(o), name_of));
   nl_cache* raw = nullptr;
   c.value()->reset();
   int rc = 0;
@@ -1082,33 +1107,18 @@ SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::str
   }
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr addrs(raw);
-  std::vector<AddressInfo> out;
   for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o))
-    if (auto info = address_info(reinterpret_cast<rtnl_addr*>(o), [&](int i) { return link_name(links.value().get(), i); }))
-      out.push_back(std::move(*info));
-  return out;
-}
-
-SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& netns,
-                                                             const RouteFilter& filter) {
-  std::string what = "list routes in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
-  if (!c) return c.error().wrap(what);
-  SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
-  if (!links) return links.error();
-  nl_cache* raw = nullptr;
+    if (auto info = address_info(reinterpret_cast<rtnl_addr*>(o), name_of)) out.addresses.push_back(std::move(*info));
+  raw = nullptr;
   c.value()->reset();
-  int rc = 0;
   {
     PeekWhileReading peek(c.value()->sk);
     rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
   }
   if (rc < 0) return Impl::finish(c.value(), rc, what).error();
   CachePtr routes(raw);
-  std::vector<RouteInfo> out;
   for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o))
-    if (auto info = route_info(reinterpret_cast<rtnl_route*>(o), [&](int i) { return link_name(links.value().get(), i); }))
-      if (!filter.table || info->table == *filter.table) out.push_back(std::move(*info));
+    if (auto info = route_info(reinterpret_cast<rtnl_route*>(o), name_of)) out.routes.push_back(std::move(*info));
   return out;
 }
 

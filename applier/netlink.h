@@ -66,6 +66,13 @@ struct RouteInfo {
   bool kernel() const;  // protocol == RTPROT_KERNEL
 };
 
+// Everything of one namespace (a namespace whose content is all the profile's).
+struct NamespaceContent {
+  std::vector<LinkInfo> links;
+  std::vector<AddressInfo> addresses;
+  std::vector<RouteInfo> routes;  // every table
+};
+
 // What add_route / del_route send.
 struct RouteSpec {
   std::string netns;
@@ -163,6 +170,8 @@ class NetlinkClient {
   SysResult<std::vector<AddressInfo>> list_addresses(const std::string& netns);
   SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,
                                                 const RouteFilter& filter = {});
+  // The three at once: three dumps (each list_* above makes its own link dump too, for names).
+  SysResult<NamespaceContent> list_all(const std::string& netns);
 
   // Closes the socket into NETNS and the fd naming it, if open (lets a deleted namespace die; the
   // next request opens NETNS anew, e.g. a namespace made again under the same name).
