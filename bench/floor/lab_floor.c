@@ -23,13 +23,15 @@
  * What nsplan does besides, that the floor skips:
  *  - parse the profile, compile the plan, probe the host (mountinfo, cgroup layout, /proc/self/status,
  *    cpu/node files), open its state dir, take the profile's lock, read journal and state files;
- *  - observe before each step and identify what each step made: link/address/route dumps and
- *    single-link RTM_GETLINKs (26 of the 43 netlink requests of its apply when this was written;
- *    the other 17 are the floor's), and in destroy a link dump to check that every recorded
- *    link is still the one it made;
+ *  - observe before each step and identify what each step made: the plan's host links asked for
+ *    at once (pipelined RTM_GETLINKs), three dumps of each namespace the profile makes,
+ *    single-link RTM_GETLINKs for identities; in destroy, an RTM_GETLINK per recorded link to
+ *    check it is still the one it made, and a dump of the host's links to prove the link group
+ *    holds only the profile's (the kernel cannot filter a link dump by group);
  *  - journal every step before making it (a write per step), save the state file (tmp + rename),
  *    remove the journal, print a report; roll back on failure (the floor just stops);
- *  - claim the link group (a check that no other link is in it; the floor uses the plan's value);
+ *  - claim the link group (the plan's, unless another profile's state records it; the floor uses
+ *    the plan's value);
  *  - socket options (NETLINK_EXT_ACK, NETLINK_CAP_ACK, buffer sizes; SO_RCVBUFFORCE 16 MiB on the
  *    destroy's monitor) and an explicit bind per socket;
  *  - namespaces: unshare in a helper thread (so that its main thread keeps its namespace), open +
