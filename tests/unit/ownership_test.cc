@@ -86,6 +86,21 @@ TEST(Ownership, CollidingNamesGetTheirOwnLinkGroupsAndDestroyDeletesOnlyItsOwn) 
   EXPECT_FALSE(k.state().netns.at("").links.count("br-nspt-b"));
 }
 
+// The claim reads the other profiles' state files: one that is not a state file is no group
+// taken (and no reason to fail), one that is read gives its group away.
+TEST(Ownership, TheLinkGroupClaimReadsOtherStatesAsInputOnly) {
+  auto b = compiled(bridge_profile(kCollidingB, "br-nspt-b"));
+  FakeKernel k;
+  StateDir dir;
+  dir.write(std::string(kCollidingA) + ".state", "{not json");
+  dir.write("junk.state", std::string(100000, 'x'));
+  auto sb = dir.open(kCollidingB);
+  ApplyOutcome ob = applier::apply_plan(*b->plan, k, sb);
+  ASSERT_TRUE(ob.ok) << ob.error;
+  EXPECT_EQ(group_of(k, "br-nspt-b"), link_group_of(kCollidingB)) << "a damaged state file took a group";
+  EXPECT_TRUE(applier::destroy_profile(k, sb, b->plan->facts).ok);
+}
+
 TEST(Ownership, AForeignLinkInTheProfilesGroupIsNeverDeleted) {
   auto a = compiled(bridge_profile("nspt-own", "br-nspt-own"));
   FakeKernel k;
