@@ -14,8 +14,10 @@
 #include "applier/explain.h"
 #include "applier/files.h"
 #include "cli/commands.h"
+#include "cli/suggest.h"
 #include "applier/probe.h"
 #include "compiler/compile.h"
+#include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 #include "compiler/names.h"
 #include "schema/json_schema.h"
@@ -217,7 +219,15 @@ int main(int argc, char** argv) {
   bool cgroups_only = false;
   auto* attach = app.add_subcommand("attach", "Move a running process into the profile's cgroups");
   attach->add_option("profile", profile, "Profile file")->required();
-  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->required()->check(CLI::PositiveNumber);
+  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->required()->check(CLI::Validator(
+      [](std::string& v) -> std::string {
+        // The kernel's largest pid_max is 2^22: anything else cannot be a process.
+        bool digits = !v.empty() && v.size() <= 7 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        long n = digits ? std::strtol(v.c_str(), nullptr, 10) : 0;
+        if (n >= 1 && n <= 4194304) return {};
+        return "expected a process id, a number from 1 to 4194304 (e.g. $$), not '" + nsplan::text::escaped(v) + "'";
+      },
+      "PID"));
   attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
   add_target_options(attach, target);
   add_profile_path_option(attach, profile_path);
@@ -230,6 +240,23 @@ int main(int argc, char** argv) {
   bool markdown = false;
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
   schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
+
+  // A first word that is no command: say so, with the nearest one (CLI11 would only say that a
+  // subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+    std::string word = argv[1];
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      std::string near = nsplan::cli::nearest(word, commands);
+      std::string list;
+      for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
+      std::cerr << "nsplan: error: unknown command '" << nsplan::text::escaped(word) << "'"
+                << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\n"
+                << "commands: " << list << " (nsplan --help)\n";
+      return kUsage;
+    }
+  }
 
   try {
     app.parse(argc, argv);

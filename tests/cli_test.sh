@@ -115,6 +115,14 @@ else
 fi
 expect 2 "destroy of a word that is neither name nor file" -- env -C "$tmp/cwd" "$nsplan" destroy ".hidden" --state-dir "$tmp/state"
 grep -q "'.hidden' is neither a profile name nor a profile file" "$tmp/err" || { echo "FAIL: bad name message"; cat "$tmp/err"; fail=1; }
+expect 2 "an unknown command" -- "$nsplan" aply profiles/lab.yaml
+grep -q "^nsplan: error: unknown command 'aply'; did you mean 'apply'?$" "$tmp/err" || { echo "FAIL: did-you-mean"; cat "$tmp/err"; fail=1; }
+expect 2 "a word far from every command" -- "$nsplan" frobnicate
+grep -q "^nsplan: error: unknown command 'frobnicate'$" "$tmp/err" || { echo "FAIL: unknown command without a guess"; cat "$tmp/err"; fail=1; }
+expect 2 "attach to pid 0" -- "$nsplan" attach profiles/lab.yaml 0
+grep -qF "expected a process id, a number from 1 to 4194304 (e.g. \$\$), not '0'" "$tmp/err" || { echo "FAIL: pid message"; cat "$tmp/err"; fail=1; }
+[ "$(wc -c < "$tmp/err")" -lt 200 ] || { echo "FAIL: the pid message is long"; cat "$tmp/err"; fail=1; }
+expect 2 "attach to a pid beyond pid_max" -- "$nsplan" attach profiles/lab.yaml 99999999999
 expect 0 "destroy --help states the rule" -- "$nsplan" destroy --help
 grep -q "whatever files the current directory holds" "$tmp/out" || { echo "FAIL: destroy --help"; fail=1; }
 
