@@ -39,9 +39,14 @@ struct TargetOptions {
   bool strict = false;
 };
 
-void add_target_options(CLI::App* cmd, TargetOptions& t) {
-  cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
-      ->check(CLI::IsMember({"v1", "v2"}));
+// Which machine a command is about: explain, plan and check may plan for another one (--cgroup);
+// apply, run, attach and status act on this one, and destroy only undoes records (no --strict).
+enum class Target { AnyMachine, ThisMachine, Records };
+
+void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
+  if (target == Target::AnyMachine)
+    cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
+        ->check(CLI::IsMember({"v1", "v2"}));
   cmd->add_option("--cgroup-root", t.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)");
   cmd->add_option("--cgroup-parent", t.cgroup_parent,
                   "Existing cgroup (relative to the root) below which the profile's cgroup is placed")
@@ -59,7 +64,8 @@ void add_target_options(CLI::App* cmd, TargetOptions& t) {
       });
   cmd->add_option("--state-dir", t.state_dir, "Where nsplan keeps state and persistent namespaces")
       ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
-  cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
+  if (target != Target::Records)
+    cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
 }
 
 // Where `extends: NAME` and `include: NAME` look (compiler/loader.h). Only the command line can
@@ -174,14 +180,14 @@ int main(int argc, char** argv) {
   int explain_attach = 0;
   explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
       ->check(CLI::PositiveNumber);
-  add_target_options(explain, target);
+  add_target_options(explain, target, Target::AnyMachine);
   add_profile_path_option(explain, profile_path);
 
   bool json = false;
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
   plan_cmd->add_option("profile", profile, "Profile file")->required();
   plan_cmd->add_flag("--json", json, "Machine-readable JSON");
-  add_target_options(plan_cmd, target);
+  add_target_options(plan_cmd, target, Target::AnyMachine);
   add_profile_path_option(plan_cmd, profile_path);
 
   cli::LiveOptions live;
@@ -189,7 +195,7 @@ int main(int argc, char** argv) {
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
   apply->add_option("profile", profile, "Profile file")->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_target_options(apply, target);
+  add_target_options(apply, target, Target::ThisMachine);
   add_profile_path_option(apply, profile_path);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
@@ -198,13 +204,13 @@ int main(int argc, char** argv) {
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
       "directory), and a profile name otherwise, whatever files the current directory holds.");
   destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_target_options(destroy, target);
+  add_target_options(destroy, target, Target::Records);
   add_profile_path_option(destroy, profile_path);
 
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
   status->add_option("profile", profile, "Profile file")->required();
   status->add_flag("--json", live.json, "Machine-readable JSON");
-  add_target_options(status, target);
+  add_target_options(status, target, Target::ThisMachine);
   add_profile_path_option(status, profile_path);
 
   std::vector<std::string> run_command;
@@ -212,7 +218,7 @@ int main(int argc, char** argv) {
   run->add_option("profile", profile, "Profile file")->required();
   run->add_option("command", run_command, "Command and arguments, after --");
   run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_target_options(run, target);
+  add_target_options(run, target, Target::ThisMachine);
   add_profile_path_option(run, profile_path);
 
   int attach_pid = 0;
@@ -229,12 +235,13 @@ int main(int argc, char** argv) {
       },
       "PID"));
   attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
-  add_target_options(attach, target);
+  add_target_options(attach, target, Target::ThisMachine);
   add_profile_path_option(attach, profile_path);
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
   check->add_option("profiles", profiles, "Profile files")->required();
+  add_target_options(check, target, Target::AnyMachine);
   add_profile_path_option(check, profile_path);
 
   bool markdown = false;
@@ -270,20 +277,24 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (*check) {
+    // The format alone; with --cgroup or --strict also what the profile becomes on that target
+    // (this host's when only --strict is given), as plan would: its losses warn, or fail.
+    std::optional<HostFacts> facts;
+    if (!target.cgroup.empty() || target.strict) {
+      facts = target_facts(target);
+      if (!facts) return kSystem;
+    }
     int rc = kOk;
     for (const auto& p : profiles) {
-      auto c = check_file(p, applier::profile_file_reader(), load_options(profile_path));
-      print_diagnostics(*c);
+      auto c = facts ? compile(p, *facts, target.strict, load_options(profile_path))
+                     : check_file(p, applier::profile_file_reader(), load_options(profile_path));
+      if (!facts) print_diagnostics(*c);
       if (c->diags.has_errors() || !c->profile) rc = kInvalidProfile;
       else std::cout << p << ": ok\n";
     }
     return rc;
   }
   bool live_target = target.cgroup.empty();
-  if ((*apply || *destroy || *status || *run || *attach) && !live_target) {
-    std::cerr << "nsplan: error: --cgroup states another machine; apply, destroy and status act on this one\n";
-    return kUsage;
-  }
   if (*destroy) {
     auto name = name_to_destroy(profile, load_options(profile_path));
     if (const int* status = std::get_if<int>(&name)) return *status;

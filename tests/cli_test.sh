@@ -41,6 +41,16 @@ expect 1 "--strict refuses lossy translation" -- "$nsplan" explain tests/diagnos
 expect 0 "without --strict it warns" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1
 grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: warning on stderr"; fail=1; }
 grep -q "^# warning: " "$tmp/out" || { echo "FAIL: warning in the script header"; fail=1; }
+expect 0 "check for a target warns of its losses" -- "$nsplan" check tests/diagnostics/v1-lossy.yaml --cgroup v1
+grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: check --cgroup v1 warns"; cat "$tmp/err"; fail=1; }
+expect 1 "check --strict for a target refuses them" -- "$nsplan" check tests/diagnostics/v1-lossy.yaml --cgroup v1 --strict
+expect 0 "check without a target reads the format only" -- "$nsplan" check tests/diagnostics/v1-lossy.yaml
+[ -s "$tmp/err" ] && { echo "FAIL: check without a target warned"; cat "$tmp/err"; fail=1; }
+expect 2 "apply does not take --cgroup" -- "$nsplan" apply profiles/lab.yaml --cgroup v1
+expect 0 "apply --help" -- "$nsplan" apply --help
+grep -q -- "--cgroup " "$tmp/out" && { echo "FAIL: apply --help offers --cgroup"; fail=1; }
+expect 0 "destroy --help" -- "$nsplan" destroy --help
+grep -q -- "--strict" "$tmp/out" && { echo "FAIL: destroy --help offers --strict"; fail=1; }
 
 # Without root or capabilities: a clear error naming what is missing, before any change.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
