@@ -531,7 +531,9 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
     item["key"] = resource_key(step.action);
     item["op"] = op_name(step.action);
     item["present"] = o.satisfied;
+    item["exists"] = o.exists;
     if (!o.current.empty()) item["current"] = text::escaped(o.current);
+    if (!o.satisfied) item["change"] = describe_change(step.action, o);  // what apply would do
     if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
       if (const LinkInfo* l = view.link(link->netns, link->name)) {
         item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};

@@ -136,21 +136,26 @@ int run_status(const Compilation& c, const LiveOptions& o) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
   std::string json = status_json(plan, *kernel);
+  auto j = nlohmann::json::parse(json);
   if (o.json) {
     std::cout << json;
+    for (const auto& item : j["items"])
+      if (!item["present"].get<bool>()) return kChangesPending;
     return kOk;
   }
-  auto j = nlohmann::json::parse(json);
   size_t present = 0;
   for (const auto& item : j["items"]) {
     bool p = item["present"].get<bool>();
+    bool exists = item.value("exists", false);
     present += p;
-    std::cout << (p ? "  ok       " : "  missing  ") << item["key"].get<std::string>();
-    if (item.contains("current") && !p) std::cout << "  (now: " << item["current"].get<std::string>() << ")";
+    // Changed: something is there, but not what the profile says (a value set by hand).
+    std::cout << (p ? "  ok       " : exists ? "  changed  " : "  missing  ") << item["key"].get<std::string>();
+    if (!p && exists && item.contains("change")) std::cout << "  (" << item["change"].get<std::string>() << ")";
+    else if (!p && item.contains("current")) std::cout << "  (now: " << item["current"].get<std::string>() << ")";
     std::cout << "\n";
   }
   std::cout << present << " of " << j["items"].size() << " in place\n";
-  return kOk;
+  return present == j["items"].size() ? kOk : kChangesPending;
 }
 
 }  // namespace nsplan::cli

@@ -284,7 +284,10 @@ class Runner:
         return out
 
     def status_missing(self, profile, want_present=True):
-        out = self.expect_ok("status", profile, "--json")
+        # status exits 4 when something is not in place, and lists it
+        rc, out, err = self.run("status", profile, "--json", timeout=60)
+        if rc not in (0, 4):
+            raise Failure(f"nsplan status {profile} exited {rc}\nstdout:\n{out}\nstderr:\n{err}")
         try:
             items = json.loads(out)["items"]
         except (ValueError, KeyError) as e:
