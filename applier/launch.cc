@@ -91,7 +91,9 @@ LaunchResult await_command(pid_t child, int report_fd) {
   g_forward_to = 0;
   if (!why.empty()) {
     result.error = why;
-    result.exit_status = kSetupFailed;
+    // The exec's own failure keeps its status (126, 127); anything else before it is nsplan's.
+    int st = status_of(wstatus);
+    result.exit_status = st == kCannotExecute || st == kNotFound ? st : kSetupFailed;
     return result;
   }
   result.exit_status = status_of(wstatus);

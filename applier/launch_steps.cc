@@ -31,11 +31,11 @@ namespace nsplan::applier::launch {
 
 using plan::NsKind;
 
-[[noreturn]] void fail(int report_fd, const std::string& what, int err) {
+[[noreturn]] void fail(int report_fd, const std::string& what, int err, int status) {
   std::string msg = what + (err ? std::string(": ") + std::strerror(err) : std::string());
   ssize_t n = ::write(report_fd, msg.data(), msg.size());
   (void)n;
-  _exit(kSetupFailed);
+  _exit(status);
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -251,7 +251,8 @@ std::string set_identity(const plan::Identity& id) {
   // execvp searches the PATH of the environment it finds: the command's, as a shell would.
   environ = const_cast<char**>(exec.envp.data());
   execvp(exec.argv[0], exec.argv.data());
-  fail(report_fd, std::string("exec ") + exec.argv[0]);
+  int err = errno;
+  fail(report_fd, std::string("exec ") + exec.argv[0], err, err == ENOENT || err == ENOTDIR ? kNotFound : kCannotExecute);
 }
 
 NamespaceSet namespaces_of(const plan::Launch& l) {

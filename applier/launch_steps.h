@@ -11,13 +11,18 @@
 
 namespace nsplan::applier::launch {
 
-// A child reports why it could not start through the report pipe, then exits with this.
-constexpr int kSetupFailed = 127;
+// A child reports why it could not start through the report pipe, then exits with one of these,
+// as env(1), timeout(1) and chroot(1) do: 125 when nsplan's own setup failed before the exec,
+// 126 when the command was found but could not be executed, 127 when it was not found. A shell
+// reads 127 as "command not found": nsplan's failures must not look like that.
+constexpr int kSetupFailed = 125;
+constexpr int kCannotExecute = 126;
+constexpr int kNotFound = 127;
 
 // Signals nsplan forwards to the command; the command starts with their default actions.
 inline constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-[[noreturn]] void fail(int report_fd, const std::string& what, int err = errno);
+[[noreturn]] void fail(int report_fd, const std::string& what, int err = errno, int status = kSetupFailed);
 bool write_file(const std::string& path, const std::string& text);
 int clone_flag_of(plan::NsKind k);
 

@@ -475,7 +475,8 @@ done
 TEST_F(RunTest, ExitStatusesPropagate) {
   std::string plain = profile("exit-plain", "run:\n  command: [true]\n");
   std::string pidns = profile("exit-pidns", "namespaces:\n  pid: {}\nrun:\n  command: [true]\n");
-  RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}}, R"SH(
+  std::string nocwd = profile("exit-nocwd", "run:\n  command: [true]\n  cwd: /nonexistent/nsplan-t-no-such-dir\n");
+  RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}, {"NOCWD", nocwd}}, R"SH(
 "$N" run "$PLAIN" -- sh -c 'exit 7'; echo "plain_exit=$?"
 "$N" run "$PIDNS" -- sh -c 'exit 7'; echo "pidns_exit=$?"
 "$N" run "$PLAIN" -- sh -c 'kill -KILL $$'; echo "plain_kill=$?"
@@ -490,6 +491,10 @@ kill -KILL "$d"
 wait $np; echo "pidns_kill=$?"
 "$N" run "$PLAIN" -- /nonexistent/nsplan-t-no-such-program 2> "$T/e.err"; echo "noexec=$?"
 echo "noexec_err=$(tr '\n' ' ' < "$T/e.err")"
+printf 'echo not run\n' > "$T/not-executable"; chmod 0644 "$T/not-executable"
+"$N" run "$PLAIN" -- "$T/not-executable" 2> /dev/null; echo "cannot_exec=$?"
+"$N" run "$NOCWD" 2> "$T/c.err"; echo "setup_failed=$?"
+echo "setup_err=$(tr '\n' ' ' < "$T/c.err")"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "plain_exit"), "7") << r.describe();
@@ -498,7 +503,12 @@ echo "noexec_err=$(tr '\n' ' ' < "$T/e.err")"
   EXPECT_EQ(value_of(r.out, "plain_term"), "143") << r.describe();
   EXPECT_EQ(value_of(r.out, "pidns_victim"), "sleep") << r.describe();
   EXPECT_EQ(value_of(r.out, "pidns_kill"), "137") << r.describe();
+  // As env(1) and timeout(1): 127 not found, 126 not executable, 125 nsplan's own failure before
+  // the exec (a shell reads 127 as "command not found").
   EXPECT_EQ(value_of(r.out, "noexec"), "127") << r.describe();
+  EXPECT_EQ(value_of(r.out, "cannot_exec"), "126") << r.describe();
+  EXPECT_EQ(value_of(r.out, "setup_failed"), "125") << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "setup_err"), "chdir /nonexistent/nsplan-t-no-such-dir")) << r.describe();
   EXPECT_TRUE(contains(value_of(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
 }
 
