@@ -120,8 +120,7 @@ std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& f
 std::variant<std::string, int> name_to_destroy(const std::string& arg, const LoadOptions& load) {
   if (!is_profile_path(arg)) {
     if (is_name(arg)) return arg;
-    std::cerr << "nsplan: "
-              << render({Severity::Error, {}, "'" + arg + "' is neither a profile name nor a profile file",
+    std::cerr << render({Severity::Error, {}, "'" + arg + "' is neither a profile name nor a profile file",
                          "a name is 1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-'; a file has a '/' "
                          "or ends in .yaml or .yml (./FILE for one in the current directory)"},
                         SourceManager{});
@@ -268,8 +267,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? kOk : kUsage;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kUsage;  // --help, --version
+    // One prefix for every error nsplan prints, and where to look.
+    std::string command;
+    for (const CLI::App* sub : app.get_subcommands()) command = " " + sub->get_name();
+    std::cerr << "nsplan: error: " << nsplan::text::escaped(e.what()) << "\n  hint: nsplan" << command << " --help\n";
+    return kUsage;
   }
 
   if (*schema_cmd) {

@@ -65,7 +65,8 @@ std::string caret_block(const SourceLoc& loc, const SourceManager& sm) {
 
 std::string render(const Diagnostic& d, const SourceManager& sm) {
   std::string out;
-  if (d.loc.valid()) out += sm.describe(d.loc) + ": ";
+  // Located: file:line:col; otherwise the program's name, as every other error nsplan prints.
+  out += d.loc.valid() ? sm.describe(d.loc) + ": " : std::string("nsplan: ");
   out += severity_name(d.severity);
   out += ": " + printable(d.message) + "\n";
   if (d.loc.valid()) out += caret_block(d.loc, sm);

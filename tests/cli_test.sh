@@ -47,6 +47,8 @@ expect 1 "check --strict for a target refuses them" -- "$nsplan" check tests/dia
 expect 0 "check without a target reads the format only" -- "$nsplan" check tests/diagnostics/v1-lossy.yaml
 [ -s "$tmp/err" ] && { echo "FAIL: check without a target warned"; cat "$tmp/err"; fail=1; }
 expect 2 "apply does not take --cgroup" -- "$nsplan" apply profiles/lab.yaml --cgroup v1
+grep -q "^nsplan: error: " "$tmp/err" || { echo "FAIL: a usage error without nsplan's prefix"; cat "$tmp/err"; fail=1; }
+grep -q "^  hint: nsplan apply --help$" "$tmp/err" || { echo "FAIL: a usage error without its hint"; cat "$tmp/err"; fail=1; }
 expect 0 "apply --help" -- "$nsplan" apply --help
 grep -q -- "--cgroup " "$tmp/out" && { echo "FAIL: apply --help offers --cgroup"; fail=1; }
 expect 0 "destroy --help" -- "$nsplan" destroy --help
