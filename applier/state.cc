@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -76,7 +79,8 @@ ProfileState ProfileState::read_only(const std::string& state_dir, const std::st
 
 ProfileState::ProfileState(ProfileState&& o) noexcept
     : dir_(std::move(o.dir_)), dir_error_(std::move(o.dir_error_)), profile_(std::move(o.profile_)),
-      state_path_(std::move(o.state_path_)), journal_path_(std::move(o.journal_path_)), lock_fd_(o.lock_fd_),
+      state_path_(std::move(o.state_path_)), journal_path_(std::move(o.journal_path_)), applied_(std::move(o.applied_)),
+      lock_fd_(o.lock_fd_),
       journal_fd_(o.journal_fd_) {
   o.lock_fd_ = -1;
   o.journal_fd_ = -1;
@@ -156,6 +160,54 @@ SysResult<std::vector<Owned>> ProfileState::load() const {
   return parse_state_text(*read.value(), profile_, state_path_);
 }
 
+AppliedFrom applied_from_text(const std::string& text) {
+  AppliedFrom out;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return out;
+  // Input, not a fact: an absolute path of printable characters, a time of ISO 8601's alphabet.
+  if (auto s = j.find("source"); s != j.end() && s->is_string()) {
+    std::string v = s->get<std::string>();
+    bool ok = !v.empty() && v[0] == '/' && v.size() < 4096 &&
+              std::all_of(v.begin(), v.end(), [](unsigned char ch) { return ch >= 0x20 && ch != 0x7f; });
+    if (ok) out.source = v;
+  }
+  if (auto a = j.find("applied_at"); a != j.end() && a->is_string()) {
+    std::string v = a->get<std::string>();
+    bool ok = v.size() == 20 && std::all_of(v.begin(), v.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == '-' || ch == ':' || ch == 'T' || ch == 'Z'; });
+    if (ok) out.at = v;
+  }
+  return out;
+}
+
+void ProfileState::set_applied_from(const std::string& source) {
+  applied_.source = source;
+  char buf[32];
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  applied_.at = buf;
+}
+
+AppliedFrom ProfileState::applied_from() const {
+  if (!no_dir().ok()) return {};
+  auto read = dir_->read_file(state_name());
+  if (!read.ok() || !read.value()) return {};
+  return applied_from_text(*read.value());
+}
+
+std::vector<std::string> ProfileState::profiles_in(const std::string& state_dir) {
+  std::vector<std::string> names;
+  auto dir = StateDir::open(state_dir, false);  // the same checks as every other use
+  if (!dir.ok()) return names;
+  const std::string suffix = ".state";
+  for (const std::string& file : dir.value().files_ending(suffix)) {
+    std::string name = file.substr(0, file.size() - suffix.size());
+    if (!bad_profile_name(name)) names.push_back(name);
+  }
+  return names;
+}
+
 std::set<uint32_t> ProfileState::link_groups_of_others() const {
   std::set<uint32_t> groups;
   if (!no_dir().ok()) return groups;
@@ -176,6 +228,9 @@ Status ProfileState::save(const std::vector<Owned>& owned) const {
   nlohmann::json j;
   j["nsplan_state"] = 1;
   j["profile"] = profile_;
+  AppliedFrom from = applied_.source.empty() ? applied_from() : applied_;
+  if (!from.source.empty()) j["source"] = from.source;
+  if (!from.at.empty()) j["applied_at"] = from.at;
   j["owned"] = nlohmann::json::array();
   for (const auto& o : owned) j["owned"].push_back(owned_to_record(o));
   if (Status s = no_dir(); !s.ok()) return s;

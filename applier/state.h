@@ -79,6 +79,15 @@ class MemoryState final : public StateStore {
   mutable bool saved_ = false;
 };
 
+// What a state file records of the apply itself: the profile file it came from (absolute) and
+// when (UTC, ISO 8601). Empty in a state written before nsplan kept them.
+struct AppliedFrom {
+  std::string source;
+  std::string at;
+};
+// The header of a state file's text; fields that are not what nsplan writes are left empty.
+AppliedFrom applied_from_text(const std::string& text);
+
 class ProfileState final : public StateStore {
  public:
   // Opens the state dir (making what is missing, 0700; refusing what others could change: see
@@ -108,6 +117,13 @@ class ProfileState final : public StateStore {
 
   std::string state_path() const override { return state_path_; }
   std::set<uint32_t> link_groups_of_others() const override;
+  // The profile file this apply comes from (an absolute path), recorded with the time by every
+  // save of this apply; a save without it (destroy keeping what it could not remove) keeps what
+  // the file had.
+  void set_applied_from(const std::string& source);
+  AppliedFrom applied_from() const;
+  // The profiles with a state file in STATE_DIR, by name (for `nsplan list`).
+  static std::vector<std::string> profiles_in(const std::string& state_dir);
   // Fault injection for the crash-recovery tests: NSPLAN_TEST_CRASH_AFTER=K kills the process
   // with SIGKILL right after the K-th change of an apply (docs/testing.md).
   void after_change(size_t n) override;
@@ -122,6 +138,7 @@ class ProfileState final : public StateStore {
   std::optional<StateDir> dir_;
   std::optional<SysError> dir_error_;
   std::string profile_, state_path_, journal_path_;
+  AppliedFrom applied_;
   int lock_fd_ = -1;
   int journal_fd_ = -1;
 };

@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include <climits>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,15 @@
 #include "compiler/json_emitter.h"
 
 namespace nsplan::cli {
+
+std::string absolute_path_of(const std::string& path) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  if (!real) return {};
+  std::string out = real;
+  std::free(real);
+  return out;
+}
+
 namespace {
 
 using namespace applier;
@@ -44,6 +55,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
     return kSystem;
   }
   auto kernel = make_linux_kernel(plan.facts);
+  state.value().set_applied_from(absolute_path_of(plan.source));
   ApplyOutcome out = apply_plan(plan, *kernel, state.value());
   if (out.recovered)
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";

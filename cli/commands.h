@@ -20,6 +20,10 @@ struct LiveOptions {
   std::vector<int> inherited_fds;
 };
 
+// PATH made absolute (realpath), for the state's record of where an apply came from; "" when
+// it cannot be resolved.
+std::string absolute_path_of(const std::string& path);
+
 int run_apply(const Compilation& c, const LiveOptions& o);
 // Destroy needs only the profile's name (a profile that no longer compiles, or is gone, can
 // still be destroyed by name) and where the host keeps things.

@@ -6,12 +6,16 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <variant>
 
+#include "applier/executor.h"
 #include "applier/explain.h"
+#include "applier/kernel.h"
+#include "applier/state.h"
 #include "applier/files.h"
 #include "cli/commands.h"
 #include "cli/suggest.h"
@@ -158,6 +162,69 @@ std::string description_of(const Compilation& c) {
   return c.profile && c.profile->description ? c.profile->description->value : "";
 }
 
+// status NAME: the profile file NAME's last apply came from, as its state records it.
+std::variant<std::string, int> recorded_source(const std::string& name, const std::string& state_dir) {
+  if (!is_name(name)) {
+    std::cerr << "nsplan: error: '" << nsplan::text::escaped(name) << "' is neither a profile name nor a profile file\n";
+    return kUsage;
+  }
+  applier::ProfileState st = applier::ProfileState::read_only(state_dir, name);
+  if (!st.has_state()) {
+    std::cerr << "nsplan: error: no profile named '" << name << "' is applied here (" << state_dir
+              << ")\n  hint: nsplan list shows the applied ones; nsplan status FILE reads a profile file\n";
+    return kSystem;
+  }
+  std::string source = st.applied_from().source;
+  if (source.empty()) {
+    std::cerr << "nsplan: error: the state of '" << name << "' records no profile file (applied by an older nsplan)"
+              << "\n  hint: nsplan status FILE\n";
+    return kSystem;
+  }
+  return source;
+}
+
+// nsplan list: every profile with a state here, when and from which file it was applied, and
+// whether the live system still matches that file (as `plan` would say).
+int list_applied(const HostFacts& facts, const LoadOptions& load) {
+  std::vector<std::string> names = applier::ProfileState::profiles_in(facts.state_dir);
+  if (names.empty()) {
+    std::cout << "no profile is applied here (" << facts.state_dir << ")\n";
+    return kOk;
+  }
+  auto kernel = applier::make_linux_kernel(facts);
+  std::vector<std::array<std::string, 4>> rows{{"NAME", "APPLIED (UTC)", "STATE", "FROM"}};
+  for (const auto& name : names) {
+    applier::ProfileState st = applier::ProfileState::read_only(facts.state_dir, name);
+    applier::AppliedFrom from = st.applied_from();
+    std::string state;
+    auto owned = st.load();
+    if (!owned.ok()) {
+      state = "unreadable state";
+    } else if (from.source.empty()) {
+      state = "? (no file recorded)";
+    } else {
+      auto c = compile_file(from.source, applier::profile_file_reader(), facts, PlanOptions{}, load);
+      if (!c->ok() || !c->profile) state = "? (the file does not compile)";
+      else if (c->profile->name.value != name) state = "? (the file names '" + c->profile->name.value + "' now)";
+      else {
+        applier::Diff d = applier::diff_plan(*c->plan, *kernel, owned.value());
+        size_t n = d.changes.size() + d.removals.size();
+        state = n == 0 ? "in place" : "drifted (" + std::to_string(n) + " change" + (n == 1 ? "" : "s") + ")";
+      }
+    }
+    rows.push_back({name, from.at.empty() ? "?" : from.at, state, from.source.empty() ? "?" : nsplan::text::escaped(from.source)});
+  }
+  std::array<size_t, 4> width{};
+  for (const auto& r : rows)
+    for (size_t i = 0; i < 4; ++i) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < 4; ++i) line += r[i] + (i + 1 < 4 ? std::string(width[i] - r[i].size() + 2, ' ') : "");
+    std::cout << line << "\n";
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,7 +274,10 @@ int main(int argc, char** argv) {
   add_profile_path_option(destroy, profile_path);
 
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
-  status->add_option("profile", profile, "Profile file")->required();
+  status->add_option("profile", profile, "A profile file, or the name of an applied profile")->required();
+  status->footer(
+      "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
+      "the file its last apply recorded is read (and must still name that profile).");
   status->add_flag("--json", live.json, "Machine-readable JSON");
   add_target_options(status, target, Target::ThisMachine);
   add_profile_path_option(status, profile_path);
@@ -244,6 +314,10 @@ int main(int argc, char** argv) {
   add_profile_path_option(check, profile_path);
 
   bool markdown = false;
+  auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
+  add_target_options(list, target, Target::ThisMachine);
+  add_profile_path_option(list, profile_path);
+
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
   schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
 
@@ -306,8 +380,21 @@ int main(int argc, char** argv) {
   }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
+  if (*list) return list_applied(*facts, load_options(profile_path));
+  std::string status_name;  // status NAME: the profile file its last apply recorded
+  if (*status && !is_profile_path(profile)) {
+    auto from = recorded_source(profile, facts->state_dir);
+    if (const int* rc = std::get_if<int>(&from)) return *rc;
+    status_name = profile;
+    profile = std::get<std::string>(from);
+  }
   auto c = compile(profile, *facts, target.strict, load_options(profile_path));
   if (!c->ok()) return kInvalidProfile;
+  if (!status_name.empty() && c->profile->name.value != status_name) {
+    std::cerr << "nsplan: error: " << profile << " names profile '" << c->profile->name.value << "' now, not '"
+              << status_name << "'\n  hint: nsplan status FILE, with the file that describes '" << status_name << "'\n";
+    return kInvalidProfile;
+  }
   if (*apply) return cli::run_apply(*c, live);
   if (*run) return cli::run_run(*c, live, run_command);
   if (*attach) return cli::run_attach(*c, live, attach_pid, cgroups_only);

@@ -6,6 +6,7 @@
 #include "applier/state.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,6 +102,40 @@ TEST_F(StateFile, EveryRecordSurvivesSaveAndLoad) {
     if (auto* f = std::get_if<applier::RestoreCgroupFile>(&saved[i].undo))
       EXPECT_EQ(std::get<applier::RestoreCgroupFile>(loaded.value()[i].undo).value, f->value);
   }
+}
+
+// Where an apply came from is recorded with every save of it, kept by a later save that does not
+// say (destroy keeping what it could not remove), and read back as input: only an absolute path
+// of printable characters and a UTC time in nsplan's own form.
+TEST_F(StateFile, TheFileAnApplyCameFromIsRecordedAndReadAsInput) {
+  applier::AppliedFrom from;
+  {
+    ProfileState st = open();
+    st.set_applied_from("/etc/nsplan/lab.yaml");
+    ASSERT_TRUE(st.save(one_of_each()).ok());
+    from = st.applied_from();
+  }
+  EXPECT_EQ(from.source, "/etc/nsplan/lab.yaml");
+  EXPECT_EQ(from.at.size(), 20u) << from.at;
+  EXPECT_EQ(from.at.back(), 'Z') << from.at;
+  {
+    ProfileState later = open();
+    ASSERT_TRUE(later.save({}).ok());
+    EXPECT_EQ(later.applied_from().source, "/etc/nsplan/lab.yaml") << "a save without a source dropped it";
+    EXPECT_EQ(later.applied_from().at, from.at);
+  }
+
+  auto read = [](const std::string& source, const std::string& at) {
+    return applier::applied_from_text(R"({"nsplan_state": 1, "source": )" + nlohmann::json(source).dump() + R"(, "applied_at": )" +
+                             nlohmann::json(at).dump() + "}");
+  };
+  EXPECT_EQ(read("relative/lab.yaml", "2026-12-06T06:00:00Z").source, "") << "a relative path";
+  EXPECT_EQ(read("/etc/lab.yaml\n/etc/shadow", "2026-12-06T06:00:00Z").source, "") << "a newline";
+  EXPECT_EQ(read("/etc/\x1b[2Jlab.yaml", "x").source, "") << "an escape sequence";
+  EXPECT_EQ(read("/etc/lab.yaml", "2026-12-06T06:00:00Z; rm").at, "") << "not a time";
+  EXPECT_EQ(read("/etc/lab.yaml", "2026-12-06T06:00:00Z").source, "/etc/lab.yaml");
+  EXPECT_EQ(applier::applied_from_text("{not json").source, "");
+  EXPECT_EQ(applier::applied_from_text("[1, 2]").source, "");
 }
 
 TEST_F(StateFile, TheTextOnDiskKeepsItsFormat) {
