@@ -628,6 +628,56 @@ struct NetlinkClient::Impl {
     return names[ifindex] = name;
   }
 
+  // What of a namespace to dump. The link dump is always made: the addresses and routes name
+  // their devices from it.
+  struct Dump {
+    bool links, addresses, routes;
+  };
+  SysResult<NamespaceContent> dump(const std::string& netns, Dump what_to) {
+    std::string what = std::string("list ") +
+                       (what_to.addresses && what_to.routes ? "links, addresses and routes"
+                        : what_to.addresses                 ? "addresses"
+                        : what_to.routes                    ? "routes"
+                                                            : "links") +
+                       " in " + ns_label(netns);
+    SysResult<Conn*> c = conn(netns, Check::Identity);
+    if (!c) return c.error().wrap(what);
+    SysResult<CachePtr> links = link_cache(c.value(), what);
+    if (!links) return links.error();
+    NamespaceContent out;
+    nl_cache* lc = links.value().get();
+    auto name_of = [&](int i) { return link_name(lc, i); };
+    if (what_to.links)
+      for (nl_object* o = nl_cache_get_first(lc); o; o = nl_cache_get_next(o))
+        out.links.push_back(link_info(reinterpret_cast<rtnl_link*>(o), name_of));
+    nl_cache* raw = nullptr;
+    int rc = 0;
+    if (what_to.addresses) {
+      c.value()->reset();
+      {
+        PeekWhileReading peek(c.value()->sk);
+        rc = rtnl_addr_alloc_cache(c.value()->sk, &raw);
+      }
+      if (rc < 0) return finish(c.value(), rc, what).error();
+      CachePtr addrs(raw);
+      for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o))
+        if (auto info = address_info(reinterpret_cast<rtnl_addr*>(o), name_of)) out.addresses.push_back(std::move(*info));
+    }
+    if (what_to.routes) {
+      raw = nullptr;
+      c.value()->reset();
+      {
+        PeekWhileReading peek(c.value()->sk);
+        rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
+      }
+      if (rc < 0) return finish(c.value(), rc, what).error();
+      CachePtr routes(raw);
+      for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o))
+        if (auto info = route_info(reinterpret_cast<rtnl_route*>(o), name_of)) out.routes.push_back(std::move(*info));
+    }
+    return out;
+  }
+
   SysResult<CachePtr> link_cache(Conn* c, const std::string& what) {
     nl_cache* cache = nullptr;
     c->reset();
@@ -1058,27 +1108,20 @@ SysResult<std::vector<std::pair<int, std::string>>> NetlinkClient::group_members
 }
 
 SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {
-  std::string what = "list links in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
-  if (!c) return c.error().wrap(what);
-  SysResult<CachePtr> cache = impl_->link_cache(c.value(), what);
-  if (!cache) return cache.error();
-  nl_cache* links = cache.value().get();
-  std::vector<LinkInfo> out;
-  for (nl_object* o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
-    out.push_back(link_info(reinterpret_cast<rtnl_link*>(o), [&](int i) { return link_name(links, i); }));
-  return out;
+  auto all = impl_->dump(netns, Impl::Dump{true, false, false});
+  if (!all) return all.error();
+  return std::move(all.value().links);
 }
 
 SysResult<std::vector<AddressInfo>> NetlinkClient::list_addresses(const std::string& netns) {
-  auto all = list_all(netns);
+  auto all = impl_->dump(netns, Impl::Dump{false, true, false});
   if (!all) return all.error();
   return std::move(all.value().addresses);
 }
 
 SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& netns,
                                                              const RouteFilter& filter) {
-  auto all = list_all(netns);
+  auto all = impl_->dump(netns, Impl::Dump{false, false, true});
   if (!all) return all.error();
   std::vector<RouteInfo> out;
   for (RouteInfo& r : all.value().routes)
@@ -1086,40 +1129,8 @@ SysResult<std::vector<RouteInfo>> NetlinkClient::list_routes(const std::string& 
   return out;
 }
 
-// Links, addresses and routes from three dumps, the links' names taken from the first.
 SysResult<NamespaceContent> NetlinkClient::list_all(const std::string& netns) {
-  std::string what = "list links, addresses and routes in " + ns_label(netns);
-  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
-  if (!c) return c.error().wrap(what);
-  SysResult<CachePtr> links = impl_->link_cache(c.value(), what);
-  if (!links) return links.error();
-  NamespaceContent out;
-  nl_cache* lc = links.value().get();
-  auto name_of = [&](int i) { return link_name(lc, i); };
-  for (nl_object* o = nl_cache_get_first(lc); o; o = nl_cache_get_next(o))
-    out.links.push_back(link_info(reinterpret_cast<rtnl_link*>(o), name_of));
-  nl_cache* raw = nullptr;
-  c.value()->reset();
-  int rc = 0;
-  {
-    PeekWhileReading peek(c.value()->sk);
-    rc = rtnl_addr_alloc_cache(c.value()->sk, &raw);
-  }
-  if (rc < 0) return Impl::finish(c.value(), rc, what).error();
-  CachePtr addrs(raw);
-  for (nl_object* o = nl_cache_get_first(addrs.get()); o; o = nl_cache_get_next(o))
-    if (auto info = address_info(reinterpret_cast<rtnl_addr*>(o), name_of)) out.addresses.push_back(std::move(*info));
-  raw = nullptr;
-  c.value()->reset();
-  {
-    PeekWhileReading peek(c.value()->sk);
-    rc = rtnl_route_alloc_cache(c.value()->sk, AF_UNSPEC, 0, &raw);
-  }
-  if (rc < 0) return Impl::finish(c.value(), rc, what).error();
-  CachePtr routes(raw);
-  for (nl_object* o = nl_cache_get_first(routes.get()); o; o = nl_cache_get_next(o))
-    if (auto info = route_info(reinterpret_cast<rtnl_route*>(o), name_of)) out.routes.push_back(std::move(*info));
-  return out;
+  return impl_->dump(netns, Impl::Dump{true, true, true});
 }
 
 }  // namespace nsplan::applier

@@ -170,7 +170,8 @@ class NetlinkClient {
   SysResult<std::vector<AddressInfo>> list_addresses(const std::string& netns);
   SysResult<std::vector<RouteInfo>> list_routes(const std::string& netns,
                                                 const RouteFilter& filter = {});
-  // The three at once: three dumps (each list_* above makes its own link dump too, for names).
+  // The three at once, from three dumps (list_addresses and list_routes make a link dump too,
+  // to name the devices).
   SysResult<NamespaceContent> list_all(const std::string& netns);
 
   // Closes the socket into NETNS and the fd naming it, if open (lets a deleted namespace die; the
