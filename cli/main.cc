@@ -44,7 +44,7 @@ struct TargetOptions {
 };
 
 // Which machine a command is about: explain, plan and check may plan for another one (--cgroup);
-// apply, run, attach and status act on this one, and destroy only undoes records (no --strict).
+// apply, run, attach and status act on this one; destroy and list read records (no --strict).
 enum class Target { AnyMachine, ThisMachine, Records };
 
 void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
@@ -121,14 +121,19 @@ std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& f
 // depends on its form only (is_profile_path), never on what the current directory holds: a file
 // planted there by another user must not turn root's `destroy lab` into the destroy of another
 // profile. Returns the name, or the exit status when there is none.
+// A word given for a profile that is neither a name nor a path (destroy, status): exit status 2.
+int not_a_name(const std::string& arg) {
+  std::cerr << render({Severity::Error, {}, "'" + nsplan::text::escaped(arg) + "' is neither a profile name nor a profile file",
+                       "a name is 1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-'; a file has a '/' "
+                       "or ends in .yaml or .yml (./FILE for one in the current directory)"},
+                      SourceManager{});
+  return kUsage;
+}
+
 std::variant<std::string, int> name_to_destroy(const std::string& arg, const LoadOptions& load) {
   if (!is_profile_path(arg)) {
     if (is_name(arg)) return arg;
-    std::cerr << render({Severity::Error, {}, "'" + arg + "' is neither a profile name nor a profile file",
-                         "a name is 1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-'; a file has a '/' "
-                         "or ends in .yaml or .yml (./FILE for one in the current directory)"},
-                        SourceManager{});
-    return kUsage;
+    return not_a_name(arg);
   }
   auto c = check_file(arg, applier::profile_file_reader(), load);
   print_diagnostics(*c);
@@ -164,10 +169,7 @@ std::string description_of(const Compilation& c) {
 
 // status NAME: the profile file NAME's last apply came from, as its state records it.
 std::variant<std::string, int> recorded_source(const std::string& name, const std::string& state_dir) {
-  if (!is_name(name)) {
-    std::cerr << "nsplan: error: '" << nsplan::text::escaped(name) << "' is neither a profile name nor a profile file\n";
-    return kUsage;
-  }
+  if (!is_name(name)) return not_a_name(name);
   applier::ProfileState st = applier::ProfileState::read_only(state_dir, name);
   if (!st.has_state()) {
     std::cerr << "nsplan: error: no profile named '" << name << "' is applied here (" << state_dir
@@ -315,7 +317,7 @@ int main(int argc, char** argv) {
 
   bool markdown = false;
   auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
-  add_target_options(list, target, Target::ThisMachine);
+  add_target_options(list, target, Target::Records);
   add_profile_path_option(list, profile_path);
 
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
