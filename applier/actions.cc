@@ -42,28 +42,6 @@ Observation observe_file(Kernel& k, const std::string& dir, const std::string& f
   return o;
 }
 
-// What a cgroup file must be given back: for files holding one line per device, only the
-// device's own line (or the line that removes its limit).
-std::string restore_value(const std::string& file, const std::string& wanted, const std::string& before) {
-  if (file == "io.max" || file.rfind("blkio.throttle.", 0) == 0) {
-    std::string dev = wanted.substr(0, wanted.find(' '));
-    std::istringstream lines(before);
-    std::string l;
-    while (std::getline(lines, l))
-      if (l.substr(0, l.find(' ')) == dev) return l;
-    return file == "io.max" ? dev + " rbps=max wbps=max riops=max wiops=max" : dev + " 0";
-  }
-  if (file == "io.weight") {
-    std::string first = before.substr(0, before.find('\n'));
-    return first;
-  }
-  if (file == "memory.limit_in_bytes" || file == "memory.memsw.limit_in_bytes" || file == "memory.soft_limit_in_bytes") {
-    // v1 reads "no limit" as a huge number; -1 says the same and is accepted on every kernel.
-    if (cgroup_value_matches(file, "-1", before)) return "-1";
-  }
-  return before;
-}
-
 // A namespace whose links could not be dumped: the step fails rather than act blind (it would
 // otherwise take "could not look" for "absent" and journal a wrong undo).
 bool blind(LiveView& view, Observation& o, const std::string& netns) {
@@ -314,7 +292,7 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
           },
           [&](const WriteCgroupFile& a) -> std::optional<Undo> {
             if (!before.exists) return std::nullopt;
-            return RestoreCgroupFile{a.dir, a.file, restore_value(a.file, a.value, before.current)};
+            return RestoreCgroupFile{a.dir, a.file, cgroup_restore_value(a.file, a.value, before.current)};
           },
           [&](const CopyFromParent& a) -> std::optional<Undo> {
             if (!before.exists) return std::nullopt;

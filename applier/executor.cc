@@ -8,6 +8,7 @@
 #include <set>
 
 #include "applier/record_check.h"
+#include "compiler/cgroup_files.h"
 #include "compiler/overloaded.h"
 #include "compiler/escape.h"
 #include "compiler/json_emitter.h"
@@ -24,19 +25,20 @@ std::string step_error(const plan::Step& step, const Status& s) {
   return step.origin.where + ": error: " + s.message();
 }
 
-// v1 keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every write. The plan writes
-// the limit first (right for a new cgroup and for lowering); raising the limit above the memsw
-// in force needs memsw first.
-bool memsw_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) {
-  auto* limit = std::get_if<plan::WriteCgroupFile>(&a.action);
-  auto* memsw = std::get_if<plan::WriteCgroupFile>(&b.action);
-  if (!limit || !memsw || limit->file != "memory.limit_in_bytes" || memsw->file != "memory.memsw.limit_in_bytes" ||
-      limit->dir != memsw->dir)
-    return false;
-  auto current = kernel.cgroup_read(memsw->dir, memsw->file);
+// The kernel keeps some files at or below another of the same cgroup (v1: memory.limit_in_bytes
+// <= memory.memsw.limit_in_bytes at every write; compiler/cgroup_files.cc `keeps_at_least`). The
+// plan writes the lower one first, right for a new cgroup and for lowering; raising it above the
+// other's value in force needs the other written first.
+bool upper_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) {
+  auto* lower = std::get_if<plan::WriteCgroupFile>(&a.action);
+  auto* upper = std::get_if<plan::WriteCgroupFile>(&b.action);
+  if (!lower || !upper || lower->dir != upper->dir) return false;
+  const auto* row = cgroup_files::find(upper->file);
+  if (!row || !row->keeps_at_least || lower->file != row->keeps_at_least) return false;
+  auto current = kernel.cgroup_read(upper->dir, upper->file);
   if (!current.ok()) return false;
   unsigned long long now = std::strtoull(current.value().c_str(), nullptr, 10);
-  unsigned long long want = limit->value == "-1" ? ~0ull : std::strtoull(limit->value.c_str(), nullptr, 10);
+  unsigned long long want = lower->value == "-1" ? ~0ull : std::strtoull(lower->value.c_str(), nullptr, 10);
   return want > now;
 }
 
@@ -278,7 +280,7 @@ class Transaction {
     std::vector<const plan::Step*> order;
     for (const auto& step : plan_.steps) order.push_back(&step);
     for (size_t i = 0; i < order.size() && out_.error.empty(); ++i) {
-      if (i + 1 < order.size() && memsw_goes_first(*order[i], *order[i + 1], kernel_)) std::swap(order[i], order[i + 1]);
+      if (i + 1 < order.size() && upper_goes_first(*order[i], *order[i + 1], kernel_)) std::swap(order[i], order[i + 1]);
       make(*order[i]);
     }
   }

@@ -24,6 +24,7 @@
 #include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 #include "compiler/names.h"
+#include "compiler/cgroup_files.h"
 #include "schema/json_schema.h"
 
 namespace {
@@ -322,6 +323,9 @@ int main(int argc, char** argv) {
 
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
   schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
+  bool cgroup_files_table = false;
+  schema_cmd->add_flag("--cgroup-files", cgroup_files_table, "Print the table of cgroup files nsplan writes (markdown)")
+      ->excludes("--markdown");
 
   // A first word that is no command: say so, with the nearest one (CLI11 would only say that a
   // subcommand is required).
@@ -352,7 +356,9 @@ int main(int argc, char** argv) {
   }
 
   if (*schema_cmd) {
-    std::cout << (markdown ? schema::markdown_reference() : schema::json_schema());
+    std::cout << (cgroup_files_table ? nsplan::cgroup_files::markdown_table()
+                  : markdown         ? schema::markdown_reference()
+                                     : schema::json_schema());
     return kOk;
   }
   if (*check) {

@@ -1,5 +1,7 @@
 #include "compiler/host_facts.h"
 
+#include "compiler/cgroup_files.h"
+
 namespace nsplan {
 
 const char* to_string(CgroupMode m) { return m == CgroupMode::V1 ? "v1" : "v2"; }
@@ -9,14 +11,12 @@ HostFacts HostFacts::stated(CgroupMode mode, const std::string& root) {
   f.mode = mode;
   f.cgroup_root = root.empty() ? "/sys/fs/cgroup" : root;
   if (mode == CgroupMode::V1) {
-    for (const char* c : {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb",
-                          "memory", "net_cls", "net_prio", "perf_event", "pids"}) {
+    for (const char* c : cgroup_files::controllers(cgroup_files::Hierarchy::V1)) {
       f.v1_mounts[c] = f.cgroup_root + "/" + c;
       f.controllers.insert(c);
     }
   } else {
-    for (const char* c : {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"})
-      f.controllers.insert(c);
+    for (const char* c : cgroup_files::controllers(cgroup_files::Hierarchy::V2)) f.controllers.insert(c);
   }
   return f;
 }

@@ -2,7 +2,9 @@
 // values, in an order the kernel accepts, on cgroup v1 or v2 (docs/cgroup-v1-v2.md).
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
+#include "compiler/cgroup_files.h"
 #include "compiler/cgroup_limits.h"
 #include "compiler/planner_context.h"
 #include "compiler/translate.h"
@@ -11,9 +13,10 @@
 namespace nsplan {
 namespace {
 
+using cgroup_files::Setting;
+
 struct Write {
-  std::string controller;  // v1 hierarchy it goes to ("memory"); v2: the controller it needs
-  std::string file;
+  const cgroup_files::File* file;  // its row: the file's name and controller (hierarchy on v1)
   std::string value;
   SourceLoc loc;
   std::string what;
@@ -55,43 +58,49 @@ class CgroupPlanner {
     if (cg.cpu) cpu(*cg.cpu);
     if (cg.cpuset) cpuset(*cg.cpuset);
     if (cg.pids && cg.pids->max)
-      add(cg.pids->max->loc, "pids", "pids.max", count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
+      add(cg.pids->max->loc, Setting::PidsMax, count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
     if (cg.io) io(*cg.io);
+    // The table's order is the write order (v1 memsw after the limit, the quota after the period).
+    std::stable_sort(writes_.begin(), writes_.end(), [](const Write& a, const Write& b) { return a.file < b.file; });
     if (v1_) emit_v1();
     else emit_v2();
   }
 
  private:
-  void add(SourceLoc loc, std::string controller, std::string file, std::string value, std::string what,
-           std::vector<std::string> notes = {}) {
-    writes_.push_back(Write{std::move(controller), std::move(file), std::move(value), loc, std::move(what), std::move(notes)});
+  void add(SourceLoc loc, Setting setting, std::string value, std::string what, std::vector<std::string> notes = {},
+           std::string_view name = {}) {
+    const auto* row = cgroup_files::of(setting, v1_ ? cgroup_files::Hierarchy::V1 : cgroup_files::Hierarchy::V2, name);
+    if (!row) throw std::logic_error("no cgroup file row for a setting the planner writes");
+    writes_.push_back(Write{row, std::move(value), loc, std::move(what), std::move(notes)});
   }
 
   void memory(const MemorySpec& m) {
     if (m.max)
-      add(m.max->loc, "memory", v1_ ? "memory.limit_in_bytes" : "memory.max", bytes_text(m.max->value, v1_),
+      add(m.max->loc, Setting::MemoryMax, bytes_text(m.max->value, v1_),
           "memory max " + human(m.max->value));
     if (m.swap) swap(m);
     if (m.soft) {
       if (v1_) {
-        add(m.soft->loc, "memory", "memory.soft_limit_in_bytes", bytes_text(m.soft->value, true), "memory soft " + human(m.soft->value));
+        add(m.soft->loc, Setting::MemorySoft, bytes_text(m.soft->value, true), "memory soft " + human(m.soft->value));
       } else if (m.low) {
         ctx_.lossy(m.soft->loc, "memory soft is not applied on cgroup v2: low is given too, and both become memory.low",
                    "keep one of soft and low");
       } else {
-        add(m.soft->loc, "memory", "memory.low", bytes_text(m.soft->value, false), "memory soft " + human(m.soft->value),
+        add(m.soft->loc, Setting::MemoryLow, bytes_text(m.soft->value, false), "memory soft " + human(m.soft->value),
             {"v1's soft limit becomes memory.low on v2 (as runc and crun do): reclaim spares the group below it",
              "under pressure; memory.high would throttle at the value instead."});
       }
     }
-    for (auto [field, name] : {std::pair{&m.high, "high"}, {&m.low, "low"}, {&m.min, "min"}}) {
+    for (auto [field, name, setting] : {std::tuple{&m.high, "high", Setting::MemoryHigh},
+                                        {&m.low, "low", Setting::MemoryLow},
+                                        {&m.min, "min", Setting::MemoryMin}}) {
       if (!*field) continue;
       const auto& v = **field;
       if (v1_)
         ctx_.lossy(v.loc, std::string("memory ") + name + " has no cgroup v1 equivalent; it is not applied",
                    std::string(name) == "high" ? "on v1, max is the only enforced limit" : "");
       else
-        add(v.loc, "memory", std::string("memory.") + name, bytes_text(v.value, false), std::string("memory ") + name + " " + human(v.value));
+        add(v.loc, setting, bytes_text(v.value, false), std::string("memory ") + name + " " + human(v.value));
     }
   }
 
@@ -109,7 +118,7 @@ class CgroupPlanner {
                      units::format_bytes(translate::memsw_from(m.max->value.bytes, s.value.bytes)) +
                      ", which counts RAM and swap together:",
                  "there, swap may grow beyond " + human(s.value) + " while less RAM is in use."};
-      add(s.loc, "memory", "memory.swap.max", bytes_text(s.value, false), "memory swap " + human(s.value), notes);
+      add(s.loc, Setting::MemorySwap, bytes_text(s.value, false), "memory swap " + human(s.value), notes);
       return;
     }
     if (!m.max || m.max->value.unlimited) {
@@ -125,7 +134,7 @@ class CgroupPlanner {
     if (!s.value.unlimited && memsw > cgroup_limits::kMaxMemoryBytes)
       notes.push_back(std::string("max + swap is above the largest value the kernel stores (") + cgroup_limits::kMaxMemoryText +
                       "): it keeps no memsw limit.");
-    add(s.loc, "memory", "memory.memsw.limit_in_bytes", value, "memory swap " + human(s.value) + ": memsw = max + swap = " + shown,
+    add(s.loc, Setting::MemorySwap, value, "memory swap " + human(s.value) + ": memsw = max + swap = " + shown,
         notes);
   }
 
@@ -136,18 +145,18 @@ class CgroupPlanner {
     if (use_weight) {
       if (v1_) {
         uint64_t shares = translate::weight_to_shares(c.weight->value);
-        add(c.weight->loc, "cpu", "cpu.shares", std::to_string(shares), "cpu weight " + std::to_string(c.weight->value),
+        add(c.weight->loc, Setting::CpuWeight, std::to_string(shares), "cpu weight " + std::to_string(c.weight->value),
             {"v1 cpu.shares = weight x 1024 / 100 (systemd's mapping; defaults 100 and 1024 agree)."});
       } else {
-        add(c.weight->loc, "cpu", "cpu.weight", std::to_string(c.weight->value), "cpu weight " + std::to_string(c.weight->value));
+        add(c.weight->loc, Setting::CpuWeight, std::to_string(c.weight->value), "cpu weight " + std::to_string(c.weight->value));
       }
     }
     if (use_shares) {
       if (v1_) {
-        add(c.shares->loc, "cpu", "cpu.shares", std::to_string(c.shares->value), "cpu shares " + std::to_string(c.shares->value));
+        add(c.shares->loc, Setting::CpuWeight, std::to_string(c.shares->value), "cpu shares " + std::to_string(c.shares->value));
       } else {
         uint64_t weight = translate::shares_to_weight(c.shares->value);
-        add(c.shares->loc, "cpu", "cpu.weight", std::to_string(weight), "cpu shares " + std::to_string(c.shares->value),
+        add(c.shares->loc, Setting::CpuWeight, std::to_string(weight), "cpu shares " + std::to_string(c.shares->value),
             {"v2 cpu.weight from v1 shares by runc's formula (>= 1.4): 1024 -> 100, 2048 -> 174."});
       }
     }
@@ -155,21 +164,21 @@ class CgroupPlanner {
       CpuMax m = effective_cpu_max(c);
       std::string what = "cpu max " + (m.unlimited ? std::string("max") : std::to_string(m.quota_us) + "/" + std::to_string(m.period_us) + " us");
       if (v1_) {
-        add(c.max->loc, "cpu", "cpu.cfs_period_us", std::to_string(m.period_us), what);
-        add(c.max->loc, "cpu", "cpu.cfs_quota_us", m.unlimited ? "-1" : std::to_string(m.quota_us), what);
+        add(c.max->loc, Setting::CpuPeriod, std::to_string(m.period_us), what);
+        add(c.max->loc, Setting::CpuMax, m.unlimited ? "-1" : std::to_string(m.quota_us), what);
       } else {
-        add(c.max->loc, "cpu", "cpu.max", (m.unlimited ? std::string("max") : std::to_string(m.quota_us)) + " " + std::to_string(m.period_us), what);
+        add(c.max->loc, Setting::CpuMax, (m.unlimited ? std::string("max") : std::to_string(m.quota_us)) + " " + std::to_string(m.period_us), what);
       }
     }
   }
 
   void cpuset(const CpusetSpec& c) {
     if (c.cpus)
-      add(c.cpus->loc, "cpuset", "cpuset.cpus", c.cpus->value, "cpuset cpus " + c.cpus->value,
+      add(c.cpus->loc, Setting::CpusetCpus, c.cpus->value, "cpuset cpus " + c.cpus->value,
           against_host(c.cpus->loc, "cpus", c.cpus->value, ctx_.facts.online_cpus, {"CPU", "CPUs", "online CPUs"},
                        "/sys/devices/system/cpu/online"));
     if (c.mems)
-      add(c.mems->loc, "cpuset", "cpuset.mems", c.mems->value, "cpuset mems " + c.mems->value,
+      add(c.mems->loc, Setting::CpusetMems, c.mems->value, "cpuset mems " + c.mems->value,
           against_host(c.mems->loc, "mems", c.mems->value, ctx_.facts.memory_nodes,
                        {"memory node", "memory nodes", "memory nodes"}, "/sys/devices/system/node/has_memory"));
   }
@@ -204,7 +213,7 @@ class CgroupPlanner {
     if (io.weight) {
       std::string what = "io weight " + std::to_string(io.weight->value);
       if (!v1_) {
-        add(io.weight->loc, "io", "io.weight", "default " + std::to_string(io.weight->value), what);
+        add(io.weight->loc, Setting::IoWeight, "default " + std::to_string(io.weight->value), what);
       } else if (ctx_.facts.v1_io_weight_file.empty()) {
         ctx_.lossy(io.weight->loc, "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied");
       } else {
@@ -215,8 +224,8 @@ class CgroupPlanner {
                      "use an io weight of at least 10");
           w = cgroup_limits::kMinCfqWeight;
         }
-        add(io.weight->loc, "blkio", ctx_.facts.v1_io_weight_file, std::to_string(w), what,
-            {"v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100)."});
+        add(io.weight->loc, Setting::IoWeight, std::to_string(w), what,
+            {"v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100)."}, ctx_.facts.v1_io_weight_file);
       }
     }
     for (const auto& d : io.devices) {
@@ -235,22 +244,22 @@ class CgroupPlanner {
       }
       std::string what = "io limits of " + d.device.value;
       if (v1_) {
-        auto one = [&](const char* file, std::optional<std::string> v, SourceLoc loc) {
-          if (v) add(loc, "blkio", file, dev + " " + *v, what);
+        auto one = [&](Setting setting, std::optional<std::string> v, SourceLoc loc) {
+          if (v) add(loc, setting, dev + " " + *v, what);
         };
         auto b = [](const Opt<ByteLimit>& x) { return x ? std::optional<std::string>(x->value.unlimited ? "0" : std::to_string(x->value.bytes)) : std::nullopt; };
         auto c = [](const Opt<CountLimit>& x) { return x ? std::optional<std::string>(x->value.unlimited ? "0" : std::to_string(x->value.count)) : std::nullopt; };
-        one("blkio.throttle.read_bps_device", b(d.rbps), d.rbps ? d.rbps->loc : d.loc);
-        one("blkio.throttle.write_bps_device", b(d.wbps), d.wbps ? d.wbps->loc : d.loc);
-        one("blkio.throttle.read_iops_device", c(d.riops), d.riops ? d.riops->loc : d.loc);
-        one("blkio.throttle.write_iops_device", c(d.wiops), d.wiops ? d.wiops->loc : d.loc);
+        one(Setting::IoReadBps, b(d.rbps), d.rbps ? d.rbps->loc : d.loc);
+        one(Setting::IoWriteBps, b(d.wbps), d.wbps ? d.wbps->loc : d.loc);
+        one(Setting::IoReadIops, c(d.riops), d.riops ? d.riops->loc : d.loc);
+        one(Setting::IoWriteIops, c(d.wiops), d.wiops ? d.wiops->loc : d.loc);
       } else {
         std::string value = dev;
         if (d.rbps) value += " rbps=" + bytes_text(d.rbps->value, false);
         if (d.wbps) value += " wbps=" + bytes_text(d.wbps->value, false);
         if (d.riops) value += " riops=" + count_text(d.riops->value);
         if (d.wiops) value += " wiops=" + count_text(d.wiops->value);
-        add(d.loc, "io", "io.max", value, what);
+        add(d.loc, Setting::IoMax, value, what);
       }
     }
   }
@@ -271,8 +280,8 @@ class CgroupPlanner {
     // Each controller has its own tree; create the path in every tree a value goes to.
     std::vector<std::string> controllers;
     for (const auto& w : writes_)
-      if (std::find(controllers.begin(), controllers.end(), w.controller) == controllers.end())
-        controllers.push_back(w.controller);
+      if (std::find(controllers.begin(), controllers.end(), w.file->controller) == controllers.end())
+        controllers.push_back(w.file->controller);
     if (controllers.empty()) {
       ctx_.lossy(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
                  "cgroup v1 has no hierarchy without a controller that nsplan may use");
@@ -280,7 +289,7 @@ class CgroupPlanner {
     }
     for (const auto& c : controllers) {
       if (!ctx_.facts.controllers.count(c)) {
-        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; })->loc;
+        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == c; })->loc;
         ctx_.diags.error(at, "the " + c + " controller is not mounted on this host", "mount it, or remove these values");
         continue;
       }
@@ -292,8 +301,9 @@ class CgroupPlanner {
         // A new v1 cpuset is empty and refuses tasks; inherit what the profile does not set.
         if (c == "cpuset") {
           bool leaf = i + 1 == path.size();
-          for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-            bool given = leaf && std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file == f; });
+          for (Setting list : {Setting::CpusetCpus, Setting::CpusetMems}) {
+            const char* f = cgroup_files::of(list, cgroup_files::Hierarchy::V1)->name;
+            bool given = leaf && std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->setting == list; });
             if (!given)
               ctx_.add(plan::CopyFromParent{dir, f}, loc_, std::string("cgroup v1 cpuset: inherit ") + f,
                        {"a new v1 cpuset starts empty; it takes its parent's value so tasks can join."});
@@ -303,20 +313,19 @@ class CgroupPlanner {
       std::string leaf = root + "/" + rel_;
       ctx_.plan.cgroup_dirs.push_back(leaf);
       for (const auto& w : writes_)
-        if (w.controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.file, w.value}, w.loc, w.what, w.notes);
+        if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.file->name, w.value}, w.loc, w.what, w.notes);
     }
   }
 
   void emit_v2() {
     // Controllers in the kernel's own order, so enabling them reads the same as cgroup.controllers.
-    static const char* kOrder[] = {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
     std::vector<std::string> needed;
-    for (const char* c : kOrder)
-      if (std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; }))
+    for (const char* c : cgroup_files::controllers(cgroup_files::Hierarchy::V2))
+      if (std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == std::string_view(c); }))
         needed.push_back(c);
     for (const auto& c : needed)
       if (!ctx_.facts.controllers.count(c)) {
-        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.controller == c; })->loc;
+        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == c; })->loc;
         ctx_.diags.error(at, "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
       }
     const std::string base = ctx_.facts.base_of("");
@@ -333,7 +342,7 @@ class CgroupPlanner {
       ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_);
     }
     ctx_.plan.cgroup_dirs.push_back(dir);
-    for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.file, w.value}, w.loc, w.what, w.notes);
+    for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.file->name, w.value}, w.loc, w.what, w.notes);
   }
 
   PlannerContext& ctx_;

@@ -148,6 +148,9 @@ python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["$schema"]
   || { echo "FAIL: schema is not the expected JSON"; fail=1; }
 expect 0 "reference" -- "$nsplan" schema --markdown
 cmp -s "$tmp/out" docs/reference.md || { echo "FAIL: docs/reference.md differs from 'nsplan schema --markdown' (regenerate it)"; fail=1; }
+expect 0 "cgroup files" -- "$nsplan" schema --cgroup-files
+sed -n '/<!-- cgroup-files:begin -->/,/<!-- cgroup-files:end -->/p' docs/cgroup-v1-v2.md | sed '1d;$d' > "$tmp/table"
+cmp -s "$tmp/out" "$tmp/table" || { echo "FAIL: the table of docs/cgroup-v1-v2.md differs from 'nsplan schema --cgroup-files' (regenerate it)"; fail=1; }
 
 # Same input, same bytes.
 "$nsplan" explain profiles/lab.yaml --cgroup v2 > "$tmp/a"

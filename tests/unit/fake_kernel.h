@@ -52,6 +52,7 @@
 
 #include "applier/cgroup_values.h"
 #include "applier/kernel.h"
+#include "compiler/cgroup_files.h"
 #include "compiler/host_facts.h"
 
 namespace nsplan::testing {
@@ -833,7 +834,8 @@ class FakeKernel final : public applier::Kernel {
   };
 
   static const std::vector<std::string>& kernel_order() {
-    static const std::vector<std::string> order = {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
+    static const auto v2 = cgroup_files::controllers(cgroup_files::Hierarchy::V2);
+    static const std::vector<std::string> order(v2.begin(), v2.end());
     return order;
   }
   static std::string in(const std::string& ns) { return ns.empty() ? "" : " in " + ns; }
@@ -925,40 +927,21 @@ class FakeKernel final : public applier::Kernel {
     // upper_bound skips an exact "dir/" key, which cannot exist.
     return out;
   }
+  // A new cgroup's files of controller `c`, from nsplan's table of cgroup files, and two files
+  // nsplan never writes, there so a test can tell they are left alone.
   std::map<std::string, std::string> controller_files(const std::string& c, bool root) const {
+    using cgroup_files::Hierarchy;
     std::map<std::string, std::string> f;
-    if (v2_) {
-      if (root) return f;  // the v2 root has no controller interface files worth modelling
-      if (c == "memory") {
-        f = {{"memory.max", "max"}, {"memory.high", "max"}, {"memory.low", "0"}, {"memory.min", "0"}, {"memory.oom.group", "0"}};
-        if (facts_.swap_accounting) f["memory.swap.max"] = "max";
-      } else if (c == "cpu") {
-        f = {{"cpu.max", "max 100000"}, {"cpu.weight", "100"}};
-      } else if (c == "io") {
-        f = {{"io.max", ""}, {"io.weight", "default 100"}};
-      } else if (c == "pids") {
-        f = {{"pids.max", "max"}};
-      } else if (c == "cpuset") {
-        f = {{"cpuset.cpus", ""}, {"cpuset.mems", ""}};
-      }
-    } else {
-      if (c == "memory") {
-        f = {{"memory.limit_in_bytes", kV1NoLimit}, {"memory.soft_limit_in_bytes", kV1NoLimit}, {"memory.swappiness", "60"}};
-        if (facts_.swap_accounting) f["memory.memsw.limit_in_bytes"] = kV1NoLimit;
-      } else if (c == "cpu") {
-        f = {{"cpu.shares", "1024"}, {"cpu.cfs_period_us", "100000"}, {"cpu.cfs_quota_us", "-1"}};
-      } else if (c == "pids") {
-        if (!root) f = {{"pids.max", "max"}};
-      } else if (c == "blkio") {
-        f = {{"blkio.bfq.weight", "100"},
-             {"blkio.throttle.read_bps_device", ""},
-             {"blkio.throttle.write_bps_device", ""},
-             {"blkio.throttle.read_iops_device", ""},
-             {"blkio.throttle.write_iops_device", ""}};
-      } else if (c == "cpuset") {
-        f = {{"cpuset.cpus", root ? "0-3" : ""}, {"cpuset.mems", root ? "0" : ""}};
-      }
+    if (v2_ && root) return f;  // the v2 root has no controller interface files worth modelling
+    const Hierarchy h = v2_ ? Hierarchy::V2 : Hierarchy::V1;
+    for (const auto& row : cgroup_files::all()) {
+      if (row.hierarchy != h || c != row.controller || (root && !row.on_root)) continue;
+      if (row.setting == cgroup_files::Setting::MemorySwap && !facts_.swap_accounting) continue;
+      if (row.setting == cgroup_files::Setting::IoWeight && !v2_ && facts_.v1_io_weight_file != row.name) continue;
+      f[row.name] = row.new_value;
     }
+    if (c == "memory") f[v2_ ? "memory.oom.group" : "memory.swappiness"] = v2_ ? "0" : "60";
+    if (!v2_ && c == "cpuset" && root) f = {{"cpuset.cpus", "0-3"}, {"cpuset.mems", "0"}};
     return f;
   }
   std::string ordered(const std::set<std::string>& cs) const {
@@ -1099,43 +1082,40 @@ class FakeKernel final : public applier::Kernel {
       if (!n || *n < lo || *n > hi) return std::nullopt;
       return std::to_string(*n);
     };
-    if (file == "memory.limit_in_bytes" || file == "memory.memsw.limit_in_bytes" || file == "memory.soft_limit_in_bytes") {
-      if (v == "-1") return std::string(kV1NoLimit);
-      auto n = number(v);
-      if (!n) return std::nullopt;
-      unsigned long long max = *number(kV1NoLimit);
-      return std::to_string(std::min(*n / page * page, max));
+    const auto* row = cgroup_files::find(v2_ ? cgroup_files::Hierarchy::V2 : cgroup_files::Hierarchy::V1, file);
+    if (!row) return v;
+    using cgroup_files::Form;
+    switch (row->form) {
+      case Form::MemoryBytes: {
+        if (v == row->no_limit) return std::string(v2_ ? "max" : kV1NoLimit);
+        auto n = number(v);
+        if (!n) return std::nullopt;
+        if (v2_) return std::to_string(*n / page * page);
+        return std::to_string(std::min(*n / page * page, *number(kV1NoLimit)));
+      }
+      case Form::Number:
+        if (*row->no_limit && v == row->no_limit) return v;
+        return row->max ? in_range(row->min, row->max) : in_range(0, ~0ull);
+      case Form::CpuMax: {
+        auto w = words(v);
+        auto cur = words(current);
+        if (w.empty() || w.size() > 2) return std::nullopt;
+        if (w[0] != "max" && (!number(w[0]) || *number(w[0]) < 1000)) return std::nullopt;
+        std::string period = w.size() == 2 ? w[1] : (cur.size() == 2 ? cur[1] : "100000");
+        auto p = number(period);
+        if (!p || *p < 1000 || *p > 1000000) return std::nullopt;
+        return w[0] + " " + period;
+      }
+      case Form::DefaultWeight: {
+        std::string n = v.rfind("default ", 0) == 0 ? v.substr(8) : v;
+        auto x = number(n);
+        if (!x || *x < row->min || *x > row->max) return std::nullopt;
+        return "default " + n;
+      }
+      case Form::DeviceKeys: return merge_device_line(current, v, true);
+      case Form::DeviceValue: return merge_device_line(current, v, false);
+      case Form::CpuList: break;
     }
-    if (file == "memory.max" || file == "memory.high" || file == "memory.low" || file == "memory.min" || file == "memory.swap.max") {
-      if (v == "max") return v;
-      auto n = number(v);
-      if (!n) return std::nullopt;
-      return std::to_string(*n / page * page);
-    }
-    if (file == "cpu.max") {
-      auto w = words(v);
-      auto cur = words(current);
-      if (w.empty() || w.size() > 2) return std::nullopt;
-      if (w[0] != "max" && (!number(w[0]) || *number(w[0]) < 1000)) return std::nullopt;
-      std::string period = w.size() == 2 ? w[1] : (cur.size() == 2 ? cur[1] : "100000");
-      auto p = number(period);
-      if (!p || *p < 1000 || *p > 1000000) return std::nullopt;
-      return w[0] + " " + period;
-    }
-    if (file == "cpu.weight") return in_range(1, 10000);
-    if (file == "cpu.shares") return in_range(2, 262144);
-    if (file == "cpu.cfs_period_us") return in_range(1000, 1000000);
-    if (file == "cpu.cfs_quota_us") return v == "-1" ? std::optional<std::string>(v) : in_range(1000, 1ull << 40);
-    if (file == "pids.max") return v == "max" ? std::optional<std::string>(v) : in_range(0, 1ull << 31);
-    if (file == "io.weight") {
-      std::string n = v.rfind("default ", 0) == 0 ? v.substr(8) : v;
-      auto x = number(n);
-      if (!x || *x < 1 || *x > 10000) return std::nullopt;
-      return "default " + n;
-    }
-    if (file == "blkio.bfq.weight" || file == "blkio.weight") return in_range(1, 1000);
-    if (file == "io.max") return merge_device_line(current, v, true);
-    if (file.rfind("blkio.throttle.", 0) == 0) return merge_device_line(current, v, false);
     if (file == "cpuset.cpus" || file == "cpuset.mems") {
       if (v.empty()) return v;
       auto m = cpu_members(v);

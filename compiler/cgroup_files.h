@@ -1,0 +1,83 @@
+// The one table of cgroup files nsplan writes: per file, its hierarchy, controller and name, the
+// setting it carries, the form of its value, what a new cgroup holds, the value that means "no
+// limit", and the file it must be written after. The planner (which file a setting goes to),
+// the applier (comparing a read-back value, what undo writes back, the v1 memsw order), the
+// fake kernel of the unit tests (its file list), the controller order and docs/cgroup-v1-v2.md
+// ("nsplan schema --cgroup-files") all read it. Adding a file is adding a row here.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nsplan::cgroup_files {
+
+enum class Hierarchy { V1, V2 };
+
+// What a profile setting becomes; one setting may be several files on v1 (cpu max is a period
+// and a quota there).
+enum class Setting {
+  MemoryMax, MemorySwap, MemorySoft, MemoryLow, MemoryHigh, MemoryMin,
+  CpuWeight, CpuMax, CpuPeriod,
+  CpusetCpus, CpusetMems,
+  PidsMax,
+  IoWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
+};
+
+// How the kernel stores and shows a value. It decides how a value read back is compared with
+// the one written, and what undo writes back.
+enum class Form {
+  MemoryBytes,    // bytes, kept as whole pages rounded down and capped (mm/page_counter.c)
+  Number,         // an integer in [min, max], or the row's no_limit word
+  CpuList,        // "0-2,5": compared as sets of members
+  CpuMax,         // "QUOTA PERIOD" or "max PERIOD"
+  DefaultWeight,  // "default N", then one "MAJ:MIN N" line per device
+  DeviceKeys,     // one "MAJ:MIN key=value…" line per device; nsplan's keys are compared
+  DeviceValue,    // one "MAJ:MIN N" line per device; 0 removes the line
+};
+
+struct File {
+  Hierarchy hierarchy;
+  const char* controller;  // v1: the hierarchy it lives in; v2: the controller that must be enabled
+  const char* name;        // "memory.max"
+  Setting setting;
+  Form form;
+  const char* new_value;  // what a new cgroup holds; "" for an empty file
+  const char* no_limit;   // the value that lifts the limit ("" when the file has no such value)
+  uint64_t min = 0, max = 0;  // Number: what the kernel accepts (0, 0: not checked)
+  // A file of the same cgroup the kernel keeps at or below this one (v1 memsw >= limit): this
+  // file is written after it, unless the new value of that file is above this one's current.
+  const char* keeps_at_least = nullptr;
+  const char* after = nullptr;  // a file of the same cgroup written before this one
+  bool on_root = true;          // the root cgroup has the file too
+  const char* where_from = "";  // the kernel code that defines the file, for the docs
+};
+
+std::span<const File> all();
+
+// The row of a file name ("memory.max") on a hierarchy; nullptr for a file
+// nsplan does not write.
+const File* find(Hierarchy h, std::string_view name);
+// The same, on either hierarchy: a file present on both (pids.max) has one form on both.
+const File* find(std::string_view name);
+// The row of a setting on a hierarchy; `name` picks among several (v1 io weight: the host's
+// blkio.bfq.weight or blkio.weight). nullptr when the hierarchy has no file for it.
+const File* of(Setting s, Hierarchy h, std::string_view name = {});
+
+// The controllers of each hierarchy, in the kernel's order (v2: as cgroup.controllers lists
+// them; v1: the subsystems a host may mount, as /proc/cgroups lists them).
+std::span<const char* const> controllers(Hierarchy h);
+
+// Whether a value read back from `name` is `wanted` as the kernel stores it; `page` is the page
+// size memory limits are rounded to.
+bool value_matches(std::string_view name, const std::string& wanted, const std::string& read, uint64_t page);
+// What undo writes to give `name` back: the value read before nsplan's write, cut to the line of
+// the device nsplan wrote for per-device files (or the line that removes its limit).
+std::string restore_value(std::string_view name, const std::string& wanted, const std::string& before, uint64_t page);
+
+// The table as markdown, for docs/cgroup-v1-v2.md.
+std::string markdown_table();
+
+}  // namespace nsplan::cgroup_files
