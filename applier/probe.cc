@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -106,6 +107,22 @@ void read_cpuset_facts(HostFacts& f) {
   else f.memory_nodes = "0";
 }
 
+// The huge page sizes of this kernel: a directory hugepages-<N>kB for each. None when the kernel
+// has no hugetlbfs (no directory).
+void read_huge_page_sizes(HostFacts& f) {
+  std::vector<uint64_t> sizes;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("hugepages-", 0) != 0 || name.size() < 13 || name.compare(name.size() - 2, 2, "kB") != 0) continue;
+    std::string kb = name.substr(10, name.size() - 12);
+    if (kb.empty() || kb.find_first_not_of("0123456789") != std::string::npos || kb.size() > 12) continue;
+    sizes.push_back(std::stoull(kb) * 1024);
+  }
+  std::sort(sizes.begin(), sizes.end());
+  f.huge_page_sizes = sizes;
+}
+
 }  // namespace
 
 std::optional<std::string> whole_disk_number(const std::string& path) {
@@ -163,6 +180,7 @@ ProbeResult probe_host(const std::string& root) {
   }
   f.block_device_number = whole_disk_number;
   read_cpuset_facts(f);
+  read_huge_page_sizes(f);
   r.ok = true;
   return r;
 }

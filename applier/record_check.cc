@@ -5,14 +5,18 @@
 
 #include "applier/namespaces.h"
 #include "applier/netlink.h"
+#include "compiler/cgroup_files.h"
 #include "compiler/names.h"
 #include "compiler/overloaded.h"
 
 namespace nsplan::applier {
 namespace {
 
-// The controllers whose files nsplan writes (and may put back).
-constexpr const char* kControllers[] = {"memory", "cpu", "cpuset", "pids", "io", "blkio"};
+// A controller of some file nsplan writes (compiler/cgroup_files.cc): the only ones it enables.
+bool controller_of_a_file(const std::string& c) {
+  auto files = cgroup_files::all();
+  return std::any_of(files.begin(), files.end(), [&](const cgroup_files::File& f) { return c == f.controller; });
+}
 // link_group_of's range (compiler/planner.cc), and what claiming a free group may add to it.
 constexpr uint32_t kFirstGroup = 0x10000;
 
@@ -48,12 +52,8 @@ std::string check_cgroup_dir(const std::string& dir, const HostFacts& facts, boo
 }
 
 std::string check_cgroup_file(const std::string& file) {
-  size_t dot = file.find('.');
-  std::string controller = file.substr(0, dot);
-  bool known = std::any_of(std::begin(kControllers), std::end(kControllers), [&](const char* c) { return controller == c; });
-  bool plain = dot != std::string::npos && dot + 1 < file.size() &&
-               std::all_of(file.begin(), file.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '.' || c == '_'; });
-  if (!known || !plain) return "'" + file + "' is not a file of a controller nsplan sets";
+  // Only a file of the table can be put back; its names hold no '/' (a size is digits and a unit).
+  if (!cgroup_files::find(file)) return "'" + file + "' is not a file of a controller nsplan sets";
   return "";
 }
 
@@ -103,7 +103,7 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
           [&](const DisableControllers& u) {
             std::string problem = check_cgroup_dir(u.dir, facts, /*root_too=*/true);
             for (const auto& c : u.controllers)
-              if (problem.empty() && !std::any_of(std::begin(kControllers), std::end(kControllers), [&](const char* k) { return c == k; }))
+              if (problem.empty() && !controller_of_a_file(c))
                 problem = "'" + c + "' is not a controller nsplan enables";
             return problem;
           },

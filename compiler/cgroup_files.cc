@@ -47,6 +47,10 @@ constexpr File kFiles[] = {
      "block/blk-iocost.c ioc_weight_write"},
     {H::V2, "io", "io.max", S::IoMax, F::DeviceKeys, "", "rbps=max wbps=max riops=max wiops=max", 0, 0, nullptr,
      nullptr, false, "block/blk-throttle.c tg_set_limit"},
+    {H::V2, "hugetlb", "hugetlb.<size>.max", S::HugetlbMax, F::HugePageBytes, "max", "max", 0, 0, nullptr, nullptr,
+     false, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_dfl"},
+    {H::V2, "hugetlb", "hugetlb.<size>.rsvd.max", S::HugetlbReservedMax, F::HugePageBytes, "max", "max", 0, 0, nullptr,
+     nullptr, false, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_dfl"},
 
     // ---- cgroup v1 ----
     {H::V1, "memory", "memory.limit_in_bytes", S::MemoryMax, F::MemoryBytes, kV1NoMemoryLimit, "-1", 0, 0, nullptr,
@@ -79,6 +83,10 @@ constexpr File kFiles[] = {
      nullptr, true, "block/blk-throttle.c tg_set_conf_uint"},
     {H::V1, "blkio", "blkio.throttle.write_iops_device", S::IoWriteIops, F::DeviceValue, "", "0", 0, 0, nullptr,
      nullptr, true, "block/blk-throttle.c tg_set_conf_uint"},
+    {H::V1, "hugetlb", "hugetlb.<size>.limit_in_bytes", S::HugetlbMax, F::HugePageBytes, "", "-1", 0, 0, nullptr,
+     nullptr, true, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_legacy"},
+    {H::V1, "hugetlb", "hugetlb.<size>.rsvd.limit_in_bytes", S::HugetlbReservedMax, F::HugePageBytes, "", "-1", 0, 0,
+     nullptr, nullptr, true, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_legacy"},
 };
 
 constexpr const char* kV2Controllers[] = {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
@@ -149,6 +157,29 @@ std::string device_line(const std::string& content, const std::string& dev) {
   return "";
 }
 
+constexpr std::string_view kSize = "<size>";
+
+// The page size in a hugetlb file name's size part ("2MB"), in bytes; 0 when it is not one.
+uint64_t page_size_of(std::string_view part) {
+  if (part.size() < 3) return 0;
+  std::string_view unit = part.substr(part.size() - 2), digits = part.substr(0, part.size() - 2);
+  auto n = number(digits);
+  if (!n || *n == 0 || digits[0] == '0') return 0;
+  int shift = unit == "KB" ? 10 : unit == "MB" ? 20 : unit == "GB" ? 30 : -1;
+  if (shift < 0 || *n > (uint64_t{1} << (63 - shift))) return 0;
+  return *n << shift;
+}
+
+// Whether NAME is the row's file; for a row with "<size>", the page size it names (else 1).
+uint64_t name_match(const File& f, std::string_view name) {
+  std::string_view pattern = f.name;
+  size_t at = pattern.find(kSize);
+  if (at == std::string_view::npos) return name == pattern ? 1 : 0;
+  std::string_view prefix = pattern.substr(0, at), suffix = pattern.substr(at + kSize.size());
+  if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) return 0;
+  return page_size_of(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
+}
+
 std::string weight_of(const std::string& s) { return s.rfind("default ", 0) == 0 ? s.substr(8) : s; }
 
 const char* setting_name(Setting s) {
@@ -171,6 +202,8 @@ const char* setting_name(Setting s) {
     case S::IoWriteBps: return "io.devices[].wbps";
     case S::IoReadIops: return "io.devices[].riops";
     case S::IoWriteIops: return "io.devices[].wiops";
+    case S::HugetlbMax: return "hugetlb[].max";
+    case S::HugetlbReservedMax: return "hugetlb[].reserved";
   }
   return "";
 }
@@ -184,6 +217,7 @@ const char* form_text(const File& f) {
     case F::DefaultWeight: return "`default N`, then `MAJ:MIN N` lines";
     case F::DeviceKeys: return "`MAJ:MIN key=value…` per device";
     case F::DeviceValue: return "`MAJ:MIN N` per device";
+    case F::HugePageBytes: return "bytes, kept as whole huge pages";
   }
   return "";
 }
@@ -196,14 +230,33 @@ std::span<const File> all() { return kFiles; }
 
 const File* find(Hierarchy h, std::string_view name) {
   for (const auto& f : kFiles)
-    if (f.hierarchy == h && name == f.name) return &f;
+    if (f.hierarchy == h && name_match(f, name)) return &f;
   return nullptr;
 }
 
 const File* find(std::string_view name) {
   for (const auto& f : kFiles)
-    if (name == f.name) return &f;
+    if (name_match(f, name)) return &f;
   return nullptr;
+}
+
+uint64_t page_size_of_file(std::string_view name) {
+  const File* f = find(name);
+  return f && f->form == F::HugePageBytes ? name_match(*f, name) : 0;
+}
+
+std::string page_size_name(uint64_t bytes) {
+  // mm/hugetlb_cgroup.c mem_fmt: the largest unit that divides the size.
+  if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "GB";
+  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + "MB";
+  return std::to_string(bytes >> 10) + "KB";
+}
+
+std::string file_name(const File& f, uint64_t page_size) {
+  std::string name = f.name;
+  size_t at = name.find(kSize);
+  if (at != std::string::npos) name.replace(at, kSize.size(), page_size_name(page_size));
+  return name;
 }
 
 const File* of(Setting s, Hierarchy h, std::string_view name) {
@@ -243,6 +296,12 @@ bool value_matches(std::string_view name, const std::string& wanted, const std::
         if (have[k] != v) return false;
       return true;
     }
+    case F::HugePageBytes: {
+      // mm/hugetlb_cgroup.c: page_counter_memparse, then rounded down to whole huge pages.
+      const uint64_t per_huge_page = std::max<uint64_t>(page_size_of_file(name) / page, 1);
+      auto w = memory_pages(wanted, page), r = memory_pages(read, page);
+      return w && r && *w / per_huge_page == *r / per_huge_page;
+    }
     case F::DeviceValue: {
       std::string value = wanted.substr(wanted.find(' ') + 1);
       std::string line = device_line(read, first_word(wanted));
@@ -265,6 +324,7 @@ std::string restore_value(std::string_view name, const std::string& wanted, cons
     }
     case F::DefaultWeight: return before.substr(0, before.find('\n'));
     case F::MemoryBytes:
+    case F::HugePageBytes:
       // v1 reads "no limit" as a huge number; its no-limit word says the same and is accepted
       // on every kernel.
       if (*f->no_limit && value_matches(name, f->no_limit, before, page)) return f->no_limit;

@@ -17,13 +17,14 @@ namespace nsplan::cgroup_files {
 enum class Hierarchy { V1, V2 };
 
 // What a profile setting becomes; one setting may be several files on v1 (cpu max is a period
-// and a quota there).
+// and a quota there) and one file per page size (hugetlb).
 enum class Setting {
   MemoryMax, MemorySwap, MemorySoft, MemoryLow, MemoryHigh, MemoryMin,
   CpuWeight, CpuMax, CpuPeriod,
   CpusetCpus, CpusetMems,
   PidsMax,
   IoWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
+  HugetlbMax, HugetlbReservedMax,
 };
 
 // How the kernel stores and shows a value. It decides how a value read back is compared with
@@ -36,12 +37,13 @@ enum class Form {
   DefaultWeight,  // "default N", then one "MAJ:MIN N" line per device
   DeviceKeys,     // one "MAJ:MIN key=value…" line per device; nsplan's keys are compared
   DeviceValue,    // one "MAJ:MIN N" line per device; 0 removes the line
+  HugePageBytes,  // bytes, kept as whole huge pages of the size in the file's name, rounded down
 };
 
 struct File {
   Hierarchy hierarchy;
   const char* controller;  // v1: the hierarchy it lives in; v2: the controller that must be enabled
-  const char* name;        // "memory.max"
+  const char* name;        // "memory.max"; "<size>" stands for a huge page size ("2MB")
   Setting setting;
   Form form;
   const char* new_value;  // what a new cgroup holds; "" for an empty file
@@ -57,7 +59,14 @@ struct File {
 
 std::span<const File> all();
 
-// The row of a file name ("memory.max") on a hierarchy; nullptr for a file
+// A row's file name for a huge page size in bytes; the name itself for other rows.
+std::string file_name(const File& f, uint64_t page_size = 0);
+// The huge page size a hugetlb file's name gives ("hugetlb.2MB.max": 2097152); 0 for other files.
+uint64_t page_size_of_file(std::string_view name);
+// "2MB" for 2097152: the kernel's spelling of a page size in hugetlb file names (KB, MB, GB).
+std::string page_size_name(uint64_t bytes);
+
+// The row of a file name ("memory.max", "hugetlb.2MB.max") on a hierarchy; nullptr for a file
 // nsplan does not write.
 const File* find(Hierarchy h, std::string_view name);
 // The same, on either hierarchy: a file present on both (pids.max) has one form on both.

@@ -2,11 +2,13 @@
 // `explain --cgroup v1|v2 [--cgroup-root DIR]` states it, so output for another machine is one
 // flag away and golden tests need no kernel.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace nsplan {
 
@@ -36,6 +38,8 @@ struct HostFacts {
   // Known only when probed; a stated target leaves them unknown and the lists unchecked.
   std::optional<std::string> online_cpus;
   std::optional<std::string> memory_nodes;
+  // Huge page sizes in bytes (/sys/kernel/mm/hugepages/hugepages-<N>kB), when probed.
+  std::optional<std::vector<uint64_t>> huge_page_sizes;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 

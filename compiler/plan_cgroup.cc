@@ -2,6 +2,8 @@
 // values, in an order the kernel accepts, on cgroup v1 or v2 (docs/cgroup-v1-v2.md).
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 
 #include "compiler/cgroup_files.h"
@@ -16,7 +18,8 @@ namespace {
 using cgroup_files::Setting;
 
 struct Write {
-  const cgroup_files::File* file;  // its row: the file's name and controller (hierarchy on v1)
+  const cgroup_files::File* file;  // its row: the controller (hierarchy on v1), the write order
+  std::string name;                // the file's name ("hugetlb.2MB.max" for a row of every size)
   std::string value;
   SourceLoc loc;
   std::string what;
@@ -60,6 +63,7 @@ class CgroupPlanner {
     if (cg.pids && cg.pids->max)
       add(cg.pids->max->loc, Setting::PidsMax, count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
     if (cg.io) io(*cg.io);
+    hugetlb(cg.hugetlb);
     // The table's order is the write order (v1 memsw after the limit, the quota after the period).
     std::stable_sort(writes_.begin(), writes_.end(), [](const Write& a, const Write& b) { return a.file < b.file; });
     if (v1_) emit_v1();
@@ -68,10 +72,11 @@ class CgroupPlanner {
 
  private:
   void add(SourceLoc loc, Setting setting, std::string value, std::string what, std::vector<std::string> notes = {},
-           std::string_view name = {}) {
+           std::string_view name = {}, uint64_t page_size = 0) {
     const auto* row = cgroup_files::of(setting, v1_ ? cgroup_files::Hierarchy::V1 : cgroup_files::Hierarchy::V2, name);
     if (!row) throw std::logic_error("no cgroup file row for a setting the planner writes");
-    writes_.push_back(Write{row, std::move(value), loc, std::move(what), std::move(notes)});
+    writes_.push_back(
+        Write{row, cgroup_files::file_name(*row, page_size), std::move(value), loc, std::move(what), std::move(notes)});
   }
 
   void memory(const MemorySpec& m) {
@@ -264,6 +269,54 @@ class CgroupPlanner {
     }
   }
 
+  // Huge pages: one file per page size and limit; the size must be one the host has (the kernel
+  // makes files only for those), and a limit is kept in whole pages of that size.
+  void hugetlb(const std::vector<HugetlbLimit>& limits) {
+    std::set<uint64_t> seen;
+    std::string host_sizes;
+    if (ctx_.facts.huge_page_sizes)
+      for (uint64_t size : *ctx_.facts.huge_page_sizes)
+        host_sizes += (host_sizes.empty() ? "" : ", ") + units::format_bytes(size);
+    for (const auto& l : limits) {
+      if (!l.page) continue;  // required: the reader has said so
+      const ByteLimit& page = l.page->value;
+      const std::string shown = human(page);
+      if (page.unlimited || page.bytes < 4096 || (page.bytes & (page.bytes - 1)) != 0) {
+        ctx_.diags.error(l.page->loc, "hugetlb page " + shown + " is not a page size", "a power of two such as 2M or 1G");
+        continue;
+      }
+      std::vector<std::string> notes;
+      if (ctx_.facts.huge_page_sizes) {
+        const auto& sizes = *ctx_.facts.huge_page_sizes;
+        if (std::find(sizes.begin(), sizes.end(), page.bytes) == sizes.end()) {
+          ctx_.diags.error(l.page->loc, "this host has no huge pages of " + shown,
+                           "its sizes are " + (host_sizes.empty() ? std::string("none") : host_sizes) +
+                               " (/sys/kernel/mm/hugepages)");
+          continue;
+        }
+        notes = {"checked against this host's huge page sizes: " + (host_sizes.empty() ? std::string("none") : host_sizes) + "."};
+      } else {
+        notes = {"page size not checked against the target: nsplan knows its huge page sizes only on the host it runs on."};
+      }
+      if (!seen.insert(page.bytes).second) {
+        ctx_.diags.error(l.page->loc, "hugetlb page " + shown + " is given twice", "give one entry per page size");
+        continue;
+      }
+      for (auto [field, setting, word] : {std::tuple{&l.max, Setting::HugetlbMax, "max"},
+                                          {&l.reserved, Setting::HugetlbReservedMax, "reserved"}}) {
+        if (!*field) continue;
+        const auto& v = **field;
+        std::string what = "hugetlb " + shown + " " + word + " " + human(v.value);
+        if (!v.value.unlimited && v.value.bytes % page.bytes != 0)
+          ctx_.lossy(v.loc,
+                     what + " is not a whole number of " + shown + " pages; the kernel keeps " +
+                         units::format_bytes(v.value.bytes / page.bytes * page.bytes),
+                     "write a multiple of " + shown);
+        add(v.loc, setting, bytes_text(v.value, v1_), what, notes, {}, page.bytes);
+      }
+    }
+  }
+
   std::vector<std::string> levels() const {
     std::vector<std::string> out;
     size_t pos = 0;
@@ -313,7 +366,7 @@ class CgroupPlanner {
       std::string leaf = root + "/" + rel_;
       ctx_.plan.cgroup_dirs.push_back(leaf);
       for (const auto& w : writes_)
-        if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.file->name, w.value}, w.loc, w.what, w.notes);
+        if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.name, w.value}, w.loc, w.what, w.notes);
     }
   }
 
@@ -342,7 +395,7 @@ class CgroupPlanner {
       ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_);
     }
     ctx_.plan.cgroup_dirs.push_back(dir);
-    for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.file->name, w.value}, w.loc, w.what, w.notes);
+    for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.name, w.value}, w.loc, w.what, w.notes);
   }
 
   PlannerContext& ctx_;

@@ -215,6 +215,21 @@ const ObjectSpec* spec_of<IoSpec>() {
 }
 
 template <>
+const ObjectSpec* spec_of<HugetlbLimit>() {
+  static const ObjectSpec s{"hugetlb limit", "Limits on huge pages of one size.", {
+      field<HugetlbLimit>("page", &HugetlbLimit::page, bytes(),
+          "The page size: one of the host's (/sys/kernel/mm/hugepages), such as 2M or 1G.", {}, true),
+      field<HugetlbLimit>("max", &HugetlbLimit::max, bytes(),
+          "Huge pages the cgroup may use, in bytes, or max. v1 hugetlb.<size>.limit_in_bytes, "
+          "v2 hugetlb.<size>.max."),
+      field<HugetlbLimit>("reserved", &HugetlbLimit::reserved, bytes(),
+          "Huge pages the cgroup may reserve (at mmap), in bytes, or max. v1 "
+          "hugetlb.<size>.rsvd.limit_in_bytes, v2 hugetlb.<size>.rsvd.max (Linux 5.7)."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<CgroupSpec>() {
   static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
       field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
@@ -226,6 +241,7 @@ const ObjectSpec* spec_of<CgroupSpec>() {
       field<CgroupSpec>("cpuset", &CgroupSpec::cpuset, object(), "CPU and memory node pinning."),
       field<CgroupSpec>("pids", &CgroupSpec::pids, object(), "Task count limit."),
       field<CgroupSpec>("io", &CgroupSpec::io, object(), "Block I/O share and limits."),
+      field<CgroupSpec>("hugetlb", &CgroupSpec::hugetlb, object_list(), "Huge page limits, one entry per page size."),
   }};
   return &s;
 }

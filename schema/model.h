@@ -106,6 +106,13 @@ struct IoSpec {
   SourceLoc loc;
 };
 
+// Huge pages of one size: how many bytes of them the cgroup may fault in (max) and reserve.
+struct HugetlbLimit {
+  Opt<ByteLimit> page;  // the page size, one of the host's (2M, 1G)
+  Opt<ByteLimit> max, reserved;
+  SourceLoc loc;
+};
+
 struct CgroupSpec {
   Opt<std::string> path;  // relative to the cgroup root; default nsplan/<name>
   Opt<bool> ephemeral;    // removed when the command of `run` ends
@@ -114,6 +121,7 @@ struct CgroupSpec {
   std::optional<CpusetSpec> cpuset;
   std::optional<PidsSpec> pids;
   std::optional<IoSpec> io;
+  std::vector<HugetlbLimit> hugetlb;
   SourceLoc loc;
 };
 

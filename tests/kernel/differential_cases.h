@@ -27,6 +27,7 @@ struct CaseEnv {
   std::string probe;     // the probe binary (tests/helpers/probe.cc)
   std::string disk;      // a whole block disk, /dev/..., or "" when the host has none
   std::string unified;   // the cgroup2 mount beside v1 controllers (hybrid host), or "" 
+  std::string huge_page; // the smallest huge page size ("2M") where nsplan can set hugetlb, or ""
   uint32_t seed = 1;     // of the generator
   int generated = 10;    // how many generated profiles
 };
@@ -478,7 +479,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       {"@IF@mv0", "@IF@mv1", "@IF@s0", "@IF@s1"});
 
   // Persistent uts (hostname, domainname) and ipc namespaces, a persistent net namespace that
-  // run joins, v1 cgroup values of every kind, the disk throttled.
+  // run joins, v1 cgroup values of every kind, the disk throttled, huge pages limited (in the VMs).
   add("persistent_namespaces",
       "cgroup:\n"
       "  path: per/sist\n"
@@ -489,6 +490,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  io:\n"
       "    weight: 200\n" +
           std::string(e.disk.empty() ? "" : "    devices: [{device: @DISK@, rbps: 20M, wbps: max, riops: 500, wiops: 400}]\n") +
+          (e.huge_page.empty() ? "" : "  hugetlb: [{page: " + e.huge_page + ", max: " + e.huge_page + ", reserved: max}]\n") +
           "namespaces:\n"
           "  uts: {persist: @P@-uts, hostname: @P@-persisted, domainname: nsplan-t-domain}\n"
           "  ipc: {persist: @P@-ipc}\n"

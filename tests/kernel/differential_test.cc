@@ -48,8 +48,10 @@
 #include <vector>
 
 #include "applier/probe.h"
+#include "compiler/units.h"
 #include "compiler/yaml_tree.h"
 #include "schema/table.h"
+#include "compiler/units.h"
 #include "tests/kernel/differential_cases.h"
 #include "tests/kernel/sandbox.h"
 
@@ -144,6 +146,10 @@ CaseEnv case_env(const std::string& tmp) {
   e.ifprefix = ifname_prefix();
   e.probe = NSPLAN_PROBE;
   e.disk = whole_disk();
+  // Huge pages: where nsplan's hierarchy has the hugetlb controller (the VMs, not this host).
+  if (host_probe().ok && host_probe().facts.controllers.count("hugetlb") && host_probe().facts.huge_page_sizes &&
+      !host_probe().facts.huge_page_sizes->empty())
+    e.huge_page = units::format_bytes(host_probe().facts.huge_page_sizes->front());
   if (host_probe().ok && host_probe().facts.mode == CgroupMode::V1 && host_probe().facts.hybrid)
     e.unified = host_probe().facts.cgroup_root + "/unified";
   e.seed = seed();
@@ -859,6 +865,7 @@ TEST(DifferentialCoverage, CasesUseEveryFieldOfTheFormat) {
   ASSERT_GT(all.size(), 100u);
   CaseEnv env = case_env("/tmp/x");
   if (env.disk.empty()) env.disk = "/dev/vda";  // the text only; RunTest skips io devices without a disk
+  if (env.huge_page.empty()) env.huge_page = "2M";  // likewise for huge pages
   for (const auto& c : differential_cases(env)) {
     SourceManager sm;
     Diagnostics diags;

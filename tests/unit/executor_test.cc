@@ -54,7 +54,7 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 }
 
 // A profile that exercises what the shipped ones do not: v1 cpuset (copy from the parent),
-// per-device io limits, persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
+// per-device io limits, huge page limits, persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
 // host device, a moved device, IPv6 routes and routes with a metric. (A moved device with an mtu
 // and a route in another table have tests of their own below.)
 const char* kKitchen = R"(nsplan: 1
@@ -64,6 +64,7 @@ cgroup:
   memory: {max: 1G, swap: 1G}
   cpuset: {cpus: "0-1"}
   io: {weight: 50, devices: [{device: "8:0", wbps: 50M}]}
+  hugetlb: [{page: 2M, max: 64M, reserved: 32M}]
 namespaces:
   net: {persist: kit-a}
   uts: {persist: kit-uts, hostname: kitchen, domainname: example.org}

@@ -938,6 +938,14 @@ class FakeKernel final : public applier::Kernel {
       if (row.hierarchy != h || c != row.controller || (root && !row.on_root)) continue;
       if (row.setting == cgroup_files::Setting::MemorySwap && !facts_.swap_accounting) continue;
       if (row.setting == cgroup_files::Setting::IoWeight && !v2_ && facts_.v1_io_weight_file != row.name) continue;
+      if (row.form == cgroup_files::Form::HugePageBytes) {
+        // One file per huge page size; v1 shows "no limit" as the counter's maximum in whole pages.
+        for (uint64_t size : facts_.huge_page_sizes.value_or(std::vector<uint64_t>{2u << 20})) {
+          std::string name = cgroup_files::file_name(row, size);
+          f[name] = v2_ ? "max" : *normalize(name, "-1", "");
+        }
+        continue;
+      }
       f[row.name] = row.new_value;
     }
     if (c == "memory") f[v2_ ? "memory.oom.group" : "memory.swappiness"] = v2_ ? "0" : "60";
@@ -1111,6 +1119,17 @@ class FakeKernel final : public applier::Kernel {
         auto x = number(n);
         if (!x || *x < row->min || *x > row->max) return std::nullopt;
         return "default " + n;
+      }
+      case Form::HugePageBytes: {
+        const uint64_t huge = cgroup_files::page_size_of_file(file);
+        const unsigned long long pages_max = (v2_ ? ~0ull >> 1 : *number(kV1NoLimit)) / page;
+        unsigned long long pages = 0;
+        if (v == row->no_limit) pages = pages_max;
+        else if (auto n = number(v)) pages = std::min(*n / page, pages_max);
+        else return std::nullopt;
+        pages = pages / (huge / page) * (huge / page);
+        if (v2_ && pages == pages_max / (huge / page) * (huge / page)) return std::string("max");
+        return std::to_string(pages * page);
       }
       case Form::DeviceKeys: return merge_device_line(current, v, true);
       case Form::DeviceValue: return merge_device_line(current, v, false);
