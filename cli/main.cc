@@ -320,8 +320,10 @@ int main(int argc, char** argv) {
   add_target_options(list, target, Target::Records);
   add_profile_path_option(list, profile_path);
 
+  bool man = false;
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
   schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
+  schema_cmd->add_flag("--man", man, "Print the reference as the nsplan-profile(5) man page instead")->excludes("--markdown");
 
   // A first word that is no command: say so, with the nearest one (CLI11 would only say that a
   // subcommand is required).
@@ -352,7 +354,7 @@ int main(int argc, char** argv) {
   }
 
   if (*schema_cmd) {
-    std::cout << (markdown ? schema::markdown_reference() : schema::json_schema());
+    std::cout << (markdown ? schema::markdown_reference() : man ? schema::man_reference() : schema::json_schema());
     return kOk;
   }
   if (*check) {
