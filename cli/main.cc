@@ -18,7 +18,9 @@
 #include "applier/state.h"
 #include "applier/files.h"
 #include "cli/commands.h"
+#include "cli/generated_files.h"
 #include "cli/suggest.h"
+#include "cli/value_names.h"
 #include "applier/probe.h"
 #include "compiler/compile.h"
 #include "compiler/escape.h"
@@ -35,6 +37,7 @@ using cli::kInvalidProfile;
 using cli::kOk;
 using cli::kSystem;
 using cli::kUsage;
+namespace value_name = cli::value_name;
 
 struct TargetOptions {
   std::string cgroup;  // "", "v1", "v2"
@@ -52,9 +55,11 @@ void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
   if (target == Target::AnyMachine)
     cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
         ->check(CLI::IsMember({"v1", "v2"}));
-  cmd->add_option("--cgroup-root", t.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)");
+  cmd->add_option("--cgroup-root", t.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)")
+      ->type_name(value_name::kDirectory);
   cmd->add_option("--cgroup-parent", t.cgroup_parent,
                   "Existing cgroup (relative to the root) below which the profile's cgroup is placed")
+      ->type_name(value_name::kCgroup)
       ->check([](const std::string& p) {
         if (p.empty() || p[0] == '/') return std::string("must be relative to the cgroup root");
         size_t start = 0;
@@ -68,6 +73,7 @@ void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
         return std::string();
       });
   cmd->add_option("--state-dir", t.state_dir, "Where nsplan keeps state and persistent namespaces")
+      ->type_name(value_name::kDirectory)
       ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
   if (target != Target::Records)
     cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
@@ -80,6 +86,7 @@ void add_profile_path_option(CLI::App* cmd, std::vector<std::string>& dirs) {
   cmd->add_option("--profile-path", dirs,
                   std::string("Directory of profiles named by name in extends:/include: (repeatable, searched in order; "
                               "default ") + kSystemProfileDirectory + ")")
+      ->type_name(value_name::kDirectory)
       ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
 }
 
@@ -242,19 +249,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> profile_path;
 
   auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
-  explain->add_option("profile", profile, "Profile file")->required();
+  explain->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
   bool no_run = false, teardown = false;
   explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
   explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
   int explain_attach = 0;
   explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
+      ->type_name(value_name::kProcessId)
       ->check(CLI::PositiveNumber);
   add_target_options(explain, target, Target::AnyMachine);
   add_profile_path_option(explain, profile_path);
 
   bool json = false;
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
-  plan_cmd->add_option("profile", profile, "Profile file")->required();
+  plan_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
   plan_cmd->add_flag("--json", json, "Machine-readable JSON");
   add_target_options(plan_cmd, target, Target::AnyMachine);
   add_profile_path_option(plan_cmd, profile_path);
@@ -262,13 +270,15 @@ int main(int argc, char** argv) {
   cli::LiveOptions live;
   live.inherited_fds = inherited_fds;
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
-  apply->add_option("profile", profile, "Profile file")->required();
+  apply->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(apply, target, Target::ThisMachine);
   add_profile_path_option(apply, profile_path);
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")->required();
+  destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
+      ->type_name(value_name::kProfileOrName)
+      ->required();
   destroy->footer(
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
       "directory), and a profile name otherwise, whatever files the current directory holds.");
@@ -277,7 +287,9 @@ int main(int argc, char** argv) {
   add_profile_path_option(destroy, profile_path);
 
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
-  status->add_option("profile", profile, "A profile file, or the name of an applied profile")->required();
+  status->add_option("profile", profile, "A profile file, or the name of an applied profile")
+      ->type_name(value_name::kProfileOrName)
+      ->required();
   status->footer(
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
       "the file its last apply recorded is read (and must still name that profile).");
@@ -287,8 +299,8 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> run_command;
   auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
-  run->add_option("profile", profile, "Profile file")->required();
-  run->add_option("command", run_command, "Command and arguments, after --");
+  run->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  run->add_option("command", run_command, "Command and arguments, after --")->type_name(value_name::kCommand);
   run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(run, target, Target::ThisMachine);
   add_profile_path_option(run, profile_path);
@@ -296,8 +308,8 @@ int main(int argc, char** argv) {
   int attach_pid = 0;
   bool cgroups_only = false;
   auto* attach = app.add_subcommand("attach", "Move a running process into the profile's cgroups");
-  attach->add_option("profile", profile, "Profile file")->required();
-  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->required()->check(CLI::Validator(
+  attach->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->type_name(value_name::kProcessId)->required()->check(CLI::Validator(
       [](std::string& v) -> std::string {
         // The kernel's largest pid_max is 2^22: anything else cannot be a process.
         bool digits = !v.empty() && v.size() <= 7 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
@@ -305,14 +317,14 @@ int main(int argc, char** argv) {
         if (n >= 1 && n <= 4194304) return {};
         return "expected a process id, a number from 1 to 4194304 (e.g. $$), not '" + nsplan::text::escaped(v) + "'";
       },
-      "PID"));
+      ""));  // no description: the value name (PID) says it
   attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
   add_target_options(attach, target, Target::ThisMachine);
   add_profile_path_option(attach, profile_path);
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
-  check->add_option("profiles", profiles, "Profile files")->required();
+  check->add_option("profiles", profiles, "Profile files")->type_name(value_name::kProfileFile)->required();
   add_target_options(check, target, Target::AnyMachine);
   add_profile_path_option(check, profile_path);
 
@@ -321,11 +333,17 @@ int main(int argc, char** argv) {
   add_target_options(list, target, Target::Records);
   add_profile_path_option(list, profile_path);
 
+  bool man = false;
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
   schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
+  schema_cmd->add_flag("--man", man, "Print the reference as the nsplan-profile(5) man page instead")->excludes("--markdown");
   bool cgroup_files_table = false;
   schema_cmd->add_flag("--cgroup-files", cgroup_files_table, "Print the table of cgroup files nsplan writes (markdown)")
-      ->excludes("--markdown");
+      ->excludes("--markdown")
+      ->excludes("--man");
+
+  // Build time: nsplan(1) and the shell completions are made from the definition above.
+  if (argc == 3 && std::string_view(argv[1]) == "--generate") return cli::generate(app, argv[2]);
 
   // A first word that is no command: say so, with the nearest one (CLI11 would only say that a
   // subcommand is required).
@@ -358,6 +376,7 @@ int main(int argc, char** argv) {
   if (*schema_cmd) {
     std::cout << (cgroup_files_table ? nsplan::cgroup_files::markdown_table()
                   : markdown         ? schema::markdown_reference()
+                  : man              ? schema::man_reference()
                                      : schema::json_schema());
     return kOk;
   }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "schema/field_text.h"
 #include "schema/table.h"
 
 namespace nsplan::schema {
@@ -123,48 +124,18 @@ class Exporter {
   std::map<std::string, json> defs_;
 };
 
-void reference_section(const ObjectSpec& spec, const std::string& path, std::string& out, std::set<std::string>& seen) {
+// An enum's choices are separated by '|', which a Markdown table cell must escape.
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+void reference_section(const ObjectSpec& spec, const std::string& path, std::string& out) {
   out += "\n## `" + path + "`\n\n" + std::string(spec.doc) + "\n\n| key | type | default | meaning |\n|---|---|---|---|\n";
-  std::vector<std::pair<std::string, const ObjectSpec*>> children;
-  for (const auto& f : spec.fields) {
-    std::string type;
-    switch (f.type.kind) {
-      case Kind::String: type = "string"; break;
-      case Kind::Name: type = "name"; break;
-      case Kind::IfName: type = "interface name"; break;
-      case Kind::CgroupPath: type = "cgroup path"; break;
-      case Kind::AbsPath: type = "absolute path"; break;
-      case Kind::Hostname: type = "host name"; break;
-      case Kind::Octal: type = "octal mode"; break;
-      case Kind::Device: type = "MAJ:MIN or /dev path"; break;
-      case Kind::Bool: type = "bool"; break;
-      case Kind::UInt:
-      case Kind::Int: type = "integer " + std::to_string(f.type.min) + ".." + std::to_string(f.type.max); break;
-      case Kind::Bytes: type = "size (K/M/G/T, max)"; break;
-      case Kind::Count: type = "count or max"; break;
-      case Kind::CpuMax: type = "50% / 1.5 / QUOTA/PERIOD / max"; break;
-      case Kind::CpuList: type = "cpu list"; break;
-      case Kind::Cidr: type = "address/prefix"; break;
-      case Kind::IpAddress: type = "IP address"; break;
-      case Kind::Route: type = "default or CIDR"; break;
-      case Kind::Enum:
-        for (auto c : f.type.choices) type += (type.empty() ? "" : " \\| ") + std::string(c);
-        break;
-      case Kind::IdMap: type = "id map"; break;
-      case Kind::Rlimit: type = "n, unlimited or {soft, hard}"; break;
-      case Kind::StringMap: type = "map of strings"; break;
-      case Kind::Object: type = f.type.list ? "list of " + std::string(f.nested()->name) : std::string(f.nested()->name); break;
-    }
-    if (f.type.list && f.type.kind != Kind::Object) type = "list of " + type;
-    if (!f.type.unit.empty() && f.type.kind != Kind::Bytes) type += " (" + std::string(f.type.unit) + ")";
-    std::string def = f.required ? "required" : f.default_text.empty() ? "" : std::string(f.default_text);
-    out += "| `" + std::string(f.key) + "` | " + type + " | " + def + " | " + std::string(f.doc) + " |\n";
-    if (f.type.kind == Kind::Object) children.emplace_back(path + "." + std::string(f.key) + (f.type.list ? "[]" : ""), f.nested());
-  }
-  for (const auto& [p, s] : children) {
-    if (!seen.insert(p).second) continue;
-    reference_section(*s, p, out, seen);
-  }
+  for (const auto& f : spec.fields)
+    out += "| `" + std::string(f.key) + "` | " + markdown_cell(type_text(f)) + " | " + default_text(f) + " | " +
+           std::string(f.doc) + " |\n";
 }
 
 }  // namespace
@@ -195,8 +166,8 @@ std::string markdown_reference() {
       "Top-level keys also include `extends: FILE` (a base profile) and `include: [FILES]` (fragments): a path\n"
       "below the directory of the file that names it, or a bare name of a profile on the search path\n"
       "(`/etc/nsplan/profiles`); see profile-format.md.\n";
-  std::set<std::string> seen;
-  reference_section(profile_spec(), "profile", out, seen);
+  for_each_section(profile_spec(), "profile",
+                   [&out](const std::string& path, const ObjectSpec& spec) { reference_section(spec, path, out); });
   return out;
 }
 

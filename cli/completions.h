@@ -1,0 +1,21 @@
+// Shell completions for nsplan, made from the command line's definition (cli/command_model.h):
+// the commands, each command's own options, the values of those options, and profiles where a
+// profile is asked for: *.yaml/*.yml files, the profiles of the search path (--profile-path on
+// the line, else /etc/nsplan/profiles) by their path, and for destroy and status the names of
+// the profiles applied in the state dir (--state-dir on the line, else /run/nsplan).
+#pragma once
+#include <string>
+
+#include "cli/command_model.h"
+
+namespace nsplan::cli {
+
+// What to offer for a value: one word per kind, as the scripts test for it.
+enum class ValueKind { Nothing, Directory, Choices, ProfileFile, ProfileOrName, Command };
+ValueKind value_kind(const std::string& value_name, bool has_choices);
+
+std::string bash_completion(const CommandLine& cl);
+std::string zsh_completion(const CommandLine& cl);
+std::string fish_completion(const CommandLine& cl);
+
+}  // namespace nsplan::cli
