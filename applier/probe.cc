@@ -80,7 +80,13 @@ void read_v1_mounts(const std::string& root, HostFacts& f) {
     std::stringstream opts(super);
     std::string opt;
     while (std::getline(opts, opt, ',')) {
-      if (opt == "rw" || opt == "ro" || opt.rfind("name=", 0) == 0 || opt.find('=') != std::string::npos) continue;
+      // A named hierarchy (name=systemd) holds no controller; profiles may join it by that name.
+      if (opt.rfind("name=", 0) == 0) {
+        f.v1_mounts.emplace(opt, mountpoint);
+        f.controllers.insert(opt);
+        continue;
+      }
+      if (opt == "rw" || opt == "ro" || opt.find('=') != std::string::npos) continue;
       // Co-mounted controllers ("cpu,cpuacct") share one mount point; keep the first seen.
       f.v1_mounts.emplace(opt, mountpoint);
       f.controllers.insert(opt);

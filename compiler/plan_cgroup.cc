@@ -1,6 +1,7 @@
 // Cgroup part of the planner: which directories, which controllers, which files get which
 // values, in an order the kernel accepts, on cgroup v1 or v2 (docs/cgroup-v1-v2.md).
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <tuple>
@@ -64,6 +65,7 @@ class CgroupPlanner {
       add(cg.pids->max->loc, Setting::PidsMax, count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
     if (cg.io) io(*cg.io);
     hugetlb(cg.hugetlb);
+    membership(cg.membership);
     // The table's order is the write order (v1 memsw after the limit, the quota after the period).
     std::stable_sort(writes_.begin(), writes_.end(), [](const Write& a, const Write& b) { return a.file < b.file; });
     if (v1_) emit_v1();
@@ -329,12 +331,52 @@ class CgroupPlanner {
     return out;
   }
 
+  // cgroup.membership: each entry is a controller of either hierarchy or a named v1 hierarchy.
+  void membership(const std::vector<Located<std::string>>& entries) {
+    auto known = [](const std::string& c) {
+      for (auto h : {cgroup_files::Hierarchy::V1, cgroup_files::Hierarchy::V2})
+        for (const char* k : cgroup_files::controllers(h))
+          if (c == k) return true;
+      return false;
+    };
+    for (const auto& e : entries) {
+      const std::string& c = e.value;
+      const bool named = c.rfind("name=", 0) == 0;
+      if (named ? !valid_hierarchy_name(c.substr(5)) : !known(c)) {
+        ctx_.diags.error(e.loc, "'" + c + "' is not a cgroup controller",
+                         "a controller such as freezer, cpuacct, perf_event or memory, or name=NAME for a named v1 hierarchy");
+        continue;
+      }
+      if (std::any_of(members_.begin(), members_.end(), [&](const Located<std::string>& m) { return m.value == c; })) {
+        ctx_.diags.error(e.loc, "'" + c + "' is listed twice", "list each controller once");
+        continue;
+      }
+      if (!v1_) {
+        if (named) {
+          ctx_.lossy(e.loc, "named v1 hierarchies do not exist on cgroup v2; " + c + " is not joined");
+          continue;
+        }
+        auto v2 = cgroup_files::controllers(cgroup_files::Hierarchy::V2);
+        if (std::find_if(v2.begin(), v2.end(), [&](const char* k) { return c == k; }) == v2.end()) continue;  // core on v2
+      }
+      members_.push_back(e);
+    }
+  }
+
+  static bool valid_hierarchy_name(const std::string& n) {
+    return !n.empty() && n.size() <= 64 &&
+           std::all_of(n.begin(), n.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.'; });
+  }
+
   void emit_v1() {
-    // Each controller has its own tree; create the path in every tree a value goes to.
+    // Each controller has its own tree; create the path in every tree a value goes to, and in
+    // those the profile joins without limits.
     std::vector<std::string> controllers;
     for (const auto& w : writes_)
       if (std::find(controllers.begin(), controllers.end(), w.file->controller) == controllers.end())
         controllers.push_back(w.file->controller);
+    for (const auto& m : members_)
+      if (std::find(controllers.begin(), controllers.end(), m.value) == controllers.end()) controllers.push_back(m.value);
     if (controllers.empty()) {
       ctx_.lossy(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
                  "cgroup v1 has no hierarchy without a controller that nsplan may use");
@@ -342,8 +384,8 @@ class CgroupPlanner {
     }
     for (const auto& c : controllers) {
       if (!ctx_.facts.controllers.count(c)) {
-        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == c; })->loc;
-        ctx_.diags.error(at, "the " + c + " controller is not mounted on this host", "mount it, or remove these values");
+        ctx_.diags.error(where(c), "the " + c + (c.rfind("name=", 0) == 0 ? " hierarchy" : " controller") + " is not mounted on this host",
+                         "mount it, or remove these values");
         continue;
       }
       std::string root = ctx_.facts.base_of(c);
@@ -374,12 +416,12 @@ class CgroupPlanner {
     // Controllers in the kernel's own order, so enabling them reads the same as cgroup.controllers.
     std::vector<std::string> needed;
     for (const char* c : cgroup_files::controllers(cgroup_files::Hierarchy::V2))
-      if (std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == std::string_view(c); }))
+      if (std::any_of(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == std::string_view(c); }) ||
+          std::any_of(members_.begin(), members_.end(), [&](const Located<std::string>& m) { return m.value == c; }))
         needed.push_back(c);
     for (const auto& c : needed)
       if (!ctx_.facts.controllers.count(c)) {
-        SourceLoc at = std::find_if(writes_.begin(), writes_.end(), [&](const Write& w) { return w.file->controller == c; })->loc;
-        ctx_.diags.error(at, "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
+        ctx_.diags.error(where(c), "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
       }
     const std::string base = ctx_.facts.base_of("");
     std::string dir = base;
@@ -398,8 +440,17 @@ class CgroupPlanner {
     for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.name, w.value}, w.loc, w.what, w.notes);
   }
 
+  // Where the profile asks for controller C: its first value, or its membership entry.
+  SourceLoc where(const std::string& c) const {
+    auto w = std::find_if(writes_.begin(), writes_.end(), [&](const Write& x) { return x.file->controller == c; });
+    if (w != writes_.end()) return w->loc;
+    auto m = std::find_if(members_.begin(), members_.end(), [&](const Located<std::string>& x) { return x.value == c; });
+    return m != members_.end() ? m->loc : loc_;
+  }
+
   PlannerContext& ctx_;
   bool v1_;
+  std::vector<Located<std::string>> members_;
   std::string rel_;
   SourceLoc loc_;
   std::vector<Write> writes_;

@@ -242,6 +242,11 @@ const ObjectSpec* spec_of<CgroupSpec>() {
       field<CgroupSpec>("pids", &CgroupSpec::pids, object(), "Task count limit."),
       field<CgroupSpec>("io", &CgroupSpec::io, object(), "Block I/O share and limits."),
       field<CgroupSpec>("hugetlb", &CgroupSpec::hugetlb, object_list(), "Huge page limits, one entry per page size."),
+      field<CgroupSpec>("membership", &CgroupSpec::membership, list_of(Kind::String),
+          "Controllers the cgroup joins without limits (cgconfig.conf's empty groups): on v1 the "
+          "cgroup is made in each of these hierarchies too (freezer: for nsplan freeze and kill; "
+          "cpuacct; perf_event; name=NAME for a named hierarchy); on v2 a controller is enabled, "
+          "and freezer, cpuacct and perf_event need nothing."),
   }};
   return &s;
 }

@@ -122,6 +122,9 @@ struct CgroupSpec {
   std::optional<PidsSpec> pids;
   std::optional<IoSpec> io;
   std::vector<HugetlbLimit> hugetlb;
+  // Hierarchies (v1) or controllers (v2) the cgroup is in without limits: freezer, cpuacct,
+  // perf_event, name=systemd ...
+  std::vector<Located<std::string>> membership;
   SourceLoc loc;
 };
 

@@ -491,6 +491,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "    weight: 200\n" +
           std::string(e.disk.empty() ? "" : "    devices: [{device: @DISK@, rbps: 20M, wbps: max, riops: 500, wiops: 400}]\n") +
           (e.huge_page.empty() ? "" : "  hugetlb: [{page: " + e.huge_page + ", max: " + e.huge_page + ", reserved: max}]\n") +
+          "  membership: [freezer, cpuacct]\n" +
           "namespaces:\n"
           "  uts: {persist: @P@-uts, hostname: @P@-persisted, domainname: nsplan-t-domain}\n"
           "  ipc: {persist: @P@-ipc}\n"
