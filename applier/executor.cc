@@ -485,6 +485,14 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFact
   return out;
 }
 
+SysResult<std::vector<OwnedCgroup>> owned_cgroups(const StateStore& state, const HostFacts& facts) {
+  Records records = load_records(state, facts);
+  if (!records.error.empty()) return SysError{EINVAL, records.error, 0, {}};
+  std::vector<Owned> all = records.owned;
+  all.insert(all.end(), records.journal.begin(), records.journal.end());
+  return owned_leaf_cgroups(all);
+}
+
 DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFacts& facts) {
   DestroyOutcome out;
   Records records = load_records(state, facts);

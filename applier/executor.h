@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "applier/actions.h"
+#include "applier/cgroup_control.h"
 #include "applier/kernel.h"
 #include "applier/state.h"
 #include "compiler/plan.h"
@@ -42,6 +43,10 @@ struct DestroyOutcome {
 // rather than emptied link by link, and host-side links go in one link-group request.
 // Records read from STATE are checked against FACTS first (record_check.h).
 DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFacts& facts);
+
+// The cgroups the profile's records (state and journal, checked against FACTS) show nsplan made:
+// the deepest in each hierarchy, with the identities recorded (cgroup_control.h acts on them).
+SysResult<std::vector<OwnedCgroup>> owned_cgroups(const StateStore& state, const HostFacts& facts);
 
 // Removes only the cgroups the profile owns (and the values and controllers that go with them),
 // keeping namespaces and links: the end of a run whose cgroup is ephemeral.

@@ -95,6 +95,7 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
     if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     return kSystem;
   }
+  if (int rc = empty_before_destroy(profile_name, facts, o.kill); rc != kOk) return rc;
   auto kernel = make_linux_kernel(facts);
   DestroyOutcome out = destroy_profile(*kernel, state.value(), facts);
   if (!out.ok) {

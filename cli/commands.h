@@ -15,6 +15,7 @@ constexpr int kChangesPending = 4;  // `nsplan plan`: the live system differs fr
 struct LiveOptions {
   bool wait = false;  // wait for another nsplan holding the profile's lock
   bool json = false;
+  bool kill = false;  // destroy --kill: kill what runs in the cgroups first
   // Descriptors above 2 that were open when nsplan started (before it opened any of its own):
   // the only ones run.keep_fds may pass on.
   std::vector<int> inherited_fds;
@@ -29,6 +30,14 @@ int run_apply(const Compilation& c, const LiveOptions& o);
 // still be destroyed by name) and where the host keeps things.
 int run_destroy(const std::string& profile_name, const HostFacts& facts, const LiveOptions& o);
 int run_plan_live(const Compilation& c, const LiveOptions& o);
+
+// nsplan freeze / thaw / kill NAME: the processes in the cgroups the profile's state proves
+// nsplan made (cli/task_commands.cc).
+enum class TaskAction { Freeze, Thaw, Kill };
+int run_task_control(const std::string& name, const HostFacts& facts, TaskAction action, int sig);
+// Before destroy: processes left in the profile's cgroups are listed and stop it (kOk when there
+// are none), or, with KILL, are killed first.
+int empty_before_destroy(const std::string& name, const HostFacts& facts, bool kill);
 int run_status(const Compilation& c, const LiveOptions& o);
 
 }  // namespace nsplan::cli

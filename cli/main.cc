@@ -12,6 +12,7 @@
 #include <iostream>
 #include <variant>
 
+#include "applier/cgroup_control.h"
 #include "applier/executor.h"
 #include "applier/explain.h"
 #include "applier/kernel.h"
@@ -286,6 +287,27 @@ int main(int argc, char** argv) {
   add_target_options(destroy, target, Target::Records);
   add_profile_path_option(destroy, profile_path);
 
+  destroy->add_flag("--kill", live.kill, "Kill the processes left in the profile's cgroups first (SIGKILL)");
+
+  // freeze, thaw, kill: the processes in the cgroups an applied profile's state proves nsplan made.
+  std::string signal_name = "KILL";
+  auto task_command = [&](const char* name, const char* what) {
+    auto* cmd = app.add_subcommand(name, what);
+    cmd->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
+        ->type_name(value_name::kProfileOrName)
+        ->required();
+    add_target_options(cmd, target, Target::Records);
+    add_profile_path_option(cmd, profile_path);
+    return cmd;
+  };
+  auto* freeze = task_command("freeze", "Freeze the processes in the profile's cgroups (until thaw)");
+  auto* thaw = task_command("thaw", "Thaw the processes frozen by freeze");
+  auto* kill = task_command("kill", "Send a signal to every process in the profile's cgroups (default KILL)");
+  kill->add_option("--signal,-s", signal_name, "Signal name or number: KILL, TERM, HUP, INT, USR1 ...")
+      ->type_name("SIGNAL")
+      ->check(CLI::Validator(
+          [](std::string& v) { return nsplan::applier::signal_number(v) ? std::string() : "not a signal: " + v; }, ""));
+
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
   status->add_option("profile", profile, "A profile file, or the name of an applied profile")
       ->type_name(value_name::kProfileOrName)
@@ -404,6 +426,14 @@ int main(int argc, char** argv) {
     if (const int* status = std::get_if<int>(&name)) return *status;
     auto facts = target_facts(target);
     return facts ? cli::run_destroy(std::get<std::string>(name), *facts, live) : kSystem;
+  }
+  if (*freeze || *thaw || *kill) {
+    auto name = name_to_destroy(profile, load_options(profile_path));
+    if (const int* status = std::get_if<int>(&name)) return *status;
+    auto facts = target_facts(target);
+    if (!facts) return kSystem;
+    auto action = *freeze ? cli::TaskAction::Freeze : *thaw ? cli::TaskAction::Thaw : cli::TaskAction::Kill;
+    return cli::run_task_control(std::get<std::string>(name), *facts, action, nsplan::applier::signal_number(signal_name));
   }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
