@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "applier/cgroup_usage.h"
 #include "applier/executor.h"
 #include "applier/privileges.h"
 #include "compiler/json_emitter.h"
@@ -149,9 +150,12 @@ int run_status(const Compilation& c, const LiveOptions& o) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
   std::string json = status_json(plan, *kernel);
-  auto j = nlohmann::json::parse(json);
+  auto j = nlohmann::ordered_json::parse(json);
+  // What the cgroups use now, next to the limits above.
+  CgroupUsage usage = read_usage(*kernel, plan.facts, plan.cgroup_dirs);
   if (o.json) {
-    std::cout << json;
+    if (usage.any()) j["usage"] = usage_json(usage);
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     for (const auto& item : j["items"])
       if (!item["present"].get<bool>()) return kChangesPending;
     return kOk;
@@ -168,6 +172,10 @@ int run_status(const Compilation& c, const LiveOptions& o) {
     std::cout << "\n";
   }
   std::cout << present << " of " << j["items"].size() << " in place\n";
+  if (usage.any()) {
+    std::cout << "usage:\n";
+    for (const auto& line : usage_lines(usage)) std::cout << "  " << line << "\n";
+  }
   return present == j["items"].size() ? kOk : kChangesPending;
 }
 

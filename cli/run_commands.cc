@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "applier/executor.h"
+#include "applier/cgroup_usage.h"
 #include "applier/launch.h"
 #include "applier/privileges.h"
 #include "cli/commands.h"
@@ -150,7 +151,22 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
   bool ephemeral = launch.ephemeral;
   int guard = -1;
   if (ephemeral) guard = start_cleanup_guard(plan, cgroups_nsplan_made(plan));
+  // An OOM kill ends the command with SIGKILL, which alone says nothing: the group's count of
+  // OOM kills, before and after, tells.
+  std::unique_ptr<Kernel> kernel;
+  std::optional<uint64_t> oom_before;
+  if (!plan.cgroup_dirs.empty()) {
+    kernel = make_linux_kernel(plan.facts);
+    oom_before = oom_kills(*kernel, plan.facts, plan.cgroup_dirs);
+  }
   LaunchResult r = run_launch(launch, command);
+  if (oom_before && r.error.empty() && r.exit_status == 128 + SIGKILL) {
+    auto after = oom_kills(*kernel, plan.facts, plan.cgroup_dirs);
+    if (after && *after > *oom_before)
+      std::cerr << "nsplan: the command was killed by the kernel's OOM killer: the cgroup of '" << plan.profile
+                << "' reached its memory limit (" << (plan.facts.mode == CgroupMode::V2 ? "memory.events" : "memory.oom_control")
+                << " oom_kill " << *oom_before << " -> " << *after << ")\n";
+  }
   if (ephemeral) {
     if (guard >= 0) {
       ssize_t n = ::write(guard, "d", 1);

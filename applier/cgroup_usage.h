@@ -1,0 +1,46 @@
+// What a profile's cgroups use now, next to their limits: memory (current, peak, swap), OOM kills
+// and limit hits, CPU time and throttling, tasks, I/O per device, frozen or not. Read from the
+// kernel's statistics files of each hierarchy (v2: memory.current, memory.events, cpu.stat,
+// pids.current, io.stat, cgroup.events; v1: memory.usage_in_bytes, memory.oom_control,
+// cpuacct.usage, pids.current, blkio.throttle.io_service_bytes, freezer.state). A file the
+// kernel does not have (an older kernel, a hierarchy the profile is not in) leaves its field
+// unknown, never zero.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "applier/kernel.h"
+
+namespace nsplan::applier {
+
+struct CgroupUsage {
+  std::optional<uint64_t> processes;
+  std::optional<uint64_t> memory_bytes, memory_peak_bytes, swap_bytes;
+  std::optional<uint64_t> oom_kills;        // processes the OOM killer ended in the group
+  std::optional<uint64_t> memory_max_hits;  // v2 memory.events max; v1 memory.failcnt
+  std::optional<uint64_t> cpu_usec, throttled_usec, throttled_periods;
+  std::optional<uint64_t> pids, pids_max_hits;
+  std::optional<bool> frozen;
+  struct Io {
+    std::string device;  // MAJ:MIN
+    uint64_t read_bytes = 0, written_bytes = 0, reads = 0, writes = 0;
+  };
+  std::vector<Io> io;
+  bool any() const;
+};
+
+// DIRS: the profile's leaf cgroup in each hierarchy (plan.cgroup_dirs).
+CgroupUsage read_usage(Kernel& kernel, const HostFacts& facts, const std::vector<std::string>& dirs);
+
+// Only the OOM kill count (for run, which reads it before and after the command).
+std::optional<uint64_t> oom_kills(Kernel& kernel, const HostFacts& facts, const std::vector<std::string>& dirs);
+
+nlohmann::ordered_json usage_json(const CgroupUsage& u);
+// "memory  312M now, 1.2G at most; 2 OOM kills", one line per resource, for status.
+std::vector<std::string> usage_lines(const CgroupUsage& u);
+
+}  // namespace nsplan::applier
