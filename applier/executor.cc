@@ -228,7 +228,8 @@ uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owne
 // (journaled before, identity recorded after), converge, save. On failure, undo what it did.
 class Transaction {
  public:
-  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state) : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan), links_named_by(plan)) {}
+  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer)
+      : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan), links_named_by(plan)), observer_(observer) {}
 
   ApplyOutcome run() {
     Records records = load_records(state_, plan_.facts);
@@ -286,6 +287,17 @@ class Transaction {
   }
 
   void make(const plan::Step& step) {
+    if (!observer_) return make_step(step);
+    const auto start = std::chrono::steady_clock::now();
+    const size_t changes = out_.changes.size();
+    make_step(step);
+    using O = StepEvent::Outcome;
+    const bool changed = out_.changes.size() > changes;
+    observer_(StepEvent{!out_.error.empty() ? O::Failed : changed ? O::Changed : O::InPlace, step,
+                        changed ? out_.changes.back().text : std::string(), std::chrono::steady_clock::now() - start});
+  }
+
+  void make_step(const plan::Step& step) {
     plan::Action action = step.action;
     if (auto* l = std::get_if<plan::CreateLink>(&action); l && l->group) l->group = group_;
     std::string key = resource_key(action);
@@ -457,11 +469,14 @@ class Transaction {
   bool journal_open_ = false;
   uint32_t group_ = 0;
   std::map<std::string, KernelId> identified_;  // subjects this apply identified after changing them
+  const StepObserver& observer_;
 };
 
 }  // namespace
 
-ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state) { return Transaction(plan, kernel, state).run(); }
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer) {
+  return Transaction(plan, kernel, state, observer).run();
+}
 
 DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFacts& facts) {
   DestroyOutcome out;

@@ -1,6 +1,8 @@
 // Walks a Plan against the kernel: apply (a transaction with a write-ahead journal and rollback),
 // destroy, diff (what apply would change) and status (what is there now).
 #pragma once
+#include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,7 +32,17 @@ struct ApplyOutcome {
 
 // Runs the plan; on the first failure undoes what this apply did, in reverse, and reports the
 // step with its profile line. Re-applying an unchanged profile performs nothing.
-ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state);
+// What apply reports of each step as it goes (nsplan -v): the step, what became of it, the change
+// line plan would print, and how long the step took (observing and, when needed, acting).
+struct StepEvent {
+  enum class Outcome { InPlace, Changed, Failed } outcome;
+  const plan::Step& step;
+  std::string change;  // "+ mkdir /sys/fs/cgroup/nsplan/lab"; "" when in place
+  std::chrono::nanoseconds took;
+};
+using StepObserver = std::function<void(const StepEvent&)>;
+
+ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer = {});
 
 struct DestroyOutcome {
   bool ok = false;

@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,9 +9,34 @@
 #include "applier/cgroup_usage.h"
 #include "applier/executor.h"
 #include "applier/privileges.h"
+#include "cli/log.h"
 #include "compiler/json_emitter.h"
 
 namespace nsplan::cli {
+
+std::string milliseconds_since(std::chrono::steady_clock::time_point start) {
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f ms", ms);
+  return buf;
+}
+
+// -v: each step as apply does it; -vv: also those already in place.
+static void log_step(const applier::StepEvent& e) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "[%7.2f ms] ", std::chrono::duration<double, std::milli>(e.took).count());
+  const std::string took = buf;
+  const std::string where = " (" + e.step.origin.where + ")";
+  switch (e.outcome) {
+    case applier::StepEvent::Outcome::Changed: log::info(took + e.change + where); break;
+    case applier::StepEvent::Outcome::Failed: log::info(took + "failed" + where); break;
+    case applier::StepEvent::Outcome::InPlace: log::debug(took + "in place" + where); break;
+  }
+}
+
+applier::StepObserver step_observer() {
+  return log::level() >= log::Level::Verbose ? applier::StepObserver(log_step) : applier::StepObserver();
+}
 
 std::string absolute_path_of(const std::string& path) {
   char* real = ::realpath(path.c_str(), nullptr);
@@ -23,6 +49,7 @@ std::string absolute_path_of(const std::string& path) {
 namespace {
 
 using namespace applier;
+
 
 void print_changes(const std::vector<Change>& changes) {
   size_t width = 0;
@@ -57,7 +84,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   }
   auto kernel = make_linux_kernel(plan.facts);
   state.value().set_applied_from(absolute_path_of(plan.source));
-  ApplyOutcome out = apply_plan(plan, *kernel, state.value());
+  ApplyOutcome out = apply_plan(plan, *kernel, state.value(), step_observer());
   if (out.recovered)
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
   if (!out.ok) {
@@ -71,6 +98,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
     }
     return kSystem;
   }
+  if (log::quiet()) return kOk;
   if (out.changes.empty() && out.removed.empty()) {
     std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
     return kOk;
@@ -104,6 +132,7 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
     for (const auto& e : out.errors) std::cerr << "  " << e << "\n";
     return kSystem;
   }
+  if (log::quiet()) return kOk;
   if (!out.had_state) {
     std::cout << "nothing to destroy: '" << profile_name << "' owns nothing on this host\n";
     return kOk;

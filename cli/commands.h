@@ -1,7 +1,9 @@
 // The subcommands that act on the live system; main.cc parses, these run.
 #pragma once
+#include <chrono>
 #include <string>
 
+#include "applier/executor.h"
 #include "compiler/compile.h"
 
 namespace nsplan::cli {
@@ -20,6 +22,12 @@ struct LiveOptions {
   // the only ones run.keep_fds may pass on.
   std::vector<int> inherited_fds;
 };
+
+// "1.23 ms": the time since START, for -v and -vv.
+std::string milliseconds_since(std::chrono::steady_clock::time_point start);
+
+// What apply reports of each step with -v and -vv (nothing otherwise).
+applier::StepObserver step_observer();
 
 // PATH made absolute (realpath), for the state's record of where an apply came from; "" when
 // it cannot be resolved.

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "applier/state.h"
 #include "applier/files.h"
 #include "cli/commands.h"
+#include "cli/log.h"
 #include "cli/generated_files.h"
 #include "cli/suggest.h"
 #include "cli/value_names.h"
@@ -103,7 +105,10 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
   if (!t.cgroup.empty()) {
     facts = HostFacts::stated(t.cgroup == "v1" ? CgroupMode::V1 : CgroupMode::V2, t.cgroup_root);
   } else {
+    const auto start = std::chrono::steady_clock::now();
     auto probe = applier::probe_host(t.cgroup_root.empty() ? "/sys/fs/cgroup" : t.cgroup_root);
+    cli::log::debug("probed this host in " + cli::milliseconds_since(start) + ": " +
+                    (probe.ok ? probe.facts.describe() : std::string("failed")));
     if (!probe.ok) {
       std::cerr << "nsplan: error: cannot tell the cgroup layout of this host: " << probe.error
                 << "\n  hint: say --cgroup v1 or --cgroup v2\n";
@@ -116,11 +121,24 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
   return facts;
 }
 
-void print_diagnostics(const Compilation& c) { std::cerr << render_all(c.diags, c.sources); }
+// Errors always; warnings unless -q.
+void print_diagnostics(const Compilation& c) {
+  if (!cli::log::quiet()) {
+    std::cerr << cli::log::colour_diagnostics(render_all(c.diags, c.sources));
+    return;
+  }
+  Diagnostics errors;
+  for (const auto& d : c.diags.all())
+    if (d.severity == Severity::Error) errors.add(d);
+  std::cerr << cli::log::colour_diagnostics(render_all(errors, c.sources));
+}
 
 std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& facts, bool strict,
                                      const LoadOptions& load) {
+  const auto start = std::chrono::steady_clock::now();
   auto c = compile_file(path, applier::profile_file_reader(), facts, PlanOptions{strict}, load);
+  cli::log::debug("compiled " + text::escaped(path) + " in " + cli::milliseconds_since(start) +
+                  (c->plan ? ": " + std::to_string(c->plan->steps.size()) + " steps" : std::string(": no plan")));
   print_diagnostics(*c);
   return c;
 }
@@ -243,6 +261,12 @@ int main(int argc, char** argv) {
   std::vector<int> inherited_fds = open_descriptors_above_2();
   CLI::App app{"nsplan: declarative cgroups, namespaces and virtual networks"};
   app.set_version_flag("--version", "nsplan 0.1.0");
+  // Anywhere on the line: `nsplan apply -v lab.yaml` as well as `nsplan -v apply lab.yaml`.
+  int verbose = 0;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "Say what each step does as it is done, with its duration (-vv: more)");
+  app.add_flag("-q,--quiet", quiet, "Print only errors (and the results a command exists for)");
+  app.fallthrough();
   app.require_subcommand(1);
 
   std::string profile;
@@ -394,6 +418,11 @@ int main(int argc, char** argv) {
     std::cerr << "nsplan: error: " << nsplan::text::escaped(e.what()) << "\n  hint: nsplan" << command << " --help\n";
     return kUsage;
   }
+
+  cli::log::init(quiet ? cli::log::Level::Quiet
+                 : verbose >= 2 ? cli::log::Level::Debug
+                 : verbose == 1 ? cli::log::Level::Verbose
+                                : cli::log::Level::Normal);
 
   if (*schema_cmd) {
     std::cout << (cgroup_files_table ? nsplan::cgroup_files::markdown_table()

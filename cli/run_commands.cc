@@ -38,7 +38,7 @@ bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   }
   auto kernel = make_linux_kernel(plan.facts);
   state.value().set_applied_from(absolute_path_of(plan.source));
-  ApplyOutcome out = apply_plan(plan, *kernel, state.value());
+  ApplyOutcome out = apply_plan(plan, *kernel, state.value(), step_observer());
   if (!out.ok) {
     std::cerr << out.error << "\n  rolled back; the command was not started\n";
     return false;

@@ -7,6 +7,7 @@
 #include "applier/executor.h"
 #include "applier/privileges.h"
 #include "cli/commands.h"
+#include "cli/log.h"
 #include "compiler/escape.h"
 
 namespace nsplan::cli {
@@ -65,6 +66,7 @@ int run_task_control(const std::string& name, const HostFacts& facts, TaskAction
     std::cerr << "nsplan: error: " << s.message() << "\n";
     return kSystem;
   }
+  if (log::quiet()) return kOk;
   std::cout << done << " '" << name << "': " << before.value().size() << " process"
             << (before.value().size() == 1 ? "" : "es") << "\n";
   return kOk;
@@ -93,7 +95,8 @@ int empty_before_destroy(const std::string& name, const HostFacts& facts, bool k
     std::cerr << "nsplan: error: emptying the cgroups of '" << name << "': " << s.message() << "; nothing else was changed\n";
     return kSystem;
   }
-  std::cout << "killed " << tasks.value().size() << " process" << (tasks.value().size() == 1 ? "" : "es") << " of '"
+  if (!log::quiet())
+    std::cout << "killed " << tasks.value().size() << " process" << (tasks.value().size() == 1 ? "" : "es") << " of '"
             << name << "'\n";
   return kOk;
 }

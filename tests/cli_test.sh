@@ -38,6 +38,31 @@ truncate -s 100M "$tmp/huge.yaml"
 expect 1 "a 100 MB file is refused before it is read" -- "$nsplan" check "$tmp/huge.yaml"
 grep -q "file is larger than 1024 KiB" "$tmp/err" || { echo "FAIL: size limit message"; fail=1; }
 expect 1 "--strict refuses lossy translation" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1 --strict
+# Verbosity: warnings unless -q (anywhere on the line); errors always; the script unchanged.
+expect 0 "warnings by default" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1
+grep -q ": warning: " "$tmp/err" || { echo "FAIL: a lossy translation warns"; fail=1; }
+cp "$tmp/out" "$tmp/script-normal"
+expect 0 "-q after the command" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1 -q
+[ -s "$tmp/err" ] && { echo "FAIL: -q prints no warning"; cat "$tmp/err"; fail=1; }
+cmp -s "$tmp/out" "$tmp/script-normal" || { echo "FAIL: -q changes the script"; fail=1; }
+expect 0 "-q before the command" -- "$nsplan" -q explain tests/diagnostics/v1-lossy.yaml --cgroup v1
+[ -s "$tmp/err" ] && { echo "FAIL: nsplan -q prints no warning"; fail=1; }
+expect 1 "-q keeps errors" -- "$nsplan" check tests/diagnostics/values.yaml -q
+grep -q "error: bad unit" "$tmp/err" || { echo "FAIL: -q still prints errors"; fail=1; }
+expect 0 "-vv explain" -- "$nsplan" explain profiles/lab.yaml --cgroup v2 -vv
+grep -q "^nsplan: compiled profiles/lab.yaml in [0-9.]* ms: [0-9]* steps$" "$tmp/err" || { echo "FAIL: -vv times the compile"; cat "$tmp/err"; fail=1; }
+# No colour when stderr is not a terminal (here a file), whatever NO_COLOR says.
+expect 1 "no colour when piped" -- "$nsplan" check tests/diagnostics/values.yaml
+if grep -q "$(printf '\033')" "$tmp/err"; then echo "FAIL: escape codes in piped diagnostics"; fail=1; fi
+if command -v script > /dev/null; then
+  # On a terminal: colour, unless NO_COLOR is set.
+  TERM=xterm script -qec "$nsplan check $src/tests/diagnostics/values.yaml" /dev/null > "$tmp/tty" 2>&1
+  grep -q "$(printf '\033')\[1;31merror" "$tmp/tty" || { echo "FAIL: no colour on a terminal"; fail=1; }
+  TERM=xterm NO_COLOR=1 script -qec "$nsplan check $src/tests/diagnostics/values.yaml" /dev/null > "$tmp/tty" 2>&1
+  if grep -q "$(printf '\033')" "$tmp/tty"; then echo "FAIL: colour despite NO_COLOR"; fail=1; fi
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: script(1) (util-linux) is needed for the terminal colour check"; fail=1
+fi
 expect 0 "without --strict it warns" -- "$nsplan" explain tests/diagnostics/v1-lossy.yaml --cgroup v1
 grep -q "warning: memory high has no cgroup v1 equivalent" "$tmp/err" || { echo "FAIL: warning on stderr"; fail=1; }
 grep -q "^# warning: " "$tmp/out" || { echo "FAIL: warning in the script header"; fail=1; }
