@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
+#include "compiler/cgroup_files.h"
 #include "compiler/units.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -129,6 +131,57 @@ void read_huge_page_sizes(HostFacts& f) {
   f.huge_page_sizes = sizes;
 }
 
+// RAM in bytes, from /proc/meminfo's "MemTotal:  24683744 kB"; nothing when unreadable.
+void read_memory_total(HostFacts& f) {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  uint64_t kb = 0;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemTotal:" && unit == "kB") {
+      f.memory_total = kb * 1024;
+      return;
+    }
+    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+}
+
+// Which files of the table that a kernel may lack (uclamp, idle, burst, zswap) this host has. A
+// file the root lacks by design (CFTYPE_NOT_ON_ROOT) is looked for in a child cgroup that has
+// the controller (its first file in the table that every kernel has); without one it stays
+// unknown, and a missing file is reported when apply writes it.
+void read_kernel_files(HostFacts& f) {
+  const auto h = f.mode == CgroupMode::V2 ? cgroup_files::Hierarchy::V2 : cgroup_files::Hierarchy::V1;
+  for (const cgroup_files::File* row : cgroup_files::optional_files(h)) {
+    const std::string controller = row->controller;
+    if (!f.controllers.count(controller)) continue;
+    const bool uclamp = row->setting == cgroup_files::Setting::CpuUclampMin || row->setting == cgroup_files::Setting::CpuUclampMax;
+    if (uclamp && !exists("/proc/sys/kernel/sched_util_clamp_min")) {
+      // Group clamps build on per-task ones (CONFIG_UCLAMP_TASK), which show this sysctl.
+      f.kernel_files[row->name] = false;
+      continue;
+    }
+    const std::string base = f.hierarchy_of(controller);
+    if (row->on_root && f.mode == CgroupMode::V1) {
+      f.kernel_files[row->name] = exists(base + "/" + row->name);
+      continue;
+    }
+    const cgroup_files::File* marker = nullptr;
+    for (const auto& other : cgroup_files::all())
+      if (other.hierarchy == h && !other.needs && controller == other.controller) {
+        marker = &other;
+        break;
+      }
+    if (!marker) continue;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      const std::string dir = entry.path().string();
+      if (!entry.is_directory(ec) || !exists(dir + "/" + cgroup_files::file_name(*marker, 2u << 20))) continue;
+      f.kernel_files[row->name] = exists(dir + "/" + row->name);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> whole_disk_number(const std::string& path) {
@@ -187,6 +240,8 @@ ProbeResult probe_host(const std::string& root) {
   f.block_device_number = whole_disk_number;
   read_cpuset_facts(f);
   read_huge_page_sizes(f);
+  read_memory_total(f);
+  read_kernel_files(f);
   r.ok = true;
   return r;
 }

@@ -33,10 +33,22 @@ constexpr File kFiles[] = {
      "mm/memcontrol.c memory_high_write"},
     {H::V2, "memory", "memory.min", S::MemoryMin, F::MemoryBytes, "0", "0", 0, 0, nullptr, nullptr, false,
      "mm/memcontrol.c memory_min_write"},
+    {H::V2, "memory", "memory.oom.group", S::MemoryOomGroup, F::Number, "0", "", 0, 1, nullptr, nullptr, false,
+     "mm/memcontrol.c memory_oom_group_write"},
+    {H::V2, "memory", "memory.zswap.max", S::MemoryZswapMax, F::MemoryBytes, "max", "max", 0, 0, nullptr, nullptr, false,
+     "mm/memcontrol.c zswap_max_write", "Linux 5.19, CONFIG_ZSWAP"},
     {H::V2, "cpu", "cpu.weight", S::CpuWeight, F::Number, "100", "", 1, 10000, nullptr, nullptr, false,
      "kernel/sched/core.c cpu_weight_write_u64 (CGROUP_WEIGHT_MIN..MAX)"},
     {H::V2, "cpu", "cpu.max", S::CpuMax, F::CpuMax, "max 100000", "", 0, 0, nullptr, nullptr, false,
      "kernel/sched/core.c cpu_max_write"},
+    {H::V2, "cpu", "cpu.max.burst", S::CpuBurst, F::Number, "0", "", 0, cgroup_limits::kMaxCpuQuotaUs, nullptr,
+     "cpu.max", false, "kernel/sched/core.c tg_set_cfs_bandwidth (burst <= quota)", "Linux 5.14"},
+    {H::V2, "cpu", "cpu.idle", S::CpuIdle, F::Number, "0", "", 0, 1, nullptr, nullptr, false,
+     "kernel/sched/fair.c sched_group_set_idle", "Linux 5.15"},
+    {H::V2, "cpu", "cpu.uclamp.min", S::CpuUclampMin, F::Percent, "0.00", "", 0, 0, nullptr, nullptr, false,
+     "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
+    {H::V2, "cpu", "cpu.uclamp.max", S::CpuUclampMax, F::Percent, "max", "max", 0, 0, nullptr, nullptr, false,
+     "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
     {H::V2, "cpuset", "cpuset.cpus", S::CpusetCpus, F::CpuList, "", "", 0, 0, nullptr, nullptr, false,
      "kernel/cgroup/cpuset.c update_cpumask"},
     {H::V2, "cpuset", "cpuset.mems", S::CpusetMems, F::CpuList, "", "", 0, 0, nullptr, nullptr, false,
@@ -59,12 +71,22 @@ constexpr File kFiles[] = {
      "memory.limit_in_bytes", "memory.limit_in_bytes", true, "mm/memcontrol-v1.c mem_cgroup_resize_max (memsw)"},
     {H::V1, "memory", "memory.soft_limit_in_bytes", S::MemorySoft, F::MemoryBytes, kV1NoMemoryLimit, "-1", 0, 0,
      nullptr, nullptr, true, "mm/memcontrol-v1.c mem_cgroup_write (RES_SOFT_LIMIT)"},
+    {H::V1, "memory", "memory.swappiness", S::MemorySwappiness, F::Number, "60", "", 0, cgroup_limits::kMaxSwappiness,
+     nullptr, nullptr, true, "mm/memcontrol-v1.c mem_cgroup_swappiness_write (a new cgroup takes its parent's)"},
     {H::V1, "cpu", "cpu.shares", S::CpuWeight, F::Number, "1024", "", 2, 262144, nullptr, nullptr, true,
      "kernel/sched/core.c cpu_shares_write_u64 (MIN_SHARES..MAX_SHARES)"},
     {H::V1, "cpu", "cpu.cfs_period_us", S::CpuPeriod, F::Number, "100000", "", cgroup_limits::kMinCpuPeriodUs,
      cgroup_limits::kMaxCpuPeriodUs, nullptr, nullptr, true, "kernel/sched/core.c tg_set_cfs_period"},
     {H::V1, "cpu", "cpu.cfs_quota_us", S::CpuMax, F::Number, "-1", "-1", cgroup_limits::kMinCpuQuotaUs,
      cgroup_limits::kMaxCpuQuotaUs, nullptr, "cpu.cfs_period_us", true, "kernel/sched/core.c tg_set_cfs_quota"},
+    {H::V1, "cpu", "cpu.cfs_burst_us", S::CpuBurst, F::Number, "0", "", 0, cgroup_limits::kMaxCpuQuotaUs, nullptr,
+     "cpu.cfs_quota_us", true, "kernel/sched/core.c tg_set_cfs_bandwidth (burst <= quota)", "Linux 5.14"},
+    {H::V1, "cpu", "cpu.idle", S::CpuIdle, F::Number, "0", "", 0, 1, nullptr, nullptr, true,
+     "kernel/sched/fair.c sched_group_set_idle", "Linux 5.15"},
+    {H::V1, "cpu", "cpu.uclamp.min", S::CpuUclampMin, F::Percent, "0.00", "", 0, 0, nullptr, nullptr, false,
+     "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
+    {H::V1, "cpu", "cpu.uclamp.max", S::CpuUclampMax, F::Percent, "max", "max", 0, 0, nullptr, nullptr, false,
+     "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
     {H::V1, "cpuset", "cpuset.cpus", S::CpusetCpus, F::CpuList, "", "", 0, 0, nullptr, nullptr, true,
      "kernel/cgroup/cpuset-v1.c (a new cpuset starts empty)"},
     {H::V1, "cpuset", "cpuset.mems", S::CpusetMems, F::CpuList, "", "", 0, 0, nullptr, nullptr, true,
@@ -180,6 +202,25 @@ uint64_t name_match(const File& f, std::string_view name) {
   return page_size_of(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
 }
 
+// A uclamp percentage in hundredths: "50" and "50.00" are 5000; "max" is 100.00, which the kernel
+// shows as "max" (kernel/sched/core.c cpu_uclamp_print).
+std::optional<unsigned long long> hundredths(const std::string& s) {
+  if (s == "max") return 10000;
+  size_t dot = s.find('.');
+  auto whole = number(std::string_view(s).substr(0, dot));
+  if (!whole) return std::nullopt;
+  unsigned long long frac = 0;
+  if (dot != std::string::npos) {
+    std::string digits = s.substr(dot + 1);
+    if (digits.empty() || digits.size() > 2) return std::nullopt;
+    if (digits.size() == 1) digits += '0';
+    auto f = number(digits);
+    if (!f) return std::nullopt;
+    frac = *f;
+  }
+  return *whole * 100 + frac;
+}
+
 std::string weight_of(const std::string& s) { return s.rfind("default ", 0) == 0 ? s.substr(8) : s; }
 
 const char* setting_name(Setting s) {
@@ -190,9 +231,16 @@ const char* setting_name(Setting s) {
     case S::MemoryLow: return "memory.low (and memory.soft)";
     case S::MemoryHigh: return "memory.high";
     case S::MemoryMin: return "memory.min";
+    case S::MemoryOomGroup: return "memory.oom_group";
+    case S::MemorySwappiness: return "memory.swappiness";
+    case S::MemoryZswapMax: return "memory.zswap_max";
     case S::CpuWeight: return "cpu.weight, cpu.shares";
     case S::CpuMax: return "cpu.max";
     case S::CpuPeriod: return "cpu.period, cpu.max";
+    case S::CpuBurst: return "cpu.burst";
+    case S::CpuIdle: return "cpu.idle";
+    case S::CpuUclampMin: return "cpu.uclamp_min";
+    case S::CpuUclampMax: return "cpu.uclamp_max";
     case S::CpusetCpus: return "cpuset.cpus";
     case S::CpusetMems: return "cpuset.mems";
     case S::PidsMax: return "pids.max";
@@ -218,6 +266,7 @@ const char* form_text(const File& f) {
     case F::DeviceKeys: return "`MAJ:MIN key=value…` per device";
     case F::DeviceValue: return "`MAJ:MIN N` per device";
     case F::HugePageBytes: return "bytes, kept as whole huge pages";
+    case F::Percent: return "percent with two decimals, or `max`";
   }
   return "";
 }
@@ -265,6 +314,13 @@ const File* of(Setting s, Hierarchy h, std::string_view name) {
   return nullptr;
 }
 
+std::vector<const File*> optional_files(Hierarchy h) {
+  std::vector<const File*> out;
+  for (const auto& f : kFiles)
+    if (f.hierarchy == h && f.needs) out.push_back(&f);
+  return out;
+}
+
 std::span<const char* const> controllers(Hierarchy h) {
   if (h == H::V2) return kV2Controllers;
   return kV1Controllers;
@@ -301,6 +357,10 @@ bool value_matches(std::string_view name, const std::string& wanted, const std::
       const uint64_t per_huge_page = std::max<uint64_t>(page_size_of_file(name) / page, 1);
       auto w = memory_pages(wanted, page), r = memory_pages(read, page);
       return w && r && *w / per_huge_page == *r / per_huge_page;
+    }
+    case F::Percent: {
+      auto w = hundredths(wanted), r = hundredths(read);
+      return w && r && *w == *r;
     }
     case F::DeviceValue: {
       std::string value = wanted.substr(wanted.find(' ') + 1);
@@ -346,6 +406,7 @@ std::string markdown_table() {
     if (!f.on_root) order += std::string(order.empty() ? "" : "; ") + "not in the root";
     std::string value = form_text(f);
     if (f.max) value += " " + std::to_string(f.min) + ".." + std::to_string(f.max);
+    if (f.needs) value += std::string("; needs ") + f.needs;
     std::string undo = "the value read before";
     if (f.form == F::DeviceKeys || f.form == F::DeviceValue)
       undo = std::string("the device's line read before, or `MAJ:MIN ") + f.no_limit + "`";

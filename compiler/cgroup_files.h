@@ -20,7 +20,8 @@ enum class Hierarchy { V1, V2 };
 // and a quota there) and one file per page size (hugetlb).
 enum class Setting {
   MemoryMax, MemorySwap, MemorySoft, MemoryLow, MemoryHigh, MemoryMin,
-  CpuWeight, CpuMax, CpuPeriod,
+  MemoryOomGroup, MemorySwappiness, MemoryZswapMax,
+  CpuWeight, CpuMax, CpuPeriod, CpuBurst, CpuIdle, CpuUclampMin, CpuUclampMax,
   CpusetCpus, CpusetMems,
   PidsMax,
   IoWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
@@ -38,6 +39,7 @@ enum class Form {
   DeviceKeys,     // one "MAJ:MIN key=value…" line per device; nsplan's keys are compared
   DeviceValue,    // one "MAJ:MIN N" line per device; 0 removes the line
   HugePageBytes,  // bytes, kept as whole huge pages of the size in the file's name, rounded down
+  Percent,        // "12.34" (hundredths of a percent) or "max", which 100.00 reads back as
 };
 
 struct File {
@@ -55,6 +57,9 @@ struct File {
   const char* after = nullptr;  // a file of the same cgroup written before this one
   bool on_root = true;          // the root cgroup has the file too
   const char* where_from = "";  // the kernel code that defines the file, for the docs
+  // What a kernel needs to have the file ("Linux 5.15", "CONFIG_RT_GROUP_SCHED"); nullptr for a
+  // file every kernel with the controller has. The probe looks for these files on the host.
+  const char* needs = nullptr;
 };
 
 std::span<const File> all();
@@ -85,6 +90,9 @@ bool value_matches(std::string_view name, const std::string& wanted, const std::
 // What undo writes to give `name` back: the value read before nsplan's write, cut to the line of
 // the device nsplan wrote for per-device files (or the line that removes its limit).
 std::string restore_value(std::string_view name, const std::string& wanted, const std::string& before, uint64_t page);
+
+// The files of the table a kernel may lack (those with `needs`), as named on a hierarchy.
+std::vector<const File*> optional_files(Hierarchy h);
 
 // The table as markdown, for docs/cgroup-v1-v2.md.
 std::string markdown_table();

@@ -27,6 +27,14 @@ constexpr uint64_t kDefaultCpuPeriodUs = 100000;
 constexpr uint64_t kMinCpuQuotaUs = 1000;
 constexpr uint64_t kMaxCpuQuotaUs = (uint64_t{1} << 44) - 1;
 
+// v1 memory.swappiness: mm/memcontrol-v1.c mem_cgroup_swappiness_write refuses (EINVAL) a value
+// above MAX_SWAPPINESS, 200 since Linux 5.8 (100 before, like vm.swappiness).
+constexpr uint64_t kMaxSwappiness = 200;
+
+// cpu.uclamp.min/max: kernel/sched/core.c capacity_from_percent takes a percentage with at most
+// two decimals, 0.00..100.00 (ERANGE above), or "max"; it shows 100.00 as "max".
+constexpr uint64_t kMaxUclampHundredths = 10000;
+
 // pids.max (v1 and v2): kernel/cgroup/pids.c pids_max_write refuses (EINVAL) a number at or
 // above PIDS_MAX = PID_MAX_LIMIT + 1; PID_MAX_LIMIT is 4 Mi on 64-bit (include/linux/threads.h).
 constexpr uint64_t kMaxPids = uint64_t{4} * 1024 * 1024;

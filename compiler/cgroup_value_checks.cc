@@ -28,7 +28,16 @@ void check_cpu(const CpuSpec& c, Diagnostics& diags) {
   std::optional<uint64_t> period;
   if (c.period) period = c.period->value;
   auto in_force = units::effective_cpu_max(c.max->value, period);
-  if (in_force) return;
+  if (in_force) {
+    // kernel/sched/core.c tg_set_cfs_bandwidth refuses (EINVAL) a burst above the quota.
+    const CpuMax& m = in_force.value();
+    if (c.burst && !m.unlimited && c.burst->value > m.quota_us)
+      diags.error(c.burst->loc,
+                  "cpu burst " + std::to_string(c.burst->value) + " µs is above the quota of cpu max (" +
+                      std::to_string(m.quota_us) + " µs per " + std::to_string(m.period_us) + " µs)",
+                  "the kernel refuses a burst larger than the quota (EINVAL); lower burst or raise max");
+    return;
+  }
   std::string hint = in_force.problem().hint;
   if (c.period) hint += " (the period is set at line " + std::to_string(c.period->loc.line) + ")";
   diags.error(c.max->loc, in_force.problem().message, hint);

@@ -220,11 +220,21 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
   }
   if (cg.memory) {
     const MemorySpec& m = *cg.memory;
-    auto bytes = [](const Opt<ByteLimit>& v) { return v && !v->value.unlimited ? std::optional<uint64_t>(v->value.bytes) : std::nullopt; };
+    // Sizes are compared with sizes and shares of RAM with shares; the planner knows the RAM.
+    auto bytes = [](const Opt<ByteLimit>& v) {
+      return v && !v->value.unlimited && !v->value.ram_hundredths ? std::optional<uint64_t>(v->value.bytes) : std::nullopt;
+    };
+    auto share = [](const Opt<ByteLimit>& v) {
+      return v && v->value.ram_hundredths ? std::optional<uint32_t>(v->value.ram_hundredths) : std::nullopt;
+    };
     auto mx = bytes(m.max);
-    for (const auto* lower : {&m.soft, &m.low, &m.min, &m.high})
+    auto mx_share = share(m.max);
+    for (const auto* lower : {&m.soft, &m.low, &m.min, &m.high}) {
       if (mx && bytes(*lower) && *bytes(*lower) > *mx)
         diags.warning((*lower)->loc, "this is above memory max (" + std::to_string(*mx) + " bytes) and has no effect");
+      if (mx_share && share(*lower) && *share(*lower) > *mx_share)
+        diags.warning((*lower)->loc, "this is a larger share of RAM than memory max and has no effect");
+    }
   }
   if (cg.io) {
     std::set<std::string> seen;

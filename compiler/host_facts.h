@@ -40,6 +40,13 @@ struct HostFacts {
   std::optional<std::string> memory_nodes;
   // Huge page sizes in bytes (/sys/kernel/mm/hugepages/hugepages-<N>kB), when probed.
   std::optional<std::vector<uint64_t>> huge_page_sizes;
+  // RAM in bytes (/proc/meminfo MemTotal), which memory limits such as "5%" are shares of.
+  // Known only when probed.
+  std::optional<uint64_t> memory_total;
+  // The files of the cgroup file table that a kernel may lack (cgroup_files::File::needs), by
+  // name: whether this host has them. A file not listed could not be told (no cgroup of its
+  // controller to look in), or the target was stated rather than probed.
+  std::map<std::string, bool> kernel_files;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 

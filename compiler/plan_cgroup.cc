@@ -33,6 +33,15 @@ std::string bytes_text(const ByteLimit& b, bool v1) {
   return std::to_string(b.bytes);
 }
 std::string human(const ByteLimit& b) { return b.unlimited ? "max" : units::format_bytes(b.bytes); }
+// Hundredths of a percent as written: 500 -> "5%", 1250 -> "12.5%", 1205 -> "12.05%".
+std::string percent_text(uint32_t hundredths) {
+  std::string out = std::to_string(hundredths / 100);
+  if (uint32_t frac = hundredths % 100) {
+    out += "." + std::to_string(frac / 10);
+    if (frac % 10) out += std::to_string(frac % 10);
+  }
+  return out + "%";
+}
 std::string count_text(const CountLimit& c) { return c.unlimited ? "max" : std::to_string(c.count); }
 
 // The cpu.max quota for the period in force: the % and cores forms scale with `period`. Its range
@@ -59,7 +68,10 @@ class CgroupPlanner {
     rel_ = cg.path ? cg.path->value : "nsplan/" + ctx_.profile.name.value;
     loc_ = cg.path ? cg.path->loc : cg.loc;
     if (cg.memory) memory(*cg.memory);
-    if (cg.cpu) cpu(*cg.cpu);
+    if (cg.cpu) {
+      cpu(*cg.cpu);
+      cpu_extras(*cg.cpu);
+    }
     if (cg.cpuset) cpuset(*cg.cpuset);
     if (cg.pids && cg.pids->max)
       add(cg.pids->max->loc, Setting::PidsMax, count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
@@ -77,14 +89,52 @@ class CgroupPlanner {
            std::string_view name = {}, uint64_t page_size = 0) {
     const auto* row = cgroup_files::of(setting, v1_ ? cgroup_files::Hierarchy::V1 : cgroup_files::Hierarchy::V2, name);
     if (!row) throw std::logic_error("no cgroup file row for a setting the planner writes");
+    if (row->needs) {
+      // A file the kernel may lack: the probe looked for it; writing it would fail at apply.
+      auto known = ctx_.facts.kernel_files.find(row->name);
+      if (known != ctx_.facts.kernel_files.end() && !known->second) {
+        ctx_.lossy(loc, "this host's kernel has no " + std::string(row->name) + "; " + what + " is not applied",
+                   std::string("the file needs ") + row->needs);
+        return;
+      }
+    }
     writes_.push_back(
         Write{row, cgroup_files::file_name(*row, page_size), std::move(value), loc, std::move(what), std::move(notes)});
   }
 
-  void memory(const MemorySpec& m) {
+  // A share of RAM ("5%") as bytes of this host's MemTotal; false (and an error) when the RAM of
+  // the target is not known.
+  bool resolve_ram_share(Opt<ByteLimit>& v, const char* name) {
+    if (!v || !v->value.ram_hundredths) return true;
+    const uint32_t h = v->value.ram_hundredths;
+    const std::string shown = percent_text(h);
+    if (!ctx_.facts.memory_total) {
+      ctx_.diags.error(v->loc, std::string("memory ") + name + " " + shown + " is a share of RAM, which nsplan knows only on the host it runs on",
+                       "write a size such as 512M when planning for another machine (--cgroup v1|v2)");
+      v.reset();
+      return false;
+    }
+    // Whole pages, as the kernel keeps them (and as systemd's MemoryMax=5% does).
+    const uint64_t total = *ctx_.facts.memory_total;
+    const uint64_t bytes = static_cast<uint64_t>(static_cast<unsigned __int128>(total) * h / 10000) / 4096 * 4096;
+    ram_notes_[name] = std::string("memory ") + name + " " + shown + " of this host's RAM (" + units::format_bytes(total) +
+                       ", MemTotal in /proc/meminfo) = " + std::to_string(bytes) + " bytes.";
+    v->value = ByteLimit{false, bytes, 0};
+    return true;
+  }
+
+  std::vector<std::string> ram_note(const char* name) const {
+    auto it = ram_notes_.find(name);
+    return it == ram_notes_.end() ? std::vector<std::string>{} : std::vector<std::string>{it->second};
+  }
+
+  void memory(const MemorySpec& written) {
+    MemorySpec m = written;
+    for (auto [field, name] : {std::pair{&m.max, "max"}, {&m.high, "high"}, {&m.low, "low"}, {&m.min, "min"}})
+      resolve_ram_share(*field, name);
     if (m.max)
       add(m.max->loc, Setting::MemoryMax, bytes_text(m.max->value, v1_),
-          "memory max " + human(m.max->value));
+          "memory max " + human(m.max->value), ram_note("max"));
     if (m.swap) swap(m);
     if (m.soft) {
       if (v1_) {
@@ -107,7 +157,32 @@ class CgroupPlanner {
         ctx_.lossy(v.loc, std::string("memory ") + name + " has no cgroup v1 equivalent; it is not applied",
                    std::string(name) == "high" ? "on v1, max is the only enforced limit" : "");
       else
-        add(v.loc, setting, bytes_text(v.value, false), std::string("memory ") + name + " " + human(v.value));
+        add(v.loc, setting, bytes_text(v.value, false), std::string("memory ") + name + " " + human(v.value), ram_note(name));
+    }
+    if (m.oom_group) {
+      const std::string what = std::string("memory oom_group ") + (m.oom_group->value ? "true" : "false");
+      if (v1_)
+        ctx_.lossy(m.oom_group->loc, "memory oom_group has no cgroup v1 equivalent; it is not applied",
+                   "on v1 the OOM killer picks single tasks; memory.oom_control only turns it off");
+      else
+        add(m.oom_group->loc, Setting::MemoryOomGroup, m.oom_group->value ? "1" : "0", what);
+    }
+    if (m.swappiness) {
+      const std::string what = "memory swappiness " + std::to_string(m.swappiness->value);
+      if (v1_)
+        add(m.swappiness->loc, Setting::MemorySwappiness, std::to_string(m.swappiness->value), what,
+            {"Linux before 5.8 takes 0..100 here."});
+      else
+        ctx_.lossy(m.swappiness->loc, "cgroup v2 has no per-cgroup swappiness; memory swappiness is not applied",
+                   "v2 has the host's vm.swappiness only (and a swappiness= argument of memory.reclaim, Linux 6.10)");
+    }
+    if (m.zswap_max) {
+      const std::string what = "memory zswap_max " + human(m.zswap_max->value);
+      if (v1_)
+        ctx_.lossy(m.zswap_max->loc, "cgroup v1 has no zswap limit; memory zswap_max is not applied",
+                   "on v1, memsw (memory swap) bounds swap as a whole");
+      else
+        add(m.zswap_max->loc, Setting::MemoryZswapMax, bytes_text(m.zswap_max->value, false), what);
     }
   }
 
@@ -128,17 +203,23 @@ class CgroupPlanner {
       add(s.loc, Setting::MemorySwap, bytes_text(s.value, false), "memory swap " + human(s.value), notes);
       return;
     }
+    if (s.value.unlimited) {
+      // memsw -1 lifts the limit whatever memory max is: nothing is lost.
+      add(s.loc, Setting::MemorySwap, "-1", "memory swap max: memsw = max",
+          {"memsw counts RAM and swap together; -1 leaves it unlimited."});
+      return;
+    }
     if (!m.max || m.max->value.unlimited) {
       ctx_.lossy(s.loc, "memory swap needs a finite memory max on cgroup v1 (memsw = max + swap); swap is not limited",
                  "set memory max too");
       return;
     }
-    const uint64_t memsw = s.value.unlimited ? 0 : translate::memsw_from(m.max->value.bytes, s.value.bytes);
-    std::string value = s.value.unlimited ? "-1" : std::to_string(memsw);
-    std::string shown = s.value.unlimited ? "max" : units::format_bytes(memsw);
+    const uint64_t memsw = translate::memsw_from(m.max->value.bytes, s.value.bytes);
+    std::string value = std::to_string(memsw);
+    std::string shown = units::format_bytes(memsw);
     std::vector<std::string> notes = {"memsw counts RAM and swap together; it is written after limit_in_bytes because the kernel",
                                       "keeps limit <= memsw at every write."};
-    if (!s.value.unlimited && memsw > cgroup_limits::kMaxMemoryBytes)
+    if (memsw > cgroup_limits::kMaxMemoryBytes)
       notes.push_back(std::string("max + swap is above the largest value the kernel stores (") + cgroup_limits::kMaxMemoryText +
                       "): it keeps no memsw limit.");
     add(s.loc, Setting::MemorySwap, value, "memory swap " + human(s.value) + ": memsw = max + swap = " + shown,
@@ -177,6 +258,19 @@ class CgroupPlanner {
         add(c.max->loc, Setting::CpuMax, (m.unlimited ? std::string("max") : std::to_string(m.quota_us)) + " " + std::to_string(m.period_us), what);
       }
     }
+  }
+
+  // The cpu keys beyond weight and max: one file each, the same name on v1 and v2 except burst.
+  void cpu_extras(const CpuSpec& c) {
+    if (c.burst)
+      add(c.burst->loc, Setting::CpuBurst, std::to_string(c.burst->value), "cpu burst " + std::to_string(c.burst->value) + " us",
+          {"written after the quota: the kernel keeps burst <= quota."});
+    if (c.idle)
+      add(c.idle->loc, Setting::CpuIdle, c.idle->value ? "1" : "0", std::string("cpu idle ") + (c.idle->value ? "true" : "false"));
+    if (c.uclamp_min)
+      add(c.uclamp_min->loc, Setting::CpuUclampMin, c.uclamp_min->value, "cpu uclamp_min " + c.uclamp_min->value);
+    if (c.uclamp_max)
+      add(c.uclamp_max->loc, Setting::CpuUclampMax, c.uclamp_max->value, "cpu uclamp_max " + c.uclamp_max->value);
   }
 
   void cpuset(const CpusetSpec& c) {
@@ -454,6 +548,7 @@ class CgroupPlanner {
   std::string rel_;
   SourceLoc loc_;
   std::vector<Write> writes_;
+  std::map<std::string, std::string> ram_notes_;  // memory key -> how its share of RAM became bytes
 };
 
 }  // namespace

@@ -71,6 +71,8 @@ std::string expectation(const TypeSpec& t) {
     case Kind::UInt:
     case Kind::Int: return "an integer in " + std::to_string(t.min) + ".." + std::to_string(t.max);
     case Kind::Bytes: return "a size such as 512M, 3G or max";
+    case Kind::MemoryLimit: return "a size such as 512M, 3G or max, or a share of RAM such as 5%";
+    case Kind::Percent: return "a percentage from 0 to 100 (up to two decimals), or max";
     case Kind::Count: return "a number or max";
     case Kind::CpuMax: return "a CPU share such as 50%, 1.5 or 50000/100000";
     case Kind::CpuList: return "a CPU list such as 0-3,5";
@@ -246,6 +248,11 @@ class Reader {
           if (!r) return std::nullopt;
           return *r;
         }
+      case Kind::Percent: {
+        auto r = take(v, units::parse_uclamp(s));
+        if (!r) return std::nullopt;
+        return *r;
+      }
       case Kind::CpuList: {
         auto r = take(v, units::parse_cpu_list(s));
         if (!r) return std::nullopt;
@@ -313,7 +320,9 @@ class Reader {
   }
   void store(const FieldSpec& f, const YamlNode& v, Opt<ByteLimit>* out, void*) {
     if (const YamlNode* s = scalar(f, v))
-      if (auto b = take(*s, units::parse_bytes(s->scalar, true))) *out = Located<ByteLimit>{*b, s->loc};
+      if (auto b = take(*s, f.type.kind == Kind::MemoryLimit ? units::parse_memory_limit(s->scalar)
+                                                              : units::parse_bytes(s->scalar, true)))
+        *out = Located<ByteLimit>{*b, s->loc};
   }
   void store(const FieldSpec& f, const YamlNode& v, Opt<CountLimit>* out, void*) {
     if (const YamlNode* s = scalar(f, v))

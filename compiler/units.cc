@@ -9,6 +9,7 @@
 #include <bitset>
 #include <charconv>
 #include <cstddef>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <system_error>
@@ -348,6 +349,41 @@ Result<ByteLimit> parse_bytes(std::string_view text, bool allow_max) {
   auto r = parse_scaled(text, allow_max ? kWithMax : kNoMax);
   if (!r) return r.problem();
   return ByteLimit{false, r.value()};
+}
+
+Result<uint32_t> parse_percent_hundredths(std::string_view text) {
+  const std::string usage = "write a percentage from 0 to 100 with at most two decimals, such as 5 or 12.5";
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty() || !all_digits(whole) || (dot != std::string_view::npos && (frac.empty() || !all_digits(frac))))
+    return fail(quoted(text) + " is not a percentage", usage);
+  if (frac.size() > 2) return fail(quoted(text) + " has more than two decimals", usage);
+  if (whole.size() > 3) return fail(quoted(text) + " is above 100%", usage);
+  uint32_t h = static_cast<uint32_t>(*to_u64(whole)) * 100;
+  if (!frac.empty()) h += static_cast<uint32_t>(*to_u64(frac)) * (frac.size() == 1 ? 10 : 1);
+  if (h > 10000) return fail(quoted(text) + " is above 100%", usage);
+  return h;
+}
+
+Result<ByteLimit> parse_memory_limit(std::string_view text) {
+  if (text.empty() || text.back() != '%') return parse_bytes(text, true);
+  auto h = parse_percent_hundredths(text.substr(0, text.size() - 1));
+  if (!h) return h.problem();
+  if (h.value() == 0)
+    return fail("0% of RAM is not a limit", "write 0 for no memory at all, a larger share, or max");
+  ByteLimit b;
+  b.ram_hundredths = h.value();
+  return b;
+}
+
+Result<std::string> parse_uclamp(std::string_view text) {
+  if (text == "max") return std::string("max");
+  auto h = parse_percent_hundredths(text.ends_with('%') ? text.substr(0, text.size() - 1) : text);
+  if (!h) return h.problem();
+  char out[16];
+  std::snprintf(out, sizeof out, "%u.%02u", h.value() / 100, h.value() % 100);
+  return std::string(out);
 }
 
 Result<CountLimit> parse_count(std::string_view text) {

@@ -17,6 +17,17 @@ namespace nsplan::units {
 // bad unit, fraction of a byte, negative, overflow of 64 bits.
 Result<ByteLimit> parse_bytes(std::string_view text, bool allow_max = true);
 
+// A percentage with at most two decimals ("5", "12.5", "99.99"), in hundredths: 0..10000.
+Result<uint32_t> parse_percent_hundredths(std::string_view text);
+
+// A memory limit: a size as parse_bytes, or a share of the target's RAM such as "5%" or "12.5%"
+// (ByteLimit::ram_hundredths, 0.01% to 100%), as systemd's MemoryMax=5%.
+Result<ByteLimit> parse_memory_limit(std::string_view text);
+
+// A utilisation clamp (cpu.uclamp.min/max): a percentage 0..100 with up to two decimals, given
+// as the kernel shows it ("12.50"), or "max" (100.00 reads back as max).
+Result<std::string> parse_uclamp(std::string_view text);
+
 // A plain count or "max" (pids.max, iops).
 Result<CountLimit> parse_count(std::string_view text);
 

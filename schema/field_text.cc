@@ -19,6 +19,8 @@ std::string type_text(const FieldSpec& f) {
     case Kind::UInt:
     case Kind::Int: type = "integer " + std::to_string(f.type.min) + ".." + std::to_string(f.type.max); break;
     case Kind::Bytes: type = "size (K/M/G/T, max)"; break;
+    case Kind::MemoryLimit: type = "size (K/M/G/T, max) or % of RAM"; break;
+    case Kind::Percent: type = "percent (0..100, 2 decimals) or max"; break;
     case Kind::Count: type = "count or max"; break;
     case Kind::CpuMax: type = "50% / 1.5 / QUOTA/PERIOD / max"; break;
     case Kind::CpuList: type = "cpu list"; break;
@@ -34,7 +36,7 @@ std::string type_text(const FieldSpec& f) {
     case Kind::Object: type = f.type.list ? "list of " + std::string(f.nested()->name) : std::string(f.nested()->name); break;
   }
   if (f.type.list && f.type.kind != Kind::Object) type = "list of " + type;
-  if (!f.type.unit.empty() && f.type.kind != Kind::Bytes) type += " (" + std::string(f.type.unit) + ")";
+  if (!f.type.unit.empty() && f.type.kind != Kind::Bytes && f.type.kind != Kind::MemoryLimit) type += " (" + std::string(f.type.unit) + ")";
   return type;
 }
 

@@ -108,6 +108,12 @@ TypeSpec bytes() {
   s.unit = "bytes";
   return s;
 }
+// A memory limit that may also be a share of the target's RAM ("5%").
+TypeSpec memory_limit() {
+  TypeSpec s = bytes();
+  s.kind = Kind::MemoryLimit;
+  return s;
+}
 TypeSpec object() { return t(Kind::Object); }
 TypeSpec object_list() { return list_of(Kind::Object); }
 
@@ -139,19 +145,27 @@ ObjectSpec namespace_spec(std::string_view name, std::string_view doc, bool can_
 
 template <>
 const ObjectSpec* spec_of<MemorySpec>() {
-  static const ObjectSpec s{"memory", "Memory limits of the cgroup (sizes: bytes, K/M/G/T ×1024, or max).", {
-      field<MemorySpec>("max", &MemorySpec::max, bytes(),
+  static const ObjectSpec s{"memory", "Memory limits of the cgroup (sizes: bytes, K/M/G/T ×1024, or max; "
+                                      "max, high, low and min also as a share of the host's RAM: 5%, 12.5%).", {
+      field<MemorySpec>("max", &MemorySpec::max, memory_limit(),
           "Hard limit of RAM use. v1 memory.limit_in_bytes, v2 memory.max."),
       field<MemorySpec>("swap", &MemorySpec::swap, bytes(),
           "Swap allowed on top of max. v1 memory.memsw.limit_in_bytes = max + swap, v2 memory.swap.max."),
       field<MemorySpec>("soft", &MemorySpec::soft, bytes(),
           "Reclaim down to this under pressure. v1 memory.soft_limit_in_bytes, v2 memory.low."),
-      field<MemorySpec>("high", &MemorySpec::high, bytes(),
+      field<MemorySpec>("high", &MemorySpec::high, memory_limit(),
           "Throttle and reclaim above this (v2 memory.high; none on v1)."),
-      field<MemorySpec>("low", &MemorySpec::low, bytes(),
+      field<MemorySpec>("low", &MemorySpec::low, memory_limit(),
           "Best-effort protection from reclaim (v2 memory.low; none on v1)."),
-      field<MemorySpec>("min", &MemorySpec::min, bytes(),
+      field<MemorySpec>("min", &MemorySpec::min, memory_limit(),
           "Hard protection from reclaim (v2 memory.min; none on v1)."),
+      field<MemorySpec>("oom_group", &MemorySpec::oom_group, t(Kind::Bool),
+          "On OOM, kill every task of the cgroup together (v2 memory.oom.group; none on v1).", "false"),
+      field<MemorySpec>("swappiness", &MemorySpec::swappiness, uint_in(0, 200),
+          "How readily the cgroup's memory is swapped (v1 memory.swappiness, 0..100 before Linux 5.8; "
+          "none on v2).", "the parent's"),
+      field<MemorySpec>("zswap_max", &MemorySpec::zswap_max, bytes(),
+          "Compressed swap cache the cgroup may use (v2 memory.zswap.max, Linux 5.19; none on v1)."),
   }};
   return &s;
 }
@@ -168,6 +182,17 @@ const ObjectSpec* spec_of<CpuSpec>() {
           "v2 cpu.max; v1 cpu.cfs_quota_us and cpu.cfs_period_us."),
       field<CpuSpec>("period", &CpuSpec::period, uint_in(1000, 1000000, "µs"),
           "Period for the % and cores forms of max.", "100000"),
+      field<CpuSpec>("burst", &CpuSpec::burst, uint_in(0, 17592186044415, "µs"),
+          "Unused quota a period may borrow, at most the quota of max. v2 cpu.max.burst, v1 "
+          "cpu.cfs_burst_us (Linux 5.14).", "0"),
+      field<CpuSpec>("idle", &CpuSpec::idle, t(Kind::Bool),
+          "Schedule the cgroup as SCHED_IDLE against its siblings. cpu.idle on v1 and v2 (Linux 5.15).", "false"),
+      field<CpuSpec>("uclamp_min", &CpuSpec::uclamp_min, t(Kind::Percent),
+          "Utilisation the scheduler assumes at least, % of a CPU's capacity. cpu.uclamp.min on v1 and v2 "
+          "(CONFIG_UCLAMP_TASK_GROUP).", "0"),
+      field<CpuSpec>("uclamp_max", &CpuSpec::uclamp_max, t(Kind::Percent),
+          "Utilisation the scheduler assumes at most, % of a CPU's capacity, or max. cpu.uclamp.max on v1 and "
+          "v2 (CONFIG_UCLAMP_TASK_GROUP).", "max"),
   }};
   return &s;
 }

@@ -37,6 +37,12 @@ json leaf_json(const TypeSpec& t) {
     case Kind::UInt:
     case Kind::Int: return {{"type", "integer"}, {"minimum", t.min}, {"maximum", t.max}};
     case Kind::Bytes: return bytes_json();
+    case Kind::MemoryLimit:
+      return {{"oneOf", json::array({json{{"type", "integer"}, {"minimum", 0}},
+                                     json{{"type", "string"}, {"pattern", "^([0-9]+(\\.[0-9]+)?[KMGTPkmgtp]?|[0-9]{1,3}(\\.[0-9]{1,2})?%|max)$"}}})}};
+    case Kind::Percent:
+      return {{"oneOf", json::array({json{{"type", "number"}, {"minimum", 0}, {"maximum", 100}},
+                                     json{{"type", "string"}, {"pattern", "^([0-9]{1,3}(\\.[0-9]{1,2})?%?|max)$"}}})}};
     case Kind::Count:
       return {{"oneOf", json::array({json{{"type", "integer"}, {"minimum", 0}}, json{{"const", "max"}}})}};
     case Kind::CpuMax:

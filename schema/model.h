@@ -15,6 +15,9 @@ namespace nsplan {
 struct ByteLimit {
   bool unlimited = false;
   uint64_t bytes = 0;
+  // "5%" of a memory limit: hundredths of a percent of the target's RAM (MemTotal), which the
+  // planner turns into bytes; 0 for a size.
+  uint32_t ram_hundredths = 0;
   friend bool operator==(const ByteLimit&, const ByteLimit&) = default;
 };
 
@@ -71,6 +74,9 @@ struct Rlimit {
 
 struct MemorySpec {
   Opt<ByteLimit> max, swap, soft, high, low, min;
+  Opt<bool> oom_group;       // v2: the OOM killer takes the whole cgroup
+  Opt<uint64_t> swappiness;  // v1: 0..200
+  Opt<ByteLimit> zswap_max;  // v2
   SourceLoc loc;
 };
 
@@ -79,6 +85,9 @@ struct CpuSpec {
   Opt<uint64_t> shares;  // v1 scale 2..262144
   Opt<CpuMax> max;       // "50%", "1.5" cores, "50000/100000", "max"
   Opt<uint64_t> period;  // µs, for the % and cores forms
+  Opt<uint64_t> burst;   // µs of unused quota a period may borrow
+  Opt<bool> idle;        // SCHED_IDLE for the group
+  Opt<std::string> uclamp_min, uclamp_max;  // normalised percent "12.50", or "max"
   SourceLoc loc;
 };
 

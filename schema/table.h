@@ -28,6 +28,8 @@ enum class Kind {
   UInt,       // unsigned integer in [min, max]
   Int,        // signed integer in [min, max]
   Bytes,      // memory size: 3G, 512M, 1073741824, max
+  MemoryLimit,  // a Bytes value, or a percentage of the target's RAM: 5%, 12.5%
+  Percent,    // 0..100 with up to two decimals, or max (uclamp)
   Count,      // integer or "max"
   CpuMax,     // 50%, 1.5 (cores), 50000/100000 (µs), max
   CpuList,    // 0-3,5

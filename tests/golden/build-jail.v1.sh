@@ -6,6 +6,7 @@
 # step, each with the profile line it comes from. apply leaves what is in place as it is,
 # undoes its steps if one fails, and records what it made for `nsplan destroy`.
 # warning: profiles/build-jail.yaml:22:11: memory high has no cgroup v1 equivalent; it is not applied
+# warning: profiles/build-jail.yaml:25:16: memory oom_group has no cgroup v1 equivalent; it is not applied
 set -eu
 
 # profiles/build-jail.yaml:16:3: cgroup nsplan/build-jail (memory)
@@ -24,30 +25,34 @@ echo '4294967296' > '/sys/fs/cgroup/memory/nsplan/build-jail/memory.memsw.limit_
 mkdir -p '/sys/fs/cgroup/cpu/nsplan'
 mkdir -p '/sys/fs/cgroup/cpu/nsplan/build-jail'
 
-# profiles/build-jail.yaml:29:13: cpu weight 50
+# profiles/build-jail.yaml:32:13: cpu weight 50
 #   v1 cpu.shares = weight x 1024 / 100 (systemd's mapping; defaults 100 and 1024 agree).
 echo '512' > '/sys/fs/cgroup/cpu/nsplan/build-jail/cpu.shares'
 
-# profiles/build-jail.yaml:26:10: cpu max 200000/100000 us
+# profiles/build-jail.yaml:29:10: cpu max 200000/100000 us
 echo '100000' > '/sys/fs/cgroup/cpu/nsplan/build-jail/cpu.cfs_period_us'
 echo '200000' > '/sys/fs/cgroup/cpu/nsplan/build-jail/cpu.cfs_quota_us'
+
+# profiles/build-jail.yaml:34:12: cpu burst 100000 us
+#   written after the quota: the kernel keeps burst <= quota.
+echo '100000' > '/sys/fs/cgroup/cpu/nsplan/build-jail/cpu.cfs_burst_us'
 
 # profiles/build-jail.yaml:16:3: cgroup nsplan/build-jail (pids)
 mkdir -p '/sys/fs/cgroup/pids/nsplan'
 mkdir -p '/sys/fs/cgroup/pids/nsplan/build-jail'
 
-# profiles/build-jail.yaml:32:10: pids max 1024
+# profiles/build-jail.yaml:38:10: pids max 1024
 echo '1024' > '/sys/fs/cgroup/pids/nsplan/build-jail/pids.max'
 
 # profiles/build-jail.yaml:16:3: cgroup nsplan/build-jail (blkio)
 mkdir -p '/sys/fs/cgroup/blkio/nsplan'
 mkdir -p '/sys/fs/cgroup/blkio/nsplan/build-jail'
 
-# profiles/build-jail.yaml:35:13: io weight 50
+# profiles/build-jail.yaml:41:13: io weight 50
 #   v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100).
 echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 
-# profiles/build-jail.yaml:58:3: run make
+# profiles/build-jail.yaml:64:3: run make
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9

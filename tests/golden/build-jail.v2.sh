@@ -29,19 +29,26 @@ echo '0' > '/sys/fs/cgroup/nsplan/build-jail/memory.swap.max'
 # profiles/build-jail.yaml:22:11: memory high 3G
 echo '3221225472' > '/sys/fs/cgroup/nsplan/build-jail/memory.high'
 
-# profiles/build-jail.yaml:29:13: cpu weight 50
+# profiles/build-jail.yaml:25:16: memory oom_group true
+echo '1' > '/sys/fs/cgroup/nsplan/build-jail/memory.oom.group'
+
+# profiles/build-jail.yaml:32:13: cpu weight 50
 echo '50' > '/sys/fs/cgroup/nsplan/build-jail/cpu.weight'
 
-# profiles/build-jail.yaml:26:10: cpu max 200000/100000 us
+# profiles/build-jail.yaml:29:10: cpu max 200000/100000 us
 echo '200000 100000' > '/sys/fs/cgroup/nsplan/build-jail/cpu.max'
 
-# profiles/build-jail.yaml:32:10: pids max 1024
+# profiles/build-jail.yaml:34:12: cpu burst 100000 us
+#   written after the quota: the kernel keeps burst <= quota.
+echo '100000' > '/sys/fs/cgroup/nsplan/build-jail/cpu.max.burst'
+
+# profiles/build-jail.yaml:38:10: pids max 1024
 echo '1024' > '/sys/fs/cgroup/nsplan/build-jail/pids.max'
 
-# profiles/build-jail.yaml:35:13: io weight 50
+# profiles/build-jail.yaml:41:13: io weight 50
 echo 'default 50' > '/sys/fs/cgroup/nsplan/build-jail/io.weight'
 
-# profiles/build-jail.yaml:58:3: run make
+# profiles/build-jail.yaml:64:3: run make
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9

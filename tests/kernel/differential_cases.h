@@ -28,6 +28,7 @@ struct CaseEnv {
   std::string disk;      // a whole block disk, /dev/..., or "" when the host has none
   std::string unified;   // the cgroup2 mount beside v1 controllers (hybrid host), or "" 
   std::string huge_page; // the smallest huge page size ("2M") where nsplan can set hugetlb, or ""
+  bool uclamp_known = false;  // the probe could tell whether cpu.uclamp.* exist (else apply would be the judge)
   uint32_t seed = 1;     // of the generator
   int generated = 10;    // how many generated profiles
 };
@@ -483,8 +484,10 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
   add("persistent_namespaces",
       "cgroup:\n"
       "  path: per/sist\n"
-      "  memory: {max: 1G, swap: 256M, soft: 512M, high: 900M, low: 64M, min: 32M}\n"
-      "  cpu: {shares: 768, max: \"75%\", period: 20000}\n"
+      "  memory: {max: 1G, swap: 256M, soft: 512M, high: 900M, low: 1%, min: 32M, oom_group: true, swappiness: 30,\n"
+      "           zswap_max: 64M}\n"
+      "  cpu: {shares: 768, max: \"75%\", period: 20000, burst: 5000, idle: true" +
+          std::string(e.uclamp_known ? ", uclamp_min: 10, uclamp_max: 90.5" : "") + "}\n"
       "  cpuset: {cpus: \"0-1\", mems: \"0\"}\n"
       "  pids: {max: 300}\n"
       "  io:\n"

@@ -150,6 +150,8 @@ CaseEnv case_env(const std::string& tmp) {
   if (host_probe().ok && host_probe().facts.controllers.count("hugetlb") && host_probe().facts.huge_page_sizes &&
       !host_probe().facts.huge_page_sizes->empty())
     e.huge_page = units::format_bytes(host_probe().facts.huge_page_sizes->front());
+  // uclamp: where the probe knows whether the kernel has it (absent: a lossy warning on both sides).
+  e.uclamp_known = host_probe().ok && host_probe().facts.kernel_files.count("cpu.uclamp.min");
   if (host_probe().ok && host_probe().facts.mode == CgroupMode::V1 && host_probe().facts.hybrid)
     e.unified = host_probe().facts.cgroup_root + "/unified";
   e.seed = seed();
@@ -866,6 +868,7 @@ TEST(DifferentialCoverage, CasesUseEveryFieldOfTheFormat) {
   CaseEnv env = case_env("/tmp/x");
   if (env.disk.empty()) env.disk = "/dev/vda";  // the text only; RunTest skips io devices without a disk
   if (env.huge_page.empty()) env.huge_page = "2M";  // likewise for huge pages
+  env.uclamp_known = true;  // likewise for uclamp
   for (const auto& c : differential_cases(env)) {
     SourceManager sm;
     Diagnostics diags;

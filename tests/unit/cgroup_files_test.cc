@@ -112,14 +112,43 @@ TEST(CgroupFiles, HugetlbPageSizesAreTheHostsAndEachIsGivenOnce) {
   ASSERT_TRUE(stated->ok());
 }
 
+TEST(CgroupFiles, UclampIsComparedInHundredthsAndFullReadsBackAsMax) {
+  EXPECT_TRUE(cgroup_files::value_matches("cpu.uclamp.min", "12.50", "12.50", 4096));
+  EXPECT_TRUE(cgroup_files::value_matches("cpu.uclamp.min", "12.5", "12.50", 4096));
+  EXPECT_TRUE(cgroup_files::value_matches("cpu.uclamp.max", "100.00", "max", 4096));
+  EXPECT_FALSE(cgroup_files::value_matches("cpu.uclamp.max", "99.99", "max", 4096));
+  EXPECT_FALSE(cgroup_files::value_matches("cpu.uclamp.min", "12.50", "12.05", 4096));
+}
+
+TEST(CgroupFiles, AFileTheKernelLacksIsALossyWarningAtItsKey) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  facts.kernel_files["cpu.uclamp.min"] = false;
+  facts.kernel_files["cpu.idle"] = true;
+  const std::string profile = "nsplan: 1\nname: x\ncgroup:\n  cpu: {idle: true, uclamp_min: 10}\n";
+  auto c = testing::compile_with(profile, facts);
+  ASSERT_TRUE(c->ok());
+  const std::string text = render_all(c->diags, c->sources);
+  EXPECT_NE(text.find("p.yaml:4:33: warning: this host's kernel has no cpu.uclamp.min; cpu uclamp_min 10.00 is not applied"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("the file needs CONFIG_UCLAMP_TASK_GROUP"), std::string::npos) << text;
+  int writes = 0;
+  for (const auto& step : c->plan->steps)
+    if (auto* w = std::get_if<plan::WriteCgroupFile>(&step.action)) {
+      ++writes;
+      EXPECT_EQ(w->file, "cpu.idle");
+    }
+  EXPECT_EQ(writes, 1);
+  EXPECT_FALSE(testing::compile_with(profile, facts, true)->ok()) << "an error with --strict";
+}
+
 class PlannedFiles : public ::testing::TestWithParam<CgroupMode> {};
 
 TEST_P(PlannedFiles, AreRowsOfTheTableInItsOrderInTheirControllersDirectory) {
   const char* profile = R"(nsplan: 1
 name: x
 cgroup:
-  memory: {max: 1G, swap: 1G, soft: 512M, high: 900M, min: 1M}
-  cpu: {max: 50%, weight: 200, period: 50000}
+  memory: {max: 1G, swap: 1G, soft: 512M, high: 900M, min: 1M, oom_group: true, swappiness: 10, zswap_max: 1G}
+  cpu: {max: 50%, weight: 200, period: 50000, burst: 1000, idle: true, uclamp_min: 5, uclamp_max: 95.5}
   cpuset: {cpus: "0", mems: "0"}
   pids: {max: 10}
   io:
@@ -149,7 +178,7 @@ cgroup:
     last = index_of(row);
     last_dir = dir;
   }
-  EXPECT_GE(writes, 14);
+  EXPECT_GE(writes, 18);
 }
 
 INSTANTIATE_TEST_SUITE_P(Hierarchies, PlannedFiles, ::testing::Values(CgroupMode::V1, CgroupMode::V2),

@@ -61,7 +61,8 @@ const char* kKitchen = R"(nsplan: 1
 name: kitchen
 cgroup:
   path: kit/chen
-  memory: {max: 1G, swap: 1G}
+  memory: {max: 1G, swap: 1G, oom_group: true, swappiness: 30, zswap_max: 64M}
+  cpu: {max: 50%, burst: 10000, idle: true, uclamp_min: 12.5, uclamp_max: 100}
   cpuset: {cpus: "0-1"}
   io: {weight: 50, devices: [{device: "8:0", wbps: 50M}]}
   hugetlb: [{page: 2M, max: 64M, reserved: 32M}]

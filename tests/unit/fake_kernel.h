@@ -938,6 +938,7 @@ class FakeKernel final : public applier::Kernel {
       if (row.hierarchy != h || c != row.controller || (root && !row.on_root)) continue;
       if (row.setting == cgroup_files::Setting::MemorySwap && !facts_.swap_accounting) continue;
       if (row.setting == cgroup_files::Setting::IoWeight && !v2_ && facts_.v1_io_weight_file != row.name) continue;
+      if (auto known = facts_.kernel_files.find(row.name); known != facts_.kernel_files.end() && !known->second) continue;
       if (row.form == cgroup_files::Form::HugePageBytes) {
         // One file per huge page size; v1 shows "no limit" as the counter's maximum in whole pages.
         for (uint64_t size : facts_.huge_page_sizes.value_or(std::vector<uint64_t>{2u << 20})) {
@@ -948,7 +949,7 @@ class FakeKernel final : public applier::Kernel {
       }
       f[row.name] = row.new_value;
     }
-    if (c == "memory") f[v2_ ? "memory.oom.group" : "memory.swappiness"] = v2_ ? "0" : "60";
+    if (c == "memory") f[v2_ ? "memory.peak" : "memory.oom_control"] = v2_ ? "0" : "oom_kill_disable 0";
     if (!v2_ && c == "cpuset" && root) f = {{"cpuset.cpus", "0-3"}, {"cpuset.mems", "0"}};
     return f;
   }
@@ -1133,6 +1134,18 @@ class FakeKernel final : public applier::Kernel {
       }
       case Form::DeviceKeys: return merge_device_line(current, v, true);
       case Form::DeviceValue: return merge_device_line(current, v, false);
+      case Form::Percent: {
+        // kernel/sched/core.c: two decimals at most, 0..100; 100.00 shows as max.
+        if (v == "max") return v;
+        auto dot = v.find('.');
+        auto whole = number(v.substr(0, dot));
+        std::string frac = dot == std::string::npos ? "00" : v.substr(dot + 1);
+        if (frac.size() == 1) frac += '0';
+        auto f = number(frac);
+        if (!whole || !f || frac.size() != 2 || *whole * 100 + *f > 10000) return std::nullopt;
+        if (*whole * 100 + *f == 10000) return std::string("max");
+        return std::to_string(*whole) + "." + frac;
+      }
       case Form::CpuList: break;
     }
     if (file == "cpuset.cpus" || file == "cpuset.mems") {

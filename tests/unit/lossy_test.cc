@@ -19,6 +19,7 @@ void nothing(HostFacts&) {}
 void no_swap_accounting(HostFacts& f) { f.swap_accounting = false; }
 void no_bfq(HostFacts& f) { f.v1_io_weight_file.clear(); }
 void cfq(HostFacts& f) { f.v1_io_weight_file = "blkio.weight"; }  // Linux before 5.0
+void no_uclamp(HostFacts& f) { f.kernel_files["cpu.uclamp.min"] = false; }  // without CONFIG_UCLAMP_TASK_GROUP
 
 const Lossy kCases[] = {
     {"high_on_v1", "memory: {max: 1G, high: 512M}", CgroupMode::V1, nothing,
@@ -39,6 +40,14 @@ const Lossy kCases[] = {
      "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied"},
     {"io_weight_below_cfq_range_on_v1", "io: {weight: 5}\n  pids: {max: 9}", CgroupMode::V1, cfq,
      "io weight 5 is 5 on v1's 1..1000 scale; this host's blkio.weight (CFQ) takes 10..1000, so 10 is written"},
+    {"oom_group_on_v1", "memory: {max: 1G, oom_group: true}", CgroupMode::V1, nothing,
+     "memory oom_group has no cgroup v1 equivalent; it is not applied"},
+    {"swappiness_on_v2", "memory: {swappiness: 10}", CgroupMode::V2, nothing,
+     "cgroup v2 has no per-cgroup swappiness; memory swappiness is not applied"},
+    {"zswap_max_on_v1", "memory: {max: 1G, zswap_max: 1G}", CgroupMode::V1, nothing,
+     "cgroup v1 has no zswap limit; memory zswap_max is not applied"},
+    {"file_the_kernel_lacks", "cpu: {uclamp_min: 20}", CgroupMode::V2, no_uclamp,
+     "this host's kernel has no cpu.uclamp.min; cpu uclamp_min 20.00 is not applied"},
     {"no_limit_on_v1", "path: x", CgroupMode::V1, nothing,
      "the cgroup sets no limit; on cgroup v1 nothing is created"},
 };

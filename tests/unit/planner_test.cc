@@ -447,6 +447,72 @@ network:
   EXPECT_EQ(addresses, (std::vector<std::pair<std::string, bool>>{{"10.0.0.1/24", false}, {"fd00::1/64", true}}));
 }
 
+TEST(Planner, MemoryShareOfRamIsBytesOfTheProbedMemTotalAndAnErrorForAStatedTarget) {
+  const std::string profile = "nsplan: 1\nname: x\ncgroup:\n  path: r\n  memory: {max: 5%, high: 2.5%, min: 0.01%}\n";
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  facts.memory_total = uint64_t{16} << 30;
+  auto c = testing::compile_with(profile, facts);
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  EXPECT_EQ(value_of(*c->plan, "memory.max"), "/sys/fs/cgroup/r/memory.max = 858992640");  // 819.2 MiB, in pages
+  EXPECT_EQ(value_of(*c->plan, "memory.high"), "/sys/fs/cgroup/r/memory.high = 429494272");
+  EXPECT_EQ(value_of(*c->plan, "memory.min"), "/sys/fs/cgroup/r/memory.min = 1716224");
+  bool noted = false;
+  for (const auto& s : c->plan->steps)
+    for (const auto& n : s.notes) noted |= n.find("memory max 5% of this host's RAM (16G, MemTotal in /proc/meminfo)") == 0;
+  EXPECT_TRUE(noted);
+  auto stated = compile_text(profile);
+  EXPECT_FALSE(stated->ok());
+  EXPECT_NE(render_all(stated->diags, stated->sources)
+                .find("p.yaml:5:17: error: memory max 5% is a share of RAM, which nsplan knows only on the host it runs on"),
+            std::string::npos)
+      << render_all(stated->diags, stated->sources);
+  auto zero = compile_text("nsplan: 1\nname: x\ncgroup:\n  memory: {max: 0%}\n");
+  EXPECT_FALSE(zero->ok());
+  auto over = compile_text("nsplan: 1\nname: x\ncgroup:\n  memory: {max: 100.5%}\n");
+  EXPECT_FALSE(over->ok());
+}
+
+TEST(Planner, SwapMaxOnV1IsMemswMinusOneWithOrWithoutAMemoryMax) {
+  for (const char* memory : {"{swap: max}", "{max: 1G, swap: max}", "{max: max, swap: max}"}) {
+    auto c = compile_text(std::string("nsplan: 1\nname: x\ncgroup:\n  path: s\n  memory: ") + memory + "\n", CgroupMode::V1);
+    ASSERT_TRUE(c->ok()) << memory;
+    EXPECT_EQ(value_of(*c->plan, "memory.memsw.limit_in_bytes"), "/sys/fs/cgroup/memory/s/memory.memsw.limit_in_bytes = -1") << memory;
+    EXPECT_TRUE(c->diags.all().empty()) << memory << "\n" << render_all(c->diags, c->sources);
+  }
+}
+
+TEST(Planner, MemoryAndCpuExtrasOnEachHierarchy) {
+  const std::string profile =
+      "nsplan: 1\nname: x\ncgroup:\n  path: e\n"
+      "  memory: {oom_group: true, swappiness: 30, zswap_max: 64M}\n"
+      "  cpu: {max: 50%, burst: 20000, idle: true, uclamp_min: 12.5, uclamp_max: 80}\n";
+  auto v2 = compile_text(profile, CgroupMode::V2);
+  ASSERT_TRUE(v2->ok());
+  EXPECT_EQ(value_of(*v2->plan, "memory.oom.group"), "/sys/fs/cgroup/e/memory.oom.group = 1");
+  EXPECT_EQ(value_of(*v2->plan, "memory.zswap.max"), "/sys/fs/cgroup/e/memory.zswap.max = 67108864");
+  EXPECT_EQ(value_of(*v2->plan, "cpu.max.burst"), "/sys/fs/cgroup/e/cpu.max.burst = 20000");
+  EXPECT_EQ(value_of(*v2->plan, "cpu.idle"), "/sys/fs/cgroup/e/cpu.idle = 1");
+  EXPECT_EQ(value_of(*v2->plan, "cpu.uclamp.min"), "/sys/fs/cgroup/e/cpu.uclamp.min = 12.50");
+  EXPECT_EQ(value_of(*v2->plan, "cpu.uclamp.max"), "/sys/fs/cgroup/e/cpu.uclamp.max = 80.00");
+  const std::string v2_text = render_all(v2->diags, v2->sources);
+  EXPECT_NE(v2_text.find("p.yaml:5:41: warning: cgroup v2 has no per-cgroup swappiness"), std::string::npos) << v2_text;
+
+  auto v1 = compile_text(profile, CgroupMode::V1);
+  ASSERT_TRUE(v1->ok());
+  EXPECT_EQ(value_of(*v1->plan, "memory.swappiness"), "/sys/fs/cgroup/memory/e/memory.swappiness = 30");
+  EXPECT_EQ(value_of(*v1->plan, "cpu.cfs_burst_us"), "/sys/fs/cgroup/cpu/e/cpu.cfs_burst_us = 20000");
+  EXPECT_EQ(value_of(*v1->plan, "cpu.idle"), "/sys/fs/cgroup/cpu/e/cpu.idle = 1");
+  EXPECT_EQ(value_of(*v1->plan, "cpu.uclamp.max"), "/sys/fs/cgroup/cpu/e/cpu.uclamp.max = 80.00");
+  const std::string v1_text = render_all(v1->diags, v1->sources);
+  EXPECT_NE(v1_text.find("p.yaml:5:23: warning: memory oom_group has no cgroup v1 equivalent"), std::string::npos) << v1_text;
+  EXPECT_NE(v1_text.find("p.yaml:5:56: warning: cgroup v1 has no zswap limit"), std::string::npos) << v1_text;
+
+  auto burst = compile_text("nsplan: 1\nname: x\ncgroup:\n  cpu: {max: 10%, burst: 20000}\n");
+  EXPECT_FALSE(burst->ok());
+  EXPECT_NE(render_all(burst->diags, burst->sources).find("p.yaml:4:26: error: cpu burst 20000 µs is above the quota of cpu max"),
+            std::string::npos) << render_all(burst->diags, burst->sources);
+}
+
 TEST(Planner, StrictTurnsLossyWarningsIntoErrors) {
   const char* text = "nsplan: 1\nname: x\ncgroup:\n  memory: {max: 1G, high: 512M}\n";
   auto lenient = compile_text(text, CgroupMode::V1, false);
