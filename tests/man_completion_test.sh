@@ -98,7 +98,10 @@ cd "$tmp/work" || exit 1
 cat >"$tmp/bash-cases" <<CASES
 nsplan ex|explain
 nsplan s|status schema
-nsplan -|-h --help --version
+nsplan -|-h --help --version -q --quiet -v --verbose
+nsplan k|kill
+nsplan kill --si|--signal
+nsplan destroy --k|--kill
 nsplan explain --cg|--cgroup --cgroup-root --cgroup-parent
 nsplan apply --cg|--cgroup-root --cgroup-parent
 nsplan destroy --st|--state-dir
