@@ -182,6 +182,26 @@ void read_kernel_files(HostFacts& f) {
   }
 }
 
+// The misc resources the root offers (misc.capacity: "sev 509") and the RDMA devices; each only
+// where its controller is there to limit them.
+void read_misc_and_rdma(HostFacts& f) {
+  if (f.controllers.count("misc")) {
+    std::map<std::string, uint64_t> capacity;
+    std::istringstream in(read_all(f.hierarchy_of("misc") + "/misc.capacity"));
+    std::string name;
+    uint64_t n = 0;
+    while (in >> name >> n) capacity[name] = n;
+    f.misc_capacity = capacity;
+  }
+  if (f.controllers.count("rdma")) {
+    std::vector<std::string> devices;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/sys/class/infiniband", ec)) devices.push_back(entry.path().filename().string());
+    std::sort(devices.begin(), devices.end());
+    f.rdma_devices = devices;
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> whole_disk_number(const std::string& path) {
@@ -240,6 +260,7 @@ ProbeResult probe_host(const std::string& root) {
   f.block_device_number = whole_disk_number;
   read_cpuset_facts(f);
   read_huge_page_sizes(f);
+  read_misc_and_rdma(f);
   read_memory_total(f);
   read_kernel_files(f);
   r.ok = true;

@@ -59,6 +59,11 @@ constexpr File kFiles[] = {
      "block/blk-iocost.c ioc_weight_write"},
     {H::V2, "io", "io.max", S::IoMax, F::DeviceKeys, "", "rbps=max wbps=max riops=max wiops=max", 0, 0, nullptr,
      nullptr, false, "block/blk-throttle.c tg_set_limit"},
+    // One "RESOURCE N" line per resource the host has (misc.capacity of the root), each written alone.
+    {H::V2, "misc", "misc.max", S::MiscMax, F::DeviceValue, "", "max", 0, 0, nullptr, nullptr, false,
+     "kernel/cgroup/misc.c misc_cg_max_write"},
+    {H::V2, "rdma", "rdma.max", S::RdmaMax, F::DeviceKeys, "", "hca_handle=max hca_object=max", 0, 0, nullptr, nullptr,
+     false, "kernel/cgroup/rdma.c rdmacg_resource_set_max"},
     {H::V2, "hugetlb", "hugetlb.<size>.max", S::HugetlbMax, F::HugePageBytes, "max", "max", 0, 0, nullptr, nullptr,
      false, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_dfl"},
     {H::V2, "hugetlb", "hugetlb.<size>.rsvd.max", S::HugetlbReservedMax, F::HugePageBytes, "max", "max", 0, 0, nullptr,
@@ -109,6 +114,16 @@ constexpr File kFiles[] = {
      nullptr, true, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_legacy"},
     {H::V1, "hugetlb", "hugetlb.<size>.rsvd.limit_in_bytes", S::HugetlbReservedMax, F::HugePageBytes, "", "-1", 0, 0,
      nullptr, nullptr, true, "mm/hugetlb_cgroup.c hugetlb_cgroup_write_legacy"},
+    {H::V1, "misc", "misc.max", S::MiscMax, F::DeviceValue, "", "max", 0, 0, nullptr, nullptr, false,
+     "kernel/cgroup/misc.c misc_cg_max_write"},
+    {H::V1, "rdma", "rdma.max", S::RdmaMax, F::DeviceKeys, "", "hca_handle=max hca_object=max", 0, 0, nullptr, nullptr,
+     false, "kernel/cgroup/rdma.c rdmacg_resource_set_max"},
+    // net_cls and net_prio exist on v1 only (v2 matches sockets by cgroup path instead).
+    {H::V1, "net_cls", "net_cls.classid", S::NetClassId, F::Number, "0", "0", 0, 4294967295u, nullptr, nullptr, true,
+     "net/core/netclassid_cgroup.c write_classid"},
+    // One "IFNAME PRIO" line per interface of the writer's network namespace, each written alone.
+    {H::V1, "net_prio", "net_prio.ifpriomap", S::NetPriority, F::DeviceValue, "", "0", 0, 0, nullptr, nullptr, true,
+     "net/core/netprio_cgroup.c write_priomap"},
 };
 
 constexpr const char* kV2Controllers[] = {"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
@@ -252,6 +267,10 @@ const char* setting_name(Setting s) {
     case S::IoWriteIops: return "io.devices[].wiops";
     case S::HugetlbMax: return "hugetlb[].max";
     case S::HugetlbReservedMax: return "hugetlb[].reserved";
+    case S::NetClassId: return "net_cls.classid";
+    case S::NetPriority: return "net_prio.ifpriomap";
+    case S::MiscMax: return "misc";
+    case S::RdmaMax: return "rdma[]";
   }
   return "";
 }

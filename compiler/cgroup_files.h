@@ -26,6 +26,8 @@ enum class Setting {
   PidsMax,
   IoWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
   HugetlbMax, HugetlbReservedMax,
+  NetClassId, NetPriority,
+  MiscMax, RdmaMax,
 };
 
 // How the kernel stores and shows a value. It decides how a value read back is compared with
@@ -37,7 +39,7 @@ enum class Form {
   CpuMax,         // "QUOTA PERIOD" or "max PERIOD"
   DefaultWeight,  // "default N", then one "MAJ:MIN N" line per device
   DeviceKeys,     // one "MAJ:MIN key=value…" line per device; nsplan's keys are compared
-  DeviceValue,    // one "MAJ:MIN N" line per device; 0 removes the line
+  DeviceValue,    // one "MAJ:MIN N" (or "IFNAME N") line per device; the no-limit value removes it
   HugePageBytes,  // bytes, kept as whole huge pages of the size in the file's name, rounded down
   Percent,        // "12.34" (hundredths of a percent) or "max", which 100.00 reads back as
 };

@@ -47,6 +47,10 @@ struct HostFacts {
   // name: whether this host has them. A file not listed could not be told (no cgroup of its
   // controller to look in), or the target was stated rather than probed.
   std::map<std::string, bool> kernel_files;
+  // Misc resources (misc.capacity of the root: "sev" -> 509) and RDMA devices
+  // (/sys/class/infiniband), when probed and the controller is there.
+  std::optional<std::map<std::string, uint64_t>> misc_capacity;
+  std::optional<std::vector<std::string>> rdma_devices;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 

@@ -2,7 +2,9 @@
 // values, in an order the kernel accepts, on cgroup v1 or v2 (docs/cgroup-v1-v2.md).
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <stdexcept>
@@ -77,6 +79,9 @@ class CgroupPlanner {
       add(cg.pids->max->loc, Setting::PidsMax, count_text(cg.pids->max->value), "pids max " + count_text(cg.pids->max->value));
     if (cg.io) io(*cg.io);
     hugetlb(cg.hugetlb);
+    net(cg);
+    misc(cg.misc);
+    rdma(cg.rdma);
     membership(cg.membership);
     // The table's order is the write order (v1 memsw after the limit, the quota after the period).
     std::stable_sort(writes_.begin(), writes_.end(), [](const Write& a, const Write& b) { return a.file < b.file; });
@@ -116,7 +121,8 @@ class CgroupPlanner {
     }
     // Whole pages, as the kernel keeps them (and as systemd's MemoryMax=5% does).
     const uint64_t total = *ctx_.facts.memory_total;
-    const uint64_t bytes = static_cast<uint64_t>(static_cast<unsigned __int128>(total) * h / 10000) / 4096 * 4096;
+    // total * h / 10000 without overflow (h <= 10000): the quotient and the remainder apart.
+    const uint64_t bytes = (total / 10000 * h + total % 10000 * h / 10000) / 4096 * 4096;
     ram_notes_[name] = std::string("memory ") + name + " " + shown + " of this host's RAM (" + units::format_bytes(total) +
                        ", MemTotal in /proc/meminfo) = " + std::to_string(bytes) + " bytes.";
     v->value = ByteLimit{false, bytes, 0};
@@ -425,6 +431,124 @@ class CgroupPlanner {
     return out;
   }
 
+  // net_cls and net_prio exist on v1 only; on v2 the warning says what does the same there.
+  void net(const CgroupSpec& cg) {
+    if (cg.net_cls && cg.net_cls->classid) {
+      const auto& c = *cg.net_cls->classid;
+      auto id = class_id(c.value);
+      if (!id) {
+        ctx_.diags.error(c.loc, "'" + c.value + "' is not a class id",
+                         "a tc class handle MAJOR:MINOR in hex (1:10), or a number up to 4294967295");
+      } else if (!v1_) {
+        ctx_.lossy(c.loc, "net_cls has no cgroup v2 equivalent; classid " + c.value + " is not applied",
+                   "on v2, match the cgroup path itself: nftables `socket cgroupv2 level N \"PATH\"`, or a BPF program");
+      } else {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%x:%x", static_cast<unsigned>(*id >> 16), static_cast<unsigned>(*id & 0xffff));
+        add(c.loc, Setting::NetClassId, std::to_string(*id), "net_cls classid " + std::string(hex),
+            {"the kernel keeps MAJOR:MINOR as one number, MAJOR << 16 | MINOR."});
+      }
+    }
+    if (!cg.net_prio) return;
+    for (const auto& [ifname, prio] : cg.net_prio->ifpriomap) {
+      const std::string& name = ifname.value;
+      auto n = units::parse_uint(prio.value, 0, 4294967295u);
+      if (name.empty() || name.size() > 15 || name.find_first_of("/: \t\n") != std::string::npos) {
+        ctx_.diags.error(ifname.loc, "'" + name + "' is not an interface name", "1 to 15 bytes, without '/', ':' or spaces");
+      } else if (!n) {
+        ctx_.diags.error(prio.loc, "priority '" + prio.value + "' of " + name + " is not a number from 0 to 4294967295");
+      } else if (!v1_) {
+        ctx_.lossy(prio.loc, "net_prio has no cgroup v2 equivalent; the priority of " + name + " is not applied",
+                   "on v2, set it with nftables `meta priority set` on packets matched by `socket cgroupv2`");
+      } else {
+        add(prio.loc, Setting::NetPriority, name + " " + std::to_string(n.value()), "net_prio " + name + " " + std::to_string(n.value()),
+            {"for " + name + " of the network namespace nsplan runs in (the kernel looks the name up there)."});
+      }
+    }
+  }
+
+  // misc.max: one "RESOURCE N" write per resource; the resources are the host's (misc.capacity).
+  void misc(const std::vector<std::pair<Located<std::string>, Located<std::string>>>& limits) {
+    for (const auto& [resource, value] : limits) {
+      const std::string& r = resource.value;
+      auto count = units::parse_count(value.value);
+      if (r.empty() || r.size() > 32 || r.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+        ctx_.diags.error(resource.loc, "'" + r + "' is not a misc resource name", "lower-case letters, digits and '_', as misc.capacity lists them");
+        continue;
+      }
+      if (!count) {
+        ctx_.diags.error(value.loc, "misc " + r + " must be a count or max, not '" + value.value + "'");
+        continue;
+      }
+      if (ctx_.facts.misc_capacity && !ctx_.facts.misc_capacity->count(r)) {
+        std::string have;
+        for (const auto& [name, n] : *ctx_.facts.misc_capacity) have += (have.empty() ? "" : ", ") + name;
+        ctx_.diags.error(resource.loc, "this host has no misc resource '" + r + "'",
+                         "its resources are " + (have.empty() ? std::string("none") : have) + " (misc.capacity of the cgroup root)");
+        continue;
+      }
+      const std::string text = count.value().unlimited ? "max" : std::to_string(count.value().count);
+      add(value.loc, Setting::MiscMax, r + " " + text, "misc " + r + " max " + text);
+    }
+  }
+
+  // rdma.max: "DEVICE hca_handle=N hca_object=M", the keys given; the device must be the host's.
+  void rdma(const std::vector<RdmaLimit>& limits) {
+    std::set<std::string> seen;
+    for (const auto& l : limits) {
+      const std::string& dev = l.device.value;
+      if (dev.empty() || dev.size() > 64 || dev.find_first_of("/ \t\n=") != std::string::npos) {
+        ctx_.diags.error(l.device.loc, "'" + dev + "' is not an RDMA device name", "as /sys/class/infiniband names it, e.g. mlx4_0");
+        continue;
+      }
+      if (!seen.insert(dev).second) {
+        ctx_.diags.error(l.device.loc, "RDMA device " + dev + " is given twice", "give one entry per device");
+        continue;
+      }
+      if (!l.hca_handle && !l.hca_object) {
+        ctx_.diags.error(l.device.loc, "RDMA device " + dev + " has no limit", "give hca_handle, hca_object or both");
+        continue;
+      }
+      if (ctx_.facts.rdma_devices) {
+        const auto& have = *ctx_.facts.rdma_devices;
+        if (std::find(have.begin(), have.end(), dev) == have.end()) {
+          std::string list;
+          for (const auto& d : have) list += (list.empty() ? "" : ", ") + d;
+          ctx_.diags.error(l.device.loc, "this host has no RDMA device '" + dev + "'",
+                           "its devices are " + (list.empty() ? std::string("none") : list) + " (/sys/class/infiniband)");
+          continue;
+        }
+      }
+      std::string value = dev;
+      if (l.hca_handle) value += " hca_handle=" + count_text(l.hca_handle->value);
+      if (l.hca_object) value += " hca_object=" + count_text(l.hca_object->value);
+      add(l.loc, Setting::RdmaMax, value, "rdma " + value);
+    }
+  }
+
+  // "1:10" (tc's hex MAJOR:MINOR), "0x10010" or "65552".
+  static std::optional<uint32_t> class_id(const std::string& text) {
+    auto hex16 = [](const std::string& part) -> std::optional<uint32_t> {
+      if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        return std::nullopt;
+      return static_cast<uint32_t>(std::stoul(part, nullptr, 16));
+    };
+    if (auto colon = text.find(':'); colon != std::string::npos) {
+      auto major = hex16(text.substr(0, colon)), minor = hex16(text.substr(colon + 1));
+      if (!major || !minor) return std::nullopt;
+      return *major << 16 | *minor;
+    }
+    if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) {
+      std::string digits = text.substr(2);
+      if (digits.empty() || digits.size() > 8 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        return std::nullopt;
+      return static_cast<uint32_t>(std::stoul(digits, nullptr, 16));
+    }
+    auto n = units::parse_uint(text, 0, 4294967295u);
+    if (!n) return std::nullopt;
+    return static_cast<uint32_t>(n.value());
+  }
+
   // cgroup.membership: each entry is a controller of either hierarchy or a named v1 hierarchy.
   void membership(const std::vector<Located<std::string>>& entries) {
     auto known = [](const std::string& c) {
@@ -483,10 +607,13 @@ class CgroupPlanner {
         continue;
       }
       std::string root = ctx_.facts.base_of(c);
+      std::string leaf = root + "/" + rel_;
+      // Co-mounted controllers (cpu,cpuacct; net_cls,net_prio) share one tree: made there once.
+      const bool made = std::find(ctx_.plan.cgroup_dirs.begin(), ctx_.plan.cgroup_dirs.end(), leaf) != ctx_.plan.cgroup_dirs.end();
       std::vector<std::string> path = levels();
       for (size_t i = 0; i < path.size(); ++i) {
         std::string dir = root + "/" + path[i];
-        ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_ + " (" + c + ")");
+        if (!made) ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_ + " (" + c + ")");
         // A new v1 cpuset is empty and refuses tasks; inherit what the profile does not set.
         if (c == "cpuset") {
           bool leaf = i + 1 == path.size();
@@ -499,8 +626,7 @@ class CgroupPlanner {
           }
         }
       }
-      std::string leaf = root + "/" + rel_;
-      ctx_.plan.cgroup_dirs.push_back(leaf);
+      if (!made) ctx_.plan.cgroup_dirs.push_back(leaf);
       for (const auto& w : writes_)
         if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.name, w.value}, w.loc, w.what, w.notes);
     }

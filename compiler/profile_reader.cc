@@ -478,19 +478,28 @@ class Reader {
       diags_.error(v.loc, "expected " + expectation(f.type) + " for " + quoted(f.key) + ", got " + v.type_name());
       return;
     }
+    // run.env holds environment variables; the other maps (net_prio.ifpriomap, misc) have keys
+    // that their planner checks, and one-line values.
+    const bool env = f.key == "env";
     for (const auto& [key, value] : v.entries) {
       const std::string& k = key->scalar;
-      bool ok = !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_') &&
-                all_of_chars(k, [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-      if (!ok) {
-        diags_.error(key->loc, "invalid environment variable name " + quoted(k), "use letters, digits and '_', not starting with a digit");
+      if (env) {
+        bool ok = !k.empty() && (std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_') &&
+                  all_of_chars(k, [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+        if (!ok) {
+          diags_.error(key->loc, "invalid environment variable name " + quoted(k), "use letters, digits and '_', not starting with a digit");
+          continue;
+        }
+      } else if (!readable("key " + quoted(k) + " of " + quoted(f.key), *key, text::Allow::Nothing)) {
         continue;
       }
       if (value->type != YamlNode::Type::Scalar) {
         diags_.error(value->loc, "expected a string for " + quoted(k) + ", got " + value->type_name());
         continue;
       }
-      if (!readable("environment value " + quoted(k), *value, text::Allow::NewlineAndTab)) continue;
+      if (!readable((env ? "environment value " : "value of ") + quoted(k), *value,
+                    env ? text::Allow::NewlineAndTab : text::Allow::Nothing))
+        continue;
       out->push_back({{k, key->loc}, {value->scalar, value->loc}});
     }
   }

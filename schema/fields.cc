@@ -255,6 +255,37 @@ const ObjectSpec* spec_of<HugetlbLimit>() {
 }
 
 template <>
+const ObjectSpec* spec_of<NetClsSpec>() {
+  static const ObjectSpec s{"net_cls", "v1 net_cls: a class id on the packets of the group's sockets.", {
+      field<NetClsSpec>("classid", &NetClsSpec::classid, t(Kind::String),
+          "A tc class handle MAJOR:MINOR (hex, as tc writes it: 1:10), or a number (0x10010, 65552). "
+          "v1 net_cls.classid; v2 has no such file (match the cgroup path in nftables instead)."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<NetPrioSpec>() {
+  static const ObjectSpec s{"net_prio", "v1 net_prio: the priority of the group's packets per interface.", {
+      field<NetPrioSpec>("ifpriomap", &NetPrioSpec::ifpriomap, t(Kind::StringMap),
+          "Interface name to priority (0..4294967295), for interfaces of the network namespace nsplan "
+          "runs in. v1 net_prio.ifpriomap, one line each; v2 has no such file."),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<RdmaLimit>() {
+  static const ObjectSpec s{"rdma limit", "RDMA resources of one device.", {
+      field<RdmaLimit>("device", &RdmaLimit::device, t(Kind::String), "The device, as /sys/class/infiniband names it (mlx4_0).",
+          {}, true),
+      field<RdmaLimit>("hca_handle", &RdmaLimit::hca_handle, t(Kind::Count), "HCA handles the group may hold, or max."),
+      field<RdmaLimit>("hca_object", &RdmaLimit::hca_object, t(Kind::Count), "HCA objects the group may hold, or max."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<CgroupSpec>() {
   static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
       field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
@@ -267,6 +298,12 @@ const ObjectSpec* spec_of<CgroupSpec>() {
       field<CgroupSpec>("pids", &CgroupSpec::pids, object(), "Task count limit."),
       field<CgroupSpec>("io", &CgroupSpec::io, object(), "Block I/O share and limits."),
       field<CgroupSpec>("hugetlb", &CgroupSpec::hugetlb, object_list(), "Huge page limits, one entry per page size."),
+      field<CgroupSpec>("net_cls", &CgroupSpec::net_cls, object(), "v1 packet class id."),
+      field<CgroupSpec>("net_prio", &CgroupSpec::net_prio, object(), "v1 packet priority per interface."),
+      field<CgroupSpec>("misc", &CgroupSpec::misc, t(Kind::StringMap),
+          "Misc resources (misc.capacity of the root names them: sev, sev_es, tdx ...) to a count or max. "
+          "misc.max, one line each (Linux 5.13)."),
+      field<CgroupSpec>("rdma", &CgroupSpec::rdma, object_list(), "RDMA limits, one entry per device. rdma.max."),
       field<CgroupSpec>("membership", &CgroupSpec::membership, list_of(Kind::String),
           "Controllers the cgroup joins without limits (cgconfig.conf's empty groups): on v1 the "
           "cgroup is made in each of these hierarchies too (freezer: for nsplan freeze and kill; "

@@ -115,10 +115,29 @@ struct IoSpec {
   SourceLoc loc;
 };
 
+// v1 net_cls: the class id the group's sockets' packets carry (tc, iptables -m cgroup).
+struct NetClsSpec {
+  Opt<std::string> classid;  // "1:10" (a tc handle, hex), 0x10010 or 65552
+  SourceLoc loc;
+};
+
+// v1 net_prio: the priority of the group's packets per interface.
+struct NetPrioSpec {
+  std::vector<std::pair<Located<std::string>, Located<std::string>>> ifpriomap;  // interface -> priority
+  SourceLoc loc;
+};
+
 // Huge pages of one size: how many bytes of them the cgroup may fault in (max) and reserve.
 struct HugetlbLimit {
   Opt<ByteLimit> page;  // the page size, one of the host's (2M, 1G)
   Opt<ByteLimit> max, reserved;
+  SourceLoc loc;
+};
+
+// RDMA resources of one device the group may use (rdma.max).
+struct RdmaLimit {
+  Located<std::string> device;  // as in /sys/class/infiniband: mlx4_0
+  Opt<CountLimit> hca_handle, hca_object;
   SourceLoc loc;
 };
 
@@ -131,6 +150,10 @@ struct CgroupSpec {
   std::optional<PidsSpec> pids;
   std::optional<IoSpec> io;
   std::vector<HugetlbLimit> hugetlb;
+  std::optional<NetClsSpec> net_cls;
+  std::optional<NetPrioSpec> net_prio;
+  std::vector<std::pair<Located<std::string>, Located<std::string>>> misc;  // resource -> count or max
+  std::vector<RdmaLimit> rdma;
   // Hierarchies (v1) or controllers (v2) the cgroup is in without limits: freezer, cpuacct,
   // perf_event, name=systemd ...
   std::vector<Located<std::string>> membership;

@@ -28,6 +28,7 @@ struct CaseEnv {
   std::string disk;      // a whole block disk, /dev/..., or "" when the host has none
   std::string unified;   // the cgroup2 mount beside v1 controllers (hybrid host), or "" 
   std::string huge_page; // the smallest huge page size ("2M") where nsplan can set hugetlb, or ""
+  bool net_cgroups = false;  // net_cls and net_prio: v1 hierarchies mounted, or v2 (lossy there)
   bool uclamp_known = false;  // the probe could tell whether cpu.uclamp.* exist (else apply would be the judge)
   uint32_t seed = 1;     // of the generator
   int generated = 10;    // how many generated profiles
@@ -49,6 +50,10 @@ struct DiffCase {
 // requires every other field.
 inline const std::vector<std::pair<std::string, std::string>> kFieldsNotUsedHere = {
     {"network.links[].id", "vlan id: this host kernel has no 8021q (tests/vm has it)"},
+    {"cgroup.misc", "no kernel here has a misc resource (SEV, TDX): any would be refused (tests/kernel/small_controllers_test.cc)"},
+    {"cgroup.rdma[].device", "no kernel here has an RDMA device: any would be refused (small_controllers_test.cc)"},
+    {"cgroup.rdma[].hca_handle", "as cgroup.rdma[].device"},
+    {"cgroup.rdma[].hca_object", "as cgroup.rdma[].device"},
     {"namespaces.cgroup.join", "the planner refuses join for cgroup namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.mnt.join", "the planner refuses join for mnt namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.pid.join", "the planner refuses join for pid namespaces (only net, uts, ipc are persisted by name)"},
@@ -495,6 +500,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
           std::string(e.disk.empty() ? "" : "    devices: [{device: @DISK@, rbps: 20M, wbps: max, riops: 500, wiops: 400}]\n") +
           (e.huge_page.empty() ? "" : "  hugetlb: [{page: " + e.huge_page + ", max: " + e.huge_page + ", reserved: max}]\n") +
           "  membership: [freezer, cpuacct]\n" +
+          (e.net_cgroups ? "  net_cls: {classid: \"1:10\"}\n  net_prio: {ifpriomap: {lo: 2}}\n" : "") +
           "namespaces:\n"
           "  uts: {persist: @P@-uts, hostname: @P@-persisted, domainname: nsplan-t-domain}\n"
           "  ipc: {persist: @P@-ipc}\n"

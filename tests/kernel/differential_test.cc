@@ -152,6 +152,10 @@ CaseEnv case_env(const std::string& tmp) {
     e.huge_page = units::format_bytes(host_probe().facts.huge_page_sizes->front());
   // uclamp: where the probe knows whether the kernel has it (absent: a lossy warning on both sides).
   e.uclamp_known = host_probe().ok && host_probe().facts.kernel_files.count("cpu.uclamp.min");
+  if (host_probe().ok) {
+    const HostFacts& f = host_probe().facts;
+    e.net_cgroups = f.mode == CgroupMode::V2 || (f.controllers.count("net_cls") && f.controllers.count("net_prio"));
+  }
   if (host_probe().ok && host_probe().facts.mode == CgroupMode::V1 && host_probe().facts.hybrid)
     e.unified = host_probe().facts.cgroup_root + "/unified";
   e.seed = seed();
@@ -868,6 +872,7 @@ TEST(DifferentialCoverage, CasesUseEveryFieldOfTheFormat) {
   CaseEnv env = case_env("/tmp/x");
   if (env.disk.empty()) env.disk = "/dev/vda";  // the text only; RunTest skips io devices without a disk
   if (env.huge_page.empty()) env.huge_page = "2M";  // likewise for huge pages
+  env.net_cgroups = true;
   env.uclamp_known = true;  // likewise for uclamp
   for (const auto& c : differential_cases(env)) {
     SourceManager sm;

@@ -108,6 +108,14 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// The value of a "KEY=value" line a test script printed; "<none>" when it printed none.
+inline std::string script_value(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+  return "<none>";
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }

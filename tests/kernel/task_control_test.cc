@@ -15,12 +15,6 @@
 namespace nsplan::kernel_test {
 namespace {
 
-std::string value_of(const std::string& text, const std::string& key) {
-  for (const auto& line : lines_of(text))
-    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
-  return "<none>";
-}
-
 class TaskControl : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -82,33 +76,33 @@ echo "destroy_kill_out=$(tr '\n' ' ' < "$T/d2.out")"
 )SH",
                               60);
   ASSERT_TRUE(r.exited()) << r.describe();
-  EXPECT_EQ(value_of(r.out, "apply"), "0") << r.describe() << read_file(tmp_.file("apply.err"));
-  EXPECT_EQ(value_of(r.out, "attach_failed"), "<none>") << r.describe();
+  EXPECT_EQ(script_value(r.out, "apply"), "0") << r.describe() << read_file(tmp_.file("apply.err"));
+  EXPECT_EQ(script_value(r.out, "attach_failed"), "<none>") << r.describe();
   // Plain destroy: refused, the process named, nothing changed.
-  EXPECT_EQ(value_of(r.out, "destroy_plain"), "3") << r.describe();
-  const std::string refused = value_of(r.out, "destroy_plain_err");
+  EXPECT_EQ(script_value(r.out, "destroy_plain"), "3") << r.describe();
+  const std::string refused = script_value(r.out, "destroy_plain_err");
   EXPECT_TRUE(contains(refused, "still has 1 process in its cgroups; nothing was changed")) << refused;
   EXPECT_TRUE(contains(refused, " sh ")) << refused;
   EXPECT_TRUE(contains(refused, "nsplan destroy --kill " + name_)) << refused;
-  EXPECT_EQ(value_of(r.out, "kept"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kept"), "yes") << r.describe();
   // Freeze and thaw.
-  EXPECT_EQ(value_of(r.out, "freeze"), "0") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "frozen_file"), v2 ? "frozen 1" : "FROZEN")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "freeze"), "0") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "frozen_file"), v2 ? "frozen 1" : "FROZEN")) << r.describe();
   // A busy loop runs (R) unless frozen.
-  EXPECT_NE(value_of(r.out, "frozen_state"), "R") << r.describe();
-  EXPECT_NE(value_of(r.out, "frozen_state"), "gone") << r.describe();
-  EXPECT_EQ(value_of(r.out, "thaw"), "0") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "thawed_file"), v2 ? "frozen 0" : "THAWED")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "thawed_state"), "R") << r.describe();
+  EXPECT_NE(script_value(r.out, "frozen_state"), "R") << r.describe();
+  EXPECT_NE(script_value(r.out, "frozen_state"), "gone") << r.describe();
+  EXPECT_EQ(script_value(r.out, "thaw"), "0") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "thawed_file"), v2 ? "frozen 0" : "THAWED")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "thawed_state"), "R") << r.describe();
   // Signals: TERM, then KILL (128 + the signal, as the shell reports it).
-  EXPECT_EQ(value_of(r.out, "kill_term"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "term_status"), "143") << r.describe();
-  EXPECT_EQ(value_of(r.out, "kill"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "kill_status"), "137") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill_term"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "term_status"), "143") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill_status"), "137") << r.describe();
   // destroy --kill.
-  EXPECT_EQ(value_of(r.out, "destroy_kill"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "destroy_kill_status"), "137") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "destroy_kill_out"), "killed 1 process of '" + name_ + "'")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "destroy_kill"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "destroy_kill_status"), "137") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "destroy_kill_out"), "killed 1 process of '" + name_ + "'")) << r.describe();
   EXPECT_EQ(cg.descendants(), std::vector<std::string>{}) << "destroy --kill removed the cgroups";
 }
 
@@ -132,16 +126,16 @@ reap $sp; echo "term_status=$?"
 )SH",
                               60);
   ASSERT_TRUE(r.exited()) << r.describe();
-  EXPECT_EQ(value_of(r.out, "apply"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "apply"), "0") << r.describe();
   if (v2) {
-    EXPECT_EQ(value_of(r.out, "freeze"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "freeze"), "0") << r.describe();
   } else {
-    EXPECT_EQ(value_of(r.out, "freeze"), "3") << r.describe();
-    EXPECT_TRUE(contains(value_of(r.out, "freeze_err"), "add freezer to cgroup.membership")) << r.describe();
+    EXPECT_EQ(script_value(r.out, "freeze"), "3") << r.describe();
+    EXPECT_TRUE(contains(script_value(r.out, "freeze_err"), "add freezer to cgroup.membership")) << r.describe();
   }
-  EXPECT_EQ(value_of(r.out, "kill"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "term_status"), "143") << r.describe();
-  EXPECT_EQ(value_of(r.out, "destroy"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "term_status"), "143") << r.describe();
+  EXPECT_EQ(script_value(r.out, "destroy"), "0") << r.describe();
   EXPECT_EQ(cg.descendants(), std::vector<std::string>{});
 }
 
@@ -169,13 +163,13 @@ rmdir "$DIR"
 )SH",
                               60);
   ASSERT_TRUE(r.exited()) << r.describe();
-  EXPECT_EQ(value_of(r.out, "not_applied"), "3") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "not_applied_err"), "owns no cgroup on this host")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "apply"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "swapped"), "3") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "swapped_err"), "is not the cgroup nsplan made")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "stranger"), "1") << r.describe();
-  EXPECT_EQ(value_of(r.out, "gone"), "no") << "the stranger's process was not killed\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "not_applied"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "not_applied_err"), "owns no cgroup on this host")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "apply"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "swapped"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "swapped_err"), "is not the cgroup nsplan made")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "stranger"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "gone"), "no") << "the stranger's process was not killed\n" << r.describe();
 }
 
 }  // namespace

@@ -13,12 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string value_of(const std::string& text, const std::string& key) {
-  for (const auto& line : lines_of(text))
-    if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
-  return "<none>";
-}
-
 TEST(Usage, AnOomKillIsReportedByRunAndCountedByStatus) {
   NSPLAN_REQUIRE_ROOT();
   ASSERT_TRUE(host_probe().ok) << host_probe().error;
@@ -49,13 +43,13 @@ wait $sp
 )SH",
                               90);
   ASSERT_TRUE(r.exited()) << r.describe();
-  ASSERT_EQ(value_of(r.out, "apply"), "0") << r.describe() << read_file(tmp.file("apply.err"));
-  EXPECT_EQ(value_of(r.out, "run"), "137") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "run_err"), "killed by the kernel's OOM killer: the cgroup of '" + name +
+  ASSERT_EQ(script_value(r.out, "apply"), "0") << r.describe() << read_file(tmp.file("apply.err"));
+  EXPECT_EQ(script_value(r.out, "run"), "137") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "run_err"), "killed by the kernel's OOM killer: the cgroup of '" + name +
                                                        "' reached its memory limit"))
       << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "run_err"), "oom_kill 0 -> 1")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "status"), "0") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "run_err"), "oom_kill 0 -> 1")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "status"), "0") << r.describe();
 
   json after = json::parse(read_file(tmp.file("after_oom.json")), nullptr, false);
   ASSERT_TRUE(after.is_object() && after.contains("usage")) << read_file(tmp.file("after_oom.json"));
@@ -68,9 +62,9 @@ wait $sp
   EXPECT_GT(u["cpu"].value("usage_usec", 0), 0) << "tail ran a while\n" << u.dump();
   EXPECT_EQ(u["pids"].value("current", -1), 0) << u.dump();
 
-  EXPECT_EQ(value_of(r.out, "attach"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "freeze"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_busy"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "attach"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "freeze"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_busy"), "0") << r.describe();
   const std::string busy = read_file(tmp.file("busy.txt"));
   EXPECT_TRUE(contains(busy, "usage:\n  processes  1, frozen\n")) << busy;
   EXPECT_TRUE(contains(busy, "killed by the OOM killer")) << busy;
@@ -79,7 +73,7 @@ wait $sp
   EXPECT_EQ(busy_json["usage"].value("processes", -1), 1) << busy_json.dump();
   EXPECT_EQ(busy_json["usage"]["pids"].value("current", -1), 1) << busy_json.dump();
   EXPECT_EQ(busy_json["usage"].value("frozen", false), true) << busy_json.dump();
-  EXPECT_EQ(value_of(r.out, "destroy"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "destroy"), "0") << r.describe();
   EXPECT_EQ(cg.descendants(), std::vector<std::string>{});
 }
 
