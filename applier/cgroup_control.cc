@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "applier/cgroup_usage.h"
 #include "applier/fd.h"
 
 namespace nsplan::applier {
@@ -44,13 +45,11 @@ std::string command_of(pid_t pid) {
   return line;
 }
 
-// "frozen 1" / "populated 0" in cgroup.events.
-bool event_is(const std::string& events, const std::string& key, const char* value) {
-  std::istringstream in(events);
-  std::string k, v;
-  while (in >> k >> v)
-    if (k == key) return v == value;
-  return false;
+// "frozen 1" in cgroup.events.
+bool event_is(const std::string& events, const std::string& key, uint64_t value) {
+  auto keys = key_numbers(events);
+  auto it = keys.find(key);
+  return it != keys.end() && it->second == value;
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -143,7 +142,7 @@ Status CgroupControl::freeze_one(const OwnedCgroup& cg, bool frozen) {
   for (;;) {
     auto now = kernel_.cgroup_read(cg.dir, v2 ? "cgroup.events" : "freezer.state");
     if (!now.ok()) return now.error();
-    bool reached = v2 ? event_is(now.value(), "frozen", frozen ? "1" : "0") : now.value() == (frozen ? "FROZEN" : "THAWED");
+    bool reached = v2 ? event_is(now.value(), "frozen", frozen ? 1 : 0) : now.value() == (frozen ? "FROZEN" : "THAWED");
     if (reached) return {};
     if (Clock::now() > deadline)
       return SysError{ETIMEDOUT, cg.dir + ": still not " + (frozen ? "frozen" : "thawed") + " (" + now.value() + ")", 0, {}};

@@ -17,19 +17,6 @@ std::optional<uint64_t> number(const std::string& s) {
   return v;
 }
 
-// "key value" lines (memory.events, cpu.stat, memory.oom_control, pids.events).
-std::map<std::string, uint64_t> key_numbers(const std::string& text) {
-  std::map<std::string, uint64_t> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string k, v;
-    if (words >> k >> v)
-      if (auto n = number(v)) out[k] = *n;
-  }
-  return out;
-}
 
 std::optional<uint64_t> key(const std::map<std::string, uint64_t>& m, const char* k) {
   auto it = m.find(k);
@@ -176,6 +163,19 @@ std::string seconds(uint64_t usec) {
 }
 
 }  // namespace
+
+std::map<std::string, uint64_t> key_numbers(const std::string& text) {
+  std::map<std::string, uint64_t> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string k, v;
+    if (words >> k >> v)
+      if (auto n = number(v)) out[k] = *n;
+  }
+  return out;
+}
 
 bool CgroupUsage::any() const {
   return processes || memory_bytes || cpu_usec || pids || frozen || !io.empty();

@@ -7,6 +7,7 @@
 // unknown, never zero.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ struct CgroupUsage {
   std::vector<Io> io;
   bool any() const;
 };
+
+// "key value" lines (cgroup.events, memory.events, cpu.stat, pids.events) as numbers by key;
+// lines whose value is not a number are left out.
+std::map<std::string, uint64_t> key_numbers(const std::string& text);
 
 // DIRS: the profile's leaf cgroup in each hierarchy (plan.cgroup_dirs).
 CgroupUsage read_usage(Kernel& kernel, const HostFacts& facts, const std::vector<std::string>& dirs);

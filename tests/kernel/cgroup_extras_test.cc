@@ -15,15 +15,7 @@
 namespace nsplan::kernel_test {
 namespace {
 
-class CgroupExtras : public ::testing::Test {
- protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    ASSERT_TRUE(host_probe().ok) << host_probe().error;
-    ASSERT_TRUE(tmp_.ok());
-  }
-  TempDir tmp_;
-};
+class CgroupExtras : public ProbedHostTest {};
 
 // Whether the probe found FILE on this kernel; a file it could not tell about counts as there
 // (apply would report it missing).

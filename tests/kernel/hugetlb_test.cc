@@ -15,15 +15,7 @@
 namespace nsplan::kernel_test {
 namespace {
 
-class Hugetlb : public ::testing::Test {
- protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    ASSERT_TRUE(host_probe().ok) << host_probe().error;
-    ASSERT_TRUE(tmp_.ok());
-  }
-  TempDir tmp_;
-};
+class Hugetlb : public ProbedHostTest {};
 
 std::string profile_text(const std::string& name, uint64_t page) {
   const std::string size = units::format_bytes(page);

@@ -903,6 +903,18 @@ inline Prepared prepare(const std::string& path, std::string* why) {
   if (!var##_why.empty()) NSPLAN_SKIP_OR_FAIL(var##_why);         \
   ASSERT_TRUE(var.c && var.c->ok())
 
+// A test against this host: root, a probe of the host that worked, and a temp dir of its own.
+class ProbedHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NSPLAN_REQUIRE_ROOT();
+    ASSERT_TRUE(host_probe().ok) << host_probe().error;
+    ASSERT_TRUE(tmp_.ok());
+  }
+  bool v2() const { return host_probe().facts.mode == CgroupMode::V2; }
+  TempDir tmp_;
+};
+
 #define NSPLAN_SANDBOX(var, dir)        \
   Sandbox var(dir);                     \
   ASSERT_TRUE(var.ok()) << var.error()

@@ -15,19 +15,12 @@
 namespace nsplan::kernel_test {
 namespace {
 
-class TaskControl : public ::testing::Test {
+class TaskControl : public ProbedHostTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    ASSERT_TRUE(host_probe().ok) << host_probe().error;
-    ASSERT_TRUE(tmp_.ok());
-  }
-  bool v2() const { return host_probe().facts.mode == CgroupMode::V2; }
   std::string write_profile(const std::string& suffix, const std::string& cgroup_body) {
     name_ = test_name(suffix);
     return tmp_.write(suffix + ".yaml", "nsplan: 1\nname: " + name_ + "\ncgroup:\n  path: work\n" + cgroup_body);
   }
-  TempDir tmp_;
   std::string name_;
 };
 
