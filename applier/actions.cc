@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "applier/cgroup_values.h"
+#include "compiler/device_rules.h"
 #include "compiler/escape.h"
 #include "compiler/json_emitter.h"
 
@@ -40,6 +41,53 @@ Observation observe_file(Kernel& k, const std::string& dir, const std::string& f
   o.current = v.value();
   o.satisfied = cgroup_value_matches(file, want, o.current);
   return o;
+}
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+// v1: devices.list against the policy. It lists the exceptions of a default-deny cgroup, but of a
+// default-allow one only "a *:* rwm": its denials cannot be seen, so they are written every time.
+// v2: the policy's program attached to the cgroup, known by its name.
+Observation observe_devices(Kernel& k, const SetDeviceAccess& a) {
+  Observation o;
+  if (a.bpf) {
+    auto programs = k.device_programs(a.dir);
+    if (!programs.ok()) {
+      if (programs.err() != ENOENT) o.error = programs.error();
+      return o;
+    }
+    o.exists = true;
+    const std::string want = device_rules::program_name(a.default_allow, a.exceptions);
+    for (const auto& p : programs.value()) {
+      o.current += (o.current.empty() ? "" : " ") + p.name;
+      if (p.name == want) o.satisfied = true;
+    }
+    return o;
+  }
+  auto v = k.cgroup_read(a.dir, "devices.list");
+  if (!v.ok()) {
+    if (v.err() != ENOENT) o.error = v.error();
+    return o;
+  }
+  o.exists = true;
+  o.current = v.value();
+  std::vector<std::string> have = lines(o.current), want = a.exceptions;
+  std::sort(have.begin(), have.end());
+  std::sort(want.begin(), want.end());
+  o.satisfied = a.default_allow ? a.exceptions.empty() && have == std::vector<std::string>{"a *:* rwm"} : have == want;
+  return o;
+}
+
+std::string devices_text(bool default_allow, const std::vector<std::string>& exceptions) {
+  std::string list;
+  for (const auto& e : exceptions) list += (list.empty() ? "" : ", ") + e;
+  return std::string(default_allow ? "every device but " : "no device but ") + (list.empty() ? "none" : list);
 }
 
 // A namespace whose links could not be dumped: the step fails rather than act blind (it would
@@ -116,6 +164,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             auto parent = k.cgroup_read(parent_of(a.dir), a.file);
             return parent.ok() ? observe_file(k, a.dir, a.file, parent.value()) : Observation{};
           },
+          [&](const SetDeviceAccess& a) { return observe_devices(k, a); },
           [&](const CreateNetns& a) {
             Observation o;
             auto e = k.netns_exists(a.name);
@@ -222,6 +271,14 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const WriteCgroupFile& a) { return k.cgroup_write(a.dir, a.file, a.value); },
           [&](const CopyFromParent& a) { return k.cgroup_copy_from_parent(a.dir, a.file); },
+          [&](const SetDeviceAccess& a) -> Status {
+            if (a.bpf) return k.device_program_attach(a.dir, a.default_allow, a.exceptions);
+            // The default first (it empties the exception list), then one exception per write.
+            if (Status s = k.cgroup_write(a.dir, a.default_allow ? "devices.allow" : "devices.deny", "a"); !s.ok()) return s;
+            for (const auto& e : a.exceptions)
+              if (Status s = k.cgroup_write(a.dir, a.default_allow ? "devices.deny" : "devices.allow", e); !s.ok()) return s;
+            return {};
+          },
           [&](const CreateNetns& a) {
             Status s = k.netns_create(a.name);
             view.forget(a.name);
@@ -298,6 +355,11 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             if (!before.exists) return std::nullopt;
             return RestoreCgroupFile{a.dir, a.file, before.current};
           },
+          [&](const SetDeviceAccess& a) -> std::optional<Undo> {
+            if (a.bpf) return DetachDeviceProgram{a.dir, device_rules::program_name(a.default_allow, a.exceptions)};
+            if (!before.exists) return std::nullopt;
+            return RestoreDeviceList{a.dir, lines(before.current)};
+          },
           [&](const CreateNetns& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
             return DeleteNetns{a.name};
@@ -350,6 +412,7 @@ std::string resource_key(const Action& action) {
             return "file " + a.dir + "/" + a.file + (per_device ? " " + a.value.substr(0, a.value.find(' ')) : "");
           },
           [](const CopyFromParent& a) { return "file " + a.dir + "/" + a.file; },
+          [](const SetDeviceAccess& a) { return "devices " + a.dir; },
           [](const CreateNetns& a) { return "netns " + a.name; },
           [](const CreateNamespace& a) { return "ns " + a.path; },
           [](const SetHostname& a) { return "hostname " + a.ns_path; },
@@ -383,6 +446,15 @@ std::string describe_change(const Action& action, const Observation& before) {
             return "~ " + path + ": " + old + " -> " + a.value;
           },
           [&](const CopyFromParent& a) { return "+ " + a.dir + "/" + a.file + " = (the parent's)"; },
+          [&](const SetDeviceAccess& a) {
+            if (a.bpf)
+              return "+ device program " + device_rules::program_name(a.default_allow, a.exceptions) + " on " + a.dir + ": " +
+                     devices_text(a.default_allow, a.exceptions);
+            std::string old;
+            for (const auto& l : lines(before.current)) old += (old.empty() ? "" : ", ") + l;
+            return "~ devices of " + a.dir + ": " + (before.exists ? text::escaped(old.empty() ? "none" : old) + " -> " : "") +
+                   devices_text(a.default_allow, a.exceptions);
+          },
           [&](const CreateNetns& a) { return "+ net namespace " + a.name; },
           [&](const CreateNamespace& a) { return std::string("+ ") + to_string(a.kind) + " namespace " + a.path; },
           [&](const SetHostname& a) {

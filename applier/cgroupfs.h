@@ -9,6 +9,8 @@
 //
 // CgroupFs is abstract so that a recording fake can stand in for it in unit tests.
 #pragma once
+#include <fcntl.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +38,8 @@ class CgroupFs {
   virtual SysResult<std::string> read(std::string_view dir, std::string_view file) = 0;
   // The device and inode of directory DIR (ENOENT when missing): who it is, not what it is called.
   virtual SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) = 0;
+  // A read-only fd of directory DIR, for the caller to close (what bpf(2) takes for a cgroup).
+  virtual SysResult<int> open_directory(std::string_view dir) { return SysError{ENOTSUP, std::string(dir), 0, {}}; }
 };
 
 class LinuxCgroupFs final : public CgroupFs {
@@ -59,6 +63,7 @@ class LinuxCgroupFs final : public CgroupFs {
   Status write(std::string_view dir, std::string_view file, std::string_view value) override;
   SysResult<std::string> read(std::string_view dir, std::string_view file) override;
   SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) override;
+  SysResult<int> open_directory(std::string_view dir) override { return open_dir(dir, O_RDONLY); }
 
   const std::string& root() const { return root_; }
   // Whether openat2 is in use (false when the kernel lacks it or the walk was forced).

@@ -79,6 +79,8 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     auto gone_dev = [&](const std::string& ns, const std::string& dev) { return gone_ns(ns) || deleted_links.count(ns + "/" + dev); };
     bool moot = false;
     if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<RestoreDeviceList>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<DetachDeviceProgram>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
     // A device moved into a deleted namespace comes back: its mtu must be given back too.
@@ -135,7 +137,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
         continue;
       }
     }
-    Status s = run_undo(u, kernel);
+    Status s = run_verified_undo(u, kernel, it->id);
     if (!s.ok()) errors.push_back(s.message());
     else if (done) done->push_back("- " + describe(u));
   }
@@ -379,6 +381,13 @@ class Transaction {
       if (undo) new_owned_.push_back(made_.back());
       return;
     }
+    // A device program replaced by a new one (the policy changed): the new one is recorded, and
+    // the old one is detached once the whole apply has succeeded (a rollback keeps it).
+    if (undo && std::holds_alternative<DetachDeviceProgram>(*undo)) {
+      new_owned_.push_back(made_.back());
+      if (it->second->id != made_.back().id) dropped_.push_back(*it->second);
+      return;
+    }
     Owned kept = *it->second;
     // The subject as it is now: made again since (a destroy killed half way), it is another
     // object than the one recorded, and the identity just taken is the one that counts.
@@ -517,7 +526,8 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
   }
   std::vector<Owned> cgroup_records, rest;
   for (const auto& o : records.owned) {
-    bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo);
+    bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo) ||
+              as<RestoreDeviceList>(o.undo) || as<DetachDeviceProgram>(o.undo);
     (cg ? cgroup_records : rest).push_back(o);
   }
   out.had_state = !cgroup_records.empty();

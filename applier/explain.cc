@@ -31,6 +31,13 @@ std::string apply_part(const plan::Plan& plan, MemoryState& state) {
 
 }  // namespace
 
+std::vector<std::string> not_in_sh(const plan::Plan& plan) {
+  ShellKernel shell;
+  MemoryState state;
+  (void)apply_plan(plan, shell, state);
+  return shell.not_in_sh();
+}
+
 std::string explain(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm, const ExplainOptions& options) {
   MemoryState state;
   std::string applied = apply_part(plan, state);

@@ -21,4 +21,8 @@ struct ExplainOptions {
 std::string explain(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,
                     const ExplainOptions& options = {});
 
+// The steps of apply that a script cannot perform (a BPF device program), each as "WHERE: what":
+// the script marks them NOT IN SH, and explain --strict refuses to print it.
+std::vector<std::string> not_in_sh(const plan::Plan& plan);
+
 }  // namespace nsplan::applier

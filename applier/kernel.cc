@@ -41,6 +41,16 @@ SysResult<bool> Kernel::cgroup_disable_unless_used(const std::string& dir, const
   return true;
 }
 
+SysResult<std::vector<AttachedProgram>> Kernel::device_programs(const std::string& dir) {
+  return SysError{ENOSYS, "device programs of " + dir, 0, {}};
+}
+Status Kernel::device_program_attach(const std::string& dir, bool, const std::vector<std::string>&) {
+  return SysError{ENOSYS, "attaching a device program to " + dir, 0, {}};
+}
+Status Kernel::device_program_detach(const std::string& dir, uint32_t id) {
+  return SysError{ENOSYS, "detaching device program " + std::to_string(id) + " from " + dir, 0, {}};
+}
+
 uint32_t Kernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) {
   uint32_t g = preferred;
   while (taken.count(g)) g = g >= 0x7fffffffu ? 0x10000u : g + 1;  // link_group_of's range

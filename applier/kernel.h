@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "applier/bpf_device.h"
 #include "applier/netlink.h"
 #include "applier/sys_error.h"
 #include "compiler/host_facts.h"
@@ -60,6 +61,13 @@ class Kernel {
 
   // The identity of the cgroup directory DIR (ENOENT when there is none).
   virtual SysResult<KernelId> cgroup_id(const std::string& dir) = 0;
+
+  // ---- v2 device programs (BPF_PROG_TYPE_CGROUP_DEVICE) attached to DIR itself ----
+  // The defaults answer ENOSYS: a kernel seam that has no BPF (a test's) refuses, never pretends.
+  virtual SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir);
+  // Builds the policy's program (applier/device_program.h), loads it and attaches it to DIR.
+  virtual Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions);
+  virtual Status device_program_detach(const std::string& dir, uint32_t id);
 
   // ---- namespaces ----
   virtual SysResult<bool> netns_exists(const std::string& name) = 0;

@@ -5,9 +5,12 @@
 #include <set>
 
 #include "applier/cgroupfs.h"
+#include "applier/device_program.h"
+#include "applier/fd.h"
 #include "applier/kernel.h"
 #include "applier/link_group_delete.h"
 #include "applier/namespaces.h"
+#include "compiler/device_rules.h"
 
 namespace nsplan::applier {
 namespace {
@@ -48,6 +51,29 @@ class LinuxKernel final : public Kernel {
     auto id = at.value().first->identity(at.value().second);
     if (!id.ok()) return id.error();
     return KernelId{id.value().first, id.value().second};
+  }
+
+  SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir) override {
+    auto fd = open_cgroup(dir);
+    if (!fd.ok()) return fd.error();
+    Fd cgroup(fd.value());
+    return attached_device_programs(cgroup.get());
+  }
+  Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override {
+    auto program = device_program(default_allow, exceptions);
+    if (!program) return SysError{EINVAL, "a device rule of the plan is not in devices.list's form", 0, {}};
+    auto fd = open_cgroup(dir);
+    if (!fd.ok()) return fd.error();
+    Fd cgroup(fd.value());
+    auto id = attach_device_program(cgroup.get(), *program, device_rules::program_name(default_allow, exceptions));
+    return id.status();
+  }
+  Status device_program_detach(const std::string& dir, uint32_t id) override {
+    if (id == 0) return SysError{ENOENT, "no device program id recorded for " + dir, 0, {}};
+    auto fd = open_cgroup(dir);
+    if (!fd.ok()) return fd.error();
+    Fd cgroup(fd.value());
+    return detach_device_program(cgroup.get(), id);
   }
 
   SysResult<bool> netns_exists(const std::string& name) override { return applier::netns_exists(name); }
@@ -199,6 +225,14 @@ class LinuxKernel final : public Kernel {
 
  private:
   // The hierarchy an absolute cgroup dir is in, and the dir relative to its mount.
+  // DIR opened below its hierarchy's mount as the other cgroup calls resolve it (no symlink, no
+  // other mount): an fd for the caller to close.
+  SysResult<int> open_cgroup(const std::string& dir) {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->open_directory(at.value().second);
+  }
+
   SysResult<std::pair<CgroupFs*, std::string>> locate(const std::string& dir) {
     std::string root;
     auto consider = [&](const std::string& mount) {

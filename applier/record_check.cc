@@ -6,6 +6,8 @@
 #include "applier/namespaces.h"
 #include "applier/netlink.h"
 #include "compiler/cgroup_files.h"
+#include "compiler/device_rules.h"
+#include "compiler/escape.h"
 #include "compiler/names.h"
 #include "compiler/overloaded.h"
 
@@ -99,6 +101,21 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
           [&](const RemoveCgroup& u) { return check_cgroup_dir(u.dir, facts); },
           [&](const RestoreCgroupFile& u) {
             return first_problem({check_cgroup_dir(u.dir, facts), check_cgroup_file(u.file), check_value(u.value)});
+          },
+          [&](const RestoreDeviceList& u) {
+            std::string problem = check_cgroup_dir(u.dir, facts);
+            if (u.list.size() > 4096) problem = "too many device rules to restore";
+            for (const auto& line : u.list) {
+              std::string error;
+              if (problem.empty() && (line.size() > 64 || !device_rules::parse(line, error)))
+                problem = "'" + text::escaped(line) + "' is not a device rule";
+            }
+            return problem;
+          },
+          [&](const DetachDeviceProgram& u) {
+            const bool ours = u.program.size() == 15 && u.program.rfind("nsplan_", 0) == 0 &&
+                              u.program.find_first_not_of("0123456789abcdef", 7) == std::string::npos;
+            return first_problem({check_cgroup_dir(u.dir, facts), ours ? "" : "'" + text::escaped(u.program) + "' is not an nsplan device program"});
           },
           [&](const DisableControllers& u) {
             std::string problem = check_cgroup_dir(u.dir, facts, /*root_too=*/true);

@@ -1,5 +1,6 @@
 #include "applier/shell_kernel.h"
 
+#include "compiler/device_rules.h"
 #include "compiler/shell_quote.h"
 
 namespace nsplan::applier {
@@ -75,6 +76,25 @@ SysResult<bool> ShellKernel::cgroup_remove_unless_shared(const std::string& dir)
 }
 
 SysResult<KernelId> ShellKernel::cgroup_id(const std::string&) { return KernelId{}; }
+
+// sh cannot load a BPF program: the line says what apply does instead, marked so that a reader
+// (and explain --strict) cannot take the script for the whole of it.
+SysResult<std::vector<AttachedProgram>> ShellKernel::device_programs(const std::string&) {
+  return std::vector<AttachedProgram>{};
+}
+Status ShellKernel::device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) {
+  not_in_sh_.push_back(last_announced_);
+  std::string rules;
+  for (const auto& e : exceptions) rules += (rules.empty() ? "" : ", ") + e;
+  put("# NOT IN SH: nsplan apply loads a BPF device program (" + device_rules::program_name(default_allow, exceptions) +
+      ") and attaches it to " + sh_comment_text(dir) + ": " + (default_allow ? "every device but " : "no device but ") +
+      (rules.empty() ? "none" : sh_comment_text(rules)));
+  return {};
+}
+Status ShellKernel::device_program_detach(const std::string& dir, uint32_t) {
+  put("# NOT IN SH: nsplan destroy detaches its BPF device program from " + sh_comment_text(dir));
+  return {};
+}
 
 // ---- namespaces ----------------------------------------------------------------------------
 

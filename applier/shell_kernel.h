@@ -36,6 +36,13 @@ class ShellKernel final : public Kernel {
   SysResult<bool> cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) override;
   SysResult<bool> cgroup_remove_unless_shared(const std::string& dir) override;
   SysResult<KernelId> cgroup_id(const std::string& dir) override;
+  SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir) override;
+  Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override;
+  Status device_program_detach(const std::string& dir, uint32_t id) override;
+
+  // What the script could not do itself, one line each ("the device program of DIR"): explain
+  // --strict refuses a script that has any.
+  const std::vector<std::string>& not_in_sh() const { return not_in_sh_; }
 
   SysResult<bool> netns_exists(const std::string& name) override;
   Status netns_create(const std::string& name) override;
@@ -69,6 +76,7 @@ class ShellKernel final : public Kernel {
   Status line(const std::string& command);  // put, as the primitive's outcome
   std::string out_;
   std::string last_announced_;
+  std::vector<std::string> not_in_sh_;
   uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
   std::string group_text(uint32_t group) const;
 };

@@ -87,6 +87,8 @@ Subject subject_of(const Undo& undo) {
           [](const RemoveCgroup& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const RestoreDeviceList& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const DetachDeviceProgram& u) { return Subject{K::DeviceProgram, "", u.dir, u.program}; },
           [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
           [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
           [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path}; },
@@ -108,15 +110,48 @@ SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel) {
     case Subject::Kind::Cgroup: return kernel.cgroup_id(s.name);
     case Subject::Kind::Link: return kernel.link_id(s.netns, s.name);
     case Subject::Kind::Namespace: return kernel.ns_id(s.name);
+    case Subject::Kind::DeviceProgram: {
+      // Just attached: the newest program of that name on the cgroup (ids only grow).
+      auto cgroup = kernel.cgroup_id(s.name);
+      if (!cgroup.ok()) return cgroup.error();
+      auto programs = kernel.device_programs(s.name);
+      if (!programs.ok()) return programs.error();
+      uint32_t newest = 0;
+      for (const auto& p : programs.value())
+        if (p.name == s.program && p.id > newest) newest = p.id;
+      if (!newest) return SysError{ENOENT, "no device program " + s.program + " on " + s.name, 0, {}};
+      return KernelId{cgroup.value().object, newest};
+    }
     case Subject::Kind::None: break;
   }
   return KernelId{};
 }
 
+namespace {
+
+// A device program is still ours while the cgroup is the one it was attached to and the program
+// with the recorded id is attached there: a program attached since (a re-apply's) is another.
+Status verify_device_program(const Subject& s, Kernel& k, const KernelId& id) {
+  auto cgroup = k.cgroup_id(s.name);
+  if (!cgroup.ok()) return cgroup.error();
+  if (cgroup.value().object != id.space)
+    return SysError{EPERM, s.name + " is not the cgroup nsplan attached its device program to (recorded inode " +
+                               std::to_string(id.space) + ", now " + std::to_string(cgroup.value().object) + "); left alone",
+                    0, {}};
+  auto programs = k.device_programs(s.name);
+  if (!programs.ok()) return programs.error();
+  for (const auto& p : programs.value())
+    if (p.id == id.object) return {};
+  return SysError{ENOENT, "device program " + std::to_string(id.object) + " is no longer attached to " + s.name, 0, {}};
+}
+
+}  // namespace
+
 Status verify_subject(const Undo& undo, Kernel& k, const KernelId& id) {
   if (!id.known()) return {};
   Subject s = subject_of(undo);
   if (s.kind == Subject::Kind::None) return {};
+  if (s.kind == Subject::Kind::DeviceProgram) return verify_device_program(s, k, id);
   SysResult<KernelId> now = identity_of(s, k);
   if (!now.ok()) return now.error();
   if (now.value() == id) return {};
@@ -143,12 +178,30 @@ Status move_back(const MoveLinkBack& u, Kernel& k) {
 
 }  // namespace
 
+// What devices.list showed, written back: "a *:* rwm" is default allow (v1 shows no exception
+// then); anything else is default deny with those exceptions.
+static Status restore_device_list(const RestoreDeviceList& u, Kernel& k) {
+  const bool allow_all = u.list.size() == 1 && u.list[0] == "a *:* rwm";
+  if (Status s = k.cgroup_write(u.dir, allow_all ? "devices.allow" : "devices.deny", "a"); !s.ok()) return s;
+  if (!allow_all)
+    for (const auto& line : u.list)
+      if (Status s = k.cgroup_write(u.dir, "devices.allow", line); !s.ok()) return s;
+  return {};
+}
+
 Status run_undo(const Undo& undo, Kernel& k, const KernelId& id) {
   if (Status s = verify_subject(undo, k, id); !s.ok()) return gone(s) ? Status() : s;
+  return run_verified_undo(undo, k, id);
+}
+
+Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
   Status s = std::visit(
       overloaded{
           [&](const RemoveCgroup& u) { return k.cgroup_rmdir(u.dir); },
           [&](const RestoreCgroupFile& u) { return k.cgroup_write(u.dir, u.file, u.value); },
+          [&](const RestoreDeviceList& u) { return restore_device_list(u, k); },
+          // Without a recorded id (explain's records, a journal cut short) 0 names no program.
+          [&](const DetachDeviceProgram& u) { return k.device_program_detach(u.dir, static_cast<uint32_t>(id.object)); },
           [&](const DisableControllers& u) {
             std::string value;
             for (const auto& c : u.controllers) value += (value.empty() ? "-" : " -") + c;
@@ -176,6 +229,12 @@ std::string describe(const Undo& undo) {
           [](const RemoveCgroup& u) { return "rmdir " + u.dir; },
           // Values, hostnames and masters to restore were read from the kernel: shown escaped.
           [](const RestoreCgroupFile& u) { return "restore " + u.dir + "/" + u.file + " to " + text::escaped(u.value); },
+          [](const RestoreDeviceList& u) {
+            std::string list;
+            for (const auto& l : u.list) list += (list.empty() ? "" : ", ") + l;
+            return "restore the devices of " + u.dir + " to " + (list.empty() ? "none" : text::escaped(list));
+          },
+          [](const DetachDeviceProgram& u) { return "detach device program " + u.program + " from " + u.dir; },
           [](const DisableControllers& u) {
             std::string c;
             for (const auto& x : u.controllers) c += " -" + x;
@@ -203,6 +262,8 @@ json owned_to_record(const Owned& owned) {
   std::visit(overloaded{
                  [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
                  [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = text_json(u.value); },
+                 [&](const RestoreDeviceList& u) { j["undo"] = "restore_devices"; j["dir"] = u.dir; j["list"] = u.list; },
+                 [&](const DetachDeviceProgram& u) { j["undo"] = "detach_device_program"; j["dir"] = u.dir; j["program"] = u.program; },
                  [&](const DisableControllers& u) { j["undo"] = "disable_controllers"; j["dir"] = u.dir; j["controllers"] = u.controllers; },
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
                  [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
@@ -260,6 +321,8 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     auto s = [&](const char* k) { return j.at(k).get<std::string>(); };
     if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
     else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), text_from(j.at("value"))};
+    else if (kind == "restore_devices") o.undo = RestoreDeviceList{s("dir"), j.at("list").get<std::vector<std::string>>()};
+    else if (kind == "detach_device_program") o.undo = DetachDeviceProgram{s("dir"), s("program")};
     else if (kind == "disable_controllers") o.undo = DisableControllers{s("dir"), j.at("controllers").get<std::vector<std::string>>()};
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};

@@ -17,6 +17,10 @@ namespace nsplan::applier {
 struct RemoveCgroup { std::string dir; };
 struct RestoreCgroupFile { std::string dir, file, value; };
 struct DisableControllers { std::string dir; std::vector<std::string> controllers; };
+// v1: the devices.list found before ("a *:* rwm" for every device), written back as a policy.
+struct RestoreDeviceList { std::string dir; std::vector<std::string> list; };
+// v2: the device program nsplan attached (PROGRAM is its name; the id is the record's identity).
+struct DetachDeviceProgram { std::string dir, program; };
 struct DeleteNetns { std::string name; };
 struct DeleteNamespace { std::string path; };
 struct RestoreHostname { std::string ns_path, hostname, domainname; };
@@ -43,7 +47,7 @@ struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
-using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, DeleteNetns, DeleteNamespace,
+using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, DetachDeviceProgram, DeleteNetns, DeleteNamespace,
                           RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
@@ -60,9 +64,12 @@ struct Owned {
 
 // What an undo acts on, as the kernel names it.
 struct Subject {
-  enum class Kind { None, Cgroup, Link, Namespace } kind = Kind::None;
+  // DeviceProgram: a program attached to a cgroup; its identity is the cgroup's inode and the
+  // program's id.
+  enum class Kind { None, Cgroup, Link, Namespace, DeviceProgram } kind = Kind::None;
   std::string netns;  // Link: where it is
-  std::string name;   // Cgroup: directory; Link: name; Namespace: nsfs file path
+  std::string name;   // Cgroup, DeviceProgram: directory; Link: name; Namespace: nsfs file path
+  std::string program;  // DeviceProgram: its name
 };
 Subject subject_of(const Undo& undo);
 // The identity of S now (ENOENT/ENODEV when it is gone).
@@ -77,6 +84,9 @@ bool is_gone(const Status& s);
 // Runs one undo; "already gone" (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL) is success. With a known
 // ID, the subject must still be that object: otherwise nothing is done and the error says so.
 Status run_undo(const Undo& undo, Kernel& kernel, const KernelId& id = {});
+// The same, once verify_subject has passed (ID: the record's, which a device program's detach
+// needs).
+Status run_verified_undo(const Undo& undo, Kernel& kernel, const KernelId& id);
 std::string describe(const Undo& undo);  // "rmdir /sys/fs/cgroup/x", for messages and plan -
 
 // JSON lines for the journal and the state file.

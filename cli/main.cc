@@ -490,6 +490,17 @@ int main(int argc, char** argv) {
     return cli::run_plan_live(*c, live);
   }
   if (*explain) {
+    if (target.strict) {
+      const auto missing = applier::not_in_sh(*c->plan);
+      for (const auto& step : missing) {
+        // "FILE:LINE:COL: what the line says", as the script's comment shows the step.
+        const size_t colon = step.find(": ");
+        std::cerr << step.substr(0, colon) << ": error: a POSIX sh script cannot load the BPF device program of this step ("
+                  << (colon == std::string::npos ? step : step.substr(colon + 2)) << "); only nsplan apply attaches it\n"
+                  << "  hint: without --strict the script marks the step NOT IN SH\n";
+      }
+      if (!missing.empty()) return kInvalidProfile;
+    }
     applier::ExplainOptions options{!no_run, explain_attach, teardown, description_of(*c)};
     std::cout << applier::explain(*c->plan, c->diags, c->sources, options);
   } else if (*plan_cmd) {

@@ -28,6 +28,12 @@ json action_json(const Action& action) {
                    j["dir"] = a.dir;
                    j["file"] = a.file;
                  },
+                 [&](const SetDeviceAccess& a) {
+                   j["dir"] = a.dir;
+                   j["mechanism"] = a.bpf ? "bpf" : "v1";
+                   j["default"] = a.default_allow ? "allow" : "deny";
+                   j["exceptions"] = a.exceptions;
+                 },
                  [&](const CreateNetns& a) { j["name"] = a.name; },
                  [&](const CreateNamespace& a) {
                    j["kind"] = to_string(a.kind);
@@ -190,6 +196,7 @@ const char* op_name(const Action& action) {
                         [](const EnableControllers&) { return "enable_controllers"; },
                         [](const WriteCgroupFile&) { return "write_cgroup_file"; },
                         [](const CopyFromParent&) { return "copy_from_parent"; },
+                        [](const SetDeviceAccess&) { return "set_device_access"; },
                         [](const CreateNetns&) { return "create_netns"; },
                         [](const CreateNamespace&) { return "create_namespace"; },
                         [](const SetHostname&) { return "set_hostname"; },

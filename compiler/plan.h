@@ -41,6 +41,19 @@ struct CopyFromParent {
   std::string file;
 };
 
+// Which devices the tasks of DIR may open or mknod: every one but EXCEPTIONS (DEFAULT_ALLOW), or
+// none but EXCEPTIONS; rules in devices.list's form ("c 1:3 rwm", compiler/device_rules.h). v1
+// (BPF false): "a" to devices.deny (or .allow), then one exception per write to the other file;
+// inverse: the devices.list found before. v2 (BPF true): a BPF_PROG_TYPE_CGROUP_DEVICE program
+// attached to DIR (with BPF_F_ALLOW_MULTI: an ancestor's program still has its say); inverse:
+// detach that program, known by the id the kernel gave it.
+struct SetDeviceAccess {
+  std::string dir;
+  bool bpf = false;
+  bool default_allow = false;
+  std::vector<std::string> exceptions;
+};
+
 // ---- namespaces ------------------------------------------------------------------------------
 
 // A persistent network namespace /run/netns/NAME, as `ip netns add NAME`. Inverse: delete it
@@ -118,7 +131,7 @@ struct AddRoute {
   std::optional<uint32_t> table;
 };
 
-using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent,
+using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess,
                             CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
                             SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
 

@@ -11,6 +11,7 @@
 
 #include "compiler/cgroup_files.h"
 #include "compiler/cgroup_limits.h"
+#include "compiler/device_rules.h"
 #include "compiler/planner_context.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
@@ -82,6 +83,7 @@ class CgroupPlanner {
     net(cg);
     misc(cg.misc);
     rdma(cg.rdma);
+    if (cg.devices) devices(*cg.devices);
     membership(cg.membership);
     // The table's order is the write order (v1 memsw after the limit, the quota after the period).
     std::stable_sort(writes_.begin(), writes_.end(), [](const Write& a, const Write& b) { return a.file < b.file; });
@@ -581,6 +583,55 @@ class CgroupPlanner {
     }
   }
 
+  // The device policy: the rules of the list the default calls for, parsed, merged as the kernel
+  // merges them; the other list must be empty (a rule there would mean nothing on v1).
+  void devices(const DevicesSpec& d) {
+    const bool allow_all = d.default_access && d.default_access->value == "allow";
+    const auto& rules = allow_all ? d.deny : d.allow;
+    const auto& other = allow_all ? d.allow : d.deny;
+    if (!other.empty()) {
+      ctx_.diags.error(other.front().loc,
+                       std::string("with default ") + (allow_all ? "allow every device is allowed: an allow rule" : "deny no device is allowed: a deny rule") +
+                           " means nothing",
+                       allow_all ? "list the devices to refuse under deny" : "list the devices to allow under allow, or set default: allow");
+      return;
+    }
+    std::vector<device_rules::Rule> parsed;
+    for (const auto& r : rules) {
+      std::string error;
+      auto p = device_rules::parse(r.value, error);
+      if (!p) {
+        ctx_.diags.error(r.loc, error, "a rule such as c 1:3 rwm (TYPE a, b or c; MAJOR:MINOR with * for any; ACCESS of r, w, m)");
+        return;
+      }
+      parsed.insert(parsed.end(), p->begin(), p->end());
+    }
+    devices_.emplace();
+    devices_->default_allow = allow_all;
+    for (const auto& r : device_rules::merged(parsed)) devices_->exceptions.push_back(device_rules::text(r));
+    devices_loc_ = d.loc;
+    std::string what = std::string("devices: ") + (allow_all ? "every one but " : "none but ");
+    for (size_t i = 0; i < devices_->exceptions.size(); ++i) what += (i ? ", " : "") + devices_->exceptions[i];
+    if (devices_->exceptions.empty()) what = allow_all ? "devices: every one" : "devices: none";
+    devices_what_ = what;
+  }
+
+  void emit_devices(const std::string& dir) {
+    if (!devices_) return;
+    plan::SetDeviceAccess a = *devices_;
+    a.dir = dir;
+    a.bpf = !v1_;
+    std::vector<std::string> notes;
+    if (a.bpf)
+      notes.push_back(
+          "v2 has no devices files: apply attaches a BPF_PROG_TYPE_CGROUP_DEVICE program to the cgroup, "
+          "as runc, crun and systemd do; an ancestor's program still applies.");
+    else
+      notes.push_back(std::string("v1: \"a\" to devices.") + (a.default_allow ? "allow" : "deny") +
+                      " first, then one rule per write; a child cgroup can allow no more than its parent.");
+    ctx_.add(std::move(a), devices_loc_, devices_what_, notes);
+  }
+
   static bool valid_hierarchy_name(const std::string& n) {
     return !n.empty() && n.size() <= 64 &&
            std::all_of(n.begin(), n.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.'; });
@@ -595,6 +646,8 @@ class CgroupPlanner {
         controllers.push_back(w.file->controller);
     for (const auto& m : members_)
       if (std::find(controllers.begin(), controllers.end(), m.value) == controllers.end()) controllers.push_back(m.value);
+    if (devices_ && std::find(controllers.begin(), controllers.end(), "devices") == controllers.end())
+      controllers.push_back("devices");
     if (controllers.empty()) {
       ctx_.lossy(loc_, "the cgroup sets no limit; on cgroup v1 nothing is created",
                  "cgroup v1 has no hierarchy without a controller that nsplan may use");
@@ -629,6 +682,7 @@ class CgroupPlanner {
       if (!made) ctx_.plan.cgroup_dirs.push_back(leaf);
       for (const auto& w : writes_)
         if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.name, w.value}, w.loc, w.what, w.notes);
+      if (c == "devices") emit_devices(leaf);
     }
   }
 
@@ -658,6 +712,7 @@ class CgroupPlanner {
     }
     ctx_.plan.cgroup_dirs.push_back(dir);
     for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.name, w.value}, w.loc, w.what, w.notes);
+    emit_devices(dir);
   }
 
   // Where the profile asks for controller C: its first value, or its membership entry.
@@ -665,12 +720,16 @@ class CgroupPlanner {
     auto w = std::find_if(writes_.begin(), writes_.end(), [&](const Write& x) { return x.file->controller == c; });
     if (w != writes_.end()) return w->loc;
     auto m = std::find_if(members_.begin(), members_.end(), [&](const Located<std::string>& x) { return x.value == c; });
+    if (m == members_.end() && c == "devices" && devices_) return devices_loc_;
     return m != members_.end() ? m->loc : loc_;
   }
 
   PlannerContext& ctx_;
   bool v1_;
   std::vector<Located<std::string>> members_;
+  std::optional<plan::SetDeviceAccess> devices_;  // the policy, without its directory yet
+  SourceLoc devices_loc_;
+  std::string devices_what_;
   std::string rel_;
   SourceLoc loc_;
   std::vector<Write> writes_;

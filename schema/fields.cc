@@ -286,6 +286,23 @@ const ObjectSpec* spec_of<RdmaLimit>() {
 }
 
 template <>
+const ObjectSpec* spec_of<DevicesSpec>() {
+  static const ObjectSpec s{"devices", "Which device nodes the group's tasks may open and create.", {
+      field<DevicesSpec>("default", &DevicesSpec::default_access, one_of({"deny", "allow"}),
+          "deny: no device but those in allow (as OCI runtimes start); allow: every device but those in deny.",
+          "deny"),
+      field<DevicesSpec>("allow", &DevicesSpec::allow, list_of(Kind::String),
+          "With default deny, the devices the group may use: TYPE MAJOR:MINOR ACCESS as devices.allow takes "
+          "them (c 1:3 rwm, c 136:* rw, b 8:0 r); TYPE a, b or c; * for any number; ACCESS r, w, m (mknod), "
+          "rwm when left out. v1 devices.deny a, then devices.allow; v2 a BPF device program."),
+      field<DevicesSpec>("deny", &DevicesSpec::deny, list_of(Kind::String),
+          "With default allow, the devices the group may not use, in the same form: a rule denies each "
+          "access it names. v1 devices.allow a, then devices.deny; v2 a BPF device program."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<CgroupSpec>() {
   static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
       field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
@@ -304,6 +321,9 @@ const ObjectSpec* spec_of<CgroupSpec>() {
           "Misc resources (misc.capacity of the root names them: sev, sev_es, tdx ...) to a count or max. "
           "misc.max, one line each (Linux 5.13)."),
       field<CgroupSpec>("rdma", &CgroupSpec::rdma, object_list(), "RDMA limits, one entry per device. rdma.max."),
+      field<CgroupSpec>("devices", &CgroupSpec::devices, object(),
+          "Device access. v1 devices.allow and devices.deny; v2 a BPF_PROG_TYPE_CGROUP_DEVICE program, "
+          "which only apply can attach (explain marks it)."),
       field<CgroupSpec>("membership", &CgroupSpec::membership, list_of(Kind::String),
           "Controllers the cgroup joins without limits (cgconfig.conf's empty groups): on v1 the "
           "cgroup is made in each of these hierarchies too (freezer: for nsplan freeze and kill; "

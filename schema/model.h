@@ -141,6 +141,14 @@ struct RdmaLimit {
   SourceLoc loc;
 };
 
+// Which devices the group's tasks may open or mknod: every one but those denied, or (the default,
+// as OCI runtimes set it) none but those allowed. Rules as devices.allow takes them: "c 1:3 rwm".
+struct DevicesSpec {
+  Opt<std::string> default_access;  // "deny" (the default) or "allow"
+  std::vector<Located<std::string>> allow, deny;
+  SourceLoc loc;
+};
+
 struct CgroupSpec {
   Opt<std::string> path;  // relative to the cgroup root; default nsplan/<name>
   Opt<bool> ephemeral;    // removed when the command of `run` ends
@@ -154,6 +162,7 @@ struct CgroupSpec {
   std::optional<NetPrioSpec> net_prio;
   std::vector<std::pair<Located<std::string>, Located<std::string>>> misc;  // resource -> count or max
   std::vector<RdmaLimit> rdma;
+  std::optional<DevicesSpec> devices;
   // Hierarchies (v1) or controllers (v2) the cgroup is in without limits: freezer, cpuacct,
   // perf_event, name=systemd ...
   std::vector<Located<std::string>> membership;

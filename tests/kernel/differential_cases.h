@@ -501,6 +501,9 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
           (e.huge_page.empty() ? "" : "  hugetlb: [{page: " + e.huge_page + ", max: " + e.huge_page + ", reserved: max}]\n") +
           "  membership: [freezer, cpuacct]\n" +
           (e.net_cgroups ? "  net_cls: {classid: \"1:10\"}\n  net_prio: {ifpriomap: {lo: 2}}\n" : "") +
+          // OCI's default device list: null, zero, full, random, urandom, tty, ptmx, pts.
+          "  devices: {default: deny, allow: [c 1:3 rwm, c 1:5 rwm, c 1:7 rwm, c 1:8 rwm, c 1:9 rwm, c 5:0 rwm, c 5:2 rwm,\n"
+          "                                   c 136:* rwm]}\n"
           "namespaces:\n"
           "  uts: {persist: @P@-uts, hostname: @P@-persisted, domainname: nsplan-t-domain}\n"
           "  ipc: {persist: @P@-ipc}\n"
@@ -585,7 +588,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
   // Identity without namespaces: uid without gid, groups only, keep_fds with one descriptor that
   // is not open, clear_env with env and cwd, every rlimit.
   add("identity_and_limits",
-      "cgroup: {ephemeral: true, pids: {max: 40}}\n"
+      "cgroup: {ephemeral: true, pids: {max: 40}, devices: {default: allow, deny: [\"b *:* m\", \"c 10:200 rwm\"]}}\n"
       "limits:\n"
       "  as: unlimited\n  core: {soft: 0, hard: unlimited}\n  cpu: 7200\n  data: unlimited\n  fsize: unlimited\n"
       "  locks: 1000\n  memlock: 65536\n  msgqueue: 819200\n  nice: 0\n  nofile: {soft: 512, hard: 4096}\n"

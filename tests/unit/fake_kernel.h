@@ -15,7 +15,11 @@
 //     device with every key, cpu lists canonical); v1 memory.limit_in_bytes <= memsw at every
 //     write (EINVAL); v1 cpuset.cpus/mems within the parent's; v2 cgroup.subtree_control "+x -y":
 //     +x needs x in cgroup.controllers (ENOENT), -x fails EBUSY while a child has x in its own
-//     subtree_control, and children gain or lose x's files.
+//     subtree_control, and children gain or lose x's files; v1 devices: devices.list starts as
+//     the parent's, "a" to devices.deny empties it and to devices.allow makes it "a *:* rwm",
+//     a rule to devices.allow joins a default-deny list (merged by type and numbers), denials of
+//     a default-allow cgroup are kept out of sight (as the kernel's devices.list hides them);
+//     v2 device programs are a list "ID NAME" per cgroup (the pseudo-file bpf.device).
 //   net: "" is the host and always exists; a new namespace holds lo (down, mtu 65536); links have
 //     kind/mtu (1500; stacked links inherit their parent's)/master/up/group; a veth makes both
 //     ends (the group goes on the requested end only, as with libnl), deleting either deletes
@@ -53,6 +57,7 @@
 #include "applier/cgroup_values.h"
 #include "applier/kernel.h"
 #include "compiler/cgroup_files.h"
+#include "compiler/device_rules.h"
 #include "compiler/host_facts.h"
 
 namespace nsplan::testing {
@@ -332,6 +337,9 @@ class FakeKernel final : public applier::Kernel {
       c.before = d->second[file];
       if (file == "cgroup.subtree_control") {
         if (int e = write_subtree_control(dir, v)) return fail(c, e);
+      } else if (!v2_ && (file == "devices.allow" || file == "devices.deny")) {
+        if (int e = write_devices(d->second, file == "devices.allow", v)) return fail(c, e);
+        c.before = "";
       } else {
         if (file == "cgroup.controllers" || file == "cgroup.procs" || file == "tasks") return fail(c, EINVAL);
         auto n = normalize(file, v, c.before);
@@ -754,6 +762,44 @@ class FakeKernel final : public applier::Kernel {
       return applier::KernelId{1, object_id("cgroup " + dir)};
     });
   }
+  applier::SysResult<std::vector<applier::AttachedProgram>> device_programs(const std::string& dir) override {
+    FakeCall c = call("device_programs", "", dir, "device_programs " + dir);
+    return observe<std::vector<applier::AttachedProgram>>(c, [&]() -> applier::SysResult<std::vector<applier::AttachedProgram>> {
+      auto d = s_.cgroups.find(dir);
+      if (d == s_.cgroups.end()) return applier::SysError{ENOENT, c.text, 0, {}};
+      std::vector<applier::AttachedProgram> out;
+      auto programs = d->second.find("bpf.device");
+      std::istringstream in(programs == d->second.end() ? std::string() : programs->second);
+      for (applier::AttachedProgram p; in >> p.id >> p.name;) out.push_back(p);
+      return out;
+    });
+  }
+  applier::Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override {
+    const std::string name = device_rules::program_name(default_allow, exceptions);
+    return mutate(call("bpf_attach", "", dir, "bpf_attach " + dir + " " + name), [&](FakeCall& c) -> applier::Status {
+      auto d = s_.cgroups.find(dir);
+      if (!v2_ || d == s_.cgroups.end()) return fail(c, v2_ ? ENOENT : EINVAL);
+      std::string& list = d->second["bpf.device"];
+      list += (list.empty() ? "" : "\n") + std::to_string(++last_id_) + " " + name;
+      return {};
+    });
+  }
+  applier::Status device_program_detach(const std::string& dir, uint32_t id) override {
+    return mutate(call("bpf_detach", "", dir, "bpf_detach " + dir + " " + std::to_string(id)), [&](FakeCall& c) -> applier::Status {
+      auto d = s_.cgroups.find(dir);
+      if (d == s_.cgroups.end()) return fail(c, ENOENT);
+      std::istringstream in(d->second["bpf.device"]);
+      std::string kept;
+      bool found = false;
+      for (std::string line; std::getline(in, line);) {
+        if (line.rfind(std::to_string(id) + " ", 0) == 0) found = true;
+        else kept += (kept.empty() ? "" : "\n") + line;
+      }
+      if (!found) return fail(c, ENOENT);
+      d->second["bpf.device"] = kept;
+      return {};
+    });
+  }
   applier::SysResult<applier::KernelId> ns_id(const std::string& path) override {
     FakeCall c = call("ns_id", "", path, "ns_id " + path);
     return observe<applier::KernelId>(c, [&]() -> applier::SysResult<applier::KernelId> {
@@ -951,6 +997,7 @@ class FakeKernel final : public applier::Kernel {
     }
     if (c == "memory") f[v2_ ? "memory.peak" : "memory.oom_control"] = v2_ ? "0" : "oom_kill_disable 0";
     if (!v2_ && c == "cpuset" && root) f = {{"cpuset.cpus", "0-3"}, {"cpuset.mems", "0"}};
+    if (!v2_ && c == "devices") f = {{"devices.allow", ""}, {"devices.deny", ""}, {"devices.list", "a *:* rwm"}, {"devices.denied", ""}};
     return f;
   }
   std::string ordered(const std::set<std::string>& cs) const {
@@ -987,9 +1034,47 @@ class FakeKernel final : public applier::Kernel {
       f["tasks"] = "";
       for (const auto& c : h.controllers)
         for (auto& kv : controller_files(c, false)) f.insert(kv);
+      if (h.controllers.count("devices")) {
+        const auto& parent = s_.cgroups.at(parent_of(dir));
+        f["devices.list"] = parent.at("devices.list");
+        f["devices.denied"] = parent.at("devices.denied");
+      }
     }
     return f;
   }
+  // v1 devices.allow (ALLOW) or devices.deny; 0 or an errno.
+  static int write_devices(std::map<std::string, std::string>& files, bool allow, const std::string& v) {
+    std::string& list = files["devices.list"];
+    std::string& denied = files["devices.denied"];
+    if (!v.empty() && v[0] == 'a') {
+      list = allow ? "a *:* rwm" : "";
+      denied.clear();
+      return 0;
+    }
+    std::string error;
+    auto rules = device_rules::parse(v, error);
+    if (!rules || rules->size() != 1) return EINVAL;
+    const bool default_allow = list == "a *:* rwm";
+    // The exception list of the mode (shown or hidden), with this rule joined or taken out.
+    std::string& exceptions = default_allow ? denied : list;
+    std::vector<device_rules::Rule> have;
+    std::istringstream in(exceptions);
+    for (std::string line; std::getline(in, line);)
+      if (auto r = device_rules::parse(line, error)) have.push_back(r->front());
+    const device_rules::Rule& r = rules->front();
+    if (allow != default_allow) {
+      have.push_back(r);
+      have = device_rules::merged(have);
+    } else {
+      for (auto& h : have)
+        if (h.type == r.type && h.major == r.major && h.minor == r.minor) h.access &= ~r.access;
+      have.erase(std::remove_if(have.begin(), have.end(), [](const device_rules::Rule& h) { return h.access == 0; }), have.end());
+    }
+    exceptions.clear();
+    for (const auto& h : have) exceptions += (exceptions.empty() ? "" : "\n") + device_rules::text(h);
+    return 0;
+  }
+
   // 0 or an errno; changes nothing on failure.
   int write_subtree_control(const std::string& dir, const std::string& value) {
     auto& files = s_.cgroups.at(dir);
