@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -175,13 +176,31 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   return diff.empty() ? kOk : kChangesPending;
 }
 
+namespace {
+
+// The cgroups whose usage status shows: the profile's, except one that its state records nsplan
+// made and that is no longer that cgroup (removed, or made again by someone else since).
+std::vector<std::string> usage_dirs(const plan::Plan& plan, Kernel& kernel) {
+  auto owned = owned_cgroups(ProfileState::read_only(plan.facts.state_dir, plan.profile), plan.facts);
+  if (!owned.ok()) return plan.cgroup_dirs;
+  const std::vector<std::string> proven = still_owned(kernel, owned.value());
+  std::vector<std::string> dirs;
+  for (const auto& dir : plan.cgroup_dirs) {
+    bool recorded = std::any_of(owned.value().begin(), owned.value().end(), [&](const OwnedCgroup& o) { return o.dir == dir; });
+    if (!recorded || std::find(proven.begin(), proven.end(), dir) != proven.end()) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+}  // namespace
+
 int run_status(const Compilation& c, const LiveOptions& o) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
   std::string json = status_json(plan, *kernel);
   auto j = nlohmann::ordered_json::parse(json);
   // What the cgroups use now, next to the limits above.
-  CgroupUsage usage = read_usage(*kernel, plan.facts, plan.cgroup_dirs);
+  CgroupUsage usage = read_usage(*kernel, plan.facts, usage_dirs(plan, *kernel));
   if (o.json) {
     if (usage.any()) j["usage"] = usage_json(usage);
     std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
