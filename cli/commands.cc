@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "applier/cgroup_usage.h"
@@ -192,9 +193,8 @@ std::vector<std::string> usage_dirs(const plan::Plan& plan, Kernel& kernel) {
   return dirs;
 }
 
-}  // namespace
-
-int run_status(const Compilation& c, const LiveOptions& o) {
+// The status report of the profile on OUT; its exit status.
+int status_report(const Compilation& c, const LiveOptions& o, std::ostream& out) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
   std::string json = status_json(plan, *kernel);
@@ -203,7 +203,7 @@ int run_status(const Compilation& c, const LiveOptions& o) {
   CgroupUsage usage = read_usage(*kernel, plan.facts, usage_dirs(plan, *kernel));
   if (o.json) {
     if (usage.any()) j["usage"] = usage_json(usage);
-    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     for (const auto& item : j["items"])
       if (!item["present"].get<bool>()) return kChangesPending;
     return kOk;
@@ -214,17 +214,28 @@ int run_status(const Compilation& c, const LiveOptions& o) {
     bool exists = item.value("exists", false);
     present += p;
     // Changed: something is there, but not what the profile says (a value set by hand).
-    std::cout << (p ? "  ok       " : exists ? "  changed  " : "  missing  ") << item["key"].get<std::string>();
-    if (!p && exists && item.contains("change")) std::cout << "  (" << item["change"].get<std::string>() << ")";
-    else if (!p && item.contains("current")) std::cout << "  (now: " << item["current"].get<std::string>() << ")";
-    std::cout << "\n";
+    out << (p ? "  ok       " : exists ? "  changed  " : "  missing  ") << item["key"].get<std::string>();
+    if (!p && exists && item.contains("change")) out << "  (" << item["change"].get<std::string>() << ")";
+    else if (!p && item.contains("current")) out << "  (now: " << item["current"].get<std::string>() << ")";
+    out << "\n";
   }
-  std::cout << present << " of " << j["items"].size() << " in place\n";
+  out << present << " of " << j["items"].size() << " in place\n";
   if (usage.any()) {
-    std::cout << "usage:\n";
-    for (const auto& line : usage_lines(usage)) std::cout << "  " << line << "\n";
+    out << "usage:\n";
+    for (const auto& line : usage_lines(usage)) out << "  " << line << "\n";
   }
   return present == j["items"].size() ? kOk : kChangesPending;
+}
+
+}  // namespace
+
+int run_status(const Compilation& c, const LiveOptions& o) {
+  if (!o.watch) return status_report(c, o, std::cout);
+  return watch(*o.watch, [&](const Screen&) {
+    std::ostringstream text;
+    int rc = status_report(c, o, text);
+    return Frame{text.str(), rc};
+  });
 }
 
 }  // namespace nsplan::cli
