@@ -68,6 +68,16 @@ std::vector<OwnedCgroup> owned_leaf_cgroups(const std::vector<Owned>& records) {
   return leaves;
 }
 
+std::vector<std::string> still_owned(Kernel& kernel, const std::vector<OwnedCgroup>& cgroups) {
+  std::vector<std::string> dirs;
+  for (const auto& cg : cgroups) {
+    if (!cg.id.known()) continue;
+    auto now = kernel.cgroup_id(cg.dir);
+    if (now.ok() && now.value() == cg.id) dirs.push_back(cg.dir);
+  }
+  return dirs;
+}
+
 int signal_number(const std::string& text) {
   if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit))
     return text.size() <= 2 && std::stoi(text) >= 1 && std::stoi(text) < NSIG ? std::stoi(text) : 0;

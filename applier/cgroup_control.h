@@ -30,6 +30,10 @@ struct OwnedCgroup {
 // The deepest cgroup the records show nsplan made in each hierarchy (v2: one).
 std::vector<OwnedCgroup> owned_leaf_cgroups(const std::vector<Owned>& records);
 
+// The directories of CGROUPS that are still the cgroups nsplan made, each identity checked now: one
+// removed, or made again by anyone since (another inode), is left out. For reading only.
+std::vector<std::string> still_owned(Kernel& kernel, const std::vector<OwnedCgroup>& cgroups);
+
 struct Task {
   pid_t pid = 0;
   std::string command;  // /proc/PID/comm, "" when it is gone

@@ -7,6 +7,8 @@
 
 #include <cstdio>
 
+#include "compiler/cgroup_files.h"
+
 namespace nsplan::applier {
 namespace {
 
@@ -44,6 +46,7 @@ class Reader {
     return t ? key_numbers(*t) : std::map<std::string, uint64_t>{};
   }
   bool v2() const { return f_.mode == CgroupMode::V2; }
+  const HostFacts& facts() const { return f_; }
   const std::vector<std::string>& dirs() const { return dirs_; }
   Kernel& kernel() { return k_; }
 
@@ -100,6 +103,7 @@ void read_io(Reader& r, CgroupUsage& u) {
     // "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0"
     auto text = r.read("io", "io.stat");
     if (!text) return;
+    u.io_known = true;
     std::istringstream in(*text);
     std::string line;
     while (std::getline(in, line)) {
@@ -124,6 +128,7 @@ void read_io(Reader& r, CgroupUsage& u) {
     for (auto [file, is_bytes] : {std::pair{"blkio.throttle.io_service_bytes", true}, {"blkio.throttle.io_serviced", false}}) {
       auto text = r.read("blkio", file);
       if (!text) continue;
+      u.io_known = true;
       std::istringstream in(*text);
       std::string dev, op, v;
       while (in >> dev) {
@@ -145,15 +150,19 @@ void read_io(Reader& r, CgroupUsage& u) {
     if (io.read_bytes || io.written_bytes || io.reads || io.writes) u.io.push_back(io);
 }
 
-std::string bytes(uint64_t b) {
-  // Whole units, rounded to one decimal: "312M", "1.2G".
-  static const char* kUnits[] = {"", "K", "M", "G", "T", "P"};
-  double v = static_cast<double>(b);
-  int i = 0;
-  while (v >= 1024 && i < 5) v /= 1024, ++i;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v < 10 && i > 0 ? "%.1f%s" : "%.0f%s", v, kUnits[i]);
-  return buf;
+// Per huge page size of the host: what the group holds in pages of that size, and how often
+// an allocation failed at its limit.
+void read_hugetlb(Reader& r, CgroupUsage& u) {
+  if (!r.facts().huge_page_sizes) return;
+  for (uint64_t size : *r.facts().huge_page_sizes) {
+    const std::string page = cgroup_files::page_size_name(size);
+    const std::string prefix = "hugetlb." + page;
+    auto bytes = r.read_number("hugetlb", prefix + (r.v2() ? ".current" : ".usage_in_bytes"));
+    if (!bytes) continue;
+    CgroupUsage::Hugetlb h{page, *bytes, std::nullopt};
+    h.max_hits = r.v2() ? key(r.read_keys("hugetlb", prefix + ".events"), "max") : r.read_number("hugetlb", prefix + ".failcnt");
+    u.hugetlb.push_back(h);
+  }
 }
 
 std::string seconds(uint64_t usec) {
@@ -163,6 +172,17 @@ std::string seconds(uint64_t usec) {
 }
 
 }  // namespace
+
+std::string short_bytes(uint64_t b) {
+  // Whole units, rounded to one decimal: "312M", "1.2G".
+  static const char* kUnits[] = {"", "K", "M", "G", "T", "P"};
+  double v = static_cast<double>(b);
+  int i = 0;
+  while (v >= 1024 && i < 5) v /= 1024, ++i;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 && i > 0 ? "%.1f%s" : "%.0f%s", v, kUnits[i]);
+  return buf;
+}
 
 std::map<std::string, uint64_t> key_numbers(const std::string& text) {
   std::map<std::string, uint64_t> out;
@@ -178,7 +198,7 @@ std::map<std::string, uint64_t> key_numbers(const std::string& text) {
 }
 
 bool CgroupUsage::any() const {
-  return processes || memory_bytes || cpu_usec || pids || frozen || !io.empty();
+  return processes || memory_bytes || cpu_usec || pids || frozen || !io.empty() || !hugetlb.empty();
 }
 
 CgroupUsage read_usage(Kernel& kernel, const HostFacts& facts, const std::vector<std::string>& dirs) {
@@ -200,6 +220,7 @@ CgroupUsage read_usage(Kernel& kernel, const HostFacts& facts, const std::vector
   u.pids = r.read_number("pids", "pids.current");
   u.pids_max_hits = key(r.read_keys("pids", "pids.events"), "max");
   read_io(r, u);
+  read_hugetlb(r, u);
   if (r.v2()) {
     if (auto events = r.read("", "cgroup.events")) {
       auto k = key_numbers(*events);
@@ -245,6 +266,14 @@ nlohmann::ordered_json usage_json(const CgroupUsage& u) {
       j["io"].push_back({{"device", io.device}, {"read_bytes", io.read_bytes}, {"written_bytes", io.written_bytes},
                          {"reads", io.reads}, {"writes", io.writes}});
   }
+  if (!u.hugetlb.empty()) {
+    j["hugetlb"] = nlohmann::ordered_json::array();
+    for (const auto& h : u.hugetlb) {
+      nlohmann::ordered_json one = {{"page", h.page}, {"current_bytes", h.bytes}};
+      put(one, "max_hits", h.max_hits);
+      j["hugetlb"].push_back(one);
+    }
+  }
   if (u.frozen) j["frozen"] = *u.frozen;
   return j;
 }
@@ -254,9 +283,9 @@ std::vector<std::string> usage_lines(const CgroupUsage& u) {
   if (u.processes)
     out.push_back("processes  " + std::to_string(*u.processes) + (u.frozen && *u.frozen ? ", frozen" : ""));
   if (u.memory_bytes) {
-    std::string l = "memory     " + bytes(*u.memory_bytes) + " now";
-    if (u.memory_peak_bytes) l += ", " + bytes(*u.memory_peak_bytes) + " at most";
-    if (u.swap_bytes && *u.swap_bytes) l += ", " + bytes(*u.swap_bytes) + " swapped";
+    std::string l = "memory     " + short_bytes(*u.memory_bytes) + " now";
+    if (u.memory_peak_bytes) l += ", " + short_bytes(*u.memory_peak_bytes) + " at most";
+    if (u.swap_bytes && *u.swap_bytes) l += ", " + short_bytes(*u.swap_bytes) + " swapped";
     if (u.memory_max_hits && *u.memory_max_hits) l += "; limit reached " + std::to_string(*u.memory_max_hits) + " times";
     if (u.oom_kills && *u.oom_kills) l += "; " + std::to_string(*u.oom_kills) + " killed by the OOM killer";
     out.push_back(l);
@@ -273,9 +302,14 @@ std::vector<std::string> usage_lines(const CgroupUsage& u) {
     if (u.pids_max_hits && *u.pids_max_hits) l += "; refused " + std::to_string(*u.pids_max_hits) + " forks at the limit";
     out.push_back(l);
   }
+  for (const auto& h : u.hugetlb) {
+    std::string l = "hugetlb " + h.page + std::string(h.page.size() < 3 ? 3 - h.page.size() : 1, ' ') + short_bytes(h.bytes) + " now";
+    if (h.max_hits && *h.max_hits) l += "; limit reached " + std::to_string(*h.max_hits) + " times";
+    out.push_back(l);
+  }
   for (const auto& io : u.io)
-    out.push_back("io " + io.device + std::string(io.device.size() < 8 ? 8 - io.device.size() : 1, ' ') + bytes(io.read_bytes) +
-                  " read (" + std::to_string(io.reads) + " ops), " + bytes(io.written_bytes) + " written (" +
+    out.push_back("io " + io.device + std::string(io.device.size() < 8 ? 8 - io.device.size() : 1, ' ') + short_bytes(io.read_bytes) +
+                  " read (" + std::to_string(io.reads) + " ops), " + short_bytes(io.written_bytes) + " written (" +
                   std::to_string(io.writes) + " ops)");
   return out;
 }

@@ -1,8 +1,10 @@
 // What a profile's cgroups use now, next to their limits: memory (current, peak, swap), OOM kills
 // and limit hits, CPU time and throttling, tasks, I/O per device, frozen or not. Read from the
 // kernel's statistics files of each hierarchy (v2: memory.current, memory.events, cpu.stat,
-// pids.current, io.stat, cgroup.events; v1: memory.usage_in_bytes, memory.oom_control,
-// cpuacct.usage, pids.current, blkio.throttle.io_service_bytes, freezer.state). A file the
+// pids.current, io.stat, hugetlb.<size>.current and .events, cgroup.events; v1:
+// memory.usage_in_bytes, memory.oom_control, cpuacct.usage, pids.current,
+// blkio.throttle.io_service_bytes, hugetlb.<size>.usage_in_bytes and .failcnt, freezer.state).
+// A file the
 // kernel does not have (an older kernel, a hierarchy the profile is not in) leaves its field
 // unknown, never zero.
 #pragma once
@@ -30,7 +32,14 @@ struct CgroupUsage {
     std::string device;  // MAJ:MIN
     uint64_t read_bytes = 0, written_bytes = 0, reads = 0, writes = 0;
   };
-  std::vector<Io> io;
+  std::vector<Io> io;      // the devices with any traffic
+  bool io_known = false;   // an I/O statistics file was read (no traffic is then zero, not unknown)
+  struct Hugetlb {
+    std::string page;  // the kernel's name of the page size: "2MB", "1GB"
+    uint64_t bytes = 0;
+    std::optional<uint64_t> max_hits;  // v2 hugetlb.<size>.events max; v1 hugetlb.<size>.failcnt
+  };
+  std::vector<Hugetlb> hugetlb;  // per huge page size of the host, where the profile is in hugetlb
   bool any() const;
 };
 
@@ -47,5 +56,7 @@ std::optional<uint64_t> oom_kills(Kernel& kernel, const HostFacts& facts, const 
 nlohmann::ordered_json usage_json(const CgroupUsage& u);
 // "memory  312M now, 1.2G at most; 2 OOM kills", one line per resource, for status.
 std::vector<std::string> usage_lines(const CgroupUsage& u);
+// "312M", "1.2G", "512": a byte count in whole binary units, one decimal below 10.
+std::string short_bytes(uint64_t bytes);
 
 }  // namespace nsplan::applier

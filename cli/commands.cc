@@ -1,9 +1,11 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "applier/cgroup_usage.h"
@@ -175,16 +177,33 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   return diff.empty() ? kOk : kChangesPending;
 }
 
-int run_status(const Compilation& c, const LiveOptions& o) {
+namespace {
+
+// The cgroups whose usage status shows: the profile's, except one that its state records nsplan
+// made and that is no longer that cgroup (removed, or made again by someone else since).
+std::vector<std::string> usage_dirs(const plan::Plan& plan, Kernel& kernel) {
+  auto owned = owned_cgroups(ProfileState::read_only(plan.facts.state_dir, plan.profile), plan.facts);
+  if (!owned.ok()) return plan.cgroup_dirs;
+  const std::vector<std::string> proven = still_owned(kernel, owned.value());
+  std::vector<std::string> dirs;
+  for (const auto& dir : plan.cgroup_dirs) {
+    bool recorded = std::any_of(owned.value().begin(), owned.value().end(), [&](const OwnedCgroup& o) { return o.dir == dir; });
+    if (!recorded || std::find(proven.begin(), proven.end(), dir) != proven.end()) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+// The status report of the profile on OUT; its exit status.
+int status_report(const Compilation& c, const LiveOptions& o, std::ostream& out) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
   std::string json = status_json(plan, *kernel);
   auto j = nlohmann::ordered_json::parse(json);
   // What the cgroups use now, next to the limits above.
-  CgroupUsage usage = read_usage(*kernel, plan.facts, plan.cgroup_dirs);
+  CgroupUsage usage = read_usage(*kernel, plan.facts, usage_dirs(plan, *kernel));
   if (o.json) {
     if (usage.any()) j["usage"] = usage_json(usage);
-    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     for (const auto& item : j["items"])
       if (!item["present"].get<bool>()) return kChangesPending;
     return kOk;
@@ -195,17 +214,28 @@ int run_status(const Compilation& c, const LiveOptions& o) {
     bool exists = item.value("exists", false);
     present += p;
     // Changed: something is there, but not what the profile says (a value set by hand).
-    std::cout << (p ? "  ok       " : exists ? "  changed  " : "  missing  ") << item["key"].get<std::string>();
-    if (!p && exists && item.contains("change")) std::cout << "  (" << item["change"].get<std::string>() << ")";
-    else if (!p && item.contains("current")) std::cout << "  (now: " << item["current"].get<std::string>() << ")";
-    std::cout << "\n";
+    out << (p ? "  ok       " : exists ? "  changed  " : "  missing  ") << item["key"].get<std::string>();
+    if (!p && exists && item.contains("change")) out << "  (" << item["change"].get<std::string>() << ")";
+    else if (!p && item.contains("current")) out << "  (now: " << item["current"].get<std::string>() << ")";
+    out << "\n";
   }
-  std::cout << present << " of " << j["items"].size() << " in place\n";
+  out << present << " of " << j["items"].size() << " in place\n";
   if (usage.any()) {
-    std::cout << "usage:\n";
-    for (const auto& line : usage_lines(usage)) std::cout << "  " << line << "\n";
+    out << "usage:\n";
+    for (const auto& line : usage_lines(usage)) out << "  " << line << "\n";
   }
   return present == j["items"].size() ? kOk : kChangesPending;
+}
+
+}  // namespace
+
+int run_status(const Compilation& c, const LiveOptions& o) {
+  if (!o.watch) return status_report(c, o, std::cout);
+  return watch(*o.watch, [&](const Screen&) {
+    std::ostringstream text;
+    int rc = status_report(c, o, text);
+    return Frame{text.str(), rc};
+  });
 }
 
 }  // namespace nsplan::cli

@@ -1,9 +1,12 @@
 // The subcommands that act on the live system; main.cc parses, these run.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "applier/executor.h"
+#include "cli/top_frame.h"
+#include "cli/watch.h"
 #include "compiler/compile.h"
 
 namespace nsplan::cli {
@@ -18,6 +21,7 @@ struct LiveOptions {
   bool wait = false;  // wait for another nsplan holding the profile's lock
   bool json = false;
   bool kill = false;  // destroy --kill: kill what runs in the cgroups first
+  std::optional<WatchOptions> watch;  // status --watch: shown again at each refresh
   // Descriptors above 2 that were open when nsplan started (before it opened any of its own):
   // the only ones run.keep_fds may pass on.
   std::vector<int> inherited_fds;
@@ -47,6 +51,13 @@ int run_task_control(const std::string& name, const HostFacts& facts, TaskAction
 // are none), or, with KILL, are killed first.
 int empty_before_destroy(const std::string& name, const HostFacts& facts, bool kill);
 int run_status(const Compilation& c, const LiveOptions& o);
+
+// nsplan top: the usage of every applied profile's cgroup, refreshed (cli/top_command.cc).
+struct TopOptions {
+  WatchOptions watch;
+  top::SortKey sort = top::SortKey::Cpu;
+};
+int run_top(const HostFacts& facts, const TopOptions& o);
 
 }  // namespace nsplan::cli
 

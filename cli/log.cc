@@ -14,17 +14,10 @@ namespace {
 Level g_level = Level::Normal;
 std::shared_ptr<spdlog::logger> g_logger;
 
-bool colour() {
-  const char* no_colour = std::getenv("NO_COLOR");
-  if (no_colour && *no_colour) return false;
-  const char* term = std::getenv("TERM");
-  return ::isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
-}
-
 spdlog::logger& logger() {
   if (!g_logger) {
     // Single-threaded sink: nsplan logs from one thread.
-    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_st>(colour() ? spdlog::color_mode::always
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_st>(colour(STDERR_FILENO) ? spdlog::color_mode::always
                                                                                : spdlog::color_mode::never);
     g_logger = std::make_shared<spdlog::logger>("nsplan", sink);
     g_logger->set_pattern("%^nsplan%$: %v");
@@ -44,6 +37,17 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 }  // namespace
 
+bool terminal(int fd) {
+  const char* term = std::getenv("TERM");
+  return ::isatty(fd) && !(term && std::string(term) == "dumb");
+}
+
+bool colour(int fd) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour && *no_colour) return false;
+  return terminal(fd);
+}
+
 void init(Level level) { g_level = level; }
 Level level() { return g_level; }
 
@@ -59,7 +63,7 @@ void debug(const std::string& text) {
 }
 
 std::string colour_diagnostics(const std::string& text) {
-  if (!colour()) return text;
+  if (!colour(STDERR_FILENO)) return text;
   // Only the severity words after a location; rendered diagnostics escape any ESC in user text.
   std::string out = replace_all(text, ": error: ", ": \x1b[1;31merror\x1b[0m: ");
   return replace_all(out, ": warning: ", ": \x1b[1;35mwarning\x1b[0m: ");

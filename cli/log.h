@@ -21,6 +21,11 @@ void warn(const std::string& text);
 void info(const std::string& text);   // -v
 void debug(const std::string& text);  // -vv
 
+// Whether FD is a terminal that may be coloured: not with NO_COLOR set (non-empty) or TERM=dumb.
+bool colour(int fd);
+// Whether FD is a terminal that understands escape sequences at all (TERM is not "dumb").
+bool terminal(int fd);
+
 // TEXT (rendered diagnostics) with "error:" and "warning:" coloured when standard error is a
 // colour terminal; unchanged otherwise.
 std::string colour_diagnostics(const std::string& text);

@@ -82,6 +82,17 @@ void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
     cmd->add_flag("--strict", t.strict, "Refuse values that have no faithful equivalent on the target");
 }
 
+// --interval and -n of the commands that refresh (cli/watch.h); returns --interval.
+CLI::Option* add_watch_options(CLI::App* cmd, cli::WatchOptions& w) {
+  auto* interval = cmd->add_option("--interval", w.interval_seconds, "Seconds between refreshes (default 1; 0.1 at least)")
+                       ->type_name("SECONDS")
+                       ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("-n,--iterations", w.count, "Refresh COUNT times, then end (default: until q or Ctrl-C)")
+      ->type_name("COUNT")
+      ->check(CLI::PositiveNumber);
+  return interval;
+}
+
 // Where `extends: NAME` and `include: NAME` look (compiler/loader.h). Only the command line can
 // change it, not the environment: whoever sets root's environment must not choose the files
 // root reads as profiles.
@@ -340,8 +351,28 @@ int main(int argc, char** argv) {
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
       "the file its last apply recorded is read (and must still name that profile).");
   status->add_flag("--json", live.json, "Machine-readable JSON");
+  cli::WatchOptions watch_options;
+  bool status_watch = false;
+  auto* watch_flag = status->add_flag("--watch", status_watch, "Show it again every --interval seconds (q or Ctrl-C quits)")
+                         ->excludes("--json");
+  add_watch_options(status, watch_options)->needs(watch_flag);
+  status->get_option("-n")->needs(watch_flag);
   add_target_options(status, target, Target::ThisMachine);
   add_profile_path_option(status, profile_path);
+
+  cli::TopOptions top_options;
+  bool top_once = false;
+  std::string top_sort = "cpu";
+  auto* top = app.add_subcommand("top", "Show what every applied profile's cgroup uses, refreshed (as systemd-cgtop)");
+  top->footer(
+      "On a terminal the screen is redrawn (q or Ctrl-C quits); otherwise each refresh is printed as a\n"
+      "block of plain text, blocks separated by a blank line. CPU% and the I/O rates are over the time\n"
+      "since the previous refresh: '-' in the first.");
+  add_watch_options(top, top_options.watch);
+  top->add_flag("--once", top_once, "Refresh once, then end")->excludes("-n");
+  top->add_option("--sort", top_sort, "Order of the rows (largest first; name: by profile name)")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(cli::top::kSortKeys), std::end(cli::top::kSortKeys))));
+  add_target_options(top, target, Target::Records);
 
   std::vector<std::string> run_command;
   auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
@@ -467,6 +498,12 @@ int main(int argc, char** argv) {
   auto facts = target_facts(target);
   if (!facts) return kSystem;
   if (*list) return list_applied(*facts, load_options(profile_path));
+  if (*top) {
+    if (top_once) top_options.watch.count = 1;
+    top_options.sort = *cli::top::sort_key(top_sort);
+    return cli::run_top(*facts, top_options);
+  }
+  if (status_watch) live.watch = watch_options;
   std::string status_name;  // status NAME: the profile file its last apply recorded
   if (*status && !is_profile_path(profile)) {
     auto from = recorded_source(profile, facts->state_dir);

@@ -71,13 +71,10 @@ std::map<std::string, KernelId> cgroups_nsplan_made(const plan::Plan& plan) {
 
 // The directories of MADE that are still the cgroups nsplan made (checked right before acting).
 std::vector<std::string> still_made(const plan::Plan& plan, const std::map<std::string, KernelId>& made) {
-  std::vector<std::string> dirs;
+  std::vector<OwnedCgroup> cgroups;
+  for (const auto& [dir, id] : made) cgroups.push_back({dir, id});
   auto kernel = make_linux_kernel(plan.facts);
-  for (const auto& [dir, id] : made) {
-    auto now = kernel->cgroup_id(dir);
-    if (now.ok() && now.value() == id) dirs.push_back(dir);
-  }
-  return dirs;
+  return still_owned(*kernel, cgroups);
 }
 
 bool cgroups_empty(const std::vector<std::string>& dirs) {

@@ -163,6 +163,33 @@ expect 2 "attach to a pid beyond pid_max" -- "$nsplan" attach profiles/lab.yaml 
 expect 0 "destroy --help states the rule" -- "$nsplan" destroy --help
 grep -q "whatever files the current directory holds" "$tmp/out" || { echo "FAIL: destroy --help"; fail=1; }
 
+# top: plain text when not on a terminal, a block per refresh separated by a blank line; on a
+# terminal a redraw (escapes), reverse video unless NO_COLOR, none of it with TERM=dumb.
+mkdir -m 700 "$tmp/top-state"
+expect 0 "top --once with nothing applied" -- "$nsplan" top --once --state-dir "$tmp/top-state"
+printf 'PROFILE  CGROUP  TASKS  CPU%%  MEMORY  READ/S  WRITE/S  PIDS\n(no applied profile has a cgroup that nsplan made)\n' > "$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" || { echo "FAIL: top --once with nothing applied"; cat "$tmp/out"; fail=1; }
+expect 0 "top -n 2" -- "$nsplan" top -n 2 --interval 0.1 --state-dir "$tmp/top-state"
+[ "$(grep -c '^PROFILE ' "$tmp/out")" = 2 ] && [ "$(grep -c '^$' "$tmp/out")" = 1 ] || { echo "FAIL: top -n 2 prints two blocks"; cat "$tmp/out"; fail=1; }
+if grep -q "$(printf '\033')" "$tmp/out"; then echo "FAIL: escape codes in top's piped output"; fail=1; fi
+expect 2 "top --sort of no column" -- "$nsplan" top --sort ram
+expect 2 "top --interval 0" -- "$nsplan" top --interval 0
+expect 2 "top --once -n 2" -- "$nsplan" top --once -n 2
+expect 2 "status --watch --json" -- "$nsplan" status profiles/lab.yaml --watch --json
+expect 2 "status --interval without --watch" -- "$nsplan" status profiles/lab.yaml --interval 2
+if command -v script > /dev/null; then
+  esc=$(printf '\033')
+  TERM=xterm script -qec "$nsplan top -n 1 --state-dir $tmp/top-state" /dev/null > "$tmp/tty" 2>&1
+  grep -q "$esc\[H$esc\[2Jnsplan top: 0 profiles" "$tmp/tty" || { echo "FAIL: top redraws on a terminal"; cat -v "$tmp/tty"; fail=1; }
+  grep -q "$esc\[7mPROFILE" "$tmp/tty" || { echo "FAIL: top's header in reverse video"; cat -v "$tmp/tty"; fail=1; }
+  grep -q "$esc\[?25h" "$tmp/tty" || { echo "FAIL: top shows the cursor again"; cat -v "$tmp/tty"; fail=1; }
+  NO_COLOR=1 TERM=xterm script -qec "$nsplan top -n 1 --state-dir $tmp/top-state" /dev/null > "$tmp/tty" 2>&1
+  grep -q "$esc\[7m" "$tmp/tty" && { echo "FAIL: top highlights with NO_COLOR"; fail=1; }
+  grep -q "$esc\[2J" "$tmp/tty" || { echo "FAIL: NO_COLOR still redraws"; fail=1; }
+  TERM=dumb script -qec "$nsplan top -n 1 --state-dir $tmp/top-state" /dev/null > "$tmp/tty" 2>&1
+  grep -q "$esc" "$tmp/tty" && { echo "FAIL: escapes for TERM=dumb"; cat -v "$tmp/tty"; fail=1; }
+fi
+
 expect 2 "no subcommand" -- "$nsplan"
 expect 2 "unknown subcommand" -- "$nsplan" frobnicate
 expect 2 "bad --cgroup" -- "$nsplan" explain profiles/firefox.yaml --cgroup v3
