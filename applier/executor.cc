@@ -25,21 +25,33 @@ std::string step_error(const plan::Step& step, const Status& s) {
   return step.origin.where + ": error: " + s.message();
 }
 
-// The kernel keeps some files at or below another of the same cgroup (v1: memory.limit_in_bytes
-// <= memory.memsw.limit_in_bytes at every write; compiler/cgroup_files.cc `keeps_at_least`). The
-// plan writes the lower one first, right for a new cgroup and for lowering; raising it above the
-// other's value in force needs the other written first.
-bool upper_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) {
-  auto* lower = std::get_if<plan::WriteCgroupFile>(&a.action);
-  auto* upper = std::get_if<plan::WriteCgroupFile>(&b.action);
-  if (!lower || !upper || lower->dir != upper->dir) return false;
-  const auto* row = cgroup_files::find(upper->file);
-  if (!row || !row->keeps_at_least || lower->file != row->keeps_at_least) return false;
-  auto current = kernel.cgroup_read(upper->dir, upper->file);
+// Two files of one cgroup whose order depends on the values in force
+// (compiler/cgroup_files.cc): whether the step after A must go first.
+// - `keeps_at_least`: the kernel keeps one file at or below another (v1: memory.limit_in_bytes
+//   <= memory.memsw.limit_in_bytes at every write). The plan writes the lower one first, right
+//   for a new cgroup and for lowering; raising it above the other's value in force needs the
+//   other written first.
+// - `before_if_lowered`: v1 cpu.rt_period_us goes before cpu.rt_runtime_us, right for a new
+//   cgroup (runtime 0); a shorter period with the old runtime would raise the group's share, so
+//   the runtime goes first when the period is lowered while the group has runtime.
+bool second_goes_first(const plan::Step& a, const plan::Step& b, Kernel& kernel) {
+  auto* first = std::get_if<plan::WriteCgroupFile>(&a.action);
+  auto* second = std::get_if<plan::WriteCgroupFile>(&b.action);
+  if (!first || !second || first->dir != second->dir) return false;
+  auto number = [](const std::string& v) { return v == "-1" ? ~0ull : std::strtoull(v.c_str(), nullptr, 10); };
+  if (const auto* row = cgroup_files::find(first->file); row && row->before_if_lowered && second->file == row->before_if_lowered) {
+    // The second file still at a new cgroup's value (runtime 0) takes any order: the plan's.
+    const auto* other = cgroup_files::find(second->file);
+    auto current = kernel.cgroup_read(first->dir, first->file);
+    auto other_now = kernel.cgroup_read(second->dir, second->file);
+    return current.ok() && other_now.ok() && number(first->value) < number(current.value()) &&
+           (!other || other_now.value() != other->new_value);
+  }
+  const auto* row = cgroup_files::find(second->file);
+  if (!row || !row->keeps_at_least || first->file != row->keeps_at_least) return false;
+  auto current = kernel.cgroup_read(second->dir, second->file);
   if (!current.ok()) return false;
-  unsigned long long now = std::strtoull(current.value().c_str(), nullptr, 10);
-  unsigned long long want = lower->value == "-1" ? ~0ull : std::strtoull(lower->value.c_str(), nullptr, 10);
-  return want > now;
+  return number(first->value) > number(current.value());
 }
 
 }  // namespace
@@ -78,7 +90,9 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     auto gone_ns = [&](const std::string& ns) { return !ns.empty() && removed_netns.count(ns); };
     auto gone_dev = [&](const std::string& ns, const std::string& dev) { return gone_ns(ns) || deleted_links.count(ns + "/" + dev); };
     bool moot = false;
-    if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0;
+    // A value the parent's depends on (v1 rt_runtime) goes back even in a cgroup about to go:
+    // that rmdir may be refused or left for later, and the parent's undo comes after it.
+    if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0 && !cgroup_files::reset_before_rmdir(x->file);
     else if (auto* x = as<RestoreDeviceList>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DetachDeviceProgram>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
@@ -283,7 +297,7 @@ class Transaction {
     std::vector<const plan::Step*> order;
     for (const auto& step : plan_.steps) order.push_back(&step);
     for (size_t i = 0; i < order.size() && out_.error.empty(); ++i) {
-      if (i + 1 < order.size() && upper_goes_first(*order[i], *order[i + 1], kernel_)) std::swap(order[i], order[i + 1]);
+      if (i + 1 < order.size() && second_goes_first(*order[i], *order[i + 1], kernel_)) std::swap(order[i], order[i + 1]);
       make(*order[i]);
     }
   }

@@ -213,6 +213,13 @@ std::optional<std::string> whole_disk_number(const std::string& path) {
   return majmin;
 }
 
+std::optional<HostFacts::RtBandwidth> rt_bandwidth_of(const std::string& dir) {
+  std::ifstream runtime(dir + "/cpu.rt_runtime_us"), period(dir + "/cpu.rt_period_us");
+  HostFacts::RtBandwidth b;
+  if (!(runtime >> b.runtime_us) || !(period >> b.period_us) || b.period_us == 0) return std::nullopt;
+  return b;
+}
+
 ProbeResult probe_host(const std::string& root) {
   ProbeResult r;
   HostFacts& f = r.facts;
@@ -258,6 +265,7 @@ ProbeResult probe_host(const std::string& root) {
     return r;
   }
   f.block_device_number = whole_disk_number;
+  if (f.mode == CgroupMode::V1) f.rt_bandwidth = rt_bandwidth_of;
   read_cpuset_facts(f);
   read_huge_page_sizes(f);
   read_misc_and_rdma(f);

@@ -21,5 +21,8 @@ ProbeResult probe_host(const std::string& root = "/sys/fs/cgroup");
 // "MAJ:MIN" of the whole disk whose device node is `path` (symlinks followed, as in
 // /dev/disk/by-id/...); nothing for a partition or what is not a block device.
 std::optional<std::string> whole_disk_number(const std::string& path);
+// The RT group scheduling of a v1 cpu cgroup (cpu.rt_runtime_us, cpu.rt_period_us); nothing
+// when it has no such files (CONFIG_RT_GROUP_SCHED off) or they cannot be read.
+std::optional<HostFacts::RtBandwidth> rt_bandwidth_of(const std::string& dir);
 
 }  // namespace nsplan::applier

@@ -92,6 +92,14 @@ constexpr File kFiles[] = {
      "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
     {H::V1, "cpu", "cpu.uclamp.max", S::CpuUclampMax, F::Percent, "max", "max", 0, 0, nullptr, nullptr, false,
      "kernel/sched/core.c cpu_uclamp_write", "CONFIG_UCLAMP_TASK_GROUP"},
+    // RT group scheduling: v1 only. The period first: a new group has runtime 0, and any period
+    // takes it; the executor writes the runtime first when the period is lowered.
+    {H::V1, "cpu", "cpu.rt_period_us", S::CpuRtPeriod, F::Number, "1000000", "", 1, cgroup_limits::kMaxRtRuntimeUs,
+     nullptr, nullptr, true, "kernel/sched/rt.c tg_set_rt_bandwidth (period > 0)", "CONFIG_RT_GROUP_SCHED",
+     "cpu.rt_runtime_us"},
+    {H::V1, "cpu", "cpu.rt_runtime_us", S::CpuRtRuntime, F::Number, "0", "", 0, cgroup_limits::kMaxRtRuntimeUs,
+     nullptr, "cpu.rt_period_us", true, "kernel/sched/rt.c tg_rt_schedulable (runtime <= period, children <= parent)",
+     "CONFIG_RT_GROUP_SCHED", nullptr, true},
     {H::V1, "cpuset", "cpuset.cpus", S::CpusetCpus, F::CpuList, "", "", 0, 0, nullptr, nullptr, true,
      "kernel/cgroup/cpuset-v1.c (a new cpuset starts empty)"},
     {H::V1, "cpuset", "cpuset.mems", S::CpusetMems, F::CpuList, "", "", 0, 0, nullptr, nullptr, true,
@@ -102,6 +110,11 @@ constexpr File kFiles[] = {
      "block/bfq-cgroup.c bfq_io_set_weight_legacy (BFQ_MIN..MAX_WEIGHT)"},
     {H::V1, "blkio", "blkio.weight", S::IoWeight, F::Number, "500", "", cgroup_limits::kMinCfqWeight, 1000, nullptr,
      nullptr, true, "block/cfq-iosched.c (before Linux 5.0)"},
+    // Per-device weights: "MAJ:MIN W" lines; BFQ removes a device's line with "default", CFQ with 0.
+    {H::V1, "blkio", "blkio.bfq.weight_device", S::IoDeviceWeight, F::DeviceValue, "", "default", 1, 1000, nullptr,
+     nullptr, false, "block/bfq-cgroup.c bfq_io_set_device_weight", "Linux 5.4"},
+    {H::V1, "blkio", "blkio.weight_device", S::IoDeviceWeight, F::DeviceValue, "", "0", cgroup_limits::kMinCfqWeight, 1000,
+     nullptr, nullptr, true, "block/cfq-iosched.c (before Linux 5.0)"},
     {H::V1, "blkio", "blkio.throttle.read_bps_device", S::IoReadBps, F::DeviceValue, "", "0", 0, 0, nullptr, nullptr,
      true, "block/blk-throttle.c tg_set_conf_u64"},
     {H::V1, "blkio", "blkio.throttle.write_bps_device", S::IoWriteBps, F::DeviceValue, "", "0", 0, 0, nullptr, nullptr,
@@ -236,9 +249,12 @@ std::optional<unsigned long long> hundredths(const std::string& s) {
   return *whole * 100 + frac;
 }
 
+// "8:0 200": a device's line of a weight file (not "default 200" nor "200").
+bool is_device_line(const std::string& s) { return first_word(s).find(':') != std::string::npos; }
+
 std::string weight_of(const std::string& s) { return s.rfind("default ", 0) == 0 ? s.substr(8) : s; }
 
-const char* setting_name(Setting s) {
+const char* setting_name(Setting s, Hierarchy h) {
   switch (s) {
     case S::MemoryMax: return "memory.max";
     case S::MemorySwap: return "memory.swap";
@@ -256,10 +272,14 @@ const char* setting_name(Setting s) {
     case S::CpuIdle: return "cpu.idle";
     case S::CpuUclampMin: return "cpu.uclamp_min";
     case S::CpuUclampMax: return "cpu.uclamp_max";
+    case S::CpuRtPeriod: return "cpu.rt_period (with rt_runtime)";
+    case S::CpuRtRuntime: return "cpu.rt_runtime";
     case S::CpusetCpus: return "cpuset.cpus";
     case S::CpusetMems: return "cpuset.mems";
     case S::PidsMax: return "pids.max";
-    case S::IoWeight: return "io.weight";
+    // v2 has one weight file, with the devices' lines after the default.
+    case S::IoWeight: return h == H::V2 ? "io.weight, io.blkio_weight, io.device_weights[]" : "io.weight, io.blkio_weight";
+    case S::IoDeviceWeight: return "io.device_weights[]";
     case S::IoMax: return "io.devices[]";
     case S::IoReadBps: return "io.devices[].rbps";
     case S::IoWriteBps: return "io.devices[].wbps";
@@ -333,6 +353,11 @@ const File* of(Setting s, Hierarchy h, std::string_view name) {
   return nullptr;
 }
 
+bool reset_before_rmdir(std::string_view file) {
+  const File* f = find(file);
+  return f && f->reset_before_rmdir;
+}
+
 std::vector<const File*> optional_files(Hierarchy h) {
   std::vector<const File*> out;
   for (const auto& f : kFiles)
@@ -358,7 +383,9 @@ bool value_matches(std::string_view name, const std::string& wanted, const std::
     case F::CpuList: return members(wanted) == members(read);
     case F::CpuMax: return false;
     case F::DefaultWeight: {
-      // "default 100" (and per-device lines after it), or a bare number.
+      // "default 100" (and per-device lines after it), or a bare number; a device's "MAJ:MIN W"
+      // is compared with that device's line.
+      if (is_device_line(wanted)) return device_line(read, first_word(wanted)) == wanted;
       auto ls = lines(read);
       return !ls.empty() && weight_of(wanted) == weight_of(ls[0]);
     }
@@ -401,7 +428,13 @@ std::string restore_value(std::string_view name, const std::string& wanted, cons
       std::string line = device_line(before, dev);
       return line.empty() ? dev + " " + f->no_limit : line;
     }
-    case F::DefaultWeight: return before.substr(0, before.find('\n'));
+    case F::DefaultWeight: {
+      if (!is_device_line(wanted)) return before.substr(0, before.find('\n'));
+      // A device without a line of its own takes the default: "MAJ:MIN default" (blk-iocost.c).
+      std::string dev = first_word(wanted);
+      std::string line = device_line(before, dev);
+      return line.empty() ? dev + " default" : line;
+    }
     case F::MemoryBytes:
     case F::HugePageBytes:
       // v1 reads "no limit" as a huge number; its no-limit word says the same and is accepted
@@ -422,6 +455,8 @@ std::string markdown_table() {
       order = std::string("after `") + f.keeps_at_least + "`, before it when raising it above this file's value";
     else if (f.after)
       order = std::string("after `") + f.after + "`";
+    if (f.before_if_lowered)
+      order += std::string(order.empty() ? "" : "; ") + "before `" + f.before_if_lowered + "` when lowering this file";
     if (!f.on_root) order += std::string(order.empty() ? "" : "; ") + "not in the root";
     std::string value = form_text(f);
     if (f.max) value += " " + std::to_string(f.min) + ".." + std::to_string(f.max);
@@ -430,11 +465,12 @@ std::string markdown_table() {
     if (f.form == F::DeviceKeys || f.form == F::DeviceValue)
       undo = std::string("the device's line read before, or `MAJ:MIN ") + f.no_limit + "`";
     else if (f.form == F::DefaultWeight)
-      undo = "the `default` line read before";
+      undo = "the `default` line read before; a device's line, or `MAJ:MIN default`";
+    if (f.reset_before_rmdir) undo += std::string("; in a new cgroup `") + f.new_value + "`, before its rmdir";
     else if (f.form == F::MemoryBytes && std::string_view(f.no_limit) == "-1")
       undo = "the value read before; `-1` when that was no limit";
     out += std::string("| ") + (f.hierarchy == H::V2 ? "v2" : "v1") + " | " + f.controller + " | `" + f.name + "` | " +
-           setting_name(f.setting) + " | " + value + " | " + code(f.new_value) + " | " + (*f.no_limit ? code(f.no_limit) : "—") + " | " + order +
+           setting_name(f.setting, f.hierarchy) + " | " + value + " | " + code(f.new_value) + " | " + (*f.no_limit ? code(f.no_limit) : "—") + " | " + order +
            " | " + undo + " |\n";
   }
   return out;

@@ -21,10 +21,10 @@ enum class Hierarchy { V1, V2 };
 enum class Setting {
   MemoryMax, MemorySwap, MemorySoft, MemoryLow, MemoryHigh, MemoryMin,
   MemoryOomGroup, MemorySwappiness, MemoryZswapMax,
-  CpuWeight, CpuMax, CpuPeriod, CpuBurst, CpuIdle, CpuUclampMin, CpuUclampMax,
+  CpuWeight, CpuMax, CpuPeriod, CpuBurst, CpuIdle, CpuUclampMin, CpuUclampMax, CpuRtPeriod, CpuRtRuntime,
   CpusetCpus, CpusetMems,
   PidsMax,
-  IoWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
+  IoWeight, IoDeviceWeight, IoMax, IoReadBps, IoWriteBps, IoReadIops, IoWriteIops,
   HugetlbMax, HugetlbReservedMax,
   NetClassId, NetPriority,
   MiscMax, RdmaMax,
@@ -62,6 +62,13 @@ struct File {
   // What a kernel needs to have the file ("Linux 5.15", "CONFIG_RT_GROUP_SCHED"); nullptr for a
   // file every kernel with the controller has. The probe looks for these files on the host.
   const char* needs = nullptr;
+  // A file of the same cgroup written after this one, but before it when this file's new value
+  // is below its current one (v1 rt: the kernel checks runtime / period against the parent's
+  // share at every write, and a shorter period with the old runtime would raise the share).
+  const char* before_if_lowered = nullptr;
+  // Undo writes the new cgroup's value back before the cgroup is removed, rather than leave it to
+  // the rmdir (v1 rt_runtime: the parent's runtime can be lowered only once its children's is).
+  bool reset_before_rmdir = false;
 };
 
 std::span<const File> all();
@@ -92,6 +99,9 @@ bool value_matches(std::string_view name, const std::string& wanted, const std::
 // What undo writes to give `name` back: the value read before nsplan's write, cut to the line of
 // the device nsplan wrote for per-device files (or the line that removes its limit).
 std::string restore_value(std::string_view name, const std::string& wanted, const std::string& before, uint64_t page);
+
+// Whether undo gives FILE its new cgroup's value back before the cgroup is removed.
+bool reset_before_rmdir(std::string_view file);
 
 // The files of the table a kernel may lack (those with `needs`), as named on a hierarchy.
 std::vector<const File*> optional_files(Hierarchy h);

@@ -60,5 +60,15 @@ constexpr uint64_t kMaxMemoryNodeIndex = 1023;
 // v1 blkio.weight is CFQ's (Linux before 5.0): block/cfq-iosched.c refuses (ERANGE) weights
 // outside CFQ_WEIGHT_LEGACY_MIN..MAX = 10..1000; BFQ's blkio.bfq.weight takes 1..1000.
 constexpr uint64_t kMinCfqWeight = 10;
+constexpr uint64_t kMaxV1Weight = 1000;  // BFQ_MAX_WEIGHT, CFQ_WEIGHT_LEGACY_MAX
+
+// v1 cpu.rt_runtime_us / cpu.rt_period_us (CONFIG_RT_GROUP_SCHED): kernel/sched/rt.c
+// tg_set_rt_bandwidth refuses (EINVAL) a period of 0 and a runtime above max_rt_runtime = MAX_BW
+// ns (2^44 - 1 ns, a little over 4 hours); tg_rt_schedulable refuses a runtime above the period,
+// a share (runtime / period) above the global one (sched_rt_runtime_us / sched_rt_period_us), and
+// children whose shares add up to more than their parent's. A new group starts with runtime 0
+// and the global period, 1 s by default (sysctl_sched_rt_period).
+constexpr uint64_t kMaxRtRuntimeUs = ((uint64_t{1} << 44) - 1) / 1000;
+constexpr uint64_t kDefaultRtPeriodUs = 1000000;
 
 }  // namespace nsplan::cgroup_limits

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
 #include "compiler/profile_reader.h"
 
@@ -237,13 +238,32 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
     }
   }
   if (cg.io) {
+    const IoSpec& io = *cg.io;
     std::set<std::string> seen;
-    for (const auto& d : cg.io->devices) {
+    for (const auto& d : io.devices) {
       if (!seen.insert(d.device.value).second)
         diags.error(d.device.loc, "device " + d.device.value + " is limited twice", "merge the two entries");
       if (!d.rbps && !d.wbps && !d.riops && !d.wiops)
         diags.error(d.loc, "io device entry sets no limit", "add rbps, wbps, riops or wiops");
     }
+    // Both would be the one weight file of the cgroup.
+    if (io.weight && io.blkio_weight)
+      diags.error(io.blkio_weight->loc, "io blkio_weight and io weight are both given; both set the cgroup's one io weight",
+                  "keep one: weight is at line " + std::to_string(io.weight->loc.line));
+    std::set<std::string> weighted;
+    for (const auto& d : io.device_weights)
+      if (!weighted.insert(d.device.value).second)
+        diags.error(d.device.loc, "device " + d.device.value + " is given two weights", "keep one entry per device");
+  }
+  if (cg.cpu && cg.cpu->rt_runtime) {
+    // kernel/sched/rt.c tg_rt_schedulable: EINVAL for a runtime longer than its period.
+    const CpuSpec& c = *cg.cpu;
+    const uint64_t period = c.rt_period ? c.rt_period->value : cgroup_limits::kDefaultRtPeriodUs;
+    if (c.rt_runtime->value > period)
+      diags.error(c.rt_runtime->loc,
+                  "cpu rt_runtime " + std::to_string(c.rt_runtime->value) + " µs is longer than rt_period (" +
+                      std::to_string(period) + " µs" + (c.rt_period ? "" : ", the default") + ")",
+                  "the kernel refuses a runtime above its period (EINVAL); lower rt_runtime or raise rt_period");
   }
 }
 

@@ -51,6 +51,14 @@ struct HostFacts {
   // (/sys/class/infiniband), when probed and the controller is there.
   std::optional<std::map<std::string, uint64_t>> misc_capacity;
   std::optional<std::vector<std::string>> rdma_devices;
+  // v1 RT group scheduling of a cpu cgroup (the one profiles are placed below): its
+  // cpu.rt_runtime_us (-1: no limit) and cpu.rt_period_us. Asked only for a profile with an
+  // rt_runtime, when probed; nothing when the host has no such files.
+  struct RtBandwidth {
+    int64_t runtime_us = 0;
+    uint64_t period_us = 0;
+  };
+  std::function<std::optional<RtBandwidth>(const std::string& dir)> rt_bandwidth;
   std::string state_dir = "/run/nsplan";
   bool probed = false;  // facts read from this host rather than stated on the command line
 

@@ -279,6 +279,65 @@ class CgroupPlanner {
       add(c.uclamp_min->loc, Setting::CpuUclampMin, c.uclamp_min->value, "cpu uclamp_min " + c.uclamp_min->value);
     if (c.uclamp_max)
       add(c.uclamp_max->loc, Setting::CpuUclampMax, c.uclamp_max->value, "cpu uclamp_max " + c.uclamp_max->value);
+    cpu_rt(c);
+  }
+
+  // v1 RT group scheduling. The kernel (kernel/sched/rt.c tg_rt_schedulable) refuses a group
+  // whose share (runtime / period) is above its parent's, or children whose shares add up to
+  // more than it: the ancestors nsplan makes below the base get the leaf's period and runtime
+  // first (emit_v1), and the base itself must already give that much.
+  void cpu_rt(const CpuSpec& c) {
+    if (!c.rt_runtime && !c.rt_period) return;
+    if (!v1_) {
+      for (const auto* key : {&c.rt_runtime, &c.rt_period})
+        if (*key)
+          ctx_.lossy((*key)->loc,
+                     std::string("cgroup v2 has no real-time group scheduling; cpu ") + (key == &c.rt_runtime ? "rt_runtime " : "rt_period ") +
+                         std::to_string((*key)->value) + " us is not applied",
+                     "cpu.rt_runtime_us and cpu.rt_period_us exist on v1 only (CONFIG_RT_GROUP_SCHED); on v2 real-time tasks "
+                     "share the host's sched_rt_runtime_us with no per-group limit");
+      return;
+    }
+    const uint64_t period = c.rt_period ? c.rt_period->value : cgroup_limits::kDefaultRtPeriodUs;
+    const SourceLoc period_loc = c.rt_period ? c.rt_period->loc : c.rt_runtime->loc;
+    if (c.rt_runtime && c.rt_runtime->value > period) return;  // refused by the checks
+    const std::string period_what = "cpu rt_period " + std::to_string(period) + " us";
+    if (!c.rt_runtime) {
+      add(period_loc, Setting::CpuRtPeriod, std::to_string(period), period_what);
+      return;
+    }
+    const uint64_t runtime = c.rt_runtime->value;
+    const std::string share = share_text(runtime, period);
+    if (runtime > 0 && !rt_fits_base(c.rt_runtime->loc, runtime, period)) return;
+    const size_t before = writes_.size();
+    add(period_loc, Setting::CpuRtPeriod, std::to_string(period), period_what + (c.rt_period ? "" : " (the default)"));
+    add(c.rt_runtime->loc, Setting::CpuRtRuntime, std::to_string(runtime),
+        "cpu rt_runtime " + std::to_string(runtime) + " us of " + std::to_string(period) + " (" + share + ")",
+        {"real-time tasks of the group may run this long in each period; the kernel refuses it unless the parent's",
+         "share covers it (ancestors nsplan makes get the same period and runtime first). Undo sets 0 before the rmdir."});
+    if (runtime > 0 && writes_.size() == before + 2) rt_ancestors_ = {period, runtime, c.rt_runtime->loc};
+  }
+
+  static std::string share_text(uint64_t runtime, uint64_t period) {
+    return percent_text(static_cast<uint32_t>(static_cast<unsigned __int128>(runtime) * 10000 / period)) + " of a CPU";
+  }
+
+  // The base (the root, or --cgroup-parent) must give its children at least the leaf's share; on
+  // the host nsplan runs on it is read, elsewhere it is left to the kernel at apply.
+  bool rt_fits_base(SourceLoc loc, uint64_t runtime, uint64_t period) {
+    if (!ctx_.facts.rt_bandwidth || !ctx_.facts.controllers.count("cpu")) return true;
+    const std::string base = ctx_.facts.base_of("cpu");
+    auto b = ctx_.facts.rt_bandwidth(base);
+    if (!b || b->runtime_us < 0) return true;  // unknown, or no limit (sched_rt_runtime_us -1)
+    const auto have = static_cast<unsigned __int128>(b->runtime_us) * period;
+    if (static_cast<unsigned __int128>(runtime) * b->period_us <= have) return true;
+    ctx_.diags.error(loc,
+                     "cpu rt_runtime " + std::to_string(runtime) + " us of " + std::to_string(period) + " (" + share_text(runtime, period) +
+                         ") is more than " + base + " gives its children: " + std::to_string(b->runtime_us) + " us of " +
+                         std::to_string(b->period_us) + " (" + share_text(static_cast<uint64_t>(b->runtime_us), b->period_us) + ")",
+                     "the kernel refuses a group whose runtime / period is above its parent's, and children whose shares add up to "
+                     "more (EINVAL); lower rt_runtime, or give the parent more runtime first");
+    return false;
   }
 
   void cpuset(const CpusetSpec& c) {
@@ -318,39 +377,41 @@ class CgroupPlanner {
     return {std::string("checked against this host's ") + n.host + ": " + shown + " (" + source + ")."};
   }
 
+  // MAJ:MIN of an io entry's device: as written, or a /dev path resolved on the target; nothing
+  // (and an error at the key) when it cannot be told.
+  std::optional<std::string> device_number(const Located<std::string>& device) {
+    const std::string& dev = device.value;
+    if (dev[0] != '/') return dev;
+    auto it = ctx_.facts.block_devices.find(dev);
+    if (it != ctx_.facts.block_devices.end()) return it->second;
+    if (ctx_.facts.block_device_number)
+      if (auto number = ctx_.facts.block_device_number(dev)) return number;
+    ctx_.diags.error(device.loc, "cannot tell the device number of " + dev + " on the target",
+                     ctx_.facts.probed ? "is it a whole block device?" : "write MAJ:MIN (see lsblk) when planning for another machine");
+    return std::nullopt;
+  }
+
+  // A weight for v1's weight files, which take 1..1000 (BFQ) or 10..1000 (CFQ): written unchanged
+  // when it fits, so ratios between sibling groups stay; otherwise the nearest end of the range,
+  // with a warning that says what is written and how the ratio to a sibling at 100 changes.
+  std::optional<uint64_t> v1_weight(SourceLoc loc, uint64_t w, const std::string& what, const cgroup_files::File& row) {
+    const uint64_t lo = row.min, hi = row.max;
+    if (w >= lo && w <= hi) return w;
+    const uint64_t written = w < lo ? lo : hi;
+    ctx_.lossy(loc,
+               what + " is " + (w < lo ? "below" : "above") + " the " + std::to_string(lo) + ".." + std::to_string(hi) +
+                   " that " + row.name + " takes; " + std::to_string(written) + " is written, so the ratio to a sibling at weight 100 becomes " +
+                   std::to_string(written) + ":100 instead of " + std::to_string(w) + ":100",
+               "on cgroup v1 use weights from " + std::to_string(lo) + " to " + std::to_string(hi) + " to keep ratios");
+    return written;
+  }
+
   void io(const IoSpec& io) {
-    if (io.weight) {
-      std::string what = "io weight " + std::to_string(io.weight->value);
-      if (!v1_) {
-        add(io.weight->loc, Setting::IoWeight, "default " + std::to_string(io.weight->value), what);
-      } else if (ctx_.facts.v1_io_weight_file.empty()) {
-        ctx_.lossy(io.weight->loc, "this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied");
-      } else {
-        uint64_t w = translate::io_weight_to_bfq_weight(io.weight->value);
-        if (ctx_.facts.v1_io_weight_file == "blkio.weight" && w < cgroup_limits::kMinCfqWeight) {
-          ctx_.lossy(io.weight->loc,
-                     what + " is " + std::to_string(w) + " on v1's 1..1000 scale; this host's blkio.weight (CFQ) takes 10..1000, so 10 is written",
-                     "use an io weight of at least 10");
-          w = cgroup_limits::kMinCfqWeight;
-        }
-        add(io.weight->loc, Setting::IoWeight, std::to_string(w), what,
-            {"v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100)."}, ctx_.facts.v1_io_weight_file);
-      }
-    }
+    io_weight(io);
     for (const auto& d : io.devices) {
-      std::string dev = d.device.value;
-      if (dev[0] == '/') {
-        auto it = ctx_.facts.block_devices.find(dev);
-        std::optional<std::string> number;
-        if (it != ctx_.facts.block_devices.end()) number = it->second;
-        else if (ctx_.facts.block_device_number) number = ctx_.facts.block_device_number(dev);
-        if (!number) {
-          ctx_.diags.error(d.device.loc, "cannot tell the device number of " + dev + " on the target",
-                           ctx_.facts.probed ? "is it a whole block device?" : "write MAJ:MIN (see lsblk) when planning for another machine");
-          continue;
-        }
-        dev = *number;
-      }
+      auto number = device_number(d.device);
+      if (!number) continue;
+      const std::string& dev = *number;
       std::string what = "io limits of " + d.device.value;
       if (v1_) {
         auto one = [&](Setting setting, std::optional<std::string> v, SourceLoc loc) {
@@ -370,6 +431,64 @@ class CgroupPlanner {
         if (d.wiops) value += " wiops=" + count_text(d.wiops->value);
         add(d.loc, Setting::IoMax, value, what);
       }
+    }
+    device_weights(io.device_weights);
+  }
+
+  // io.weight (v2 scale) or blkio_weight (v1 scale): one weight file either way.
+  void io_weight(const IoSpec& io) {
+    const bool blkio = !io.weight && io.blkio_weight;
+    const Opt<uint64_t>& given = blkio ? io.blkio_weight : io.weight;
+    if (!given || (io.weight && io.blkio_weight)) return;  // both: refused by the checks
+    const uint64_t w = given->value;
+    const std::string what = std::string(blkio ? "io blkio_weight " : "io weight ") + std::to_string(w);
+    if (!v1_) {
+      std::vector<std::string> notes;
+      if (blkio)
+        notes = {"blkio weight 10..1000 is io.weight unchanged: both scales put the default at 100 (BFQ's blkio.bfq.weight",
+                 "and io.weight), so ratios to siblings stay. CFQ's blkio.weight (before Linux 5.0) defaulted to 500."};
+      add(given->loc, Setting::IoWeight, "default " + std::to_string(w), what, notes);
+      return;
+    }
+    const std::string& file = ctx_.facts.v1_io_weight_file;
+    if (file.empty()) {
+      ctx_.lossy(given->loc, "this host's blkio controller has no weight file (BFQ is not in use); " +
+                                 std::string(blkio ? "io blkio_weight" : "io weight") + " is not applied");
+      return;
+    }
+    const auto* row = cgroup_files::of(Setting::IoWeight, cgroup_files::Hierarchy::V1, file);
+    auto written = v1_weight(given->loc, w, what, *row);
+    std::vector<std::string> notes;
+    if (file == "blkio.weight")
+      notes = {"CFQ's blkio.weight defaults to 500, not 100: a sibling without a weight gets 500."};
+    else if (!blkio && *written == w)
+      notes = {"blkio.bfq.weight takes io.weight unchanged up to 1000: both default to 100, so ratios to siblings stay."};
+    add(given->loc, Setting::IoWeight, std::to_string(*written), what, notes, file);
+  }
+
+  // Per-device weights: v2 "MAJ:MIN W" lines of io.weight; v1 the weight file's _device twin.
+  void device_weights(const std::vector<IoDeviceWeight>& entries) {
+    for (const auto& d : entries) {
+      if (!d.weight) continue;  // required: the reader has said so
+      auto number = device_number(d.device);
+      if (!number) continue;
+      const uint64_t w = d.weight->value;
+      const std::string what = "io weight " + std::to_string(w) + " on " + d.device.value;
+      if (!v1_) {
+        add(d.weight->loc, Setting::IoWeight, *number + " " + std::to_string(w), what,
+            {"the kernel takes a device's line only once iocost is enabled on that disk (io.cost.qos of the root)."});
+        continue;
+      }
+      const std::string& weight_file = ctx_.facts.v1_io_weight_file;
+      if (weight_file.empty()) {
+        ctx_.lossy(d.weight->loc, "this host's blkio controller has no weight file (BFQ is not in use); the io weight of " +
+                                      d.device.value + " is not applied");
+        continue;
+      }
+      const std::string file = weight_file + "_device";
+      const auto* row = cgroup_files::of(Setting::IoDeviceWeight, cgroup_files::Hierarchy::V1, file);
+      auto written = v1_weight(d.weight->loc, w, what, *row);
+      add(d.weight->loc, Setting::IoDeviceWeight, *number + " " + std::to_string(*written), what, {}, file);
     }
   }
 
@@ -667,6 +786,7 @@ class CgroupPlanner {
       for (size_t i = 0; i < path.size(); ++i) {
         std::string dir = root + "/" + path[i];
         if (!made) ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_ + " (" + c + ")");
+        if (i + 1 < path.size()) rt_ancestor(c, dir);
         // A new v1 cpuset is empty and refuses tasks; inherit what the profile does not set.
         if (c == "cpuset") {
           bool leaf = i + 1 == path.size();
@@ -715,6 +835,21 @@ class CgroupPlanner {
     emit_devices(dir);
   }
 
+  // An ancestor of the leaf below the base gets the leaf's rt period and runtime, before the
+  // leaf's: the kernel refuses children whose shares add up to more than their parent's.
+  void rt_ancestor(const std::string& controller, const std::string& dir) {
+    if (!rt_ancestors_) return;
+    const auto* period = cgroup_files::of(Setting::CpuRtPeriod, cgroup_files::Hierarchy::V1);
+    const auto* runtime = cgroup_files::of(Setting::CpuRtRuntime, cgroup_files::Hierarchy::V1);
+    if (controller != period->controller) return;
+    const auto& a = *rt_ancestors_;
+    const std::string what = "cpu rt_runtime " + std::to_string(a.runtime) + " us of " + std::to_string(a.period) + " for the children of " + dir;
+    ctx_.add(plan::WriteCgroupFile{dir, period->name, std::to_string(a.period)}, a.loc, what);
+    ctx_.add(plan::WriteCgroupFile{dir, runtime->name, std::to_string(a.runtime)}, a.loc, what,
+             {"an ancestor's rt share must cover its children's (kernel/sched/rt.c tg_rt_schedulable); it is",
+              "given back after the cgroup below is gone. Another cgroup below it with runtime of its own needs more."});
+  }
+
   // Where the profile asks for controller C: its first value, or its membership entry.
   SourceLoc where(const std::string& c) const {
     auto w = std::find_if(writes_.begin(), writes_.end(), [&](const Write& x) { return x.file->controller == c; });
@@ -733,6 +868,11 @@ class CgroupPlanner {
   std::string rel_;
   SourceLoc loc_;
   std::vector<Write> writes_;
+  struct RtShare {
+    uint64_t period, runtime;
+    SourceLoc loc;
+  };
+  std::optional<RtShare> rt_ancestors_;  // what the leaf's ancestors below the base need
   std::map<std::string, std::string> ram_notes_;  // memory key -> how its share of RAM became bytes
 };
 

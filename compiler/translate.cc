@@ -13,9 +13,6 @@ constexpr uint64_t kSharesDefault = 1024;
 constexpr uint64_t kWeightMin = 1;
 constexpr uint64_t kWeightMax = 10000;
 constexpr uint64_t kWeightDefault = 100;
-constexpr uint64_t kBfqWeightMin = 1;
-constexpr uint64_t kBfqWeightMax = 1000;
-constexpr uint64_t kBfqWeightDefault = 100;
 
 }  // namespace
 
@@ -37,15 +34,6 @@ uint64_t weight_to_shares(uint64_t weight) {
   if (shares < kSharesMin) return kSharesMin;
   if (shares > kSharesMax) return kSharesMax;
   return shares;
-}
-
-uint64_t io_weight_to_bfq_weight(uint64_t weight) {
-  // Outside the io.weight range 1..10000 the result is clamped to the bfq range 1..1000.
-  if (weight < kWeightMin) return kBfqWeightMin;
-  if (weight >= kWeightMax) return kBfqWeightMax;
-  if (weight <= kWeightDefault) return weight;
-  return kBfqWeightDefault + (weight - kWeightDefault) * (kBfqWeightMax - kBfqWeightDefault) /
-                                 (kWeightMax - kWeightDefault);
 }
 
 uint64_t memsw_from(uint64_t max_bytes, uint64_t swap_bytes) {

@@ -14,9 +14,8 @@ uint64_t shares_to_weight(uint64_t shares);
 // to 2..262144. Keeps the defaults equal (100 <-> 1024).
 uint64_t weight_to_shares(uint64_t weight);
 
-// v2 io.weight (1..10000) -> v1 blkio.bfq.weight (1..1000), systemd's piecewise mapping that keeps
-// the default (100 -> 100): w <= 100: w; else 100 + (w - 100) * 900 / 9900.
-uint64_t io_weight_to_bfq_weight(uint64_t weight);
+// v2 io.weight needs no formula: v1's weight files take it unchanged where it fits their range
+// (compiler/plan_cgroup.cc, docs/cgroup-v1-v2.md "io.weight on v1").
 
 // v1 memory.memsw.limit_in_bytes from max and swap (saturating at UINT64_MAX).
 uint64_t memsw_from(uint64_t max_bytes, uint64_t swap_bytes);

@@ -193,6 +193,12 @@ const ObjectSpec* spec_of<CpuSpec>() {
       field<CpuSpec>("uclamp_max", &CpuSpec::uclamp_max, t(Kind::Percent),
           "Utilisation the scheduler assumes at most, % of a CPU's capacity, or max. cpu.uclamp.max on v1 and "
           "v2 (CONFIG_UCLAMP_TASK_GROUP).", "max"),
+      field<CpuSpec>("rt_runtime", &CpuSpec::rt_runtime, uint_in(0, 17592186044, "µs"),
+          "Time of each rt_period the group's real-time tasks may run, at most rt_period. v1 "
+          "cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED); ancestors nsplan makes get the same share first. "
+          "None on v2.", "0"),
+      field<CpuSpec>("rt_period", &CpuSpec::rt_period, uint_in(1, 17592186044, "µs"),
+          "Period of rt_runtime. v1 cpu.rt_period_us; none on v2.", "1000000"),
   }};
   return &s;
 }
@@ -229,12 +235,30 @@ const ObjectSpec* spec_of<IoDeviceLimit>() {
 }
 
 template <>
+const ObjectSpec* spec_of<IoDeviceWeight>() {
+  static const ObjectSpec s{"io device weight", "The share of one whole block device.", {
+      field<IoDeviceWeight>("device", &IoDeviceWeight::device, t(Kind::Device),
+          "MAJ:MIN of a whole disk, or its /dev path.", {}, true),
+      field<IoDeviceWeight>("weight", &IoDeviceWeight::weight, uint_in(1, 10000),
+          "Relative share on this device, io.weight's scale. v2 io.weight `MAJ:MIN W`; v1 "
+          "blkio.bfq.weight_device (Linux 5.4), unchanged up to 1000.", {}, true),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<IoSpec>() {
   static const ObjectSpec s{"io", "Block I/O share and limits.", {
       field<IoSpec>("weight", &IoSpec::weight, uint_in(1, 10000),
-          "Relative share, v2 scale (default 100). v2 io.weight; v1 blkio.bfq.weight."),
+          "Relative share, v2 scale (default 100). v2 io.weight; v1 blkio.bfq.weight, unchanged up to 1000 "
+          "(a larger weight is written as 1000, with a warning)."),
+      field<IoSpec>("blkio_weight", &IoSpec::blkio_weight, uint_in(10, 1000),
+          "Relative share, v1 blkio scale (cgconfig.conf's blkio.weight, OCI's blockIO.weight). v1 "
+          "blkio.bfq.weight or blkio.weight as written; v2 io.weight, the same number. Not with weight."),
       field<IoSpec>("devices", &IoSpec::devices, object_list(),
           "Per-device limits. v2 io.max; v1 blkio.throttle.*_device."),
+      field<IoSpec>("device_weights", &IoSpec::device_weights, object_list(),
+          "Per-device shares, one entry per disk. v2 io.weight lines; v1 blkio.bfq.weight_device."),
   }};
   return &s;
 }

@@ -88,6 +88,8 @@ struct CpuSpec {
   Opt<uint64_t> burst;   // µs of unused quota a period may borrow
   Opt<bool> idle;        // SCHED_IDLE for the group
   Opt<std::string> uclamp_min, uclamp_max;  // normalised percent "12.50", or "max"
+  Opt<uint64_t> rt_runtime;  // v1 RT group scheduling: µs of each rt_period the group's RT tasks may run
+  Opt<uint64_t> rt_period;   // µs
   SourceLoc loc;
 };
 
@@ -109,9 +111,18 @@ struct IoDeviceLimit {
   SourceLoc loc;
 };
 
+// The weight of one block device, overriding the cgroup's for it.
+struct IoDeviceWeight {
+  Located<std::string> device;  // "8:0" or a block device path
+  Opt<uint64_t> weight;         // io.weight's scale 1..10000
+  SourceLoc loc;
+};
+
 struct IoSpec {
-  Opt<uint64_t> weight;  // v2 scale 1..10000
+  Opt<uint64_t> weight;        // v2 scale 1..10000
+  Opt<uint64_t> blkio_weight;  // v1 blkio scale 10..1000 (cgconfig.conf, OCI blockIO.weight)
   std::vector<IoDeviceLimit> devices;
+  std::vector<IoDeviceWeight> device_weights;
   SourceLoc loc;
 };
 

@@ -49,7 +49,7 @@ mkdir -p '/sys/fs/cgroup/blkio/nsplan'
 mkdir -p '/sys/fs/cgroup/blkio/nsplan/build-jail'
 
 # profiles/build-jail.yaml:41:13: io weight 50
-#   v1 BFQ weight 1..1000 from io weight 1..10000 (systemd's mapping, 100 stays 100).
+#   blkio.bfq.weight takes io.weight unchanged up to 1000: both default to 100, so ratios to siblings stay.
 echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 
 # profiles/build-jail.yaml:64:3: run make

@@ -282,7 +282,8 @@ unsigned long long shares_to_weight(unsigned x) {
   double e = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
   return static_cast<unsigned long long>(std::ceil(std::pow(10.0, e)));
 }
-unsigned long long io_weight_to_bfq(unsigned w) { return w <= 100 ? w : 100 + (w - 100) * 900ull / 9900; }
+// v1's weight files take io.weight unchanged where it fits: BFQ 1..1000, CFQ 10..1000.
+unsigned long long v1_weight_range_min(const std::string& file) { return file == "blkio.weight" ? 10 : 1; }
 
 struct Want {
   std::string file;   // in the leaf of the file's controller
@@ -377,8 +378,16 @@ Expected expected_for(const Values& v, const Disk& disk, bool v2, bool swap_ok, 
       const std::string& f = v1_weight;
       if (f.empty())
         e.warnings.push_back("this host's blkio controller has no weight file (BFQ is not in use); io weight is not applied");
-      else
-        w(f, std::to_string(io_weight_to_bfq(*v.io_weight)));
+      else {
+        const unsigned long long lo = v1_weight_range_min(f), given = *v.io_weight;
+        const unsigned long long kept = std::clamp<unsigned long long>(given, lo, 1000);
+        if (kept != given)
+          e.warnings.push_back("io weight " + std::to_string(given) + " is " + (given < lo ? "below" : "above") + " the " +
+                               std::to_string(lo) + "..1000 that " + f + " takes; " + std::to_string(kept) +
+                               " is written, so the ratio to a sibling at weight 100 becomes " + std::to_string(kept) +
+                               ":100 instead of " + std::to_string(given) + ":100");
+        w(f, std::to_string(kept));
+      }
     }
     auto throttle = [&](const char* file, const std::optional<Size>& s) {
       if (s) w(file, disk.majmin + " " + (s->unlimited ? std::string("0") : std::to_string(s->bytes)));
@@ -847,7 +856,7 @@ Values finite_values() {
   v.cpus = two_cpus();
   v.mems = "0";
   v.pids = sz("123", 123);
-  v.io_weight = 250;  // v1 BFQ 113
+  v.io_weight = 250;  // v1 BFQ 250, unchanged
   v.rbps = sz("10M", 10485760ull);
   v.wbps = sz("5M", 5242880ull);
   v.riops = sz("1000", 1000);
@@ -899,7 +908,7 @@ TEST_F(AllValues, SoftAndLowWeightAndSharesUnlimited) {
   v.cpus = two_cpus();
   v.mems = "0";
   v.pids = sz("1", 1);
-  v.io_weight = 10000;  // v1 BFQ 1000
+  v.io_weight = 10000;  // v1 BFQ 1000, with a warning
   v.wiops = sz("40", 40);
   all_values("nspt-allv-c", v);
 }

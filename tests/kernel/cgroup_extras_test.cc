@@ -17,14 +17,6 @@ namespace {
 
 class CgroupExtras : public ProbedHostTest {};
 
-// Whether the probe found FILE on this kernel; a file it could not tell about counts as there
-// (apply would report it missing).
-bool kernel_has(const std::string& file) {
-  const auto& known = host_probe().facts.kernel_files;
-  auto it = known.find(file);
-  return it == known.end() || it->second;
-}
-
 TEST_F(CgroupExtras, MemoryAndCpuKeysAreAppliedOrReportedPerHierarchyAndKernel) {
   const HostFacts& facts = host_probe().facts;
   const bool v2 = facts.mode == CgroupMode::V2;

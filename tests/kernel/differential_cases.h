@@ -54,6 +54,12 @@ inline const std::vector<std::pair<std::string, std::string>> kFieldsNotUsedHere
     {"cgroup.rdma[].device", "no kernel here has an RDMA device: any would be refused (small_controllers_test.cc)"},
     {"cgroup.rdma[].hca_handle", "as cgroup.rdma[].device"},
     {"cgroup.rdma[].hca_object", "as cgroup.rdma[].device"},
+    {"cgroup.cpu.rt_runtime", "the cases' parent cgroup has no rt runtime when the plan is made, and the planner refuses "
+                              "more than the parent gives (tests/kernel/io_weight_rt_test.cc gives its parent runtime first)"},
+    {"cgroup.cpu.rt_period", "as cgroup.cpu.rt_runtime"},
+    {"cgroup.io.device_weights[].device", "v2 takes a device's weight only where iocost is enabled on the disk, which no VM "
+                                          "does; v1 hosts without BFQ warn (io_weight_rt_test.cc covers both)"},
+    {"cgroup.io.device_weights[].weight", "as cgroup.io.device_weights[].device"},
     {"namespaces.cgroup.join", "the planner refuses join for cgroup namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.mnt.join", "the planner refuses join for mnt namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.pid.join", "the planner refuses join for pid namespaces (only net, uts, ipc are persisted by name)"},
@@ -193,6 +199,7 @@ class Generator {
     if (chance(30)) {
       y += "  io:\n";
       if (chance(60)) y += "    weight: " + pick<std::string>({"10", "100", "1000"}) + "\n";
+      else if (chance(50)) y += "    blkio_weight: " + pick<std::string>({"10", "500", "1000"}) + "\n";
       if (!e_.disk.empty()) {
         y += "    devices:\n      - device: @DISK@\n";
         if (chance(70)) y += "        rbps: " + pick<std::string>({"10M", "1G"}) + "\n";

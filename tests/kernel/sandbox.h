@@ -582,6 +582,14 @@ inline const applier::ProbeResult& host_probe() {
   return r;
 }
 
+// Whether the probe found FILE on this kernel; a file it could not tell about counts as there
+// (apply would report it missing).
+inline bool kernel_has(const std::string& file) {
+  const auto& known = host_probe().facts.kernel_files;
+  auto it = known.find(file);
+  return it == known.end() || it->second;
+}
+
 // Compiles PATH for this host with --cgroup-parent PARENT (as nsplan would).
 inline std::unique_ptr<Compilation> compile_for_host(const std::string& path, const std::string& parent,
                                                      const std::string& state_dir = "/run/nsplan") {

@@ -56,6 +56,35 @@ TEST(CgroupFiles, PerDeviceFilesGiveBackTheDeviceLineOrItsNoLimitLine) {
   EXPECT_EQ(cgroup_files::restore_value("cpu.weight", "1", "100", 4096), "100");
 }
 
+// io.weight holds the default and one line per device (blk-iocost.c); BFQ's v1 per-device file
+// removes a line with "default", CFQ's with 0.
+TEST(CgroupFiles, DeviceWeightsAreComparedAndGivenBackByTheirLine) {
+  EXPECT_TRUE(cgroup_files::value_matches("io.weight", "8:0 300", "default 100\n8:0 300\n", 4096));
+  EXPECT_FALSE(cgroup_files::value_matches("io.weight", "8:0 300", "default 300\n", 4096));
+  EXPECT_FALSE(cgroup_files::value_matches("io.weight", "8:0 300", "default 100\n8:16 300\n", 4096));
+  EXPECT_TRUE(cgroup_files::value_matches("io.weight", "default 200", "default 200\n8:0 50\n", 4096));
+  EXPECT_EQ(cgroup_files::restore_value("io.weight", "8:0 300", "default 100\n", 4096), "8:0 default");
+  EXPECT_EQ(cgroup_files::restore_value("io.weight", "8:0 300", "default 100\n8:0 70\n", 4096), "8:0 70");
+  EXPECT_TRUE(cgroup_files::value_matches("blkio.bfq.weight_device", "8:0 300", "8:0 300\n", 4096));
+  EXPECT_TRUE(cgroup_files::value_matches("blkio.bfq.weight_device", "8:0 default", "", 4096));
+  EXPECT_EQ(cgroup_files::restore_value("blkio.bfq.weight_device", "8:0 300", "", 4096), "8:0 default");
+  EXPECT_EQ(cgroup_files::restore_value("blkio.weight_device", "8:0 300", "8:16 20\n", 4096), "8:0 0");
+}
+
+// v1 rt: the period goes first (a new group's runtime is 0), and undo gives a new cgroup's
+// runtime back before its rmdir so that its parent's can then be lowered.
+TEST(CgroupFiles, RtRuntimeFollowsItsPeriodAndIsResetBeforeTheRmdir) {
+  const File* period = cgroup_files::find(Hierarchy::V1, "cpu.rt_period_us");
+  const File* runtime = cgroup_files::find(Hierarchy::V1, "cpu.rt_runtime_us");
+  ASSERT_NE(period, nullptr);
+  ASSERT_NE(runtime, nullptr);
+  EXPECT_LT(index_of(period), index_of(runtime));
+  EXPECT_STREQ(period->before_if_lowered, "cpu.rt_runtime_us");
+  EXPECT_TRUE(cgroup_files::reset_before_rmdir("cpu.rt_runtime_us"));
+  EXPECT_FALSE(cgroup_files::reset_before_rmdir("cpu.rt_period_us"));
+  EXPECT_EQ(cgroup_files::find(Hierarchy::V2, "cpu.rt_runtime_us"), nullptr) << "RT group scheduling is v1 only";
+}
+
 TEST(CgroupFiles, HugetlbFilesNameTheirPageSizeAsTheKernelDoes) {
   EXPECT_EQ(cgroup_files::page_size_name(64u << 10), "64KB");
   EXPECT_EQ(cgroup_files::page_size_name(2u << 20), "2MB");

@@ -16,6 +16,7 @@
 #include "applier/executor.h"
 #include "applier/files.h"
 #include "applier/state.h"
+#include "compiler/cgroup_files.h"
 #include "compiler/compile.h"
 #include "compiler/planner.h"
 #include "fake_kernel.h"
@@ -54,7 +55,7 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 }
 
 // A profile that exercises what the shipped ones do not: v1 cpuset (copy from the parent),
-// per-device io limits, huge page limits, persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
+// v1 rt runtime (an ancestor first), per-device io limits and weights, huge page limits, persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
 // host device, a moved device, IPv6 routes and routes with a metric. (A moved device with an mtu
 // and a route in another table have tests of their own below.)
 const char* kKitchen = R"(nsplan: 1
@@ -62,9 +63,9 @@ name: kitchen
 cgroup:
   path: kit/chen
   memory: {max: 1G, swap: 1G, oom_group: true, swappiness: 30, zswap_max: 64M}
-  cpu: {max: 50%, burst: 10000, idle: true, uclamp_min: 12.5, uclamp_max: 100}
+  cpu: {max: 50%, burst: 10000, idle: true, uclamp_min: 12.5, uclamp_max: 100, rt_runtime: 20000, rt_period: 100000}
   cpuset: {cpus: "0-1"}
-  io: {weight: 50, devices: [{device: "8:0", wbps: 50M}]}
+  io: {weight: 50, devices: [{device: "8:0", wbps: 50M}], device_weights: [{device: "8:0", weight: 300}]}
   hugetlb: [{page: 2M, max: 64M, reserved: 32M}]
 namespaces:
   net: {persist: kit-a}
@@ -317,7 +318,9 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
     };
     if (c.op == "mkdir") add("rmdir", "", c.target);
     else if (c.op == "write") {
-      if (!dirs.count(parent_of(c.target))) add("write", "", c.target, c.before);
+      // In a cgroup undo removes, only a value its parent's depends on (v1 rt_runtime) goes back.
+      const std::string file = c.target.substr(c.target.rfind('/') + 1);
+      if (!dirs.count(parent_of(c.target)) || cgroup_files::reset_before_rmdir(file)) add("write", "", c.target, c.before);
     } else if (c.op == "netns_add") add("netns_del", "", c.target);
     else if (c.op == "ns_add") add("ns_del", "", c.target);
     else if (c.op == "sethostname") {
@@ -621,7 +624,10 @@ TEST_P(EveryProfile, DestroyRemovesContainersWhole) {
   uint32_t group = link_group_of(plan().profile);
   for (const auto& m : rig.kernel.mutations()) {
     if (m.op == "write") {
-      EXPECT_FALSE(rmdirs.count(parent_of(m.target))) << "restored in a removed cgroup: " << m.text;
+      // Except a value the parent's depends on (v1 rt_runtime), given back before the rmdir.
+      const std::string file = m.target.substr(m.target.rfind('/') + 1);
+      EXPECT_FALSE(rmdirs.count(parent_of(m.target)) && !cgroup_files::reset_before_rmdir(file))
+          << "restored in a removed cgroup: " << m.text;
     }
     if (m.op == "link_del" || m.op == "updown" || m.op == "mtu" || m.op == "master" || m.op == "addr_del" || m.op == "route_del") {
       EXPECT_FALSE(deleted_netns.count(m.ns)) << "touched inside a deleted namespace: " << m.text;

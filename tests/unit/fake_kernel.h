@@ -984,6 +984,7 @@ class FakeKernel final : public applier::Kernel {
       if (row.hierarchy != h || c != row.controller || (root && !row.on_root)) continue;
       if (row.setting == cgroup_files::Setting::MemorySwap && !facts_.swap_accounting) continue;
       if (row.setting == cgroup_files::Setting::IoWeight && !v2_ && facts_.v1_io_weight_file != row.name) continue;
+      if (row.setting == cgroup_files::Setting::IoDeviceWeight && facts_.v1_io_weight_file + "_device" != row.name) continue;
       if (auto known = facts_.kernel_files.find(row.name); known != facts_.kernel_files.end() && !known->second) continue;
       if (row.form == cgroup_files::Form::HugePageBytes) {
         // One file per huge page size; v1 shows "no limit" as the counter's maximum in whole pages.
@@ -1135,7 +1136,8 @@ class FakeKernel final : public applier::Kernel {
     return s;
   }
   // Per-device files: "MAJ:MIN ..." lines; the line of the device written is replaced.
-  static std::optional<std::string> merge_device_line(const std::string& current, const std::string& value, bool io_max) {
+  static std::optional<std::string> merge_device_line(const std::string& current, const std::string& value, bool io_max,
+                                                       const cgroup_files::File* row = nullptr) {
     auto w = words(value);
     if (w.empty() || w[0].find(':') == std::string::npos) return std::nullopt;
     std::string dev = w[0];
@@ -1161,9 +1163,17 @@ class FakeKernel final : public applier::Kernel {
       if (all_max) lines.erase(dev);
       else lines[dev] = dev + " rbps=" + kv["rbps"] + " wbps=" + kv["wbps"] + " riops=" + kv["riops"] + " wiops=" + kv["wiops"];
     } else {
-      if (w.size() != 2 || !number(w[1])) return std::nullopt;
-      if (*number(w[1]) == 0) lines.erase(dev);
-      else lines[dev] = dev + " " + w[1];
+      // The row's no-limit value ("0", BFQ's "default") removes the device's line.
+      const std::string no_limit = row ? row->no_limit : "0";
+      if (w.size() != 2) return std::nullopt;
+      if (w[1] == no_limit) {
+        lines.erase(dev);
+      } else {
+        auto n = number(w[1]);
+        if (!n || (row && row->max && (*n < row->min || *n > row->max))) return std::nullopt;
+        if (*n == 0) lines.erase(dev);
+        else lines[dev] = dev + " " + w[1];
+      }
     }
     std::string out;
     for (const auto& [d, line] : lines) out += (out.empty() ? "" : "\n") + line;
@@ -1201,10 +1211,23 @@ class FakeKernel final : public applier::Kernel {
         return w[0] + " " + period;
       }
       case Form::DefaultWeight: {
+        if (auto w = words(v); !w.empty() && w[0].find(':') != std::string::npos) {
+          // A device's line after the default one (blk-iocost.c ioc_weight_write): "MAJ:MIN W",
+          // or "MAJ:MIN default" to remove it.
+          if (w.size() != 2) return std::nullopt;
+          if (w[1] != "default" && (!number(w[1]) || *number(w[1]) < row->min || *number(w[1]) > row->max)) return std::nullopt;
+          std::string first = current.substr(0, current.find('\n'));
+          std::string rest = current.find('\n') == std::string::npos ? "" : current.substr(current.find('\n') + 1);
+          auto merged = merge_device_line(rest, w[1] == "default" ? w[0] + " 0" : v, false);
+          if (!merged) return std::nullopt;
+          return first + (merged->empty() ? "" : "\n" + *merged);
+        }
         std::string n = v.rfind("default ", 0) == 0 ? v.substr(8) : v;
         auto x = number(n);
         if (!x || *x < row->min || *x > row->max) return std::nullopt;
-        return "default " + n;
+        // The devices' lines stay.
+        const size_t nl = current.find('\n');
+        return "default " + n + (nl == std::string::npos ? "" : current.substr(nl));
       }
       case Form::HugePageBytes: {
         const uint64_t huge = cgroup_files::page_size_of_file(file);
@@ -1218,7 +1241,7 @@ class FakeKernel final : public applier::Kernel {
         return std::to_string(pages * page);
       }
       case Form::DeviceKeys: return merge_device_line(current, v, true);
-      case Form::DeviceValue: return merge_device_line(current, v, false);
+      case Form::DeviceValue: return merge_device_line(current, v, false, row);
       case Form::Percent: {
         // kernel/sched/core.c: two decimals at most, 0..100; 100.00 shows as max.
         if (v == "max") return v;

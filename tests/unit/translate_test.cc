@@ -85,34 +85,6 @@ TEST(WeightToShares, DefaultsRoundTrip) {
   EXPECT_EQ(weight_to_shares(shares_to_weight(1024)), 1024u);
 }
 
-TEST(IoWeightToBfq, Vectors) {
-  EXPECT_EQ(io_weight_to_bfq_weight(1), 1u);
-  EXPECT_EQ(io_weight_to_bfq_weight(50), 50u);
-  EXPECT_EQ(io_weight_to_bfq_weight(100), 100u);
-  EXPECT_EQ(io_weight_to_bfq_weight(101), 100u);  // 100 + 900/9900, truncated
-  EXPECT_EQ(io_weight_to_bfq_weight(110), 100u);  // 100 + 10*900/9900 = 100.9
-  EXPECT_EQ(io_weight_to_bfq_weight(111), 101u);  // 100 + 11*900/9900 = 101 exactly
-  EXPECT_EQ(io_weight_to_bfq_weight(5050), 550u);
-  EXPECT_EQ(io_weight_to_bfq_weight(9999), 999u);
-  EXPECT_EQ(io_weight_to_bfq_weight(10000), 1000u);
-}
-
-TEST(IoWeightToBfq, ClampsOutsideTheRange) {
-  EXPECT_EQ(io_weight_to_bfq_weight(0), 1u);
-  EXPECT_EQ(io_weight_to_bfq_weight(10001), 1000u);
-  EXPECT_EQ(io_weight_to_bfq_weight(kMax), 1000u);
-}
-
-TEST(IoWeightToBfq, MonotonicOverTheWholeDomain) {
-  uint64_t prev = io_weight_to_bfq_weight(1);
-  for (uint64_t w = 2; w <= 10000; ++w) {
-    uint64_t b = io_weight_to_bfq_weight(w);
-    ASSERT_GE(b, prev) << "weight " << w;
-    ASSERT_LE(b, 1000u);
-    prev = b;
-  }
-}
-
 TEST(MemswFrom, Adds) {
   EXPECT_EQ(memsw_from(0, 0), 0u);
   EXPECT_EQ(memsw_from(1073741824, 536870912), 1610612736u);
