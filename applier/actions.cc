@@ -165,6 +165,20 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             return parent.ok() ? observe_file(k, a.dir, a.file, parent.value()) : Observation{};
           },
           [&](const SetDeviceAccess& a) { return observe_devices(k, a); },
+          [&](const AddDeviceRule& a) {
+            Observation o;
+            auto v = k.cgroup_read(a.dir, "devices.list");
+            if (!v.ok()) {
+              if (v.err() != ENOENT) o.error = v.error();
+              return o;
+            }
+            o.exists = true;
+            o.current = v.value();
+            // A denial cannot be seen (devices.list shows a default-allow cgroup as "a *:* rwm").
+            if (a.allow)
+              for (const auto& l : lines(o.current)) o.satisfied = o.satisfied || l == a.rule;
+            return o;
+          },
           [&](const CreateNetns& a) {
             Observation o;
             auto e = k.netns_exists(a.name);
@@ -273,12 +287,10 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
           [&](const CopyFromParent& a) { return k.cgroup_copy_from_parent(a.dir, a.file); },
           [&](const SetDeviceAccess& a) -> Status {
             if (a.bpf) return k.device_program_attach(a.dir, a.default_allow, a.exceptions);
-            // The default first (it empties the exception list), then one exception per write.
-            if (Status s = k.cgroup_write(a.dir, a.default_allow ? "devices.allow" : "devices.deny", "a"); !s.ok()) return s;
-            for (const auto& e : a.exceptions)
-              if (Status s = k.cgroup_write(a.dir, a.default_allow ? "devices.deny" : "devices.allow", e); !s.ok()) return s;
-            return {};
+            // The default (it empties the exception list); the AddDeviceRule steps follow.
+            return k.cgroup_write(a.dir, a.default_allow ? "devices.allow" : "devices.deny", "a");
           },
+          [&](const AddDeviceRule& a) { return k.cgroup_write(a.dir, a.allow ? "devices.allow" : "devices.deny", a.rule); },
           [&](const CreateNetns& a) {
             Status s = k.netns_create(a.name);
             view.forget(a.name);
@@ -360,6 +372,7 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             if (!before.exists) return std::nullopt;
             return RestoreDeviceList{a.dir, lines(before.current)};
           },
+          [&](const AddDeviceRule&) -> std::optional<Undo> { return std::nullopt; },
           [&](const CreateNetns& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
             return DeleteNetns{a.name};
@@ -413,6 +426,7 @@ std::string resource_key(const Action& action) {
           },
           [](const CopyFromParent& a) { return "file " + a.dir + "/" + a.file; },
           [](const SetDeviceAccess& a) { return "devices " + a.dir; },
+          [](const AddDeviceRule& a) { return "devices " + a.dir + (a.allow ? " allow " : " deny ") + a.rule; },
           [](const CreateNetns& a) { return "netns " + a.name; },
           [](const CreateNamespace& a) { return "ns " + a.path; },
           [](const SetHostname& a) { return "hostname " + a.ns_path; },
@@ -455,6 +469,7 @@ std::string describe_change(const Action& action, const Observation& before) {
             return "~ devices of " + a.dir + ": " + (before.exists ? text::escaped(old.empty() ? "none" : old) + " -> " : "") +
                    devices_text(a.default_allow, a.exceptions);
           },
+          [&](const AddDeviceRule& a) { return "+ " + a.dir + (a.allow ? "/devices.allow: " : "/devices.deny: ") + a.rule; },
           [&](const CreateNetns& a) { return "+ net namespace " + a.name; },
           [&](const CreateNamespace& a) { return std::string("+ ") + to_string(a.kind) + " namespace " + a.path; },
           [&](const SetHostname& a) {

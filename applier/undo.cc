@@ -114,6 +114,7 @@ SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel) {
       // Just attached: the newest program of that name on the cgroup (ids only grow).
       auto cgroup = kernel.cgroup_id(s.name);
       if (!cgroup.ok()) return cgroup.error();
+      if (!cgroup.value().known()) return KernelId{};  // the script writer knows no identities
       auto programs = kernel.device_programs(s.name);
       if (!programs.ok()) return programs.error();
       uint32_t newest = 0;

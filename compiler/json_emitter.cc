@@ -34,6 +34,11 @@ json action_json(const Action& action) {
                    j["default"] = a.default_allow ? "allow" : "deny";
                    j["exceptions"] = a.exceptions;
                  },
+                 [&](const AddDeviceRule& a) {
+                   j["dir"] = a.dir;
+                   j["file"] = a.allow ? "devices.allow" : "devices.deny";
+                   j["rule"] = a.rule;
+                 },
                  [&](const CreateNetns& a) { j["name"] = a.name; },
                  [&](const CreateNamespace& a) {
                    j["kind"] = to_string(a.kind);
@@ -197,6 +202,7 @@ const char* op_name(const Action& action) {
                         [](const WriteCgroupFile&) { return "write_cgroup_file"; },
                         [](const CopyFromParent&) { return "copy_from_parent"; },
                         [](const SetDeviceAccess&) { return "set_device_access"; },
+                        [](const AddDeviceRule&) { return "add_device_rule"; },
                         [](const CreateNetns&) { return "create_netns"; },
                         [](const CreateNamespace&) { return "create_namespace"; },
                         [](const SetHostname&) { return "set_hostname"; },

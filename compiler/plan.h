@@ -42,16 +42,24 @@ struct CopyFromParent {
 };
 
 // Which devices the tasks of DIR may open or mknod: every one but EXCEPTIONS (DEFAULT_ALLOW), or
-// none but EXCEPTIONS; rules in devices.list's form ("c 1:3 rwm", compiler/device_rules.h). v1
-// (BPF false): "a" to devices.deny (or .allow), then one exception per write to the other file;
-// inverse: the devices.list found before. v2 (BPF true): a BPF_PROG_TYPE_CGROUP_DEVICE program
-// attached to DIR (with BPF_F_ALLOW_MULTI: an ancestor's program still has its say); inverse:
-// detach that program, known by the id the kernel gave it.
+// none but EXCEPTIONS; rules in devices.list's form ("c 1:3 rwm", compiler/device_rules.h).
+// v2 (BPF true): a BPF_PROG_TYPE_CGROUP_DEVICE program attached to DIR (BPF_F_ALLOW_MULTI: an
+// ancestor's program still has its say); inverse: detach that program, known by the id the
+// kernel gave it. v1 (BPF false): "a" to devices.deny (or .allow), which empties the exception
+// list, followed by one AddDeviceRule step per exception; in place when devices.list already
+// shows the whole policy; inverse: the devices.list found before.
 struct SetDeviceAccess {
   std::string dir;
   bool bpf = false;
   bool default_allow = false;
   std::vector<std::string> exceptions;
+};
+// v1: one exception of the policy, one write: RULE to devices.allow (ALLOW) or devices.deny. No
+// inverse of its own: the SetDeviceAccess before it gives the whole list back.
+struct AddDeviceRule {
+  std::string dir;
+  bool allow = true;
+  std::string rule;
 };
 
 // ---- namespaces ------------------------------------------------------------------------------
@@ -131,7 +139,7 @@ struct AddRoute {
   std::optional<uint32_t> table;
 };
 
-using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess,
+using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule,
                             CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
                             SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
 

@@ -741,6 +741,11 @@ class CgroupPlanner {
     a.dir = dir;
     a.bpf = !v1_;
     std::vector<std::string> notes;
+    if (!a.bpf && a.default_allow && !a.exceptions.empty())
+      ctx_.lossy(devices_loc_,
+                 "cgroup v1 does not show a default-allow cgroup's denials (devices.list says only a *:* rwm): apply "
+                 "writes them again each time, and status cannot confirm them and reports the step as changed",
+                 "use default: deny with the devices to allow, which v1 shows and status can check");
     if (a.bpf)
       notes.push_back(
           "v2 has no devices files: apply attaches a BPF_PROG_TYPE_CGROUP_DEVICE program to the cgroup, "
@@ -748,7 +753,11 @@ class CgroupPlanner {
     else
       notes.push_back(std::string("v1: \"a\" to devices.") + (a.default_allow ? "allow" : "deny") +
                       " first, then one rule per write; a child cgroup can allow no more than its parent.");
+    const bool bpf = a.bpf, allow_all = a.default_allow;
+    const std::vector<std::string> rules = a.exceptions;
     ctx_.add(std::move(a), devices_loc_, devices_what_, notes);
+    if (!bpf)
+      for (const auto& rule : rules) ctx_.add(plan::AddDeviceRule{dir, !allow_all, rule}, devices_loc_, devices_what_);
   }
 
   static bool valid_hierarchy_name(const std::string& n) {

@@ -52,7 +52,23 @@ mkdir -p '/sys/fs/cgroup/blkio/nsplan/build-jail'
 #   blkio.bfq.weight takes io.weight unchanged up to 1000: both default to 100, so ratios to siblings stay.
 echo '50' > '/sys/fs/cgroup/blkio/nsplan/build-jail/blkio.bfq.weight'
 
-# profiles/build-jail.yaml:64:3: run make
+# profiles/build-jail.yaml:16:3: cgroup nsplan/build-jail (devices)
+mkdir -p '/sys/fs/cgroup/devices/nsplan'
+mkdir -p '/sys/fs/cgroup/devices/nsplan/build-jail'
+
+# profiles/build-jail.yaml:44:5: devices: none but c 1:3 rwm, c 1:5 rwm, c 1:7 rwm, c 1:8 rwm, c 1:9 rwm, c 5:0 rwm, c 5:2 rwm, c 136:* rwm
+#   v1: "a" to devices.deny first, then one rule per write; a child cgroup can allow no more than its parent.
+echo 'a' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.deny'
+echo 'c 1:3 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 1:5 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 1:7 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 1:8 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 1:9 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 5:0 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 5:2 rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+echo 'c 136:* rwm' > '/sys/fs/cgroup/devices/nsplan/build-jail/devices.allow'
+
+# profiles/build-jail.yaml:77:3: run make
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
@@ -60,7 +76,7 @@ exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
 {
 status=0
-sh -c 'echo "$$" > "$1" && echo "$$" > "$2" && echo "$$" > "$3" && echo "$$" > "$4" && shift 4 && exec "$@"' nsplan-join '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs' unshare --ipc --net --uts --pid --mount --propagation=unchanged --fork -- sh -c 'set -eu
+sh -c 'echo "$$" > "$1" && echo "$$" > "$2" && echo "$$" > "$3" && echo "$$" > "$4" && echo "$$" > "$5" && shift 5 && exec "$@"' nsplan-join '/sys/fs/cgroup/memory/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/cpu/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/pids/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs' '/sys/fs/cgroup/devices/nsplan/build-jail/cgroup.procs' unshare --ipc --net --uts --pid --mount --propagation=unchanged --fork -- sh -c 'set -eu
 ip link set lo up
 hostname '\''build-jail'\''
 mount --make-rprivate /
@@ -94,6 +110,12 @@ exec setpriv --clear-groups --regid=1000 --reuid=1000 --no-new-privs -- env '\''
 set +e
 
 # when the command ends: the ephemeral cgroups go
+# destroy: rmdir /sys/fs/cgroup/devices/nsplan/build-jail
+rmdir '/sys/fs/cgroup/devices/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/devices/nsplan/build-jail/cgroup.procs')" ]
+
+# destroy: rmdir /sys/fs/cgroup/devices/nsplan
+rmdir '/sys/fs/cgroup/devices/nsplan' || [ -z "$(cat '/sys/fs/cgroup/devices/nsplan/cgroup.procs')" ]
+
 # destroy: rmdir /sys/fs/cgroup/blkio/nsplan/build-jail
 rmdir '/sys/fs/cgroup/blkio/nsplan/build-jail' || [ -z "$(cat '/sys/fs/cgroup/blkio/nsplan/build-jail/cgroup.procs')" ]
 

@@ -48,7 +48,11 @@ echo '1024' > '/sys/fs/cgroup/nsplan/build-jail/pids.max'
 # profiles/build-jail.yaml:41:13: io weight 50
 echo 'default 50' > '/sys/fs/cgroup/nsplan/build-jail/io.weight'
 
-# profiles/build-jail.yaml:64:3: run make
+# profiles/build-jail.yaml:44:5: devices: none but c 1:3 rwm, c 1:5 rwm, c 1:7 rwm, c 1:8 rwm, c 1:9 rwm, c 5:0 rwm, c 5:2 rwm, c 136:* rwm
+#   v2 has no devices files: apply attaches a BPF_PROG_TYPE_CGROUP_DEVICE program to the cgroup, as runc, crun and systemd do; an ancestor's program still applies.
+# NOT IN SH: nsplan apply loads a BPF device program (nsplan_5ca0878c) and attaches it to /sys/fs/cgroup/nsplan/build-jail: no device but c 1:3 rwm, c 1:5 rwm, c 1:7 rwm, c 1:8 rwm, c 1:9 rwm, c 5:0 rwm, c 5:2 rwm, c 136:* rwm
+
+# profiles/build-jail.yaml:77:3: run make
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9

@@ -608,6 +608,7 @@ inline std::vector<std::string> step_cgroup_dirs(const plan::Action& a) {
   if (auto* x = std::get_if<plan::WriteCgroupFile>(&a)) return {x->dir};
   if (auto* x = std::get_if<plan::CopyFromParent>(&a)) return {x->dir};
   if (auto* x = std::get_if<plan::SetDeviceAccess>(&a)) return {x->dir};
+  if (auto* x = std::get_if<plan::AddDeviceRule>(&a)) return {x->dir};
   return {};
 }
 

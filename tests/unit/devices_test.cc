@@ -238,12 +238,11 @@ TEST(DevicesApply, V2AttachesOnceReplacesOnChangeAndDetachesOnlyItsOwn) {
   // The cgroup is someone's already, with a device program of theirs.
   ASSERT_TRUE(a.kernel.cgroup_mkdir("/sys/fs/cgroup/nsplan").ok());
   ASSERT_TRUE(a.kernel.cgroup_mkdir(dir).ok());
-  a.kernel.mutable_state().cgroups[dir]["bpf.device"] = "5 theirs";
+  a.kernel.attach_program(dir, 5, "theirs");
   ASSERT_TRUE(applier::apply_plan(*c->plan, a.kernel, a.state).ok);
   const std::string name = device_rules::program_name(false, device_steps(*c)[0]->exceptions);
   std::string programs = programs_of(a.kernel, dir);
-  EXPECT_EQ(programs.substr(0, 9), "5 theirs\n");
-  EXPECT_NE(programs.find(" " + name), std::string::npos) << programs;
+  EXPECT_EQ(programs, "theirs\n" + name);
 
   auto again = applier::apply_plan(*c->plan, a.kernel, a.state);
   ASSERT_TRUE(again.ok);
@@ -256,12 +255,10 @@ TEST(DevicesApply, V2AttachesOnceReplacesOnChangeAndDetachesOnlyItsOwn) {
 
   const std::string new_name = device_rules::program_name(false, {"c 1:3 rwm"});
   programs = programs_of(a.kernel, dir);
-  EXPECT_EQ(programs.find(" " + name), std::string::npos) << "the old program is detached: " << programs;
-  EXPECT_NE(programs.find(" " + new_name), std::string::npos) << programs;
-  EXPECT_EQ(programs.substr(0, 9), "5 theirs\n");
+  EXPECT_EQ(programs, "theirs\n" + new_name) << "the old program is detached, theirs is kept";
 
   ASSERT_TRUE(applier::destroy_profile(a.kernel, a.state, c->plan->facts).ok);
-  EXPECT_EQ(programs_of(a.kernel, dir), "5 theirs") << "theirs stays, and so does their cgroup";
+  EXPECT_EQ(programs_of(a.kernel, dir), "theirs") << "theirs stays, and so does their cgroup";
 }
 
 TEST(DevicesApply, V2ProgramAttachedBehindNsplansBackUnderItsNameIsNotDetached) {
@@ -273,9 +270,12 @@ TEST(DevicesApply, V2ProgramAttachedBehindNsplansBackUnderItsNameIsNotDetached) 
   ASSERT_TRUE(applier::apply_plan(*c->plan, a.kernel, a.state).ok);
   // Someone detaches nsplan's program and attaches one of the same name.
   const std::string name = device_rules::program_name(false, device_steps(*c)[0]->exceptions);
-  a.kernel.mutable_state().cgroups[dir]["bpf.device"] = "999 " + name;
+  a.kernel.mutable_state().cgroups[dir]["bpf.device"] = "";
+  a.kernel.mutable_state().program_ids[dir].clear();
+  a.kernel.attach_program(dir, 999, name);
   ASSERT_TRUE(applier::destroy_profile(a.kernel, a.state, c->plan->facts).ok);
-  EXPECT_EQ(programs_of(a.kernel, dir), "999 " + name) << "a name proves nothing: only the recorded id is detached";
+  EXPECT_EQ(programs_of(a.kernel, dir), name) << "a name proves nothing: only the recorded id is detached";
+  EXPECT_EQ(a.kernel.state().program_ids.at(dir), std::vector<uint32_t>{999});
 }
 
 TEST(DevicesExplain, V1ScriptWritesTheFilesV2MarksTheProgramAndStrictRefuses) {

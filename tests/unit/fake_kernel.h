@@ -97,7 +97,12 @@ struct FakeState {
   std::map<std::string, FakeNetns> netns;                             // "" = the host
   std::map<std::string, plan::NsKind> ns_files;                       // persistent ns files
   std::map<std::string, std::pair<std::string, std::string>> uts;     // ns file -> host, domain
-  bool operator==(const FakeState&) const = default;
+  // The ids of each cgroup's device programs, in the order of its pseudo-file bpf.device (which
+  // holds their names): not compared, as the kernel gives a program made again another id.
+  std::map<std::string, std::vector<uint32_t>> program_ids;
+  bool operator==(const FakeState& o) const {
+    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts;
+  }
 
   std::vector<std::string> lines() const {
     std::vector<std::string> out;
@@ -767,20 +772,15 @@ class FakeKernel final : public applier::Kernel {
     return observe<std::vector<applier::AttachedProgram>>(c, [&]() -> applier::SysResult<std::vector<applier::AttachedProgram>> {
       auto d = s_.cgroups.find(dir);
       if (d == s_.cgroups.end()) return applier::SysError{ENOENT, c.text, 0, {}};
-      std::vector<applier::AttachedProgram> out;
-      auto programs = d->second.find("bpf.device");
-      std::istringstream in(programs == d->second.end() ? std::string() : programs->second);
-      for (applier::AttachedProgram p; in >> p.id >> p.name;) out.push_back(p);
-      return out;
+      auto names = d->second.find("bpf.device");
+      return programs_of(dir, names == d->second.end() ? std::string() : names->second);
     });
   }
   applier::Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override {
     const std::string name = device_rules::program_name(default_allow, exceptions);
     return mutate(call("bpf_attach", "", dir, "bpf_attach " + dir + " " + name), [&](FakeCall& c) -> applier::Status {
-      auto d = s_.cgroups.find(dir);
-      if (!v2_ || d == s_.cgroups.end()) return fail(c, v2_ ? ENOENT : EINVAL);
-      std::string& list = d->second["bpf.device"];
-      list += (list.empty() ? "" : "\n") + std::to_string(++last_id_) + " " + name;
+      if (!v2_ || !s_.cgroups.count(dir)) return fail(c, v2_ ? ENOENT : EINVAL);
+      attach_program(dir, static_cast<uint32_t>(++last_id_), name);
       return {};
     });
   }
@@ -788,17 +788,26 @@ class FakeKernel final : public applier::Kernel {
     return mutate(call("bpf_detach", "", dir, "bpf_detach " + dir + " " + std::to_string(id)), [&](FakeCall& c) -> applier::Status {
       auto d = s_.cgroups.find(dir);
       if (d == s_.cgroups.end()) return fail(c, ENOENT);
-      std::istringstream in(d->second["bpf.device"]);
-      std::string kept;
-      bool found = false;
-      for (std::string line; std::getline(in, line);) {
-        if (line.rfind(std::to_string(id) + " ", 0) == 0) found = true;
-        else kept += (kept.empty() ? "" : "\n") + line;
+      auto programs = programs_of(dir, d->second["bpf.device"]);
+      auto it = std::find_if(programs.begin(), programs.end(), [&](const applier::AttachedProgram& p) { return p.id == id; });
+      if (it == programs.end()) return fail(c, ENOENT);
+      programs.erase(it);
+      std::string names;
+      std::vector<uint32_t> ids;
+      for (const auto& p : programs) {
+        names += (names.empty() ? "" : "\n") + p.name;
+        ids.push_back(p.id);
       }
-      if (!found) return fail(c, ENOENT);
-      d->second["bpf.device"] = kept;
+      d->second["bpf.device"] = names;
+      s_.program_ids[dir] = ids;
       return {};
     });
+  }
+  // A program attached by someone else (a test's setup), with the id the kernel gave it.
+  void attach_program(const std::string& dir, uint32_t id, const std::string& name) {
+    std::string& names = s_.cgroups.at(dir)["bpf.device"];
+    names += (names.empty() ? "" : "\n") + name;
+    s_.program_ids[dir].push_back(id);
   }
   applier::SysResult<applier::KernelId> ns_id(const std::string& path) override {
     FakeCall c = call("ns_id", "", path, "ns_id " + path);
@@ -1281,6 +1290,15 @@ class FakeKernel final : public applier::Kernel {
   }
 
   // ---- net model ----
+  std::vector<applier::AttachedProgram> programs_of(const std::string& dir, const std::string& names) const {
+    std::vector<applier::AttachedProgram> out;
+    auto ids = s_.program_ids.find(dir);
+    std::istringstream in(names);
+    size_t i = 0;
+    for (std::string name; std::getline(in, name); ++i)
+      out.push_back({ids != s_.program_ids.end() && i < ids->second.size() ? ids->second[i] : 0, name});
+    return out;
+  }
   uint64_t object_id(const std::string& key) {
     auto it = ids_.find(key);
     if (it == ids_.end()) it = ids_.emplace(key, ++last_id_).first;
