@@ -51,6 +51,19 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
+// v1: devices.list as it is (not there yet: a cgroup an earlier step makes).
+Observation observe_device_list(Kernel& k, const std::string& dir) {
+  Observation o;
+  auto v = k.cgroup_read(dir, "devices.list");
+  if (!v.ok()) {
+    if (v.err() != ENOENT) o.error = v.error();
+    return o;
+  }
+  o.exists = true;
+  o.current = v.value();
+  return o;
+}
+
 // v1: devices.list against the policy. It lists the exceptions of a default-deny cgroup, but of a
 // default-allow one only "a *:* rwm": its denials cannot be seen, so they are written every time.
 // v2: the policy's program attached to the cgroup, known by its name.
@@ -70,13 +83,8 @@ Observation observe_devices(Kernel& k, const SetDeviceAccess& a) {
     }
     return o;
   }
-  auto v = k.cgroup_read(a.dir, "devices.list");
-  if (!v.ok()) {
-    if (v.err() != ENOENT) o.error = v.error();
-    return o;
-  }
-  o.exists = true;
-  o.current = v.value();
+  o = observe_device_list(k, a.dir);
+  if (!o.exists) return o;
   std::vector<std::string> have = lines(o.current), want = a.exceptions;
   std::sort(have.begin(), have.end());
   std::sort(want.begin(), want.end());
@@ -166,14 +174,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const SetDeviceAccess& a) { return observe_devices(k, a); },
           [&](const AddDeviceRule& a) {
-            Observation o;
-            auto v = k.cgroup_read(a.dir, "devices.list");
-            if (!v.ok()) {
-              if (v.err() != ENOENT) o.error = v.error();
-              return o;
-            }
-            o.exists = true;
-            o.current = v.value();
+            Observation o = observe_device_list(k, a.dir);
             // A denial cannot be seen (devices.list shows a default-allow cgroup as "a *:* rwm").
             if (a.allow)
               for (const auto& l : lines(o.current)) o.satisfied = o.satisfied || l == a.rule;
