@@ -373,7 +373,8 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             if (!before.exists) return std::nullopt;
             return RestoreDeviceList{a.dir, lines(before.current)};
           },
-          [&](const AddDeviceRule&) -> std::optional<Undo> { return std::nullopt; },
+          // Observed absent (a denial always is): taking it out again is the kernel's exact inverse.
+          [&](const AddDeviceRule& a) -> std::optional<Undo> { return RemoveDeviceRule{a.dir, a.allow, a.rule}; },
           [&](const CreateNetns& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
             return DeleteNetns{a.name};

@@ -94,6 +94,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     // that rmdir may be refused or left for later, and the parent's undo comes after it.
     if (auto* x = as<RestoreCgroupFile>(u)) moot = removed_dirs.count(x->dir) > 0 && !cgroup_files::reset_before_rmdir(x->file);
     else if (auto* x = as<RestoreDeviceList>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<RemoveDeviceRule>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DetachDeviceProgram>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
@@ -541,7 +542,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
   std::vector<Owned> cgroup_records, rest;
   for (const auto& o : records.owned) {
     bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo) ||
-              as<RestoreDeviceList>(o.undo) || as<DetachDeviceProgram>(o.undo);
+              as<RestoreDeviceList>(o.undo) || as<RemoveDeviceRule>(o.undo) || as<DetachDeviceProgram>(o.undo);
     (cg ? cgroup_records : rest).push_back(o);
   }
   out.had_state = !cgroup_records.empty();

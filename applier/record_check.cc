@@ -112,6 +112,13 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
             }
             return problem;
           },
+          [&](const RemoveDeviceRule& u) {
+            std::string error;
+            auto rules = u.rule.size() <= 64 ? device_rules::parse(u.rule, error) : std::nullopt;
+            // One rule, in devices.list's form: nothing else is ever written to the other file.
+            const bool one = rules && rules->size() == 1 && device_rules::text(rules->front()) == u.rule;
+            return first_problem({check_cgroup_dir(u.dir, facts), one ? "" : "'" + text::escaped(u.rule) + "' is not a device rule"});
+          },
           [&](const DetachDeviceProgram& u) {
             const bool ours = u.program.size() == 15 && u.program.rfind("nsplan_", 0) == 0 &&
                               u.program.find_first_not_of("0123456789abcdef", 7) == std::string::npos;

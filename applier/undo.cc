@@ -88,6 +88,7 @@ Subject subject_of(const Undo& undo) {
           [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const RestoreDeviceList& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const RemoveDeviceRule& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DetachDeviceProgram& u) { return Subject{K::DeviceProgram, "", u.dir, u.program}; },
           [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
           [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
@@ -201,6 +202,7 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
           [&](const RemoveCgroup& u) { return k.cgroup_rmdir(u.dir); },
           [&](const RestoreCgroupFile& u) { return k.cgroup_write(u.dir, u.file, u.value); },
           [&](const RestoreDeviceList& u) { return restore_device_list(u, k); },
+          [&](const RemoveDeviceRule& u) { return k.cgroup_write(u.dir, u.allowed ? "devices.deny" : "devices.allow", u.rule); },
           // Without a recorded id (explain's records, a journal cut short) 0 names no program.
           [&](const DetachDeviceProgram& u) { return k.device_program_detach(u.dir, static_cast<uint32_t>(id.object)); },
           [&](const DisableControllers& u) {
@@ -235,6 +237,9 @@ std::string describe(const Undo& undo) {
             for (const auto& l : u.list) list += (list.empty() ? "" : ", ") + l;
             return "restore the devices of " + u.dir + " to " + (list.empty() ? "none" : text::escaped(list));
           },
+          [](const RemoveDeviceRule& u) {
+            return std::string(u.allowed ? "take back the allowed " : "take back the denied ") + text::escaped(u.rule) + " of " + u.dir;
+          },
           [](const DetachDeviceProgram& u) { return "detach device program " + u.program + " from " + u.dir; },
           [](const DisableControllers& u) {
             std::string c;
@@ -264,6 +269,7 @@ json owned_to_record(const Owned& owned) {
                  [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
                  [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = text_json(u.value); },
                  [&](const RestoreDeviceList& u) { j["undo"] = "restore_devices"; j["dir"] = u.dir; j["list"] = u.list; },
+                 [&](const RemoveDeviceRule& u) { j["undo"] = "remove_device_rule"; j["dir"] = u.dir; j["allowed"] = u.allowed; j["rule"] = u.rule; },
                  [&](const DetachDeviceProgram& u) { j["undo"] = "detach_device_program"; j["dir"] = u.dir; j["program"] = u.program; },
                  [&](const DisableControllers& u) { j["undo"] = "disable_controllers"; j["dir"] = u.dir; j["controllers"] = u.controllers; },
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
@@ -323,6 +329,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
     else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), text_from(j.at("value"))};
     else if (kind == "restore_devices") o.undo = RestoreDeviceList{s("dir"), j.at("list").get<std::vector<std::string>>()};
+    else if (kind == "remove_device_rule") o.undo = RemoveDeviceRule{s("dir"), j.at("allowed").get<bool>(), s("rule")};
     else if (kind == "detach_device_program") o.undo = DetachDeviceProgram{s("dir"), s("program")};
     else if (kind == "disable_controllers") o.undo = DisableControllers{s("dir"), j.at("controllers").get<std::vector<std::string>>()};
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};

@@ -19,6 +19,9 @@ struct RestoreCgroupFile { std::string dir, file, value; };
 struct DisableControllers { std::string dir; std::vector<std::string> controllers; };
 // v1: the devices.list found before ("a *:* rwm" for every device), written back as a policy.
 struct RestoreDeviceList { std::string dir; std::vector<std::string> list; };
+// v1: one exception nsplan added, taken out again: RULE written to the other file (devices.deny
+// takes an allowed rule's access away, devices.allow a denied one's), the kernel's exact inverse.
+struct RemoveDeviceRule { std::string dir; bool allowed = true; std::string rule; };
 // v2: the device program nsplan attached (PROGRAM is its name; the id is the record's identity).
 struct DetachDeviceProgram { std::string dir, program; };
 struct DeleteNetns { std::string name; };
@@ -47,7 +50,7 @@ struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
-using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, DetachDeviceProgram, DeleteNetns, DeleteNamespace,
+using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, DeleteNetns, DeleteNamespace,
                           RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 

@@ -54,8 +54,8 @@ struct SetDeviceAccess {
   bool default_allow = false;
   std::vector<std::string> exceptions;
 };
-// v1: one exception of the policy, one write: RULE to devices.allow (ALLOW) or devices.deny. No
-// inverse of its own: the SetDeviceAccess before it gives the whole list back.
+// v1: one exception of the policy, one write: RULE to devices.allow (ALLOW) or devices.deny.
+// Inverse: RULE to the other file, which takes exactly that exception out again.
 struct AddDeviceRule {
   std::string dir;
   bool allow = true;

@@ -114,6 +114,15 @@ class FaultyKernel : public applier::Kernel {
   applier::Status cgroup_write(const std::string& dir, const std::string& file, const std::string& value) override {
     return mutate("write " + dir + "/" + file + " " + value, [&] { return k_->cgroup_write(dir, file, value); });
   }
+  applier::SysResult<std::vector<applier::AttachedProgram>> device_programs(const std::string& dir) override {
+    return read("device_programs " + dir, [&] { return k_->device_programs(dir); });
+  }
+  applier::Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& rules) override {
+    return mutate("bpf attach " + dir, [&] { return k_->device_program_attach(dir, default_allow, rules); });
+  }
+  applier::Status device_program_detach(const std::string& dir, uint32_t id) override {
+    return mutate("bpf detach " + dir + " " + std::to_string(id), [&] { return k_->device_program_detach(dir, id); });
+  }
   applier::Status netns_create(const std::string& name) override {
     return mutate("netns add " + name, [&] { return k_->netns_create(name); });
   }
