@@ -102,7 +102,7 @@ FileContent read_git_blob(const std::string& rev, const std::string& path, size_
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return failed("git cat-file blob '" + text::escaped(object) + "' failed" +
                       (WIFEXITED(status) ? " (exit status " + std::to_string(WEXITSTATUS(status)) + ")" : std::string(" (killed)")),
-                  "run nsplan inside the repository; git's own message is above");
+                  "git's own message is above (nsplan reads git:REV:PATH from the repository of the current directory)");
   FileContent out;
   out.ok = true;
   out.text = std::move(text);
