@@ -330,7 +330,7 @@ class Transaction {
     }
     std::optional<Undo> undo = undo_for(action, before);
     if (undo && !journal(Owned{key, *undo, {}, {}}, step)) return;
-    kernel_.announce(step.origin.where + ": " + step.origin.what, step.notes);
+    kernel_.announce(step.origin.what, step.notes, step.origin.where);
     Status s = perform(action, kernel_, view_);
     if (!s.ok()) {
       out_.error = step_error(step, s);

@@ -20,8 +20,8 @@ std::string header(const plan::Plan& plan, const char* what, const std::string& 
 
 // What the apply part of a script leaves: the script itself, and the records destroy would
 // take back (as a MemoryState).
-std::string apply_part(const plan::Plan& plan, MemoryState& state) {
-  ShellKernel shell;
+std::string apply_part(const plan::Plan& plan, MemoryState& state, bool locations) {
+  ShellKernel shell(locations);
   ApplyOutcome out = apply_plan(plan, shell, state);
   std::string script = shell.take();
   // Cannot happen (the script writer refuses nothing), but never print a partial script quietly.
@@ -40,7 +40,7 @@ std::vector<std::string> not_in_sh(const plan::Plan& plan) {
 
 std::string explain(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm, const ExplainOptions& options) {
   MemoryState state;
-  std::string applied = apply_part(plan, state);
+  std::string applied = apply_part(plan, state, options.locations);
   if (options.teardown) {
     std::string out = header(plan, " --destroy", "");
     out += "# What `nsplan destroy` does after the apply of `nsplan explain`: children before parents,\n"
@@ -61,7 +61,9 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
          "# undoes its steps if one fails, and records what it made for `nsplan destroy`.\n";
   for (const auto& d : diags.all())
     if (d.severity == Severity::Warning)
-      out += "# warning: " + sh_comment_text(sm.describe(d.loc)) + ": " + sh_comment_text(d.message) + "\n";
+      out += "# warning: " +
+             sh_comment_text(options.locations || !d.loc.valid() ? sm.describe(d.loc) : sm.file(d.loc.file).path) + ": " +
+             sh_comment_text(d.message) + "\n";
   out += "set -eu\n";
   // run refuses a keep_fds descriptor that was not open before it changes anything: so does the
   // script, before the apply part.
@@ -76,7 +78,8 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
   }
   if (!options.with_launch || !plan.launch || plan.launch->command.empty()) return out;
   const plan::Launch& l = *plan.launch;
-  out += "\n# " + sh_comment_text(l.origin.where) + ": " + sh_comment_text(l.origin.what) + "\n";
+  out += "\n# " + (options.locations ? sh_comment_text(l.origin.where) + ": " : std::string()) +
+         sh_comment_text(l.origin.what) + "\n";
   std::string release;
   if (l.ephemeral) {
     ShellKernel shell;

@@ -16,6 +16,10 @@ struct ExplainOptions {
   int attach_pid = 0;       // > 0: end by moving this process into the cgroups (explain --attach)
   bool teardown = false;    // what `nsplan destroy` does after the apply (explain --destroy)
   std::string description;  // the profile's description, as a comment
+  // false (explain --no-locations): comments say what a profile line says but not its line:col
+  // (warnings name only the file), so an edit that leaves the plan as it is (a comment line added,
+  // keys reordered) leaves the script byte for byte as it is.
+  bool locations = true;
 };
 
 std::string explain(const plan::Plan& plan, const Diagnostics& diags, const SourceManager& sm,

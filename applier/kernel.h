@@ -41,9 +41,10 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
 
-  // Where the next calls come from (a profile line and what it says), for a script writer's
-  // comments; the real kernel ignores it.
-  virtual void announce(const std::string& /*what*/, const std::vector<std::string>& /*notes*/ = {}) {}
+  // Where the next calls come from (what a profile line says, and WHERE that line is, as
+  // "file:line:col"), for a script writer's comments; the real kernel ignores it.
+  virtual void announce(const std::string& /*what*/, const std::vector<std::string>& /*notes*/ = {},
+                        const std::string& /*where*/ = {}) {}
 
   // ---- cgroups: DIR is an absolute directory below a hierarchy mount of the HostFacts ----
   virtual SysResult<bool> cgroup_exists(const std::string& dir) = 0;

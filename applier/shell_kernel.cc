@@ -38,10 +38,13 @@ Status ShellKernel::line(const std::string& command) {
   return {};
 }
 
-void ShellKernel::announce(const std::string& what, const std::vector<std::string>& notes) {
-  if (what == last_announced_) return;  // consecutive steps of one profile line share a comment
-  last_announced_ = what;
-  out_ += "\n# " + sh_comment_text(what) + "\n";
+void ShellKernel::announce(const std::string& what, const std::vector<std::string>& notes, const std::string& where) {
+  // Consecutive steps of one profile line share a comment. The comparison includes WHERE even
+  // when it is not printed, so the script has the same comments with and without locations.
+  std::string located = where.empty() ? what : where + ": " + what;
+  if (located == last_announced_) return;
+  last_announced_ = located;
+  out_ += "\n# " + sh_comment_text(locations_ ? located : what) + "\n";
   for (const auto& note : notes) out_ += "#   " + sh_comment_text(note) + "\n";
 }
 

@@ -20,12 +20,14 @@ namespace nsplan::applier {
 
 class ShellKernel final : public Kernel {
  public:
-  ShellKernel() = default;
+  // LOCATIONS false: step comments say what the profile line says, not where it is
+  // (explain --no-locations), so edits that do not change the plan do not change the script.
+  explicit ShellKernel(bool locations = true) : locations_(locations) {}
 
   // The script written so far, emptied.
   std::string take();
 
-  void announce(const std::string& what, const std::vector<std::string>& notes) override;
+  void announce(const std::string& what, const std::vector<std::string>& notes = {}, const std::string& where = {}) override;
 
   SysResult<bool> cgroup_exists(const std::string& dir) override;
   Status cgroup_mkdir(const std::string& dir) override;
@@ -75,7 +77,8 @@ class ShellKernel final : public Kernel {
   void put(const std::string& command);
   Status line(const std::string& command);  // put, as the primitive's outcome
   std::string out_;
-  std::string last_announced_;
+  bool locations_ = true;
+  std::string last_announced_;  // "WHERE: what": steps of one profile line share a comment
   std::vector<std::string> not_in_sh_;
   uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
   std::string group_text(uint32_t group) const;

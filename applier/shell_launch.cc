@@ -183,6 +183,32 @@ std::string render_inside_step(const InsideStep& step) {
       step);
 }
 
+std::vector<std::string> launch_lines(const Launch& l) {
+  std::vector<std::string> lines;
+  for (const auto& procs : l.cgroup_procs) lines.push_back("join the cgroup of " + sh_quote(procs));
+  if (auto words = namespace_words(l); !words.empty()) lines.push_back(joined(words, " "));
+  for (const auto& step : l.inside) {
+    std::string text = render_inside_step(step);
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      if (end > start) lines.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (auto words = exec_words(l); !words.empty()) lines.push_back(joined(words, " "));
+  if (!l.keep_fds.empty()) {
+    std::vector<std::string> kept;
+    for (int fd : l.keep_fds) kept.push_back(std::to_string(fd));
+    lines.push_back("keep descriptors " + joined(kept, " "));
+  }
+  if (l.ephemeral) lines.push_back("ephemeral: the cgroups go when the command ends");
+  std::vector<std::string> command;
+  for (const auto& c : l.command) command.push_back(sh_quote(c));
+  lines.push_back("exec " + joined(command, " "));
+  return lines;
+}
+
 std::string render_launch(const Launch& l, const std::vector<std::string>& command, const std::string& release) {
   const std::vector<std::string>& program = command.empty() ? l.command : command;
   std::string out;

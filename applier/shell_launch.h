@@ -18,6 +18,11 @@ std::string render_launch(const plan::Launch& launch, const std::vector<std::str
 // One step inside the namespaces, as sh lines (each ending in a newline).
 std::string render_inside_step(const plan::InsideStep& step);
 
+// The launch as one line per stage, in run's order, with the words the script uses for it (the
+// cgroups joined, nsenter/unshare, each step inside, setpriv/env, the descriptors kept, the
+// command): what `nsplan diff` compares.
+std::vector<std::string> launch_lines(const plan::Launch& launch);
+
 // What nsplan run checks before it changes anything: each descriptor of keep_fds was open when it
 // started (cli/run_commands.cc), else it stops with status 2. The script checks those sh can name
 // (3 to 9) and says so; "" when the launch keeps none.

@@ -53,11 +53,15 @@ namespace {
 using namespace applier;
 
 
-void print_changes(const std::vector<Change>& changes) {
+void print_changes(const std::vector<Change>& changes, bool locations = true) {
   size_t width = 0;
   for (const auto& c : changes) width = std::max(width, c.text.size());
   width = std::min<size_t>(width, 72);
   for (const auto& c : changes) {
+    if (!locations) {
+      std::cout << "  " << c.text << "\n";
+      continue;
+    }
     std::cout << "  " << c.text;
     if (c.text.size() < width) std::cout << std::string(width - c.text.size(), ' ');
     std::cout << "  " << c.where << "\n";
@@ -144,6 +148,17 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
   return kOk;
 }
 
+void print_diagnostics(const Compilation& c) {
+  if (!log::quiet()) {
+    std::cerr << log::colour_diagnostics(render_all(c.diags, c.sources));
+    return;
+  }
+  Diagnostics errors;
+  for (const auto& d : c.diags.all())
+    if (d.severity == Severity::Error) errors.add(d);
+  std::cerr << log::colour_diagnostics(render_all(errors, c.sources));
+}
+
 int run_plan_live(const Compilation& c, const LiveOptions& o) {
   const plan::Plan& plan = *c.plan;
   auto state = ProfileState::read_only(plan.facts.state_dir, plan.profile);
@@ -167,7 +182,7 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
     std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
   } else {
     std::cout << "nsplan apply would change (" << plan.facts.describe() << "):\n";
-    print_changes(diff.changes);
+    print_changes(diff.changes, o.locations);
     for (const auto& r : diff.removals) std::cout << "  " << r << "  (no longer in the profile)\n";
     size_t creates = 0;
     for (const auto& ch : diff.changes) creates += ch.text[0] == '+';

@@ -16,8 +16,21 @@ constexpr int kInvalidProfile = 1;
 constexpr int kUsage = 2;
 constexpr int kSystem = 3;
 constexpr int kChangesPending = 4;  // `nsplan plan`: the live system differs from the profile
+// `nsplan diff`, as diff(1): 0 the same, 1 the plans differ, 2 trouble (kUsage: an invalid or
+// unreadable profile, a probe that failed, a usage error).
+constexpr int kDiffers = 1;
+
+// A compilation's diagnostics to stderr: errors always, warnings unless -q.
+void print_diagnostics(const Compilation& c);
+
+// nsplan diff OLD NEW (each a file or git:REV:PATH), both planned for FACTS (cli/diff_command.cc).
+int run_diff(const std::string& old_arg, const std::string& new_arg, const HostFacts& facts, bool strict,
+             const LoadOptions& load);
+// nsplan diff --textconv FILE: one line per kernel operation, for git's textconv.
+int run_textconv(const std::string& file, const HostFacts& facts, const LoadOptions& load);
 
 struct LiveOptions {
+  bool locations = true;  // plan --no-locations: no profile line after each change
   bool wait = false;  // wait for another nsplan holding the profile's lock
   bool json = false;
   bool kill = false;  // destroy --kill: kill what runs in the cgroups first

@@ -132,25 +132,13 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
   return facts;
 }
 
-// Errors always; warnings unless -q.
-void print_diagnostics(const Compilation& c) {
-  if (!cli::log::quiet()) {
-    std::cerr << cli::log::colour_diagnostics(render_all(c.diags, c.sources));
-    return;
-  }
-  Diagnostics errors;
-  for (const auto& d : c.diags.all())
-    if (d.severity == Severity::Error) errors.add(d);
-  std::cerr << cli::log::colour_diagnostics(render_all(errors, c.sources));
-}
-
 std::unique_ptr<Compilation> compile(const std::string& path, const HostFacts& facts, bool strict,
                                      const LoadOptions& load) {
   const auto start = std::chrono::steady_clock::now();
   auto c = compile_file(path, applier::profile_file_reader(), facts, PlanOptions{strict}, load);
   cli::log::debug("compiled " + text::escaped(path) + " in " + cli::milliseconds_since(start) +
                   (c->plan ? ": " + std::to_string(c->plan->steps.size()) + " steps" : std::string(": no plan")));
-  print_diagnostics(*c);
+  cli::print_diagnostics(*c);
   return c;
 }
 
@@ -174,7 +162,7 @@ std::variant<std::string, int> name_to_destroy(const std::string& arg, const Loa
     return not_a_name(arg);
   }
   auto c = check_file(arg, applier::profile_file_reader(), load);
-  print_diagnostics(*c);
+  cli::print_diagnostics(*c);
   if (c->diags.has_errors() || !c->profile) {
     std::cerr << "  hint: destroy also takes the profile's name, as `nsplan status` shows it\n";
     return kInvalidProfile;
@@ -289,6 +277,9 @@ int main(int argc, char** argv) {
   bool no_run = false, teardown = false;
   explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
   explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
+  bool no_locations = false;
+  explain->add_flag("--no-locations", no_locations,
+                    "Step comments without line:col: the script changes only when the plan does");
   int explain_attach = 0;
   explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
       ->type_name(value_name::kProcessId)
@@ -299,12 +290,26 @@ int main(int argc, char** argv) {
   bool json = false;
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
   plan_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
-  plan_cmd->add_flag("--json", json, "Machine-readable JSON");
+  auto* plan_json = plan_cmd->add_flag("--json", json, "Machine-readable JSON");
+  plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
+      ->excludes(plan_json);
   add_target_options(plan_cmd, target, Target::AnyMachine);
   add_profile_path_option(plan_cmd, profile_path);
 
   cli::LiveOptions live;
   live.inherited_fds = inherited_fds;
+  auto* diff_cmd = app.add_subcommand(
+      "diff", "Show what changing a profile from OLD to NEW changes on the machine, as kernel operations");
+  std::string diff_old, diff_new;
+  bool textconv = false;
+  diff_cmd->add_option("old", diff_old, "Profile file, or git:REV:PATH (the file at a git revision)")
+      ->type_name(value_name::kProfileFile);
+  diff_cmd->add_option("new", diff_new, "Profile file, or git:REV:PATH")->type_name(value_name::kProfileFile);
+  diff_cmd->add_flag("--textconv", textconv,
+                     "Print OLD's kernel operations one a line, for git's diff.nsplan.textconv (docs/cli.md)");
+  add_target_options(diff_cmd, target, Target::AnyMachine);
+  add_profile_path_option(diff_cmd, profile_path);
+
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
   apply->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
@@ -474,11 +479,22 @@ int main(int argc, char** argv) {
     for (const auto& p : profiles) {
       auto c = facts ? compile(p, *facts, target.strict, load_options(profile_path))
                      : check_file(p, applier::profile_file_reader(), load_options(profile_path));
-      if (!facts) print_diagnostics(*c);
+      if (!facts) cli::print_diagnostics(*c);
       if (c->diags.has_errors() || !c->profile) rc = kInvalidProfile;
       else std::cout << p << ": ok\n";
     }
     return rc;
+  }
+  if (*diff_cmd) {
+    if (textconv ? diff_old.empty() || !diff_new.empty() : diff_new.empty()) {
+      std::cerr << "nsplan: error: " << (textconv ? "diff --textconv takes one profile" : "diff takes two profiles, OLD and NEW")
+                << "\n  hint: nsplan diff --help\n";
+      return kUsage;
+    }
+    auto facts = target_facts(target);
+    if (!facts) return kUsage;  // diff(1): trouble is 2
+    return textconv ? cli::run_textconv(diff_old, *facts, load_options(profile_path))
+                    : cli::run_diff(diff_old, diff_new, *facts, target.strict, load_options(profile_path));
   }
   bool live_target = target.cgroup.empty();
   if (*destroy) {
@@ -524,6 +540,7 @@ int main(int argc, char** argv) {
   if (*status) return cli::run_status(*c, live);
   if (*plan_cmd && live_target) {
     live.json = json;
+    live.locations = !no_locations;
     return cli::run_plan_live(*c, live);
   }
   if (*explain) {
@@ -538,14 +555,15 @@ int main(int argc, char** argv) {
       }
       if (!missing.empty()) return kInvalidProfile;
     }
-    applier::ExplainOptions options{!no_run, explain_attach, teardown, description_of(*c)};
+    applier::ExplainOptions options{!no_run, explain_attach, teardown, description_of(*c), !no_locations};
     std::cout << applier::explain(*c->plan, c->diags, c->sources, options);
   } else if (*plan_cmd) {
     if (json) {
       std::cout << emit_json(*c->plan, c->diags, c->sources);
     } else {
       for (const auto& step : c->plan->steps)
-        std::cout << "+ " << op_name(step.action) << "  " << step.origin.what << "  (" << step.origin.where << ")\n";
+        std::cout << "+ " << op_name(step.action) << "  " << step.origin.what
+                  << (no_locations ? std::string() : "  (" + step.origin.where + ")") << "\n";
     }
   }
   return kOk;

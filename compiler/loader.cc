@@ -195,7 +195,7 @@ class Loader {
       return std::nullopt;
     }
     FileRequest r;
-    r.path = (fs::path(from.request.path).parent_path() / normal).lexically_normal().string();
+    r.path = sibling_path(from.request.path, normal);
     r.within = FileRequest::Within::IncludingDirectory;
     r.directory = from.directory;
     r.directory_path = directory_of(from.request.path);
@@ -212,6 +212,17 @@ class Loader {
     r.directory_path = dir;
     r.name = std::move(name);
     return r;
+  }
+
+  // The file NAME beside INCLUDER, as the user sees it. One read from git ("git:REV:dir/a.yaml",
+  // nsplan diff) names its sibling "git:REV:dir/b.yaml": the same revision.
+  static std::string sibling_path(const std::string& includer, const fs::path& name) {
+    std::string prefix, path = includer;
+    if (size_t colon = includer.find(':', 4); includer.rfind("git:", 0) == 0 && colon != std::string::npos) {
+      prefix = includer.substr(0, colon + 1);
+      path = includer.substr(colon + 1);
+    }
+    return prefix + (fs::path(path).parent_path() / name).lexically_normal().string();
   }
 
   static std::string directory_of(const std::string& path) {

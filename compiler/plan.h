@@ -22,23 +22,27 @@ namespace nsplan::plan {
 // mkdir of one cgroup directory (absolute path). Inverse: rmdir.
 struct MakeCgroup {
   std::string dir;
+  bool operator==(const MakeCgroup&) const = default;
 };
 // v2: write "+c1 +c2" to DIR/cgroup.subtree_control so the children of DIR get those controllers.
 // Inverse: "-c" for each controller this apply enabled.
 struct EnableControllers {
   std::string dir;
   std::vector<std::string> controllers;
+  bool operator==(const EnableControllers&) const = default;
 };
 // Write VALUE to DIR/FILE. Inverse: the old value, when the cgroup existed before.
 struct WriteCgroupFile {
   std::string dir;
   std::string file;
   std::string value;
+  bool operator==(const WriteCgroupFile&) const = default;
 };
 // v1 cpuset: a new cgroup starts with empty cpus/mems; copy the parent's so tasks can join.
 struct CopyFromParent {
   std::string dir;
   std::string file;
+  bool operator==(const CopyFromParent&) const = default;
 };
 
 // Which devices the tasks of DIR may open or mknod: every one but EXCEPTIONS (DEFAULT_ALLOW), or
@@ -53,6 +57,7 @@ struct SetDeviceAccess {
   bool bpf = false;
   bool default_allow = false;
   std::vector<std::string> exceptions;
+  bool operator==(const SetDeviceAccess&) const = default;
 };
 // v1: one exception of the policy, one write: RULE to devices.allow (ALLOW) or devices.deny.
 // Inverse: RULE to the other file, which takes exactly that exception out again.
@@ -60,6 +65,7 @@ struct AddDeviceRule {
   std::string dir;
   bool allow = true;
   std::string rule;
+  bool operator==(const AddDeviceRule&) const = default;
 };
 
 // ---- namespaces ------------------------------------------------------------------------------
@@ -68,6 +74,7 @@ struct AddDeviceRule {
 // (which also destroys every link inside it, asynchronously and cheaply).
 struct CreateNetns {
   std::string name;
+  bool operator==(const CreateNetns&) const = default;
 };
 enum class NsKind { Cgroup, Ipc, Mnt, Net, Pid, Time, User, Uts };
 const char* to_string(NsKind k);        // "uts"
@@ -77,12 +84,14 @@ struct CreateNamespace {
   NsKind kind;
   std::string name;
   std::string path;
+  bool operator==(const CreateNamespace&) const = default;
 };
 // sethostname/setdomainname inside the persistent uts namespace at NS_PATH.
 struct SetHostname {
   std::string ns_path;
   std::string hostname;
   std::string domainname;
+  bool operator==(const SetHostname&) const = default;
 };
 
 // ---- links -----------------------------------------------------------------------------------
@@ -105,18 +114,22 @@ struct CreateLink {
   uint32_t vlan_id = 0;
   std::string peer_name;     // veth
   std::string peer_netns;
+  bool operator==(const CreateLink&) const = default;
 };
 // Move an existing device from the host into NETNS (the only move nsplan makes: it is costly).
 struct MoveLink {
   std::string name;
   std::string netns;
+  bool operator==(const MoveLink&) const = default;
 };
 struct SetMtu {
   std::string netns, dev;
   uint32_t mtu = 0;
+  bool operator==(const SetMtu&) const = default;
 };
 struct SetMaster {
   std::string netns, dev, master;
+  bool operator==(const SetMaster&) const = default;
 };
 struct AddAddress {
   std::string netns, dev;
@@ -125,9 +138,11 @@ struct AddAddress {
   // No duplicate address detection: an IPv6 address is usable at once instead of `tentative`
   // for a second (links nsplan makes have no duplicates to detect).
   bool nodad = false;
+  bool operator==(const AddAddress&) const = default;
 };
 struct SetLinkUp {
   std::string netns, dev;
+  bool operator==(const SetLinkUp&) const = default;
 };
 struct AddRoute {
   std::string netns;
@@ -137,6 +152,7 @@ struct AddRoute {
   int family = 4;
   std::optional<uint32_t> metric;
   std::optional<uint32_t> table;
+  bool operator==(const AddRoute&) const = default;
 };
 
 using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule,

@@ -6,17 +6,7 @@ set -u
 nsplan=$1
 src=$2
 cd "$src" || exit 1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-expect() {  # expect STATUS DESCRIPTION -- COMMAND...
-  want=$1; what=$2; shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $what: exit $got, expected $want"; cat "$tmp/err"; fail=1
-  fi
-}
+. "$src/tests/expect.sh"
 
 expect 0 "explain firefox v1" -- "$nsplan" explain profiles/firefox.yaml --cgroup v1
 grep -q "^echo '3221225472' > '/sys/fs/cgroup/memory/memlimit/memory.limit_in_bytes'$" "$tmp/out" || { echo "FAIL: v1 limit line"; fail=1; }

@@ -117,7 +117,11 @@ nsplan destroy --state-dir $tmp/state |lab web local.yaml sub/
 nsplan status --state-dir $tmp/state w|web
 nsplan apply --state-dir $tmp/state |local.yaml sub/
 nsplan attach local.yaml |
-nsplan explain local.yaml --|--help --no-run --destroy --attach --cgroup --cgroup-root --cgroup-parent --state-dir --strict --profile-path
+nsplan explain local.yaml --|--help --no-run --destroy --no-locations --attach --cgroup --cgroup-root --cgroup-parent --state-dir --strict --profile-path
+nsplan di|diff
+nsplan diff |local.yaml sub/
+nsplan diff local.yaml |local.yaml sub/
+nsplan diff --t|--textconv
 CASES
 # Each line: the words before the cursor and the word at it | what COMPREPLY must hold, sorted.
 bash -c '
