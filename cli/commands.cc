@@ -107,7 +107,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   }
   std::cout << "applied '" << plan.profile << "' (" << plan.facts.describe() << "):\n";
   print_changes(out.changes);
-  for (const auto& r : out.removed) std::cout << "  " << r << "  (no longer in the profile)\n";
+  for (const auto& r : out.removed) std::cout << "  " << r.text << "  (no longer in the profile)\n";
   std::cout << out.changes.size() << " change(s), " << out.removed.size() << " removal(s)\n";
   return kOk;
 }
@@ -140,7 +140,7 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
     return kOk;
   }
   std::cout << "destroyed '" << profile_name << "':\n";
-  for (const auto& r : out.removed) std::cout << "  " << r << "\n";
+  for (const auto& r : out.removed) std::cout << "  " << r.text << "\n";
   return kOk;
 }
 
