@@ -7,6 +7,7 @@
 #include "applier/executor.h"
 #include "applier/privileges.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/log.h"
 #include "compiler/escape.h"
 
@@ -95,7 +96,7 @@ int empty_before_destroy(const std::string& name, const HostFacts& facts, bool k
     std::cerr << "nsplan: error: emptying the cgroups of '" << name << "': " << s.message() << "; nothing else was changed\n";
     return kSystem;
   }
-  if (!log::quiet())
+  if (!log::quiet() && !json_output::enabled())  // destroy --json: its document is all of standard output
     std::cout << "killed " << tasks.value().size() << " process" << (tasks.value().size() == 1 ? "" : "es") << " of '"
             << name << "'\n";
   return kOk;
