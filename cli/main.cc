@@ -371,6 +371,7 @@ int run(int argc, char** argv) {
         ->required();
     add_target_options(cmd, target, Target::Records);
     add_profile_path_option(cmd, profile_path);
+    add_json_flag(cmd);
     return cmd;
   };
   auto* freeze = task_command("freeze", "Freeze the processes in the profile's cgroups (until thaw)");

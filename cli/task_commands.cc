@@ -67,6 +67,14 @@ int run_task_control(const std::string& name, const HostFacts& facts, TaskAction
     std::cerr << "nsplan: error: " << s.message() << "\n";
     return kSystem;
   }
+  if (json_output::enabled()) {
+    auto doc = json_output::document(action == TaskAction::Freeze ? "freeze" : action == TaskAction::Thaw ? "thaw" : "kill");
+    doc["profile"] = name;
+    doc["processes"] = before.value().size();  // in the cgroups when it began
+    if (action == TaskAction::Kill) doc["signal"] = sig;
+    json_output::print(doc);
+    return kOk;
+  }
   if (log::quiet()) return kOk;
   std::cout << done << " '" << name << "': " << before.value().size() << " process"
             << (before.value().size() == 1 ? "" : "es") << "\n";

@@ -99,6 +99,8 @@ try:
         fail(f"status --json of an unknown name: message {doc['message']!r}")
     if doc and not doc["errors"][0]["hints"]:
         fail("status --json of an unknown name: the hint is lost")
+    for task in ("freeze", "thaw", "kill"):
+        run([task, "--json", "--state-dir", state, "nobody-applied-this"], 3, "error")
     doc = run(["list", "--json", "--state-dir", state], 0, "list")
     if doc and doc["profiles"] != []:
         fail("list --json of an empty state dir lists profiles")

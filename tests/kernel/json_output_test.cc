@@ -1,7 +1,8 @@
 // apply --json and destroy --json against the real kernel (issue 13, "Machine-readable"): each
 // cgroup change is a record with its object, path, before, after and profile line; `changed` is
 // false for a second apply and a second destroy; every document is valid against
-// schema/nsplan-output.schema.json (python3-jsonschema). Network records: tests/json_schema_test.py.
+// schema/nsplan-output.schema.json (python3-jsonschema), as is that of `kill --json`. Network
+// records: tests/json_schema_test.py.
 // Only cgroups below CgroupParent's "nsplan-t-<pid>-cg<n>", in a Sandbox.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -40,12 +41,13 @@ P="--cgroup-parent $PARENT"
 "$N" apply --json -v "$A" $P > "$T/apply1.json" 2> "$T/apply1.err"; echo "apply1=$?"
 "$N" apply --json "$A" $P > "$T/apply2.json"; echo "apply2=$?"
 "$N" apply --json "$B" $P > "$T/apply3.json"; echo "apply3=$?"
+"$N" kill --json --signal TERM "$NAME" $P > "$T/kill.json"; echo "kill=$?"
 "$N" destroy --json "$NAME" $P > "$T/destroy1.json"; echo "destroy1=$?"
 "$N" destroy --json "$NAME" $P > "$T/destroy2.json"; echo "destroy2=$?"
 )SH",
                               60);
   ASSERT_TRUE(r.exited()) << r.describe();
-  for (const char* step : {"apply1", "apply2", "apply3", "destroy1", "destroy2"})
+  for (const char* step : {"apply1", "apply2", "apply3", "kill", "destroy1", "destroy2"})
     EXPECT_EQ(script_value(r.out, step), "0") << step << "\n" << r.describe() << read_file(tmp.file("apply1.err"));
   auto doc = [&](const std::string& file) {
     json j = json::parse(read_file(tmp.file(file)), nullptr, false);
@@ -76,6 +78,9 @@ P="--cgroup-parent $PARENT"
   EXPECT_EQ(changed["before"], "67108864") << changed.dump();
   EXPECT_EQ(changed["after"], "33554432") << changed.dump();
 
+  json kill = doc("kill.json");
+  EXPECT_EQ(kill, json::parse(R"({"nsplan_json": 1, "kind": "kill", "profile": ")" + name + R"(", "processes": 0, "signal": 15})"));
+
   json gone = doc("destroy1.json");
   EXPECT_EQ(gone.value("kind", ""), "destroy");
   EXPECT_TRUE(gone.value("changed", false)) << gone.dump(2);
@@ -88,7 +93,7 @@ P="--cgroup-parent $PARENT"
   std::string cmd = "python3 -c 'import json, sys, jsonschema; v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])));"
                     " [v.validate(json.load(open(f))) for f in sys.argv[2:]]' " +
                     source_dir() + "/schema/nsplan-output.schema.json";
-  for (const char* f : {"apply1.json", "apply2.json", "apply3.json", "destroy1.json", "destroy2.json"}) cmd += " " + tmp.file(f);
+  for (const char* f : {"apply1.json", "apply2.json", "apply3.json", "kill.json", "destroy1.json", "destroy2.json"}) cmd += " " + tmp.file(f);
   EXPECT_EQ(std::system((cmd + " 2>&1").c_str()), 0) << cmd;
 }
 
