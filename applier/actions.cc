@@ -446,55 +446,78 @@ std::string resource_key(const Action& action) {
       action);
 }
 
-std::string describe_change(const Action& action, const Observation& before) {
+ChangeText describe_change(const Action& action, const Observation& before) {
+  using Old = std::optional<std::string>;
   return std::visit(
       overloaded{
-          [&](const MakeCgroup& a) { return "+ cgroup " + a.dir; },
+          [&](const MakeCgroup& a) { return ChangeText::of_path("+ cgroup " + a.dir, "cgroup", a.dir, {}, {}); },
           [&](const EnableControllers& a) {
             std::string c;
             for (const auto& x : (before.missing.empty() ? a.controllers : before.missing)) c += " +" + x;
-            return "~ " + a.dir + "/cgroup.subtree_control:" + c;
+            return ChangeText::of_path("~ " + a.dir + "/cgroup.subtree_control:" + c, "controllers", a.dir + "/cgroup.subtree_control", {},
+                                       c.substr(1));
           },
           [&](const WriteCgroupFile& a) {
             std::string path = a.dir + "/" + a.file;
-            if (!before.exists) return "+ " + path + " = " + a.value;
+            if (!before.exists) return ChangeText::of_path("+ " + path + " = " + a.value, "cgroup_file", path, {}, a.value);
             std::string old = text::escaped(before.current.substr(0, before.current.find('\n')));
-            return "~ " + path + ": " + old + " -> " + a.value;
+            return ChangeText::of_path("~ " + path + ": " + old + " -> " + a.value, "cgroup_file", path, old, a.value);
           },
-          [&](const CopyFromParent& a) { return "+ " + a.dir + "/" + a.file + " = (the parent's)"; },
+          [&](const CopyFromParent& a) {
+            return ChangeText::of_path("+ " + a.dir + "/" + a.file + " = (the parent's)", "cgroup_file", a.dir + "/" + a.file, {}, "(the parent's)");
+          },
           [&](const SetDeviceAccess& a) {
+            std::string now = devices_text(a.default_allow, a.exceptions);
             if (a.bpf)
-              return "+ device program " + device_rules::program_name(a.default_allow, a.exceptions) + " on " + a.dir + ": " +
-                     devices_text(a.default_allow, a.exceptions);
+              return ChangeText::of_path("+ device program " + device_rules::program_name(a.default_allow, a.exceptions) + " on " + a.dir + ": " + now,
+                                         "device_program", a.dir, {}, now);
             std::string old;
             for (const auto& l : lines(before.current)) old += (old.empty() ? "" : ", ") + l;
-            return "~ devices of " + a.dir + ": " + (before.exists ? text::escaped(old.empty() ? "none" : old) + " -> " : "") +
-                   devices_text(a.default_allow, a.exceptions);
+            Old shown = before.exists ? Old(text::escaped(old.empty() ? "none" : old)) : Old();
+            return ChangeText::of_path("~ devices of " + a.dir + ": " + (shown ? *shown + " -> " : "") + now, "devices", a.dir, shown, now);
           },
-          [&](const AddDeviceRule& a) { return "+ " + a.dir + (a.allow ? "/devices.allow: " : "/devices.deny: ") + a.rule; },
-          [&](const CreateNetns& a) { return "+ net namespace " + a.name; },
-          [&](const CreateNamespace& a) { return std::string("+ ") + to_string(a.kind) + " namespace " + a.path; },
+          [&](const AddDeviceRule& a) {
+            std::string file = a.allow ? "/devices.allow" : "/devices.deny";
+            return ChangeText::of_path("+ " + a.dir + file + ": " + a.rule, "device_rule", a.dir + file, {}, a.rule);
+          },
+          [&](const CreateNetns& a) { return ChangeText::of_path("+ net namespace " + a.name, "netns", a.name, {}, {}); },
+          [&](const CreateNamespace& a) {
+            return ChangeText::of_path(std::string("+ ") + to_string(a.kind) + " namespace " + a.path, "namespace", a.path, {}, {});
+          },
           [&](const SetHostname& a) {
-            return (before.exists ? "~ hostname in " + a.ns_path + ": " + text::escaped(before.current) + " -> " : "+ hostname in " + a.ns_path + ": ") +
-                   a.hostname;
+            Old old = before.exists ? Old(text::escaped(before.current)) : Old();
+            return ChangeText::of_path((old ? "~ hostname in " + a.ns_path + ": " + *old + " -> " : "+ hostname in " + a.ns_path + ": ") + a.hostname,
+                                       "hostname", a.ns_path, old, a.hostname);
           },
           [&](const CreateLink& a) {
-            return std::string(before.exists ? "~ replace " : "+ ") + to_string(a.kind) + " " + a.name + in(a.netns) +
-                   (a.peer_name.empty() ? "" : ", peer " + a.peer_name + in(a.peer_netns));
+            return ChangeText::of_link(std::string(before.exists ? "~ replace " : "+ ") + to_string(a.kind) + " " + a.name + in(a.netns) +
+                                           (a.peer_name.empty() ? "" : ", peer " + a.peer_name + in(a.peer_netns)),
+                                       "link", a.name, a.netns, {}, to_string(a.kind));
           },
-          [&](const MoveLink& a) { return "~ move " + a.name + " into " + a.netns; },
+          [&](const MoveLink& a) {
+            return ChangeText::of_link("~ move " + a.name + " into " + a.netns, "link_namespace", a.name, a.netns, {}, a.netns);
+          },
           [&](const SetMtu& a) {
-            return (before.exists ? "~ mtu of " + a.dev + in(a.netns) + ": " + before.current + " -> " : "+ mtu of " + a.dev + in(a.netns) + ": ") +
-                   std::to_string(a.mtu);
+            Old old = before.exists ? Old(before.current) : Old();
+            return ChangeText::of_link((old ? "~ mtu of " + a.dev + in(a.netns) + ": " + *old + " -> " : "+ mtu of " + a.dev + in(a.netns) + ": ") +
+                                           std::to_string(a.mtu),
+                                       "mtu", a.dev, a.netns, old, std::to_string(a.mtu));
           },
           [&](const SetMaster& a) {
-            return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " master " +
-                   (before.current.empty() ? "" : text::escaped(before.current) + " -> ") + a.master;
+            Old old = before.current.empty() ? Old() : Old(text::escaped(before.current));
+            return ChangeText::of_link(std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " master " + (old ? *old + " -> " : "") + a.master,
+                                       "master", a.dev, a.netns, old, a.master);
           },
-          [&](const AddAddress& a) { return "+ address " + a.cidr + " on " + a.dev + in(a.netns); },
-          [&](const SetLinkUp& a) { return std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " up"; },
+          [&](const AddAddress& a) {
+            return ChangeText::of_link("+ address " + a.cidr + " on " + a.dev + in(a.netns), "address", a.dev, a.netns, {}, a.cidr);
+          },
+          [&](const SetLinkUp& a) {
+            return ChangeText::of_link(std::string(before.exists ? "~ " : "+ ") + a.dev + in(a.netns) + " up", "link_state", a.dev, a.netns,
+                                       before.exists ? Old("down") : Old(), "up");
+          },
           [&](const AddRoute& a) {
-            return "+ route " + a.to + (a.via.empty() ? "" : " via " + a.via) + (a.dev.empty() ? "" : " dev " + a.dev) + in(a.netns);
+            std::string route = a.to + (a.via.empty() ? "" : " via " + a.via) + (a.dev.empty() ? "" : " dev " + a.dev);
+            return ChangeText::of_link("+ route " + route + in(a.netns), "route", a.dev, a.netns, {}, route);
           },
       },
       action);

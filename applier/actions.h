@@ -32,7 +32,7 @@ std::optional<Undo> undo_for(const plan::Action& action, const Observation& befo
 // a later apply knows what it still owns and what the profile no longer asks for.
 std::string resource_key(const plan::Action& action);
 // "+ mkdir /sys/fs/cgroup/x", "~ memory.max of /sys/fs/cgroup/x: 1073741824 -> 3221225472"
-std::string describe_change(const plan::Action& action, const Observation& before);
+ChangeText describe_change(const plan::Action& action, const Observation& before);
 // The route of an AddRoute, as the kernel layer takes it.
 RouteSpec route_spec(const plan::AddRoute& route);
 

@@ -64,8 +64,35 @@ std::set<uint32_t> host_link_groups(const std::vector<Owned>& records) {
   return groups;
 }
 
+std::vector<std::string> texts(const std::vector<Change>& changes) {
+  std::vector<std::string> out;
+  for (const auto& c : changes) out.push_back(c.text);
+  return out;
+}
+
+namespace {
+
+// The host-side links of a profile, as one link group: TEXT says what became of it.
+Change group_change(std::string text) {
+  Change c;
+  c.text = std::move(text);
+  c.object = "link_group";
+  return c;
+}
+
+// An undo destroy chose not to run (shared with other profiles): TEXT says why.
+Change kept(const Undo& u, std::string text) {
+  Change c{removal(u), {}};
+  c.text = std::move(text);
+  c.before.reset();
+  c.after.reset();
+  return c;
+}
+
+}  // namespace
+
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done, const std::set<uint32_t>* groups_that_stay, bool exact) {
+                  std::vector<Change>* done, const std::set<uint32_t>* groups_that_stay, bool exact) {
   std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths, moved_devices;
   for (const auto& r : records) {
     if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
@@ -117,12 +144,12 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
           if (s.err() == EPERM) {
             // Someone else's link is in the group: never delete it; ours go one by one.
             groups_refused.insert(x->group);
-            if (done) done->push_back("= link group " + std::to_string(x->group) + ": " + s.message() + "; deleting the profile's links one by one");
+            if (done) done->push_back(group_change("= link group " + std::to_string(x->group) + ": " + s.message() + "; deleting the profile's links one by one"));
             moot = false;
           } else if (!s.ok() && s.err() != ENODEV) {
             errors.push_back(s.message());
           } else if (done) {
-            done->push_back("- link group " + std::to_string(x->group) + " (the profile's host-side links)");
+            done->push_back(group_change("- link group " + std::to_string(x->group) + " (the profile's host-side links)"));
           }
         }
       }
@@ -132,7 +159,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     // Only what nsplan made or changed, as the kernel names it, checked right before acting.
     if (Status s = verify_subject(u, kernel, it->id); !s.ok()) {
       if (!is_gone(s)) errors.push_back(s.message());
-      else if (done) done->push_back("- " + describe(u) + " (already gone)");
+      else if (done) done->push_back({removal(u, "already gone"), {}});
       continue;
     }
     if (!exact) {
@@ -140,21 +167,21 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       if (auto* x = as<DisableControllers>(u)) {
         auto r = kernel.cgroup_disable_unless_used(x->dir, x->controllers);
         if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
-        else if (done) done->push_back(r.ok() && !r.value() ? "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it"
-                                                            : "- " + describe(u));
+        else if (done) done->push_back(r.ok() && !r.value() ? kept(u, "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it")
+                                                            : Change{removal(u), {}});
         continue;
       }
       if (auto* x = as<RemoveCgroup>(u)) {
         auto r = kernel.cgroup_remove_unless_shared(x->dir);
         if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
-        else if (done) done->push_back(r.ok() && !r.value() ? "= cgroup " + x->dir + " left in place: other cgroups are below it"
-                                                            : "- " + describe(u));
+        else if (done) done->push_back(r.ok() && !r.value() ? kept(u, "= cgroup " + x->dir + " left in place: other cgroups are below it")
+                                                            : Change{removal(u), {}});
         continue;
       }
     }
     Status s = run_verified_undo(u, kernel, it->id);
     if (!s.ok()) errors.push_back(s.message());
-    else if (done) done->push_back("- " + describe(u));
+    else if (done) done->push_back({removal(u), {}});
   }
 }
 
@@ -457,7 +484,7 @@ class Transaction {
           out_.error = it->origin.where + ": error: " + s.message();
           break;
         }
-        out_.removed.push_back("- " + describe(DisableControllers{disable->dir, extra}));
+        out_.removed.push_back({removal(DisableControllers{disable->dir, extra}), {}});
         disable->controllers = keep;
       }
     }
@@ -583,7 +610,7 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
     item["present"] = o.satisfied;
     item["exists"] = o.exists;
     if (!o.current.empty()) item["current"] = text::escaped(o.current);
-    if (!o.satisfied) item["change"] = describe_change(step.action, o);  // what apply would do
+    if (!o.satisfied) item["change"] = describe_change(step.action, o).text;  // what apply would do
     if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
       if (const LinkInfo* l = view.link(link->netns, link->name)) {
         item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};

@@ -15,15 +15,17 @@
 
 namespace nsplan::applier {
 
-struct Change {
-  std::string text;   // "+ cgroup /sys/fs/cgroup/x"
-  std::string where;  // "firefox.yaml:7:10"
+// A change with the profile line it comes from (ChangeText: the line shown and its parts).
+struct Change : ChangeText {
+  std::string where;  // "firefox.yaml:7:10"; "" for a removal (no line asks for it any more)
 };
+// The lines of CHANGES, as they are shown.
+std::vector<std::string> texts(const std::vector<Change>& changes);
 
 struct ApplyOutcome {
   bool ok = false;
   std::vector<Change> changes;       // made (on success) or undone (on failure)
-  std::vector<std::string> removed;  // owned things the profile no longer asks for, removed
+  std::vector<Change> removed;       // owned things the profile no longer asks for, removed
   std::string error;                 // "firefox.yaml:7:10: error: write ...: Device or resource busy"
   std::vector<std::string> rollback_errors;  // undos that failed in turn (something is left)
   size_t undone = 0;                 // changes taken back by the rollback (all, unless rollback_errors)
@@ -46,7 +48,7 @@ ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& stat
 
 struct DestroyOutcome {
   bool ok = false;
-  std::vector<std::string> removed;
+  std::vector<Change> removed;
   std::vector<std::string> errors;
   size_t recovered = 0;
   bool had_state = false;
@@ -79,7 +81,7 @@ Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>&
 // (destroy, removals) time has passed and other profiles may rely on shared ancestors: a
 // controller stays enabled, and an ancestor cgroup stays, while cgroups remain below them.
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<std::string>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr,
+                  std::vector<Change>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr,
                   bool exact = false);
 // The link groups of the host-side links among RECORDS.
 std::set<uint32_t> host_link_groups(const std::vector<Owned>& records);

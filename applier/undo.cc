@@ -225,39 +225,101 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
   return gone(s) ? Status() : s;
 }
 
-std::string describe(const Undo& undo) {
+namespace {
+
+// The text of an undo ("rmdir /sys/fs/cgroup/x") and the same in parts, made in one place.
+ChangeText parts(const Undo& undo) {
   auto in = [](const std::string& ns) { return ns.empty() ? std::string() : " in " + ns; };
   return std::visit(
       overloaded{
-          [](const RemoveCgroup& u) { return "rmdir " + u.dir; },
+          [&](const RemoveCgroup& u) { return ChangeText::of_path("rmdir " + u.dir, "cgroup", u.dir); },
           // Values, hostnames and masters to restore were read from the kernel: shown escaped.
-          [](const RestoreCgroupFile& u) { return "restore " + u.dir + "/" + u.file + " to " + text::escaped(u.value); },
-          [](const RestoreDeviceList& u) {
+          [&](const RestoreCgroupFile& u) {
+            return ChangeText::of_path("restore " + u.dir + "/" + u.file + " to " + text::escaped(u.value), "cgroup_file", u.dir + "/" + u.file, {},
+                                       text::escaped(u.value));
+          },
+          [&](const RestoreDeviceList& u) {
             std::string list;
             for (const auto& l : u.list) list += (list.empty() ? "" : ", ") + l;
-            return "restore the devices of " + u.dir + " to " + (list.empty() ? "none" : text::escaped(list));
+            std::string shown = list.empty() ? "none" : text::escaped(list);
+            return ChangeText::of_path("restore the devices of " + u.dir + " to " + shown, "devices", u.dir, {}, shown);
           },
-          [](const RemoveDeviceRule& u) {
-            return std::string(u.allowed ? "take back the allowed " : "take back the denied ") + text::escaped(u.rule) + " of " + u.dir;
+          [&](const RemoveDeviceRule& u) {
+            const std::string rule = text::escaped(u.rule);
+            return ChangeText::of_path(std::string(u.allowed ? "take back the allowed " : "take back the denied ") + rule + " of " + u.dir,
+                                       "device_rule", u.dir + (u.allowed ? "/devices.allow" : "/devices.deny"), rule);
           },
-          [](const DetachDeviceProgram& u) { return "detach device program " + u.program + " from " + u.dir; },
-          [](const DisableControllers& u) {
+          [&](const DetachDeviceProgram& u) {
+            return ChangeText::of_path("detach device program " + u.program + " from " + u.dir, "device_program", u.dir);
+          },
+          [&](const DisableControllers& u) {
             std::string c;
             for (const auto& x : u.controllers) c += " -" + x;
-            return "disable" + c + " in " + u.dir;
+            return ChangeText::of_path("disable" + c + " in " + u.dir, "controllers", u.dir + "/cgroup.subtree_control", {}, c.substr(1));
           },
-          [](const DeleteNetns& u) { return "delete net namespace " + u.name; },
-          [](const DeleteNamespace& u) { return "delete namespace " + u.path; },
-          [](const RestoreHostname& u) { return "restore hostname " + text::escaped(u.hostname) + " in " + u.ns_path; },
-          [&](const DeleteLink& u) { return "delete link " + u.name + in(u.netns); },
-          [&](const MoveLinkBack& u) { return "move " + u.name + " back" + in(u.to); },
-          [&](const RestoreMtu& u) { return "restore mtu " + std::to_string(u.mtu) + " of " + u.dev + in(u.netns); },
-          [&](const RestoreMaster& u) { return (u.master.empty() ? "release " + u.dev : u.dev + " back to " + text::escaped(u.master)) + in(u.netns); },
-          [&](const DeleteAddress& u) { return "delete address " + u.cidr + " of " + u.dev + in(u.netns); },
-          [&](const SetLinkDown& u) { return "set " + u.dev + " down" + in(u.netns); },
-          [&](const DeleteRoute& u) { return "delete route to " + u.route.to + in(u.route.netns); },
+          [&](const DeleteNetns& u) { return ChangeText::of_path("delete net namespace " + u.name, "netns", u.name); },
+          [&](const DeleteNamespace& u) { return ChangeText::of_path("delete namespace " + u.path, "namespace", u.path); },
+          [&](const RestoreHostname& u) {
+            return ChangeText::of_path("restore hostname " + text::escaped(u.hostname) + " in " + u.ns_path, "hostname", u.ns_path, {},
+                                       text::escaped(u.hostname));
+          },
+          [&](const DeleteLink& u) { return ChangeText::of_link("delete link " + u.name + in(u.netns), "link", u.name, u.netns); },
+          [&](const MoveLinkBack& u) { return ChangeText::of_link("move " + u.name + " back" + in(u.to), "link_namespace", u.name, u.from, {}, u.to); },
+          [&](const RestoreMtu& u) {
+            return ChangeText::of_link("restore mtu " + std::to_string(u.mtu) + " of " + u.dev + in(u.netns), "mtu", u.dev, u.netns, {},
+                                       std::to_string(u.mtu));
+          },
+          [&](const RestoreMaster& u) {
+            return ChangeText::of_link((u.master.empty() ? "release " + u.dev : u.dev + " back to " + text::escaped(u.master)) + in(u.netns),
+                                       "master", u.dev, u.netns, {}, text::escaped(u.master));
+          },
+          [&](const DeleteAddress& u) {
+            return ChangeText::of_link("delete address " + u.cidr + " of " + u.dev + in(u.netns), "address", u.dev, u.netns, u.cidr);
+          },
+          [&](const SetLinkDown& u) { return ChangeText::of_link("set " + u.dev + " down" + in(u.netns), "link_state", u.dev, u.netns, {}, "down"); },
+          [&](const DeleteRoute& u) {
+            return ChangeText::of_link("delete route to " + u.route.to + in(u.route.netns), "route", u.route.dev, u.route.netns, u.route.to);
+          },
       },
       undo);
+}
+
+}  // namespace
+
+std::string describe(const Undo& undo) { return parts(undo).text; }
+
+ChangeText removal(const Undo& undo, const std::string& note) {
+  ChangeText c = parts(undo);
+  c.text = "- " + c.text + (note.empty() ? "" : " (" + note + ")");
+  return c;
+}
+
+ChangeText ChangeText::of_path(std::string text, const char* object, std::string path, std::optional<std::string> before,
+                               std::optional<std::string> after) {
+  ChangeText c;
+  c.text = std::move(text);
+  c.object = object;
+  c.path = std::move(path);
+  c.before = std::move(before);
+  c.after = std::move(after);
+  return c;
+}
+
+ChangeText ChangeText::of_link(std::string text, const char* object, std::string link, std::string netns,
+                               std::optional<std::string> before, std::optional<std::string> after) {
+  ChangeText c = of_path(std::move(text), object, {}, std::move(before), std::move(after));
+  c.link = std::move(link);
+  c.netns = std::move(netns);
+  return c;
+}
+
+std::string ChangeText::action() const {
+  switch (text.empty() ? ' ' : text[0]) {
+    case '+': return "create";
+    case '~': return "modify";
+    case '-': return "delete";
+    default: return "keep";
+  }
 }
 
 json owned_to_record(const Owned& owned) {

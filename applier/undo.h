@@ -92,6 +92,28 @@ Status run_undo(const Undo& undo, Kernel& kernel, const KernelId& id = {});
 Status run_verified_undo(const Undo& undo, Kernel& kernel, const KernelId& id);
 std::string describe(const Undo& undo);  // "rmdir /sys/fs/cgroup/x", for messages and plan -
 
+// A change as apply, destroy and plan report it: the line shown to a person, and the same change
+// in parts, made together with the line, for --json (docs/json.md).
+struct ChangeText {
+  std::string text;    // "~ /sys/fs/cgroup/x/memory.max: 1073741824 -> 3221225472"
+  std::string object;  // what kind of thing: "cgroup", "cgroup_file", "link", "address", ...
+  std::string path;    // a file system object: cgroup directory or file, namespace file
+  std::string link;    // a network object: the link (device) it is of
+  std::string netns;   // the link's net namespace; "" for the host's
+  std::optional<std::string> before, after;  // the value before and after the change, if it has one
+  // From the sign the line starts with: "create" (+), "modify" (~), "delete" (-), "keep" (=:
+  // left as it is, the line says why).
+  std::string action() const;
+
+  static ChangeText of_path(std::string text, const char* object, std::string path, std::optional<std::string> before = {},
+                            std::optional<std::string> after = {});
+  static ChangeText of_link(std::string text, const char* object, std::string link, std::string netns,
+                            std::optional<std::string> before = {}, std::optional<std::string> after = {});
+};
+// What running UNDO did, as destroy reports it ("- rmdir /sys/fs/cgroup/x"); NOTE is added to
+// the line ("already gone").
+ChangeText removal(const Undo& undo, const std::string& note = {});
+
 // JSON lines for the journal and the state file.
 std::string to_json_line(const Owned& owned);
 std::optional<Owned> owned_from_json(const std::string& line, std::string& error);

@@ -11,6 +11,7 @@
 #include "applier/cgroup_usage.h"
 #include "applier/executor.h"
 #include "applier/privileges.h"
+#include "cli/json_output.h"
 #include "cli/log.h"
 #include "compiler/json_emitter.h"
 
@@ -68,6 +69,39 @@ void print_changes(const std::vector<Change>& changes, bool locations = true) {
   }
 }
 
+// apply --json: what it changed (or, failing, undid), each change in parts (docs/json.md).
+void print_apply_json(const plan::Plan& plan, const ApplyOutcome& out) {
+  auto doc = json_output::document("apply");
+  doc["profile"] = plan.profile;
+  doc["source"] = plan.source;
+  doc["target"] = plan.facts.describe();
+  doc["ok"] = out.ok;
+  // Failed: everything was undone, unless the rollback itself failed.
+  doc["changed"] = out.ok ? !out.changes.empty() || !out.removed.empty() || out.recovered > 0 : !out.rollback_errors.empty();
+  doc["recovered"] = out.recovered;
+  doc["changes"] = json_output::changes(out.ok ? out.changes : std::vector<Change>{});
+  doc["removed"] = json_output::changes(out.ok ? out.removed : std::vector<Change>{});
+  if (!out.ok) {
+    doc["error"] = out.error;
+    doc["undone"] = json_output::changes(out.changes);
+    doc["rollback_errors"] = out.rollback_errors;
+  }
+  json_output::print(doc);
+}
+
+// destroy --json: what it removed, or left behind.
+void print_destroy_json(const std::string& profile, const DestroyOutcome& out) {
+  auto doc = json_output::document("destroy");
+  doc["profile"] = profile;
+  doc["ok"] = out.ok;
+  doc["changed"] = out.had_state || out.recovered > 0;  // a profile applied here is gone now (its state with it)
+  doc["had_state"] = out.had_state;
+  doc["recovered"] = out.recovered;
+  doc["removed"] = json_output::changes(out.removed);
+  doc["errors"] = out.errors;
+  json_output::print(doc);
+}
+
 bool privileged(const plan::Plan& plan) {
   std::string missing = missing_privileges(plan);
   if (missing.empty()) return true;
@@ -91,7 +125,8 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   auto kernel = make_linux_kernel(plan.facts);
   state.value().set_applied_from(absolute_path_of(plan.source));
   ApplyOutcome out = apply_plan(plan, *kernel, state.value(), step_observer());
-  if (out.recovered)
+  if (o.json) print_apply_json(plan, out);
+  if (out.recovered && !o.json)
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
   if (!out.ok) {
     std::cerr << out.error << "\n";
@@ -104,14 +139,14 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
     }
     return kSystem;
   }
-  if (log::quiet()) return kOk;
+  if (log::quiet() || o.json) return kOk;
   if (out.changes.empty() && out.removed.empty()) {
     std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
     return kOk;
   }
   std::cout << "applied '" << plan.profile << "' (" << plan.facts.describe() << "):\n";
   print_changes(out.changes);
-  for (const auto& r : out.removed) std::cout << "  " << r << "  (no longer in the profile)\n";
+  for (const auto& r : out.removed) std::cout << "  " << r.text << "  (no longer in the profile)\n";
   std::cout << out.changes.size() << " change(s), " << out.removed.size() << " removal(s)\n";
   return kOk;
 }
@@ -133,22 +168,24 @@ int run_destroy(const std::string& profile_name, const HostFacts& facts, const L
   if (int rc = empty_before_destroy(profile_name, facts, o.kill); rc != kOk) return rc;
   auto kernel = make_linux_kernel(facts);
   DestroyOutcome out = destroy_profile(*kernel, state.value(), facts);
+  if (o.json) print_destroy_json(profile_name, out);
   if (!out.ok) {
     std::cerr << "nsplan: error: destroying '" << profile_name << "' left things behind:\n";
     for (const auto& e : out.errors) std::cerr << "  " << e << "\n";
     return kSystem;
   }
-  if (log::quiet()) return kOk;
+  if (log::quiet() || o.json) return kOk;
   if (!out.had_state) {
     std::cout << "nothing to destroy: '" << profile_name << "' owns nothing on this host\n";
     return kOk;
   }
   std::cout << "destroyed '" << profile_name << "':\n";
-  for (const auto& r : out.removed) std::cout << "  " << r << "\n";
+  for (const auto& r : out.removed) std::cout << "  " << r.text << "\n";
   return kOk;
 }
 
 void print_diagnostics(const Compilation& c) {
+  if (json_output::enabled()) json_output::keep_diagnostics(c.diags, c.sources);
   if (!log::quiet()) {
     std::cerr << log::colour_diagnostics(render_all(c.diags, c.sources));
     return;
@@ -171,13 +208,13 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   auto kernel = make_linux_kernel(plan.facts);
   Diff diff = diff_plan(plan, *kernel, owned.value());
   if (o.json) {
-    auto j = nlohmann::ordered_json::parse(emit_json(plan, c.diags, c.sources));
+    auto j = json_output::document("plan", emit_json(plan, c.diags, c.sources));
     nlohmann::ordered_json d;
     d["changes"] = nlohmann::ordered_json::array();
     for (const auto& ch : diff.changes) d["changes"].push_back({{"change", ch.text}, {"from", ch.where}});
     d["removals"] = diff.removals;
     j["diff"] = d;
-    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";  // never throw
+    json_output::print(j);
   } else if (diff.empty()) {
     std::cout << "no changes: '" << plan.profile << "' is applied as the profile says\n";
   } else {
@@ -212,13 +249,12 @@ std::vector<std::string> usage_dirs(const plan::Plan& plan, Kernel& kernel) {
 int status_report(const Compilation& c, const LiveOptions& o, std::ostream& out) {
   const plan::Plan& plan = *c.plan;
   auto kernel = make_linux_kernel(plan.facts);
-  std::string json = status_json(plan, *kernel);
-  auto j = nlohmann::ordered_json::parse(json);
+  auto j = json_output::document("status", status_json(plan, *kernel));
   // What the cgroups use now, next to the limits above.
   CgroupUsage usage = read_usage(*kernel, plan.facts, usage_dirs(plan, *kernel));
   if (o.json) {
     if (usage.any()) j["usage"] = usage_json(usage);
-    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    json_output::print(j);
     for (const auto& item : j["items"])
       if (!item["present"].get<bool>()) return kChangesPending;
     return kOk;

@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/log.h"
 #include "cli/generated_files.h"
+#include "cli/json_output.h"
 #include "cli/suggest.h"
 #include "cli/value_names.h"
 #include "applier/probe.h"
@@ -213,34 +214,68 @@ std::variant<std::string, int> recorded_source(const std::string& name, const st
 
 // nsplan list: every profile with a state here, when and from which file it was applied, and
 // whether the live system still matches that file (as `plan` would say).
-int list_applied(const HostFacts& facts, const LoadOptions& load) {
-  std::vector<std::string> names = applier::ProfileState::profiles_in(facts.state_dir);
-  if (names.empty()) {
+struct Applied {
+  std::string name, at, source;  // at, source: "" when not recorded
+  std::string state;             // "in_place", "drifted", "unknown"
+  size_t changes = 0;            // drifted: how many, as plan counts them
+  std::string why;               // unknown: why
+};
+
+Applied applied(const std::string& name, const HostFacts& facts, applier::Kernel& kernel, const LoadOptions& load) {
+  applier::ProfileState st = applier::ProfileState::read_only(facts.state_dir, name);
+  applier::AppliedFrom from = st.applied_from();
+  Applied a{name, from.at, from.source, "unknown"};
+  auto owned = st.load();
+  if (!owned.ok()) {
+    a.why = "unreadable state";
+  } else if (from.source.empty()) {
+    a.why = "no file recorded";
+  } else {
+    auto c = compile_file(from.source, applier::profile_file_reader(), facts, PlanOptions{}, load);
+    if (!c->ok() || !c->profile) a.why = "the file does not compile";
+    else if (c->profile->name.value != name) a.why = "the file names '" + c->profile->name.value + "' now";
+    else {
+      applier::Diff d = applier::diff_plan(*c->plan, kernel, owned.value());
+      a.changes = d.changes.size() + d.removals.size();
+      a.state = a.changes == 0 ? "in_place" : "drifted";
+    }
+  }
+  return a;
+}
+
+void print_applied(const std::vector<Applied>& all, const std::string& state_dir) {
+  using cli::json_output::Json;
+  auto null_if_empty = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  auto doc = cli::json_output::document("list");
+  doc["state_dir"] = state_dir;
+  doc["profiles"] = Json::array();
+  for (const auto& a : all) {
+    Json p{{"name", a.name}, {"applied_at", null_if_empty(a.at)}, {"source", null_if_empty(a.source)}, {"state", a.state}};
+    if (a.state == "drifted") p["changes"] = a.changes;
+    if (a.state == "unknown") p["reason"] = a.why;
+    doc["profiles"].push_back(p);
+  }
+  cli::json_output::print(doc);
+}
+
+int list_applied(const HostFacts& facts, const LoadOptions& load, bool json) {
+  auto kernel = applier::make_linux_kernel(facts);
+  std::vector<Applied> all;
+  for (const auto& name : applier::ProfileState::profiles_in(facts.state_dir)) all.push_back(applied(name, facts, *kernel, load));
+  if (json) {
+    print_applied(all, facts.state_dir);
+    return kOk;
+  }
+  if (all.empty()) {
     std::cout << "no profile is applied here (" << facts.state_dir << ")\n";
     return kOk;
   }
-  auto kernel = applier::make_linux_kernel(facts);
   std::vector<std::array<std::string, 4>> rows{{"NAME", "APPLIED (UTC)", "STATE", "FROM"}};
-  for (const auto& name : names) {
-    applier::ProfileState st = applier::ProfileState::read_only(facts.state_dir, name);
-    applier::AppliedFrom from = st.applied_from();
-    std::string state;
-    auto owned = st.load();
-    if (!owned.ok()) {
-      state = "unreadable state";
-    } else if (from.source.empty()) {
-      state = "? (no file recorded)";
-    } else {
-      auto c = compile_file(from.source, applier::profile_file_reader(), facts, PlanOptions{}, load);
-      if (!c->ok() || !c->profile) state = "? (the file does not compile)";
-      else if (c->profile->name.value != name) state = "? (the file names '" + c->profile->name.value + "' now)";
-      else {
-        applier::Diff d = applier::diff_plan(*c->plan, *kernel, owned.value());
-        size_t n = d.changes.size() + d.removals.size();
-        state = n == 0 ? "in place" : "drifted (" + std::to_string(n) + " change" + (n == 1 ? "" : "s") + ")";
-      }
-    }
-    rows.push_back({name, from.at.empty() ? "?" : from.at, state, from.source.empty() ? "?" : nsplan::text::escaped(from.source)});
+  for (const auto& a : all) {
+    std::string state = a.state == "in_place" ? "in place"
+                        : a.state == "drifted" ? "drifted (" + std::to_string(a.changes) + " change" + (a.changes == 1 ? "" : "s") + ")"
+                                               : "? (" + a.why + ")";
+    rows.push_back({a.name, a.at.empty() ? "?" : a.at, state, a.source.empty() ? "?" : nsplan::text::escaped(a.source)});
   }
   std::array<size_t, 4> width{};
   for (const auto& r : rows)
@@ -253,9 +288,8 @@ int list_applied(const HostFacts& facts, const LoadOptions& load) {
   return kOk;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line, parsed and run; its exit status.
+int run(int argc, char** argv) {
   // Before nsplan opens anything of its own: which descriptors the caller passed.
   std::vector<int> inherited_fds = open_descriptors_above_2();
   CLI::App app{"nsplan: declarative cgroups, namespaces and virtual networks"};
@@ -270,6 +304,8 @@ int main(int argc, char** argv) {
 
   std::string profile;
   TargetOptions target;
+  bool json = false;  // --json, on every command that takes it (cli/json_output.h)
+  auto add_json_flag = [&](CLI::App* cmd) { return cmd->add_flag("--json", json, "Machine-readable JSON (docs/json.md)"); };
   std::vector<std::string> profile_path;
 
   auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
@@ -287,10 +323,9 @@ int main(int argc, char** argv) {
   add_target_options(explain, target, Target::AnyMachine);
   add_profile_path_option(explain, profile_path);
 
-  bool json = false;
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
   plan_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
-  auto* plan_json = plan_cmd->add_flag("--json", json, "Machine-readable JSON");
+  auto* plan_json = add_json_flag(plan_cmd);
   plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
       ->excludes(plan_json);
   add_target_options(plan_cmd, target, Target::AnyMachine);
@@ -313,6 +348,7 @@ int main(int argc, char** argv) {
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
   apply->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_json_flag(apply);
   add_target_options(apply, target, Target::ThisMachine);
   add_profile_path_option(apply, profile_path);
 
@@ -324,6 +360,7 @@ int main(int argc, char** argv) {
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
       "directory), and a profile name otherwise, whatever files the current directory holds.");
   destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_json_flag(destroy);
   add_target_options(destroy, target, Target::Records);
   add_profile_path_option(destroy, profile_path);
 
@@ -338,6 +375,7 @@ int main(int argc, char** argv) {
         ->required();
     add_target_options(cmd, target, Target::Records);
     add_profile_path_option(cmd, profile_path);
+    add_json_flag(cmd);
     return cmd;
   };
   auto* freeze = task_command("freeze", "Freeze the processes in the profile's cgroups (until thaw)");
@@ -355,7 +393,7 @@ int main(int argc, char** argv) {
   status->footer(
       "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
       "the file its last apply recorded is read (and must still name that profile).");
-  status->add_flag("--json", live.json, "Machine-readable JSON");
+  add_json_flag(status);
   cli::WatchOptions watch_options;
   bool status_watch = false;
   auto* watch_flag = status->add_flag("--watch", status_watch, "Show it again every --interval seconds (q or Ctrl-C quits)")
@@ -407,11 +445,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
   check->add_option("profiles", profiles, "Profile files")->type_name(value_name::kProfileFile)->required();
+  add_json_flag(check);
   add_target_options(check, target, Target::AnyMachine);
   add_profile_path_option(check, profile_path);
 
   bool markdown = false;
   auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
+  add_json_flag(list);
   add_target_options(list, target, Target::Records);
   add_profile_path_option(list, profile_path);
 
@@ -459,7 +499,8 @@ int main(int argc, char** argv) {
                  : verbose >= 2 ? cli::log::Level::Debug
                  : verbose == 1 ? cli::log::Level::Verbose
                                 : cli::log::Level::Normal);
-
+  live.json = json;
+  if (json) cli::json_output::enable();
   if (*schema_cmd) {
     std::cout << (cgroup_files_table ? nsplan::cgroup_files::markdown_table()
                   : markdown         ? schema::markdown_reference()
@@ -476,13 +517,23 @@ int main(int argc, char** argv) {
       if (!facts) return kSystem;
     }
     int rc = kOk;
+    auto doc = cli::json_output::document("check");
+    doc["ok"] = true;
+    doc["profiles"] = cli::json_output::Json::array();
     for (const auto& p : profiles) {
       auto c = facts ? compile(p, *facts, target.strict, load_options(profile_path))
                      : check_file(p, applier::profile_file_reader(), load_options(profile_path));
       if (!facts) cli::print_diagnostics(*c);
-      if (c->diags.has_errors() || !c->profile) rc = kInvalidProfile;
-      else std::cout << p << ": ok\n";
+      const bool ok = !c->diags.has_errors() && c->profile;
+      if (!ok) rc = kInvalidProfile;
+      else if (!json) std::cout << p << ": ok\n";
+      doc["profiles"].push_back({{"file", p},
+                                 {"profile", c->profile ? cli::json_output::Json(c->profile->name.value) : nullptr},
+                                 {"ok", ok},
+                                 {"diagnostics", cli::json_output::diagnostics(c->diags, c->sources)}});
     }
+    doc["ok"] = rc == kOk;
+    if (json) cli::json_output::print(doc);
     return rc;
   }
   if (*diff_cmd) {
@@ -513,7 +564,7 @@ int main(int argc, char** argv) {
   }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
-  if (*list) return list_applied(*facts, load_options(profile_path));
+  if (*list) return list_applied(*facts, load_options(profile_path), json);
   if (*top) {
     if (top_once) top_options.watch.count = 1;
     top_options.sort = *cli::top::sort_key(top_sort);
@@ -539,7 +590,6 @@ int main(int argc, char** argv) {
   if (*attach) return cli::run_attach(*c, live, attach_pid, cgroups_only);
   if (*status) return cli::run_status(*c, live);
   if (*plan_cmd && live_target) {
-    live.json = json;
     live.locations = !no_locations;
     return cli::run_plan_live(*c, live);
   }
@@ -559,7 +609,7 @@ int main(int argc, char** argv) {
     std::cout << applier::explain(*c->plan, c->diags, c->sources, options);
   } else if (*plan_cmd) {
     if (json) {
-      std::cout << emit_json(*c->plan, c->diags, c->sources);
+      cli::json_output::print(cli::json_output::document("plan", emit_json(*c->plan, c->diags, c->sources)));
     } else {
       for (const auto& step : c->plan->steps)
         std::cout << "+ " << op_name(step.action) << "  " << step.origin.what
@@ -568,3 +618,8 @@ int main(int argc, char** argv) {
   }
   return kOk;
 }
+
+}  // namespace
+
+// With --json, a command that printed no document of its own gets one saying why it failed.
+int main(int argc, char** argv) { return nsplan::cli::json_output::finish(run(argc, argv)); }

@@ -7,6 +7,7 @@
 #include "applier/executor.h"
 #include "applier/privileges.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/log.h"
 #include "compiler/escape.h"
 
@@ -66,6 +67,14 @@ int run_task_control(const std::string& name, const HostFacts& facts, TaskAction
     std::cerr << "nsplan: error: " << s.message() << "\n";
     return kSystem;
   }
+  if (json_output::enabled()) {
+    auto doc = json_output::document(action == TaskAction::Freeze ? "freeze" : action == TaskAction::Thaw ? "thaw" : "kill");
+    doc["profile"] = name;
+    doc["processes"] = before.value().size();  // in the cgroups when it began
+    if (action == TaskAction::Kill) doc["signal"] = sig;
+    json_output::print(doc);
+    return kOk;
+  }
   if (log::quiet()) return kOk;
   std::cout << done << " '" << name << "': " << before.value().size() << " process"
             << (before.value().size() == 1 ? "" : "es") << "\n";
@@ -95,7 +104,7 @@ int empty_before_destroy(const std::string& name, const HostFacts& facts, bool k
     std::cerr << "nsplan: error: emptying the cgroups of '" << name << "': " << s.message() << "; nothing else was changed\n";
     return kSystem;
   }
-  if (!log::quiet())
+  if (!log::quiet() && !json_output::enabled())  // destroy --json: its document is all of standard output
     std::cout << "killed " << tasks.value().size() << " process" << (tasks.value().size() == 1 ? "" : "es") << " of '"
             << name << "'\n";
   return kOk;

@@ -195,6 +195,19 @@ json launch_json(const Launch& l) {
 
 }  // namespace
 
+json diagnostic_json(const Diagnostic& d, const SourceManager& sm) {
+  json j;
+  const bool placed = d.loc.valid() && d.loc.file <= sm.size();
+  j["file"] = placed ? json(sm.file(d.loc.file).path) : json(nullptr);
+  j["line"] = placed ? json(d.loc.line) : json(nullptr);
+  j["column"] = placed ? json(d.loc.col) : json(nullptr);
+  j["where"] = placed ? sm.describe(d.loc) : "";
+  j["severity"] = severity_name(d.severity);
+  j["message"] = d.message;
+  j["hint"] = d.hint.empty() ? json(nullptr) : json(d.hint);
+  return j;
+}
+
 const char* op_name(const Action& action) {
   return std::visit(overloaded{
                         [](const MakeCgroup&) { return "make_cgroup"; },
@@ -229,14 +242,7 @@ std::string emit_json(const plan::Plan& plan, const Diagnostics& diags, const So
   target["state_dir"] = plan.facts.state_dir;
   j["target"] = target;
   j["diagnostics"] = json::array();
-  for (const auto& d : diags.all()) {
-    json dj;
-    dj["severity"] = severity_name(d.severity);
-    dj["where"] = d.loc.valid() ? sm.describe(d.loc) : "";
-    dj["message"] = d.message;
-    if (!d.hint.empty()) dj["hint"] = d.hint;
-    j["diagnostics"].push_back(dj);
-  }
+  for (const auto& d : diags.all()) j["diagnostics"].push_back(diagnostic_json(d, sm));
   j["cgroup_dirs"] = plan.cgroup_dirs;
   j["steps"] = json::array();
   for (const auto& s : plan.steps) {

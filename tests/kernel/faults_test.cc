@@ -335,7 +335,7 @@ json outcome_json(const applier::ApplyOutcome& out, const FaultyKernel& k) {
   return {{"ok", out.ok},
           {"error", out.error},
           {"changes", changes},
-          {"removed", out.removed},
+          {"removed", applier::texts(out.removed)},
           {"rollback_errors", out.rollback_errors},
           {"recovered", out.recovered},
           {"mutations", k.mutations},
@@ -376,7 +376,7 @@ struct Subject {
     if (!state.ok()) return json{{"ok", false}, {"errors", {"state: " + state.message()}}};
     FaultyKernel k(applier::make_linux_kernel(plan().facts), 0);
     applier::DestroyOutcome d = applier::destroy_profile(k, state.value(), plan().facts);
-    return json{{"ok", d.ok}, {"errors", d.errors}, {"removed", d.removed}, {"calls", k.calls}};
+    return json{{"ok", d.ok}, {"errors", d.errors}, {"removed", applier::texts(d.removed)}, {"calls", k.calls}};
   }
   // What apply would still change (nsplan plan): empty when the profile is applied as it says.
   std::vector<std::string> pending() const {

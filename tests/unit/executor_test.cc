@@ -224,7 +224,7 @@ std::string show(const ApplyOutcome& o) {
   std::string s = std::string("ok=") + (o.ok ? "true" : "false") + " error='" + o.error + "' recovered=" + std::to_string(o.recovered) +
                   " changes=" + std::to_string(o.changes.size());
   for (const auto& e : o.rollback_errors) s += "\n  rollback error: " + e;
-  for (const auto& r : o.removed) s += "\n  removed: " + r;
+  for (const auto& r : o.removed) s += "\n  removed: " + r.text;
   return s;
 }
 std::string show(const DestroyOutcome& o) {
@@ -760,7 +760,7 @@ TEST(Executor, DestroyOfTheLabDropsNamespacesAndHostLinksInThreeRequests) {
               (std::vector<std::string>{"group_del host:" + g, "netns_del lab-b", "netns_del lab-a"}))
         << rig.kernel.trace();
     EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
-    EXPECT_EQ(d.removed.size(), 3u) << lines(d.removed);
+    EXPECT_EQ(d.removed.size(), 3u) << lines(applier::texts(d.removed));
   }
 }
 
