@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "applier/cgroup_values.h"
 #include "applier/record_check.h"
 #include "compiler/cgroup_files.h"
 #include "compiler/overloaded.h"
@@ -272,8 +273,9 @@ uint32_t claim_link_group(const plan::Plan& plan, const std::vector<Owned>& owne
 // (journaled before, identity recorded after), converge, save. On failure, undo what it did.
 class Transaction {
  public:
-  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer)
-      : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan), links_named_by(plan)), observer_(observer) {}
+  Transaction(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer, const Confirm* confirm = nullptr)
+      : plan_(plan), kernel_(kernel), state_(state), view_(kernel, netns_made_by(plan), links_named_by(plan)), observer_(observer),
+        confirm_(confirm) {}
 
   ApplyOutcome run() {
     Records records = load_records(state_, plan_.facts);
@@ -282,10 +284,22 @@ class Transaction {
     owned_groups_ = host_link_groups(owned_);
     if (!recover(records.journal)) return out_;
     for (const auto& o : owned_) owned_by_key_.emplace(o.key, &o);
-    if (!give_back_dropped_values()) return out_;
+    find_dropped_values();
+    if (confirm_ && !journal_dropped_values()) return roll_back();
+    if (!give_back_dropped_values()) return confirm_ ? roll_back() : out_;
     group_ = claim_link_group(plan_, owned_, kernel_, state_);
     make_steps();
     if (!out_.error.empty()) return roll_back();
+    // nsplan try: every change is made and journaled; nothing is removed yet.
+    if (confirm_) {
+      for (auto it = owned_.rbegin(); it != owned_.rend(); ++it)
+        if (!plan_keys_.count(it->key) && !std::holds_alternative<RestoreCgroupFile>(it->undo)) out_.to_remove.push_back("- " + describe(it->undo));
+    }
+    if (confirm_ && !(*confirm_)(out_)) {
+      out_.declined = true;
+      out_.error = "not confirmed";
+      return roll_back();
+    }
     remove_dropped();
     disable_unneeded_controllers();
     return save();
@@ -310,11 +324,30 @@ class Transaction {
 
   // Values the profile no longer sets go back first: on v1 a dropped memsw limit must be lifted
   // before a raised memory limit can be written (the kernel keeps limit <= memsw).
-  bool give_back_dropped_values() {
+  void find_dropped_values() {
     std::set<std::string> keys;
     for (const auto& step : plan_.steps) keys.insert(resource_key(step.action));
     for (const auto& o : owned_)
       if (!keys.count(o.key) && std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_values_.push_back(o);
+  }
+
+  // nsplan try: a value given back is one of this apply's changes too. What it is now (the
+  // previous profile's value) is journaled first, so that declining, or a crash, writes it again.
+  bool journal_dropped_values() {
+    for (const auto& o : dropped_values_) {
+      const auto& u = std::get<RestoreCgroupFile>(o.undo);
+      auto now = kernel_.cgroup_read(u.dir, u.file);
+      if (!now.ok()) {
+        out_.error = "reading " + u.dir + "/" + u.file + " before giving it back: " + now.error().message();
+        return false;
+      }
+      RestoreCgroupFile again{u.dir, u.file, cgroup_restore_value(u.file, u.value, now.value())};
+      if (!journal_record(Owned{o.key, again, o.id, {}})) return false;
+    }
+    return true;
+  }
+
+  bool give_back_dropped_values() {
     std::vector<std::string> errors;
     undo_records(dropped_values_, kernel_, errors, &out_.removed);
     if (!errors.empty()) out_.error = "giving back values the profile no longer sets: " + errors.front();
@@ -372,7 +405,10 @@ class Transaction {
 
   // Written before the change it undoes. It also carries the identity of the record before it,
   // known since that change was made.
-  bool journal(Owned record, const plan::Step& step) {
+  bool journal(Owned record, const plan::Step& step) { return journal_record(std::move(record), &step); }
+
+  // STEP, when the record is a step's, names the profile line in an error.
+  bool journal_record(Owned record, const plan::Step* step = nullptr) {
     if (!journal_open_) {
       if (Status s = state_.journal_start(); !s.ok()) {
         out_.error = s.message();
@@ -382,7 +418,7 @@ class Transaction {
     }
     if (!made_.empty()) record.previous_id = made_.back().id;
     if (Status s = state_.journal_append(record); !s.ok()) {
-      out_.error = step_error(step, s);
+      out_.error = step ? step_error(*step, s) : s.message();
       return false;
     }
     record.previous_id = {};
@@ -521,12 +557,17 @@ class Transaction {
   uint32_t group_ = 0;
   std::map<std::string, KernelId> identified_;  // subjects this apply identified after changing them
   const StepObserver& observer_;
+  const Confirm* confirm_;  // nsplan try: asked before anything is removed or saved
 };
 
 }  // namespace
 
 ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer) {
   return Transaction(plan, kernel, state, observer).run();
+}
+
+ApplyOutcome try_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const Confirm& confirm, const StepObserver& observer) {
+  return Transaction(plan, kernel, state, observer, &confirm).run();
 }
 
 DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFacts& facts) {

@@ -30,6 +30,10 @@ struct ApplyOutcome {
   std::vector<std::string> rollback_errors;  // undos that failed in turn (something is left)
   size_t undone = 0;                 // changes taken back by the rollback (all, unless rollback_errors)
   size_t recovered = 0;              // undos replayed from an interrupted apply's journal
+  bool declined = false;             // nsplan try: not confirmed, so taken back (error says so)
+  // nsplan try, when CONFIRM is asked: what the profile no longer has, removed only once
+  // confirmed (a removal is not taken back).
+  std::vector<std::string> to_remove;
 };
 
 // Runs the plan; on the first failure undoes what this apply did, in reverse, and reports the
@@ -45,6 +49,16 @@ struct StepEvent {
 using StepObserver = std::function<void(const StepEvent&)>;
 
 ApplyOutcome apply_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const StepObserver& observer = {});
+
+// nsplan try: apply_plan, but once every step is made (and journaled), CONFIRM is asked with what
+// was changed; false takes the whole apply back, as a failure would: the values the profile no
+// longer sets were given back before its steps, and are written again too. Nothing the profile
+// dropped is removed, and the state is not saved, before CONFIRM says yes. Until then the
+// journal holds every change: an nsplan killed while waiting is taken back by the profile's next
+// apply or destroy.
+using Confirm = std::function<bool(const ApplyOutcome& made)>;
+ApplyOutcome try_plan(const plan::Plan& plan, Kernel& kernel, StateStore& state, const Confirm& confirm,
+                      const StepObserver& observer = {});
 
 struct DestroyOutcome {
   bool ok = false;

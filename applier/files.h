@@ -14,6 +14,7 @@
 #include <string>
 
 #include "applier/fd.h"
+#include "applier/sys_error.h"
 #include "compiler/loader.h"
 
 namespace nsplan::applier {
@@ -45,5 +46,18 @@ FileReader profile_file_reader(size_t max_bytes = kMaxProfileBytes);
 
 // One file named on the command line, read on its own (no includes follow).
 FileContent read_profile_file(const std::string& path, size_t max_bytes = kMaxProfileBytes);
+
+// A saved plan holds its profile's files and the plan (compiler/saved_plan.h).
+inline constexpr size_t kMaxSavedPlanBytes = 16 * kMaxProfileBytes;
+
+// Writes TEXT to PATH (mode 0600) through a new file beside it renamed over it: a reader sees
+// the old file or the new one whole, and a symbolic link planted at PATH is replaced, not
+// followed.
+Status write_file_replacing(const std::string& path, const std::string& text);
+
+// Gives the regular file PATH the content TEXT, keeping its mode, owner and group, through a new
+// file renamed over it (never half written). A symbolic link, or anything but a regular file,
+// is refused: what it points to is another file.
+Status rewrite_file(const std::string& path, const std::string& text);
 
 }  // namespace nsplan::applier

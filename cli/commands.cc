@@ -12,6 +12,7 @@
 #include "applier/executor.h"
 #include "applier/privileges.h"
 #include "cli/json_output.h"
+#include "compiler/escape.h"
 #include "cli/log.h"
 #include "compiler/json_emitter.h"
 
@@ -112,19 +113,34 @@ bool privileged(const plan::Plan& plan) {
 
 }  // namespace
 
-int run_apply(const Compilation& c, const LiveOptions& o) {
-  const plan::Plan& plan = *c.plan;
-  if (!privileged(plan)) return kSystem;
+std::optional<ProfileState> open_to_apply(const plan::Plan& plan, const LiveOptions& o) {
+  if (!privileged(plan)) return std::nullopt;
   auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
   if (!state.ok()) {
     std::cerr << "nsplan: error: " << state.error().message() << "\n";
     if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
     if (state.error().err == EWOULDBLOCK) std::cerr << "  hint: wait for it, or pass --wait\n";
-    return kSystem;
+    return std::nullopt;
   }
+  return std::move(state).value();
+}
+
+int run_apply(const Compilation& c, const LiveOptions& o) {
+  const plan::Plan& plan = *c.plan;
+  auto state = open_to_apply(plan, o);
+  if (!state) return kSystem;
   auto kernel = make_linux_kernel(plan.facts);
-  state.value().set_applied_from(absolute_path_of(plan.source));
-  ApplyOutcome out = apply_plan(plan, *kernel, state.value(), step_observer());
+  if (o.saved) {
+    // Checked with the profile's lock held: no other nsplan changes it before the apply.
+    auto owned = state->load();
+    if (!owned.ok()) {
+      std::cerr << "nsplan: error: " << owned.error().message() << "\n";
+      return kSystem;
+    }
+    if (!live_as_saved(diff_plan(plan, *kernel, owned.value()), *o.saved, o.saved_file)) return kSystem;
+  }
+  state->set_applied_from(o.saved ? o.saved->applied_from : absolute_path_of(plan.source));
+  ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
   if (o.json) print_apply_json(plan, out);
   if (out.recovered && !o.json)
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
@@ -207,6 +223,12 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   }
   auto kernel = make_linux_kernel(plan.facts);
   Diff diff = diff_plan(plan, *kernel, owned.value());
+  if (!o.plan_out.empty()) {
+    if (Status s = write_saved_plan(c, o.plan_out_target, diff, o.plan_out); !s.ok()) {
+      std::cerr << "nsplan: error: saving the plan: " << s.message() << "\n";
+      return kSystem;
+    }
+  }
   if (o.json) {
     auto j = json_output::document("plan", emit_json(plan, c.diags, c.sources));
     nlohmann::ordered_json d;
@@ -226,6 +248,9 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
     std::cout << creates << " to add, " << diff.changes.size() - creates << " to change, " << diff.removals.size()
               << " to remove\n";
   }
+  if (!o.plan_out.empty() && !o.json)
+    std::cout << "saved to " << text::escaped(o.plan_out) << ": `nsplan apply " << text::escaped(o.plan_out)
+              << "` makes exactly these changes, or none if the system changed meanwhile\n";
   return diff.empty() ? kOk : kChangesPending;
 }
 

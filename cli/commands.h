@@ -8,6 +8,7 @@
 #include "cli/top_frame.h"
 #include "cli/watch.h"
 #include "compiler/compile.h"
+#include "compiler/saved_plan.h"
 
 namespace nsplan::cli {
 
@@ -19,6 +20,7 @@ constexpr int kChangesPending = 4;  // `nsplan plan`: the live system differs fr
 // `nsplan diff`, as diff(1): 0 the same, 1 the plans differ, 2 trouble (kUsage: an invalid or
 // unreadable profile, a probe that failed, a usage error).
 constexpr int kDiffers = 1;
+constexpr int kNotConfirmed = 5;  // `nsplan try`: not kept, so taken back
 
 // A compilation's diagnostics to stderr: errors always, warnings unless -q.
 void print_diagnostics(const Compilation& c);
@@ -29,12 +31,21 @@ int run_diff(const std::string& old_arg, const std::string& new_arg, const HostF
 // nsplan diff --textconv FILE: one line per kernel operation, for git's textconv.
 int run_textconv(const std::string& file, const HostFacts& facts, const LoadOptions& load);
 
+// nsplan fmt [--check] FILE... (cli/fmt_command.cc).
+int run_fmt(const std::vector<std::string>& files, bool check);
+
 struct LiveOptions {
   bool locations = true;  // plan --no-locations: no profile line after each change
   bool wait = false;  // wait for another nsplan holding the profile's lock
   bool json = false;
   bool kill = false;  // destroy --kill: kill what runs in the cgroups first
   std::optional<WatchOptions> watch;  // status --watch: shown again at each refresh
+  // plan --out FILE: the plan is saved there, with these target options (saved_plan.h).
+  std::string plan_out;
+  SavedPlan plan_out_target;
+  // apply FILE (a saved plan): what the live system must still look like.
+  const SavedPlan* saved = nullptr;
+  std::string saved_file;
   // Descriptors above 2 that were open when nsplan started (before it opened any of its own):
   // the only ones run.keep_fds may pass on.
   std::vector<int> inherited_fds;
@@ -50,11 +61,27 @@ applier::StepObserver step_observer();
 // it cannot be resolved.
 std::string absolute_path_of(const std::string& path);
 
+// The profile's state, locked for an apply (after checking the privileges the plan needs);
+// nullopt after saying why not.
+std::optional<applier::ProfileState> open_to_apply(const plan::Plan& plan, const LiveOptions& o);
 int run_apply(const Compilation& c, const LiveOptions& o);
+// nsplan try: apply, then keep it only if confirmed on standard input within TIMEOUT
+// (cli/try_command.cc).
+int run_try(const Compilation& c, const LiveOptions& o, std::chrono::seconds timeout);
 // Destroy needs only the profile's name (a profile that no longer compiles, or is gone, can
 // still be destroyed by name) and where the host keeps things.
 int run_destroy(const std::string& profile_name, const HostFacts& facts, const LiveOptions& o);
 int run_plan_live(const Compilation& c, const LiveOptions& o);
+
+// Saved plans (cli/saved_plan_command.cc).
+// Writes the plan of C, the live DIFF it shows and TARGET's options to PATH.
+applier::Status write_saved_plan(const Compilation& c, const SavedPlan& target, const applier::Diff& diff, const std::string& path);
+// The text of PATH if it is a saved plan (nullopt: a profile, or unreadable: compile says why).
+std::optional<std::string> saved_plan_text_of(const std::string& path);
+// Whether C, made again from the saved sources, is the saved plan.
+bool same_plan(const Compilation& c, const SavedPlan& saved);
+// Whether apply would now make exactly the saved changes; when not, says what differs.
+bool live_as_saved(const applier::Diff& now, const SavedPlan& saved, const std::string& file);
 
 // nsplan freeze / thaw / kill NAME: the processes in the cgroups the profile's state proves
 // nsplan made (cli/task_commands.cc).

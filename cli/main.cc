@@ -305,6 +305,7 @@ int run(int argc, char** argv) {
   std::string profile;
   TargetOptions target;
   bool json = false;  // --json, on every command that takes it (cli/json_output.h)
+  cli::LiveOptions live;
   auto add_json_flag = [&](CLI::App* cmd) { return cmd->add_flag("--json", json, "Machine-readable JSON (docs/json.md)"); };
   std::vector<std::string> profile_path;
 
@@ -328,10 +329,11 @@ int run(int argc, char** argv) {
   auto* plan_json = add_json_flag(plan_cmd);
   plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
       ->excludes(plan_json);
+  plan_cmd->add_option("--out", live.plan_out, "Save the plan to FILE: `nsplan apply FILE` applies exactly it")
+      ->type_name("FILE");
   add_target_options(plan_cmd, target, Target::AnyMachine);
   add_profile_path_option(plan_cmd, profile_path);
 
-  cli::LiveOptions live;
   live.inherited_fds = inherited_fds;
   auto* diff_cmd = app.add_subcommand(
       "diff", "Show what changing a profile from OLD to NEW changes on the machine, as kernel operations");
@@ -346,11 +348,39 @@ int run(int argc, char** argv) {
   add_profile_path_option(diff_cmd, profile_path);
 
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
-  apply->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  apply->add_option("profile", profile, "Profile file, or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_json_flag(apply);
   add_target_options(apply, target, Target::ThisMachine);
   add_profile_path_option(apply, profile_path);
+
+  std::vector<std::string> fmt_files;
+  bool fmt_check = false;
+  auto* fmt = app.add_subcommand("fmt", "Lay out profiles canonically, keeping every comment");
+  fmt->add_option("files", fmt_files, "Profile files (- for standard input to standard output)")
+      ->type_name(value_name::kProfileFile)
+      ->required();
+  fmt->add_flag("--check", fmt_check, "Change nothing: list the files that are not laid out so (exit 1 if any)");
+  fmt->footer(
+      "Indentation of two spaces a level (list dashes two in from their key), one space after a\n"
+      "key's colon and a dash, comment lines at the column of the line below them, at most one blank\n"
+      "line in a row. Values, quotes, flow collections and key order stay as written; the result\n"
+      "must parse to the same document, or the file is left as it is (docs/cli.md).");
+
+  int try_timeout = 120;
+  auto* try_cmd = app.add_subcommand("try", "Apply, then take it back unless confirmed in time (as netplan try)");
+  try_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  try_cmd->add_option("--timeout", try_timeout, "Seconds to wait for Enter before taking the changes back (default 120)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 86400));
+  try_cmd->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+  add_target_options(try_cmd, target, Target::ThisMachine);
+  add_profile_path_option(try_cmd, profile_path);
+  try_cmd->footer(
+      "The changes are made and shown; Enter or y keeps them. n, Ctrl-C, a closed terminal (SIGHUP),\n"
+      "SIGTERM, end of input or no answer within --timeout takes all of them back, exactly as a failed\n"
+      "apply is rolled back. What the profile no longer has is removed only once kept. Exit status 5:\n"
+      "not kept (taken back).");
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
   destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
@@ -536,6 +566,7 @@ int run(int argc, char** argv) {
     if (json) cli::json_output::print(doc);
     return rc;
   }
+  if (*fmt) return cli::run_fmt(fmt_files, fmt_check);
   if (*diff_cmd) {
     if (textconv ? diff_old.empty() || !diff_new.empty() : diff_new.empty()) {
       std::cerr << "nsplan: error: " << (textconv ? "diff --textconv takes one profile" : "diff takes two profiles, OLD and NEW")
@@ -562,6 +593,52 @@ int run(int argc, char** argv) {
     auto action = *freeze ? cli::TaskAction::Freeze : *thaw ? cli::TaskAction::Thaw : cli::TaskAction::Kill;
     return cli::run_task_control(std::get<std::string>(name), *facts, action, nsplan::applier::signal_number(signal_name));
   }
+  std::optional<SavedPlan> saved;
+  if (*apply) {
+    if (auto text = cli::saved_plan_text_of(profile)) {
+      std::string error;
+      saved = parse_saved_plan(*text, error);
+      if (!saved) {
+        std::cerr << "nsplan: error: " << text::escaped(profile) << ": not a saved plan this nsplan can apply: " << text::escaped(error)
+                  << "\n  hint: save it again with nsplan plan PROFILE --out FILE\n";
+        return kInvalidProfile;
+      }
+      // Given again, an option must say what the saved plan says: it is applied as planned.
+      const std::pair<const char*, bool> differing[] = {
+          {"--cgroup-root", target.cgroup_root != saved->cgroup_root},
+          {"--cgroup-parent", target.cgroup_parent != saved->cgroup_parent},
+          {"--state-dir", target.state_dir != saved->state_dir},
+          {"--strict", target.strict != saved->strict},
+          {"--profile-path", profile_path != saved->profile_path},
+      };
+      for (const auto& [option, differs] : differing) {
+        if (apply->count(option) == 0 || !differs) continue;
+        std::cerr << "nsplan: error: " << option << " differs from the saved plan's: a saved plan is applied with the options it was planned with\n"
+                  << "  hint: pass " << option << " to nsplan plan --out, and apply the new plan\n";
+        return kUsage;
+      }
+      target.cgroup_root = saved->cgroup_root;
+      target.cgroup_parent = saved->cgroup_parent;
+      target.state_dir = saved->state_dir;
+      target.strict = saved->strict;
+      profile_path = saved->profile_path;
+    } else if (profile.size() > 5 && profile.compare(profile.size() - 5, 5, ".plan") == 0) {
+      std::cerr << "nsplan: error: " << text::escaped(profile) << ": not a saved plan (not readable, or not JSON of kind saved_plan)\n"
+                << "  hint: nsplan plan PROFILE --out FILE saves one\n";
+      return kInvalidProfile;
+    }
+  }
+  if (!live.plan_out.empty()) {
+    if (!target.cgroup.empty()) {
+      std::cerr << "nsplan: error: plan --out saves what apply would change on this host; it takes no --cgroup\n";
+      return kUsage;
+    }
+    live.plan_out_target.cgroup_root = target.cgroup_root;
+    live.plan_out_target.cgroup_parent = target.cgroup_parent;
+    live.plan_out_target.state_dir = target.state_dir;
+    live.plan_out_target.strict = target.strict;
+    live.plan_out_target.profile_path = profile_path;
+  }
   auto facts = target_facts(target);
   if (!facts) return kSystem;
   if (*list) return list_applied(*facts, load_options(profile_path), json);
@@ -578,7 +655,20 @@ int run(int argc, char** argv) {
     status_name = profile;
     profile = std::get<std::string>(from);
   }
-  auto c = compile(profile, *facts, target.strict, load_options(profile_path));
+  auto c = saved ? compile_file(saved->source, saved_sources_reader(*saved), *facts, PlanOptions{saved->strict},
+                                load_options(profile_path))
+               : compile(profile, *facts, target.strict, load_options(profile_path));
+  if (saved) {
+    cli::print_diagnostics(*c);
+    if (!c->ok() || !cli::same_plan(*c, *saved)) {
+      std::cerr << "nsplan: error: " << text::escaped(profile) << ": the saved plan is not what its profile plans on this host now (saved for: "
+                << text::escaped(saved->target) << "; now: " << facts->describe() << "); nothing was changed\n"
+                << "  hint: make and review a new plan: nsplan plan " << text::escaped(saved->source) << " --out FILE\n";
+      return kSystem;
+    }
+    live.saved = &*saved;
+    live.saved_file = profile;
+  }
   if (!c->ok()) return kInvalidProfile;
   if (!status_name.empty() && c->profile->name.value != status_name) {
     std::cerr << "nsplan: error: " << profile << " names profile '" << c->profile->name.value << "' now, not '"
@@ -586,6 +676,7 @@ int run(int argc, char** argv) {
     return kInvalidProfile;
   }
   if (*apply) return cli::run_apply(*c, live);
+  if (*try_cmd) return cli::run_try(*c, live, std::chrono::seconds(try_timeout));
   if (*run) return cli::run_run(*c, live, run_command);
   if (*attach) return cli::run_attach(*c, live, attach_pid, cgroups_only);
   if (*status) return cli::run_status(*c, live);

@@ -71,14 +71,14 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    open(YamlNode::Type::Sequence, mark, anchor);
+                       YAML::EmitterStyle::value style) override {
+    open(YamlNode::Type::Sequence, mark, anchor, style == YAML::EmitterStyle::Flow);
   }
   void OnSequenceEnd() override { close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    open(YamlNode::Type::Map, mark, anchor);
+                  YAML::EmitterStyle::value style) override {
+    open(YamlNode::Type::Map, mark, anchor, style == YAML::EmitterStyle::Flow);
   }
   void OnMapEnd() override { close(); }
 
@@ -108,7 +108,7 @@ class TreeBuilder : public YAML::EventHandler {
     return std::max<size_t>(1, std::min(want, line.size() - col));
   }
 
-  void open(YamlNode::Type type, const YAML::Mark& mark, YAML::anchor_t anchor) {
+  void open(YamlNode::Type type, const YAML::Mark& mark, YAML::anchor_t anchor, bool flow) {
     if (stack_.size() >= limits_.max_depth) {
       diags_.error(loc_of(mark, 1), "nesting deeper than " + std::to_string(limits_.max_depth) +
                                         " levels", "a profile is a few levels deep; check the indentation");
@@ -116,6 +116,7 @@ class TreeBuilder : public YAML::EventHandler {
     }
     auto n = std::make_shared<YamlNode>();
     n->type = type;
+    n->flow = flow;
     n->loc = loc_of(mark, 1);
     stack_.push_back(Open{n, anchor, nullptr, {}});
   }

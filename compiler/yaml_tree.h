@@ -20,6 +20,7 @@ struct YamlNode {
   SourceLoc loc;
   std::string scalar;  // Scalar
   bool quoted = false;  // Scalar written in quotes: never null, never a number's shorthand
+  bool flow = false;    // Sequence or Map written in brackets or braces ([a, b], {k: v})
   std::vector<YamlPtr> items;                     // Sequence
   std::vector<std::pair<YamlPtr, YamlPtr>> entries;  // Map, in file order, keys are Scalars
   uint64_t weight = 1;  // nodes below, counting each alias use in full (bounds alias bombs)

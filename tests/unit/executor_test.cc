@@ -518,6 +518,60 @@ TEST_P(EveryProfile, CleanApplyMakesOneKernelChangePerStep) {
 
 TEST_P(EveryProfile, EveryFailureIsUndoneExactly) { every_failure_is_undone(fresh); }
 
+// nsplan try, declined: every change of the apply is taken back, on a fresh host and on one in
+// use; nothing is saved and no journal is left. Confirmed, it is a plain apply.
+TEST_P(EveryProfile, ADeclinedTryLeavesTheHostAsItWas) {
+  for (const HostSetup& setup : {HostSetup(fresh), HostSetup(live_in)}) {
+    Rig rig(plan());
+    setup(rig.kernel, GetParam().mode);
+    const FakeState initial = rig.kernel.snapshot();
+    size_t asked = 0;
+    FakeState while_asked;
+    ApplyOutcome out = applier::try_plan(plan(), rig.kernel, *rig.state, [&](const ApplyOutcome& made) {
+      ++asked;
+      while_asked = rig.kernel.snapshot();
+      EXPECT_FALSE(made.changes.empty());
+      EXPECT_TRUE(rig.has_journal()) << "the changes are journaled while the user is asked";
+      return false;
+    });
+    EXPECT_EQ(asked, 1u);
+    EXPECT_FALSE(out.ok);
+    EXPECT_TRUE(out.declined);
+    EXPECT_TRUE(out.rollback_errors.empty()) << show(out);
+    EXPECT_EQ(out.undone, out.changes.size());
+    EXPECT_FALSE(initial == while_asked) << "the changes were in place while asked";
+    EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+    EXPECT_FALSE(rig.has_state());
+    EXPECT_FALSE(rig.has_journal());
+  }
+}
+
+TEST_P(EveryProfile, AConfirmedTryIsAnApply) {
+  Rig rig(plan());
+  ApplyOutcome out = applier::try_plan(plan(), rig.kernel, *rig.state, [](const ApplyOutcome&) { return true; });
+  ASSERT_TRUE(out.ok) << show(out);
+  Rig reference(plan());
+  ASSERT_TRUE(reference.apply(plan()).ok);
+  EXPECT_STATE_EQ(reference.kernel.snapshot(), rig.kernel.snapshot());
+  EXPECT_EQ(slurp(rig.state_path()).size(), slurp(reference.state_path()).size());
+  EXPECT_FALSE(rig.has_journal());
+  EXPECT_TRUE(rig.diff(plan()).empty());
+}
+
+// nsplan killed while the user is asked: the journal holds the try, and the next apply takes
+// it back before it starts.
+TEST_P(EveryProfile, ATryKilledWhileAskingIsTakenBackByTheNextApply) {
+  Rig rig(plan());
+  const FakeState initial = rig.kernel.snapshot();
+  EXPECT_THROW((void)applier::try_plan(plan(), rig.kernel, *rig.state, [](const ApplyOutcome&) -> bool { throw FakeCrash("killed while asking"); }), FakeCrash);
+  rig.close();
+  rig.open();
+  ASSERT_TRUE(rig.has_journal());
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
 TEST_P(EveryProfile, EveryFailureOnALivedInHostIsUndoneExactly) { every_failure_is_undone(live_in); }
 
 // A rollback that fails in turn leaves the journal; destroy (the fault gone) finishes the job.
@@ -907,6 +961,42 @@ TEST(Executor, AddingAControllerKeepsTheOthersEnabled) {
   EXPECT_TRUE(rig.diff(*p2->plan).empty());
   ASSERT_TRUE(rig.destroy().ok);
   EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+// A declined try of a changed profile puts back the previous apply exactly: a value it changes,
+// a value it no longer sets (given back before the steps, then written again), a link it adds
+// and one it no longer has (removed only once confirmed: still there while asked).
+TEST(Executor, ADeclinedTryOfAChangedProfileKeepsThePreviousApply) {
+  std::string path = src("profiles/lab.yaml");
+  const std::string cgroup = "cgroup:\n  path: lab\n  memory: {max: 512M, high: 400M}\n";
+  auto before = compile(path, CgroupMode::V2, edit(lab_with_dummy(), "\nnamespaces:\n", "\n" + cgroup + "namespaces:\n"));
+  auto after = compile(path, CgroupMode::V2,
+                       edit(profile_text("profiles/lab.yaml"), "\nnamespaces:\n", "\ncgroup:\n  path: lab\n  memory: {max: 256M}\nnamespaces:\n"));
+  Rig rig(*before->plan);
+  ASSERT_TRUE(rig.apply(*before->plan).ok);
+  const FakeState applied = rig.kernel.snapshot();
+  const std::string state = slurp(rig.state_path());
+  std::vector<std::string> to_remove;
+  FakeState while_asked;
+  ApplyOutcome out = applier::try_plan(*after->plan, rig.kernel, *rig.state, [&](const ApplyOutcome& made) {
+    to_remove = made.to_remove;
+    while_asked = rig.kernel.snapshot();
+    return false;
+  });
+  EXPECT_TRUE(out.declined) << show(out);
+  EXPECT_TRUE(out.rollback_errors.empty()) << show(out);
+  // The removal lines plan shows: the link and what goes with it.
+  EXPECT_EQ(lines(to_remove), lines({"- set dm-lab down", "- delete address 10.78.1.1/24 of dm-lab",
+                                     "- delete address 10.78.0.1/24 of dm-lab", "- delete link dm-lab"}));
+  EXPECT_TRUE(while_asked.netns[""].links.count("dm-lab")) << "removed before confirmed";
+  EXPECT_STATE_EQ(applied, rig.kernel.snapshot());
+  EXPECT_EQ(slurp(rig.state_path()), state);
+  EXPECT_FALSE(rig.has_journal());
+  // Confirmed, the same try is what an apply of the new profile makes.
+  ApplyOutcome kept = applier::try_plan(*after->plan, rig.kernel, *rig.state, [](const ApplyOutcome&) { return true; });
+  ASSERT_TRUE(kept.ok) << show(kept);
+  EXPECT_TRUE(rig.diff(*after->plan).empty());
+  EXPECT_FALSE(rig.kernel.snapshot().netns[""].links.count("dm-lab"));
 }
 
 // A re-apply that fails takes back its own changes only: what the previous apply made stays.
