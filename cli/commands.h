@@ -8,6 +8,7 @@
 #include "cli/top_frame.h"
 #include "cli/watch.h"
 #include "compiler/compile.h"
+#include "compiler/export_target.h"
 
 namespace nsplan::cli {
 
@@ -28,6 +29,11 @@ int run_diff(const std::string& old_arg, const std::string& new_arg, const HostF
              const LoadOptions& load);
 // nsplan diff --textconv FILE: one line per kernel operation, for git's textconv.
 int run_textconv(const std::string& file, const HostFacts& facts, const LoadOptions& load);
+
+// nsplan export oci|systemd PROFILE: the document on standard output, what TARGET cannot express
+// as warnings (errors under options.strict, and then no document) (cli/export_command.cc).
+int run_export(const std::string& target, const std::string& profile, const exporting::ExportOptions& options,
+               const LoadOptions& load);
 
 struct LiveOptions {
   bool locations = true;  // plan --no-locations: no profile line after each change

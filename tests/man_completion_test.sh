@@ -96,7 +96,7 @@ touch "$tmp/work/local.yaml" "$tmp/work/notes.txt" "$tmp/search/lab.yaml" "$tmp/
 cd "$tmp/work" || exit 1
 
 cat >"$tmp/bash-cases" <<CASES
-nsplan ex|explain
+nsplan ex|explain export
 nsplan s|status schema
 nsplan -|-h --help --version -q --quiet -v --verbose
 nsplan k|kill
@@ -140,7 +140,7 @@ bash -c '
 [ -s "$tmp/bash-out" ] && { cat "$tmp/bash-out"; fail=1; }
 
 cat >"$tmp/fish-cases" <<CASES
-nsplan ex|explain
+nsplan ex|explain export
 nsplan explain --cg|--cgroup --cgroup-root --cgroup-parent
 nsplan apply --cg|--cgroup-root --cgroup-parent
 nsplan explain --cgroup |v1 v2

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""nsplan export, run as a user would, on every profile in profiles/ and tests/golden/cases/.
+
+oci:     the document is valid against the OCI runtime-spec JSON Schema (config-schema.json and
+         the files it refers to, from Debian's golang-github-opencontainers-specs-dev), the same
+         bytes twice; a broken document is refused by the same validator (so the references
+         into defs*.json are really followed).
+systemd: each drop-in is read by `systemd-analyze verify` next to a test unit in a temporary
+         directory (nothing is installed in /etc or /run): systemd may say nothing about any line
+         of it (an unknown key, a value it cannot parse), must list it as the unit's drop-in, and
+         shows each byte or count value as the drop-in gives it.
+--strict: a profile with what the target cannot express exits 1 and prints no document.
+
+usage: export_test.py NSPLAN SOURCE_DIR
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+SCHEMA_DIR = "/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema"
+
+nsplan, src = os.path.abspath(sys.argv[1]), sys.argv[2]
+os.chdir(src)
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL:", what)
+
+
+def export(target, profile, *extra):
+    return subprocess.run([nsplan, "export", target, profile, *extra], capture_output=True, text=True)
+
+
+def oci_validator():
+    """A draft-04 validator of config-schema.json whose relative $refs resolve to its sibling files."""
+    if not os.path.isfile(os.path.join(SCHEMA_DIR, "config-schema.json")):
+        print(f"FAIL: no OCI runtime-spec schema in {SCHEMA_DIR}: apt-get install golang-github-opencontainers-specs-dev")
+        sys.exit(1)
+    schemas = {}
+    for path in glob.glob(os.path.join(SCHEMA_DIR, "*.json")):
+        with open(path) as f:
+            schemas["file://" + path] = json.load(f)
+    main_uri = "file://" + os.path.join(SCHEMA_DIR, "config-schema.json")
+    try:  # jsonschema >= 4.18
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT4
+        registry = Registry().with_resources((uri, DRAFT4.create_resource(s)) for uri, s in schemas.items())
+        return jsonschema.Draft4Validator({"$ref": main_uri}, registry=registry)
+    except ImportError:  # Debian 12's 4.10
+        resolver = jsonschema.RefResolver(base_uri=main_uri, referrer=schemas[main_uri], store=schemas)
+        return jsonschema.Draft4Validator(schemas[main_uri], resolver=resolver)
+
+
+profiles = sorted(glob.glob("profiles/*.yaml") + glob.glob("tests/golden/cases/*.yaml"))
+if not profiles:
+    fail("no profiles found")
+
+# ---- oci ---------------------------------------------------------------------------------------
+validator = oci_validator()
+broken = {"ociVersion": "1.0.2-dev", "root": {"path": "/"},
+          "linux": {"resources": {"hugepageLimits": [{"pageSize": "2M", "limit": 1}], "pids": {}}}}
+if len(list(validator.iter_errors(broken))) < 2:
+    fail("the OCI validator accepts a document with a bad pageSize and pids without limit")
+
+for profile in profiles:
+    p = export("oci", profile)
+    if p.returncode != 0:
+        fail(f"export oci {profile}: exit {p.returncode}\n{p.stderr}")
+        continue
+    if export("oci", profile).stdout != p.stdout:
+        fail(f"export oci {profile}: two runs print different documents")
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError as e:
+        fail(f"export oci {profile}: not JSON: {e}")
+        continue
+    for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.path))[:5]:
+        fail(f"export oci {profile}: {'/'.join(map(str, e.path))}: {e.message[:300]}")
+    for line in p.stderr.splitlines():
+        if re.search(r": (warning|error): ", line) and not re.match(r"^[^:]+:\d+:\d+: ", line):
+            fail(f"export oci {profile}: a diagnostic without a location: {line}")
+    print(f"ok: export oci {profile} is valid ({p.stderr.count(': warning: ')} warnings)")
+
+# ---- systemd -----------------------------------------------------------------------------------
+analyze = shutil.which("systemd-analyze")
+if not analyze:
+    fail("systemd-analyze is not installed (apt-get install systemd)")
+tmp = tempfile.mkdtemp(prefix="nsplan-t-export-")
+try:
+    for profile in profiles:
+        p = export("systemd", profile)
+        if p.returncode != 0:
+            fail(f"export systemd {profile}: exit {p.returncode}\n{p.stderr}")
+            continue
+        if not analyze:
+            continue
+        unit = f"nsplan-export-test-{os.getpid()}.service"
+        dropin_dir = os.path.join(tmp, unit + ".d")
+        os.makedirs(dropin_dir, exist_ok=True)
+        with open(os.path.join(tmp, unit), "w") as f:
+            f.write("[Unit]\nDescription=nsplan export test\n\n[Service]\nExecStart=/bin/true\n")
+        dropin = os.path.join(dropin_dir, "nsplan.conf")
+        with open(dropin, "w") as f:
+            f.write(p.stdout)
+        env = dict(os.environ, SYSTEMD_LOG_LEVEL="debug", SYSTEMD_LOG_COLOR="0")
+        v = subprocess.run([analyze, "verify", "--man=no", os.path.join(tmp, unit)], capture_output=True, text=True, env=env)
+        out = v.stdout + v.stderr
+        said = [line for line in out.splitlines() if dropin + ":" in line]
+        for line in said:
+            fail(f"export systemd {profile}: systemd-analyze: {line}")
+        if "DropIn Path: " + dropin not in out:
+            fail(f"export systemd {profile}: systemd-analyze did not read the drop-in:\n{out[-2000:]}")
+            continue
+        # Values systemd shows as it stored them: bytes and counts, each as the drop-in says.
+        for key, value in re.findall(r"^(MemoryMax|MemoryHigh|MemoryLow|MemoryMin|MemorySwapMax|TasksMax|CPUWeight|IOWeight)=(\d+)$",
+                                     p.stdout, re.M):
+            if not re.search(rf"^\s+{key}: {value}$", out, re.M):
+                fail(f"export systemd {profile}: {key}={value} is not what systemd-analyze shows")
+        print(f"ok: export systemd {profile} verifies ({p.stderr.count(': warning: ')} warnings)")
+finally:
+    shutil.rmtree(tmp)
+
+# ---- --strict ------------------------------------------------------------------------------------
+for target in ("oci", "systemd"):
+    p = export(target, "profiles/lab.yaml", "--strict")
+    if p.returncode != 1 or p.stdout != "" or ": error: " + target.replace("oci", "OCI") + " cannot express" not in p.stderr:
+        fail(f"export {target} profiles/lab.yaml --strict: exit {p.returncode}, stdout {len(p.stdout)} bytes\n{p.stderr[:1000]}")
+
+if failures:
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1)
+print("all export checks passed")
