@@ -11,16 +11,21 @@ std::optional<std::string> unit_line_value(const std::string& text) {
   return text;
 }
 
-std::string exec_word(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=,:+-@") == std::string::npos;
-  if (plain) return word;
+std::string quoted_word(const std::string& text, bool dollar) {
   std::string out = "\"";
-  for (char c : word) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '$' || c == '%') out += c;  // "$$" and "%%" stand for the character itself
-    out += c;
+  for (char c : text) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\\' || c == '"') out += std::string("\\") + c;
+    else if (c == '%' || (dollar && c == '$')) out += std::string(2, c);  // "%%", "$$": the character itself
+    else out += c;
   }
   return out + "\"";
+}
+
+std::string exec_word(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=,:+-@") == std::string::npos;
+  return plain ? word : quoted_word(word, true);
 }
 
 std::string cpu_quota_percent(uint64_t quota_us, uint64_t period_us, bool& exact) {
@@ -201,11 +206,14 @@ class SystemdExport {
       std::string error;
       auto parsed = device_rules::parse(text.value, error);
       if (!parsed) continue;  // the checks have reported it
+      bool reported = false;  // "a 10:*" is a block and a char rule: one warning
       for (const auto& r : *parsed) {
         auto spec = device_specifier(r);
         if (!spec) {
-          cannot(text.loc, "'" + text.value + "' by number: DeviceAllow= names a whole major by its group in /proc/devices",
-                 "allow it by name in the unit, e.g. DeviceAllow=char-pts rwm for c 136:*");
+          if (!reported)
+            cannot(text.loc, "'" + text.value + "' by number: DeviceAllow= names a whole major by its group in /proc/devices",
+                   "allow it by name in the unit, e.g. DeviceAllow=char-pts rwm for c 136:*");
+          reported = true;
           continue;
         }
         std::string access;
@@ -337,23 +345,13 @@ class SystemdExport {
         // systemd reads these as prefixes of ExecStart= (ignore failure, run as root ...), quoted or not.
         cannot(program.loc, "a program whose name starts with '" + program.value.substr(0, 1) + "' (an ExecStart= prefix)",
                "name it by a path, e.g. ./" + program.value);
-      } else if (line_text.find_first_of("\n\r") != std::string::npos) {
-        cannot(program.loc, "a command with a line break in it");
       } else {
-        line({}, "ExecStart=");                    // a drop-in replaces the unit's command
+        line({}, "ExecStart=");                       // a drop-in replaces the unit's command
         line(program.loc, "ExecStart=" + line_text);  // exec_word has escaped it
       }
     }
     if (r.cwd && plain_path(r.cwd->loc, r.cwd->value, "WorkingDirectory=")) set(r.cwd->loc, "WorkingDirectory", r.cwd->value);
-    for (const auto& [k, v] : r.env) {
-      std::string quoted = "\"";
-      for (char c : k.value + "=" + v.value) {
-        if (c == '\\' || c == '"') quoted += '\\';
-        if (c == '%') quoted += '%';  // a specifier otherwise
-        quoted += c;
-      }
-      set(k.loc, "Environment", quoted + "\"");
-    }
+    for (const auto& [k, v] : r.env) line(k.loc, "Environment=" + quoted_word(k.value + "=" + v.value, false));
     if (!(r.clear_env && r.clear_env->value))
       losses_.note(r.loc, "a service starts with systemd's environment, not that of the caller nsplan run passes on");
     if (r.uid) set(r.uid->loc, "User", std::to_string(r.uid->value));

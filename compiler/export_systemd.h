@@ -15,8 +15,13 @@ ExportResult export_systemd(const Profile& p, const ExportOptions& options, cons
 // directives nsplan writes from profile text escape their own ('%' is a specifier in some).
 std::optional<std::string> unit_line_value(const std::string& text);
 
+// TEXT as one double-quoted word of a unit file, which systemd C-unescapes: '\\' and '"'
+// escaped, line breaks as \n and \r, '%' as "%%" (a specifier otherwise), and when DOLLAR (in
+// ExecStart=, which expands $VAR) '$' as "$$".
+std::string quoted_word(const std::string& text, bool dollar);
+
 // One word of ExecStart=, as systemd passes it on unchanged: as it is when it has only letters,
-// digits and _./=,:+-@; else in double quotes, '\\' and '"' escaped, '$' as "$$", '%' as "%%".
+// digits and _./=,:+-@; else quoted_word.
 std::string exec_word(const std::string& word);
 
 // "150%", "33.33%": QUOTA/PERIOD as systemd's CPUQuota= percentage (hundredths at most);

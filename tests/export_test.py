@@ -129,6 +129,36 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# ---- hostile text ----------------------------------------------------------------------------
+# Line breaks, quotes, '%' and '$' in the command and the environment stay inside their words:
+# no directive can be slipped into the drop-in, and systemd reads each word back as written.
+hostile_dir = tempfile.mkdtemp(prefix="nsplan-t-export-")
+try:
+    profile = os.path.join(hostile_dir, "hostile.yaml")
+    with open(profile, "w") as f:
+        f.write('nsplan: 1\nname: hostile\nrun:\n'
+                '  command: [/bin/echo, "x\\nExecStartPre=/bin/false", "100% $HOME \\"q\\" \\\\"]\n'
+                '  env: {A: "b\\nExecStartPre=/bin/false", B: "50%"}\n')
+    p = export("systemd", profile)
+    if p.returncode != 0 or re.search(r"^ExecStartPre", p.stdout, re.M):
+        fail(f"export systemd of a hostile profile: exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+    elif analyze:
+        unit = f"nsplan-export-test-{os.getpid()}.service"
+        os.makedirs(os.path.join(hostile_dir, unit + ".d"))
+        with open(os.path.join(hostile_dir, unit), "w") as f:
+            f.write("[Service]\nExecStart=/bin/true\n")
+        with open(os.path.join(hostile_dir, unit + ".d", "nsplan.conf"), "w") as f:
+            f.write(p.stdout)
+        env = dict(os.environ, SYSTEMD_LOG_LEVEL="debug", SYSTEMD_LOG_COLOR="0")
+        v = subprocess.run([analyze, "verify", "--man=no", os.path.join(hostile_dir, unit)], capture_output=True, text=True, env=env)
+        out = v.stdout + v.stderr
+        if "-> ExecStartPre" in out or "Environment: B=50%\n" not in out + "\n" or \
+                'Command Line: /bin/echo "x\\nExecStartPre=/bin/false"' not in out:
+            fail(f"systemd reads the hostile drop-in otherwise than written:\n{p.stdout}\n" +
+                 "\n".join(l for l in out.splitlines() if "Command Line" in l or "Environment" in l or "ExecStartPre" in l))
+finally:
+    shutil.rmtree(hostile_dir)
+
 # ---- --strict ------------------------------------------------------------------------------------
 for target in ("oci", "systemd"):
     p = export(target, "profiles/lab.yaml", "--strict")

@@ -236,6 +236,9 @@ TEST(ExportSystemd, QuotingOfCommandAndEnvironment) {
   EXPECT_EQ(exporting::exec_word("a b"), "\"a b\"");
   EXPECT_EQ(exporting::exec_word("$HOME"), "\"$$HOME\"");
   EXPECT_EQ(exporting::exec_word("50%"), "\"50%%\"");
+  // A line break stays inside the word (systemd C-unescapes it): no directive can be slipped in.
+  EXPECT_EQ(exporting::exec_word("x\nExecStartPre=/bin/evil"), "\"x\\nExecStartPre=/bin/evil\"");
+  EXPECT_EQ(exporting::quoted_word("A=$b\r", false), "\"A=$b\\r\"");
   EXPECT_EQ(exporting::exec_word("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
   auto e = export_text("run:\n  command: [/bin/echo, \"100% $x\"]\n  env: {P: \"a%b\"}\n", "systemd");
   EXPECT_TRUE(has_line(e.result.text, "ExecStart=")) << e.result.text;
