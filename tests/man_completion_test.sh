@@ -122,6 +122,9 @@ nsplan di|diff
 nsplan diff |local.yaml sub/
 nsplan diff local.yaml |local.yaml sub/
 nsplan diff --t|--textconv
+nsplan export |oci systemd
+nsplan export s|systemd
+nsplan export oci |local.yaml sub/
 CASES
 # Each line: the words before the cursor and the word at it | what COMPREPLY must hold, sorted.
 bash -c '
@@ -146,6 +149,8 @@ nsplan apply --cg|--cgroup-root --cgroup-parent
 nsplan explain --cgroup |v1 v2
 nsplan explain --profile-path $tmp/search la|$tmp/search/lab.yaml
 nsplan destroy --state-dir $tmp/state |lab web local.yaml sub/
+nsplan export |oci systemd local.yaml sub/
+nsplan export oci |local.yaml sub/
 CASES
 fish -c '
   source $argv[1]
