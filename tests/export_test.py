@@ -93,41 +93,55 @@ for profile in profiles:
 # ---- systemd -----------------------------------------------------------------------------------
 analyze = shutil.which("systemd-analyze")
 if not analyze:
-    fail("systemd-analyze is not installed (apt-get install systemd)")
-tmp = tempfile.mkdtemp(prefix="nsplan-t-export-")
-try:
-    for profile in profiles:
-        p = export("systemd", profile)
-        if p.returncode != 0:
-            fail(f"export systemd {profile}: exit {p.returncode}\n{p.stderr}")
-            continue
-        if not analyze:
-            continue
+    fail("systemd-analyze is not installed (apt-get install systemd; no running systemd is needed)")
+
+
+def verify(dropin_text):
+    """systemd-analyze verify of a test unit with DROPIN_TEXT as its drop-in, in a temporary
+    directory: (its whole output, its lines about the drop-in, whether it read the drop-in)."""
+    tmp = tempfile.mkdtemp(prefix="nsplan-t-export-")
+    try:
         unit = f"nsplan-export-test-{os.getpid()}.service"
-        dropin_dir = os.path.join(tmp, unit + ".d")
-        os.makedirs(dropin_dir, exist_ok=True)
+        os.makedirs(os.path.join(tmp, unit + ".d"))
         with open(os.path.join(tmp, unit), "w") as f:
             f.write("[Unit]\nDescription=nsplan export test\n\n[Service]\nExecStart=/bin/true\n")
-        dropin = os.path.join(dropin_dir, "nsplan.conf")
+        dropin = os.path.join(tmp, unit + ".d", "nsplan.conf")
         with open(dropin, "w") as f:
-            f.write(p.stdout)
+            f.write(dropin_text)
         env = dict(os.environ, SYSTEMD_LOG_LEVEL="debug", SYSTEMD_LOG_COLOR="0")
         v = subprocess.run([analyze, "verify", "--man=no", os.path.join(tmp, unit)], capture_output=True, text=True, env=env)
         out = v.stdout + v.stderr
-        said = [line for line in out.splitlines() if dropin + ":" in line]
-        for line in said:
-            fail(f"export systemd {profile}: systemd-analyze: {line}")
-        if "DropIn Path: " + dropin not in out:
-            fail(f"export systemd {profile}: systemd-analyze did not read the drop-in:\n{out[-2000:]}")
-            continue
-        # Values systemd shows as it stored them: bytes and counts, each as the drop-in says.
-        for key, value in re.findall(r"^(MemoryMax|MemoryHigh|MemoryLow|MemoryMin|MemorySwapMax|TasksMax|CPUWeight|IOWeight)=(\d+)$",
-                                     p.stdout, re.M):
-            if not re.search(rf"^\s+{key}: {value}$", out, re.M):
-                fail(f"export systemd {profile}: {key}={value} is not what systemd-analyze shows")
-        print(f"ok: export systemd {profile} verifies ({p.stderr.count(': warning: ')} warnings)")
-finally:
-    shutil.rmtree(tmp)
+        return out, [line for line in out.splitlines() if dropin + ":" in line], "DropIn Path: " + dropin in out
+    finally:
+        shutil.rmtree(tmp)
+
+
+if analyze:
+    # The check below sees what systemd says about a drop-in's lines: an unknown key and a value
+    # it cannot parse must be seen.
+    _, said, read = verify("[Service]\nBogusKey=1\nCPUQuota=200%%\n")
+    if not read or len(said) < 2:
+        fail(f"systemd-analyze verify is not seen to complain about a bad drop-in: {said}")
+
+for profile in profiles:
+    p = export("systemd", profile)
+    if p.returncode != 0:
+        fail(f"export systemd {profile}: exit {p.returncode}\n{p.stderr}")
+        continue
+    if not analyze:
+        continue
+    out, said, read = verify(p.stdout)
+    for line in said:
+        fail(f"export systemd {profile}: systemd-analyze: {line}")
+    if not read:
+        fail(f"export systemd {profile}: systemd-analyze did not read the drop-in:\n{out[-2000:]}")
+        continue
+    # Values systemd shows as it stored them: bytes and counts, each as the drop-in says.
+    for key, value in re.findall(r"^(MemoryMax|MemoryHigh|MemoryLow|MemoryMin|MemorySwapMax|TasksMax|CPUWeight|IOWeight)=(\d+)$",
+                                 p.stdout, re.M):
+        if not re.search(rf"^\s+{key}: {value}$", out, re.M):
+            fail(f"export systemd {profile}: {key}={value} is not what systemd-analyze shows")
+    print(f"ok: export systemd {profile} verifies ({p.stderr.count(': warning: ')} warnings)")
 
 # ---- hostile text ----------------------------------------------------------------------------
 # Line breaks, quotes, '%' and '$' in the command and the environment stay inside their words:
@@ -140,24 +154,20 @@ try:
                 '  command: [/bin/echo, "x\\nExecStartPre=/bin/false", "100% $HOME \\"q\\" \\\\"]\n'
                 '  env: {A: "b\\nExecStartPre=/bin/false", B: "50%"}\n')
     p = export("systemd", profile)
-    if p.returncode != 0 or re.search(r"^ExecStartPre", p.stdout, re.M):
-        fail(f"export systemd of a hostile profile: exit {p.returncode}\n{p.stdout}\n{p.stderr}")
-    elif analyze:
-        unit = f"nsplan-export-test-{os.getpid()}.service"
-        os.makedirs(os.path.join(hostile_dir, unit + ".d"))
-        with open(os.path.join(hostile_dir, unit), "w") as f:
-            f.write("[Service]\nExecStart=/bin/true\n")
-        with open(os.path.join(hostile_dir, unit + ".d", "nsplan.conf"), "w") as f:
-            f.write(p.stdout)
-        env = dict(os.environ, SYSTEMD_LOG_LEVEL="debug", SYSTEMD_LOG_COLOR="0")
-        v = subprocess.run([analyze, "verify", "--man=no", os.path.join(hostile_dir, unit)], capture_output=True, text=True, env=env)
-        out = v.stdout + v.stderr
-        if "-> ExecStartPre" in out or "Environment: B=50%\n" not in out + "\n" or \
-                'Command Line: /bin/echo "x\\nExecStartPre=/bin/false"' not in out:
-            fail(f"systemd reads the hostile drop-in otherwise than written:\n{p.stdout}\n" +
-                 "\n".join(l for l in out.splitlines() if "Command Line" in l or "Environment" in l or "ExecStartPre" in l))
 finally:
     shutil.rmtree(hostile_dir)
+if p.returncode != 0 or re.search(r"^ExecStartPre", p.stdout, re.M):
+    fail(f"export systemd of a hostile profile: exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+elif analyze:
+    out, said, read = verify(p.stdout)
+    if said or not read or "-> ExecStartPre" in out or "Environment: B=50%\n" not in out + "\n" or \
+            'Command Line: /bin/echo "x\\nExecStartPre=/bin/false"' not in out:
+        fail(f"systemd reads the hostile drop-in otherwise than written:\n{p.stdout}\n" +
+             "\n".join(l for l in out.splitlines() if "Command Line" in l or "Environment" in l or "ExecStartPre" in l))
+
+p = export("docker", "profiles/firefox.yaml")
+if p.returncode != 2 or p.stdout:
+    fail(f"export docker: exit {p.returncode}, expected 2 (usage) and no output")
 
 # ---- --strict ------------------------------------------------------------------------------------
 for target in ("oci", "systemd"):
