@@ -76,6 +76,8 @@ class OciExport {
         Json args = Json::array();
         for (const auto& a : r.command) args.push_back(a.value);
         proc["args"] = args;
+      } else {
+        losses_.note(r.loc, "OCI's process.args is left out: the profile has no run.command (nsplan run -- CMD names one)");
       }
       Json env = Json::array();
       for (const auto& [k, v] : r.env) env.push_back(k.value + "=" + v.value);

@@ -165,6 +165,15 @@ elif analyze:
         fail(f"systemd reads the hostile drop-in otherwise than written:\n{p.stdout}\n" +
              "\n".join(l for l in out.splitlines() if "Command Line" in l or "Environment" in l or "ExecStartPre" in l))
 
+# Notes (nsplan's defaults, not the profile's words) are no losses: firefox exports to OCI under
+# --strict, but not to systemd, whose unit cannot name its cgroup (cgroup.path).
+p = export("oci", "profiles/firefox.yaml", "--strict")
+if p.returncode != 0 or not p.stdout or ": note: " not in p.stderr:
+    fail(f"export oci profiles/firefox.yaml --strict: exit {p.returncode}\n{p.stderr}")
+p = export("systemd", "profiles/firefox.yaml", "--strict")
+if p.returncode != 1 or p.stdout or "firefox.yaml:18:9: error: systemd cannot express a cgroup path" not in p.stderr:
+    fail(f"export systemd profiles/firefox.yaml --strict: exit {p.returncode}\n{p.stderr}")
+
 p = export("docker", "profiles/firefox.yaml")
 if p.returncode != 2 or p.stdout:
     fail(f"export docker: exit {p.returncode}, expected 2 (usage) and no output")
