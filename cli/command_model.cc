@@ -43,8 +43,7 @@ OptionInfo option_info(const CLI::Option& opt, const CLI::App& owner) {
 
 ArgumentInfo argument_info(const CLI::Option& opt) {
   ArgumentInfo a;
-  std::vector<std::string> ignored_choices;
-  read_value(opt, a.value, ignored_choices);
+  read_value(opt, a.value, a.choices);
   a.description = opt.get_description();
   a.required = opt.get_required();
   a.repeated = opt.get_items_expected_max() > 1;

@@ -22,7 +22,8 @@ struct OptionInfo {
 };
 
 struct ArgumentInfo {
-  std::string value;  // "PROFILE", "PROFILE|NAME", "PID", "COMMAND" (cli/value_names.h)
+  std::string value;  // "PROFILE", "PROFILE|NAME", "PID", "COMMAND" (cli/value_names.h), "oci|systemd"
+  std::vector<std::string> choices;  // the only words it takes, if it names them ("oci", "systemd")
   std::string description;
   bool required = false;
   bool repeated = false;  // takes any number of words

@@ -9,6 +9,7 @@
 #include "cli/watch.h"
 #include "compiler/compile.h"
 #include "compiler/saved_plan.h"
+#include "compiler/export_target.h"
 
 namespace nsplan::cli {
 
@@ -33,6 +34,10 @@ int run_textconv(const std::string& file, const HostFacts& facts, const LoadOpti
 
 // nsplan fmt [--check] FILE... (cli/fmt_command.cc).
 int run_fmt(const std::vector<std::string>& files, bool check);
+// nsplan export oci|systemd PROFILE: the document on standard output, what TARGET cannot express
+// as warnings (errors under options.strict, and then no document) (cli/export_command.cc).
+int run_export(const std::string& target, const std::string& profile, const exporting::ExportOptions& options,
+               const LoadOptions& load);
 
 struct LiveOptions {
   bool locations = true;  // plan --no-locations: no profile line after each change

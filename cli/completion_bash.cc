@@ -177,7 +177,7 @@ std::string bash_completion(const CommandLine& cl) {
     if (c.arguments.empty()) continue;
     std::string lines;
     for (const auto& a : c.arguments)
-      lines += " '" + kind_word(value_kind(a.value, false), {}) + (a.repeated ? "..." : "") + "'";
+      lines += " '" + kind_word(value_kind(a.value, !a.choices.empty()), a.choices) + (a.repeated ? "..." : "") + "'";
     out += "    " + c.name + ") printf '%s\\n'" + lines + " ;;\n";
   }
   out += "  esac\n}\n";

@@ -95,7 +95,13 @@ std::string fish_completion(const CommandLine& cl) {
     out += "\n";
     for (const auto& o : c.options) out += option_line(condition, o);
     for (const auto& a : c.arguments) {
-      ValueKind kind = value_kind(a.value, false);
+      ValueKind kind = value_kind(a.value, !a.choices.empty());
+      if (kind == ValueKind::Choices) {
+        // Until one of them is given (fish sees any word of the line, not a position).
+        std::string list;
+        for (const auto& choice : a.choices) list += (list.empty() ? "" : " ") + choice;
+        out += "complete -c nsplan -n " + quoted(condition + "; and not __fish_seen_subcommand_from " + list) + " -a " + quoted(list) + "\n";
+      }
       if (kind == ValueKind::ProfileFile) out += "complete -c nsplan -n " + quoted(condition) + " -a '(__nsplan_profile_files)'\n";
       if (kind == ValueKind::ProfileOrName)
         out += "complete -c nsplan -n " + quoted(condition) + " -a '(__nsplan_profiles_or_names)'\n";

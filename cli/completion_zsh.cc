@@ -49,9 +49,9 @@ std::string option_spec(const OptionInfo& o) {
 }
 
 std::string argument_spec(const ArgumentInfo& a) {
-  ValueKind kind = value_kind(a.value, false);
+  ValueKind kind = value_kind(a.value, !a.choices.empty());
   std::string prefix = a.repeated ? (kind == ValueKind::Command ? "*::" : "*:") : a.required ? ":" : "::";
-  return "'" + prefix + description(a.value) + ":" + action(kind, {}) + "'";
+  return "'" + prefix + description(a.value) + ":" + action(kind, a.choices) + "'";
 }
 
 std::string arguments_call(const std::vector<OptionInfo>& options, const std::vector<ArgumentInfo>& arguments) {

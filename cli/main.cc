@@ -479,6 +479,22 @@ int run(int argc, char** argv) {
   add_target_options(check, target, Target::AnyMachine);
   add_profile_path_option(check, profile_path);
 
+  std::string export_target;
+  exporting::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand("export", "Print the profile as an OCI config.json or a systemd unit drop-in");
+  export_cmd->add_option("target", export_target, "What to write: an OCI runtime-spec config.json, or a systemd drop-in")
+      ->check(CLI::IsMember({"oci", "systemd"}))
+      ->required();
+  export_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  export_cmd->add_flag("--strict", export_options.strict, "Refuse a profile the target cannot express in full (exit 1, nothing printed)");
+  export_cmd->add_option("--state-dir", export_options.state_dir, "Where nsplan apply keeps persistent namespaces (joined by path)")
+      ->type_name(value_name::kDirectory)
+      ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
+  add_profile_path_option(export_cmd, profile_path);
+  export_cmd->footer(
+      "What the target cannot express is a warning at the profile line it is about (docs/export.md).\n"
+      "The systemd drop-in is for a .service unit: /etc/systemd/system/UNIT.service.d/nsplan.conf.");
+
   bool markdown = false;
   auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
   add_json_flag(list);
@@ -567,6 +583,7 @@ int run(int argc, char** argv) {
     return rc;
   }
   if (*fmt) return cli::run_fmt(fmt_files, fmt_check);
+  if (*export_cmd) return cli::run_export(export_target, profile, export_options, load_options(profile_path));
   if (*diff_cmd) {
     if (textconv ? diff_old.empty() || !diff_new.empty() : diff_new.empty()) {
       std::cerr << "nsplan: error: " << (textconv ? "diff --textconv takes one profile" : "diff takes two profiles, OLD and NEW")

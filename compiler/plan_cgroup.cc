@@ -36,15 +36,7 @@ std::string bytes_text(const ByteLimit& b, bool v1) {
   return std::to_string(b.bytes);
 }
 std::string human(const ByteLimit& b) { return b.unlimited ? "max" : units::format_bytes(b.bytes); }
-// Hundredths of a percent as written: 500 -> "5%", 1250 -> "12.5%", 1205 -> "12.05%".
-std::string percent_text(uint32_t hundredths) {
-  std::string out = std::to_string(hundredths / 100);
-  if (uint32_t frac = hundredths % 100) {
-    out += "." + std::to_string(frac / 10);
-    if (frac % 10) out += std::to_string(frac % 10);
-  }
-  return out + "%";
-}
+std::string percent_text(uint32_t hundredths) { return units::format_percent(hundredths); }
 std::string count_text(const CountLimit& c) { return c.unlimited ? "max" : std::to_string(c.count); }
 
 // The cpu.max quota for the period in force: the % and cores forms scale with `period`. Its range
@@ -556,7 +548,7 @@ class CgroupPlanner {
   void net(const CgroupSpec& cg) {
     if (cg.net_cls && cg.net_cls->classid) {
       const auto& c = *cg.net_cls->classid;
-      auto id = class_id(c.value);
+      auto id = units::parse_class_id(c.value);
       if (!id) {
         ctx_.diags.error(c.loc, "'" + c.value + "' is not a class id",
                          "a tc class handle MAJOR:MINOR in hex (1:10), or a number up to 4294967295");
@@ -648,28 +640,6 @@ class CgroupPlanner {
   }
 
   // "1:10" (tc's hex MAJOR:MINOR), "0x10010" or "65552".
-  static std::optional<uint32_t> class_id(const std::string& text) {
-    auto hex16 = [](const std::string& part) -> std::optional<uint32_t> {
-      if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-        return std::nullopt;
-      return static_cast<uint32_t>(std::stoul(part, nullptr, 16));
-    };
-    if (auto colon = text.find(':'); colon != std::string::npos) {
-      auto major = hex16(text.substr(0, colon)), minor = hex16(text.substr(colon + 1));
-      if (!major || !minor) return std::nullopt;
-      return *major << 16 | *minor;
-    }
-    if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) {
-      std::string digits = text.substr(2);
-      if (digits.empty() || digits.size() > 8 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-        return std::nullopt;
-      return static_cast<uint32_t>(std::stoul(digits, nullptr, 16));
-    }
-    auto n = units::parse_uint(text, 0, 4294967295u);
-    if (!n) return std::nullopt;
-    return static_cast<uint32_t>(n.value());
-  }
-
   // cgroup.membership: each entry is a controller of either hierarchy or a named v1 hierarchy.
   void membership(const std::vector<Located<std::string>>& entries) {
     auto known = [](const std::string& c) {

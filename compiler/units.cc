@@ -711,6 +711,28 @@ Result<std::string> parse_devnum(std::string_view text) {
   return num(*maj) + ":" + num(*min);
 }
 
+std::optional<uint32_t> parse_class_id(const std::string& text) {
+  auto hex16 = [](const std::string& part) -> std::optional<uint32_t> {
+    if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return std::nullopt;
+    return static_cast<uint32_t>(std::stoul(part, nullptr, 16));
+  };
+  if (auto colon = text.find(':'); colon != std::string::npos) {
+    auto major = hex16(text.substr(0, colon)), minor = hex16(text.substr(colon + 1));
+    if (!major || !minor) return std::nullopt;
+    return *major << 16 | *minor;
+  }
+  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) {
+    std::string digits = text.substr(2);
+    if (digits.empty() || digits.size() > 8 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return std::nullopt;
+    return static_cast<uint32_t>(std::stoul(digits, nullptr, 16));
+  }
+  auto n = parse_uint(text, 0, 4294967295u);
+  if (!n) return std::nullopt;
+  return static_cast<uint32_t>(n.value());
+}
+
 Result<uint64_t> parse_rlimit_value(std::string_view text) {
   if (text == "unlimited" || text == "infinity") return kU64Max;
   if (text == "max") return fail("'max' is not an rlimit value", "write unlimited for no limit");
@@ -762,6 +784,15 @@ Result<IdRange> parse_id_range(std::string_view text) {
   }
   return IdRange{static_cast<uint32_t>(inside), static_cast<uint32_t>(outside),
                  static_cast<uint32_t>(count)};
+}
+
+std::string format_percent(uint64_t hundredths) {
+  std::string out = std::to_string(hundredths / 100);
+  if (uint64_t frac = hundredths % 100) {
+    out += "." + std::to_string(frac / 10);
+    if (frac % 10) out += std::to_string(frac % 10);
+  }
+  return out + "%";
 }
 
 std::string format_bytes(uint64_t bytes) {

@@ -66,12 +66,19 @@ Result<IpAddress> parse_ip(std::string_view text);
 // "8:0" (MAJ:MIN, both decimal, major < 4096, minor < 2^20).
 Result<std::string> parse_devnum(std::string_view text);
 
+// A net_cls class id: a tc handle "MAJOR:MINOR" in hex (1:10 = 0x10010), 0xHEX, or a decimal
+// number up to 2^32-1; nullopt when it is none of them.
+std::optional<uint32_t> parse_class_id(const std::string& text);
+
 // Rlimit value: a number (with K/M/G/T suffix allowed), or "unlimited"/"infinity"
 // (= UINT64_MAX).
 Result<uint64_t> parse_rlimit_value(std::string_view text);
 
 // "0 100000 65536": one id map line.
 Result<IdRange> parse_id_range(std::string_view text);
+
+// Hundredths of a percent as written: 500 -> "5%", 1250 -> "12.5%", 1205 -> "12.05%", 15000 -> "150%".
+std::string format_percent(uint64_t hundredths);
 
 // 3221225472 -> "3G", 1536 -> "1536" (largest exact binary suffix), for explain comments.
 std::string format_bytes(uint64_t bytes);

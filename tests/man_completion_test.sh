@@ -96,7 +96,7 @@ touch "$tmp/work/local.yaml" "$tmp/work/notes.txt" "$tmp/search/lab.yaml" "$tmp/
 cd "$tmp/work" || exit 1
 
 cat >"$tmp/bash-cases" <<CASES
-nsplan ex|explain
+nsplan ex|explain export
 nsplan s|status schema
 nsplan -|-h --help --version -q --quiet -v --verbose
 nsplan k|kill
@@ -122,6 +122,9 @@ nsplan di|diff
 nsplan diff |local.yaml sub/
 nsplan diff local.yaml |local.yaml sub/
 nsplan diff --t|--textconv
+nsplan export |oci systemd
+nsplan export s|systemd
+nsplan export oci |local.yaml sub/
 CASES
 # Each line: the words before the cursor and the word at it | what COMPREPLY must hold, sorted.
 bash -c '
@@ -140,12 +143,14 @@ bash -c '
 [ -s "$tmp/bash-out" ] && { cat "$tmp/bash-out"; fail=1; }
 
 cat >"$tmp/fish-cases" <<CASES
-nsplan ex|explain
+nsplan ex|explain export
 nsplan explain --cg|--cgroup --cgroup-root --cgroup-parent
 nsplan apply --cg|--cgroup-root --cgroup-parent
 nsplan explain --cgroup |v1 v2
 nsplan explain --profile-path $tmp/search la|$tmp/search/lab.yaml
 nsplan destroy --state-dir $tmp/state |lab web local.yaml sub/
+nsplan export |oci systemd local.yaml sub/
+nsplan export oci |local.yaml sub/
 CASES
 fish -c '
   source $argv[1]

@@ -13,6 +13,7 @@
 #include "compiler/compile.h"
 #include "compiler/json_emitter.h"
 #include "applier/explain.h"
+#include "test_support.h"
 
 namespace nsplan {
 namespace {
@@ -46,16 +47,6 @@ Output render(const std::string& profile, CgroupMode mode, bool json, bool teard
   return out;
 }
 
-// The shipped profiles, and tests/golden/cases/ (profiles written for their golden output only,
-// such as one with every cgroup key).
-std::vector<std::string> shipped_profiles() {
-  std::vector<std::string> out;
-  for (const char* dir : {"profiles", "tests/golden/cases"})
-    for (const auto& e : fs::directory_iterator(fs::path(NSPLAN_SOURCE_DIR) / dir))
-      if (e.path().extension() == ".yaml") out.push_back(std::string(dir) + "/" + e.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 class Golden : public ::testing::TestWithParam<std::string> {};
 
@@ -88,7 +79,7 @@ TEST_P(Golden, MatchesReviewedOutput) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, Golden, ::testing::ValuesIn(shipped_profiles()),
+INSTANTIATE_TEST_SUITE_P(Profiles, Golden, ::testing::ValuesIn(testing::shipped_profiles()),
                          [](const auto& info) {
                            std::string n = fs::path(info.param).stem().string();
                            for (char& c : n)
@@ -98,7 +89,7 @@ INSTANTIATE_TEST_SUITE_P(Profiles, Golden, ::testing::ValuesIn(shipped_profiles(
 
 TEST(GoldenSet, EveryGoldenFileBelongsToAProfile) {
   // A golden file whose profile was removed or renamed would go stale unseen.
-  auto profiles = shipped_profiles();
+  auto profiles = testing::shipped_profiles();
   for (const auto& e : fs::directory_iterator(fs::path(NSPLAN_SOURCE_DIR) / "tests/golden")) {
     std::string name = e.path().filename().string();
     if (e.is_directory() || name.find('.') == std::string::npos || e.path().extension() == ".md") continue;

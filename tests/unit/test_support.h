@@ -1,7 +1,10 @@
 // Compiling profiles held in memory, for unit tests.
 #pragma once
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "compiler/compile.h"
 
@@ -35,6 +38,18 @@ inline std::unique_ptr<Compilation> compile_with(const std::string& text, const 
 inline std::unique_ptr<Compilation> compile_text(const std::string& text, CgroupMode mode = CgroupMode::V2,
                                                  bool strict = false) {
   return compile_with(text, HostFacts::stated(mode), strict);
+}
+
+// The shipped profiles, and tests/golden/cases/ (profiles written for their golden output only,
+// such as one with every cgroup key), as paths relative to the source tree, sorted.
+inline std::vector<std::string> shipped_profiles() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const char* dir : {"profiles", "tests/golden/cases"})
+    for (const auto& e : fs::directory_iterator(fs::path(NSPLAN_SOURCE_DIR) / dir))
+      if (e.path().extension() == ".yaml") out.push_back(std::string(dir) + "/" + e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace nsplan::testing
