@@ -12,7 +12,7 @@ namespace {
 
 // What a step makes or sets, as `plan` words it for a host without it, without the sign.
 std::string body(const plan::Action& action) {
-  std::string text = describe_change(action, Observation{});
+  std::string text = describe_change(action, Observation{}).text;
   return text.size() > 2 && text[1] == ' ' ? text.substr(2) : text;
 }
 
@@ -46,7 +46,7 @@ std::string changed(const plan::Action& before, const plan::Action& after) {
           [](const auto&) { return false; },
       },
       after);
-  if (has_value) return describe_change(after, seen);
+  if (has_value) return describe_change(after, seen).text;
   const auto* was_enabled = std::get_if<plan::EnableControllers>(&before);
   const auto* now_enabled = std::get_if<plan::EnableControllers>(&after);
   if (was_enabled && now_enabled) {
