@@ -90,7 +90,7 @@ notes:
 requirements:
   - nsplan (with C(--json))
 author:
-  - nsplan project
+  - nsplan project (!UNKNOWN)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.
