@@ -84,6 +84,9 @@ notes:
   - nsplan needs root (C(become) when connecting as another user).
   - When processes are still in the profile's cgroups, destroy refuses and the task fails; end
     them first (C(nsplan kill NAME)).
+  - The profile's warnings become task warnings when the module ran C(nsplan plan) (check mode,
+    diff mode, or I(name) given); C(nsplan apply --json) does not report them, so otherwise they
+    are only in I(stderr).
   - In check mode with I(state=absent), the task reports a change when nsplan lists the profile
     as applied here. A profile whose apply was interrupted (a journal without a state) is not
     listed, although destroy would roll it back.
