@@ -121,6 +121,9 @@ profile pids-200.yaml max 200
 profile pids-300.yaml max 300
 profile invalid.yaml mx 100
 printf 'nsplan: 1\nname: %s\ncgroup:\n  path: %s\n  memory:\n    max: 1G\n    soft: 4G\n' "$name" "$name" > "$tmp/warning.yaml"
+# A step the kernel refuses (a route via a gateway on no link) after three that it took; the
+# bridge lives in the sandbox's own network namespace.
+printf 'nsplan: 1\nname: %s-fail\nnetwork:\n  links:\n    - name: nsptans0\n      kind: bridge\n      addresses: [10.99.0.1/24]\n  routes:\n    - {to: 10.50.0.0/24, via: 10.98.0.1}\n' "$name" > "$tmp/failing.yaml"
 printf 'nsplan: 1\nname: %s\ncgroup:\n  path: %s\n  memory:\n    soft: 1G\n    low: 1G\n' "$name" "$name" > "$tmp/lossy.yaml"
 
 # Ansible writes only below $tmp: its home, its temporary directories, no ansible.cfg read.
