@@ -103,8 +103,8 @@ parent_pids_file=$hierarchy/$parent/$name/pids.max
 tmp=$(mktemp -d) || exit 1
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-  "$nsplan" destroy -q "$name" > /dev/null 2>&1
-  "$nsplan" destroy -q --cgroup-parent "$parent" "$name" > /dev/null 2>&1
+  "$nsplan" destroy -q --kill "$name" > /dev/null 2>&1
+  "$nsplan" destroy -q --kill --cgroup-parent "$parent" "$name" > /dev/null 2>&1
   rmdir "$hierarchy/$parent" 2>/dev/null
   rm -rf "$tmp"
 }
@@ -142,7 +142,7 @@ HOME=$tmp/home ANSIBLE_KEEP_REMOTE_FILES=1 ANSIBLE_CONFIG=$tmp/ansible.cfg ANSIB
     -e 'ansible_python_interpreter={{ ansible_playbook_python }}' > "$tmp/out" 2>&1 || status=$?
 if [ $status != 0 ]; then
   echo "FAIL: the playbook (exit status $status):"
-  grep -E -B2 -A12 '^(fatal|failed):' "$tmp/out" | head -80
+  tail -n 40 "$tmp/out"
   exit 1
 fi
 fail=0

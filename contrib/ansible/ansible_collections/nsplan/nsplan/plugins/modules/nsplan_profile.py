@@ -73,6 +73,13 @@ options:
         warning (C(--strict)). Not used by destroy, which plans nothing.
     type: bool
     default: false
+  kill:
+    description:
+      - With I(state=absent), kill the processes left in the profile's cgroups first (SIGKILL,
+        C(nsplan destroy --kill)). Without it, destroy refuses while processes are inside and
+        the task fails. In check mode nothing is killed.
+    type: bool
+    default: false
   wait:
     description:
       - Wait for another nsplan working on the same profile to finish instead of failing
@@ -83,7 +90,7 @@ notes:
   - Runs nsplan with C(--json), which needs an nsplan with the JSON output format version 1.
   - nsplan needs root (C(become) when connecting as another user).
   - When processes are still in the profile's cgroups, destroy refuses and the task fails; end
-    them first (C(nsplan kill NAME)).
+    them first (C(nsplan kill NAME)), or set I(kill).
   - The profile's warnings become task warnings when the module ran C(nsplan plan) (check mode,
     diff mode, or I(name) given); C(nsplan apply --json) does not report them, so otherwise they
     are only in I(stderr).
@@ -386,6 +393,8 @@ def ensure_absent(module, nsplan, profile_file):
     args = ['destroy', '--json'] + target_options(params, strict=False)
     if params['wait']:
         args.append('--wait')
+    if params['kill']:
+        args.append('--kill')
     doc = nsplan.run(args + ['--', target])
     records = doc.get('removed') or []
     result = dict(changed=bool(doc['changed']), profile=doc.get('profile'), changes=records,
@@ -450,6 +459,7 @@ def main():
             cgroup_parent=dict(type='str'),
             state_dir=dict(type='path'),
             strict=dict(type='bool', default=False),
+            kill=dict(type='bool', default=False),
             wait=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('src', 'content')],
