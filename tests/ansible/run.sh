@@ -128,6 +128,7 @@ printf 'nsplan: 1\nname: %s\ncgroup:\n  path: %s\n  memory:\n    soft: 1G\n    l
 
 # Ansible writes only below $tmp: its home, its temporary directories, no ansible.cfg read.
 mkdir -m 700 "$tmp/home" "$tmp/remote"
+mkdir -m 777 "$tmp/shared"  # a remote_tmp others could swap files in: content is refused there
 : > "$tmp/ansible.cfg"
 cd "$tmp" || exit 1
 status=0
@@ -153,7 +154,7 @@ grep -q 'failed=0' "$tmp/out" || { echo "FAIL: the recap has failures"; fail=1; 
 # The profiles given as content were written below the remote temp dir and removed there.
 [ -n "$(find "$tmp/remote" -name 'AnsiballZ_nsplan_profile.py')" ] ||
   { echo "FAIL: the module did not run below $tmp/remote"; fail=1; }
-left=$(find "$tmp/remote" -name 'nsplan-profile-*' 2>/dev/null)
+left=$(find "$tmp/remote" "$tmp/shared" -name 'nsplan-profile-*' 2>/dev/null)
 [ -z "$left" ] || { echo "FAIL: temporary profile left: $left"; fail=1; }
 [ -e "$(dirname "$pids_file")" ] && { echo "FAIL: the cgroup is still there after absent"; fail=1; }
 [ $fail = 0 ] && echo "ansible: $(grep -c '^TASK' "$tmp/out") tasks passed"

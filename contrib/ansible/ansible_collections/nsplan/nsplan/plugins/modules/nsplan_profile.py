@@ -40,7 +40,10 @@ options:
   content:
     description:
       - The profile itself, as YAML text. It is written to a temporary file (mode 0600, in a
-        directory only the module's user can write) that is removed when the task ends.
+        new directory of mode 0700 below Ansible's remote temporary directory) that is removed
+        when the task ends. That directory and every one above it must belong to root or the
+        module's user and be writable by no one else (sticky ones such as C(/tmp) excepted), or
+        the task fails before writing; set C(remote_tmp) if it does.
       - nsplan records the file a profile was applied from; for a profile given as I(content)
         that file is gone afterwards, so C(nsplan list) and C(nsplan status NAME) cannot compare
         the live system with it. Prefer I(src) for long-lived profiles.
