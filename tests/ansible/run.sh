@@ -1,8 +1,10 @@
 #!/bin/sh
-# The Ansible collection in contrib/ansible: the module compiles, ansible-doc renders it, and
-# tests/ansible/playbook.yml drives nsplan_profile against localhost (-c local) as root, inside a
-# private mount+net namespace with its own tmpfs /run (nsplan's state dir): apply, idempotence,
-# check and diff mode, failures, absent twice, inline content. Its cgroup is nsplan-t-ans-<pid>.
+# The Ansible collection in contrib/ansible: the module compiles, ansible-doc renders it,
+# validate-modules finds its documentation true to its code, and tests/ansible/playbook.yml drives
+# nsplan_profile against localhost (-c local) as root, inside a private mount+net namespace with
+# its own tmpfs /run (nsplan's state dir): apply, idempotence, check and diff mode, warnings and
+# strict, failures (profile, kernel, wrong parent, processes left), absent twice, kill,
+# cgroup_parent, inline content. Its cgroups are nsplan-t-ans-<pid> and nsplan-t-ans-<pid>-parent.
 #
 # Usage: run.sh NSPLAN SOURCE_DIR. Without ansible-playbook, root or unshare it skips (exit 77),
 # but with CI=true it fails instead.

@@ -184,7 +184,9 @@ recovered:
   type: int
   sample: 0
 errors:
-  description: Every C(nsplan error) of a failure, each with its hints.
+  description:
+    - Every error of a failure, each with C(message) and C(hints) (the error document's
+      C(errors); apply's C(error) and destroy's C(errors) in the same form).
   returned: failure
   type: list
   elements: dict
@@ -242,6 +244,14 @@ def first_error_message(doc):
     return doc.get('message') or 'nsplan failed (exit status %s)' % doc.get('exit_status')
 
 
+def errors_of(doc):
+    """The errors of a failed command, each {message, hints}: the error document has them so;
+    apply has one string, destroy a list of strings."""
+    if doc.get('kind') == 'apply':
+        return [{'message': doc['error'], 'hints': []}] if doc.get('error') else []
+    return [e if isinstance(e, dict) else {'message': e, 'hints': []} for e in doc.get('errors') or []]
+
+
 class Nsplan(object):
     """Runs nsplan commands with --json and returns their documents."""
 
@@ -289,7 +299,7 @@ class Nsplan(object):
         if failed:
             raise NsplanFailure(first_error_message(doc), rc=rc, stderr=self.last_stderr, nsplan=doc,
                                 changed=bool(doc.get('changed', False)),
-                                diagnostics=doc.get('diagnostics', []), errors=doc.get('errors', []),
+                                diagnostics=doc.get('diagnostics', []), errors=errors_of(doc),
                                 profile=doc.get('profile'))
         return doc
 
