@@ -574,6 +574,7 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFact
   DestroyOutcome out;
   Records records = load_records(state, facts);
   if (!records.error.empty()) {
+    out.had_state = state.has_state();  // refused, not absent
     out.errors.push_back(records.error);
     return out;
   }

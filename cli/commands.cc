@@ -71,7 +71,8 @@ void print_changes(const std::vector<Change>& changes, bool locations = true) {
 }
 
 // apply --json: what it changed (or, failing, undid), each change in parts (docs/json.md).
-void print_apply_json(const plan::Plan& plan, const ApplyOutcome& out) {
+void print_apply_json(const Compilation& c, const ApplyOutcome& out) {
+  const plan::Plan& plan = *c.plan;
   auto doc = json_output::document("apply");
   doc["profile"] = plan.profile;
   doc["source"] = plan.source;
@@ -82,6 +83,7 @@ void print_apply_json(const plan::Plan& plan, const ApplyOutcome& out) {
   doc["recovered"] = out.recovered;
   doc["changes"] = json_output::changes(out.ok ? out.changes : std::vector<Change>{});
   doc["removed"] = json_output::changes(out.ok ? out.removed : std::vector<Change>{});
+  doc["diagnostics"] = json_output::diagnostics(c.diags, c.sources);  // the profile's warnings
   if (!out.ok) {
     doc["error"] = out.error;
     doc["undone"] = json_output::changes(out.changes);
@@ -95,7 +97,9 @@ void print_destroy_json(const std::string& profile, const DestroyOutcome& out) {
   auto doc = json_output::document("destroy");
   doc["profile"] = profile;
   doc["ok"] = out.ok;
-  doc["changed"] = out.had_state || out.recovered > 0;  // a profile applied here is gone now (its state with it)
+  // A profile applied here is gone now (its state with it); a refused or failed destroy changed
+  // only what it removed.
+  doc["changed"] = out.ok ? out.had_state || out.recovered > 0 : !out.removed.empty() || out.recovered > 0;
   doc["had_state"] = out.had_state;
   doc["recovered"] = out.recovered;
   doc["removed"] = json_output::changes(out.removed);
@@ -141,7 +145,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   }
   state->set_applied_from(o.saved ? o.saved->applied_from : absolute_path_of(plan.source));
   ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
-  if (o.json) print_apply_json(plan, out);
+  if (o.json) print_apply_json(c, out);
   if (out.recovered && !o.json)
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
   if (!out.ok) {

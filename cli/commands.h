@@ -28,7 +28,7 @@ void print_diagnostics(const Compilation& c);
 
 // nsplan diff OLD NEW (each a file or git:REV:PATH), both planned for FACTS (cli/diff_command.cc).
 int run_diff(const std::string& old_arg, const std::string& new_arg, const HostFacts& facts, bool strict,
-             const LoadOptions& load);
+             const LoadOptions& load, bool json = false);
 // nsplan diff --textconv FILE: one line per kernel operation, for git's textconv.
 int run_textconv(const std::string& file, const HostFacts& facts, const LoadOptions& load);
 

@@ -6,6 +6,7 @@
 #include "applier/git_files.h"
 #include "applier/plan_diff.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "compiler/escape.h"
 
 namespace nsplan::cli {
@@ -28,7 +29,7 @@ std::unique_ptr<Compilation> compile_source(const std::string& arg, const HostFa
 }  // namespace
 
 int run_diff(const std::string& old_arg, const std::string& new_arg, const HostFacts& facts, bool strict,
-             const LoadOptions& load) {
+             const LoadOptions& load, bool json) {
   auto before = compile_source(old_arg, facts, strict, load);
   if (!before) return kUsage;
   print_diagnostics(*before);
@@ -37,7 +38,18 @@ int run_diff(const std::string& old_arg, const std::string& new_arg, const HostF
   print_diagnostics(*after);
   if (!before->ok() || !after->ok()) return kUsage;  // diff(1): trouble is 2, "differ" is 1
   const auto changes = applier::diff_plans(*before->plan, *after->plan);
-  for (const auto& c : changes) std::cout << c.text << "  (" << text::escaped(c.where) << ")\n";
+  if (json) {
+    auto doc = json_output::document("diff");
+    doc["old"] = old_arg;
+    doc["new"] = new_arg;
+    doc["target"] = facts.describe();
+    doc["differ"] = !changes.empty();
+    doc["changes"] = json_output::Json::array();
+    for (const auto& c : changes) doc["changes"].push_back({{"change", c.text}, {"from", c.where}});
+    json_output::print(doc);
+  } else {
+    for (const auto& c : changes) std::cout << c.text << "  (" << text::escaped(c.where) << ")\n";
+  }
   return changes.empty() ? kOk : kDiffers;
 }
 

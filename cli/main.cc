@@ -344,6 +344,7 @@ int run(int argc, char** argv) {
   diff_cmd->add_option("new", diff_new, "Profile file, or git:REV:PATH")->type_name(value_name::kProfileFile);
   diff_cmd->add_flag("--textconv", textconv,
                      "Print OLD's kernel operations one a line, for git's diff.nsplan.textconv (docs/cli.md)");
+  add_json_flag(diff_cmd)->excludes("--textconv");
   add_target_options(diff_cmd, target, Target::AnyMachine);
   add_profile_path_option(diff_cmd, profile_path);
 
@@ -469,6 +470,7 @@ int run(int argc, char** argv) {
       },
       ""));  // no description: the value name (PID) says it
   attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
+  add_json_flag(attach);
   add_target_options(attach, target, Target::ThisMachine);
   add_profile_path_option(attach, profile_path);
 
@@ -534,6 +536,9 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kUsage;  // --help, --version
+    // A usage error of a command asked for --json is an error document too (exit status 2).
+    if (json || std::any_of(argv + 1, argv + argc, [](const char* a) { return std::string_view(a) == "--json"; }))
+      cli::json_output::enable();
     // One prefix for every error nsplan prints, and where to look.
     std::string command;
     for (const CLI::App* sub : app.get_subcommands()) command = " " + sub->get_name();
@@ -593,7 +598,7 @@ int run(int argc, char** argv) {
     auto facts = target_facts(target);
     if (!facts) return kUsage;  // diff(1): trouble is 2
     return textconv ? cli::run_textconv(diff_old, *facts, load_options(profile_path))
-                    : cli::run_diff(diff_old, diff_new, *facts, target.strict, load_options(profile_path));
+                    : cli::run_diff(diff_old, diff_new, *facts, target.strict, load_options(profile_path), json);
   }
   bool live_target = target.cgroup.empty();
   if (*destroy) {

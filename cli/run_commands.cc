@@ -16,6 +16,7 @@
 #include "applier/launch.h"
 #include "applier/privileges.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 
 namespace nsplan::cli {
 namespace {
@@ -203,6 +204,14 @@ int run_attach(const Compilation& c, const LiveOptions& o, int pid, bool cgroups
   if (!err.empty()) {
     std::cerr << "nsplan: error: " << err << "\n";
     return kSystem;
+  }
+  if (o.json) {
+    auto doc = json_output::document("attach");
+    doc["profile"] = plan.profile;
+    doc["pid"] = pid;
+    doc["cgroups"] = plan.cgroup_dirs;
+    json_output::print(doc);
+    return kOk;
   }
   for (const auto& p : launch.cgroup_procs) std::cout << "attached " << pid << " to " << p.substr(0, p.rfind('/')) << "\n";
   return kOk;

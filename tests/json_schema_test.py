@@ -92,6 +92,19 @@ try:
     if doc and not doc["diagnostics"]:
         fail("plan --json of an invalid profile: no diagnostics")
 
+    # diff: the kernel-level change between two profiles (exit 1 when they differ, as diff(1)).
+    doc = run(["diff", "--json", "--cgroup", "v2", "profiles/firefox.yaml", "profiles/build-jail.yaml"], 1, "diff")
+    if doc and (not doc["differ"] or not doc["changes"]):
+        fail(f"diff --json of two profiles: {doc}")
+    doc = run(["diff", "--json", "--cgroup", "v2", "profiles/firefox.yaml", "profiles/firefox.yaml"], 0, "diff")
+    if doc and (doc["differ"] or doc["changes"]):
+        fail(f"diff --json of a profile with itself: {doc}")
+    # A usage error of a command given --json: an error document, exit status 2.
+    doc = run(["apply", "--json"], 2, "error")
+    if doc and doc["exit_status"] != 2:
+        fail(f"apply --json without a profile: {doc}")
+    run(["plan", "--json", "--no-such-option", "profiles/lab.yaml"], 2, "error")
+
     # Failures on the system (exit 3): the error message as JSON, nothing else on stdout.
     state = os.path.join(tmp, "state")
     doc = run(["status", "--json", "--state-dir", state, "nobody-applied-this"], 3, "error")
@@ -108,6 +121,8 @@ try:
     # apply and destroy for real: root, in a private mount+net namespace with its own /run.
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("nsenter"):
         print("SKIP: apply/destroy --json need root, unshare and nsenter")
+        if os.environ.get("CI") == "true":
+            fail("in CI the apply/destroy/attach part must run, not skip")
     else:
         sandbox = subprocess.Popen(
             ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c",
@@ -175,6 +190,23 @@ try:
             doc = run(["destroy", "--json", "nsplan-t-json"], 0, "destroy", sandbox)
             if doc and (doc["changed"] or doc["removed"]):
                 fail(f"destroy --json again: {doc}")
+            # attach: a process moved into a cgroup of the profile (removed with destroy --kill).
+            cg = os.path.join(tmp, "cg.yaml")
+            with open(cg, "w") as f:
+                f.write(f"nsplan: 1\nname: nsplan-t-json-att\ncgroup:\n  path: nsplan-t-json-att-{os.getpid()}\n  pids: {{max: 50}}\n")
+            sleeper = subprocess.Popen(["sleep", "60"])
+            try:
+                doc = run(["attach", "--json", cg, str(sleeper.pid)], 0, "attach", sandbox)
+                if doc:
+                    if doc["pid"] != sleeper.pid or not doc["cgroups"]:
+                        fail(f"attach --json: {doc}")
+                    with open(f"/proc/{sleeper.pid}/cgroup") as f:
+                        if f"nsplan-t-json-att-{os.getpid()}" not in f.read():
+                            fail("attach --json: the process is not in the profile's cgroup")
+            finally:
+                run(["destroy", "--json", "--kill", "nsplan-t-json-att"], 0, "destroy", sandbox)
+                sleeper.kill()
+                sleeper.wait()
         finally:
             sandbox.kill()
             sandbox.wait()
