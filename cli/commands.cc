@@ -236,8 +236,13 @@ int run_plan_live(const Compilation& c, const LiveOptions& o) {
   if (o.json) {
     auto j = json_output::document("plan", emit_json(plan, c.diags, c.sources));
     nlohmann::ordered_json d;
+    d["pending"] = !diff.empty();
     d["changes"] = nlohmann::ordered_json::array();
-    for (const auto& ch : diff.changes) d["changes"].push_back({{"change", ch.text}, {"from", ch.where}});
+    for (const auto& ch : diff.changes) {
+      auto record = json_output::change(ch);
+      record["change"] = ch.text;  // the first form of version 1, kept
+      d["changes"].push_back(record);
+    }
     d["removals"] = diff.removals;
     j["diff"] = d;
     json_output::print(j);

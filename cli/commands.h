@@ -101,6 +101,7 @@ int run_status(const Compilation& c, const LiveOptions& o);
 struct TopOptions {
   WatchOptions watch;
   top::SortKey sort = top::SortKey::Cpu;
+  bool json = false;  // one document: two samples --interval apart
 };
 int run_top(const HostFacts& facts, const TopOptions& o);
 

@@ -443,6 +443,8 @@ int run(int argc, char** argv) {
       "block of plain text, blocks separated by a blank line. CPU% and the I/O rates are over the time\n"
       "since the previous refresh: '-' in the first.");
   add_watch_options(top, top_options.watch);
+  top->add_flag("--json", json, "One JSON document: every profile's usage, with rates over one interval (docs/json.md)")
+      ->excludes("-n");
   top->add_flag("--once", top_once, "Refresh once, then end")->excludes("-n");
   top->add_option("--sort", top_sort, "Order of the rows (largest first; name: by profile name)")
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(cli::top::kSortKeys), std::end(cli::top::kSortKeys))));
@@ -667,6 +669,7 @@ int run(int argc, char** argv) {
   if (*top) {
     if (top_once) top_options.watch.count = 1;
     top_options.sort = *cli::top::sort_key(top_sort);
+    top_options.json = json;
     return cli::run_top(*facts, top_options);
   }
   if (status_watch) live.watch = watch_options;

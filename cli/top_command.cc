@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "applier/cgroup_control.h"
 #include "applier/executor.h"
 #include "applier/state.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "cli/top_frame.h"
 
 namespace nsplan::cli {
@@ -55,8 +57,42 @@ std::string heading(const TopOptions& o, size_t profiles) {
 
 }  // namespace
 
+namespace {
+
+template <typename T>
+json_output::Json or_null(const std::optional<T>& v) {
+  return v ? json_output::Json(*v) : json_output::Json(nullptr);
+}
+
+// top --json: two samples, --interval apart, for the rates; one document.
+int top_json(Kernel& kernel, const HostFacts& facts, const TopOptions& o) {
+  top::Snapshot first = sample(kernel, facts);
+  const auto pause = std::chrono::duration<double>(o.watch.interval_seconds);
+  std::this_thread::sleep_for(pause);
+  top::Snapshot now = sample(kernel, facts);
+  std::vector<top::Row> rows = top::rows(&first, now);
+  top::sort_rows(rows, o.sort);
+  auto doc = json_output::document("top");
+  doc["interval"] = o.watch.interval_seconds;
+  doc["profiles"] = json_output::Json::array();
+  for (const auto& r : rows)
+    doc["profiles"].push_back({{"profile", r.profile},
+                               {"cgroup", r.cgroup},
+                               {"tasks", or_null(r.tasks)},
+                               {"cpu_percent", or_null(r.cpu_percent)},
+                               {"memory_bytes", or_null(r.memory_bytes)},
+                               {"read_per_second", or_null(r.read_per_second)},
+                               {"written_per_second", or_null(r.written_per_second)},
+                               {"pids", or_null(r.pids)}});
+  json_output::print(doc);
+  return kOk;
+}
+
+}  // namespace
+
 int run_top(const HostFacts& facts, const TopOptions& o) {
   auto kernel = make_linux_kernel(facts);
+  if (o.json) return top_json(*kernel, facts, o);
   std::optional<top::Snapshot> before;
   return watch(o.watch, [&](const Screen& screen) {
     top::Snapshot now = sample(*kernel, facts);

@@ -171,6 +171,12 @@ try:
       mtu: 1400
       addresses: [10.99.0.1/24]
 """)
+            # plan against the live system: what apply will report, as change records.
+            doc = run(["plan", "--json", net], 4, "plan", sandbox)
+            if doc and not (doc["diff"]["pending"] and any(
+                    c["action"] == "modify" and c["object"] == "mtu" and c["after"] == "1400" and c["change"] == c["text"]
+                    for c in doc["diff"]["changes"])):
+                fail(f"plan --json: no pending mtu change record: {doc['diff']}")
             doc = run(["apply", "--json", net], 0, "apply", sandbox)
             if doc:
                 if not any(c["action"] == "modify" and c["object"] == "mtu" and c["after"] == "1400" and c["before"]
@@ -203,6 +209,9 @@ try:
                     with open(f"/proc/{sleeper.pid}/cgroup") as f:
                         if f"nsplan-t-json-att-{os.getpid()}" not in f.read():
                             fail("attach --json: the process is not in the profile's cgroup")
+                doc = run(["top", "--json", "--interval", "0.2"], 0, "top", sandbox)
+                if doc and not any(p["profile"] == "nsplan-t-json-att" and (p["tasks"] or 0) >= 1 for p in doc["profiles"]):
+                    fail(f"top --json: the attached profile with its task is not listed: {doc['profiles']}")
             finally:
                 run(["destroy", "--json", "--kill", "nsplan-t-json-att"], 0, "destroy", sandbox)
                 sleeper.kill()
