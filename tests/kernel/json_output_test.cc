@@ -89,7 +89,10 @@ P="--cgroup-parent $PARENT"
   EXPECT_FALSE(again.value("changed", true)) << again.dump(2);
   EXPECT_EQ(cg.descendants(), std::vector<std::string>{}) << "destroy left cgroups";
 
-  // Every document against the schema.
+  // Every document against the schema, where python3 is (the host: CI has it, and
+  // json_schema_test.py checks every kind there too). The VMs' busybox initramfs has none; the
+  // assertions above run there all the same.
+  if (std::system("command -v python3 >/dev/null 2>&1") != 0) return;
   std::string cmd = "python3 -c 'import json, sys, jsonschema; v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])));"
                     " [v.validate(json.load(open(f))) for f in sys.argv[2:]]' " +
                     source_dir() + "/schema/nsplan-output.schema.json";

@@ -94,9 +94,7 @@ notes:
   - nsplan needs root (C(become) when connecting as another user).
   - When processes are still in the profile's cgroups, destroy refuses and the task fails; end
     them first (C(nsplan kill NAME)), or set I(kill).
-  - The profile's warnings become task warnings when the module ran C(nsplan plan) (check mode,
-    diff mode, or I(name) given); C(nsplan apply --json) does not report them, so otherwise they
-    are only in I(stderr).
+  - The profile's warnings become task warnings (each once, whether plan, apply or both ran).
   - In check mode with I(state=absent), the task reports a change when nsplan lists the profile
     as applied here. A profile whose apply was interrupted (a journal without a state) is not
     listed, although destroy would roll it back.
@@ -257,6 +255,7 @@ class Nsplan(object):
 
     def __init__(self, module, binary, temp_profile=None):
         self.module = module
+        self.warned = set()
         self.binary = binary
         self.temp_profile = temp_profile  # the file written from `content`, named <content> in messages
         self.last_rc = None
@@ -309,8 +308,11 @@ class Nsplan(object):
             if isinstance(profile, dict):
                 diagnostics.extend(profile.get('diagnostics') or [])
         for diagnostic in diagnostics:
-            if diagnostic.get('severity') == 'warning':
-                self.module.warn('nsplan: ' + located(diagnostic))
+            warning = 'nsplan: ' + located(diagnostic)
+            # plan and apply of one task report the same warnings: each is shown once.
+            if diagnostic.get('severity') == 'warning' and warning not in self.warned:
+                self.warned.add(warning)
+                self.module.warn(warning)
 
 
 def target_options(params, strict=True):
