@@ -605,6 +605,19 @@ struct NetlinkClient::Impl {
     (void)::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on_off, sizeof on_off);
     return finish(c, rc, what);
   }
+  // A dump the kernel marks interrupted (objects made or deleted meanwhile: other profiles'
+  // applies and destroys) is inconsistent, not an error of this host: it is asked again, a few
+  // times. MAKE builds the request (null: it could not), RESTART forgets a partial answer.
+  static Status consistent_dump(Conn* c, const std::function<nl_msg*()>& make, const std::string& what, const OnMessage& on,
+                                const std::function<void()>& restart) {
+    for (int attempt = 0;; ++attempt) {
+      nl_msg* msg = make();
+      if (!msg) return SysError{EMSGSIZE, what + ": building the request", 0, {}};
+      restart();
+      Status s = filtered_dump(c, msg, what, on);
+      if (s || s.error().nl_code != -NLE_DUMP_INTR || attempt == 4) return s;
+    }
+  }
   // Each libnl object in message M (an address, a route) to ON.
   template <class On>
   static void parse_objects(nl_msg* m, On& on) {
@@ -1018,22 +1031,25 @@ SysResult<std::vector<AddressInfo>> NetlinkClient::addresses_of(const std::strin
   std::string what = "list addresses of '" + dev + "' in " + ns_label(netns);
   SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
-  if (!msg) return SysError{ENOMEM, what, 0, {}};
-  ifaddrmsg ifa{};
-  ifa.ifa_family = AF_UNSPEC;
-  ifa.ifa_index = static_cast<uint32_t>(ifindex);  // the kernel dumps this link's addresses only
-  if (nlmsg_append(msg, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0) {
-    nlmsg_free(msg);
-    return SysError{EMSGSIZE, what, 0, {}};
-  }
+  auto make = [ifindex]() -> nl_msg* {
+    nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+    if (!msg) return nullptr;
+    ifaddrmsg ifa{};
+    ifa.ifa_family = AF_UNSPEC;
+    ifa.ifa_index = static_cast<uint32_t>(ifindex);  // the kernel dumps this link's addresses only
+    if (nlmsg_append(msg, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0) {
+      nlmsg_free(msg);
+      return nullptr;
+    }
+    return msg;
+  };
   std::vector<AddressInfo> out;
   auto keep = [&](nl_object* o) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
     if (rtnl_addr_get_ifindex(a) != ifindex) return;
     if (auto info = address_info(a, [&](int) { return dev; })) out.push_back(std::move(*info));
   };
-  Status s = Impl::filtered_dump(c.value(), msg, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); });
+  Status s = Impl::consistent_dump(c.value(), make, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); }, [&] { out.clear(); });
   if (!s) return s.error();
   return out;
 }
@@ -1044,16 +1060,19 @@ SysResult<std::vector<RouteInfo>> NetlinkClient::routes_of(const std::string& ne
                      std::to_string(table) + " of " + ns_label(netns);
   SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
   if (!c) return c.error().wrap(what);
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
-  if (!msg) return SysError{ENOMEM, what, 0, {}};
-  rtmsg rtm{};
-  rtm.rtm_family = AF_UNSPEC;
-  // The kernel dumps TABLE only (0: every table), and of it the routes through IFINDEX if given.
-  if (nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 || (table != 0 && nla_put_u32(msg, RTA_TABLE, table) < 0) ||
-      (ifindex > 0 && nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(ifindex)) < 0)) {
-    nlmsg_free(msg);
-    return SysError{EMSGSIZE, what, 0, {}};
-  }
+  auto make = [table, ifindex]() -> nl_msg* {
+    nl_msg* msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+    if (!msg) return nullptr;
+    rtmsg rtm{};
+    rtm.rtm_family = AF_UNSPEC;
+    // The kernel dumps TABLE only (0: every table), and of it the routes through IFINDEX if given.
+    if (nlmsg_append(msg, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 || (table != 0 && nla_put_u32(msg, RTA_TABLE, table) < 0) ||
+        (ifindex > 0 && nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(ifindex)) < 0)) {
+      nlmsg_free(msg);
+      return nullptr;
+    }
+    return msg;
+  };
   std::vector<RouteInfo> out;
   std::vector<std::pair<size_t, int>> unnamed;  // (route, ifindex) named after the dump
   auto keep = [&](nl_object* o) {
@@ -1068,7 +1087,10 @@ SysResult<std::vector<RouteInfo>> NetlinkClient::routes_of(const std::string& ne
     if (oif > 0 && info->dev.empty()) unnamed.emplace_back(out.size(), oif);
     out.push_back(std::move(*info));
   };
-  Status s = Impl::filtered_dump(c.value(), msg, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); });
+  Status s = Impl::consistent_dump(c.value(), make, what, [&](nl_msg* m) { Impl::parse_objects(m, keep); }, [&] {
+    out.clear();
+    unnamed.clear();
+  });
   if (!s) return s.error();
   std::map<int, std::string> names;
   for (const auto& [at, oif] : unnamed) out[at].dev = impl_->name_by_index(c.value(), oif, names);
@@ -1093,23 +1115,21 @@ SysResult<std::vector<std::pair<int, std::string>>> NetlinkClient::group_members
     std::string name = n ? std::string(static_cast<const char*>(nla_data(n)), strnlen(static_cast<const char*>(nla_data(n)), nla_len(n))) : "";
     out.emplace_back(info->ifi_index, name);
   };
-  // A dump the kernel marks interrupted (links made or deleted meanwhile: other profiles' applies
-  // and destroys) is inconsistent, not an error of this host: asked again, a few times.
-  for (int attempt = 0;; ++attempt) {
+  auto make = []() -> nl_msg* {
     nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
-    if (!msg) return SysError{ENOMEM, what, 0, {}};
+    if (!msg) return nullptr;
     ifinfomsg ifi{};
     ifi.ifi_family = AF_UNSPEC;
     // Without the statistics the kernel gathers per link: a quarter less to read (5% faster).
     if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
       nlmsg_free(msg);
-      return SysError{EMSGSIZE, what, 0, {}};
+      return nullptr;
     }
-    out.clear();
-    Status s = Impl::filtered_dump(c.value(), msg, what, keep);
-    if (s) return out;
-    if (s.error().nl_code != -NLE_DUMP_INTR || attempt == 4) return s.error();
-  }
+    return msg;
+  };
+  Status s = Impl::consistent_dump(c.value(), make, what, keep, [&] { out.clear(); });
+  if (!s) return s.error();
+  return out;
 }
 
 SysResult<std::vector<LinkInfo>> NetlinkClient::list_links(const std::string& netns) {

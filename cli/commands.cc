@@ -146,7 +146,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
   state->set_applied_from(o.saved ? o.saved->applied_from : absolute_path_of(plan.source));
   ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
   if (o.json) print_apply_json(c, out);
-  if (out.recovered && !o.json)
+  if (out.recovered && !o.json && !log::quiet())
     std::cout << "recovered an interrupted apply: " << out.recovered << " change(s) taken back first\n";
   if (!out.ok) {
     std::cerr << out.error << "\n";
