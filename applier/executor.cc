@@ -292,8 +292,8 @@ class Transaction {
     if (!out_.error.empty()) return roll_back();
     // nsplan try: every change is made and journaled; nothing is removed yet.
     if (confirm_) {
-      for (auto it = owned_.rbegin(); it != owned_.rend(); ++it)
-        if (!plan_keys_.count(it->key) && !std::holds_alternative<RestoreCgroupFile>(it->undo)) out_.to_remove.push_back("- " + describe(it->undo));
+      std::vector<Owned> dropped = no_longer_asked_for();
+      for (auto it = dropped.rbegin(); it != dropped.rend(); ++it) out_.to_remove.push_back("- " + describe(it->undo));
     }
     if (confirm_ && !(*confirm_)(out_)) {
       out_.declined = true;
@@ -491,9 +491,16 @@ class Transaction {
   }
 
   // What the profile owned and no longer asks for goes, newest first.
-  void remove_dropped() {
+  // What the profile owned and no longer asks for, but values (given back before the steps).
+  std::vector<Owned> no_longer_asked_for() const {
+    std::vector<Owned> out;
     for (const auto& o : owned_)
-      if (!plan_keys_.count(o.key) && !std::holds_alternative<RestoreCgroupFile>(o.undo)) dropped_.push_back(o);
+      if (!plan_keys_.count(o.key) && !std::holds_alternative<RestoreCgroupFile>(o.undo)) out.push_back(o);
+    return out;
+  }
+
+  void remove_dropped() {
+    for (auto& o : no_longer_asked_for()) dropped_.push_back(std::move(o));
     std::vector<std::string> errors;
     const std::set<uint32_t> kept_groups = host_link_groups(new_owned_);
     undo_records(dropped_, kernel_, errors, &out_.removed, &kept_groups);

@@ -203,13 +203,20 @@ FileContent read_profile_file(const std::string& path, size_t max_bytes) {
 
 namespace nsplan::applier {
 
-Status write_file_replacing(const std::string& path, const std::string& text) {
-  // mkostemp: a new file of a random name, O_EXCL, mode 0600, in the directory of PATH; the
-  // rename then replaces PATH itself (a symbolic link there is replaced, not followed).
+namespace {
+
+// mkostemp: a new file of a random name, O_EXCL, mode 0600, in the directory of PATH, given TEXT
+// (and KEEP's owner and mode, when given); the rename then replaces PATH itself (a symbolic link
+// there is replaced, not followed).
+Status replace_through_new_file(const std::string& path, const std::string& text, const struct stat* keep) {
   std::string tmp = path + ".XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return errno_error("create a file beside " + path);
   Status s = write_all(fd, text, tmp);
+  // Owner first: chown clears set-id bits, which the chmod then puts back.
+  if (keep && s.ok() && ::fchown(fd, keep->st_uid, keep->st_gid) != 0 && (errno != EPERM || keep->st_uid != ::geteuid()))
+    s = errno_error("chown " + tmp);
+  if (keep && s.ok() && ::fchmod(fd, keep->st_mode & 07777) != 0) s = errno_error("chmod " + tmp);
   if (s.ok() && ::fsync(fd) != 0) s = errno_error("fsync " + tmp);
   ::close(fd);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = errno_error("rename " + tmp + " to " + path);
@@ -217,24 +224,18 @@ Status write_file_replacing(const std::string& path, const std::string& text) {
   return s;
 }
 
+}  // namespace
+
+Status write_file_replacing(const std::string& path, const std::string& text) {
+  return replace_through_new_file(path, text, nullptr);
+}
+
 Status rewrite_file(const std::string& path, const std::string& text) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return errno_error("stat " + path);
   if (S_ISLNK(st.st_mode)) return SysError{ELOOP, path + " is a symbolic link; name the file it points to", 0, {}};
   if (!S_ISREG(st.st_mode)) return SysError{EINVAL, path + " is not a regular file", 0, {}};
-  std::string tmp = path + ".XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) return errno_error("create a file beside " + path);
-  Status s = write_all(fd, text, tmp);
-  // Owner first: chown clears set-id bits, which the chmod then puts back.
-  if (s.ok() && ::fchown(fd, st.st_uid, st.st_gid) != 0 && (errno != EPERM || st.st_uid != ::geteuid()))
-    s = errno_error("chown " + tmp);
-  if (s.ok() && ::fchmod(fd, st.st_mode & 07777) != 0) s = errno_error("chmod " + tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = errno_error("fsync " + tmp);
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = errno_error("rename " + tmp + " to " + path);
-  if (!s.ok()) ::unlink(tmp.c_str());
-  return s;
+  return replace_through_new_file(path, text, &st);
 }
 
 }  // namespace nsplan::applier

@@ -26,20 +26,11 @@ using namespace applier;
 // Applies the persistent part; prints what changed on stderr (stdout belongs to the command).
 bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   if (plan.steps.empty()) return true;
-  std::string missing = missing_privileges(plan);
-  if (!missing.empty()) {
-    std::cerr << "nsplan: error: profile '" << plan.profile << "' needs " << missing << "; nothing was changed\n";
-    return false;
-  }
-  auto state = ProfileState::open(plan.facts.state_dir, plan.profile, o.wait);
-  if (!state.ok()) {
-    std::cerr << "nsplan: error: " << state.error().message() << "\n";
-    if (std::string hint = state_dir_hint(state.error()); !hint.empty()) std::cerr << "  hint: " << hint << "\n";
-    return false;
-  }
+  auto state = open_to_apply(plan, o);
+  if (!state) return false;
   auto kernel = make_linux_kernel(plan.facts);
-  state.value().set_applied_from(absolute_path_of(plan.source));
-  ApplyOutcome out = apply_plan(plan, *kernel, state.value(), step_observer());
+  state->set_applied_from(absolute_path_of(plan.source));
+  ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
   if (!out.ok) {
     std::cerr << out.error << "\n  rolled back; the command was not started\n";
     return false;
