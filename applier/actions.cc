@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "applier/cgroup_values.h"
@@ -92,6 +93,59 @@ Observation observe_devices(Kernel& k, const SetDeviceAccess& a) {
   return o;
 }
 
+// The files of a SetCgroupAccess as they are, against what it asks (owners resolved on this host).
+// current: one "file uid:gid mode" line per file, which the undo is made from.
+Observation observe_access(Kernel& k, const SetCgroupAccess& a) {
+  Observation o;
+  auto files = k.cgroup_access(a.dir, a.files, a.except);
+  if (!files.ok()) {
+    if (files.err() != ENOENT) o.error = files.error();
+    return o;
+  }
+  auto ids = k.account_ids(a.user, a.group);
+  if (!ids.ok()) {
+    o.error = ids.error();
+    return o;
+  }
+  o.exists = true;
+  o.satisfied = true;
+  for (const auto& f : files.value()) {
+    o.current += access_text(f) + "\n";
+    const bool owner_ok = ids.value().first < 0 || f.uid == ids.value().first;
+    const bool group_ok = ids.value().second < 0 || f.gid == ids.value().second;
+    const bool mode_ok = !a.mode || f.mode == *a.mode;
+    o.satisfied = o.satisfied && owner_ok && group_ok && mode_ok;
+  }
+  return o;
+}
+
+// "tasks 1000:100 0664" lines back into what they say.
+std::vector<FileAccess> access_from(const std::string& current) {
+  std::vector<FileAccess> out;
+  for (const auto& l : lines(current)) {
+    // The name may be "the directory" (two words): the last two words are ids and mode.
+    size_t mode_at = l.rfind(' '), ids_at = l.rfind(' ', mode_at - 1);
+    std::string name = l.substr(0, ids_at), ids = l.substr(ids_at + 1, mode_at - ids_at - 1);
+    FileAccess f;
+    f.file = name == "the directory" ? "." : name;
+    f.uid = static_cast<uint32_t>(std::stoul(ids.substr(0, ids.find(':'))));
+    f.gid = static_cast<uint32_t>(std::stoul(ids.substr(ids.find(':') + 1)));
+    f.mode = static_cast<uint32_t>(std::stoul(l.substr(mode_at + 1), nullptr, 8));
+    out.push_back(f);
+  }
+  return out;
+}
+
+std::string access_wanted(const SetCgroupAccess& a) {
+  std::string files;
+  for (const auto& f : a.files) files += (files.empty() ? "" : " ") + (f == "." ? std::string("(the directory)") : f);
+  for (const auto& e : a.except) files += " but " + e;
+  char mode[8] = "";
+  if (a.mode) std::snprintf(mode, sizeof mode, "%04o", *a.mode);
+  std::string owner = a.user.empty() && a.group.empty() ? "" : (a.user.empty() ? "" : a.user) + (a.group.empty() ? "" : ":" + a.group);
+  return files + ":" + (owner.empty() ? "" : " " + owner) + (a.mode ? std::string(" ") + mode : "");
+}
+
 std::string devices_text(bool default_allow, const std::vector<std::string>& exceptions) {
   std::string list;
   for (const auto& e : exceptions) list += (list.empty() ? "" : ", ") + e;
@@ -173,6 +227,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             return parent.ok() ? observe_file(k, a.dir, a.file, parent.value()) : Observation{};
           },
           [&](const SetDeviceAccess& a) { return observe_devices(k, a); },
+          [&](const SetCgroupAccess& a) { return observe_access(k, a); },
           [&](const AddDeviceRule& a) {
             Observation o = observe_device_list(k, a.dir);
             // A denial cannot be seen (devices.list shows a default-allow cgroup as "a *:* rwm").
@@ -292,6 +347,7 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             return k.cgroup_write(a.dir, a.default_allow ? "devices.allow" : "devices.deny", "a");
           },
           [&](const AddDeviceRule& a) { return k.cgroup_write(a.dir, a.allow ? "devices.allow" : "devices.deny", a.rule); },
+          [&](const SetCgroupAccess& a) { return k.cgroup_set_access(a.dir, a.files, a.except, a.user, a.group, a.mode); },
           [&](const CreateNetns& a) {
             Status s = k.netns_create(a.name);
             view.forget(a.name);
@@ -375,6 +431,11 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
           },
           // Observed absent (a denial always is): taking it out again is the kernel's exact inverse.
           [&](const AddDeviceRule& a) -> std::optional<Undo> { return RemoveDeviceRule{a.dir, a.allow, a.rule}; },
+          // The owners found; files "*" finds later (a controller enabled since) keep the kernel's.
+          [&](const SetCgroupAccess& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreCgroupAccess{a.dir, access_from(before.current)};
+          },
           [&](const CreateNetns& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
             return DeleteNetns{a.name};
@@ -429,6 +490,11 @@ std::string resource_key(const Action& action) {
           [](const CopyFromParent& a) { return "file " + a.dir + "/" + a.file; },
           [](const SetDeviceAccess& a) { return "devices " + a.dir; },
           [](const AddDeviceRule& a) { return "devices " + a.dir + (a.allow ? " allow " : " deny ") + a.rule; },
+          [](const SetCgroupAccess& a) {
+            std::string files;
+            for (const auto& f : a.files) files += " " + f;
+            return "access " + a.dir + files;
+          },
           [](const CreateNetns& a) { return "netns " + a.name; },
           [](const CreateNamespace& a) { return "ns " + a.path; },
           [](const SetHostname& a) { return "hostname " + a.ns_path; },
@@ -479,6 +545,13 @@ ChangeText describe_change(const Action& action, const Observation& before) {
           [&](const AddDeviceRule& a) {
             std::string file = a.allow ? "/devices.allow" : "/devices.deny";
             return ChangeText::of_path("+ " + a.dir + file + ": " + a.rule, "device_rule", a.dir + file, {}, a.rule);
+          },
+          [&](const SetCgroupAccess& a) {
+            std::string now = access_wanted(a);
+            if (!before.exists) return ChangeText::of_path("+ owners of " + a.dir + " " + now, "cgroup_access", a.dir, {}, now);
+            std::string old;
+            for (const auto& l : lines(before.current)) old += (old.empty() ? "" : ", ") + l;
+            return ChangeText::of_path("~ owners of " + a.dir + " " + now + " (were " + old + ")", "cgroup_access", a.dir, old, now);
           },
           [&](const CreateNetns& a) { return ChangeText::of_path("+ net namespace " + a.name, "netns", a.name, {}, {}); },
           [&](const CreateNamespace& a) {

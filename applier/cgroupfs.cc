@@ -1,11 +1,13 @@
 #include "applier/cgroupfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 #include <vector>
@@ -255,6 +257,85 @@ SysResult<std::string> LinuxCgroupFs::read(std::string_view dir, std::string_vie
     out.append(buf, static_cast<size_t>(n));
   }
   return std::string(trim(out));
+}
+
+}  // namespace nsplan::applier
+
+namespace nsplan::applier {
+namespace {
+
+SysResult<FileAccess> stat_entry(int dfd, const std::string& name, const std::string& shown) {
+  struct stat st {};
+  int rc = name == "." ? ::fstat(dfd, &st) : ::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+  if (rc != 0) return errno_error("stat " + shown);
+  return FileAccess{name, st.st_uid, st.st_gid, static_cast<uint32_t>(st.st_mode & 07777)};
+}
+
+}  // namespace
+
+SysResult<std::vector<FileAccess>> LinuxCgroupFs::access(std::string_view dir, const std::vector<std::string>& files,
+                                                         const std::vector<std::string>& except) {
+  if (!valid_cgroup_rel_path(dir)) return invalid_path("stat " + full(dir));
+  SysResult<int> d = open_dir(dir, O_RDONLY);
+  if (!d) return d.error();
+  Fd dfd(d.value());
+  std::vector<FileAccess> out;
+  for (const auto& f : files) {
+    if (f == "*") {
+      // A second descriptor: fdopendir takes over the one it is given.
+      int listing = ::openat(dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (listing < 0) return errno_error("open " + full(dir));
+      DIR* entries = ::fdopendir(listing);
+      if (!entries) {
+        ::close(listing);
+        return errno_error("list " + full(dir));
+      }
+      std::vector<std::string> names;
+      while (dirent* e = ::readdir(entries))
+        if (e->d_type == DT_REG && std::find(except.begin(), except.end(), e->d_name) == except.end()) names.push_back(e->d_name);
+      ::closedir(entries);
+      std::sort(names.begin(), names.end());
+      for (const auto& n : names) {
+        auto a = stat_entry(dfd.get(), n, full(dir, n));
+        if (!a) {
+          if (a.err() == ENOENT) continue;  // a controller's file gone since the listing
+          return a.error();
+        }
+        out.push_back(a.value());
+      }
+      continue;
+    }
+    if (f != "." && !valid_component(f)) return invalid_path("stat " + full(dir, f));
+    auto a = stat_entry(dfd.get(), f, full(dir, f == "." ? std::string_view() : std::string_view(f)));
+    if (!a) return a.error();
+    out.push_back(a.value());
+  }
+  return out;
+}
+
+Status LinuxCgroupFs::set_access(std::string_view dir, std::string_view file, int64_t uid, int64_t gid,
+                                 std::optional<uint32_t> mode) {
+  if (!valid_cgroup_rel_path(dir) || (file != "." && !valid_component(file))) return invalid_path("chown " + full(dir, file));
+  SysResult<int> d = open_dir(dir, O_RDONLY);
+  if (!d) return d.error();
+  Fd dfd(d.value());
+  const std::string shown = full(dir, file == "." ? std::string_view() : file);
+  if (file == ".") {
+    if ((uid >= 0 || gid >= 0) && ::fchown(dfd.get(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0)
+      return errno_error("chown " + shown);
+    if (mode && ::fchmod(dfd.get(), *mode) != 0) return errno_error("chmod " + shown);
+    return {};
+  }
+  const std::string name(file);
+  // Only a regular file of the cgroup: cgroupfs makes no symbolic links, and none is followed.
+  struct stat st {};
+  if (::fstatat(dfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("stat " + shown);
+  if (!S_ISREG(st.st_mode)) return SysError{EINVAL, "chown " + shown + ": not a cgroup file", 0, {}};
+  if ((uid >= 0 || gid >= 0) &&
+      ::fchownat(dfd.get(), name.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid), AT_SYMLINK_NOFOLLOW) != 0)
+    return errno_error("chown " + shown);
+  if (mode && ::fchmodat(dfd.get(), name.c_str(), *mode, 0) != 0) return errno_error("chmod " + shown);
+  return {};
 }
 
 }  // namespace nsplan::applier

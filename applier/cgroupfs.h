@@ -11,13 +11,23 @@
 #pragma once
 #include <fcntl.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "applier/sys_error.h"
 
 namespace nsplan::applier {
+
+// Who owns one file of a cgroup ("." = the directory itself), and its permission bits.
+struct FileAccess {
+  std::string file;
+  uint32_t uid = 0, gid = 0, mode = 0;
+  bool operator==(const FileAccess&) const = default;
+};
 
 class CgroupFs {
  public:
@@ -40,6 +50,19 @@ class CgroupFs {
   virtual SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) = 0;
   // A read-only fd of directory DIR, for the caller to close (what bpf(2) takes for a cgroup).
   virtual SysResult<int> open_directory(std::string_view dir) { return SysError{ENOTSUP, std::string(dir), 0, {}}; }
+  // Owner and mode of DIR's FILES: "." the directory, "*" every file in it but those in EXCEPT,
+  // others by name (ENOENT when one is missing). In the order asked, "*" sorted by name.
+  virtual SysResult<std::vector<FileAccess>> access(std::string_view dir, const std::vector<std::string>& files,
+                                                    const std::vector<std::string>& except) {
+    (void)files, (void)except;
+    return SysError{ENOTSUP, std::string(dir), 0, {}};
+  }
+  // chown and chmod of DIR/FILE ("." the directory), never following a symlink. UID or GID -1:
+  // left as it is; no MODE: left as it is.
+  virtual Status set_access(std::string_view dir, std::string_view file, int64_t uid, int64_t gid, std::optional<uint32_t> mode) {
+    (void)file, (void)uid, (void)gid, (void)mode;
+    return SysError{ENOTSUP, std::string(dir), 0, {}};
+  }
 };
 
 class LinuxCgroupFs final : public CgroupFs {
@@ -64,6 +87,9 @@ class LinuxCgroupFs final : public CgroupFs {
   SysResult<std::string> read(std::string_view dir, std::string_view file) override;
   SysResult<std::pair<uint64_t, uint64_t>> identity(std::string_view dir) override;
   SysResult<int> open_directory(std::string_view dir) override { return open_dir(dir, O_RDONLY); }
+  SysResult<std::vector<FileAccess>> access(std::string_view dir, const std::vector<std::string>& files,
+                                            const std::vector<std::string>& except) override;
+  Status set_access(std::string_view dir, std::string_view file, int64_t uid, int64_t gid, std::optional<uint32_t> mode) override;
 
   const std::string& root() const { return root_; }
   // Whether openat2 is in use (false when the kernel lacks it or the walk was forced).

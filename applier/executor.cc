@@ -124,6 +124,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     else if (auto* x = as<RestoreDeviceList>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<RemoveDeviceRule>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DetachDeviceProgram>(u)) moot = removed_dirs.count(x->dir) > 0;
+    else if (auto* x = as<RestoreCgroupAccess>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<DisableControllers>(u)) moot = removed_dirs.count(x->dir) > 0;
     else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
     // A device moved into a deleted namespace comes back: its mtu must be given back too.
@@ -618,7 +619,8 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
   std::vector<Owned> cgroup_records, rest;
   for (const auto& o : records.owned) {
     bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo) ||
-              as<RestoreDeviceList>(o.undo) || as<RemoveDeviceRule>(o.undo) || as<DetachDeviceProgram>(o.undo);
+              as<RestoreDeviceList>(o.undo) || as<RemoveDeviceRule>(o.undo) || as<DetachDeviceProgram>(o.undo) ||
+              as<RestoreCgroupAccess>(o.undo);
     (cg ? cgroup_records : rest).push_back(o);
   }
   out.had_state = !cgroup_records.empty();
@@ -643,6 +645,18 @@ Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>&
   for (auto it = owned.rbegin(); it != owned.rend(); ++it)
     if (!keys.count(it->key)) diff.removals.push_back("- " + describe(it->undo));
   return diff;
+}
+
+Pending pending_steps(const plan::Plan& plan, Kernel& kernel) {
+  Pending p;
+  LiveView view(kernel, netns_made_by(plan), links_named_by(plan));
+  for (const auto& step : plan.steps) {
+    Observation o = observe(step.action, kernel, view);
+    if (o.satisfied) continue;
+    if (!p.count++)
+      p.first = o.error ? "cannot look at " + step.origin.what + ": " + o.error->message() : describe_change(step.action, o).text;
+  }
+  return p;
 }
 
 std::string status_json(const plan::Plan& plan, Kernel& kernel) {

@@ -86,6 +86,13 @@ struct Diff {
   bool empty() const { return changes.empty() && removals.empty(); }
 };
 Diff diff_plan(const plan::Plan& plan, Kernel& kernel, const std::vector<Owned>& owned);
+// The steps not in place, without the state (what a user without root may read): how many, and
+// the first as a change line, or as what could not be looked at.
+struct Pending {
+  size_t count = 0;
+  std::string first;
+};
+Pending pending_steps(const plan::Plan& plan, Kernel& kernel);
 
 // Runs undo records newest first, skipping those another undo makes moot (values in a cgroup
 // that is removed, links in a namespace that is deleted). Errors are collected, not fatal.

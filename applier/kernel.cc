@@ -41,6 +41,18 @@ SysResult<bool> Kernel::cgroup_disable_unless_used(const std::string& dir, const
   return true;
 }
 
+SysResult<std::vector<FileAccess>> Kernel::cgroup_access(const std::string& dir, const std::vector<std::string>&,
+                                                         const std::vector<std::string>&) {
+  return SysError{ENOSYS, "the owners of the files of " + dir, 0, {}};
+}
+Status Kernel::cgroup_set_access(const std::string& dir, const std::vector<std::string>&, const std::vector<std::string>&,
+                                 const std::string&, const std::string&, std::optional<uint32_t>) {
+  return SysError{ENOSYS, "changing the owners of the files of " + dir, 0, {}};
+}
+SysResult<std::pair<int64_t, int64_t>> Kernel::account_ids(const std::string& user, const std::string& group) {
+  return SysError{ENOSYS, "looking up " + user + ":" + group, 0, {}};
+}
+
 SysResult<std::vector<AttachedProgram>> Kernel::device_programs(const std::string& dir) {
   return SysError{ENOSYS, "device programs of " + dir, 0, {}};
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "applier/bpf_device.h"
+#include "applier/cgroupfs.h"
 #include "applier/netlink.h"
 #include "applier/sys_error.h"
 #include "compiler/host_facts.h"
@@ -62,6 +63,18 @@ class Kernel {
 
   // The identity of the cgroup directory DIR (ENOENT when there is none).
   virtual SysResult<KernelId> cgroup_id(const std::string& dir) = 0;
+
+  // ---- who owns a cgroup's files (cgroup.permissions). FILES: "." the directory, "*" every
+  // file in it but EXCEPT, or names. The defaults answer ENOSYS, as for device programs. ----
+  virtual SysResult<std::vector<FileAccess>> cgroup_access(const std::string& dir, const std::vector<std::string>& files,
+                                                           const std::vector<std::string>& except);
+  // chown USER:GROUP and chmod MODE of those files, as chown(1) and chmod(1): USER and GROUP are
+  // names or numbers ("": left as it is); no MODE: left as it is.
+  virtual Status cgroup_set_access(const std::string& dir, const std::vector<std::string>& files,
+                                   const std::vector<std::string>& except, const std::string& user,
+                                   const std::string& group, std::optional<uint32_t> mode);
+  // The ids of USER and GROUP on this host (-1 for ""); ENOENT, naming it, for one unknown here.
+  virtual SysResult<std::pair<int64_t, int64_t>> account_ids(const std::string& user, const std::string& group);
 
   // ---- v2 device programs (BPF_PROG_TYPE_CGROUP_DEVICE) attached to DIR itself ----
   // The defaults answer ENOSYS: a kernel seam that has no BPF (a test's) refuses, never pretends.

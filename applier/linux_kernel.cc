@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "applier/accounts.h"
 #include "applier/cgroupfs.h"
 #include "applier/device_program.h"
 #include "applier/fd.h"
@@ -51,6 +52,35 @@ class LinuxKernel final : public Kernel {
     auto id = at.value().first->identity(at.value().second);
     if (!id.ok()) return id.error();
     return KernelId{id.value().first, id.value().second};
+  }
+
+  SysResult<std::vector<FileAccess>> cgroup_access(const std::string& dir, const std::vector<std::string>& files,
+                                                   const std::vector<std::string>& except) override {
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    return at.value().first->access(at.value().second, files, except);
+  }
+  Status cgroup_set_access(const std::string& dir, const std::vector<std::string>& files, const std::vector<std::string>& except,
+                           const std::string& user, const std::string& group, std::optional<uint32_t> mode) override {
+    auto ids = account_ids(user, group);
+    if (!ids.ok()) return ids.error();
+    auto at = locate(dir);
+    if (!at.ok()) return at.error();
+    CgroupFs& fs = *at.value().first;
+    const std::string& rel = at.value().second;
+    // "*" is what the directory holds now: listed, then changed one by one.
+    auto present = fs.access(rel, files, except);
+    if (!present.ok()) return present.error();
+    for (const auto& f : present.value())
+      if (Status s = fs.set_access(rel, f.file, ids.value().first, ids.value().second, mode); !s.ok()) return s;
+    return {};
+  }
+  SysResult<std::pair<int64_t, int64_t>> account_ids(const std::string& user, const std::string& group) override {
+    auto uid = user_id(user);
+    if (!uid.ok()) return uid.error();
+    auto gid = group_id(group);
+    if (!gid.ok()) return gid.error();
+    return std::make_pair(uid.value(), gid.value());
   }
 
   SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir) override {

@@ -29,7 +29,8 @@ std::string missing_privileges(const plan::Plan& plan) {
           using T = std::decay_t<decltype(a)>;
           if constexpr (std::is_same_v<T, plan::MakeCgroup> || std::is_same_v<T, plan::EnableControllers> ||
                         std::is_same_v<T, plan::WriteCgroupFile> || std::is_same_v<T, plan::CopyFromParent> ||
-                        std::is_same_v<T, plan::SetDeviceAccess> || std::is_same_v<T, plan::AddDeviceRule>)
+                        std::is_same_v<T, plan::SetDeviceAccess> || std::is_same_v<T, plan::AddDeviceRule> ||
+                        std::is_same_v<T, plan::SetCgroupAccess>)
             cgroups = true;
           else if constexpr (std::is_same_v<T, plan::CreateNetns> || std::is_same_v<T, plan::CreateNamespace> ||
                              std::is_same_v<T, plan::SetHostname>)

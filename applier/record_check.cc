@@ -59,6 +59,14 @@ std::string check_cgroup_file(const std::string& file) {
   return "";
 }
 
+// Any file a cgroup directory holds may have had its owner changed (cgroup.permissions' "*"): a
+// name as the kernel gives them, one component.
+std::string check_any_cgroup_file(const std::string& file) {
+  const bool ok = !file.empty() && file.size() <= 255 && file[0] != '.' &&
+                  std::all_of(file.begin(), file.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+  return ok ? "" : "'" + text::escaped(file) + "' is not the name of a cgroup file";
+}
+
 std::string check_value(const std::string& value) {
   if (value.size() > 4096 || value.find('\0') != std::string::npos || value.find('\n') != std::string::npos)
     return "the value to restore is not a single line";
@@ -123,6 +131,17 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
             const bool ours = u.program.size() == 15 && u.program.rfind("nsplan_", 0) == 0 &&
                               u.program.find_first_not_of("0123456789abcdef", 7) == std::string::npos;
             return first_problem({check_cgroup_dir(u.dir, facts), ours ? "" : "'" + text::escaped(u.program) + "' is not an nsplan device program"});
+          },
+          [&](const RestoreCgroupAccess& u) {
+            std::string problem = check_cgroup_dir(u.dir, facts);
+            if (u.files.size() > 4096) problem = "too many files to restore";
+            for (const auto& f : u.files) {
+              if (problem.empty() && f.file != ".") problem = check_any_cgroup_file(f.file);
+              // Permission bits only, of real ids: what stat showed of a cgroup file.
+              if (problem.empty() && (f.mode > 0777 || f.uid == UINT32_MAX || f.gid == UINT32_MAX))
+                problem = "'" + access_text(f) + "' is not an owner and mode a cgroup file had";
+            }
+            return problem;
           },
           [&](const DisableControllers& u) {
             std::string problem = check_cgroup_dir(u.dir, facts, /*root_too=*/true);

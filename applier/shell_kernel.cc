@@ -1,5 +1,9 @@
 #include "applier/shell_kernel.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
 #include "compiler/device_rules.h"
 #include "compiler/shell_quote.h"
 
@@ -79,6 +83,37 @@ SysResult<bool> ShellKernel::cgroup_remove_unless_shared(const std::string& dir)
 }
 
 SysResult<KernelId> ShellKernel::cgroup_id(const std::string&) { return KernelId{}; }
+
+SysResult<std::vector<FileAccess>> ShellKernel::cgroup_access(const std::string& dir, const std::vector<std::string>&,
+                                                              const std::vector<std::string>&) {
+  return not_there(dir);
+}
+// chown(1) and chmod(1) as an admin types them: "*" is the shell's glob, and with files left out
+// a find(1) over the directory's files.
+Status ShellKernel::cgroup_set_access(const std::string& dir, const std::vector<std::string>& files,
+                                      const std::vector<std::string>& except, const std::string& user,
+                                      const std::string& group, std::optional<uint32_t> mode) {
+  auto word = [](const std::string& w) {
+    const bool plain = std::all_of(w.begin(), w.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+    return plain ? w : sh_quote(w);
+  };
+  const std::string owner = user.empty() && group.empty() ? "" : word(user) + (group.empty() ? "" : ":" + word(group));
+  char octal[8];
+  if (mode) std::snprintf(octal, sizeof octal, "%04o", *mode);
+  if (files.size() == 1 && files[0] == "*" && !except.empty()) {
+    std::string cmd = "find " + sh_quote(dir) + " -maxdepth 1 -type f";
+    for (const auto& e : except) cmd += " ! -name " + sh_quote(e);
+    if (!owner.empty()) cmd += " -exec chown " + owner + " {} +";
+    if (mode) cmd += std::string(" -exec chmod ") + octal + " {} +";
+    return line(cmd);
+  }
+  std::string operands;
+  for (const auto& f : files)
+    operands += " " + (f == "." ? sh_quote(dir) : f == "*" ? sh_quote(dir) + "/*" : sh_quote(dir + "/" + f));
+  if (!owner.empty()) put("chown " + owner + operands);
+  if (mode) put(std::string("chmod ") + octal + operands);
+  return {};
+}
 
 // sh cannot load a BPF program: the line says what apply does instead, marked so that a reader
 // (and explain --strict) cannot take the script for the whole of it.

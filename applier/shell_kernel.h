@@ -38,6 +38,10 @@ class ShellKernel final : public Kernel {
   SysResult<bool> cgroup_disable_unless_used(const std::string& dir, const std::vector<std::string>& controllers) override;
   SysResult<bool> cgroup_remove_unless_shared(const std::string& dir) override;
   SysResult<KernelId> cgroup_id(const std::string& dir) override;
+  SysResult<std::vector<FileAccess>> cgroup_access(const std::string& dir, const std::vector<std::string>& files,
+                                                   const std::vector<std::string>& except) override;
+  Status cgroup_set_access(const std::string& dir, const std::vector<std::string>& files, const std::vector<std::string>& except,
+                           const std::string& user, const std::string& group, std::optional<uint32_t> mode) override;
   SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir) override;
   Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override;
   Status device_program_detach(const std::string& dir, uint32_t id) override;

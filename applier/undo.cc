@@ -2,6 +2,7 @@
 #include "applier/undo.h"
 
 #include <nlohmann/json.hpp>
+#include <cstdio>
 #include <stdexcept>
 
 #include "applier/namespaces.h"
@@ -74,6 +75,12 @@ RouteSpec route_from(const json& j) {
 
 }  // namespace
 
+std::string access_text(const FileAccess& a) {
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", a.mode);
+  return (a.file == "." ? std::string("the directory") : a.file) + " " + std::to_string(a.uid) + ":" + std::to_string(a.gid) + " " + mode;
+}
+
 bool is_gone(const Status& s) {
   return !s.ok() && (s.err() == ENOENT || s.err() == ENODEV || s.err() == ESRCH || s.err() == EADDRNOTAVAIL);
 }
@@ -90,6 +97,7 @@ Subject subject_of(const Undo& undo) {
           [](const RestoreDeviceList& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const RemoveDeviceRule& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DetachDeviceProgram& u) { return Subject{K::DeviceProgram, "", u.dir, u.program}; },
+          [](const RestoreCgroupAccess& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
           [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
           [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path}; },
@@ -205,6 +213,13 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
           [&](const RemoveDeviceRule& u) { return k.cgroup_write(u.dir, u.allowed ? "devices.deny" : "devices.allow", u.rule); },
           // Without a recorded id (explain's records, a journal cut short) 0 names no program.
           [&](const DetachDeviceProgram& u) { return k.device_program_detach(u.dir, static_cast<uint32_t>(id.object)); },
+          [&](const RestoreCgroupAccess& u) -> Status {
+            for (const auto& f : u.files)
+              if (Status s = k.cgroup_set_access(u.dir, {f.file}, {}, std::to_string(f.uid), std::to_string(f.gid), f.mode);
+                  !s.ok() && !is_gone(s))
+                return s;
+            return {};
+          },
           [&](const DisableControllers& u) {
             std::string value;
             for (const auto& c : u.controllers) value += (value.empty() ? "-" : " -") + c;
@@ -251,6 +266,11 @@ ChangeText parts(const Undo& undo) {
           },
           [&](const DetachDeviceProgram& u) {
             return ChangeText::of_path("detach device program " + u.program + " from " + u.dir, "device_program", u.dir);
+          },
+          [&](const RestoreCgroupAccess& u) {
+            std::string list;
+            for (const auto& f : u.files) list += (list.empty() ? "" : ", ") + access_text(f);
+            return ChangeText::of_path("restore the owners of " + u.dir + ": " + list, "cgroup_access", u.dir, {}, list);
           },
           [&](const DisableControllers& u) {
             std::string c;
@@ -333,6 +353,10 @@ json owned_to_record(const Owned& owned) {
                  [&](const RestoreDeviceList& u) { j["undo"] = "restore_devices"; j["dir"] = u.dir; j["list"] = u.list; },
                  [&](const RemoveDeviceRule& u) { j["undo"] = "remove_device_rule"; j["dir"] = u.dir; j["allowed"] = u.allowed; j["rule"] = u.rule; },
                  [&](const DetachDeviceProgram& u) { j["undo"] = "detach_device_program"; j["dir"] = u.dir; j["program"] = u.program; },
+                 [&](const RestoreCgroupAccess& u) {
+                   j["undo"] = "restore_access"; j["dir"] = u.dir; j["files"] = json::array();
+                   for (const auto& f : u.files) j["files"].push_back({{"file", f.file}, {"uid", f.uid}, {"gid", f.gid}, {"mode", f.mode}});
+                 },
                  [&](const DisableControllers& u) { j["undo"] = "disable_controllers"; j["dir"] = u.dir; j["controllers"] = u.controllers; },
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
                  [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
@@ -393,6 +417,15 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "restore_devices") o.undo = RestoreDeviceList{s("dir"), j.at("list").get<std::vector<std::string>>()};
     else if (kind == "remove_device_rule") o.undo = RemoveDeviceRule{s("dir"), j.at("allowed").get<bool>(), s("rule")};
     else if (kind == "detach_device_program") o.undo = DetachDeviceProgram{s("dir"), s("program")};
+    else if (kind == "restore_access") {
+      RestoreCgroupAccess r{s("dir"), {}};
+      for (const auto& f : j.at("files")) {
+        FileAccess a{f.at("file").get<std::string>(), f.at("uid").get<uint32_t>(), f.at("gid").get<uint32_t>(), f.at("mode").get<uint32_t>()};
+        if (a.mode > 07777) throw std::runtime_error("mode out of range");
+        r.files.push_back(a);
+      }
+      o.undo = r;
+    }
     else if (kind == "disable_controllers") o.undo = DisableControllers{s("dir"), j.at("controllers").get<std::vector<std::string>>()};
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};

@@ -24,6 +24,8 @@ struct RestoreDeviceList { std::string dir; std::vector<std::string> list; };
 struct RemoveDeviceRule { std::string dir; bool allowed = true; std::string rule; };
 // v2: the device program nsplan attached (PROGRAM is its name; the id is the record's identity).
 struct DetachDeviceProgram { std::string dir, program; };
+// The owners and modes of a cgroup's files as found before cgroup.permissions changed them.
+struct RestoreCgroupAccess { std::string dir; std::vector<FileAccess> files; };
 struct DeleteNetns { std::string name; };
 struct DeleteNamespace { std::string path; };
 struct RestoreHostname { std::string ns_path, hostname, domainname; };
@@ -50,7 +52,7 @@ struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
-using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, DeleteNetns, DeleteNamespace,
+using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
                           RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
@@ -90,7 +92,9 @@ Status run_undo(const Undo& undo, Kernel& kernel, const KernelId& id = {});
 // The same, once verify_subject has passed (ID: the record's, which a device program's detach
 // needs).
 Status run_verified_undo(const Undo& undo, Kernel& kernel, const KernelId& id);
-std::string describe(const Undo& undo);  // "rmdir /sys/fs/cgroup/x", for messages and plan -
+std::string describe(const Undo& undo);
+// "tasks 1000:100 0664"; "the directory 0:0 0755".
+std::string access_text(const FileAccess& a);  // "rmdir /sys/fs/cgroup/x", for messages and plan -
 
 // A change as apply, destroy and plan report it: the line shown to a person, and the same change
 // in parts, made together with the line, for --json (docs/json.md).

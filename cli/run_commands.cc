@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "applier/executor.h"
+#include "applier/cgroup_join.h"
 #include "applier/cgroup_usage.h"
 #include "applier/launch.h"
 #include "applier/privileges.h"
@@ -23,9 +24,24 @@ namespace {
 
 using namespace applier;
 
+// Without root, nsplan changes nothing on the host: what root applied must be in place as the
+// profile says, or the command would run with other limits than the profile's.
+bool ensure_in_place(const plan::Plan& plan) {
+  auto kernel = make_linux_kernel(plan.facts);
+  Pending p = pending_steps(plan, *kernel);
+  const size_t pending = p.count;
+  const std::string& first = p.first;
+  if (!pending) return true;
+  std::cerr << "nsplan: error: profile '" << plan.profile << "' is not in place (" << pending << " change(s) pending; first: " << first
+            << ")\n  hint: without root nsplan changes nothing; root applies the profile first: nsplan apply "
+            << plan.source << "\n";
+  return false;
+}
+
 // Applies the persistent part; prints what changed on stderr (stdout belongs to the command).
 bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   if (plan.steps.empty()) return true;
+  if (geteuid() != 0) return ensure_in_place(plan);
   auto state = open_to_apply(plan, o);
   if (!state) return false;
   auto kernel = make_linux_kernel(plan.facts);
@@ -137,6 +153,18 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
   plan::Launch launch = plan.launch ? *plan.launch : plan::Launch{};
   if (!plan.launch)
     for (const auto& dir : plan.cgroup_dirs) launch.cgroup_procs.push_back(dir + "/cgroup.procs");
+  if (geteuid() != 0) {
+    if (launch.ephemeral) {
+      std::cerr << "nsplan: error: profile '" << plan.profile << "' has an ephemeral cgroup, which nsplan makes and removes as root\n"
+                << "  hint: drop cgroup.ephemeral for a cgroup that root applies once and users run in\n";
+      return kSystem;
+    }
+    // The command joins the cgroups itself: it is this process's child, in this process's cgroup.
+    if (std::string why = why_cannot_join(plan.facts, launch.cgroup_procs, static_cast<int>(getpid())); !why.empty()) {
+      std::cerr << "nsplan: error: " << why << "\n";
+      return kSystem;
+    }
+  }
   bool ephemeral = launch.ephemeral;
   int guard = -1;
   if (ephemeral) guard = start_cleanup_guard(plan, cgroups_nsplan_made(plan));
@@ -191,6 +219,11 @@ int run_attach(const Compilation& c, const LiveOptions& o, int pid, bool cgroups
   if (!ensure_applied(plan, o)) return kSystem;
   plan::Launch launch;
   for (const auto& dir : plan.cgroup_dirs) launch.cgroup_procs.push_back(dir + "/cgroup.procs");
+  if (geteuid() != 0)
+    if (std::string why = why_cannot_join(plan.facts, launch.cgroup_procs, pid); !why.empty()) {
+      std::cerr << "nsplan: error: " << why << "\n";
+      return kSystem;
+    }
   std::string err = attach_process(launch, pid);
   if (!err.empty()) {
     std::cerr << "nsplan: error: " << err << "\n";

@@ -255,6 +255,28 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
       if (!weighted.insert(d.device.value).second)
         diags.error(d.device.loc, "device " + d.device.value + " is given two weights", "keep one entry per device");
   }
+  if (cg.permissions) {
+    // Set-id and sticky bits mean nothing on a cgroup file and only make it look odd.
+    auto bits_only = [&](const Opt<std::string>& mode) {
+      if (mode && std::stoul(mode->value, nullptr, 8) > 0777)
+        diags.error(mode->loc, "mode " + mode->value + " of a cgroup file has set-id or sticky bits",
+                    "give permission bits only, such as 664 or 0775");
+    };
+    const PermissionsSpec& p = *cg.permissions;
+    if (p.tasks) {
+      bits_only(p.tasks->mode);
+      if (!p.tasks->user && !p.tasks->group && !p.tasks->mode)
+        diags.error(p.tasks->loc, "permissions tasks names no user, group or mode", "add user, group or mode, or remove tasks");
+    }
+    if (p.admin) {
+      bits_only(p.admin->dir_mode);
+      bits_only(p.admin->file_mode);
+      if (!p.admin->user && !p.admin->group && !p.admin->dir_mode && !p.admin->file_mode)
+        diags.error(p.admin->loc, "permissions admin names no user, group or mode",
+                    "add user, group, dir_mode or file_mode, or remove admin");
+    }
+    if (!p.tasks && !p.admin) diags.error(p.loc, "permissions gives neither tasks nor admin", "add one of them, or remove permissions");
+  }
   if (cg.cpu && cg.cpu->rt_runtime) {
     // kernel/sched/rt.c tg_rt_schedulable: EINVAL for a runtime longer than its period.
     const CpuSpec& c = *cg.cpu;

@@ -391,6 +391,9 @@ class OciExport {
 
   void cgroup(const CgroupSpec& cg, Json& linux_part) {
     linux_part["cgroupsPath"] = "/" + (cg.path ? cg.path->value : "nsplan/" + p_.name.value);
+    if (cg.permissions)
+      cannot(cg.permissions->loc, "owners of the cgroup's files: a runtime's cgroup belongs to the container",
+             "keep the profile for `nsplan apply`, which sets them");
     Json resources = Json::object();
     Json unified = Json::object();
     if (cg.devices) devices(*cg.devices, resources);

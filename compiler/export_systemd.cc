@@ -227,6 +227,9 @@ class SystemdExport {
 
   void cgroup(const CgroupSpec& cg) {
     if (cg.path) cannot(cg.path->loc, "a cgroup path: the unit's cgroup is named after the unit, in its slice", "choose the slice with Slice=");
+    if (cg.permissions)
+      cannot(cg.permissions->loc, "owners and modes of the cgroup's files",
+             "Delegate=yes with User= gives the unit's own cgroup to its user (systemd.resource-control(5))");
     if (cg.memory) memory(*cg.memory);
     if (cg.cpu) cpu(*cg.cpu);
     if (cg.cpuset) {

@@ -1,6 +1,8 @@
 #include "compiler/overloaded.h"
 #include "compiler/json_emitter.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 namespace nsplan {
@@ -38,6 +40,18 @@ json action_json(const Action& action) {
                    j["dir"] = a.dir;
                    j["file"] = a.allow ? "devices.allow" : "devices.deny";
                    j["rule"] = a.rule;
+                 },
+                 [&](const SetCgroupAccess& a) {
+                   j["dir"] = a.dir;
+                   j["files"] = a.files;
+                   if (!a.except.empty()) j["except"] = a.except;
+                   if (!a.user.empty()) j["user"] = a.user;
+                   if (!a.group.empty()) j["group"] = a.group;
+                   if (a.mode) {
+                     char mode[8];
+                     std::snprintf(mode, sizeof mode, "%04o", *a.mode);
+                     j["mode"] = mode;
+                   }
                  },
                  [&](const CreateNetns& a) { j["name"] = a.name; },
                  [&](const CreateNamespace& a) {
@@ -216,6 +230,7 @@ const char* op_name(const Action& action) {
                         [](const CopyFromParent&) { return "copy_from_parent"; },
                         [](const SetDeviceAccess&) { return "set_device_access"; },
                         [](const AddDeviceRule&) { return "add_device_rule"; },
+                        [](const SetCgroupAccess&) { return "set_cgroup_access"; },
                         [](const CreateNetns&) { return "create_netns"; },
                         [](const CreateNamespace&) { return "create_namespace"; },
                         [](const SetHostname&) { return "set_hostname"; },

@@ -68,6 +68,20 @@ struct AddDeviceRule {
   bool operator==(const AddDeviceRule&) const = default;
 };
 
+// Owner and mode of FILES of cgroup DIR, as chown(1) and chmod(1) set them: "." is the directory
+// itself, "*" every file in it (as cgconfig.conf's perm.admin), others are file names. USER and
+// GROUP are names or numbers, looked up by the host that applies ("": left as it is); MODE holds
+// permission bits (unset: left as it is). EXCEPT: files "*" leaves out. Inverse: each file's owner
+// and mode as found before.
+struct SetCgroupAccess {
+  std::string dir;
+  std::vector<std::string> files;
+  std::string user, group;
+  std::optional<uint32_t> mode;
+  std::vector<std::string> except;
+  bool operator==(const SetCgroupAccess&) const = default;
+};
+
 // ---- namespaces ------------------------------------------------------------------------------
 
 // A persistent network namespace /run/netns/NAME, as `ip netns add NAME`. Inverse: delete it
@@ -155,7 +169,7 @@ struct AddRoute {
   bool operator==(const AddRoute&) const = default;
 };
 
-using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule,
+using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
                             CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
                             SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
 

@@ -778,7 +778,10 @@ class CgroupPlanner {
           }
         }
       }
-      if (!made) ctx_.plan.cgroup_dirs.push_back(leaf);
+      if (!made) {
+        ctx_.plan.cgroup_dirs.push_back(leaf);
+        emit_access(leaf);
+      }
       for (const auto& w : writes_)
         if (w.file->controller == c) ctx_.add(plan::WriteCgroupFile{leaf, w.name, w.value}, w.loc, w.what, w.notes);
       if (c == "devices") emit_devices(leaf);
@@ -810,8 +813,50 @@ class CgroupPlanner {
       ctx_.add(plan::MakeCgroup{dir}, loc_, "cgroup " + rel_);
     }
     ctx_.plan.cgroup_dirs.push_back(dir);
+    emit_access(dir);
     for (const auto& w : writes_) ctx_.add(plan::WriteCgroupFile{dir, w.name, w.value}, w.loc, w.what, w.notes);
     emit_devices(dir);
+  }
+
+  // cgroup.permissions, right after the cgroup is made and before its values (as cgconfigparser
+  // does): the directory, every other file, then the files that take processes. Admin's files
+  // leave out the task files when tasks has owners of its own, so that a second apply finds both
+  // in place instead of handing the files back and forth.
+  void emit_access(const std::string& dir) {
+    const auto& perms = ctx_.profile.cgroup->permissions;
+    if (!perms) return;
+    auto mode = [](const Opt<std::string>& m) { return m ? std::optional<uint32_t>(std::stoul(m->value, nullptr, 8)) : std::nullopt; };
+    auto text = [](const Opt<std::string>& v) { return v ? v->value : std::string(); };
+    const std::vector<std::string> task_files =
+        v1_ ? std::vector<std::string>{"tasks", "cgroup.procs"} : std::vector<std::string>{"cgroup.procs", "cgroup.threads"};
+    if (const auto& a = perms->admin) {
+      const std::string who = owner_text(text(a->user), text(a->group));
+      if (a->user || a->group || a->dir_mode)
+        ctx_.add(plan::SetCgroupAccess{dir, {"."}, text(a->user), text(a->group), mode(a->dir_mode), {}}, a->loc,
+                 "admin of the cgroup: " + who + (a->dir_mode ? " mode " + a->dir_mode->value : ""));
+      if (a->user || a->group || a->file_mode) {
+        std::vector<std::string> except;
+        if (const auto& t = perms->tasks; t && (t->user || t->group || t->mode)) except = task_files;
+        ctx_.add(plan::SetCgroupAccess{dir, {"*"}, text(a->user), text(a->group), mode(a->file_mode), except}, a->loc,
+                 "admin of the cgroup's files: " + who + (a->file_mode ? " mode " + a->file_mode->value : ""),
+                 {"every file of the cgroup, limits included: the admin may change them."});
+      }
+    }
+    if (const auto& t = perms->tasks; t && (t->user || t->group || t->mode)) {
+      std::vector<std::string> notes;
+      if (!v1_)
+        notes.push_back(
+            "v2 moves a process only for a writer who may also write cgroup.procs of the common ancestor of its "
+            "old and new cgroup (cgroups(7), \"Delegation containment\").");
+      ctx_.add(plan::SetCgroupAccess{dir, task_files, text(t->user), text(t->group), mode(t->mode), {}}, t->loc,
+               "who may add processes: " + owner_text(text(t->user), text(t->group)) + (t->mode ? " mode " + t->mode->value : ""),
+               notes);
+    }
+  }
+
+  static std::string owner_text(const std::string& user, const std::string& group) {
+    if (user.empty() && group.empty()) return "owners unchanged";
+    return (user.empty() ? "(owner unchanged)" : user) + ":" + (group.empty() ? "(group unchanged)" : group);
   }
 
   // An ancestor of the leaf below the base gets the leaf's rt period and runtime, before the

@@ -66,6 +66,7 @@ std::string expectation(const TypeSpec& t) {
     case Kind::AbsPath: return "an absolute path";
     case Kind::Hostname: return "a host name";
     case Kind::Octal: return "an octal mode such as 1777";
+    case Kind::Account: return "a user or group name, or a number";
     case Kind::Device: return "a block device (MAJ:MIN or /dev/NAME)";
     case Kind::Bool: return "true or false";
     case Kind::UInt:
@@ -236,6 +237,22 @@ class Reader {
       case Kind::Octal: {
         bool ok = s.size() >= 3 && s.size() <= 4 && all_of_chars(s, [](unsigned char c) { return c >= '0' && c <= '7'; });
         if (!ok) return bad("invalid mode " + quoted(s), "write an octal mode such as 755 or 1777 (quote it: \"0755\")");
+        return s;
+      }
+      case Kind::Account: {
+        // As useradd(8) and chown(1) take them: a name, or all digits for a number (the kernel's
+        // ids end at 4294967294; 4294967295 is "no change" to chown(2)).
+        const bool number = !s.empty() && all_of_chars(s, [](unsigned char c) { return std::isdigit(c); });
+        if (number) {
+          if (s.size() > 10 || std::stoull(s) > 4294967294ull)
+            return bad("id " + quoted(s) + " is out of range", "user and group ids go from 0 to 4294967294");
+          return s;
+        }
+        bool ok = !s.empty() && s.size() <= 32 && (std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_') &&
+                  all_of_chars(s, [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+        if (!ok)
+          return bad("invalid user or group " + quoted(s),
+                     "a name of up to 32 letters, digits, '_', '.', '-', starting with a letter or '_', or a number");
         return s;
       }
       case Kind::Device:

@@ -14,6 +14,7 @@ std::string type_text(const FieldSpec& f) {
     case Kind::AbsPath: type = "absolute path"; break;
     case Kind::Hostname: type = "host name"; break;
     case Kind::Octal: type = "octal mode"; break;
+    case Kind::Account: type = "user or group name, or number"; break;
     case Kind::Device: type = "MAJ:MIN or /dev path"; break;
     case Kind::Bool: type = "bool"; break;
     case Kind::UInt:

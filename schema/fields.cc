@@ -327,6 +327,42 @@ const ObjectSpec* spec_of<DevicesSpec>() {
 }
 
 template <>
+const ObjectSpec* spec_of<TaskAccessSpec>() {
+  static const ObjectSpec s{"task access", "Who may move processes into the cgroup (cgconfig.conf's perm.task).", {
+      field<TaskAccessSpec>("user", &TaskAccessSpec::user, t(Kind::Account),
+          "Owner of the files that take processes: v1 tasks and cgroup.procs, v2 cgroup.procs and cgroup.threads.", "root"),
+      field<TaskAccessSpec>("group", &TaskAccessSpec::group, t(Kind::Account), "Their group.", "root"),
+      field<TaskAccessSpec>("mode", &TaskAccessSpec::mode, t(Kind::Octal),
+          "Their mode (664: the group may add processes).", "as the kernel made them"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<AdminAccessSpec>() {
+  static const ObjectSpec s{"admin access", "Who administers the cgroup (cgconfig.conf's perm.admin).", {
+      field<AdminAccessSpec>("user", &AdminAccessSpec::user, t(Kind::Account),
+          "Owner of the cgroup directory (who may make cgroups below it) and of every file in it, limits "
+          "included; tasks then gives the process files their own owner.", "root"),
+      field<AdminAccessSpec>("group", &AdminAccessSpec::group, t(Kind::Account), "Their group.", "root"),
+      field<AdminAccessSpec>("dir_mode", &AdminAccessSpec::dir_mode, t(Kind::Octal), "Mode of the directory.", "755"),
+      field<AdminAccessSpec>("file_mode", &AdminAccessSpec::file_mode, t(Kind::Octal), "Mode of its files.",
+          "as the kernel made them"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<PermissionsSpec>() {
+  static const ObjectSpec s{"permissions", "Who may use and administer the cgroup without root.", {
+      field<PermissionsSpec>("tasks", &PermissionsSpec::tasks, object(),
+          "Who may put processes in (nsplan attach and run without root)."),
+      field<PermissionsSpec>("admin", &PermissionsSpec::admin, object(), "Who owns the directory and its files."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<CgroupSpec>() {
   static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
       field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
@@ -353,6 +389,9 @@ const ObjectSpec* spec_of<CgroupSpec>() {
           "cgroup is made in each of these hierarchies too (freezer: for nsplan freeze and kill; "
           "cpuacct; perf_event; name=NAME for a named hierarchy); on v2 a controller is enabled, "
           "and freezer, cpuacct and perf_event need nothing."),
+      field<CgroupSpec>("permissions", &CgroupSpec::permissions, object(),
+          "Owners and modes of the cgroup's files (v1: in each hierarchy), as chown and chmod set them: "
+          "a user or group given tasks may attach processes without root."),
   }};
   return &s;
 }

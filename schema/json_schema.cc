@@ -32,6 +32,8 @@ json leaf_json(const TypeSpec& t) {
     case Kind::AbsPath: return {{"type", "string"}, {"pattern", "^/"}};
     case Kind::Hostname: return {{"type", "string"}, {"pattern", "^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$"}, {"maxLength", 64}};
     case Kind::Octal: return {{"type", "string"}, {"pattern", "^[0-7]{3,4}$"}};
+    case Kind::Account:
+      return {{"type", "string"}, {"pattern", "^([A-Za-z_][A-Za-z0-9_.-]{0,31}|[0-9]{1,10})$"}};
     case Kind::Device: return {{"type", "string"}, {"pattern", "^([0-9]+:[0-9]+|/dev/.+)$"}};
     case Kind::Bool: return {{"type", "boolean"}};
     case Kind::UInt:

@@ -160,6 +160,22 @@ struct DevicesSpec {
   SourceLoc loc;
 };
 
+// Who owns the cgroup's files, as cgconfig.conf's perm section says it. USER and GROUP are names
+// or numbers, looked up on the host that applies; modes are octal permission bits.
+struct TaskAccessSpec {  // the files that move processes in: v1 tasks, cgroup.procs; v2 cgroup.procs, cgroup.threads
+  Opt<std::string> user, group, mode;
+  SourceLoc loc;
+};
+struct AdminAccessSpec {  // the directory itself and every other file in it
+  Opt<std::string> user, group, dir_mode, file_mode;
+  SourceLoc loc;
+};
+struct PermissionsSpec {
+  std::optional<TaskAccessSpec> tasks;
+  std::optional<AdminAccessSpec> admin;
+  SourceLoc loc;
+};
+
 struct CgroupSpec {
   Opt<std::string> path;  // relative to the cgroup root; default nsplan/<name>
   Opt<bool> ephemeral;    // removed when the command of `run` ends
@@ -177,6 +193,7 @@ struct CgroupSpec {
   // Hierarchies (v1) or controllers (v2) the cgroup is in without limits: freezer, cpuacct,
   // perf_event, name=systemd ...
   std::vector<Located<std::string>> membership;
+  std::optional<PermissionsSpec> permissions;
   SourceLoc loc;
 };
 

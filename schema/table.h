@@ -23,6 +23,7 @@ enum class Kind {
   AbsPath,    // absolute filesystem path
   Hostname,   // RFC 1123 label(s), up to 64 bytes
   Octal,      // file mode such as 1777
+  Account,    // a user or group: a name (alice, _apt) or a number (1000)
   Device,     // block device "MAJ:MIN" or /dev/... path
   Bool,
   UInt,       // unsigned integer in [min, max]

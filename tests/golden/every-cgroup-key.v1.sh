@@ -15,6 +15,18 @@ set -eu
 mkdir -p '/sys/fs/cgroup/memory/keys'
 mkdir -p '/sys/fs/cgroup/memory/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/memory/keys/all'
+chmod 0775 '/sys/fs/cgroup/memory/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/memory/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/memory/keys/all/tasks' '/sys/fs/cgroup/memory/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/memory/keys/all/tasks' '/sys/fs/cgroup/memory/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:7:17: memory max 1G
 echo '1073741824' > '/sys/fs/cgroup/memory/keys/all/memory.limit_in_bytes'
 
@@ -39,6 +51,18 @@ echo '10000' > '/sys/fs/cgroup/cpu/keys/cpu.rt_runtime_us'
 
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (cpu)
 mkdir -p '/sys/fs/cgroup/cpu/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/cpu/keys/all'
+chmod 0775 '/sys/fs/cgroup/cpu/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/cpu/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/cpu/keys/all/tasks' '/sys/fs/cgroup/cpu/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/cpu/keys/all/tasks' '/sys/fs/cgroup/cpu/keys/all/cgroup.procs'
 
 # tests/golden/cases/every-cgroup-key.yaml:9:30: cpu shares 768
 echo '768' > '/sys/fs/cgroup/cpu/keys/all/cpu.shares'
@@ -82,6 +106,18 @@ cat '/sys/fs/cgroup/cpuset/cpuset.mems' > '/sys/fs/cgroup/cpuset/keys/cpuset.mem
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (cpuset)
 mkdir -p '/sys/fs/cgroup/cpuset/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/cpuset/keys/all'
+chmod 0775 '/sys/fs/cgroup/cpuset/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/cpuset/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/cpuset/keys/all/tasks' '/sys/fs/cgroup/cpuset/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/cpuset/keys/all/tasks' '/sys/fs/cgroup/cpuset/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:11:18: cpuset cpus 0-1
 #   not checked against the online CPUs of the target: nsplan knows them only on the host it runs on.
 echo '0-1' > '/sys/fs/cgroup/cpuset/keys/all/cpuset.cpus'
@@ -94,12 +130,36 @@ echo '0' > '/sys/fs/cgroup/cpuset/keys/all/cpuset.mems'
 mkdir -p '/sys/fs/cgroup/pids/keys'
 mkdir -p '/sys/fs/cgroup/pids/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/pids/keys/all'
+chmod 0775 '/sys/fs/cgroup/pids/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/pids/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/pids/keys/all/tasks' '/sys/fs/cgroup/pids/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/pids/keys/all/tasks' '/sys/fs/cgroup/pids/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:12:15: pids max 300
 echo '300' > '/sys/fs/cgroup/pids/keys/all/pids.max'
 
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (blkio)
 mkdir -p '/sys/fs/cgroup/blkio/keys'
 mkdir -p '/sys/fs/cgroup/blkio/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/blkio/keys/all'
+chmod 0775 '/sys/fs/cgroup/blkio/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/blkio/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/blkio/keys/all/tasks' '/sys/fs/cgroup/blkio/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/blkio/keys/all/tasks' '/sys/fs/cgroup/blkio/keys/all/cgroup.procs'
 
 # tests/golden/cases/every-cgroup-key.yaml:14:13: io weight 300
 #   blkio.bfq.weight takes io.weight unchanged up to 1000: both default to 100, so ratios to siblings stay.
@@ -124,6 +184,18 @@ echo '8:0 400' > '/sys/fs/cgroup/blkio/keys/all/blkio.throttle.write_iops_device
 mkdir -p '/sys/fs/cgroup/hugetlb/keys'
 mkdir -p '/sys/fs/cgroup/hugetlb/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/hugetlb/keys/all'
+chmod 0775 '/sys/fs/cgroup/hugetlb/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/hugetlb/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/hugetlb/keys/all/tasks' '/sys/fs/cgroup/hugetlb/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/hugetlb/keys/all/tasks' '/sys/fs/cgroup/hugetlb/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:17:29: hugetlb 2M max 64M
 #   page size not checked against the target: nsplan knows its huge page sizes only on the host it runs on.
 echo '67108864' > '/sys/fs/cgroup/hugetlb/keys/all/hugetlb.2MB.limit_in_bytes'
@@ -136,6 +208,18 @@ printf '%s\n' '-1' > '/sys/fs/cgroup/hugetlb/keys/all/hugetlb.2MB.rsvd.limit_in_
 mkdir -p '/sys/fs/cgroup/misc/keys'
 mkdir -p '/sys/fs/cgroup/misc/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/misc/keys/all'
+chmod 0775 '/sys/fs/cgroup/misc/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/misc/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/misc/keys/all/tasks' '/sys/fs/cgroup/misc/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/misc/keys/all/tasks' '/sys/fs/cgroup/misc/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:20:15: misc sev max 4
 echo 'sev 4' > '/sys/fs/cgroup/misc/keys/all/misc.max'
 
@@ -143,12 +227,36 @@ echo 'sev 4' > '/sys/fs/cgroup/misc/keys/all/misc.max'
 mkdir -p '/sys/fs/cgroup/rdma/keys'
 mkdir -p '/sys/fs/cgroup/rdma/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/rdma/keys/all'
+chmod 0775 '/sys/fs/cgroup/rdma/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/rdma/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/rdma/keys/all/tasks' '/sys/fs/cgroup/rdma/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/rdma/keys/all/tasks' '/sys/fs/cgroup/rdma/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:21:10: rdma mlx4_0 hca_handle=2 hca_object=max
 echo 'mlx4_0 hca_handle=2 hca_object=max' > '/sys/fs/cgroup/rdma/keys/all/rdma.max'
 
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (net_cls)
 mkdir -p '/sys/fs/cgroup/net_cls/keys'
 mkdir -p '/sys/fs/cgroup/net_cls/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/net_cls/keys/all'
+chmod 0775 '/sys/fs/cgroup/net_cls/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/net_cls/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/net_cls/keys/all/tasks' '/sys/fs/cgroup/net_cls/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/net_cls/keys/all/tasks' '/sys/fs/cgroup/net_cls/keys/all/cgroup.procs'
 
 # tests/golden/cases/every-cgroup-key.yaml:18:22: net_cls classid 1:10
 #   the kernel keeps MAJOR:MINOR as one number, MAJOR << 16 | MINOR.
@@ -158,6 +266,18 @@ echo '65552' > '/sys/fs/cgroup/net_cls/keys/all/net_cls.classid'
 mkdir -p '/sys/fs/cgroup/net_prio/keys'
 mkdir -p '/sys/fs/cgroup/net_prio/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/net_prio/keys/all'
+chmod 0775 '/sys/fs/cgroup/net_prio/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/net_prio/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/net_prio/keys/all/tasks' '/sys/fs/cgroup/net_prio/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/net_prio/keys/all/tasks' '/sys/fs/cgroup/net_prio/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:19:32: net_prio eth0 2
 #   for eth0 of the network namespace nsplan runs in (the kernel looks the name up there).
 echo 'eth0 2' > '/sys/fs/cgroup/net_prio/keys/all/net_prio.ifpriomap'
@@ -166,17 +286,65 @@ echo 'eth0 2' > '/sys/fs/cgroup/net_prio/keys/all/net_prio.ifpriomap'
 mkdir -p '/sys/fs/cgroup/freezer/keys'
 mkdir -p '/sys/fs/cgroup/freezer/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/freezer/keys/all'
+chmod 0775 '/sys/fs/cgroup/freezer/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/freezer/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/freezer/keys/all/tasks' '/sys/fs/cgroup/freezer/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/freezer/keys/all/tasks' '/sys/fs/cgroup/freezer/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (cpuacct)
 mkdir -p '/sys/fs/cgroup/cpuacct/keys'
 mkdir -p '/sys/fs/cgroup/cpuacct/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/cpuacct/keys/all'
+chmod 0775 '/sys/fs/cgroup/cpuacct/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/cpuacct/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/cpuacct/keys/all/tasks' '/sys/fs/cgroup/cpuacct/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/cpuacct/keys/all/tasks' '/sys/fs/cgroup/cpuacct/keys/all/cgroup.procs'
 
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (perf_event)
 mkdir -p '/sys/fs/cgroup/perf_event/keys'
 mkdir -p '/sys/fs/cgroup/perf_event/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/perf_event/keys/all'
+chmod 0775 '/sys/fs/cgroup/perf_event/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/perf_event/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/perf_event/keys/all/tasks' '/sys/fs/cgroup/perf_event/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/perf_event/keys/all/tasks' '/sys/fs/cgroup/perf_event/keys/all/cgroup.procs'
+
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all (devices)
 mkdir -p '/sys/fs/cgroup/devices/keys'
 mkdir -p '/sys/fs/cgroup/devices/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/devices/keys/all'
+chmod 0775 '/sys/fs/cgroup/devices/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/devices/keys/all' -maxdepth 1 -type f ! -name 'tasks' ! -name 'cgroup.procs' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+chown 1000:users '/sys/fs/cgroup/devices/keys/all/tasks' '/sys/fs/cgroup/devices/keys/all/cgroup.procs'
+chmod 0664 '/sys/fs/cgroup/devices/keys/all/tasks' '/sys/fs/cgroup/devices/keys/all/cgroup.procs'
 
 # tests/golden/cases/every-cgroup-key.yaml:23:5: devices: none but c 1:3 rwm, c 1:5 r, b 10:* rwm, c 10:* rwm
 #   v1: "a" to devices.deny first, then one rule per write; a child cgroup can allow no more than its parent.

@@ -25,6 +25,19 @@ echo '+cpuset +cpu +io +memory +hugetlb +pids +rdma +misc' > '/sys/fs/cgroup/key
 # tests/golden/cases/every-cgroup-key.yaml:6:9: cgroup keys/all
 mkdir -p '/sys/fs/cgroup/keys/all'
 
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup: root:100 mode 0775
+chown root:100 '/sys/fs/cgroup/keys/all'
+chmod 0775 '/sys/fs/cgroup/keys/all'
+
+# tests/golden/cases/every-cgroup-key.yaml:27:12: admin of the cgroup's files: root:100 mode 0644
+#   every file of the cgroup, limits included: the admin may change them.
+find '/sys/fs/cgroup/keys/all' -maxdepth 1 -type f ! -name 'cgroup.procs' ! -name 'cgroup.threads' -exec chown root:100 {} + -exec chmod 0644 {} +
+
+# tests/golden/cases/every-cgroup-key.yaml:26:12: who may add processes: 1000:users mode 0664
+#   v2 moves a process only for a writer who may also write cgroup.procs of the common ancestor of its old and new cgroup (cgroups(7), "Delegation containment").
+chown 1000:users '/sys/fs/cgroup/keys/all/cgroup.procs' '/sys/fs/cgroup/keys/all/cgroup.threads'
+chmod 0664 '/sys/fs/cgroup/keys/all/cgroup.procs' '/sys/fs/cgroup/keys/all/cgroup.threads'
+
 # tests/golden/cases/every-cgroup-key.yaml:7:17: memory max 1G
 echo '1073741824' > '/sys/fs/cgroup/keys/all/memory.max'
 

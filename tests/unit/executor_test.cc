@@ -15,6 +15,7 @@
 
 #include "applier/executor.h"
 #include "applier/files.h"
+#include "applier/record_check.h"
 #include "applier/state.h"
 #include "compiler/cgroup_files.h"
 #include "compiler/compile.h"
@@ -55,7 +56,8 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 }
 
 // A profile that exercises what the shipped ones do not: v1 cpuset (copy from the parent),
-// v1 rt runtime (an ancestor first), per-device io limits and weights, huge page limits, persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
+// v1 rt runtime (an ancestor first), per-device io limits and weights, huge page limits, owners
+// of the cgroup's files (cgroup.permissions), persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
 // host device, a moved device, IPv6 routes and routes with a metric. (A moved device with an mtu
 // and a route in another table have tests of their own below.)
 const char* kKitchen = R"(nsplan: 1
@@ -67,6 +69,9 @@ cgroup:
   cpuset: {cpus: "0-1"}
   io: {weight: 50, devices: [{device: "8:0", wbps: 50M}], device_weights: [{device: "8:0", weight: 300}]}
   hugetlb: [{page: 2M, max: 64M, reserved: 32M}]
+  permissions:
+    tasks: {user: alice, group: users, mode: "0664"}
+    admin: {group: webmaster, dir_mode: "0775", file_mode: "0640"}
 namespaces:
   net: {persist: kit-a}
   uts: {persist: kit-uts, hostname: kitchen, domainname: example.org}
@@ -321,6 +326,9 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
       // In a cgroup undo removes, only a value its parent's depends on (v1 rt_runtime) goes back.
       const std::string file = c.target.substr(c.target.rfind('/') + 1);
       if (!dirs.count(parent_of(c.target)) || cgroup_files::reset_before_rmdir(file)) add("write", "", c.target, c.before);
+    } else if (c.op == "chown") {
+      // Owners in a cgroup the undo removes go with it (the profiles here make theirs).
+      if (!dirs.count(parent_of(c.target))) ADD_FAILURE() << "owners changed in a cgroup the profile did not make: " << c.text;
     } else if (c.op == "netns_add") add("netns_del", "", c.target);
     else if (c.op == "ns_add") add("ns_del", "", c.target);
     else if (c.op == "sethostname") {
@@ -1253,6 +1261,111 @@ TEST(Executor, ProfilesSharingCgroupAncestorsAreDestroyedIndependently) {
         EXPECT_EQ(dir, "/sys/fs/cgroup/nsplan") << "left behind: " << dir;
       }
     }
+}
+
+// ---- cgroup.permissions ------------------------------------------------------------------------
+
+const char* kDelegated = R"(nsplan: 1
+name: delegated
+cgroup:
+  path: memlimit
+  memory: {max: 3G}
+  permissions:
+    tasks: {user: alice, group: users, mode: "0664"}
+    admin: {group: webmaster, dir_mode: "0775"}
+)";
+
+std::shared_ptr<Compilation> delegated(CgroupMode mode, const std::string& text = kDelegated) {
+  return compile(src("tests/unit/delegated.yaml"), mode, text);
+}
+
+TEST(Permissions, ApplySetsOwnersOnceAndDestroyRemovesTheCgroupWithThem) {
+  for (auto mode : {CgroupMode::V1, CgroupMode::V2}) {
+    SCOPED_TRACE(to_string(mode));
+    auto c = delegated(mode);
+    Rig rig(*c->plan);
+    const FakeState initial = rig.kernel.snapshot();
+    ASSERT_TRUE(rig.apply(*c->plan).ok);
+    const std::string dir = mode == CgroupMode::V1 ? "/sys/fs/cgroup/memory/memlimit" : "/sys/fs/cgroup/memlimit";
+    const auto& access = rig.kernel.state().access;
+    ASSERT_TRUE(access.count(dir + "/cgroup.procs"));
+    EXPECT_EQ(applier::access_text(access.at(dir + "/cgroup.procs")), "cgroup.procs 1000:100 0664");
+    EXPECT_EQ(applier::access_text(access.at(dir + "/.")), "the directory 0:1100 0775");
+    const std::string second_task_file = mode == CgroupMode::V1 ? "tasks" : "cgroup.threads";
+    EXPECT_EQ(access.at(dir + "/" + second_task_file).uid, 1000u);
+    // The files that take processes are not handed to the admin and back: the next apply finds
+    // everything in place.
+    ApplyOutcome again = rig.apply(*c->plan);
+    EXPECT_TRUE(again.ok && again.changes.empty()) << show(again) << "\n" << rig.kernel.trace();
+    EXPECT_TRUE(rig.destroy().ok);
+    EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+  }
+}
+
+TEST(Permissions, ACgroupThatWasThereGetsItsOwnersBack) {
+  for (auto mode : {CgroupMode::V1, CgroupMode::V2}) {
+    SCOPED_TRACE(to_string(mode));
+    auto c = delegated(mode);
+    Rig rig(*c->plan);
+    live_in(rig.kernel, mode);  // memlimit exists, made by someone else
+    const FakeState before = rig.kernel.snapshot();
+    ASSERT_TRUE(rig.apply(*c->plan).ok);
+    EXPECT_NE(before, rig.kernel.snapshot());
+    DestroyOutcome d = rig.destroy();
+    EXPECT_TRUE(d.ok) << show(d);
+    EXPECT_STATE_EQ(before, rig.kernel.snapshot());
+  }
+}
+
+TEST(Permissions, DroppingTheKeyGivesTheOwnersBack) {
+  auto c = delegated(CgroupMode::V2);
+  auto without = delegated(CgroupMode::V2, edit(kDelegated, "  permissions:\n    tasks: {user: alice, group: users, mode: \"0664\"}\n    admin: {group: webmaster, dir_mode: \"0775\"}\n", ""));
+  Rig rig(*c->plan);
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  ApplyOutcome out = rig.apply(*without->plan);
+  ASSERT_TRUE(out.ok) << show(out);
+  EXPECT_TRUE(rig.kernel.state().access.empty()) << rig.kernel.state().dump();
+  EXPECT_EQ(out.removed.size(), 3u) << show(out);
+}
+
+TEST(Permissions, AnUnknownUserFailsTheStepAndChangesNothing) {
+  auto c = delegated(CgroupMode::V2, edit(kDelegated, "user: alice", "user: mallory"));
+  Rig rig(*c->plan);
+  const FakeState initial = rig.kernel.snapshot();
+  ApplyOutcome out = rig.apply(*c->plan);
+  EXPECT_FALSE(out.ok);
+  EXPECT_NE(out.error.find("mallory"), std::string::npos) << out.error;
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+TEST(Permissions, OwnersChangedByHandAreSeenAndPutRight) {
+  auto c = delegated(CgroupMode::V2);
+  Rig rig(*c->plan);
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  rig.kernel.mutable_state().access["/sys/fs/cgroup/memlimit/cgroup.procs"].uid = 1001;
+  applier::Diff d = rig.diff(*c->plan);
+  ASSERT_EQ(d.changes.size(), 1u);
+  EXPECT_NE(d.changes[0].text.find("1001:100 0664"), std::string::npos) << d.changes[0].text;
+  ApplyOutcome out = rig.apply(*c->plan);
+  ASSERT_TRUE(out.ok && out.changes.size() == 1) << show(out);
+  EXPECT_EQ(rig.kernel.state().access.at("/sys/fs/cgroup/memlimit/cgroup.procs").uid, 1000u);
+}
+
+TEST(Permissions, APlantedRestoreRecordIsRefused) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  applier::Owned o{"access /sys/fs/cgroup/x .", applier::RestoreCgroupAccess{"/sys/fs/cgroup/x", {{"../../etc", 0, 0, 0644}}}, {1, 2}, {}};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::RestoreCgroupAccess{"/sys/fs/cgroup/x", {{"memory.max", 0, 0, 04755}}};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::RestoreCgroupAccess{"/etc", {{".", 0, 0, 0755}}};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::RestoreCgroupAccess{"/sys/fs/cgroup/x", {{".", 0, 0, 0755}, {"cgroup.procs", 1000, 100, 0664}}};
+  EXPECT_EQ(applier::check_record(o, facts), "");
+  // And it survives the state file's round trip.
+  std::string error;
+  auto back = applier::owned_from_json(applier::to_json_line(o), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(std::get<applier::RestoreCgroupAccess>(back->undo).files, std::get<applier::RestoreCgroupAccess>(o.undo).files);
 }
 
 }  // namespace

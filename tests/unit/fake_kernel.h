@@ -41,6 +41,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <compare>
 #include <cstring>
@@ -56,6 +57,7 @@
 
 #include "applier/cgroup_values.h"
 #include "applier/kernel.h"
+#include "applier/undo.h"
 #include "compiler/cgroup_files.h"
 #include "compiler/device_rules.h"
 #include "compiler/host_facts.h"
@@ -100,8 +102,11 @@ struct FakeState {
   // The ids of each cgroup's device programs, in the order of its pseudo-file bpf.device (which
   // holds their names): not compared, as the kernel gives a program made again another id.
   std::map<std::string, std::vector<uint32_t>> program_ids;
+  // Owners and modes changed from the kernel's (root:root, directories 0755, files 0644), by
+  // "DIR/FILE" ("DIR/." for the directory).
+  std::map<std::string, applier::FileAccess> access;
   bool operator==(const FakeState& o) const {
-    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts;
+    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access;
   }
 
   std::vector<std::string> lines() const {
@@ -131,6 +136,7 @@ struct FakeState {
     }
     for (const auto& [path, kind] : ns_files) out.push_back(std::string("ns ") + path + " " + plan::to_string(kind));
     for (const auto& [path, names] : uts) out.push_back("uts " + path + " " + names.first + " " + names.second);
+    for (const auto& [path, a] : access) out.push_back("access " + path + " " + applier::access_text(a));
     return out;
   }
   std::string dump() const {
@@ -308,9 +314,53 @@ class FakeKernel final : public applier::Kernel {
       if (!s_.cgroups.count(dir)) return fail(c, ENOENT);
       if (dir == h->mount || !children(dir).empty()) return fail(c, EBUSY);
       s_.cgroups.erase(dir);
+      for (auto it = s_.access.lower_bound(dir + "/"); it != s_.access.end() && it->first.rfind(dir + "/", 0) == 0;)
+        it = s_.access.erase(it);
       return {};
     });
   }
+  // ---- owners (cgroup.permissions) ----
+  applier::SysResult<std::vector<applier::FileAccess>> cgroup_access(const std::string& dir, const std::vector<std::string>& files,
+                                                                     const std::vector<std::string>& except) override {
+    FakeCall c = call("access", "", dir, "access " + dir);
+    return observe<std::vector<applier::FileAccess>>(c, [&]() { return access_of(dir, files, except); });
+  }
+  applier::Status cgroup_set_access(const std::string& dir, const std::vector<std::string>& files,
+                                    const std::vector<std::string>& except, const std::string& user, const std::string& group,
+                                    std::optional<uint32_t> mode) override {
+    std::string list;
+    for (const auto& f : files) list += (list.empty() ? "" : ",") + f;
+    FakeCall c0 = call("chown", "", dir + "/" + list, "chown " + user + ":" + group + " " + dir + "/" + list);
+    return mutate(c0, [&](FakeCall& c) -> applier::Status {
+      auto ids = account_ids(user, group);
+      if (!ids.ok()) return fail(c, ids.err());
+      auto present = access_of(dir, files, except);
+      if (!present.ok()) return fail(c, present.err());
+      for (auto f : present.value()) {
+        if (ids.value().first >= 0) f.uid = static_cast<uint32_t>(ids.value().first);
+        if (ids.value().second >= 0) f.gid = static_cast<uint32_t>(ids.value().second);
+        if (mode) f.mode = *mode;
+        // Back as the kernel made it: no longer a change (so states compare as the kernel's).
+        if (f.uid == 0 && f.gid == 0 && f.mode == (f.file == "." ? 0755u : 0644u)) s_.access.erase(dir + "/" + f.file);
+        else s_.access[dir + "/" + f.file] = f;
+      }
+      return {};
+    });
+  }
+  applier::SysResult<std::pair<int64_t, int64_t>> account_ids(const std::string& user, const std::string& group) override {
+    static const std::map<std::string, int64_t> users = {{"root", 0}, {"alice", 1000}, {"bob", 1001}};
+    static const std::map<std::string, int64_t> groups = {{"root", 0}, {"users", 100}, {"webmaster", 1100}};
+    auto id = [](const std::string& name, const std::map<std::string, int64_t>& known) -> std::optional<int64_t> {
+      if (name.empty()) return -1;
+      if (std::all_of(name.begin(), name.end(), [](unsigned char ch) { return std::isdigit(ch); })) return std::stoll(name);
+      auto it = known.find(name);
+      return it == known.end() ? std::nullopt : std::optional<int64_t>(it->second);
+    };
+    auto u = id(user, users), g = id(group, groups);
+    if (!u || !g) return applier::SysError{ENOENT, "no account " + (u ? group : user), 0, {}};
+    return std::make_pair(*u, *g);
+  }
+
   applier::SysResult<std::string> cgroup_read(const std::string& dir, const std::string& file) override {
     FakeCall c = call("read", "", dir + "/" + file, "read " + dir + "/" + file);
     return observe<std::string>(c, [&]() -> applier::SysResult<std::string> {
@@ -874,6 +924,28 @@ class FakeKernel final : public applier::Kernel {
   }
 
  private:
+  applier::SysResult<std::vector<applier::FileAccess>> access_of(const std::string& dir, const std::vector<std::string>& files,
+                                                                 const std::vector<std::string>& except) const {
+    auto d = s_.cgroups.find(dir);
+    if (d == s_.cgroups.end()) return applier::SysError{ENOENT, dir, 0, {}};
+    auto entry = [&](const std::string& f) {
+      auto it = s_.access.find(dir + "/" + f);
+      return it != s_.access.end() ? it->second : applier::FileAccess{f, 0, 0, f == "." ? 0755u : 0644u};
+    };
+    std::vector<applier::FileAccess> out;
+    for (const auto& f : files) {
+      if (f == "*") {
+        for (const auto& [name, value] : d->second)
+          if (std::find(except.begin(), except.end(), name) == except.end()) out.push_back(entry(name));
+      } else if (f == "." || d->second.count(f)) {
+        out.push_back(entry(f));
+      } else {
+        return applier::SysError{ENOENT, dir + "/" + f, 0, {}};
+      }
+    }
+    return out;
+  }
+
   struct Hierarchy {
     std::string mount;
     std::set<std::string> controllers;
@@ -1037,6 +1109,7 @@ class FakeKernel final : public applier::Kernel {
       f["cgroup.subtree_control"] = "";
       f["cgroup.controllers"] = enabled;
       f["cgroup.procs"] = "";
+      f["cgroup.threads"] = "";
       for (const auto& c : words(enabled))
         for (auto& kv : controller_files(c, false)) f.insert(kv);
     } else {
