@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <cctype>
 #include <vector>
 
@@ -16,14 +17,20 @@ bool all_digits(const std::string& s) {
 }
 
 // getpw*_r and getgr*_r want a buffer of a size they do not know in advance: ERANGE asks for more.
+// The entry's strings live in that buffer: NAME is copied out before it goes.
 template <class Entry, class Lookup>
-bool lookup(Lookup&& call, Entry& entry) {
+bool lookup(Lookup&& call, Entry& entry, std::string* name = nullptr) {
   std::vector<char> buffer(1024);
   Entry* found = nullptr;
   int rc;
   while ((rc = call(&entry, buffer.data(), buffer.size(), &found)) == ERANGE && buffer.size() < (1u << 20))
     buffer.resize(buffer.size() * 2);
-  return rc == 0 && found;
+  if (rc != 0 || !found) return false;
+  if (name) {
+    if constexpr (std::is_same_v<Entry, passwd>) *name = entry.pw_name;
+    else *name = entry.gr_name;
+  }
+  return true;
 }
 
 }  // namespace
@@ -48,15 +55,17 @@ SysResult<int64_t> group_id(const std::string& group) {
 
 std::string user_text(uint32_t uid) {
   passwd pw{};
-  if (lookup([&](passwd* e, char* b, size_t n, passwd** r) { return getpwuid_r(uid, e, b, n, r); }, pw))
-    return std::string(pw.pw_name) + " (" + std::to_string(uid) + ")";
+  std::string name;
+  if (lookup([&](passwd* e, char* b, size_t n, passwd** r) { return getpwuid_r(uid, e, b, n, r); }, pw, &name))
+    return name + " (" + std::to_string(uid) + ")";
   return std::to_string(uid);
 }
 
 std::string group_text(uint32_t gid) {
   struct group gr {};
-  if (lookup([&](struct group* e, char* b, size_t n, struct group** r) { return getgrgid_r(gid, e, b, n, r); }, gr))
-    return std::string(gr.gr_name) + " (" + std::to_string(gid) + ")";
+  std::string name;
+  if (lookup([&](struct group* e, char* b, size_t n, struct group** r) { return getgrgid_r(gid, e, b, n, r); }, gr, &name))
+    return name + " (" + std::to_string(gid) + ")";
   return std::to_string(gid);
 }
 

@@ -47,6 +47,21 @@ bool v2_cgroup_of(int pid, std::string& path) {
   return false;
 }
 
+// The real and saved uid of PID (v1 lets a non-root writer move only a process whose real or
+// saved uid is its effective one).
+bool process_uids(int pid, uid_t& real, uid_t& saved) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Uid:", 0) == 0) {
+      unsigned long r = 0, e = 0, s = 0;
+      if (std::sscanf(line.c_str() + 4, "%lu %lu %lu", &r, &e, &s) != 3) return false;
+      real = static_cast<uid_t>(r);
+      saved = static_cast<uid_t>(s);
+      return true;
+    }
+  return false;
+}
+
 std::string common_ancestor(const std::string& a, const std::string& b) {
   std::string common;
   size_t i = 0;
@@ -70,7 +85,13 @@ std::string why_cannot_join(const HostFacts& facts, const std::vector<std::strin
       return "you (" + me + ") may not add processes to " + procs.substr(0, procs.rfind('/')) + ": " + file +
              "\n  hint: the profile's cgroup.permissions.tasks (user or group, with a mode that lets them write) "
              "gives it to you; root applies it";
-    if (facts.mode != CgroupMode::V2) continue;
+    if (facts.mode != CgroupMode::V2) {
+      uid_t real = 0, saved = 0;
+      if (process_uids(pid, real, saved) && real != geteuid() && saved != geteuid())
+        return "process " + std::to_string(pid) + " belongs to " + user_text(real) +
+               ": on cgroup v1 only root or the process's own user may move it (cgroups(7))";
+      continue;
+    }
     std::string from;
     if (!v2_cgroup_of(pid, from)) continue;
     const std::string root = facts.cgroup_root;

@@ -681,6 +681,103 @@ kill $sp
   EXPECT_EQ(value_of(r.out, "same_uts"), "yes") << "attach never imposes namespaces\n" << r.describe();
 }
 
+// ---- a cgroup given to a user (cgroup.permissions) -------------------------------------------
+
+// Root applies a profile that gives its cgroup's task files to nobody (65534); nobody then
+// attaches its own process, and `run`s a command, without root. On v1 that is all it takes. On
+// v2 the kernel also wants the common ancestor's cgroup.procs writable (cgroups(7)): nobody's
+// process is outside the subtree, so attach says exactly that, and moves nothing.
+TEST_F(RunTest, AUserGivenTheTaskFilesAttachesWithoutRoot) {
+  if (!have_program("setpriv")) NSPLAN_SKIP_OR_FAIL("needs setpriv (util-linux)");
+  std::unique_ptr<CgroupParent> parent;
+  if (!make_parent(parent, {"memory", "pids"})) return;
+  std::string p = profile("given",
+                          "cgroup:\n  memory: {max: 256M}\n  pids: {max: 64}\n"
+                          "  permissions:\n    tasks: {user: nobody, mode: \"0644\"}\n    admin: {dir_mode: \"0755\"}\n");
+  ::chmod(p.c_str(), 0644);
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGM", cgroup_dir(*parent, "memory", p)},
+                                            {"CGP", cgroup_dir(*parent, "pids", p)}}, R"SH(
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
+as_nobody "$N" attach "$PROFILE" $$ --cgroup-parent "$PARENT" > /dev/null 2> "$T/early.err"
+echo "early_rc=$?"
+echo "early_err=$(head -1 "$T/early.err")"
+if [ -d "$CGM" ]; then echo "early_made=yes"; else echo "early_made=no"; fi
+"$N" apply "$PROFILE" --cgroup-parent "$PARENT" > /dev/null || echo "apply_failed"
+echo "procs_owner=$(stat -c %u:%a "$CGM/cgroup.procs")"
+echo "limit_owner=$(stat -c %u:%a "$CGM/memory.max" 2>/dev/null || stat -c %u:%a "$CGM/memory.limit_in_bytes")"
+# Not through the function: $! would be the subshell running it, which is root's.
+setpriv --reuid 65534 --regid 65534 --clear-groups sleep 30 &
+sp=$!
+as_nobody "$N" attach "$PROFILE" $$ --cgroup-parent "$PARENT" 2> "$T/other.err"
+echo "other_rc=$?"
+echo "other_err=$(tr '\n' ' ' < "$T/other.err")"
+as_nobody "$N" attach "$PROFILE" $sp --cgroup-parent "$PARENT" > "$T/a.out" 2> "$T/a.err"
+echo "attach_rc=$?"
+echo "attach_err=$(tr '\n' ' ' < "$T/a.err")"
+echo "in_procs=$(grep -cx "$sp" "$CGM/cgroup.procs")"
+echo "in_pids=$(grep -cx "$sp" "$CGP/cgroup.procs")"
+kill $sp
+"$N" status "$PROFILE" --cgroup-parent "$PARENT" > /dev/null; echo "status=$?"
+"$N" destroy "$PROFILE" --cgroup-parent "$PARENT" > /dev/null || echo "destroy_failed"
+if [ -d "$CGM" ]; then echo "left=yes"; else echo "left=no"; fi
+)SH");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(contains(r.out, "_failed")) << r.describe();
+  // Before root applied it: nothing is made, and the user is told who applies it.
+  EXPECT_EQ(value_of(r.out, "early_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "early_err"), "is not in place")) << r.describe();
+  EXPECT_EQ(value_of(r.out, "early_made"), "no") << r.describe();
+  EXPECT_EQ(value_of(r.out, "procs_owner"), "65534:644") << r.describe();
+  EXPECT_EQ(value_of(r.out, "limit_owner").substr(0, 2), "0:") << "the limits stay root's\n" << r.describe();
+  // Root's own shell is not nobody's to move, whatever the cgroup allows.
+  EXPECT_EQ(value_of(r.out, "other_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "other_err"), parent->v2() ? "common ancestor" : "belongs to root")) << r.describe();
+  if (parent->v2()) {
+    EXPECT_EQ(value_of(r.out, "attach_rc"), "3") << r.describe();
+    EXPECT_TRUE(contains(value_of(r.out, "attach_err"), "common ancestor")) << r.describe();
+    EXPECT_EQ(value_of(r.out, "in_procs"), "0") << r.describe();
+  } else {
+    EXPECT_EQ(value_of(r.out, "attach_rc"), "0") << r.describe();
+    EXPECT_EQ(value_of(r.out, "in_procs"), "1") << r.describe();
+    EXPECT_EQ(value_of(r.out, "in_pids"), "1") << r.describe();
+  }
+  EXPECT_EQ(value_of(r.out, "status"), "0") << r.describe();
+  EXPECT_EQ(value_of(r.out, "left"), "no") << r.describe();
+}
+
+// Without the key, the user is refused before anything is written, with the key that grants it.
+TEST_F(RunTest, AUserNotGivenTheTaskFilesIsToldWhichKeyGrantsThem) {
+  if (!have_program("setpriv")) NSPLAN_SKIP_OR_FAIL("needs setpriv (util-linux)");
+  std::unique_ptr<CgroupParent> parent;
+  if (!make_parent(parent, {"pids"})) return;
+  std::string p = profile("notgiven", "cgroup:\n  pids: {max: 64}\n");
+  ::chmod(p.c_str(), 0644);
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CGP", cgroup_dir(*parent, "pids", p)}}, R"SH(
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
+"$N" apply "$PROFILE" --cgroup-parent "$PARENT" > /dev/null || echo "apply_failed"
+setpriv --reuid 65534 --regid 65534 --clear-groups sleep 30 &
+sp=$!
+as_nobody "$N" attach "$PROFILE" $sp --cgroup-parent "$PARENT" > /dev/null 2> "$T/a.err"
+echo "attach_rc=$?"
+echo "attach_err=$(tr '\n' ' ' < "$T/a.err")"
+echo "in_procs=$(grep -cx "$sp" "$CGP/cgroup.procs")"
+as_nobody "$N" run "$PROFILE" --cgroup-parent "$PARENT" -- true 2> "$T/r.err"
+echo "run_rc=$?"
+echo "run_err=$(tr '\n' ' ' < "$T/r.err")"
+kill $sp
+"$N" destroy "$PROFILE" --cgroup-parent "$PARENT" > /dev/null || echo "destroy_failed"
+)SH");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(contains(r.out, "_failed")) << r.describe();
+  EXPECT_EQ(value_of(r.out, "attach_rc"), "3") << r.describe();
+  std::string err = value_of(r.out, "attach_err");
+  EXPECT_TRUE(contains(err, "may not add processes")) << err;
+  EXPECT_TRUE(contains(err, "cgroup.permissions.tasks")) << err;
+  EXPECT_EQ(value_of(r.out, "in_procs"), "0") << r.describe();
+  EXPECT_EQ(value_of(r.out, "run_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "run_err"), "cgroup.permissions.tasks")) << r.describe();
+}
+
 // ---- explain | sh observes what run observes -------------------------------------------------
 
 class RunExplainTest : public RunTest {
