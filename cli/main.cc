@@ -364,7 +364,7 @@ int run(int argc, char** argv) {
   add_profile_path_option(diff_cmd, profile_path);
 
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
-  apply->add_option("profile", profile, std::string(kProfileArgument) + ", or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
+  apply->add_option("profile", profile, "Profile file, profile name (NAME.yaml on the search path), - (standard input), or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_json_flag(apply);
   add_target_options(apply, target, Target::ThisMachine);
