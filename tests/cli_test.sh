@@ -202,6 +202,15 @@ expect 0 "export systemd -" -- sh -c '"$0" export systemd - < profiles/firefox.y
 grep -q "^MemoryMax=" "$tmp/out" || { echo "FAIL: export systemd -"; cat "$tmp/out"; fail=1; }
 expect 0 "check - with a file" -- sh -c '"$0" check profiles/lab.yaml - < profiles/firefox.yaml' "$nsplan"
 grep -qx -- "-: ok" "$tmp/out" || { echo "FAIL: check FILE - says ok for -"; cat "$tmp/out"; fail=1; }
+expect 0 "diff - FILE: the same profile" -- sh -c '"$0" diff - profiles/firefox.yaml --cgroup v2 < profiles/firefox.yaml' "$nsplan"
+[ -s "$tmp/out" ] && { echo "FAIL: diff - FILE of the same profile shows changes"; cat "$tmp/out"; fail=1; }
+# A file named - (or <stdin>) planted in the current directory is never read for -.
+mkdir "$tmp/dash"
+printf 'nsplan: 1\nname: nsplan-t-planted\ncgroup: {path: nsplan-t-planted, pids: {max: 66}}\n' > "$tmp/dash/-"
+cp "$tmp/dash/-" "$tmp/dash/<stdin>"
+expect 0 "- with a file named - in the current directory" -- env -C "$tmp/dash" sh -c '"$0" explain - --cgroup v2 < "$1"' "$nsplan" "$src/profiles/firefox.yaml"
+grep -q "nsplan-t-planted" "$tmp/out" && { echo "FAIL: - read a file named - or <stdin>"; fail=1; }
+grep -q "memory max 3G" "$tmp/out" || { echo "FAIL: - reads standard input"; fail=1; }
 expect 2 "- twice" -- sh -c '"$0" check - - < profiles/firefox.yaml' "$nsplan"
 grep -q "standard input) is given twice" "$tmp/err" || { echo "FAIL: - twice"; cat "$tmp/err"; fail=1; }
 expect 2 "run - (standard input is the command's)" -- sh -c '"$0" run - < profiles/firefox.yaml' "$nsplan"
