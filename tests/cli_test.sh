@@ -128,12 +128,17 @@ expect 2 "--profile-path must be absolute" -- "$nsplan" check "$tmp/inc/p/main.y
 sp=$tmp/sp
 mkdir -p "$sp/admin" "$sp/shipped" "$sp/cwd"
 chmod 755 "$sp" "$sp/admin" "$sp/shipped" "$sp/cwd"
-sp_profile() { printf 'nsplan: 1\nname: nsplan-t-sp\ncgroup: {path: nsplan-t-sp, pids: {max: %s}}\n' "$2" > "$1"; chmod 644 "$1"; }
+sp_profile() {  # FILE PIDS_MAX: a profile named as the file
+  name=${1##*/}; name=${name%.yaml}
+  printf 'nsplan: 1\nname: %s\ncgroup: {path: nsplan-t-sp, pids: {max: %s}}\n' "$name" "$2" > "$1"; chmod 644 "$1"
+}
 sp_profile "$sp/admin/nsplan-t-sp.yaml" 11
 sp_profile "$sp/shipped/nsplan-t-sp.yaml" 22
 sp_profile "$sp/shipped/nsplan-t-only-shipped.yaml" 33
 sp_profile "$sp/cwd/nsplan-t-sp" 44
 sp_profile "$sp/cwd/nsplan-t-sp.yaml" 44
+sp_profile "$sp/admin/nsplan-t-misnamed.yaml" 55
+sed -i 's/^name: .*/name: nsplan-t-other/' "$sp/admin/nsplan-t-misnamed.yaml"
 sp_path="--profile-path $sp/admin --profile-path $sp/shipped"
 # shellcheck disable=SC2086
 expect 0 "explain NAME: the first directory of the search path" -- env -C "$sp/cwd" "$nsplan" explain nsplan-t-sp --cgroup v2 $sp_path
@@ -152,6 +157,12 @@ for command in "plan nsplan-t-sp --cgroup v2" "check nsplan-t-sp" "export system
   expect $want "$command (by name)" -- "$nsplan" $command $sp_path
 done
 grep -q "^~ /sys/fs/cgroup/nsplan-t-sp/pids.max: 11 -> 33  ($sp/shipped/nsplan-t-only-shipped.yaml:3:" "$tmp/out" || { echo "FAIL: diff NAME NAME compares the two files found"; cat "$tmp/out"; fail=1; }
+# A profile given by name carries that name: apply NAME and destroy NAME mean the same profile.
+# shellcheck disable=SC2086
+expect 1 "a profile found by name that names another profile" -- "$nsplan" explain nsplan-t-misnamed --cgroup v2 $sp_path
+grep -q "^$sp/admin/nsplan-t-misnamed.yaml:2:7: error: this profile, given by the name 'nsplan-t-misnamed' and found on the search path, is named 'nsplan-t-other'$" "$tmp/err" || { echo "FAIL: a misnamed profile found by name"; cat "$tmp/err"; fail=1; }
+# shellcheck disable=SC2086
+expect 0 "the same file by its path" -- "$nsplan" explain "$sp/admin/nsplan-t-misnamed.yaml" --cgroup v2 $sp_path
 # shellcheck disable=SC2086
 expect 1 "a name not found" -- "$nsplan" explain nsplan-t-sq --cgroup v2 $sp_path
 grep -q "^nsplan: error: no profile 'nsplan-t-sq' on the profile search path ($sp/admin, $sp/shipped)$" "$tmp/err" || { echo "FAIL: a name not found lists the directories"; cat "$tmp/err"; fail=1; }
