@@ -1,7 +1,9 @@
 #include "applier/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <memory>
 
 #include "applier/state_dir.h"
+#include "compiler/names.h"
 
 namespace nsplan::applier {
 namespace {
@@ -108,6 +111,8 @@ FileContent ProfileFiles::read(const FileRequest& r) {
       if (file.get() < 0) return open_failed(errno, r);
       return read_opened(file, r, add_directory(directory.release(), false));
     }
+    case FileRequest::Within::StandardInput:
+      return read_standard_input();
     case FileRequest::Within::IncludingDirectory:
       if (r.directory < 0 || static_cast<size_t>(r.directory) >= directories_.size())
         return refused("the directory of the file that names it was not opened by this reader");
@@ -188,9 +193,57 @@ FileContent ProfileFiles::read_opened(const Fd& file, const FileRequest& r, int 
   return out;
 }
 
+FileContent ProfileFiles::read_standard_input() {
+  // Once: a second `-` would find it at its end (the command line refuses two).
+  if (stdin_read_) return refused("standard input was read already, for another -");
+  stdin_read_ = true;
+  struct stat st {};
+  if (fstat(STDIN_FILENO, &st) != 0) return refused("standard input: " + std::string(std::strerror(errno)), "give the profile's file instead of -");
+  if (S_ISDIR(st.st_mode)) return refused("standard input is a directory, not a profile");
+  if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) > max_bytes_)
+    return refused("standard input is larger than " + std::to_string(max_bytes_ >> 10) + " KiB; a profile is a few KiB");
+  std::string text;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {  // a non-blocking descriptor: wait until there is more
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
+    if (n < 0) return refused("standard input: " + std::string(std::strerror(errno)));
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    // Stopped here: no more of an endless stream is read than a profile may hold.
+    if (text.size() > max_bytes_)
+      return refused("standard input is larger than " + std::to_string(max_bytes_ >> 10) + " KiB; a profile is a few KiB");
+  }
+  FileContent out;
+  out.ok = true;
+  out.text = std::move(text);
+  out.identity = "stdin";
+  return out;
+}
+
 FileReader profile_file_reader(size_t max_bytes) {
   auto files = std::make_shared<ProfileFiles>(max_bytes);
   return [files](const FileRequest& request) { return files->read(request); };
+}
+
+std::vector<std::string> profile_names_in(const std::string& directory) {
+  std::vector<std::string> names;
+  DIR* d = opendir(directory.c_str());
+  if (!d) return names;
+  const std::string suffix = ".yaml";
+  while (dirent* e = readdir(d)) {
+    std::string file = e->d_name;
+    if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
+    std::string name = file.substr(0, file.size() - suffix.size());
+    if (is_name(name) && names.size() < 4096) names.push_back(name);
+  }
+  closedir(d);
+  return names;
 }
 
 FileContent read_profile_file(const std::string& path, size_t max_bytes) {

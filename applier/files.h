@@ -6,12 +6,14 @@
 //   and renaming a directory meanwhile changes nothing (no path is resolved twice);
 // - a directory of the search path, and every file and directory read below it, must be owned
 //   by root or by the user running nsplan and not be writable by group or others;
+// - standard input (`-`) is read up to `max_bytes` too, and only once;
 // - the file is opened O_PATH (opening a device can act) and must be a regular file of at most
 //   `max_bytes` before it is reopened for reading: no byte of anything else is read.
 #pragma once
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "applier/fd.h"
 #include "applier/sys_error.h"
@@ -33,16 +35,22 @@ class ProfileFiles {
   };
   FileContent open_below(int directory, const FileRequest& request);
   FileContent read_opened(const Fd& file, const FileRequest& request, int directory);
+  FileContent read_standard_input();
   int add_directory(int fd, bool search_path);
 
   size_t max_bytes_;
   std::deque<Directory> directories_;                // FileContent::directory indexes these
   std::map<std::string, int> search_directories_;  // opened search directories
+  bool stdin_read_ = false;
 };
 
 // A FileReader for compile_file and check_file. It owns its descriptors: they are closed when
 // the last copy of the reader goes.
 FileReader profile_file_reader(size_t max_bytes = kMaxProfileBytes);
+
+// The names of the profiles (NAME.yaml) DIRECTORY holds, for did-you-mean hints only: nothing
+// listed here is read (LoadOptions::names_in).
+std::vector<std::string> profile_names_in(const std::string& directory);
 
 // One file named on the command line, read on its own (no includes follow).
 FileContent read_profile_file(const std::string& path, size_t max_bytes = kMaxProfileBytes);

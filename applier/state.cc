@@ -176,6 +176,7 @@ AppliedFrom applied_from_text(const std::string& text) {
     bool ok = v.size() == 20 && std::all_of(v.begin(), v.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == '-' || ch == ':' || ch == 'T' || ch == 'Z'; });
     if (ok) out.at = v;
   }
+  if (auto f = j.find("from_stdin"); f != j.end() && f->is_boolean() && out.source.empty()) out.from_stdin = f->get<bool>();
   return out;
 }
 
@@ -187,6 +188,11 @@ void ProfileState::set_applied_from(const std::string& source) {
   gmtime_r(&now, &tm);
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   applied_.at = buf;
+}
+
+void ProfileState::set_applied_from_stdin() {
+  set_applied_from("");
+  applied_.from_stdin = true;
 }
 
 AppliedFrom ProfileState::applied_from() const {
@@ -228,8 +234,10 @@ Status ProfileState::save(const std::vector<Owned>& owned) const {
   nlohmann::json j;
   j["nsplan_state"] = 1;
   j["profile"] = profile_;
-  AppliedFrom from = applied_.source.empty() ? applied_from() : applied_;
+  // An apply records its own source (none, from standard input); a save of no apply keeps the last.
+  AppliedFrom from = applied_.at.empty() ? applied_from() : applied_;
   if (!from.source.empty()) j["source"] = from.source;
+  if (from.from_stdin) j["from_stdin"] = true;
   if (!from.at.empty()) j["applied_at"] = from.at;
   j["owned"] = nlohmann::json::array();
   for (const auto& o : owned) j["owned"].push_back(owned_to_record(o));

@@ -84,6 +84,7 @@ class MemoryState final : public StateStore {
 struct AppliedFrom {
   std::string source;
   std::string at;
+  bool from_stdin = false;  // the profile was read from standard input (`apply -`): no file
 };
 // The header of a state file's text; fields that are not what nsplan writes are left empty.
 AppliedFrom applied_from_text(const std::string& text);
@@ -121,6 +122,8 @@ class ProfileState final : public StateStore {
   // save of this apply; a save without it (destroy keeping what it could not remove) keeps what
   // the file had.
   void set_applied_from(const std::string& source);
+  // The same for a profile read from standard input: no file is recorded (not the last one's).
+  void set_applied_from_stdin();
   AppliedFrom applied_from() const;
   // The profiles with a state file in STATE_DIR, by name (for `nsplan list`).
   static std::vector<std::string> profiles_in(const std::string& state_dir);

@@ -43,11 +43,17 @@ applier::StepObserver step_observer() {
 }
 
 std::string absolute_path_of(const std::string& path) {
+  if (path == kStdinPath) return {};  // not a file: never a file of that name in the current directory
   char* real = ::realpath(path.c_str(), nullptr);
   if (!real) return {};
   std::string out = real;
   std::free(real);
   return out;
+}
+
+void record_source(applier::ProfileState& state, const plan::Plan& plan, const SavedPlan* saved) {
+  if (plan.source == kStdinPath) state.set_applied_from_stdin();
+  else state.set_applied_from(saved ? saved->applied_from : absolute_path_of(plan.source));
 }
 
 namespace {
@@ -143,7 +149,7 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
     }
     if (!live_as_saved(diff_plan(plan, *kernel, owned.value()), *o.saved, o.saved_file)) return kSystem;
   }
-  state->set_applied_from(o.saved ? o.saved->applied_from : absolute_path_of(plan.source));
+  record_source(*state, plan, o.saved);
   ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
   if (o.json) print_apply_json(c, out);
   if (out.recovered && !o.json && !log::quiet())

@@ -65,6 +65,8 @@ applier::StepObserver step_observer();
 // PATH made absolute (realpath), for the state's record of where an apply came from; "" when
 // it cannot be resolved.
 std::string absolute_path_of(const std::string& path);
+// What the state records of where this apply came from: the profile's file, or standard input.
+void record_source(applier::ProfileState& state, const plan::Plan& plan, const SavedPlan* saved = nullptr);
 
 // The profile's state, locked for an apply (after checking the privileges the plan needs);
 // nullopt after saying why not.

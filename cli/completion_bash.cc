@@ -104,7 +104,7 @@ _nsplan() {
     fi
     ((given++))
   done
-  ((${#search_path[@]})) || search_path=(/etc/nsplan/profiles)
+  ((${#search_path[@]})) || search_path=(@PROFILE_SEARCH_PATH@)
 
   if [[ -z $command ]]; then
     if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$(_nsplan_options '')" -- "$cur"))
@@ -181,7 +181,7 @@ std::string bash_completion(const CommandLine& cl) {
     out += "    " + c.name + ") printf '%s\\n'" + lines + " ;;\n";
   }
   out += "  esac\n}\n";
-  out += kCompletionFunction;
+  out += with_search_path(kCompletionFunction);
   return out;
 }
 

@@ -53,7 +53,7 @@ function __nsplan_given --argument-names option default
 end
 
 # Profile files: *.yaml and *.yml (and directories, to reach others), and the profiles of the
-# search path (--profile-path on the line, else /etc/nsplan/profiles) by their path.
+# search path (--profile-path on the line, else the default one) by their path.
 function __nsplan_profile_files
     set -l token (commandline -ct)
     for file in $token*.yaml $token*.yml
@@ -62,7 +62,9 @@ function __nsplan_profile_files
     for dir in $token*/
         echo $dir
     end
-    for dir in (__nsplan_given --profile-path /etc/nsplan/profiles)
+    set -l search (__nsplan_given --profile-path '' | string match -v '')
+    test (count $search) -gt 0; or set search @PROFILE_SEARCH_PATH@
+    for dir in $search
         for file in $dir/*.yaml
             test -f $file; and echo $file
         end
@@ -85,7 +87,7 @@ std::string fish_completion(const CommandLine& cl) {
   std::string out =
       "# fish completion for nsplan(1). Made by `nsplan --generate fish` from nsplan's command line\n"
       "# definition (cli/completion_fish.cc); do not edit.\n";
-  out += kProfileFunctions;
+  out += with_search_path(kProfileFunctions);
   out += "\n# No file names but those offered below.\ncomplete -c nsplan -f\n";
   for (const auto& o : cl.options) out += option_line("__fish_use_subcommand", o);
   for (const auto& c : cl.commands)

@@ -63,12 +63,12 @@ std::string arguments_call(const std::vector<OptionInfo>& options, const std::ve
 
 constexpr const char* kProfileFunctions = R"SH(
 # Profile files: *.yaml and *.yml (and directories, to reach others), and the profiles of the
-# search path (--profile-path on the line, else /etc/nsplan/profiles) whose name starts with
+# search path (--profile-path on the line, else the default one) whose name starts with
 # the word, by their path.
 _nsplan_profile_files() {
   local -a search profiles
   search=(${(s.:.)opt_args[--profile-path]})
-  (( $#search )) || search=(/etc/nsplan/profiles)
+  (( $#search )) || search=(@PROFILE_SEARCH_PATH@)
   if [[ $PREFIX != */* ]]; then
     profiles=(${^search}/${(b)PREFIX}*.yaml(N-.))
     (( $#profiles )) && compadd -U -- $profiles
@@ -94,7 +94,7 @@ std::string zsh_completion(const CommandLine& cl) {
       "#compdef nsplan\n"
       "# zsh completion for nsplan(1). Made by `nsplan --generate zsh` from nsplan's command line\n"
       "# definition (cli/completion_zsh.cc); do not edit.\n";
-  out += kProfileFunctions;
+  out += with_search_path(kProfileFunctions);
   out += "\n_nsplan() {\n  local -a commands\n  commands=(\n";
   for (const auto& c : cl.commands) out += "    '" + c.name + ":" + description(c.description) + "'\n";
   out += "  )\n"

@@ -10,7 +10,7 @@ class App;
 
 namespace nsplan::cli {
 
-// Writes WHAT (man-synopsis, man-options, man-commands, bash, zsh, fish) to stdout; returns
+// Writes WHAT (man-synopsis, man-options, man-commands, man-search-path, bash, zsh, fish) to stdout; returns
 // the exit status (2 for an unknown WHAT).
 int generate(const CLI::App& app, std::string_view what);
 

@@ -3,6 +3,7 @@
 // 3 failure on the system (see docs/cli.md).
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -94,13 +95,17 @@ CLI::Option* add_watch_options(CLI::App* cmd, cli::WatchOptions& w) {
   return interval;
 }
 
-// Where `extends: NAME` and `include: NAME` look (compiler/loader.h). Only the command line can
-// change it, not the environment: whoever sets root's environment must not choose the files
-// root reads as profiles.
+// What a profile argument may be (compiler/loader.h): its form decides, never the current directory.
+constexpr const char* kProfileArgument = "Profile file, profile name (NAME.yaml on the search path), or - (standard input)";
+
+// Where a profile named by name looks, on the command line and in `extends: NAME` and
+// `include: NAME` (schema/profile_search_path.h). Only the command line can change it, not the
+// environment: whoever sets root's environment must not choose the files root reads as profiles.
 void add_profile_path_option(CLI::App* cmd, std::vector<std::string>& dirs) {
   cmd->add_option("--profile-path", dirs,
-                  std::string("Directory of profiles named by name in extends:/include: (repeatable, searched in order; "
-                              "default ") + kSystemProfileDirectory + ")")
+                  "Directory of the profile search path, where a profile given by name (here or in extends:/include:) "
+                  "is looked for as NAME.yaml (repeatable, searched in order; replaces the default, " +
+                      profile_search_path_text() + ")")
       ->type_name(value_name::kDirectory)
       ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
 }
@@ -108,6 +113,7 @@ void add_profile_path_option(CLI::App* cmd, std::vector<std::string>& dirs) {
 LoadOptions load_options(const std::vector<std::string>& profile_path) {
   LoadOptions o;
   if (!profile_path.empty()) o.search_path = profile_path;
+  o.names_in = applier::profile_names_in;
   return o;
 }
 
@@ -203,7 +209,14 @@ std::variant<std::string, int> recorded_source(const std::string& name, const st
               << ")\n  hint: nsplan list shows the applied ones; nsplan status FILE reads a profile file\n";
     return kSystem;
   }
-  std::string source = st.applied_from().source;
+  applier::AppliedFrom from = st.applied_from();
+  if (from.from_stdin) {
+    std::cerr << "nsplan: error: '" << name << "' was last applied from standard input (apply -" << (from.at.empty() ? "" : ", " + from.at)
+              << "): no profile file is recorded to read\n  hint: nsplan status FILE, with the profile's file; nsplan list and "
+                 "nsplan destroy " << name << " need none\n";
+    return kSystem;
+  }
+  std::string source = from.source;
   if (source.empty()) {
     std::cerr << "nsplan: error: the state of '" << name << "' records no profile file (applied by an older nsplan)"
               << "\n  hint: nsplan status FILE\n";
@@ -228,6 +241,8 @@ Applied applied(const std::string& name, const HostFacts& facts, applier::Kernel
   auto owned = st.load();
   if (!owned.ok()) {
     a.why = "unreadable state";
+  } else if (from.from_stdin) {
+    a.why = "applied from standard input";
   } else if (from.source.empty()) {
     a.why = "no file recorded";
   } else {
@@ -310,7 +325,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> profile_path;
 
   auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
-  explain->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  explain->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
   bool no_run = false, teardown = false;
   explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
   explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
@@ -325,7 +340,7 @@ int run(int argc, char** argv) {
   add_profile_path_option(explain, profile_path);
 
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
-  plan_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  plan_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
   auto* plan_json = add_json_flag(plan_cmd);
   plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
       ->excludes(plan_json);
@@ -339,9 +354,9 @@ int run(int argc, char** argv) {
       "diff", "Show what changing a profile from OLD to NEW changes on the machine, as kernel operations");
   std::string diff_old, diff_new;
   bool textconv = false;
-  diff_cmd->add_option("old", diff_old, "Profile file, or git:REV:PATH (the file at a git revision)")
+  diff_cmd->add_option("old", diff_old, "Profile file, profile name, - (standard input), or git:REV:PATH (the file at a git revision)")
       ->type_name(value_name::kProfileFile);
-  diff_cmd->add_option("new", diff_new, "Profile file, or git:REV:PATH")->type_name(value_name::kProfileFile);
+  diff_cmd->add_option("new", diff_new, "Profile file, profile name, -, or git:REV:PATH")->type_name(value_name::kProfileFile);
   diff_cmd->add_flag("--textconv", textconv,
                      "Print OLD's kernel operations one a line, for git's diff.nsplan.textconv (docs/cli.md)");
   add_json_flag(diff_cmd)->excludes("--textconv");
@@ -349,7 +364,7 @@ int run(int argc, char** argv) {
   add_profile_path_option(diff_cmd, profile_path);
 
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
-  apply->add_option("profile", profile, "Profile file, or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
+  apply->add_option("profile", profile, "Profile file, profile name (NAME.yaml on the search path), - (standard input), or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
   apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_json_flag(apply);
   add_target_options(apply, target, Target::ThisMachine);
@@ -370,7 +385,7 @@ int run(int argc, char** argv) {
 
   int try_timeout = 120;
   auto* try_cmd = app.add_subcommand("try", "Apply, then take it back unless confirmed in time (as netplan try)");
-  try_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  try_cmd->add_option("profile", profile, std::string(kProfileArgument) + "; then the answer is read from the terminal")->type_name(value_name::kProfileFile)->required();
   try_cmd->add_option("--timeout", try_timeout, "Seconds to wait for Enter before taking the changes back (default 120)")
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 86400));
@@ -452,7 +467,7 @@ int run(int argc, char** argv) {
 
   std::vector<std::string> run_command;
   auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
-  run->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  run->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
   run->add_option("command", run_command, "Command and arguments, after --")->type_name(value_name::kCommand);
   run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
   add_target_options(run, target, Target::ThisMachine);
@@ -461,7 +476,7 @@ int run(int argc, char** argv) {
   int attach_pid = 0;
   bool cgroups_only = false;
   auto* attach = app.add_subcommand("attach", "Move a running process into the profile's cgroups");
-  attach->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  attach->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
   attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->type_name(value_name::kProcessId)->required()->check(CLI::Validator(
       [](std::string& v) -> std::string {
         // The kernel's largest pid_max is 2^22: anything else cannot be a process.
@@ -478,7 +493,7 @@ int run(int argc, char** argv) {
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
-  check->add_option("profiles", profiles, "Profile files")->type_name(value_name::kProfileFile)->required();
+  check->add_option("profiles", profiles, "Profile files, profile names (NAME.yaml on the search path), or - (standard input)")->type_name(value_name::kProfileFile)->required();
   add_json_flag(check);
   add_target_options(check, target, Target::AnyMachine);
   add_profile_path_option(check, profile_path);
@@ -489,7 +504,7 @@ int run(int argc, char** argv) {
   export_cmd->add_option("target", export_target, "What to write: an OCI runtime-spec config.json, or a systemd drop-in")
       ->check(CLI::IsMember({"oci", "systemd"}))
       ->required();
-  export_cmd->add_option("profile", profile, "Profile file")->type_name(value_name::kProfileFile)->required();
+  export_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
   export_cmd->add_flag("--strict", export_options.strict, "Refuse a profile the target cannot express in full (exit 1, nothing printed)");
   export_cmd->add_option("--state-dir", export_options.state_dir, "Where nsplan apply keeps persistent namespaces (joined by path)")
       ->type_name(value_name::kDirectory)
@@ -546,6 +561,24 @@ int run(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands()) command = " " + sub->get_name();
     std::cerr << "nsplan: error: " << nsplan::text::escaped(e.what()) << "\n  hint: nsplan" << command << " --help\n";
     return kUsage;
+  }
+
+  // `-` is standard input: once on a line, and not where stdin is the started command's.
+  {
+    std::vector<std::string> words = *check ? profiles : std::vector<std::string>{profile, diff_old, diff_new};
+    if (std::count(words.begin(), words.end(), "-") > 1) {
+      std::cerr << "nsplan: error: - (standard input) is given twice; it holds one profile\n";
+      return kUsage;
+    }
+    if (profile == "-" && (*run || *attach)) {
+      std::cerr << "nsplan: error: " << (*run ? "run" : "attach") << " reads its profile from a file or by name, not from standard input"
+                << (*run ? " (it is the command's)" : "") << "\n  hint: give the profile's file, or its name on the search path\n";
+      return kUsage;
+    }
+    const bool reads_stdin = std::count(words.begin(), words.end(), "-") == 1 && !*fmt && !*destroy && !*status &&
+                             !*freeze && !*thaw && !*kill;
+    if (reads_stdin && !quiet && isatty(STDIN_FILENO))
+      std::cerr << "nsplan: reading the profile from standard input (end it with Ctrl-D)\n";
   }
 
   cli::log::init(quiet ? cli::log::Level::Quiet
@@ -618,7 +651,8 @@ int run(int argc, char** argv) {
     return cli::run_task_control(std::get<std::string>(name), *facts, action, nsplan::applier::signal_number(signal_name));
   }
   std::optional<SavedPlan> saved;
-  if (*apply) {
+  // A saved plan is a file by its form too: a path, or a word ending in .plan.
+  if (*apply && profile != "-" && (is_profile_path(profile) || profile.ends_with(".plan"))) {
     if (auto text = cli::saved_plan_text_of(profile)) {
       std::string error;
       saved = parse_saved_plan(*text, error);
@@ -680,7 +714,8 @@ int run(int argc, char** argv) {
     status_name = profile;
     profile = std::get<std::string>(from);
   }
-  auto c = saved ? compile_file(saved->source, saved_sources_reader(*saved), *facts, PlanOptions{saved->strict},
+  // A plan saved from standard input holds it as <stdin>, which `-` asks the reader for.
+  auto c = saved ? compile_file(saved->source == kStdinPath ? "-" : saved->source, saved_sources_reader(*saved), *facts, PlanOptions{saved->strict},
                                 load_options(profile_path))
                : compile(profile, *facts, target.strict, load_options(profile_path));
   if (saved) {

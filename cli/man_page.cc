@@ -1,6 +1,7 @@
 #include "cli/man_page.h"
 
 #include "cli/value_names.h"
+#include "schema/profile_search_path.h"
 #include "schema/roff.h"
 
 namespace nsplan::cli {
@@ -64,6 +65,12 @@ std::string man_page_commands(const CommandLine& cl) {
       if (!o.is_help) out += option_paragraph(o);
   }
   return out;
+}
+
+std::string man_page_search_path() {
+  std::string out;
+  for (const char* dir : kProfileSearchPath) out += ".TQ\n.I " + roff::word(dir) + "\n";
+  return ".TP\n" + out.substr(4);  // the first directory opens the paragraph, the others join it (.TQ)
 }
 
 }  // namespace nsplan::cli

@@ -11,5 +11,6 @@ namespace nsplan::cli {
 std::string man_page_synopsis(const CommandLine& cl);  // lines for .SH SYNOPSIS
 std::string man_page_options(const CommandLine& cl);   // .TP paragraphs for .SH OPTIONS
 std::string man_page_commands(const CommandLine& cl);  // a .SS per command, for .SH COMMANDS
+std::string man_page_search_path();                    // the profile search path, for .SH FILES
 
 }  // namespace nsplan::cli

@@ -1,6 +1,7 @@
 // nsplan try: apply, then keep the changes only if the user confirms in time (as netplan try),
 // for changes that could cut off the admin's own session. The transaction is the executor's
 // (try_plan): declining takes it back exactly as a failure would.
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "applier/fd.h"
 #include "cli/log.h"
 
 namespace nsplan::cli {
@@ -52,8 +54,8 @@ class SignalsHeld {
 
 enum class Answer { Keep, Decline, Timeout, Signal, EndOfInput };
 
-// One line from standard input within TIMEOUT: Enter or y/yes keeps, anything else declines.
-Answer read_answer(std::chrono::seconds timeout, const SignalsHeld& signals) {
+// One line from INPUT within TIMEOUT: Enter or y/yes keeps, anything else declines.
+Answer read_answer(int input, std::chrono::seconds timeout, const SignalsHeld& signals) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const sigset_t mask = signals.waiting_mask();
   std::string line;
@@ -64,14 +66,14 @@ Answer read_answer(std::chrono::seconds timeout, const SignalsHeld& signals) {
       static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)
     };
     struct pollfd p {
-      STDIN_FILENO, POLLIN, 0
+      input, POLLIN, 0
     };
     int n = ppoll(&p, 1, &ts, &mask);
     if (n < 0 && errno == EINTR) return Answer::Signal;
     if (n < 0) return Answer::EndOfInput;
     if (n == 0) continue;
     char c;
-    ssize_t r = read(STDIN_FILENO, &c, 1);
+    ssize_t r = read(input, &c, 1);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r <= 0) return Answer::EndOfInput;
     if (c != '\n') {
@@ -97,10 +99,24 @@ const char* why_taken_back(Answer a) {
 
 int run_try(const Compilation& c, const LiveOptions& o, std::chrono::seconds timeout) {
   const plan::Plan& plan = *c.plan;
+  // The answer comes from standard input, unless the profile did (`try -`): then from the
+  // terminal. Without one nothing is applied: no answer could keep it.
+  Fd terminal;
+  int input = STDIN_FILENO;
+  if (plan.source == kStdinPath) {
+    terminal = Fd(open("/dev/tty", O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (terminal.get() < 0) {
+      std::cerr << "nsplan: error: try - read the profile from standard input, so the answer must come from the "
+                   "terminal (/dev/tty), and there is none; nothing was changed\n"
+                << "  hint: nsplan try FILE, or nsplan apply -\n";
+      return kUsage;
+    }
+    input = terminal.get();
+  }
   auto state = open_to_apply(plan, o);
   if (!state) return kSystem;
   auto kernel = make_linux_kernel(plan.facts);
-  state->set_applied_from(absolute_path_of(plan.source));
+  record_source(*state, plan);
   SignalsHeld signals;
   Answer answer = Answer::Keep;
   auto confirm = [&](const ApplyOutcome& made) {
@@ -115,9 +131,9 @@ int run_try(const Compilation& c, const LiveOptions& o, std::chrono::seconds tim
     }
     std::cerr << "Keep these changes? Press Enter or y within " << timeout.count()
               << " s; n, Ctrl-C or no answer takes them back: " << std::flush;
-    answer = read_answer(timeout, signals);
+    answer = read_answer(input, timeout, signals);
     // A terminal echoed the Enter; piped input ends the question's line here.
-    if (answer != Answer::Keep || !isatty(STDIN_FILENO)) std::cerr << "\n";
+    if (answer != Answer::Keep || !isatty(input)) std::cerr << "\n";
     return answer == Answer::Keep;
   };
   ApplyOutcome out = try_plan(plan, *kernel, *state, confirm, step_observer());

@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <optional>
 
+#include "compiler/escape.h"
 #include "compiler/names.h"
+#include "compiler/profile_reader.h"
 #include "compiler/text_policy.h"
 
 namespace nsplan {
@@ -130,6 +132,15 @@ class Loader {
     return merge_yaml(merged, own);
   }
 
+  // A profile named by name: NAME.yaml in each directory of the search path, in order.
+  Lookup by_name(const std::string& name) const {
+    Lookup lookup;
+    lookup.profile_name = name;
+    for (const auto& dir : search_path_)
+      lookup.candidates.push_back(search_request(dir + "/" + name + ".yaml", dir, name + ".yaml"));
+    return lookup;
+  }
+
  private:
   // Reads the first candidate that exists into `content`; null (and an error) when none can be.
   const FileRequest* read_first(const Lookup& lookup, SourceLoc included_at, FileContent& content) {
@@ -142,9 +153,24 @@ class Loader {
     }
     diags_.error(included_at,
                  "no profile '" + lookup.profile_name + "' on the profile search path (" + joined(search_path_) + ")",
-                 "a bare name is looked up as NAME.yaml there; a file next to this profile is named with its "
-                 "extension or as ./NAME");
+                 not_found_hint(lookup.profile_name, included_at.valid()));
     return nullptr;
+  }
+
+  // The nearest name the search path holds, else how to name a file instead.
+  std::string not_found_hint(const std::string& name, bool in_a_profile) const {
+    if (options_.names_in) {
+      std::vector<std::string> names;
+      for (const auto& dir : search_path_)
+        for (auto& n : options_.names_in(dir))
+          if (is_name(n)) names.push_back(std::move(n));
+      std::vector<std::string_view> candidates(names.begin(), names.end());
+      if (std::string best = closest_match(name, candidates); !best.empty()) return "did you mean '" + best + "'?";
+    }
+    return in_a_profile ? "a bare name is looked up as NAME.yaml there; a file next to this profile is named with its "
+                          "extension or as ./NAME"
+                        : "a bare name is looked up as NAME.yaml there, never in the current directory; a file is "
+                          "named with its extension or as ./NAME";
   }
 
   static std::string without_trailing_slash(const std::string& path) {
@@ -171,10 +197,7 @@ class Loader {
                      "nor a profile name", hint);
         return std::nullopt;
       }
-      lookup.profile_name = name;
-      for (const auto& dir : search_path_)
-        lookup.candidates.push_back(search_request(dir + "/" + name + ".yaml", dir, name + ".yaml"));
-      return lookup;
+      return by_name(name);
     }
     fs::path normal = fs::path(name).lexically_normal();
     if (normal.is_absolute()) {
@@ -187,6 +210,12 @@ class Loader {
       diags_.error(node.loc, std::string(key) + " '" + name + "' is outside '" + directory_of(from.request.path) +
                    "', the directory of this file, and the profile search path (" + joined(search_path_) +
                    "); expected a file below one of them", hint);
+      return std::nullopt;
+    }
+    if (from.request.within == FileRequest::Within::StandardInput) {
+      diags_.error(node.loc, std::string(key) + " '" + name + "' is a path relative to the directory of this profile, "
+                   "but a profile read from standard input has none",
+                   "name a profile on the search path by name, or give the profile's file instead of -");
       return std::nullopt;
     }
     if (!normal.empty() && *normal.begin() == "..") {
@@ -231,7 +260,7 @@ class Loader {
   }
 
   std::string first_search_directory() const {
-    return search_path_.empty() ? std::string(kSystemProfileDirectory) : search_path_.front();
+    return search_path_.empty() ? std::string(kProfileSearchPath.front()) : search_path_.front();
   }
 
   // A file name is shown in every diagnostic and explain comment about that file.
@@ -257,6 +286,18 @@ YamlPtr load_profile(const std::string& path, const FileReader& read, SourceMana
   Loader loader(read, sm, diags, options);
   FileRequest top;
   top.path = path;
+  if (path == "-") {
+    top.path = kStdinPath;
+    top.within = FileRequest::Within::StandardInput;
+  } else if (!is_profile_path(path)) {
+    // By its form alone, never by what the current directory holds (compiler/names.h).
+    if (is_name(path)) return loader.load(loader.by_name(path), {});
+    diags.error({}, "'" + text::escaped(path) + "' is neither a profile name nor a profile file",
+                "a name (1 to 64 letters, digits, '_', '.' or '-', not first '.' or '-') is looked up as NAME.yaml "
+                "on the profile search path; a file has a '/' or ends in .yaml or .yml (./FILE for one in the "
+                "current directory); - reads standard input");
+    return nullptr;
+  }
   return loader.load(Lookup{{top}, {}}, {});
 }
 

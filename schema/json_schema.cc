@@ -1,3 +1,4 @@
+#include "schema/profile_search_path.h"
 #include "schema/json_schema.h"
 
 #include <map>
@@ -173,7 +174,7 @@ std::string markdown_reference() {
       "file equal to that output. For a guide with examples, see profile-format.md.\n\n"
       "Top-level keys also include `extends: FILE` (a base profile) and `include: [FILES]` (fragments): a path\n"
       "below the directory of the file that names it, or a bare name of a profile on the search path\n"
-      "(`/etc/nsplan/profiles`); see profile-format.md.\n";
+      "(`" + profile_search_path_text("`, `") + "`); see profile-format.md.\n";
   for_each_section(profile_spec(), "profile",
                    [&out](const std::string& path, const ObjectSpec& spec) { reference_section(spec, path, out); });
   return out;

@@ -3,6 +3,7 @@
 
 #include "schema/field_text.h"
 #include "schema/json_schema.h"
+#include "schema/profile_search_path.h"
 #include "schema/roff.h"
 #include "schema/table.h"
 
@@ -22,6 +23,13 @@ void man_section(const ObjectSpec& spec, const std::string& path, std::string& o
 }
 
 // "[cgroup: ...]" and so on, a line each: the objects a profile may hold.
+// The default search path's directories, each a roff word, SEPARATOR between them.
+std::string search_path_roff(const std::string& separator) {
+  std::string out;
+  for (const char* dir : kProfileSearchPath) out += (out.empty() ? "" : separator) + roff::word(dir);
+  return out;
+}
+
 std::string top_level_objects() {
   std::string out;
   for (const auto& f : profile_spec().fields)
@@ -57,7 +65,7 @@ std::string man_reference() {
       "Top-level keys also include \\fBextends:\\fR \\fIBASE\\fR (one base profile) and\n"
       "\\fBinclude:\\fR [\\fIFRAGMENTS\\fR] (fragments merged in order, later wins; this file last).\n"
       "Each is a path below the directory of the file that names it, or a bare name of a profile\n"
-      "\\fINAME\\fR.yaml on the profile search path, \\fI/etc/nsplan/profiles\\fR by default\n"
+      "\\fINAME\\fR.yaml on the profile search path, by default \\fI" + search_path_roff("\\fR, \\fI") + "\\fR\n"
       "(\\fB\\-\\-profile\\-path\\fR changes it; no environment variable does).\n"
       ".SH KEYS\n";
   for_each_section(profile_spec(), "profile",
@@ -65,8 +73,9 @@ std::string man_reference() {
   out +=
       ".SH FILES\n"
       ".TP\n"
-      ".I /etc/nsplan/profiles\n"
-      "The profile search path: profiles named by name in \\fBextends:\\fR and \\fBinclude:\\fR.\n"
+      ".I " + search_path_roff(" ") + "\n"
+      "The profile search path, in this order: profiles named by name on the command line and in\n"
+      "\\fBextends:\\fR and \\fBinclude:\\fR.\n"
       ".SH SEE ALSO\n"
       ".BR nsplan (1);\n"
       "docs/profile\\-format.md and docs/reference.md in nsplan's sources;\n"

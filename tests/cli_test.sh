@@ -115,12 +115,130 @@ printf 'nsplan: 1\nname: inc\nextends: nsplan-t-base\ninclude: sub/frag.yaml\nru
 expect 0 "include below the directory, extends from the search path" -- "$nsplan" explain "$tmp/inc/p/main.yaml" --cgroup v2 --profile-path "$tmp/inc/search"
 grep -q "^echo '9' > '/sys/fs/cgroup/nsplan-t-inc/pids.max'$" "$tmp/out" || { echo "FAIL: the fragment below the directory is read"; cat "$tmp/out"; fail=1; }
 grep -q "^echo '1073741824' > '/sys/fs/cgroup/nsplan-t-inc/memory.max'$" "$tmp/out" || { echo "FAIL: the base on the search path is read"; cat "$tmp/out"; fail=1; }
-expect 1 "the search path is /etc/nsplan/profiles by default" -- "$nsplan" check "$tmp/inc/p/main.yaml"
-grep -q "no profile 'nsplan-t-base' on the profile search path (/etc/nsplan/profiles)" "$tmp/err" || { echo "FAIL: default search path"; cat "$tmp/err"; fail=1; }
+expect 1 "the default search path" -- "$nsplan" check "$tmp/inc/p/main.yaml"
+grep -q "no profile 'nsplan-t-base' on the profile search path (/etc/nsplan, /usr/local/share/nsplan/profiles, /usr/share/nsplan/profiles)" "$tmp/err" || { echo "FAIL: default search path"; cat "$tmp/err"; fail=1; }
 chmod 777 "$tmp/inc/search"
 expect 1 "a search directory writable by others is refused" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path "$tmp/inc/search"
 grep -q "the profile search directory '$tmp/inc/search' is writable by group or others (mode 0777)" "$tmp/err" || { echo "FAIL: writable search directory"; cat "$tmp/err"; fail=1; }
 expect 2 "--profile-path must be absolute" -- "$nsplan" check "$tmp/inc/p/main.yaml" --profile-path relative/dir
+
+# The profile given by name on the command line: NAME.yaml on the search path, the first
+# directory that has it (the administrator's before the shipped ones), never the current
+# directory; a file there must be root's or the caller's and not writable by group or others.
+sp=$tmp/sp
+mkdir -p "$sp/admin" "$sp/shipped" "$sp/cwd"
+chmod 755 "$sp" "$sp/admin" "$sp/shipped" "$sp/cwd"
+sp_profile() {  # FILE PIDS_MAX: a profile named as the file
+  name=${1##*/}; name=${name%.yaml}
+  printf 'nsplan: 1\nname: %s\ncgroup: {path: nsplan-t-sp, pids: {max: %s}}\n' "$name" "$2" > "$1"; chmod 644 "$1"
+}
+sp_profile "$sp/admin/nsplan-t-sp.yaml" 11
+sp_profile "$sp/shipped/nsplan-t-sp.yaml" 22
+sp_profile "$sp/shipped/nsplan-t-only-shipped.yaml" 33
+sp_profile "$sp/cwd/nsplan-t-sp" 44
+sp_profile "$sp/cwd/nsplan-t-sp.yaml" 44
+sp_profile "$sp/admin/nsplan-t-misnamed.yaml" 55
+sed -i 's/^name: .*/name: nsplan-t-other/' "$sp/admin/nsplan-t-misnamed.yaml"
+sp_path="--profile-path $sp/admin --profile-path $sp/shipped"
+# shellcheck disable=SC2086
+expect 0 "explain NAME: the first directory of the search path" -- env -C "$sp/cwd" "$nsplan" explain nsplan-t-sp --cgroup v2 $sp_path
+grep -q "^echo '11' > '/sys/fs/cgroup/nsplan-t-sp/pids.max'$" "$tmp/out" || { echo "FAIL: explain NAME reads the admin's profile"; cat "$tmp/out"; fail=1; }
+grep -q "^# $sp/admin/nsplan-t-sp.yaml:3:" "$tmp/out" || { echo "FAIL: explain NAME names the file found"; cat "$tmp/out"; fail=1; }
+grep -q "'44'" "$tmp/out" && { echo "FAIL: a bare name read the current directory"; fail=1; }
+# shellcheck disable=SC2086
+expect 0 "explain ./FILE in the current directory" -- env -C "$sp/cwd" "$nsplan" explain ./nsplan-t-sp --cgroup v2 $sp_path
+grep -q "'44'" "$tmp/out" || { echo "FAIL: ./FILE reads the file"; fail=1; }
+# shellcheck disable=SC2086
+expect 0 "explain NAME found in the second directory" -- "$nsplan" explain nsplan-t-only-shipped --cgroup v2 $sp_path
+grep -q "'33'" "$tmp/out" || { echo "FAIL: the second directory is searched"; fail=1; }
+for command in "plan nsplan-t-sp --cgroup v2" "check nsplan-t-sp" "export systemd nsplan-t-sp" "diff nsplan-t-sp nsplan-t-only-shipped --cgroup v2"; do
+  want=0; [ "${command%% *}" = diff ] && want=1  # diff(1): 1, they differ
+  # shellcheck disable=SC2086
+  expect $want "$command (by name)" -- "$nsplan" $command $sp_path
+done
+grep -q "^~ /sys/fs/cgroup/nsplan-t-sp/pids.max: 11 -> 33  ($sp/shipped/nsplan-t-only-shipped.yaml:3:" "$tmp/out" || { echo "FAIL: diff NAME NAME compares the two files found"; cat "$tmp/out"; fail=1; }
+# A profile given by name carries that name: apply NAME and destroy NAME mean the same profile.
+# shellcheck disable=SC2086
+expect 1 "a profile found by name that names another profile" -- "$nsplan" explain nsplan-t-misnamed --cgroup v2 $sp_path
+grep -q "^$sp/admin/nsplan-t-misnamed.yaml:2:7: error: this profile, given by the name 'nsplan-t-misnamed' and found on the search path, is named 'nsplan-t-other'$" "$tmp/err" || { echo "FAIL: a misnamed profile found by name"; cat "$tmp/err"; fail=1; }
+# shellcheck disable=SC2086
+expect 0 "the same file by its path" -- "$nsplan" explain "$sp/admin/nsplan-t-misnamed.yaml" --cgroup v2 $sp_path
+# shellcheck disable=SC2086
+expect 1 "a name not found" -- "$nsplan" explain nsplan-t-sq --cgroup v2 $sp_path
+grep -q "^nsplan: error: no profile 'nsplan-t-sq' on the profile search path ($sp/admin, $sp/shipped)$" "$tmp/err" || { echo "FAIL: a name not found lists the directories"; cat "$tmp/err"; fail=1; }
+grep -q "^  hint: did you mean 'nsplan-t-sp'?$" "$tmp/err" || { echo "FAIL: a name not found suggests the nearest"; cat "$tmp/err"; fail=1; }
+expect 1 "a word neither name nor file" -- "$nsplan" explain 'no such' --cgroup v2
+grep -q "'no such' is neither a profile name nor a profile file" "$tmp/err" || { echo "FAIL: neither name nor file"; cat "$tmp/err"; fail=1; }
+# Attacker's view: the first directory's file is refused, and not passed over for the next one.
+chmod 664 "$sp/admin/nsplan-t-sp.yaml"
+# shellcheck disable=SC2086
+expect 1 "a profile on the search path writable by group" -- "$nsplan" explain nsplan-t-sp --cgroup v2 $sp_path
+grep -q "cannot read '$sp/admin/nsplan-t-sp.yaml': it is writable by group or others (mode 0664)" "$tmp/err" || { echo "FAIL: group-writable profile"; cat "$tmp/err"; fail=1; }
+[ -s "$tmp/out" ] && { echo "FAIL: the next directory's profile was used instead"; fail=1; }
+chmod 646 "$sp/admin/nsplan-t-sp.yaml"
+# shellcheck disable=SC2086
+expect 1 "a profile on the search path writable by others" -- "$nsplan" check nsplan-t-sp $sp_path
+grep -q "it is writable by group or others (mode 0646)" "$tmp/err" || { echo "FAIL: world-writable profile"; cat "$tmp/err"; fail=1; }
+chmod 644 "$sp/admin/nsplan-t-sp.yaml"
+ln -s "$sp/cwd/nsplan-t-sp.yaml" "$sp/admin/nsplan-t-link.yaml"
+# shellcheck disable=SC2086
+expect 1 "a symbolic link out of the search directory" -- "$nsplan" check nsplan-t-link $sp_path
+grep -q "a symbolic link leads out of '$sp/admin'" "$tmp/err" || { echo "FAIL: a link out of the search directory"; cat "$tmp/err"; fail=1; }
+if [ "$(id -u)" = 0 ]; then
+  chown 65534 "$sp/admin/nsplan-t-sp.yaml"
+  # shellcheck disable=SC2086
+  expect 1 "a profile on the search path owned by another user" -- "$nsplan" explain nsplan-t-sp --cgroup v2 $sp_path
+  grep -q "it is owned by uid 65534, not by root or the user running nsplan" "$tmp/err" || { echo "FAIL: a profile of another owner"; cat "$tmp/err"; fail=1; }
+  chown 0 "$sp/admin/nsplan-t-sp.yaml"
+  chown 65534 "$sp/admin"
+  # shellcheck disable=SC2086
+  expect 1 "a search directory owned by another user" -- "$nsplan" explain nsplan-t-sp --cgroup v2 $sp_path
+  grep -q "the profile search directory '$sp/admin' is owned by uid 65534" "$tmp/err" || { echo "FAIL: a search directory of another owner"; cat "$tmp/err"; fail=1; }
+  chown 0 "$sp/admin"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: the ownership checks of the search path need root (chown)"; fail=1
+fi
+
+# `-`: the profile from standard input, named <stdin> (file:line:col as for a file).
+expect 0 "explain firefox from a file" -- "$nsplan" explain profiles/firefox.yaml --cgroup v2
+sed 's|profiles/firefox.yaml|<stdin>|g' "$tmp/out" > "$tmp/from-file"
+expect 0 "explain - (standard input)" -- sh -c '"$0" explain - --cgroup v2 < profiles/firefox.yaml' "$nsplan"
+cmp -s "$tmp/out" "$tmp/from-file" || { echo "FAIL: explain - differs from explain FILE but for the name <stdin>:"; diff "$tmp/from-file" "$tmp/out"; fail=1; }
+grep -q "^# <stdin>:[0-9]*:[0-9]*: memory max 3G$" "$tmp/out" || { echo "FAIL: explain - locates its steps in <stdin>"; fail=1; }
+expect 1 "check - of an invalid profile" -- sh -c '"$0" check - < tests/diagnostics/values.yaml' "$nsplan"
+grep -q "^<stdin>:6:10: error: bad unit 'X' in '3X'$" "$tmp/err" || { echo "FAIL: check - locates its errors in <stdin>"; cat "$tmp/err"; fail=1; }
+expect 0 "plan - --json" -- sh -c '"$0" plan - --json --cgroup v2 < profiles/lab.yaml' "$nsplan"
+grep -q '"nsplan_plan": 2' "$tmp/out" || { echo "FAIL: plan - --json"; fail=1; }
+expect 0 "export systemd -" -- sh -c '"$0" export systemd - < profiles/firefox.yaml' "$nsplan"
+grep -q "^MemoryMax=" "$tmp/out" || { echo "FAIL: export systemd -"; cat "$tmp/out"; fail=1; }
+expect 0 "check - with a file" -- sh -c '"$0" check profiles/lab.yaml - < profiles/firefox.yaml' "$nsplan"
+grep -qx -- "-: ok" "$tmp/out" || { echo "FAIL: check FILE - says ok for -"; cat "$tmp/out"; fail=1; }
+expect 0 "diff - FILE: the same profile" -- sh -c '"$0" diff - profiles/firefox.yaml --cgroup v2 < profiles/firefox.yaml' "$nsplan"
+[ -s "$tmp/out" ] && { echo "FAIL: diff - FILE of the same profile shows changes"; cat "$tmp/out"; fail=1; }
+# A file named - (or <stdin>) planted in the current directory is never read for -.
+mkdir "$tmp/dash"
+printf 'nsplan: 1\nname: nsplan-t-planted\ncgroup: {path: nsplan-t-planted, pids: {max: 66}}\n' > "$tmp/dash/-"
+cp "$tmp/dash/-" "$tmp/dash/<stdin>"
+expect 0 "- with a file named - in the current directory" -- env -C "$tmp/dash" sh -c '"$0" explain - --cgroup v2 < "$1"' "$nsplan" "$src/profiles/firefox.yaml"
+grep -q "nsplan-t-planted" "$tmp/out" && { echo "FAIL: - read a file named - or <stdin>"; fail=1; }
+grep -q "memory max 3G" "$tmp/out" || { echo "FAIL: - reads standard input"; fail=1; }
+expect 2 "- twice" -- sh -c '"$0" check - - < profiles/firefox.yaml' "$nsplan"
+grep -q "standard input) is given twice" "$tmp/err" || { echo "FAIL: - twice"; cat "$tmp/err"; fail=1; }
+expect 2 "run - (standard input is the command's)" -- sh -c '"$0" run - < profiles/firefox.yaml' "$nsplan"
+expect 2 "destroy - (a name or a file)" -- sh -c '"$0" destroy - < profiles/firefox.yaml' "$nsplan"
+# No more of an endless stream is read than a profile may hold.
+expect 1 "standard input larger than a profile" -- sh -c 'yes "# padding" | "$0" check -' "$nsplan"
+grep -q "standard input is larger than 1024 KiB" "$tmp/err" || { echo "FAIL: the size limit of standard input"; cat "$tmp/err"; fail=1; }
+# extends: by name works from standard input; a path relative to it has no directory to be below.
+chmod 755 "$tmp/inc/search"
+expect 0 "extends by name from standard input" -- sh -c 'printf "nsplan: 1\nname: inc\nextends: nsplan-t-base\n" | "$0" explain - --cgroup v2 --profile-path "$1"' "$nsplan" "$tmp/inc/search"
+grep -q "^echo '1073741824' > '/sys/fs/cgroup/nsplan-t-inc/memory.max'$" "$tmp/out" || { echo "FAIL: the base of standard input"; cat "$tmp/out"; fail=1; }
+expect 1 "a relative include from standard input" -- sh -c 'printf "nsplan: 1\nname: inc\ninclude: sub/frag.yaml\n" | "$0" check -' "$nsplan"
+grep -q "^<stdin>:3:10: error: include: 'sub/frag.yaml' is a path relative to the directory of this profile, but a profile read from standard input has none$" "$tmp/err" || { echo "FAIL: relative include from standard input"; cat "$tmp/err"; fail=1; }
+# try - reads the answer from the terminal; with none, nothing is applied.
+expect 2 "try - without a terminal" -- setsid -w sh -c '"$0" try - --state-dir "$1" < profiles/firefox.yaml' "$nsplan" "$tmp/try-state"
+grep -q "the answer must come from the terminal (/dev/tty), and there is none; nothing was changed" "$tmp/err" || { echo "FAIL: try - without a terminal"; cat "$tmp/err"; fail=1; }
+[ -e "$tmp/try-state" ] && { echo "FAIL: try - without a terminal made its state dir"; fail=1; }
 
 # destroy WORD: a bare word is a name whatever the current directory holds, so a file planted
 # there (here: one naming another profile) cannot redirect root's destroy. Only a path is read.

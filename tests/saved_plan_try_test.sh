@@ -7,7 +7,8 @@
 # changed since; it refuses, changing nothing, when the live system changed, when the saved
 # plan was tampered with, or when given target options of its own.
 # try: end of input, n, no answer in time and SIGHUP each take everything back (exit 5); Enter
-# keeps it.
+# keeps it. A profile by name (the search path) and from standard input (apply -, status NAME,
+# list, a plan saved from standard input).
 set -u
 nsplan=$1
 src=$2
@@ -121,6 +122,50 @@ is "try after SIGHUP: exit" "$?" 5
 has_err "interrupted"
 is "SIGHUP took the change back" "$(link_mtu nspt-br)" 1400
 pkill -P $$ sleep 2>/dev/null
+
+# ---- a profile by name, and from standard input --------------------------------------------
+search=$tmp/search
+mkdir -m 755 "$search"
+profile "$search/nsplan-t-saved.yaml" 1350
+chmod 644 "$search/nsplan-t-saved.yaml"
+expect 0 "apply NAME (found on the search path)" -- ns apply nsplan-t-saved --profile-path "$search"
+is "apply NAME applied the file found" "$(link_mtu nspt-br)" 1350
+grep -qF "\"source\": \"$search/nsplan-t-saved.yaml\"" "$state/nsplan-t-saved.state" || { echo "FAIL: apply NAME records the file found"; fail=1; }
+expect 0 "status NAME reads the file found" -- ns status nsplan-t-saved
+# A file named <stdin> in the current directory is never taken for standard input's record.
+mkdir -m 755 "$tmp/cwd"
+profile "$tmp/cwd/<stdin>" 1250
+profile "$p" 1320
+expect 0 "apply - (standard input)" -- env -C "$tmp/cwd" sh -c '"$0" apply - --state-dir "$1" < "$2"' "$nsplan" "$state" "$p"
+is "apply - applied standard input" "$(link_mtu nspt-br)" 1320
+grep -q '"from_stdin": true' "$state/nsplan-t-saved.state" || { echo "FAIL: apply - records standard input"; fail=1; }
+grep -q '"source"' "$state/nsplan-t-saved.state" && { echo "FAIL: apply - kept (or made up) a profile file"; cat "$state/nsplan-t-saved.state"; fail=1; }
+expect 3 "status NAME after apply -" -- ns status nsplan-t-saved
+has_err "'nsplan-t-saved' was last applied from standard input (apply -, "
+has_err "no profile file is recorded to read"
+expect 0 "list after apply -" -- ns list
+grep -qF "? (applied from standard input)" "$tmp/out" || { echo "FAIL: list says applied from standard input"; cat "$tmp/out"; fail=1; }
+expect 0 "status FILE after apply -" -- ns status "$p"
+# A plan saved from standard input applies as apply - does.
+profile "$p" 1310
+expect 4 "plan - --out" -- sh -c '"$0" plan - --out "$1" --state-dir "$2" < "$3"' "$nsplan" "$tmp/stdin.plan" "$state" "$p"
+expect 0 "apply a plan saved from standard input" -- ns apply "$tmp/stdin.plan"
+is "the saved plan of standard input applied" "$(link_mtu nspt-br)" 1310
+grep -q '"from_stdin": true' "$state/nsplan-t-saved.state" || { echo "FAIL: a saved plan of standard input records standard input"; fail=1; }
+# try - asks on the terminal: standard input held the profile (script(1) gives it a terminal).
+if command -v script > /dev/null; then
+  profile "$p" 1290
+  (sleep 1; printf 'n\n') | script -qec "'$nsplan' try - --state-dir '$state' < '$p'" /dev/null > "$tmp/tty" 2>&1
+  is "try -, n on the terminal: exit" "$?" 5
+  grep -q "not confirmed" "$tmp/tty" || { echo "FAIL: try - declined on the terminal"; cat "$tmp/tty"; fail=1; }
+  is "try - declined on the terminal" "$(link_mtu nspt-br)" 1310
+  (sleep 1; printf '\n') | script -qec "'$nsplan' try - --state-dir '$state' < '$p'" /dev/null > "$tmp/tty" 2>&1
+  is "try -, Enter on the terminal: exit" "$?" 0
+  grep -q "~ mtu of nspt-br: 1310 -> 1290  (<stdin>:5:" "$tmp/tty" || { echo "FAIL: try - shows its changes located in <stdin>"; cat "$tmp/tty"; fail=1; }
+  is "try - kept on the terminal" "$(link_mtu nspt-br)" 1290
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: script(1) (util-linux) is needed for try - on a terminal"; fail=1
+fi
 expect 0 "destroy after try" -- ns destroy nsplan-t-saved
 is "destroyed" "$(link_mtu nspt-br)" none
 exit $fail

@@ -6,7 +6,7 @@
 // `online-cpus=0-3 memory-nodes=0` there states what a probed host would have online.
 // Expectations in included files (tests/diagnostics/include/) count too. Files are read as
 // nsplan reads them (applier/files.h), with a search path that does not exist, so that what
-// this machine keeps in /etc/nsplan/profiles changes nothing.
+// this machine keeps on the profile search path changes nothing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

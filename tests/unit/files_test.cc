@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -253,6 +254,74 @@ TEST_F(IncludeConfinement, TopLevelProfileIsReadWhereverItIs) {
   auto fifo = applier::read_profile_file(at("profiles/fifo.yaml"));
   EXPECT_FALSE(fifo.ok);
   EXPECT_EQ(fifo.error, "is a FIFO, not a regular file");
+}
+
+}  // namespace
+}  // namespace nsplan
+
+namespace nsplan {
+namespace {
+
+// `-`: standard input, read once and no further than a profile may be long.
+class StandardInput : public ::testing::Test {
+ protected:
+  void SetUp() override { saved_ = dup(STDIN_FILENO); }
+  void TearDown() override {
+    dup2(saved_, STDIN_FILENO);
+    close(saved_);
+  }
+  // Standard input becomes a pipe holding TEXT (a writer thread: TEXT may exceed the pipe).
+  void feed(const std::string& text) {
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    dup2(p[0], STDIN_FILENO);
+    close(p[0]);
+    writer_ = std::thread([fd = p[1], text] {
+      size_t off = 0;
+      while (off < text.size()) {
+        ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+        if (n <= 0) break;  // the reader stopped reading: EPIPE
+        off += static_cast<size_t>(n);
+      }
+      close(fd);
+    });
+  }
+  void join() {
+    if (writer_.joinable()) writer_.join();
+  }
+  FileRequest stdin_request() const {
+    FileRequest r;
+    r.path = kStdinPath;
+    r.within = FileRequest::Within::StandardInput;
+    return r;
+  }
+  int saved_ = -1;
+  std::thread writer_;
+};
+
+TEST_F(StandardInput, IsReadOnceAndNamedStdin) {
+  feed("nsplan: 1\nname: s\n");
+  applier::ProfileFiles files;
+  FileContent first = files.read(stdin_request());
+  join();
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.text, "nsplan: 1\nname: s\n");
+  FileContent second = files.read(stdin_request());
+  EXPECT_FALSE(second.ok);
+  EXPECT_FALSE(second.missing);
+  EXPECT_NE(second.error.find("read already"), std::string::npos) << second.error;
+}
+
+TEST_F(StandardInput, StopsReadingAtTheSizeLimit) {
+  auto old_handler = signal(SIGPIPE, SIG_IGN);  // the writer's: the reader stops before the end
+  feed(std::string(3 * 4096, '#'));
+  applier::ProfileFiles files(4096);
+  FileContent c = files.read(stdin_request());
+  dup2(saved_, STDIN_FILENO);  // closes the pipe's reading end: the writer ends
+  join();
+  signal(SIGPIPE, old_handler);
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.error, "standard input is larger than 4 KiB; a profile is a few KiB");
 }
 
 }  // namespace

@@ -133,6 +133,80 @@ TEST(Loader, RefusesNamesThatLeaveTheDirectoryBeforeAskingTheReader) {
             "include: '-x' is neither a file (with a '/' or ending in .yaml) nor a profile name");
 }
 
+// The profile named on the command line: its form decides what the reader is asked for.
+TEST(Loader, CommandLineNameIsLookedUpOnTheSearchPathInOrder) {
+  MemoryFiles files;
+  files.files["/srv/admin/lab.yaml"] = "nsplan: 1\nname: lab\nextends: base\n";
+  files.files["/srv/shipped/lab.yaml"] = "nsplan: 1\nname: shipped\n";
+  files.files["/srv/shipped/base.yaml"] = "cgroup: {pids: {max: 4}}\n";
+  files.files["lab"] = "nsplan: 1\nname: from-the-current-directory\n";
+  std::vector<FileRequest> asked;
+  FileReader read = [&](const FileRequest& r) {
+    asked.push_back(r);
+    return files.reader()(r);
+  };
+  LoadOptions load;
+  load.search_path = {"/srv/admin", "/srv/shipped"};
+  auto c = check_file("lab", read, load);
+  ASSERT_FALSE(c->diags.has_errors()) << render_all(c->diags, c->sources);
+  ASSERT_TRUE(c->profile);
+  EXPECT_EQ(c->profile->name.value, "lab");  // the administrator's, not the shipped one nor ./lab
+  EXPECT_EQ(c->sources.file(1).path, "/srv/admin/lab.yaml");
+  ASSERT_GE(asked.size(), 1u);
+  EXPECT_EQ(asked[0].within, FileRequest::Within::SearchDirectory);
+  EXPECT_EQ(asked[0].search_directory, "/srv/admin");
+  for (const auto& r : asked) EXPECT_NE(r.path, "lab") << "a bare name read the current directory";
+  // ./lab and lab.yaml are files, read as given.
+  asked.clear();
+  auto file = check_file("./lab", read, load);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].within, FileRequest::Within::AsGiven);
+}
+
+TEST(Loader, NameNotFoundListsTheSearchPathAndTheNearestName) {
+  MemoryFiles files;
+  LoadOptions load;
+  load.search_path = {"/srv/a", "/srv/b"};
+  load.names_in = [](const std::string& dir) {
+    return dir == "/srv/b" ? std::vector<std::string>{"firefox", "lab"} : std::vector<std::string>{};
+  };
+  auto c = check_file("firefx", files.reader(), load);
+  ASSERT_EQ(c->diags.all().size(), 1u) << render_all(c->diags, c->sources);
+  EXPECT_EQ(c->diags.all()[0].message, "no profile 'firefx' on the profile search path (/srv/a, /srv/b)");
+  EXPECT_EQ(c->diags.all()[0].hint, "did you mean 'firefox'?");
+  auto far = check_file("zzzzzzzz", files.reader(), load);
+  ASSERT_EQ(far->diags.all().size(), 1u);
+  EXPECT_NE(far->diags.all()[0].hint.find("never in the current directory"), std::string::npos) << far->diags.all()[0].hint;
+  auto neither = check_file("no such", files.reader(), load);
+  ASSERT_EQ(neither->diags.all().size(), 1u);
+  EXPECT_EQ(neither->diags.all()[0].message, "'no such' is neither a profile name nor a profile file");
+}
+
+TEST(Loader, StandardInputIsNamedStdinAndIncludesOnlyByName) {
+  MemoryFiles files;
+  files.files[kStdinPath] = "nsplan: 1\nname: s\nextends: base\ninclude: [./frag.yaml]\n";
+  files.files["/srv/p/base.yaml"] = "cgroup: {pids: {max: 4}}\n";
+  files.files["frag.yaml"] = "cgroup: {pids: {max: 5}}\n";
+  std::vector<FileRequest> asked;
+  FileReader read = [&](const FileRequest& r) {
+    asked.push_back(r);
+    return files.reader()(r);
+  };
+  LoadOptions load;
+  load.search_path = {"/srv/p"};
+  auto c = check_file("-", read, load);
+  ASSERT_GE(asked.size(), 2u);
+  EXPECT_EQ(asked[0].within, FileRequest::Within::StandardInput);
+  EXPECT_EQ(asked[0].path, kStdinPath);
+  EXPECT_EQ(asked[1].path, "/srv/p/base.yaml");  // by name: still found
+  EXPECT_EQ(asked.size(), 2u) << "a relative include of standard input was read";
+  ASSERT_EQ(c->diags.all().size(), 1u) << render_all(c->diags, c->sources);
+  EXPECT_EQ(c->sources.describe(c->diags.all()[0].loc), "<stdin>:4:11");
+  EXPECT_EQ(c->diags.all()[0].message,
+            "include: './frag.yaml' is a path relative to the directory of this profile, but a profile read from "
+            "standard input has none");
+}
+
 TEST(Yaml, AliasBombIsRefusedQuickly) {
   std::string text = "nsplan: 1\nname: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 12; ++i)

@@ -125,6 +125,28 @@ TEST_F(StateFile, TheFileAnApplyCameFromIsRecordedAndReadAsInput) {
     EXPECT_EQ(later.applied_from().at, from.at);
   }
 
+  // An apply from standard input records no file, and does not keep the last apply's.
+  {
+    ProfileState st = open();
+    st.set_applied_from_stdin();
+    ASSERT_TRUE(st.save(one_of_each()).ok());
+  }
+  {
+    ProfileState later = open();
+    ASSERT_TRUE(later.save({}).ok());  // a save of no apply keeps what the last one recorded
+    applier::AppliedFrom stdin_from = later.applied_from();
+    EXPECT_TRUE(stdin_from.from_stdin);
+    EXPECT_EQ(stdin_from.source, "") << "apply - kept the file of an earlier apply";
+    EXPECT_EQ(stdin_from.at.size(), 20u);
+  }
+  {
+    ProfileState again = open();
+    again.set_applied_from("/etc/nsplan/lab.yaml");
+    ASSERT_TRUE(again.save(one_of_each()).ok());
+    EXPECT_FALSE(again.applied_from().from_stdin) << "an apply from a file after apply -";
+    EXPECT_EQ(again.applied_from().source, "/etc/nsplan/lab.yaml");
+  }
+
   auto read = [](const std::string& source, const std::string& at) {
     return applier::applied_from_text(R"({"nsplan_state": 1, "source": )" + nlohmann::json(source).dump() + R"(, "applied_at": )" +
                              nlohmann::json(at).dump() + "}");
