@@ -21,7 +21,7 @@ echo '6442450944' > '/sys/fs/cgroup/memory/memlimit/memory.memsw.limit_in_bytes'
 # profiles/firefox.yaml:36:11: memory soft 1G
 echo '1073741824' > '/sys/fs/cgroup/memory/memlimit/memory.soft_limit_in_bytes'
 
-# profiles/firefox.yaml:41:3: run firefox
+# profiles/firefox.yaml:48:3: run firefox
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9

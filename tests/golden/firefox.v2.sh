@@ -27,7 +27,7 @@ echo '3221225472' > '/sys/fs/cgroup/memlimit/memory.swap.max'
 #   under pressure; memory.high would throttle at the value instead.
 echo '1073741824' > '/sys/fs/cgroup/memlimit/memory.low'
 
-# profiles/firefox.yaml:41:3: run firefox
+# profiles/firefox.yaml:48:3: run firefox
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
