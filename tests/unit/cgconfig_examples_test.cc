@@ -70,6 +70,15 @@ std::vector<std::string> operations(const std::string& script) {
       out.push_back("mkdir " + plain.substr(9));
     } else if (plain.rfind("echo ", 0) == 0) {
       out.push_back(plain);
+    } else if (plain.rfind("find ", 0) == 0) {
+      // "find DIR -maxdepth 1 -type f ! -name tasks ... -exec chown U:G {} + -exec chmod M {} +":
+      // the files of DIR but those the tasks owner gets (given their owner next), which is what
+      // the man page's "chown U:G DIR/*" followed by "chown ... DIR/tasks" leaves.
+      std::istringstream words(plain);
+      std::vector<std::string> w;
+      for (std::string x; words >> x;) w.push_back(x);
+      for (size_t i = 0; i + 2 < w.size(); ++i)
+        if (w[i] == "-exec") out.push_back(w[i + 1] + " " + w[i + 2] + " " + w[1] + "/*");
     } else if (plain.rfind("chown ", 0) == 0 || plain.rfind("chmod ", 0) == 0) {
       std::istringstream words(plain);
       std::string verb, who, path;

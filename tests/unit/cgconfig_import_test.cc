@@ -303,6 +303,8 @@ group inherits {
             std::string::npos)
       << r.profiles[1].text;
 
+  for (const auto& p : r.profiles) expect_clean_profile(p);
+
   auto bad = import_cgconfig("cg.conf", "group g { perm { task { uid = root; fperm = 778; mode = 1; } } cpu { } }\n");
   const std::string out = rendered(bad);
   EXPECT_NE(out.find("cg.conf:1:45: error: '778' is not an octal file mode"), std::string::npos) << out;
