@@ -81,6 +81,8 @@ int run_import_cgconfig(const std::string& file, const ImportCommandOptions& o) 
   const bool profiles_ok = check_profiles(result);
   if (result.diags.has_errors() || !profiles_ok) return kInvalidProfile;
 
+  if (result.profiles.empty() && !log::quiet())
+    std::cerr << "nsplan: warning: " << text::escaped(file) << " has no group nsplan imports: no profile made\n";
   if (o.out_dir.empty()) {
     for (size_t i = 0; i < result.profiles.size(); ++i) std::cout << (i ? "---\n" : "") << result.profiles[i].text;
     return kOk;

@@ -70,6 +70,10 @@ grep -q "in the profile made of group g (.*range.conf:1:7)" "$tmp/err" || { echo
 expect 1 "a missing file" -- "$nsplan" import cgconfig "$tmp/none.conf"
 expect 1 "a directory is not a cgconfig.conf" -- "$nsplan" import cgconfig "$tmp"
 
+expect 0 "a file of mount sections only" -- "$nsplan" import cgconfig $ex/example1.conf
+[ -s "$tmp/out" ] && { echo "FAIL: no profile printed"; fail=1; }
+grep -q "example1.conf has no group nsplan imports: no profile made" "$tmp/err" || { echo "FAIL: says nothing was made"; fail=1; }
+
 # The same file twice gives the same bytes.
 "$nsplan" import cgconfig $ex/example3.conf > "$tmp/a" 2>/dev/null
 "$nsplan" import cgconfig $ex/example3.conf > "$tmp/b" 2>/dev/null
