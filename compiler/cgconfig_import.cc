@@ -755,8 +755,7 @@ std::string yaml_scalar(const std::string& s) {
   if (plain && !size && !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_' || s[0] == '/')) plain = false;
   for (char c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-' || c == '=')) plain = false;
-  if (all_digits(s) && s.size() > 1 && s[0] != '0') plain = true;
-  if (s == "0") plain = true;
+  if (all_digits(s) && (s.size() == 1 || s[0] != '0')) plain = true;  // a number; 0770 stays quoted
   if (plain) return s;
   std::string out = "\"";
   for (unsigned char c : s) {

@@ -159,6 +159,31 @@ cgroup:
   expect_clean_profile(r.profiles[0]);
 }
 
+// A quoted value of several lines is one kernel write a line: each line becomes an entry.
+TEST(CgconfigImport, ValuesOfSeveralLines) {
+  auto r = import_cgconfig("cg.conf", "group g {\n io { io.weight = \"8:0 100\ndefault 50\"; }\n"
+                                      " misc { misc.max = \"sev 3\nsev_es max\"; }\n"
+                                      " rdma { rdma.max = \"mlx4_0 hca_handle=2 hca_object=max\"; }\n}\n");
+  EXPECT_TRUE(r.diags.all().empty()) << rendered(r);
+  ASSERT_EQ(r.profiles.size(), 1u);
+  EXPECT_NE(r.profiles[0].text.find(R"(  io:
+    weight: 50
+    device_weights:
+      - device: "8:0"
+        weight: 100
+  misc:
+    sev: 3
+    sev_es: max
+  rdma:
+    - device: mlx4_0
+      hca_handle: 2
+      hca_object: max
+)"),
+            std::string::npos)
+      << r.profiles[0].text;
+  expect_clean_profile(r.profiles[0]);
+}
+
 TEST(CgconfigImport, CpuQuotaForms) {
   struct Case {
     const char* cpu;
@@ -383,6 +408,8 @@ TEST(CgconfigImport, YamlScalars) {
   EXPECT_EQ(yaml_scalar("daemons/www"), "daemons/www");
   EXPECT_EQ(yaml_scalar("1000"), "1000");
   EXPECT_EQ(yaml_scalar("0"), "0");
+  EXPECT_EQ(yaml_scalar("3"), "3");
+  EXPECT_EQ(yaml_scalar("n"), "\"n\"");  // YAML 1.1's false
   EXPECT_EQ(yaml_scalar("0770"), "\"0770\"");
   EXPECT_EQ(yaml_scalar("3G"), "3G");
   EXPECT_EQ(yaml_scalar("8:0"), "\"8:0\"");
