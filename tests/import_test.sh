@@ -25,6 +25,14 @@ grep -q "^mkdir -p '/sys/fs/cgroup/cpu/daemons/www'$" "$tmp/out" || { echo "FAIL
 grep -q "^echo '1000' > '/sys/fs/cgroup/cpu/daemons/www/cpu.shares'$" "$tmp/out" || { echo "FAIL: cpu.shares"; fail=1; }
 expect 0 "nsplan fmt leaves the profiles as they are" -- "$nsplan" fmt --check "$tmp"/p/*.yaml
 
+# perm becomes cgroup.permissions, which explain shows as chown and chmod (example 3).
+mkdir "$tmp/perm"
+expect 0 "import example 3" -- "$nsplan" import cgconfig $ex/example3.conf -o "$tmp/perm"
+expect 0 "its profile explains" -- "$nsplan" explain "$tmp/perm/daemons-www.yaml" --cgroup v1 --cgroup-root /sys/fs/cgroup --no-run
+grep -q "^chown root:webmaster '/sys/fs/cgroup/cpu/daemons/www/tasks' '/sys/fs/cgroup/cpu/daemons/www/cgroup.procs'$" "$tmp/out" ||
+  { echo "FAIL: tasks owner"; cat "$tmp/out"; fail=1; }
+grep -q "^chmod 0775 '/sys/fs/cgroup/cpu/daemons/www'$" "$tmp/out" || { echo "FAIL: admin dir_mode"; fail=1; }
+
 cp "$tmp/p/daemons.yaml" "$tmp/daemons.before"
 expect 2 "existing files are refused" -- "$nsplan" import cgconfig $ex/example5.conf -o "$tmp/p"
 grep -q "daemons.yaml exists" "$tmp/err" || { echo "FAIL: says which file exists"; cat "$tmp/err"; fail=1; }
