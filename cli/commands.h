@@ -39,6 +39,16 @@ int run_fmt(const std::vector<std::string>& files, bool check);
 int run_export(const std::string& target, const std::string& profile, const exporting::ExportOptions& options,
                const LoadOptions& load);
 
+// nsplan import cgconfig FILE [-o DIR]: the file's groups as profiles, printed (separated by
+// ---) or written to DIR/NAME.yaml (cli/import_command.cc, docs/import.md).
+struct ImportCommandOptions {
+  std::string out_dir;      // "" = print them
+  std::string cgroup_root;  // where this host's hierarchies are looked for (mount sections)
+  bool strict = false;      // what nsplan cannot express is an error: nothing printed or written
+  bool force = false;       // replace existing files in out_dir
+};
+int run_import_cgconfig(const std::string& file, const ImportCommandOptions& options);
+
 struct LiveOptions {
   bool locations = true;  // plan --no-locations: no profile line after each change
   bool wait = false;  // wait for another nsplan holding the profile's lock

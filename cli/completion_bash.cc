@@ -10,6 +10,7 @@ std::string kind_word(ValueKind kind, const std::vector<std::string>& choices) {
   switch (kind) {
     case ValueKind::Nothing: return "nothing";
     case ValueKind::Directory: return "directory";
+    case ValueKind::File: return "file";
     case ValueKind::ProfileFile: return "profile";
     case ValueKind::ProfileOrName: return "profile-or-name";
     case ValueKind::Command: return "command";
@@ -68,6 +69,7 @@ _nsplan_offer() {  # KIND CUR: what a value of that kind can be (search_path, st
   local kind=$1 cur=$2
   case $kind in
     directory) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")) ;;
+    file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     choices\ *) COMPREPLY=($(compgen -W "${kind#choices }" -- "$cur")) ;;
     profile) compopt -o filenames 2>/dev/null; _nsplan_profile_files "$cur" "${search_path[@]}" ;;
     profile-or-name) _nsplan_applied_names "$cur" "$state_dir"; _nsplan_profile_files "$cur" "${search_path[@]}" ;;

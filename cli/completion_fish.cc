@@ -16,6 +16,7 @@ std::string value_arguments(const OptionInfo& o) {
   if (o.value.empty() && o.choices.empty()) return "";
   switch (value_kind(o.value, !o.choices.empty())) {
     case ValueKind::Directory: return " -x -a '(__fish_complete_directories)'";
+    case ValueKind::File: return " -r -F";
     case ValueKind::Choices: {
       std::string list;
       for (const auto& c : o.choices) list += (list.empty() ? "" : " ") + c;
@@ -104,6 +105,7 @@ std::string fish_completion(const CommandLine& cl) {
         for (const auto& choice : a.choices) list += (list.empty() ? "" : " ") + choice;
         out += "complete -c nsplan -n " + quoted(condition + "; and not __fish_seen_subcommand_from " + list) + " -a " + quoted(list) + "\n";
       }
+      if (kind == ValueKind::File) out += "complete -c nsplan -n " + quoted(condition) + " -F\n";
       if (kind == ValueKind::ProfileFile) out += "complete -c nsplan -n " + quoted(condition) + " -a '(__nsplan_profile_files)'\n";
       if (kind == ValueKind::ProfileOrName)
         out += "complete -c nsplan -n " + quoted(condition) + " -a '(__nsplan_profiles_or_names)'\n";

@@ -23,6 +23,7 @@ std::string action(ValueKind kind, const std::vector<std::string>& choices) {
   switch (kind) {
     case ValueKind::Nothing: return " ";
     case ValueKind::Directory: return "_files -/";
+    case ValueKind::File: return "_files";
     case ValueKind::ProfileFile: return "_nsplan_profile_files";
     case ValueKind::ProfileOrName: return "_nsplan_profiles_or_names";
     case ValueKind::Command: return "_normal";

@@ -19,7 +19,7 @@ inline std::string with_search_path(std::string script) {
 }
 
 // What to offer for a value: one word per kind, as the scripts test for it.
-enum class ValueKind { Nothing, Directory, Choices, ProfileFile, ProfileOrName, Command };
+enum class ValueKind { Nothing, Directory, File, Choices, ProfileFile, ProfileOrName, Command };
 ValueKind value_kind(const std::string& value_name, bool has_choices);
 
 std::string bash_completion(const CommandLine& cl);

@@ -514,6 +514,27 @@ int run(int argc, char** argv) {
       "What the target cannot express is a warning at the profile line it is about (docs/export.md).\n"
       "The systemd drop-in is for a .service unit: /etc/systemd/system/UNIT.service.d/nsplan.conf.");
 
+  std::string import_format, import_file;
+  cli::ImportCommandOptions import_options;
+  auto* import_cmd = app.add_subcommand("import", "Turn another tool's configuration into nsplan profiles (libcgroup's cgconfig.conf)");
+  import_cmd->add_option("format", import_format, "The configuration's format: libcgroup's cgconfig.conf(5)")
+      ->check(CLI::IsMember({"cgconfig"}))
+      ->required();
+  import_cmd->add_option("file", import_file, "The configuration file, such as /etc/cgconfig.conf")
+      ->type_name(value_name::kFile)
+      ->required();
+  import_cmd->add_option("-o,--output", import_options.out_dir, "Write one NAME.yaml per group into this directory, which must exist")
+      ->type_name(value_name::kDirectory);
+  import_cmd->add_flag("--force", import_options.force, "Replace profile files that exist already");
+  import_cmd->add_flag("--strict", import_options.strict,
+                       "Refuse what nsplan cannot express (exit 1, nothing printed or written)");
+  import_cmd->add_option("--cgroup-root", import_options.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)")
+      ->type_name(value_name::kDirectory);
+  import_cmd->footer(
+      "One profile per group, named after its path (daemons/www: daemons-www). Without an output directory the\n"
+      "profiles are printed, separated by lines of ---. What nsplan cannot express is a warning at the\n"
+      "cgconfig.conf line it is about; mount sections are checked against this host's (docs/import.md).");
+
   bool markdown = false;
   auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
   add_json_flag(list);
@@ -623,6 +644,7 @@ int run(int argc, char** argv) {
     return rc;
   }
   if (*fmt) return cli::run_fmt(fmt_files, fmt_check);
+  if (*import_cmd) return cli::run_import_cgconfig(import_file, import_options);
   if (*export_cmd) return cli::run_export(export_target, profile, export_options, load_options(profile_path));
   if (*diff_cmd) {
     if (textconv ? diff_old.empty() || !diff_new.empty() : diff_new.empty()) {

@@ -10,6 +10,7 @@ inline constexpr const char* kProfileOrName = "PROFILE|NAME";  // a profile file
 inline constexpr const char* kDirectory = "DIR";
 inline constexpr const char* kCgroup = "REL";                  // a cgroup, relative to the cgroup root
 inline constexpr const char* kProcessId = "PID";
+inline constexpr const char* kFile = "FILE";                 // any file (a cgconfig.conf)
 inline constexpr const char* kCommand = "COMMAND";             // a program and its arguments
 
 }  // namespace nsplan::cli::value_name

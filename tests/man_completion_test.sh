@@ -125,6 +125,10 @@ nsplan diff --t|--textconv
 nsplan export |oci systemd
 nsplan export s|systemd
 nsplan export oci |local.yaml sub/
+nsplan im|import
+nsplan import |cgconfig
+nsplan import cgconfig |local.yaml notes.txt sub
+nsplan import cgconfig local.yaml -o |sub
 CASES
 # Each line: the words before the cursor and the word at it | what COMPREPLY must hold, sorted.
 bash -c '
@@ -151,6 +155,7 @@ nsplan explain --profile-path $tmp/search la|$tmp/search/lab.yaml
 nsplan destroy --state-dir $tmp/state |lab web local.yaml sub/
 nsplan export |oci systemd local.yaml sub/
 nsplan export oci |local.yaml sub/
+nsplan import cgconfig |local.yaml notes.txt sub/
 CASES
 fish -c '
   source $argv[1]
