@@ -46,7 +46,7 @@ bool check_profiles(const cgconfig::ImportResult& result) {
       c.identity = file;
       return c;
     };
-    auto c = check_file(file, reader, LoadOptions{{}, 1, 1});
+    auto c = check_file(file, reader, LoadOptions{.search_path = {}, .names_in = {}, .max_files = 1, .max_depth = 1});
     if (c->diags.all().empty()) continue;
     if (c->diags.has_errors()) ok = false;
     if (c->diags.has_errors() || !log::quiet())

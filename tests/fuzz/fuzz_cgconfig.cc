@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       c.identity = request.path;
       return c;
     };
-    auto c = nsplan::check_file("p.yaml", reader, nsplan::LoadOptions{{}, 1, 1});
+    auto c = nsplan::check_file("p.yaml", reader, nsplan::LoadOptions{.search_path = {}, .names_in = {}, .max_files = 1, .max_depth = 1});
     (void)nsplan::render_all(c->diags, c->sources);
   }
   return 0;
