@@ -633,6 +633,16 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "\"$N\" apply @T@/other.yaml --cgroup-parent \"$PARENT\" > /dev/null\n",
       {}, {}, "\"$N\" destroy @P@-diff-other > /dev/null\n");
 
+  // A cgroup given to nobody (cgroup.permissions): explain's chown, chmod and find must leave the
+  // owners and modes apply leaves, in every hierarchy; names and numbers both.
+  add("permissions",
+      "cgroup:\n"
+      "  path: given/away\n"
+      "  pids: {max: 40}\n"
+      "  permissions:\n"
+      "    tasks: {user: nobody, group: \"65534\", mode: \"0664\"}\n"
+      "    admin: {user: \"65534\", group: nogroup, dir_mode: \"0775\", file_mode: \"0644\"}\n");
+
   if (!e.unified.empty()) {
     add("cgroup_v2_unified",
         "cgroup: {path: v2/leaf, ephemeral: true}\n"

@@ -439,6 +439,8 @@ echo "@@ cgroup -"
 [ -n "$CGDIRS" ] || exit 0
 find $CGDIRS \( -type d -o -type f -perm -u=rw \) -printf '%y %p\n' | sort
 find $CGDIRS -type f -perm -u=rw -exec grep -H '' {} + 2>&1 | sort
+# Owners and modes of every file (cgroup.permissions), read-only ones included.
+find $CGDIRS -printf 'owner %p %U:%G %m\n' | sort
 )SH";
 
 std::vector<std::string> canonical_observation(const std::string& text) {
