@@ -127,6 +127,11 @@ class LinuxKernel final : public Kernel {
     if (!nsfs.value()) {
       struct stat st;
       if (::lstat(path.c_str(), &st) != 0) return errno_error("stat " + path);
+      // A delete cut short between its umount and its unlink leaves the empty, mode-0 file the
+      // namespace was bound on (as `ip netns add` and nsplan make it): ESTALE says so, and the
+      // undo may finish that delete (undo.cc, verify_subject). Anything else is not ours.
+      if (S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 07777) == 0 && st.st_uid == 0)
+        return SysError{ESTALE, path + " is only the empty mount point of a namespace that was deleted", 0, {}};
       return SysError{EUCLEAN, path + " holds no namespace (not an nsfs mount)", 0, {}};
     }
     auto id = ns_identity(path);

@@ -87,6 +87,39 @@ cat "$T/destroy.out"
   EXPECT_TRUE(contains(r.out, "nspt-theirs, which nsplan did not make")) << r.describe();
 }
 
+// A destroy killed between the umount of a persistent namespace and the unlink of its mount
+// point leaves an empty mode-0 file: the next destroy finishes that delete (and an apply can make
+// the name again). Anything else at the path (a file with content) is not ours and stays.
+TEST_F(Ownership, ADeleteCutBetweenUmountAndUnlinkIsFinishedByTheNextDestroy) {
+  std::string p = profile("hd", "nsplan: 1\nname: nspt-halfdel\nnetwork:\n  namespaces: [nspt-hd1, nspt-hd2]\n");
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}}, R"SH(
+"$N" apply "$P" > /dev/null || echo "apply_failed"
+umount /run/netns/nspt-hd1
+echo "left_behind=$(stat -c %a:%s:%F /run/netns/nspt-hd1)"
+"$N" destroy "$P" > "$T/d1.out" 2>&1; echo "destroy_rc=$?"
+[ -e /run/netns/nspt-hd1 ] && echo "hd1=present" || echo "hd1=gone"
+[ -e /run/netns/nspt-hd2 ] && echo "hd2=present" || echo "hd2=gone"
+"$N" apply "$P" > /dev/null; echo "reapply_rc=$?"
+umount /run/netns/nspt-hd1
+echo planted > /run/netns/nspt-hd1
+"$N" destroy "$P" > "$T/d2.out" 2>&1; echo "foreign_rc=$?"
+echo "foreign=$(cat /run/netns/nspt-hd1 2>/dev/null)"
+echo "foreign_err=$(tr '\n' ' ' < "$T/d2.out")"
+rm -f /run/netns/nspt-hd1
+ip netns delete nspt-hd2 2>/dev/null
+)SH");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
+  EXPECT_EQ(value_of(r.out, "left_behind"), "0:0:regular empty file") << r.describe();
+  EXPECT_EQ(value_of(r.out, "destroy_rc"), "0") << r.describe();
+  EXPECT_EQ(value_of(r.out, "hd1"), "gone") << r.describe();
+  EXPECT_EQ(value_of(r.out, "hd2"), "gone") << r.describe();
+  EXPECT_EQ(value_of(r.out, "reapply_rc"), "0") << "the name can be made again\n" << r.describe();
+  EXPECT_EQ(value_of(r.out, "foreign_rc"), "3") << r.describe();
+  EXPECT_EQ(value_of(r.out, "foreign"), "planted") << "a file with content is not nsplan's to delete\n" << r.describe();
+  EXPECT_TRUE(contains(value_of(r.out, "foreign_err"), "holds no namespace")) << r.describe();
+}
+
 TEST_F(Ownership, APlantedStateRecordLeavesAForeignCgroupAlone) {
   CgroupParent parent({"pids"});
   ASSERT_TRUE(parent.ok()) << parent.error();
