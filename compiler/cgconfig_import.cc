@@ -17,17 +17,32 @@ namespace {
 struct Node {
   enum class Kind { Scalar, Map, FlowMap, List } kind = Kind::Scalar;
   std::string scalar;
-  std::vector<std::pair<std::string, Node>> entries;
+  // Not std::pair: with clang, pair<string, Node> is instantiated while Node is incomplete.
+  struct Entry;
+  std::vector<Entry> entries;
   std::vector<Node> items;
 
-  static Node text(const std::string& s) { return Node{Kind::Scalar, yaml_scalar(s), {}, {}}; }
-  static Node raw(const std::string& s) { return Node{Kind::Scalar, s, {}, {}}; }
-  static Node map() { return Node{Kind::Map, {}, {}, {}}; }
-  static Node flow() { return Node{Kind::FlowMap, {}, {}, {}}; }
-  static Node list() { return Node{Kind::List, {}, {}, {}}; }
-  void add(const std::string& key, Node value) { entries.emplace_back(key, std::move(value)); }
-  bool empty() const { return kind != Kind::Scalar && entries.empty() && items.empty(); }
+  static Node text(const std::string& s);
+  static Node raw(const std::string& s);
+  static Node map();
+  static Node flow();
+  static Node list();
+  void add(const std::string& key, Node value);
+  bool empty() const;
 };
+
+struct Node::Entry {
+  std::string first;  // the key
+  Node second;        // its value
+};
+
+Node Node::text(const std::string& s) { return Node{Kind::Scalar, yaml_scalar(s), {}, {}}; }
+Node Node::raw(const std::string& s) { return Node{Kind::Scalar, s, {}, {}}; }
+Node Node::map() { return Node{Kind::Map, {}, {}, {}}; }
+Node Node::flow() { return Node{Kind::FlowMap, {}, {}, {}}; }
+Node Node::list() { return Node{Kind::List, {}, {}, {}}; }
+void Node::add(const std::string& key, Node value) { entries.push_back(Entry{key, std::move(value)}); }
+bool Node::empty() const { return kind != Kind::Scalar && entries.empty() && items.empty(); }
 
 std::string inline_text(const Node& n) {
   if (n.kind == Node::Kind::Scalar) return n.scalar;
