@@ -54,6 +54,17 @@ std::string text_from(const json& j) {
   return out;
 }
 
+// A record's number that must be a whole number from 0 to 2^32-1: a float or a negative one from
+// a damaged file is refused, never converted (a float out of range is undefined behaviour).
+uint64_t u64(const json& v) {
+  if (!v.is_number_unsigned()) throw std::runtime_error("not an unsigned whole number");
+  return v.get<uint64_t>();
+}
+uint32_t u32(const json& v) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > UINT32_MAX) throw std::runtime_error("not a 32-bit unsigned number");
+  return static_cast<uint32_t>(v.get<uint64_t>());
+}
+
 json route_json(const RouteSpec& r) {
   json j{{"netns", r.netns}, {"to", r.to}, {"via", r.via}, {"dev", r.dev}, {"family", r.family}};
   if (r.metric) j["metric"] = *r.metric;
@@ -67,11 +78,12 @@ RouteSpec route_from(const json& j) {
   r.to = j.at("to");
   r.via = j.at("via");
   r.dev = j.at("dev");
-  r.family = j.at("family");
-  if (j.contains("metric")) r.metric = j.at("metric").get<uint32_t>();
-  if (j.contains("table")) r.table = j.at("table").get<uint32_t>();
+  r.family = static_cast<int>(u32(j.at("family")));
+  if (j.contains("metric")) r.metric = u32(j.at("metric"));
+  if (j.contains("table")) r.table = u32(j.at("table"));
   return r;
 }
+
 
 }  // namespace
 
@@ -409,8 +421,8 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
       if (!j.contains(k)) return id;
       const json& v = j.at(k);
       if (!v.is_array() || v.size() != 2) throw std::runtime_error(std::string(k) + " is not [space, object]");
-      id.space = v.at(0).get<uint64_t>();
-      id.object = v.at(1).get<uint64_t>();
+      id.space = u64(v.at(0));
+      id.object = u64(v.at(1));
       return id;
     };
     o.id = id_of("id");
@@ -425,7 +437,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "restore_access") {
       RestoreCgroupAccess r{s("dir"), {}};
       for (const auto& f : j.at("files")) {
-        FileAccess a{f.at("file").get<std::string>(), f.at("uid").get<uint32_t>(), f.at("gid").get<uint32_t>(), f.at("mode").get<uint32_t>()};
+        FileAccess a{f.at("file").get<std::string>(), u32(f.at("uid")), u32(f.at("gid")), u32(f.at("mode"))};
         if (a.mode > 07777) throw std::runtime_error("mode out of range");
         r.files.push_back(a);
       }
@@ -436,8 +448,8 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};
     else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), text_from(j.at("hostname")), text_from(j.at("domainname"))};
     else if (kind == "delete_link")
-      o.undo = DeleteLink{s("netns"), s("name"), j.at("group").get<uint32_t>(), j.value("peer_netns", std::string()),
-                          j.value("peer_name", std::string()), j.value("peer_ifindex", 0u)};
+      o.undo = DeleteLink{s("netns"), s("name"), u32(j.at("group")), j.value("peer_netns", std::string()),
+                          j.value("peer_name", std::string()), j.contains("peer_ifindex") ? u32(j.at("peer_ifindex")) : 0u};
     else if (kind == "move_link_back") {
       MoveLinkBack m{s("name"), s("from"), s("to")};
       m.was_up = j.value("was_up", false);
@@ -447,7 +459,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
         for (const auto& r : j.at("routes")) m.routes.push_back(route_from(r));
       o.undo = m;
     }
-    else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), j.at("mtu").get<uint32_t>()};
+    else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), u32(j.at("mtu"))};
     else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), text_from(j.at("master"))};
     else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};
     else if (kind == "set_down") o.undo = SetLinkDown{s("netns"), s("dev")};

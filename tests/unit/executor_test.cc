@@ -1366,6 +1366,16 @@ TEST(Permissions, APlantedRestoreRecordIsRefused) {
   auto back = applier::owned_from_json(applier::to_json_line(o), error);
   ASSERT_TRUE(back) << error;
   EXPECT_EQ(std::get<applier::RestoreCgroupAccess>(back->undo).files, std::get<applier::RestoreCgroupAccess>(o.undo).files);
+  // Numbers of a damaged record that are not 32-bit whole numbers are refused, never converted
+  // (a float out of range would be undefined behaviour; the state fuzzer found one).
+  for (const char* bad : {R"({"key":"k","undo":"restore_access","dir":"/sys/fs/cgroup/x","files":[{"file":".","uid":1e300,"gid":0,"mode":493}]})",
+                          R"({"key":"k","undo":"restore_mtu","netns":"","dev":"eth0","mtu":-1.5})",
+                          R"({"key":"k","undo":"delete_link","netns":"","name":"x","group":4294967296})",
+                          R"({"key":"k","id":[1.5,2],"undo":"rmdir","dir":"/sys/fs/cgroup/x"})"}) {
+    std::string err;
+    EXPECT_FALSE(applier::owned_from_json(bad, err)) << bad;
+    EXPECT_FALSE(err.empty()) << bad;
+  }
 }
 
 }  // namespace
