@@ -93,6 +93,23 @@ Observation observe_devices(Kernel& k, const SetDeviceAccess& a) {
   return o;
 }
 
+// The profile's systemd unit: in place when it is active, delegated, and its cgroup is DIR. A
+// unit that is loaded but is not that (someone else's unit of the same name, or one that failed)
+// is not taken over: starting it again fails, and apply says why.
+Observation observe_unit(Kernel& k, const DelegatedUnit& a) {
+  Observation o;
+  auto u = k.unit_state(a.unit);
+  if (!u.ok()) {
+    if (u.err() != ENOENT) o.error = u.error();
+    return o;
+  }
+  const UnitState& s = u.value();
+  o.exists = true;
+  o.current = s.active_state + (s.delegate ? ", delegated" : ", not delegated") + ", cgroup " + s.cgroup;
+  o.satisfied = s.active_state == "active" && s.delegate && s.cgroup == a.dir;
+  return o;
+}
+
 // The files of a SetCgroupAccess as they are, against what it asks (owners resolved on this host).
 // current: one "file uid:gid mode" line per file, which the undo is made from.
 Observation observe_access(Kernel& k, const SetCgroupAccess& a) {
@@ -200,6 +217,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
   const size_t errors_before = view.errors_seen();
   Observation o = std::visit(
       overloaded{
+          [&](const DelegatedUnit& a) { return observe_unit(k, a); },
           [&](const MakeCgroup& a) {
             Observation o;
             auto e = k.cgroup_exists(a.dir);
@@ -333,6 +351,7 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
 Status perform(const Action& action, Kernel& k, LiveView& view) {
   return std::visit(
       overloaded{
+          [&](const DelegatedUnit& a) { return k.unit_start_delegated(a.unit, a.slice, a.dir); },
           [&](const MakeCgroup& a) { return k.cgroup_mkdir(a.dir); },
           [&](const EnableControllers& a) {
             std::string value;
@@ -409,6 +428,10 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
   return std::visit(
       overloaded{
           // Whatever existed before is not ours to remove, whatever happens next.
+          [&](const DelegatedUnit& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;
+            return StopUnit{a.unit, a.dir};
+          },
           [&](const MakeCgroup& a) -> std::optional<Undo> {
             if (before.exists) return std::nullopt;
             return RemoveCgroup{a.dir};
@@ -479,6 +502,7 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
 std::string resource_key(const Action& action) {
   return std::visit(
       overloaded{
+          [](const DelegatedUnit& a) { return "unit " + a.unit; },
           [](const MakeCgroup& a) { return "cgroup " + a.dir; },
           // By directory: a profile that later needs one controller more still owns the others.
           [](const EnableControllers& a) { return "subtree_control " + a.dir; },
@@ -516,6 +540,12 @@ ChangeText describe_change(const Action& action, const Observation& before) {
   using Old = std::optional<std::string>;
   return std::visit(
       overloaded{
+          [&](const DelegatedUnit& a) {
+            if (before.exists)  // loaded, but not the delegated unit that apply wants
+              return ChangeText::of_path("~ systemd unit " + a.unit + ": " + text::escaped(before.current) + " (not delegating " + a.dir + ")",
+                                         "systemd_unit", a.dir, text::escaped(before.current), a.unit);
+            return ChangeText::of_path("+ systemd unit " + a.unit + " (Delegate=yes), cgroup " + a.dir, "systemd_unit", a.dir, {}, a.unit);
+          },
           [&](const MakeCgroup& a) { return ChangeText::of_path("+ cgroup " + a.dir, "cgroup", a.dir, {}, {}); },
           [&](const EnableControllers& a) {
             std::string c;

@@ -98,6 +98,8 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
   for (const auto& r : records) {
     if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
     if (auto* u = as<RemoveCgroup>(r.undo)) removed_dirs.insert(u->dir);
+    // A unit's cgroup goes with the unit; what was enabled there needs no undoing.
+    if (auto* u = as<StopUnit>(r.undo)) removed_dirs.insert(u->dir);
     if (auto* u = as<DeleteNetns>(r.undo)) removed_netns.insert(u->name);
     if (auto* u = as<DeleteLink>(r.undo)) {
       deleted_links.insert(u->netns + "/" + u->name);
@@ -171,6 +173,13 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
         if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
         else if (done) done->push_back(r.ok() && !r.value() ? kept(u, "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it")
                                                             : Change{removal(u), {}});
+        continue;
+      }
+      if (auto* x = as<StopUnit>(u)) {
+        auto r = stop_unit_unless_used(*x, kernel);
+        if (!r.ok()) errors.push_back(r.error().message());
+        else if (done) done->push_back(!r.value() ? kept(u, "= systemd unit " + x->unit + " left running: cgroups or processes are below " + x->dir)
+                                                  : Change{removal(u), {}});
         continue;
       }
       if (auto* x = as<RemoveCgroup>(u)) {
@@ -618,7 +627,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
   }
   std::vector<Owned> cgroup_records, rest;
   for (const auto& o : records.owned) {
-    bool cg = as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo) ||
+    bool cg = as<StopUnit>(o.undo) || as<RemoveCgroup>(o.undo) || as<RestoreCgroupFile>(o.undo) || as<DisableControllers>(o.undo) ||
               as<RestoreDeviceList>(o.undo) || as<RemoveDeviceRule>(o.undo) || as<DetachDeviceProgram>(o.undo) ||
               as<RestoreCgroupAccess>(o.undo);
     (cg ? cgroup_records : rest).push_back(o);

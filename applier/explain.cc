@@ -50,6 +50,10 @@ std::string explain(const plan::Plan& plan, const Diagnostics& diags, const Sour
            "#   deletes the link group only when every link in it is one of the profile's. sh cannot.\n"
            "set -u\n";
     ShellKernel shell;
+    // The units the apply part started are there for the destroy part, as the cgroups are.
+    if (auto owned = state.load(); owned.ok())
+      for (const auto& o : owned.value())
+        if (const auto* stop = std::get_if<StopUnit>(&o.undo)) shell.unit_started_by_script(stop->unit, stop->dir);
     DestroyOutcome d = destroy_profile(shell, state, plan.facts);
     out += shell.take();
     for (const auto& e : d.errors) out += "# nsplan explain: " + sh_comment_text(e) + "\n";

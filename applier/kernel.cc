@@ -2,6 +2,8 @@
 // kernel and the fake use these; the script writer renders the same tests as sh.
 #include "applier/kernel.h"
 
+#include "applier/delegated_unit.h"
+
 #include <cstdlib>
 
 namespace nsplan::applier {
@@ -118,6 +120,55 @@ SysResult<std::vector<RouteInfo>> Kernel::routes_of(const std::string& netns, ui
   for (RouteInfo& r : all.value())
     if ((table == 0 || r.table == table) && (dev.empty() || r.dev == dev)) out.push_back(std::move(r));
   return out;
+}
+
+SysResult<UnitState> Kernel::unit_state(const std::string& unit) { return SysError{ENOSYS, "asking systemd about " + unit, 0, {}}; }
+Status Kernel::unit_start(const std::string& unit, const std::string&) { return SysError{ENOSYS, "asking systemd for " + unit, 0, {}}; }
+SysResult<std::string> Kernel::unit_main_pid(const std::string& unit) {
+  return SysError{ENOSYS, "asking systemd for the process of " + unit, 0, {}};
+}
+Status Kernel::unit_stop(const std::string& unit) { return SysError{ENOSYS, "stopping " + unit, 0, {}}; }
+
+Status Kernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {
+  if (Status s = unit_start(unit, slice); !s.ok()) return s;
+  // systemd chose the cgroup: it must be the one the plan names, or nothing below is right.
+  auto state = unit_state(unit);
+  if (!state.ok()) return state.error();
+  const UnitState& u = state.value();
+  if (u.active_state != "active" || !u.delegate || u.cgroup != dir)
+    return SysError{EIO,
+                    "systemd unit " + unit + " is " + u.active_state + (u.delegate ? "" : ", not delegated") + ", with cgroup '" + u.cgroup +
+                        "', not active with " + dir + " (see: systemctl status " + unit + ")",
+                    0, {}};
+  auto pid = unit_main_pid(unit);
+  if (!pid.ok()) return pid.error();
+  const std::string keeper = dir + "/" + kKeeperCgroup;
+  if (Status s = cgroup_mkdir(keeper); !s.ok()) return s;
+  return cgroup_write(keeper, "cgroup.procs", pid.value());
+}
+
+SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {
+  // Below DIR: at most the keeper's cgroup, holding the unit's own process and nothing else; in
+  // DIR itself no process. A file that cannot be read stops nothing.
+  auto stat = cgroup_read(dir, "cgroup.stat");
+  if (!stat.ok()) return stat.error();
+  auto procs = cgroup_read(dir, "cgroup.procs");
+  if (!procs.ok()) return procs.error();
+  auto keeper = cgroup_read(dir + "/" + kKeeperCgroup, "cgroup.procs");
+  if (!keeper.ok() && keeper.err() != ENOENT) return keeper.error();
+  auto pid = unit_main_pid(unit);
+  if (!pid.ok()) return pid.error();
+  auto pos = stat.value().find("nr_descendants ");
+  const unsigned long below = pos == std::string::npos ? 0 : std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10);
+  auto trimmed = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  };
+  const std::string in_keeper = keeper.ok() ? trimmed(keeper.value()) : "";
+  const bool only_ours = below == (keeper.ok() ? 1u : 0u) && trimmed(procs.value()).empty() && (in_keeper.empty() || in_keeper == pid.value());
+  if (!only_ours) return false;
+  if (Status s = unit_stop(unit); !s.ok()) return s.error();
+  return true;
 }
 
 SysResult<bool> Kernel::cgroup_remove_unless_shared(const std::string& dir) {

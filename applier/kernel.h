@@ -38,6 +38,14 @@ struct KernelId {
   std::string text() const;  // "12:3456"
 };
 
+// A systemd unit as the manager reports it (applier/systemd_bus.h).
+struct UnitState {
+  std::string active_state;  // "active", "activating", "failed"...
+  std::string cgroup;        // its cgroup directory, absolute ("" when it has none)
+  bool delegate = false;
+  bool transient = false;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -63,6 +71,22 @@ class Kernel {
 
   // The identity of the cgroup directory DIR (ENOENT when there is none).
   virtual SysResult<KernelId> cgroup_id(const std::string& dir) = 0;
+
+  // ---- systemd, where it owns the cgroup v2 tree (plan::DelegatedUnit). The defaults of the
+  // plain ones answer ENOSYS: a kernel seam without systemd (a test's) refuses, never pretends. ----
+  // UNIT as loaded now; ENOENT when systemd has no such unit loaded.
+  virtual SysResult<UnitState> unit_state(const std::string& unit);
+  // systemd-run of UNIT in SLICE with the properties and command of applier/delegated_unit.h.
+  virtual Status unit_start(const std::string& unit, const std::string& slice);
+  // The process id of UNIT's command ("0" when none).
+  virtual SysResult<std::string> unit_main_pid(const std::string& unit);
+  virtual Status unit_stop(const std::string& unit);
+  // Starts UNIT, checks that systemd gave it the cgroup DIR, delegated, and moves its process
+  // into DIR/nsplan-keeper, so that DIR holds none.
+  virtual Status unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir);
+  // Stops UNIT unless something besides its own process is below DIR, its cgroup (stopping kills
+  // everything there). true: stopped; false: left running.
+  virtual SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir);
 
   // ---- who owns a cgroup's files (cgroup.permissions). FILES: "." the directory, "*" every
   // file in it but EXCEPT, or names. The defaults answer ENOSYS, as for device programs. ----

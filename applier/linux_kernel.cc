@@ -11,6 +11,7 @@
 #include "applier/kernel.h"
 #include "applier/link_group_delete.h"
 #include "applier/namespaces.h"
+#include "applier/systemd_client.h"
 #include "compiler/device_rules.h"
 
 namespace nsplan::applier {
@@ -45,6 +46,11 @@ class LinuxKernel final : public Kernel {
     if (!at.ok()) return at.error();
     return at.value().first->write(at.value().second, file, value);
   }
+
+  SysResult<UnitState> unit_state(const std::string& unit) override { return systemd_unit_state(unit, facts_.cgroup_root); }
+  Status unit_start(const std::string& unit, const std::string& slice) override { return systemd_start(unit, slice); }
+  SysResult<std::string> unit_main_pid(const std::string& unit) override { return systemd_main_pid(unit); }
+  Status unit_stop(const std::string& unit) override { return systemd_stop(unit); }
 
   SysResult<KernelId> cgroup_id(const std::string& dir) override {
     auto at = locate(dir);

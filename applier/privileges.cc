@@ -27,7 +27,7 @@ std::string missing_privileges(const plan::Plan& plan) {
     std::visit(
         [&](const auto& a) {
           using T = std::decay_t<decltype(a)>;
-          if constexpr (std::is_same_v<T, plan::MakeCgroup> || std::is_same_v<T, plan::EnableControllers> ||
+          if constexpr (std::is_same_v<T, plan::DelegatedUnit> || std::is_same_v<T, plan::MakeCgroup> || std::is_same_v<T, plan::EnableControllers> ||
                         std::is_same_v<T, plan::WriteCgroupFile> || std::is_same_v<T, plan::CopyFromParent> ||
                         std::is_same_v<T, plan::SetDeviceAccess> || std::is_same_v<T, plan::AddDeviceRule> ||
                         std::is_same_v<T, plan::SetCgroupAccess>)

@@ -246,6 +246,10 @@ ProbeResult probe_host(const std::string& root) {
       break;
     }
     f.swap_accounting = any_child ? swap : true;
+    // systemd as PID 1 (sd_booted(3): /run/systemd/system is a directory) owns the tree it
+    // mounted at /sys/fs/cgroup; another cgroup2 mount (--cgroup-root) is not its.
+    struct stat booted {};
+    f.systemd = root == "/sys/fs/cgroup" && lstat("/run/systemd/system", &booted) == 0 && S_ISDIR(booted.st_mode);
   } else if (s.f_type == static_cast<decltype(s.f_type)>(TMPFS_MAGIC)) {
     f.mode = CgroupMode::V1;
     f.hybrid = is_cgroup2(root + "/unified");

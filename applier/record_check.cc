@@ -106,6 +106,16 @@ std::string first_problem(std::initializer_list<std::string> problems) {
 std::string check_record(const Owned& r, const HostFacts& facts) {
   return std::visit(
       overloaded{
+          // Only a unit nsplan names, and the cgroup systemd gives it: the unit's own directory.
+          [&](const StopUnit& u) {
+            const std::string prefix = "nsplan-", suffix = ".service";
+            const bool ours = u.unit.size() > prefix.size() + suffix.size() && u.unit.rfind(prefix, 0) == 0 && u.unit.ends_with(suffix) &&
+                              is_name(u.unit.substr(prefix.size(), u.unit.size() - prefix.size() - suffix.size()));
+            if (!ours) return "'" + text::escaped(u.unit) + "' is not a unit nsplan asks systemd for";
+            if (!u.dir.ends_with("/" + u.unit)) return "cgroup path '" + u.dir + "' is not the cgroup of unit " + u.unit;
+            // The unit's cgroup is the base of the profile's cgroups when the planner set it so.
+            return check_cgroup_dir(u.dir, facts, /*root_too=*/true);
+          },
           [&](const RemoveCgroup& u) { return check_cgroup_dir(u.dir, facts); },
           [&](const RestoreCgroupFile& u) {
             return first_problem({check_cgroup_dir(u.dir, facts), check_cgroup_file(u.file), check_value(u.value)});

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "applier/delegated_unit.h"
+#include "applier/systemd_client.h"
 #include "compiler/device_rules.h"
 #include "compiler/shell_quote.h"
 
@@ -83,6 +85,48 @@ SysResult<bool> ShellKernel::cgroup_remove_unless_shared(const std::string& dir)
 }
 
 SysResult<KernelId> ShellKernel::cgroup_id(const std::string&) { return KernelId{}; }
+
+// ---- systemd -------------------------------------------------------------------------------
+
+// A unit the script has not started reads as absent; one it started, as systemd would show it.
+SysResult<UnitState> ShellKernel::unit_state(const std::string& unit) {
+  auto it = units_started_.find(unit);
+  if (it == units_started_.end()) return not_there(unit);
+  return UnitState{"active", it->second, true, true};
+}
+// systemd-run waits until the unit's command runs (Type=exec).
+Status ShellKernel::unit_start(const std::string& unit, const std::string& slice) {
+  std::string command = "systemd-run";
+  for (const auto& a : delegated_unit_run_arguments(unit, slice)) command += " " + sh_quote(a);
+  return line(command);
+}
+// Read where the script uses it: the unit's process, as systemd reports it.
+SysResult<std::string> ShellKernel::unit_main_pid(const std::string& unit) {
+  return "$(systemctl show --value --property=MainPID " + sh_quote(unit) + ")";
+}
+Status ShellKernel::unit_stop(const std::string& unit) {
+  units_started_.erase(unit);
+  return line("systemctl stop " + sh_quote(unit));
+}
+// The default's steps, with the process id read by the script itself (a double-quoted command
+// substitution, which the quoting of cgroup_write would keep from running).
+Status ShellKernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {
+  (void)unit_start(unit, slice);
+  units_started_[unit] = dir;
+  put("# nsplan apply: checks here that systemd made " + dir + " the unit's cgroup, with Delegate=yes");
+  const std::string keeper = dir + "/" + kKeeperCgroup;
+  put("mkdir " + sh_quote(keeper));
+  put("echo \"" + unit_main_pid(unit).value() + "\" > " + sh_quote(keeper + "/cgroup.procs"));
+  return {};
+}
+SysResult<bool> ShellKernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {
+  units_started_.erase(unit);
+  const std::string keeper = dir + "/" + kKeeperCgroup;
+  put("if grep -qx 'nr_descendants 1' " + sh_quote(dir + "/cgroup.stat") + " && [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") +
+      ")\" ] && [ \"$(cat " + sh_quote(keeper + "/cgroup.procs") + ")\" = \"" + unit_main_pid(unit).value() +
+      "\" ]; then systemctl stop " + sh_quote(unit) + "; fi");
+  return true;
+}
 
 SysResult<std::vector<FileAccess>> ShellKernel::cgroup_access(const std::string& dir, const std::vector<std::string>&,
                                                               const std::vector<std::string>&) {

@@ -11,6 +11,7 @@
 // known to a script: the records explain's apply leaves carry none, and the checks destroy makes
 // against them are stated in the script's header instead.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,16 @@ class ShellKernel final : public Kernel {
   SysResult<std::vector<AttachedProgram>> device_programs(const std::string& dir) override;
   Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions) override;
   Status device_program_detach(const std::string& dir, uint32_t id) override;
+
+  SysResult<UnitState> unit_state(const std::string& unit) override;
+  Status unit_start(const std::string& unit, const std::string& slice) override;
+  SysResult<std::string> unit_main_pid(const std::string& unit) override;
+  Status unit_stop(const std::string& unit) override;
+  Status unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) override;
+  SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir) override;
+
+  // UNIT, with its cgroup DIR, was started by an earlier part of the script (explain --destroy).
+  void unit_started_by_script(const std::string& unit, const std::string& dir) { units_started_[unit] = dir; }
 
   // What the script could not do itself, one line each ("the device program of DIR"): explain
   // --strict refuses a script that has any.
@@ -84,6 +95,7 @@ class ShellKernel final : public Kernel {
   bool locations_ = true;
   std::string last_announced_;  // "WHERE: what": steps of one profile line share a comment
   std::vector<std::string> not_in_sh_;
+  std::map<std::string, std::string> units_started_;  // unit -> its cgroup, for destroy's script
   uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
   std::string group_text(uint32_t group) const;
 };

@@ -103,6 +103,7 @@ Subject subject_of(const Undo& undo) {
   using K = Subject::Kind;
   return std::visit(
       overloaded{
+          [](const StopUnit& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const RemoveCgroup& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir}; },
           [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir}; },
@@ -216,6 +217,16 @@ static Status restore_device_list(const RestoreDeviceList& u, Kernel& k) {
   return {};
 }
 
+SysResult<bool> stop_unit_unless_used(const StopUnit& u, Kernel& k) {
+  auto state = k.unit_state(u.unit);
+  if (!state.ok()) return state.err() == ENOENT ? SysResult<bool>(true) : SysResult<bool>(state.error());
+  if (state.value().cgroup != u.dir || !state.value().transient)
+    return SysError{EPERM, describe(u) + ": the unit " + u.unit + " is now " + (state.value().transient ? "" : "a unit from a file, ") +
+                               "with cgroup " + text::escaped(state.value().cgroup) + ", not the transient unit nsplan asked for; left alone",
+                    0, {}};
+  return k.unit_stop_unless_used(u.unit, u.dir);
+}
+
 Status run_undo(const Undo& undo, Kernel& k, const KernelId& id) {
   if (Status s = verify_subject(undo, k, id); !s.ok()) return gone(s) ? Status() : s;
   return run_verified_undo(undo, k, id);
@@ -224,6 +235,11 @@ Status run_undo(const Undo& undo, Kernel& k, const KernelId& id) {
 Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
   Status s = std::visit(
       overloaded{
+          // Left running when something is below (a rollback never kills): not an error.
+          [&](const StopUnit& u) -> Status {
+            auto r = stop_unit_unless_used(u, k);
+            return r.ok() ? Status() : Status(r.error());
+          },
           [&](const RemoveCgroup& u) { return k.cgroup_rmdir(u.dir); },
           [&](const RestoreCgroupFile& u) { return k.cgroup_write(u.dir, u.file, u.value); },
           [&](const RestoreDeviceList& u) { return restore_device_list(u, k); },
@@ -264,6 +280,7 @@ ChangeText parts(const Undo& undo) {
   auto in = [](const std::string& ns) { return ns.empty() ? std::string() : " in " + ns; };
   return std::visit(
       overloaded{
+          [&](const StopUnit& u) { return ChangeText::of_path("stop systemd unit " + u.unit + " (cgroup " + u.dir + ")", "systemd_unit", u.dir, u.unit); },
           [&](const RemoveCgroup& u) { return ChangeText::of_path("rmdir " + u.dir, "cgroup", u.dir); },
           // Values, hostnames and masters to restore were read from the kernel: shown escaped.
           [&](const RestoreCgroupFile& u) {
@@ -365,6 +382,7 @@ json owned_to_record(const Owned& owned) {
   if (owned.id.known()) j["id"] = {owned.id.space, owned.id.object};
   if (owned.previous_id.known()) j["previous_id"] = {owned.previous_id.space, owned.previous_id.object};
   std::visit(overloaded{
+                 [&](const StopUnit& u) { j["undo"] = "stop_unit"; j["unit"] = u.unit; j["dir"] = u.dir; },
                  [&](const RemoveCgroup& u) { j["undo"] = "rmdir"; j["dir"] = u.dir; },
                  [&](const RestoreCgroupFile& u) { j["undo"] = "restore_file"; j["dir"] = u.dir; j["file"] = u.file; j["value"] = text_json(u.value); },
                  [&](const RestoreDeviceList& u) { j["undo"] = "restore_devices"; j["dir"] = u.dir; j["list"] = u.list; },
@@ -429,7 +447,8 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     o.previous_id = id_of("previous_id");
     std::string kind = j.at("undo").get<std::string>();
     auto s = [&](const char* k) { return j.at(k).get<std::string>(); };
-    if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
+    if (kind == "stop_unit") o.undo = StopUnit{s("unit"), s("dir")};
+    else if (kind == "rmdir") o.undo = RemoveCgroup{s("dir")};
     else if (kind == "restore_file") o.undo = RestoreCgroupFile{s("dir"), s("file"), text_from(j.at("value"))};
     else if (kind == "restore_devices") o.undo = RestoreDeviceList{s("dir"), j.at("list").get<std::vector<std::string>>()};
     else if (kind == "remove_device_rule") o.undo = RemoveDeviceRule{s("dir"), j.at("allowed").get<bool>(), s("rule")};

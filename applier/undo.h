@@ -26,6 +26,10 @@ struct RemoveDeviceRule { std::string dir; bool allowed = true; std::string rule
 struct DetachDeviceProgram { std::string dir, program; };
 // The owners and modes of a cgroup's files as found before cgroup.permissions changed them.
 struct RestoreCgroupAccess { std::string dir; std::vector<FileAccess> files; };
+// The transient unit systemd delegated to the profile (plan::DelegatedUnit), stopped once nothing
+// is left below its cgroup DIR, which is the record's subject: the unit must still have that
+// very cgroup, and be transient, or it is not the unit nsplan asked for.
+struct StopUnit { std::string unit, dir; };
 struct DeleteNetns { std::string name; };
 struct DeleteNamespace { std::string path; };
 struct RestoreHostname { std::string ns_path, hostname, domainname; };
@@ -52,7 +56,7 @@ struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
-using Undo = std::variant<RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
+using Undo = std::variant<StopUnit, RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
                           RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
@@ -85,6 +89,11 @@ SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel);
 Status verify_subject(const Undo& undo, Kernel& kernel, const KernelId& id);
 // ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL: what an undo would remove is not there any more.
 bool is_gone(const Status& s);
+
+// Stops U's unit when its cgroup holds no cgroup and no process (stopping kills what is in it):
+// true when stopped (or gone already), false when left running because something is below.
+// EPERM when the unit is not the transient unit with the recorded cgroup.
+SysResult<bool> stop_unit_unless_used(const StopUnit& u, Kernel& kernel);
 
 // Runs one undo; "already gone" (ENOENT, ENODEV, ESRCH, EADDRNOTAVAIL) is success. With a known
 // ID, the subject must still be that object: otherwise nothing is done and the error says so.

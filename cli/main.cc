@@ -50,6 +50,7 @@ struct TargetOptions {
   std::string cgroup_parent;
   std::string state_dir = "/run/nsplan";
   bool strict = false;
+  bool systemd = false;  // with --cgroup v2: systemd manages that tree
 };
 
 // Which machine a command is about: explain, plan and check may plan for another one (--cgroup);
@@ -57,9 +58,13 @@ struct TargetOptions {
 enum class Target { AnyMachine, ThisMachine, Records };
 
 void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
-  if (target == Target::AnyMachine)
-    cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
-        ->check(CLI::IsMember({"v1", "v2"}));
+  if (target == Target::AnyMachine) {
+    auto* cgroup = cmd->add_option("--cgroup", t.cgroup, "Plan for this cgroup hierarchy instead of probing the host")
+                       ->check(CLI::IsMember({"v1", "v2"}));
+    cmd->add_flag("--systemd", t.systemd,
+                  "With --cgroup v2: systemd manages that tree, so the profile's cgroups go below a unit it delegates (probed on this host)")
+        ->needs(cgroup);
+  }
   cmd->add_option("--cgroup-root", t.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)")
       ->type_name(value_name::kDirectory);
   cmd->add_option("--cgroup-parent", t.cgroup_parent,
@@ -122,6 +127,12 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
   HostFacts facts;
   if (!t.cgroup.empty()) {
     facts = HostFacts::stated(t.cgroup == "v1" ? CgroupMode::V1 : CgroupMode::V2, t.cgroup_root);
+    if (t.systemd && facts.mode != CgroupMode::V2) {
+      std::cerr << "nsplan: error: --systemd is about a cgroup v2 tree, not --cgroup v1\n"
+                << "  hint: systemd's v1 (legacy) layout has no delegation nsplan uses; drop --systemd\n";
+      return std::nullopt;
+    }
+    facts.systemd = t.systemd;
   } else {
     const auto start = std::chrono::steady_clock::now();
     auto probe = applier::probe_host(t.cgroup_root.empty() ? "/sys/fs/cgroup" : t.cgroup_root);

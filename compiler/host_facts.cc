@@ -33,7 +33,8 @@ std::string HostFacts::base_of(const std::string& controller) const {
 }
 
 std::string HostFacts::describe() const {
-  if (mode == CgroupMode::V2) return "cgroup v2 (unified hierarchy at " + cgroup_root + ")";
+  if (mode == CgroupMode::V2)
+    return "cgroup v2 (unified hierarchy at " + cgroup_root + (systemd ? ", managed by systemd" : "") + ")";
   return std::string("cgroup v1 (one hierarchy per controller under ") + cgroup_root + ")" +
          (hybrid ? ", hybrid host" : "");
 }

@@ -33,6 +33,11 @@ struct HostFacts {
   // A cgroup below which every profile's cgroup is placed ("" = the root of each hierarchy):
   // a subtree delegated to nsplan, or the sandbox of a test. It must exist already.
   std::string cgroup_parent;
+  // v2: systemd manages the cgroup tree (it runs as PID 1: /run/systemd/system). Then, unless a
+  // cgroup_parent is given, a profile's cgroups go below a transient unit systemd delegates to
+  // nsplan (plan::DelegatedUnit), and the planner sets cgroup_parent to that unit's cgroup.
+  bool systemd = false;
+  std::string systemd_unit;  // set by the planner: the profile's unit ("nsplan-NAME.service")
   // What cpuset lists may name (normalised lists such as "0-3"): the online CPUs
   // (/sys/devices/system/cpu/online) and the memory nodes (/sys/devices/system/node/has_memory).
   // Known only when probed; a stated target leaves them unknown and the lists unchecked.

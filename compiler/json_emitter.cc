@@ -41,6 +41,11 @@ json action_json(const Action& action) {
                    j["file"] = a.allow ? "devices.allow" : "devices.deny";
                    j["rule"] = a.rule;
                  },
+                 [&](const DelegatedUnit& a) {
+                   j["unit"] = a.unit;
+                   j["slice"] = a.slice;
+                   j["dir"] = a.dir;
+                 },
                  [&](const SetCgroupAccess& a) {
                    j["dir"] = a.dir;
                    j["files"] = a.files;
@@ -224,6 +229,7 @@ json diagnostic_json(const Diagnostic& d, const SourceManager& sm) {
 
 const char* op_name(const Action& action) {
   return std::visit(overloaded{
+                        [](const DelegatedUnit&) { return "delegated_unit"; },
                         [](const MakeCgroup&) { return "make_cgroup"; },
                         [](const EnableControllers&) { return "enable_controllers"; },
                         [](const WriteCgroupFile&) { return "write_cgroup_file"; },
@@ -254,6 +260,7 @@ std::string emit_json(const plan::Plan& plan, const Diagnostics& diags, const So
   target["cgroup"] = to_string(plan.facts.mode);
   target["cgroup_root"] = plan.facts.cgroup_root;
   if (!plan.facts.cgroup_parent.empty()) target["cgroup_parent"] = plan.facts.cgroup_parent;
+  if (plan.facts.systemd) target["systemd"] = true;
   target["state_dir"] = plan.facts.state_dir;
   j["target"] = target;
   j["diagnostics"] = json::array();

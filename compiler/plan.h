@@ -82,6 +82,20 @@ struct SetCgroupAccess {
   bool operator==(const SetCgroupAccess&) const = default;
 };
 
+// A host where systemd owns the cgroup v2 tree (it is the tree's only writer outside delegated
+// subtrees: systemd.io/CGROUP_DELEGATION): nsplan's cgroups go below a transient service UNIT of
+// SLICE that systemd delegates (Type=oneshot, RemainAfterExit=yes, Delegate=yes,
+// DefaultDependencies=no, ExecStart=/bin/true), whose cgroup is DIR. Its process exits at once,
+// so the unit's cgroup holds none and may enable controllers for its children; the unit stays
+// active, and its cgroup with it. Inverse: stop the unit, once no cgroup and no process is left
+// below DIR (stopping a unit kills what is in its cgroup).
+struct DelegatedUnit {
+  std::string unit;
+  std::string slice;
+  std::string dir;
+  bool operator==(const DelegatedUnit&) const = default;
+};
+
 // ---- namespaces ------------------------------------------------------------------------------
 
 // A persistent network namespace /run/netns/NAME, as `ip netns add NAME`. Inverse: delete it
@@ -169,7 +183,7 @@ struct AddRoute {
   bool operator==(const AddRoute&) const = default;
 };
 
-using Action = std::variant<MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
+using Action = std::variant<DelegatedUnit, MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
                             CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
                             SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
 

@@ -12,12 +12,20 @@
 #include "compiler/cgroup_files.h"
 #include "compiler/cgroup_limits.h"
 #include "compiler/device_rules.h"
+#include "compiler/planner.h"
 #include "compiler/planner_context.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
 
 namespace nsplan {
 namespace {
+
+// The v2 controllers systemd enables for a unit with Delegate=yes (systemd.resource-control(5),
+// Delegate=: cpu, cpuacct, cpuset, io, blkio, memory, pids; cpuacct and blkio are v1 names).
+// hugetlb, rdma and misc are not among them.
+bool systemd_delegates(const std::string& controller) {
+  return controller == "cpu" || controller == "cpuset" || controller == "io" || controller == "memory" || controller == "pids";
+}
 
 using cgroup_files::Setting;
 
@@ -60,7 +68,8 @@ class CgroupPlanner {
 
   void run() {
     const CgroupSpec& cg = *ctx_.profile.cgroup;
-    rel_ = cg.path ? cg.path->value : "nsplan/" + ctx_.profile.name.value;
+    // Below the profile's own systemd unit ("nsplan-NAME.service"), the name alone says it all.
+    rel_ = cg.path ? cg.path->value : (ctx_.facts.systemd_unit.empty() ? "nsplan/" : "") + ctx_.profile.name.value;
     loc_ = cg.path ? cg.path->loc : cg.loc;
     if (cg.memory) memory(*cg.memory);
     if (cg.cpu) {
@@ -798,8 +807,24 @@ class CgroupPlanner {
     for (const auto& c : needed)
       if (!ctx_.facts.controllers.count(c)) {
         ctx_.diags.error(where(c), "the cgroup v2 root does not offer the " + c + " controller", "check cgroup.controllers of " + ctx_.facts.cgroup_root);
+      } else if (!ctx_.facts.systemd_unit.empty() && !systemd_delegates(c)) {
+        ctx_.diags.error(where(c),
+                         "systemd does not delegate the " + c + " controller, and on this host nsplan's cgroups go below the unit systemd "
+                             "delegates to the profile (" + ctx_.facts.systemd_unit + ")",
+                         "systemd delegates cpu, cpuset, io, memory and pids; give --cgroup-parent of a cgroup whose cgroup.controllers "
+                         "lists " + c + ", or remove these values");
       }
     const std::string base = ctx_.facts.base_of("");
+    if (!ctx_.facts.systemd_unit.empty() && rel_.substr(0, rel_.find('/')) == "nsplan-keeper")
+      ctx_.diags.error(loc_, "cgroup path " + rel_ + " starts with nsplan-keeper, the cgroup that holds the process of the unit systemd delegates",
+                       "choose another cgroup.path");
+    if (!ctx_.facts.systemd_unit.empty())
+      ctx_.add(plan::DelegatedUnit{ctx_.facts.systemd_unit, kDelegatedSlice, base}, loc_,
+               "a cgroup subtree from systemd: unit " + ctx_.facts.systemd_unit + " with Delegate=yes",
+               {"systemd owns this host's cgroup tree and is its only writer outside delegated subtrees (systemd.io/CGROUP_DELEGATION):",
+                "nsplan asks it for a transient unit whose cgroup it may manage, and makes the profile's cgroups below it.",
+                "The unit's one process, sleep infinity, keeps the unit and its cgroup (systemd removes a unit's cgroup once empty);",
+                "it moves to nsplan-keeper, as a cgroup holding a process cannot enable controllers for its children."});
     std::string dir = base;
     std::vector<std::string> path = levels();
     std::string controllers_text;
