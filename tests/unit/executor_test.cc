@@ -1378,5 +1378,136 @@ TEST(Permissions, APlantedRestoreRecordIsRefused) {
   }
 }
 
+// ---- hosts where systemd owns the cgroup v2 tree -----------------------------------------------
+
+const char* kSystemdProfile = R"(nsplan: 1
+name: sd
+cgroup:
+  path: memlimit
+  memory: {max: 3G}
+  pids: {max: 64}
+)";
+
+std::shared_ptr<Compilation> on_systemd_host(const std::string& text = kSystemdProfile, const std::string& parent = "") {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  facts.systemd = true;
+  facts.cgroup_parent = parent;
+  FileReader reader = [text](const FileRequest& r) {
+    FileContent c;
+    c.ok = true;
+    c.text = text;
+    c.identity = "memory:" + r.path;
+    return c;
+  };
+  return compile_file(src("tests/unit/sd.yaml"), reader, facts, PlanOptions{});
+}
+
+// A systemd host: system.slice there, with the controllers systemd delegates enabled for its units.
+void systemd_slices(FakeKernel& kernel) {
+  kernel.make_cgroup_now("/sys/fs/cgroup/system.slice/other.service", {"cpu", "cpuset", "io", "memory", "pids"});
+}
+
+TEST(DelegatedUnit, TheCgroupsGoBelowAUnitSystemdDelegatesAndDestroyStopsItLast) {
+  auto c = on_systemd_host();
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  const std::string unit_dir = "/sys/fs/cgroup/system.slice/nsplan-sd.service";
+  ASSERT_FALSE(c->plan->steps.empty());
+  EXPECT_EQ(std::get<plan::DelegatedUnit>(c->plan->steps[0].action), (plan::DelegatedUnit{"nsplan-sd.service", "system.slice", unit_dir}));
+  EXPECT_EQ(std::get<plan::EnableControllers>(c->plan->steps[1].action).dir, unit_dir);
+  EXPECT_EQ(c->plan->cgroup_dirs, std::vector<std::string>{unit_dir + "/memlimit"});
+  Rig rig(*c->plan);
+  systemd_slices(rig.kernel);
+  const FakeState initial = rig.kernel.snapshot();
+  ApplyOutcome out = rig.apply(*c->plan);
+  ASSERT_TRUE(out.ok) << show(out) << "\n" << rig.kernel.trace();
+  EXPECT_EQ(rig.kernel.state().units.at("nsplan-sd.service"), unit_dir);
+  EXPECT_EQ(rig.kernel.state().cgroups.at(unit_dir + "/memlimit").at("memory.max"), "3221225472");
+  ApplyOutcome again = rig.apply(*c->plan);
+  EXPECT_TRUE(again.ok && again.changes.empty()) << show(again);
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  // The unit is stopped after the cgroups below it are gone, never before.
+  std::vector<std::string> order;
+  for (const auto& call : rig.kernel.calls())
+    if (call.mutating) order.push_back(call.op);
+  ASSERT_FALSE(order.empty());
+  EXPECT_EQ(order.back(), "unit_stop") << rig.kernel.trace();
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+TEST(DelegatedUnit, AFailedApplyStopsTheUnitItStarted) {
+  auto c = on_systemd_host();
+  ASSERT_TRUE(c->ok());
+  Rig rig(*c->plan);
+  systemd_slices(rig.kernel);
+  const FakeState initial = rig.kernel.snapshot();
+  rig.kernel.fail_calls_containing("pids.max", EINVAL);
+  ApplyOutcome out = rig.apply(*c->plan);
+  EXPECT_FALSE(out.ok);
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+TEST(DelegatedUnit, AUnitThatWasThereIsUsedButNeverStopped) {
+  auto c = on_systemd_host();
+  ASSERT_TRUE(c->ok());
+  Rig rig(*c->plan);
+  systemd_slices(rig.kernel);
+  rig.kernel.add_unit_now("nsplan-sd.service", "/sys/fs/cgroup/system.slice/nsplan-sd.service", true);
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  ASSERT_TRUE(rig.destroy().ok);
+  EXPECT_TRUE(rig.kernel.state().units.count("nsplan-sd.service")) << "a unit nsplan did not start was stopped";
+}
+
+TEST(DelegatedUnit, AUnitThatBecameSomeoneElsesIsLeftAlone) {
+  auto c = on_systemd_host();
+  ASSERT_TRUE(c->ok());
+  Rig rig(*c->plan);
+  systemd_slices(rig.kernel);
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  // The same name and cgroup, now a unit from a file (not transient): not the unit nsplan made.
+  rig.kernel.add_unit_now("nsplan-sd.service", "/sys/fs/cgroup/system.slice/nsplan-sd.service", false);
+  DestroyOutcome d = rig.destroy();
+  EXPECT_FALSE(d.ok);
+  ASSERT_FALSE(d.errors.empty());
+  EXPECT_NE(d.errors[0].find("not the transient unit nsplan asked for"), std::string::npos) << d.errors[0];
+  EXPECT_TRUE(rig.kernel.state().units.count("nsplan-sd.service"));
+}
+
+TEST(DelegatedUnit, ControllersSystemdDoesNotDelegateAreRefusedAtTheKey) {
+  auto c = on_systemd_host(std::string(kSystemdProfile) + "  hugetlb: [{page: 2M, max: 64M}]\n");
+  EXPECT_FALSE(c->ok());
+  const std::string text = render_all(c->diags, c->sources);
+  EXPECT_NE(text.find("systemd does not delegate the hugetlb controller"), std::string::npos) << text;
+  EXPECT_NE(text.find("sd.yaml:7:"), std::string::npos) << text;
+}
+
+TEST(DelegatedUnit, ACgroupParentGivenMeansNoUnit) {
+  auto c = on_systemd_host(kSystemdProfile, "user.slice/user-1000.slice/user@1000.service");
+  ASSERT_TRUE(c->ok());
+  for (const auto& step : c->plan->steps) EXPECT_FALSE(std::holds_alternative<plan::DelegatedUnit>(step.action));
+  EXPECT_EQ(c->plan->cgroup_dirs, std::vector<std::string>{"/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/memlimit"});
+}
+
+TEST(DelegatedUnit, APlantedStopRecordIsRefused) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  const std::string dir = "/sys/fs/cgroup/system.slice/nsplan-sd.service";
+  applier::Owned o{"unit nsplan-sd.service", applier::StopUnit{"nsplan-sd.service", dir}, {1, 2}, {}};
+  EXPECT_EQ(applier::check_record(o, facts), "");
+  o.undo = applier::StopUnit{"sshd.service", "/sys/fs/cgroup/system.slice/sshd.service"};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::StopUnit{"nsplan-sd.service", "/sys/fs/cgroup/system.slice/sshd.service"};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::StopUnit{"nsplan-../x.service", "/sys/fs/cgroup/nsplan-../x.service"};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::StopUnit{"nsplan-sd.service", "/etc/nsplan-sd.service"};
+  EXPECT_NE(applier::check_record(o, facts), "");
+  o.undo = applier::StopUnit{"nsplan-sd.service", dir};
+  std::string error;
+  auto back = applier::owned_from_json(applier::to_json_line(o), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(std::get<applier::StopUnit>(back->undo).dir, dir);
+  EXPECT_EQ(std::get<applier::StopUnit>(back->undo).unit, "nsplan-sd.service");
+}
+
 }  // namespace
 }  // namespace nsplan

@@ -105,8 +105,10 @@ struct FakeState {
   // Owners and modes changed from the kernel's (root:root, directories 0755, files 0644), by
   // "DIR/FILE" ("DIR/." for the directory).
   std::map<std::string, applier::FileAccess> access;
+  // systemd's units (plan::DelegatedUnit): name -> cgroup directory.
+  std::map<std::string, std::string> units;
   bool operator==(const FakeState& o) const {
-    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access;
+    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access && units == o.units;
   }
 
   std::vector<std::string> lines() const {
@@ -137,6 +139,7 @@ struct FakeState {
     for (const auto& [path, kind] : ns_files) out.push_back(std::string("ns ") + path + " " + plan::to_string(kind));
     for (const auto& [path, names] : uts) out.push_back("uts " + path + " " + names.first + " " + names.second);
     for (const auto& [path, a] : access) out.push_back("access " + path + " " + applier::access_text(a));
+    for (const auto& [unit, dir] : units) out.push_back("unit " + unit + " " + dir);
     return out;
   }
   std::string dump() const {
@@ -319,6 +322,67 @@ class FakeKernel final : public applier::Kernel {
       return {};
     });
   }
+  // ---- systemd (plan::DelegatedUnit): a transient unit is a cgroup systemd makes, in which the
+  // controllers it delegates are enabled on the way down; stopping it removes that cgroup and
+  // everything below (systemd kills what is in it) ----
+  applier::SysResult<applier::UnitState> unit_state(const std::string& unit) override {
+    FakeCall c = call("unit", "", unit, "unit_state " + unit);
+    return observe<applier::UnitState>(c, [&]() -> applier::SysResult<applier::UnitState> {
+      auto it = s_.units.find(unit);
+      if (it == s_.units.end()) return applier::SysError{ENOENT, c.text, 0, {}};
+      return applier::UnitState{"active", it->second, true, unit_transient_};
+    });
+  }
+  // Its cgroup is system.slice/UNIT below the mount; its process is kFakeUnitPid, in that cgroup.
+  applier::Status unit_start(const std::string& unit, const std::string& slice) override {
+    return mutate(call("unit_start", "", unit, "systemd-run " + unit + " in " + slice), [&](FakeCall& c) -> applier::Status {
+      const std::string dir = facts_.cgroup_root + "/" + slice + "/" + unit;
+      const Hierarchy* h = hierarchy_of(dir);
+      if (!h || !v2_) return fail(c, EINVAL);
+      if (s_.units.count(unit) || s_.cgroups.count(dir)) return fail(c, EEXIST);
+      // Enabled from the root down, as systemd does for a unit with Delegate=yes.
+      std::string want;
+      for (const char* ctl : {"cpu", "cpuset", "io", "memory", "pids"})
+        if (h->controllers.count(ctl)) want += (want.empty() ? "+" : " +") + std::string(ctl);
+      for (size_t slash = h->mount.size(); slash != std::string::npos && slash < dir.size(); slash = dir.find('/', slash + 1)) {
+        const std::string ancestor = dir.substr(0, slash);
+        make_cgroup_now(ancestor);
+        if (write_subtree_control(ancestor, want) != 0) return fail(c, EBUSY);
+      }
+      make_cgroup_now(dir);
+      s_.cgroups[dir]["cgroup.procs"] = kFakeUnitPid;
+      renew_id("cgroup " + dir);
+      s_.units[unit] = dir;
+      return {};
+    });
+  }
+  applier::SysResult<std::string> unit_main_pid(const std::string& unit) override {
+    FakeCall c = call("unit", "", unit, "unit_main_pid " + unit);
+    return observe<std::string>(c, [&]() -> applier::SysResult<std::string> {
+      if (!s_.units.count(unit)) return applier::SysError{ENOENT, c.text, 0, {}};
+      return std::string(kFakeUnitPid);
+    });
+  }
+  applier::Status unit_stop(const std::string& unit) override {
+    return mutate(call("unit_stop", "", unit, "systemctl stop " + unit), [&](FakeCall& c) -> applier::Status {
+      auto it = s_.units.find(unit);
+      if (it == s_.units.end()) return fail(c, ENOENT);
+      const std::string dir = it->second;
+      for (auto d = s_.cgroups.lower_bound(dir); d != s_.cgroups.end() && (d->first == dir || d->first.rfind(dir + "/", 0) == 0);)
+        d = s_.cgroups.erase(d);
+      s_.units.erase(it);
+      return {};
+    });
+  }
+  // A unit of that name made from a unit file by someone else (test helper, not recorded).
+  void add_unit_now(const std::string& unit, const std::string& dir, bool transient) {
+    make_cgroup_now(dir, {"cpu", "cpuset", "io", "memory", "pids"});
+    if (!s_.cgroups.count(dir + "/nsplan-keeper")) make_cgroup_now(dir + "/nsplan-keeper");
+    s_.cgroups[dir + "/nsplan-keeper"]["cgroup.procs"] = kFakeUnitPid;
+    s_.units[unit] = dir;
+    unit_transient_ = transient;
+  }
+
   // ---- owners (cgroup.permissions) ----
   applier::SysResult<std::vector<applier::FileAccess>> cgroup_access(const std::string& dir, const std::vector<std::string>& files,
                                                                      const std::vector<std::string>& except) override {
@@ -374,6 +438,7 @@ class FakeKernel final : public applier::Kernel {
           if (other.size() > dir.size() && other.compare(0, dir.size() + 1, dir + "/") == 0) ++below;
         return "nr_descendants " + std::to_string(below) + "\nnr_dying_descendants 0";
       }
+      if (file == "cgroup.events" && v2_) return std::string("populated 0\nfrozen 0\n");  // no processes here
       auto f = d->second.find(file);
       if (f == d->second.end()) return applier::SysError{ENOENT, c.text, 0, {}};
       return f->second;
@@ -395,6 +460,11 @@ class FakeKernel final : public applier::Kernel {
       } else if (!v2_ && (file == "devices.allow" || file == "devices.deny")) {
         if (int e = write_devices(d->second, file == "devices.allow", v)) return fail(c, e);
         c.before = "";
+      } else if (file == "cgroup.procs" && v == kFakeUnitPid) {
+        // The one process modelled: a systemd unit's, moved from cgroup to cgroup.
+        for (auto& [other, files] : s_.cgroups)
+          if (files.count("cgroup.procs") && files["cgroup.procs"] == v) files["cgroup.procs"] = "";
+        d->second[file] = v;
       } else {
         if (file == "cgroup.controllers" || file == "cgroup.procs" || file == "tasks") return fail(c, EINVAL);
         auto n = normalize(file, v, c.before);
@@ -1481,6 +1551,8 @@ class FakeKernel final : public applier::Kernel {
   std::vector<FakeCall> calls_;
   size_t mutations_ = 0;
   std::map<size_t, int> fail_at_;
+  bool unit_transient_ = true;
+  static constexpr const char* kFakeUnitPid = "4242";
   std::vector<TextFault> fail_text_;
   std::optional<Crash> crash_;
 };

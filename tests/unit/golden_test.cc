@@ -33,9 +33,11 @@ struct Output {
 };
 
 // Paths stay relative to the source tree, as a user in a checkout would type them.
-Output render(const std::string& profile, CgroupMode mode, bool json, bool teardown = false) {
+Output render(const std::string& profile, CgroupMode mode, bool json, bool teardown = false, bool systemd = false) {
   EXPECT_EQ(chdir(NSPLAN_SOURCE_DIR), 0);
-  auto c = compile_file(profile, applier::profile_file_reader(), HostFacts::stated(mode), PlanOptions{});
+  HostFacts facts = HostFacts::stated(mode);
+  facts.systemd = systemd;
+  auto c = compile_file(profile, applier::profile_file_reader(), facts, PlanOptions{});
   Output out;
   out.diagnostics = render_all(c->diags, c->sources);
   if (!c->ok()) return out;
@@ -76,6 +78,22 @@ TEST_P(Golden, MatchesReviewedOutput) {
     EXPECT_EQ(out.text, slurp(golden)) << "output for " << profile << " (" << v.suffix << ") changed";
     // Deterministic: a second compile gives the same bytes.
     EXPECT_EQ(out.text, render(profile, v.mode, v.json, v.teardown).text);
+  }
+}
+
+// A host where systemd owns the v2 tree (explain --cgroup v2 --systemd): the unit first, the
+// cgroups below it, and destroy stopping it last.
+TEST(GoldenSystemd, FirefoxOnASystemdHost) {
+  bool update = std::getenv("NSPLAN_UPDATE_GOLDEN") != nullptr;
+  for (bool teardown : {false, true}) {
+    Output out = render("profiles/firefox.yaml", CgroupMode::V2, false, teardown, true);
+    ASSERT_FALSE(out.text.empty()) << out.diagnostics;
+    fs::path golden = fs::path(NSPLAN_SOURCE_DIR) / "tests/golden" / (teardown ? "firefox.v2-systemd.destroy.sh" : "firefox.v2-systemd.sh");
+    if (update) {
+      std::ofstream(golden) << out.text;
+      continue;
+    }
+    EXPECT_EQ(out.text, slurp(golden)) << golden << " changed";
   }
 }
 

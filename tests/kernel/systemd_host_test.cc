@@ -1,0 +1,149 @@
+// nsplan on a host where systemd owns the cgroup v2 tree: the profile's cgroups go below a
+// transient unit systemd delegates (plan::DelegatedUnit). These run in the VM that boots Debian's
+// systemd as PID 1 (tests/vm/run.sh systemd); CTest leaves them out of the other runs, where there
+// is no systemd to ask. Not in a sandbox: a sandbox's own /run would hide systemd's socket
+// (/run/systemd/private), and the VM is thrown away after the run. Names carry the test prefix.
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "kernel/kernel_test_env.h"
+#include "kernel/sandbox.h"
+
+namespace nsplan::kernel_test {
+namespace {
+
+struct Ran {
+  int status = -1;
+  std::string out;  // stdout and stderr
+};
+
+Ran sh(const std::string& command) {
+  Ran r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class SystemdHost : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NSPLAN_REQUIRE_ROOT();
+    struct stat st {};
+    if (::lstat("/run/systemd/system", &st) != 0 || !S_ISDIR(st.st_mode))
+      NSPLAN_SKIP_OR_FAIL("systemd is not PID 1 here (the VM of tests/vm/run.sh systemd is)");
+    name_ = test_name("sd");
+    unit_ = "nsplan-" + name_ + ".service";
+    unit_dir_ = "/sys/fs/cgroup/system.slice/" + unit_;
+    dir_ = "/tmp/" + name_;
+    ASSERT_EQ(sh("rm -rf " + shq(dir_) + " && mkdir -p " + shq(dir_)).status, 0);
+    profile_ = dir_ + "/" + name_ + ".yaml";
+    write_profile("  memory: {max: 300M}\n  pids: {max: 64}\n");
+  }
+  void TearDown() override {
+    if (name_.empty()) return;
+    sh(nsplan("destroy " + shq(name_)));
+    sh("systemctl stop " + shq(unit_));
+    sh("rm -rf " + shq(dir_));
+  }
+  void write_profile(const std::string& cgroup_keys) {
+    ASSERT_TRUE(write_text(profile_, "nsplan: 1\nname: " + name_ + "\ncgroup:\n" + cgroup_keys));
+  }
+  std::string nsplan(const std::string& args) const { return shq(nsplan_binary()) + " " + args + " --state-dir " + shq(dir_ + "/state"); }
+  std::string unit_property(const std::string& property) const {
+    return trim(sh("systemctl show --value -p " + property + " " + shq(unit_)).out);
+  }
+
+  std::string name_, unit_, unit_dir_, dir_, profile_;
+};
+
+TEST_F(SystemdHost, ApplyMakesTheCgroupsBelowADelegatedUnitAndDestroyStopsIt) {
+  Ran explain = sh(shq(nsplan_binary()) + " explain " + shq(profile_));
+  ASSERT_EQ(explain.status, 0) << explain.out;
+  EXPECT_TRUE(contains(explain.out, "systemd-run '--quiet' '--unit=" + unit_ + "'")) << explain.out;
+  EXPECT_TRUE(contains(explain.out, "'--property=Delegate=yes'")) << explain.out;
+  EXPECT_TRUE(contains(explain.out, "'/bin/sleep' 'infinity'")) << explain.out;
+  EXPECT_TRUE(contains(explain.out, "mkdir -p '" + unit_dir_ + "/" + name_ + "'")) << explain.out;
+
+  Ran apply = sh(nsplan("apply " + shq(profile_)));
+  ASSERT_EQ(apply.status, 0) << apply.out;
+  EXPECT_EQ(unit_property("ActiveState"), "active");
+  EXPECT_EQ(unit_property("Delegate"), "yes");
+  EXPECT_EQ(unit_property("Transient"), "yes");
+  EXPECT_EQ(unit_property("ControlGroup"), "/system.slice/" + unit_);
+  const std::string leaf = unit_dir_ + "/" + name_;
+  EXPECT_EQ(trim(read_file(leaf + "/memory.max")), "314572800");
+  EXPECT_EQ(trim(read_file(leaf + "/pids.max")), "64");
+  EXPECT_TRUE(contains(read_file(unit_dir_ + "/cgroup.subtree_control"), "memory"));
+
+  // systemd leaves a delegated subtree alone, also across a reload of its configuration.
+  ASSERT_EQ(sh("systemctl daemon-reload").status, 0);
+  Ran status = sh(nsplan("status " + shq(name_)));
+  EXPECT_EQ(status.status, 0) << status.out;
+  Ran again = sh(nsplan("apply " + shq(profile_)));
+  EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_TRUE(contains(again.out, "no changes")) << "a second apply changed something:\n" << again.out;
+
+  Ran destroy = sh(nsplan("destroy " + shq(name_)));
+  ASSERT_EQ(destroy.status, 0) << destroy.out;
+  EXPECT_TRUE(contains(destroy.out, "stop systemd unit " + unit_)) << destroy.out;
+  EXPECT_NE(unit_property("LoadState"), "loaded");
+  EXPECT_FALSE(path_exists(unit_dir_));
+}
+
+TEST_F(SystemdHost, RunStartsTheCommandBelowTheUnit) {
+  Ran run = sh(nsplan("run " + shq(profile_) + " -- cat /proc/self/cgroup"));
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_TRUE(contains(run.out, "0::/system.slice/" + unit_ + "/" + name_ + "\n")) << run.out;
+}
+
+TEST_F(SystemdHost, AUnitStoppedByHandIsSeenAndMadeAgain) {
+  ASSERT_EQ(sh(nsplan("apply " + shq(profile_))).status, 0);
+  // Stopping the unit takes its cgroup and everything below with it.
+  ASSERT_EQ(sh("systemctl stop " + shq(unit_)).status, 0);
+  EXPECT_FALSE(path_exists(unit_dir_));
+  Ran status = sh(nsplan("status " + shq(name_)));
+  EXPECT_EQ(status.status, 4) << status.out;
+  Ran apply = sh(nsplan("apply " + shq(profile_)));
+  ASSERT_EQ(apply.status, 0) << apply.out;
+  EXPECT_EQ(unit_property("ActiveState"), "active");
+  EXPECT_EQ(trim(read_file(unit_dir_ + "/" + name_ + "/pids.max")), "64");
+  Ran destroy = sh(nsplan("destroy " + shq(name_)));
+  EXPECT_EQ(destroy.status, 0) << destroy.out;
+  EXPECT_FALSE(path_exists(unit_dir_));
+}
+
+TEST_F(SystemdHost, AControllerSystemdDoesNotDelegateIsRefusedBeforeAnythingChanges) {
+  write_profile("  memory: {max: 300M}\n  hugetlb: [{page: 2M, max: 64M}]\n");
+  Ran apply = sh(nsplan("apply " + shq(profile_)));
+  EXPECT_NE(apply.status, 0);
+  EXPECT_TRUE(contains(apply.out, "systemd does not delegate the hugetlb controller")) << apply.out;
+  EXPECT_NE(unit_property("LoadState"), "loaded");
+  EXPECT_FALSE(path_exists(unit_dir_));
+}
+
+TEST_F(SystemdHost, ACgroupParentGivenIsUsedAsIsWithoutAUnit) {
+  // A subtree the admin delegated already: systemd is not asked.
+  const std::string parent_unit = "nsplan-t-" + std::to_string(::getpid()) + "-parent.service";
+  ASSERT_EQ(sh("systemd-run --quiet --unit=" + shq(parent_unit) +
+               " -p Type=oneshot -p RemainAfterExit=yes -p Delegate=yes -p DefaultDependencies=no /bin/true").status, 0);
+  Ran apply = sh(nsplan("apply " + shq(profile_) + " --cgroup-parent " + shq("system.slice/" + parent_unit)));
+  EXPECT_EQ(apply.status, 0) << apply.out;
+  EXPECT_NE(unit_property("LoadState"), "loaded");
+  EXPECT_EQ(trim(read_file("/sys/fs/cgroup/system.slice/" + parent_unit + "/" + name_ + "/pids.max")), "64");
+  Ran destroy = sh(nsplan("destroy " + shq(name_) + " --cgroup-parent " + shq("system.slice/" + parent_unit)));
+  EXPECT_EQ(destroy.status, 0) << destroy.out;
+  sh("systemctl stop " + shq(parent_unit));
+}
+
+}  // namespace
+}  // namespace nsplan::kernel_test
