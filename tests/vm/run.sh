@@ -71,8 +71,15 @@ mem=${NSPLAN_VM_MEM:-1024}
 smp=${NSPLAN_VM_SMP:-2}
 shell_mode=${NSPLAN_VM_SHELL:-0}
 # kmod-static-nodes needs kmod (busybox's modprobe loads the modules), binfmt_misc automounts are
-# unsupported in an initramfs root.
-systemd_mask=${NSPLAN_VM_SYSTEMD_MASK-kmod-static-nodes.service proc-sys-fs-binfmt_misc.automount systemd-binfmt.service}
+# unsupported in an initramfs root; the rest has nothing to do in a VM of one boot without disks,
+# logins or persistent state, and costs seconds under emulation (tests/vm/README.md). Names
+# ending in -generator are generators.
+systemd_mask=${NSPLAN_VM_SYSTEMD_MASK-kmod-static-nodes.service proc-sys-fs-binfmt_misc.automount
+systemd-binfmt.service systemd-journal-flush.service systemd-update-utmp.service
+systemd-random-seed.service sys-kernel-debug.mount sys-kernel-tracing.mount
+systemd-cryptsetup-generator systemd-gpt-auto-generator systemd-hibernate-resume-generator
+systemd-integritysetup-generator systemd-veritysetup-generator systemd-sysv-generator
+systemd-rc-local-generator systemd-system-update-generator systemd-getty-generator}
 
 if [ -n "${NSPLAN_VM_KERNEL:-}" ]; then
   kernel=$NSPLAN_VM_KERNEL

@@ -79,7 +79,11 @@ TTYPath=/dev/console
 TimeoutStartSec=infinity
 EOF
   # Useless in a VM of one boot, and slow under emulation: masked.
+  mkdir -p "$root/etc/systemd/system-generators"
   for unit in $systemd_mask; do
-    ln -sfn /dev/null "$root/etc/systemd/system/$unit"
+    case "$unit" in
+    *-generator) ln -sfn /dev/null "$root/etc/systemd/system-generators/$unit" ;;
+    *) ln -sfn /dev/null "$root/etc/systemd/system/$unit" ;;
+    esac
   done
 }
