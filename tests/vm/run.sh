@@ -276,8 +276,10 @@ echo "tests/vm/run.sh: initramfs $(du -k "$work/initrd.gz" | cut -f1) KiB," \
 # ---- boot --------------------------------------------------------------------------------------
 append="console=ttyS0 quiet panic=-1 rdinit=/init"
 # systemd: our target instead of default.target, and cgroup2 only (the default of Debian 12's
-# systemd, said explicitly).
-[ "$mode" != systemd ] || append="$append systemd.unit=nsplan-vm.target systemd.unified_cgroup_hierarchy=1"
+# systemd, said explicitly); if PID 1 crashes, a reboot, which ends qemu (-no-reboot) at once
+# rather than at the timeout.
+[ "$mode" != systemd ] ||
+  append="$append systemd.unit=nsplan-vm.target systemd.unified_cgroup_hierarchy=1 systemd.crash_reboot=1"
 qemu_args=(-machine pc -accel "$accel" -cpu max -m "$mem" -smp "$smp"
   -kernel "$kernel" -initrd "$work/initrd.gz"
   -append "$append ${NSPLAN_VM_APPEND:-}"
