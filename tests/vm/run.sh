@@ -1,8 +1,9 @@
 #!/bin/bash
 # Runs nsplan's kernel test suite inside a Debian kernel under qemu (software emulation), as a
-# pure cgroup v2 machine or a pure cgroup v1 machine. See tests/vm/README.md.
+# pure cgroup v2 machine or a pure cgroup v1 machine, or with Debian's systemd as PID 1 (pure
+# cgroup v2, the tests in a service). See tests/vm/README.md.
 #
-#   tests/vm/run.sh v1|v2 [arguments for the test binary, e.g. --gtest_filter=Netlink.*]
+#   tests/vm/run.sh v1|v2|systemd [arguments for the test binary, e.g. --gtest_filter=Netlink.*]
 #
 # Exit status: the test binary's status inside the VM (0 = all passed); 124 when the guest did not
 # finish within NSPLAN_VM_TIMEOUT seconds; 125 when the harness or the guest's setup failed or the
@@ -33,10 +34,12 @@
 #                        when the kernel patched its own code (tests/vm/README.md)
 #   NSPLAN_VM_APPEND     more kernel arguments (e.g. "nokaslr loglevel=7")
 #   NSPLAN_VM_MONITOR    a path: qemu's monitor listens there (unix socket), to look at a frozen guest
+#   NSPLAN_VM_DBUS=1     systemd: also ship dbus (the system bus); off by default, as in CI
+#   NSPLAN_VM_SYSTEMD_MASK  systemd: units masked   [see below: what is useless or slow here]
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 v1|v2 [arguments for the kernel test binary]" >&2
+  echo "usage: $0 v1|v2|systemd [arguments for the kernel test binary]" >&2
   exit 125
 }
 die() {
@@ -48,7 +51,7 @@ die() {
 mode=$1
 shift
 case "$mode" in
-v1 | v2) ;;
+v1 | v2 | systemd) ;;
 *) usage ;;
 esac
 
@@ -67,6 +70,16 @@ accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
 mem=${NSPLAN_VM_MEM:-1024}
 smp=${NSPLAN_VM_SMP:-2}
 shell_mode=${NSPLAN_VM_SHELL:-0}
+# kmod-static-nodes needs kmod (busybox's modprobe loads the modules), binfmt_misc automounts are
+# unsupported in an initramfs root; the rest has nothing to do in a VM of one boot without disks,
+# logins or persistent state, and costs seconds under emulation (tests/vm/README.md). Names
+# ending in -generator are generators.
+systemd_mask=${NSPLAN_VM_SYSTEMD_MASK-kmod-static-nodes.service proc-sys-fs-binfmt_misc.automount
+systemd-binfmt.service systemd-journal-flush.service systemd-update-utmp.service
+systemd-random-seed.service sys-kernel-debug.mount sys-kernel-tracing.mount
+systemd-cryptsetup-generator systemd-gpt-auto-generator systemd-hibernate-resume-generator
+systemd-integritysetup-generator systemd-veritysetup-generator systemd-sysv-generator
+systemd-rc-local-generator systemd-system-update-generator systemd-getty-generator}
 
 if [ -n "${NSPLAN_VM_KERNEL:-}" ]; then
   kernel=$NSPLAN_VM_KERNEL
@@ -175,7 +188,8 @@ copy_package() {
 
 copy_program "$busybox" /bin/busybox
 copy "$here/init" /init
-chmod 0755 "$root/init"
+copy "$here/suite" /nsplan-vm/suite
+chmod 0755 "$root/init" "$root/nsplan-vm/suite"
 copy_program "$tests_bin" "$tests_bin"
 copy_program "$nsplan_bin" "$nsplan_bin"
 ln -sf "$nsplan_bin" "$root/usr/local/bin/nsplan"
@@ -203,6 +217,15 @@ if command -v dpkg-query >/dev/null; then
   done
 fi
 if [ -d /etc/iproute2 ]; then cp -r /etc/iproute2 "$root/etc/"; fi
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+if [ "$mode" = systemd ]; then
+  command -v dpkg-query >/dev/null || die "the systemd boot ships the host's systemd package: no dpkg-query"
+  [ -x /lib/systemd/systemd ] || die "no /lib/systemd/systemd (apt-get install systemd)"
+  # shellcheck source=tests/vm/systemd.sh
+  . "$here/systemd.sh"
+  ship_systemd
+fi
 copy_libraries
 
 # The source tree (profiles, schema, golden files...) at its path here, for tests that use
@@ -210,8 +233,6 @@ copy_libraries
 mkdir -p "$root$repo"
 tar -C "$repo" --exclude-vcs --exclude-tag-all=CMakeCache.txt -cf - . | tar -C "$root$repo" -xf -
 
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 printf '127.0.0.1 localhost nsplan-vm\n::1 localhost\n' >"$root/etc/hosts"
 
 # Modules and their dependencies, at their paths, plus modules.dep* for modprobe.
@@ -253,9 +274,15 @@ echo "tests/vm/run.sh: initramfs $(du -k "$work/initrd.gz" | cut -f1) KiB," \
   "built in $(awk -v a="$t_start" -v b="$t_built" 'BEGIN {printf "%.1f", b - a}') s"
 
 # ---- boot --------------------------------------------------------------------------------------
+append="console=ttyS0 quiet panic=-1 rdinit=/init"
+# systemd: our target instead of default.target, and cgroup2 only (the default of Debian 12's
+# systemd, said explicitly); if PID 1 crashes, a reboot, which ends qemu (-no-reboot) at once
+# rather than at the timeout.
+[ "$mode" != systemd ] ||
+  append="$append systemd.unit=nsplan-vm.target systemd.unified_cgroup_hierarchy=1 systemd.crash_reboot=1"
 qemu_args=(-machine pc -accel "$accel" -cpu max -m "$mem" -smp "$smp"
   -kernel "$kernel" -initrd "$work/initrd.gz"
-  -append "console=ttyS0 quiet panic=-1 rdinit=/init ${NSPLAN_VM_APPEND:-}"
+  -append "$append ${NSPLAN_VM_APPEND:-}"
   -drive "file=$work/disk.img,if=virtio,format=raw"
   -nic none -nographic -no-reboot)
 [ -z "${NSPLAN_VM_MONITOR:-}" ] || qemu_args+=(-monitor "unix:$NSPLAN_VM_MONITOR,server,nowait")
