@@ -58,7 +58,12 @@ class SystemdHost : public ::testing::Test {
   void write_profile(const std::string& cgroup_keys) {
     ASSERT_TRUE(write_text(profile_, "nsplan: 1\nname: " + name_ + "\ncgroup:\n" + cgroup_keys));
   }
-  std::string nsplan(const std::string& args) const { return shq(nsplan_binary()) + " " + args + " --state-dir " + shq(dir_ + "/state"); }
+  // `nsplan VERB --state-dir DIR REST` (the options before a run's `--`).
+  std::string nsplan(const std::string& verb_and_rest) const {
+    const size_t space = verb_and_rest.find(' ');
+    return shq(nsplan_binary()) + " " + verb_and_rest.substr(0, space) + " --state-dir " + shq(dir_ + "/state") +
+           (space == std::string::npos ? "" : verb_and_rest.substr(space));
+  }
   std::string unit_property(const std::string& property) const {
     return trim(sh("systemctl show --value -p " + property + " " + shq(unit_)).out);
   }
@@ -134,12 +139,15 @@ TEST_F(SystemdHost, AControllerSystemdDoesNotDelegateIsRefusedBeforeAnythingChan
 TEST_F(SystemdHost, ACgroupParentGivenIsUsedAsIsWithoutAUnit) {
   // A subtree the admin delegated already: systemd is not asked.
   const std::string parent_unit = "nsplan-t-" + std::to_string(::getpid()) + "-parent.service";
-  ASSERT_EQ(sh("systemd-run --quiet --unit=" + shq(parent_unit) +
-               " -p Type=oneshot -p RemainAfterExit=yes -p Delegate=yes -p DefaultDependencies=no /bin/true").status, 0);
+  // As an admin delegates one: a unit kept by its process, which leaves the unit's own cgroup.
+  const std::string parent_dir = "/sys/fs/cgroup/system.slice/" + parent_unit;
+  ASSERT_EQ(sh("systemd-run --quiet --unit=" + shq(parent_unit) + " -p Type=exec -p Delegate=yes /bin/sleep infinity").status, 0);
+  ASSERT_EQ(sh("mkdir " + shq(parent_dir + "/supervisor") + " && systemctl show --value -p MainPID " + shq(parent_unit) + " > " +
+               shq(parent_dir + "/supervisor/cgroup.procs")).status, 0);
   Ran apply = sh(nsplan("apply " + shq(profile_) + " --cgroup-parent " + shq("system.slice/" + parent_unit)));
   EXPECT_EQ(apply.status, 0) << apply.out;
   EXPECT_NE(unit_property("LoadState"), "loaded");
-  EXPECT_EQ(trim(read_file("/sys/fs/cgroup/system.slice/" + parent_unit + "/" + name_ + "/pids.max")), "64");
+  EXPECT_EQ(trim(read_file(parent_dir + "/nsplan/" + name_ + "/pids.max")), "64");  // the usual nsplan/NAME below a parent
   Ran destroy = sh(nsplan("destroy " + shq(name_) + " --cgroup-parent " + shq("system.slice/" + parent_unit)));
   EXPECT_EQ(destroy.status, 0) << destroy.out;
   sh("systemctl stop " + shq(parent_unit));
