@@ -153,5 +153,40 @@ TEST_F(SystemdHost, ACgroupParentGivenIsUsedAsIsWithoutAUnit) {
   sh("systemctl stop " + shq(parent_unit));
 }
 
+// The boot unit (contrib/systemd/nsplan@.service.in) under a real systemd: its start applies the
+// profile found by name in /etc/nsplan, its reload applies again, its stop destroys, the
+// delegated unit with it.
+TEST_F(SystemdHost, TheBootUnitAppliesReloadsAndDestroys) {
+  std::string unit_file = read_file(source_dir() + "/contrib/systemd/nsplan@.service.in");
+  ASSERT_FALSE(unit_file.empty());
+  for (size_t at; (at = unit_file.find("@NSPLAN_BINARY@")) != std::string::npos;) unit_file.replace(at, 15, nsplan_binary());
+  const std::string template_path = "/etc/systemd/system/nsplan@.service";
+  const std::string etc_profile = "/etc/nsplan/" + name_ + ".yaml";
+  ASSERT_FALSE(path_exists(template_path)) << "the VM has its own " << template_path;
+  ASSERT_TRUE(write_text(template_path, unit_file));
+  ASSERT_EQ(sh("mkdir -p /etc/nsplan && chmod 0755 /etc/nsplan && cp " + shq(profile_) + " " + shq(etc_profile) + " && chmod 0644 " +
+               shq(etc_profile) + " && systemctl daemon-reload").status, 0);
+  const std::string instance = "nsplan@" + name_ + ".service";
+
+  Ran start = sh("systemctl start " + shq(instance));
+  EXPECT_EQ(start.status, 0) << start.out << sh("systemctl status --no-pager " + shq(instance)).out;
+  EXPECT_EQ(trim(sh("systemctl show --value -p ActiveState " + shq(instance)).out), "active");
+  EXPECT_EQ(unit_property("ActiveState"), "active");
+  EXPECT_EQ(trim(read_file(unit_dir_ + "/" + name_ + "/pids.max")), "64");
+
+  write_profile("  memory: {max: 300M}\n  pids: {max: 99}\n");
+  ASSERT_EQ(sh("cp " + shq(profile_) + " " + shq(etc_profile)).status, 0);
+  Ran reload = sh("systemctl reload " + shq(instance));
+  EXPECT_EQ(reload.status, 0) << reload.out;
+  EXPECT_EQ(trim(read_file(unit_dir_ + "/" + name_ + "/pids.max")), "99");
+
+  Ran stop = sh("systemctl stop " + shq(instance));
+  EXPECT_EQ(stop.status, 0) << stop.out;
+  EXPECT_NE(unit_property("LoadState"), "loaded");
+  EXPECT_FALSE(path_exists(unit_dir_));
+
+  sh("rm -f " + shq(template_path) + " " + shq(etc_profile) + " && systemctl daemon-reload");
+}
+
 }  // namespace
 }  // namespace nsplan::kernel_test
