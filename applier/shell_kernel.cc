@@ -108,15 +108,15 @@ Status ShellKernel::unit_stop(const std::string& unit) {
   units_started_.erase(unit);
   return line("systemctl stop " + sh_quote(unit));
 }
-// The default's steps, with the process id read by the script itself (a double-quoted command
-// substitution, which the quoting of cgroup_write would keep from running).
+// The default's steps, with the process id read by the script itself: systemctl writes it
+// straight into cgroup.procs.
 Status ShellKernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {
   (void)unit_start(unit, slice);
   units_started_[unit] = dir;
   put("# nsplan apply: checks here that systemd made " + dir + " the unit's cgroup, with Delegate=yes");
   const std::string keeper = dir + "/" + kKeeperCgroup;
   put("mkdir " + sh_quote(keeper));
-  put("echo \"" + unit_main_pid(unit).value() + "\" > " + sh_quote(keeper + "/cgroup.procs"));
+  put("systemctl show --value --property=MainPID " + sh_quote(unit) + " > " + sh_quote(keeper + "/cgroup.procs"));
   return {};
 }
 SysResult<bool> ShellKernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {

@@ -117,7 +117,7 @@ nsplan destroy --state-dir $tmp/state |lab web local.yaml sub/
 nsplan status --state-dir $tmp/state w|web
 nsplan apply --state-dir $tmp/state |local.yaml sub/
 nsplan attach local.yaml |
-nsplan explain local.yaml --|--help --no-run --destroy --no-locations --attach --cgroup --cgroup-root --cgroup-parent --state-dir --strict --profile-path
+nsplan explain local.yaml --|--help --no-run --destroy --no-locations --attach --cgroup --systemd --cgroup-root --cgroup-parent --state-dir --strict --profile-path
 nsplan di|diff
 nsplan diff |local.yaml sub/
 nsplan diff local.yaml |local.yaml sub/

@@ -15,7 +15,7 @@ set -eu
 systemd-run '--quiet' '--unit=nsplan-firefox.service' '--property=Description=nsplan: cgroups of nsplan-firefox (delegated)' '--property=Slice=system.slice' '--property=Type=exec' '--property=Delegate=yes' '--property=DefaultDependencies=no' '--property=CollectMode=inactive-or-failed' '/bin/sleep' 'infinity'
 # nsplan apply: checks here that systemd made /sys/fs/cgroup/system.slice/nsplan-firefox.service the unit's cgroup, with Delegate=yes
 mkdir '/sys/fs/cgroup/system.slice/nsplan-firefox.service/nsplan-keeper'
-echo "$(systemctl show --value --property=MainPID 'nsplan-firefox.service')" > '/sys/fs/cgroup/system.slice/nsplan-firefox.service/nsplan-keeper/cgroup.procs'
+systemctl show --value --property=MainPID 'nsplan-firefox.service' > '/sys/fs/cgroup/system.slice/nsplan-firefox.service/nsplan-keeper/cgroup.procs'
 
 # profiles/firefox.yaml:18:9: enable memory for the children of /sys/fs/cgroup/system.slice/nsplan-firefox.service
 #   v2 gives a child a controller only if every ancestor lists it in cgroup.subtree_control.
