@@ -393,6 +393,22 @@ class GroupImport {
           "expected " + expected);
   }
 
+  // "NAME VALUE" lines (net_prio.ifpriomap, misc.max): each a key of its own; a line of another
+  // form, or whose value VALID refuses, a located warning.
+  template <class Valid>
+  void name_value_lines(const Setting& s, const std::string& v, const char* expected, Valid valid,
+                        std::vector<std::pair<std::string, std::string>>& into) {
+    for (const auto& line : value_lines(v)) {
+      auto w = words(line);
+      if (w.size() != 2 || !valid(w[1])) {
+        bad_value(s, expected);
+        continue;
+      }
+      ++keys_;
+      into.emplace_back(w[0], w[1]);
+    }
+  }
+
   void bytes_key(const Setting& s, const std::string& key) {
     if (auto b = bytes_text(s.value.text)) set(key, Node::text(*b), s);
     else bad_value(s, "bytes (digits, optionally K, M, G or T), -1 or max");
@@ -539,30 +555,8 @@ class GroupImport {
       if (parts.size() == 4 && parts[2] == "rsvd" && (parts[3] == "limit_in_bytes" || parts[3] == "max"))
         return hugetlb_key(s, parts[1], "reserved");
     }
-    if (file == "net_prio.ifpriomap") {
-      for (const auto& line : value_lines(v)) {
-        auto w = words(line);
-        if (w.size() != 2 || !all_digits(w[1])) {
-          bad_value(s, "'INTERFACE PRIORITY' lines");
-          continue;
-        }
-        ++keys_;
-        ifpriomap_.emplace_back(w[0], w[1]);
-      }
-      return;
-    }
-    if (file == "misc.max") {
-      for (const auto& line : value_lines(v)) {
-        auto w = words(line);
-        if (w.size() != 2 || !count_text(w[1])) {
-          bad_value(s, "'RESOURCE N' lines");
-          continue;
-        }
-        ++keys_;
-        misc_.emplace_back(w[0], w[1]);
-      }
-      return;
-    }
+    if (file == "net_prio.ifpriomap") return name_value_lines(s, v, "'INTERFACE PRIORITY' lines", all_digits, ifpriomap_);
+    if (file == "misc.max") return name_value_lines(s, v, "'RESOURCE N' lines", [](const std::string& n) { return count_text(n).has_value(); }, misc_);
     if (file == "rdma.max") {
       for (const auto& line : value_lines(v)) {
         auto w = words(line);
