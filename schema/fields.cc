@@ -366,7 +366,9 @@ template <>
 const ObjectSpec* spec_of<CgroupSpec>() {
   static const ObjectSpec s{"cgroup", "The control group the command runs in and its limits.", {
       field<CgroupSpec>("path", &CgroupSpec::path, t(Kind::CgroupPath),
-          "Path below the cgroup root (v1: below each controller's root).", "nsplan/<name>"),
+          "Path below the cgroup root (v1: below each controller's root; --cgroup-parent: below it; where systemd "
+          "manages the v2 tree: below the unit it delegates, system.slice/nsplan-<name>.service).",
+          "nsplan/<name> (<name> below the systemd unit)"),
       field<CgroupSpec>("ephemeral", &CgroupSpec::ephemeral, t(Kind::Bool),
           "Remove the cgroup when the command of run ends.", "false"),
       field<CgroupSpec>("memory", &CgroupSpec::memory, object(), "Memory limits."),
