@@ -124,9 +124,6 @@ SysResult<std::vector<RouteInfo>> Kernel::routes_of(const std::string& netns, ui
 
 SysResult<UnitState> Kernel::unit_state(const std::string& unit) { return SysError{ENOSYS, "asking systemd about " + unit, 0, {}}; }
 Status Kernel::unit_start(const std::string& unit, const std::string&) { return SysError{ENOSYS, "asking systemd for " + unit, 0, {}}; }
-SysResult<std::string> Kernel::unit_main_pid(const std::string& unit) {
-  return SysError{ENOSYS, "asking systemd for the process of " + unit, 0, {}};
-}
 Status Kernel::unit_stop(const std::string& unit) { return SysError{ENOSYS, "stopping " + unit, 0, {}}; }
 
 Status Kernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {
@@ -140,11 +137,12 @@ Status Kernel::unit_start_delegated(const std::string& unit, const std::string& 
                     "systemd unit " + unit + " is " + u.active_state + (u.delegate ? "" : ", not delegated") + ", with cgroup '" + u.cgroup +
                         "', not active with " + dir + " (see: systemctl status " + unit + ")",
                     0, {}};
-  auto pid = unit_main_pid(unit);
-  if (!pid.ok()) return pid.error();
+  // "0" written to cgroup.procs would move the writer: nsplan itself.
+  if (u.main_pid.empty() || u.main_pid == "0")
+    return SysError{EIO, "systemd unit " + unit + " has no process (see: systemctl status " + unit + ")", 0, {}};
   const std::string keeper = dir + "/" + kKeeperCgroup;
   if (Status s = cgroup_mkdir(keeper); !s.ok()) return s;
-  return cgroup_write(keeper, "cgroup.procs", pid.value());
+  return cgroup_write(keeper, "cgroup.procs", u.main_pid);
 }
 
 SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {
@@ -156,8 +154,8 @@ SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std
   if (!procs.ok()) return procs.error();
   auto keeper = cgroup_read(dir + "/" + kKeeperCgroup, "cgroup.procs");
   if (!keeper.ok() && keeper.err() != ENOENT) return keeper.error();
-  auto pid = unit_main_pid(unit);
-  if (!pid.ok()) return pid.error();
+  auto state = unit_state(unit);
+  if (!state.ok()) return state.error();
   auto pos = stat.value().find("nr_descendants ");
   const unsigned long below = pos == std::string::npos ? 0 : std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10);
   auto trimmed = [](std::string s) {
@@ -165,7 +163,7 @@ SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std
     return s;
   };
   const std::string in_keeper = keeper.ok() ? trimmed(keeper.value()) : "";
-  const bool only_ours = below == (keeper.ok() ? 1u : 0u) && trimmed(procs.value()).empty() && (in_keeper.empty() || in_keeper == pid.value());
+  const bool only_ours = below == (keeper.ok() ? 1u : 0u) && trimmed(procs.value()).empty() && (in_keeper.empty() || in_keeper == state.value().main_pid);
   if (!only_ours) return false;
   if (Status s = unit_stop(unit); !s.ok()) return s.error();
   return true;

@@ -44,6 +44,7 @@ struct UnitState {
   std::string cgroup;        // its cgroup directory, absolute ("" when it has none)
   bool delegate = false;
   bool transient = false;
+  std::string main_pid = "0";  // the process of its command ("0": none)
 };
 
 class Kernel {
@@ -78,8 +79,6 @@ class Kernel {
   virtual SysResult<UnitState> unit_state(const std::string& unit);
   // systemd-run of UNIT in SLICE with the properties and command of applier/delegated_unit.h.
   virtual Status unit_start(const std::string& unit, const std::string& slice);
-  // The process id of UNIT's command ("0" when none).
-  virtual SysResult<std::string> unit_main_pid(const std::string& unit);
   virtual Status unit_stop(const std::string& unit);
   // Starts UNIT, checks that systemd gave it the cgroup DIR, delegated, and moves its process
   // into DIR/nsplan-keeper, so that DIR holds none.

@@ -49,7 +49,6 @@ class LinuxKernel final : public Kernel {
 
   SysResult<UnitState> unit_state(const std::string& unit) override { return systemd_unit_state(unit, facts_.cgroup_root); }
   Status unit_start(const std::string& unit, const std::string& slice) override { return systemd_start(unit, slice); }
-  SysResult<std::string> unit_main_pid(const std::string& unit) override { return systemd_main_pid(unit); }
   Status unit_stop(const std::string& unit) override { return systemd_stop(unit); }
 
   SysResult<KernelId> cgroup_id(const std::string& dir) override {

@@ -88,21 +88,22 @@ SysResult<KernelId> ShellKernel::cgroup_id(const std::string&) { return KernelId
 
 // ---- systemd -------------------------------------------------------------------------------
 
+namespace {
+// The unit's process as the script reads it, where it uses it.
+std::string main_pid_text(const std::string& unit) { return "$(systemctl show --value --property=MainPID " + sh_quote(unit) + ")"; }
+}  // namespace
+
 // A unit the script has not started reads as absent; one it started, as systemd would show it.
 SysResult<UnitState> ShellKernel::unit_state(const std::string& unit) {
   auto it = units_started_.find(unit);
   if (it == units_started_.end()) return not_there(unit);
-  return UnitState{"active", it->second, true, true};
+  return UnitState{"active", it->second, true, true, main_pid_text(unit)};
 }
 // systemd-run waits until the unit's command runs (Type=exec).
 Status ShellKernel::unit_start(const std::string& unit, const std::string& slice) {
   std::string command = "systemd-run";
   for (const auto& a : delegated_unit_run_arguments(unit, slice)) command += " " + sh_quote(a);
   return line(command);
-}
-// Read where the script uses it: the unit's process, as systemd reports it.
-SysResult<std::string> ShellKernel::unit_main_pid(const std::string& unit) {
-  return "$(systemctl show --value --property=MainPID " + sh_quote(unit) + ")";
 }
 Status ShellKernel::unit_stop(const std::string& unit) {
   units_started_.erase(unit);
@@ -123,7 +124,7 @@ SysResult<bool> ShellKernel::unit_stop_unless_used(const std::string& unit, cons
   units_started_.erase(unit);
   const std::string keeper = dir + "/" + kKeeperCgroup;
   put("if grep -qx 'nr_descendants 1' " + sh_quote(dir + "/cgroup.stat") + " && [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") +
-      ")\" ] && [ \"$(cat " + sh_quote(keeper + "/cgroup.procs") + ")\" = \"" + unit_main_pid(unit).value() +
+      ")\" ] && [ \"$(cat " + sh_quote(keeper + "/cgroup.procs") + ")\" = \"" + main_pid_text(unit) +
       "\" ]; then systemctl stop " + sh_quote(unit) + "; fi");
   return true;
 }

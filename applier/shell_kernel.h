@@ -49,7 +49,6 @@ class ShellKernel final : public Kernel {
 
   SysResult<UnitState> unit_state(const std::string& unit) override;
   Status unit_start(const std::string& unit, const std::string& slice) override;
-  SysResult<std::string> unit_main_pid(const std::string& unit) override;
   Status unit_stop(const std::string& unit) override;
   Status unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) override;
   SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir) override;

@@ -93,7 +93,7 @@ std::vector<std::string> delegated_unit_run_arguments(const std::string& unit, c
 }
 
 SysResult<UnitState> systemd_unit_state(const std::string& unit, const std::string& cgroup_root) {
-  auto ran = run({client("systemctl"), "show", "--property=LoadState,ActiveState,Transient,ControlGroup,Delegate", "--", unit});
+  auto ran = run({client("systemctl"), "show", "--property=LoadState,ActiveState,Transient,ControlGroup,Delegate,MainPID", "--", unit});
   if (!ran.ok()) return ran.error();
   if (ran.value().status != 0) return failed("systemctl show " + unit, ran.value());
   std::istringstream in(ran.value().output);
@@ -108,22 +108,12 @@ SysResult<UnitState> systemd_unit_state(const std::string& unit, const std::stri
     else if (key == "Transient") s.transient = value == "yes";
     else if (key == "Delegate") s.delegate = value == "yes";
     else if (key == "ControlGroup") cgroup = value;
+    else if (key == "MainPID" && !value.empty() && value.find_first_not_of("0123456789") == std::string::npos) s.main_pid = value;
   }
   // A name systemd knows no unit of reads "not-found" (and "inactive"): nothing is there.
   if (load != "loaded") return SysError{ENOENT, "systemd unit " + unit + " (" + (load.empty() ? "no LoadState" : load) + ")", 0, {}};
   if (!cgroup.empty()) s.cgroup = cgroup_root + cgroup;
   return s;
-}
-
-SysResult<std::string> systemd_main_pid(const std::string& unit) {
-  auto ran = run({client("systemctl"), "show", "--value", "--property=MainPID", "--", unit});
-  if (!ran.ok()) return ran.error();
-  if (ran.value().status != 0) return failed("systemctl show " + unit, ran.value());
-  std::string pid = ran.value().output;
-  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
-    return SysError{EIO, "systemctl show -p MainPID " + unit + " printed no process id", 0, last_line(pid)};
-  return pid;
 }
 
 Status systemd_start(const std::string& unit, const std::string& slice) {

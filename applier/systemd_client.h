@@ -20,8 +20,6 @@ SysResult<UnitState> systemd_unit_state(const std::string& unit, const std::stri
 // systemd-run of the delegated unit (applier/delegated_unit.h): it returns once the unit's
 // command runs.
 Status systemd_start(const std::string& unit, const std::string& slice);
-// The unit's MainPID ("0" when it has none).
-SysResult<std::string> systemd_main_pid(const std::string& unit);
 Status systemd_stop(const std::string& unit);
 
 // The argument vector of systemd-run for the delegated unit, without the program's path.

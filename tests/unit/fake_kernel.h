@@ -330,7 +330,7 @@ class FakeKernel final : public applier::Kernel {
     return observe<applier::UnitState>(c, [&]() -> applier::SysResult<applier::UnitState> {
       auto it = s_.units.find(unit);
       if (it == s_.units.end()) return applier::SysError{ENOENT, c.text, 0, {}};
-      return applier::UnitState{"active", it->second, true, unit_transient_};
+      return applier::UnitState{"active", it->second, true, unit_transient_, kFakeUnitPid};
     });
   }
   // Its cgroup is system.slice/UNIT below the mount; its process is kFakeUnitPid, in that cgroup.
@@ -354,13 +354,6 @@ class FakeKernel final : public applier::Kernel {
       renew_id("cgroup " + dir);
       s_.units[unit] = dir;
       return {};
-    });
-  }
-  applier::SysResult<std::string> unit_main_pid(const std::string& unit) override {
-    FakeCall c = call("unit", "", unit, "unit_main_pid " + unit);
-    return observe<std::string>(c, [&]() -> applier::SysResult<std::string> {
-      if (!s_.units.count(unit)) return applier::SysError{ENOENT, c.text, 0, {}};
-      return std::string(kFakeUnitPid);
     });
   }
   applier::Status unit_stop(const std::string& unit) override {
