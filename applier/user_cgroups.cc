@@ -1,5 +1,6 @@
 #include "applier/user_cgroups.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +40,10 @@ std::string lacking(const UserCgroupNeeds& needs) {
     struct stat st {};
     const bool dir = ::stat(w.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     if (::faccessat(AT_FDCWD, w.path.c_str(), dir ? W_OK | X_OK : W_OK, AT_EACCESS) == 0) continue;
+    if (errno == ENOENT) {  // gone since it was looked at, or a --cgroup-parent that is not there
+      add(w.path + " to exist (" + w.why + ")");
+      continue;
+    }
     if (++denied <= 3) {
       add("write access to " + w.path + " (" + w.why + ")");
       ++shown;

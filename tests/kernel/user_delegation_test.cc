@@ -150,7 +150,8 @@ if [ "$before" = "$after" ]; then echo "parent=same"; else echo "parent=changed:
 
 // Refusals, each before anything changes (and a destroy of nothing recorded): a parent not delegated (named with the path nobody
 // cannot write), a profile that also wants a network namespace (CAP_SYS_ADMIN), no
-// --cgroup-parent (the hint names it), a state dir below another user's directory.
+// --cgroup-parent (the hint names it), a --cgroup-parent that is not there, a state dir below
+// another user's directory.
 TEST_F(UserDelegationTest, WhatAUserMayNotDoIsRefusedBeforeAnyChange) {
   std::string plain = profile("plain", "");
   std::string netns = profile("netns", "namespaces:\n  net: {persist: nspt-user}\n");
@@ -175,6 +176,9 @@ echo "netns_parent=$([ "$(parent_now)" = "$before" ] && echo same || echo change
 as_nobody "$N" apply "$PROFILE" --cgroup-root "$ROOT" > /dev/null 2> "$T/e3"
 echo "noparent_rc=$?"
 echo "noparent_err=$(tr '\n' ' ' < "$T/e3")"
+as_nobody "$N" apply "$PROFILE" --cgroup-root "$ROOT" --cgroup-parent "$PARENT/absent" > /dev/null 2> "$T/e5"
+echo "absent_rc=$?"
+echo "absent_err=$(tr '\n' ' ' < "$T/e5")"
 mkdir -p /run/other && chown 1:1 /run/other && chmod 0755 /run/other
 as_nobody "$N" apply "$PROFILE" --cgroup-root "$ROOT" --cgroup-parent "$PARENT" --state-dir /run/other/nsplan > /dev/null 2> "$T/e4"
 echo "other_rc=$?"
@@ -206,6 +210,10 @@ echo "other_parent=$([ "$(parent_now)" = "$before" ] && echo same || echo change
   const std::string e3 = script_value(r.out, "noparent_err");
   EXPECT_TRUE(contains(e3, "needs root (to write the cgroup tree); nothing was changed")) << e3;
   EXPECT_TRUE(contains(e3, "--cgroup-parent user.slice/user-65534.slice/user@65534.service/app.slice")) << e3;
+
+  EXPECT_EQ(script_value(r.out, "absent_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "absent_err"), "needs " + parent_->dir_of("") + "/absent to exist (to make the cgroup"))
+      << r.describe();
 
   EXPECT_EQ(script_value(r.out, "other_rc"), "3") << r.describe();
   const std::string e4 = script_value(r.out, "other_err");
