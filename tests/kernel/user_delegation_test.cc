@@ -148,10 +148,10 @@ if [ "$before" = "$after" ]; then echo "parent=same"; else echo "parent=changed:
   EXPECT_EQ(script_value(r.out, "parent"), "same") << r.describe();
 }
 
-// Refusals, each before anything changes (and a destroy of nothing recorded): a parent not delegated (named with the path nobody
-// cannot write), a profile that also wants a network namespace (CAP_SYS_ADMIN), no
-// --cgroup-parent (the hint names it), a --cgroup-parent that is not there, a state dir below
-// another user's directory.
+// Refusals, each before anything changes (and a destroy of nothing recorded): a parent not
+// delegated (named with the path nobody cannot write), a profile that also wants a network
+// namespace (CAP_SYS_ADMIN), no --cgroup-parent (the hint names it), a --cgroup-parent that is
+// not there, a state dir below another user's directory.
 TEST_F(UserDelegationTest, WhatAUserMayNotDoIsRefusedBeforeAnyChange) {
   std::string plain = profile("plain", "");
   std::string netns = profile("netns", "namespaces:\n  net: {persist: nspt-user}\n");
