@@ -112,7 +112,16 @@ UserCgroupNeeds user_undo_needs(const std::vector<Owned>& records, const Exists&
   return needs;
 }
 
+UserCgroupNeeds user_control_needs(const std::vector<std::string>& dirs, const Exists& exists) {
+  UserCgroupNeeds needs;
+  for (const auto& dir : dirs)
+    for (const char* file : {"cgroup.freeze", "cgroup.kill", "freezer.state"})
+      if (exists(dir + "/" + file)) needs.writes.push_back({dir + "/" + file, "to freeze, thaw or kill what runs there"});
+  return needs;
+}
+
 std::string user_cannot_apply(const plan::Plan& plan) { return lacking(user_apply_needs(plan, exists_now)); }
 std::string user_cannot_undo(const std::vector<Owned>& records) { return lacking(user_undo_needs(records, exists_now)); }
+std::string user_cannot_control(const std::vector<std::string>& dirs) { return lacking(user_control_needs(dirs, exists_now)); }
 
 }  // namespace nsplan::applier

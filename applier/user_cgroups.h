@@ -33,9 +33,14 @@ using Exists = std::function<bool(const std::string& path)>;
 UserCgroupNeeds user_apply_needs(const plan::Plan& plan, const Exists& exists);
 UserCgroupNeeds user_undo_needs(const std::vector<Owned>& records, const Exists& exists);
 
+// freeze, thaw and kill of the cgroups DIRS: their cgroup.freeze, cgroup.kill (v2) and
+// freezer.state (v1), those that exist.
+UserCgroupNeeds user_control_needs(const std::vector<std::string>& dirs, const Exists& exists);
+
 // "" when this process may do it by the owners and modes on the host now; otherwise what it
 // lacks, in words (the first few paths).
 std::string user_cannot_apply(const plan::Plan& plan);
 std::string user_cannot_undo(const std::vector<Owned>& records);
+std::string user_cannot_control(const std::vector<std::string>& dirs);
 
 }  // namespace nsplan::applier

@@ -1,4 +1,4 @@
-// `nsplan apply / status / run / attach / destroy` without root, in a cgroup subtree delegated
+// `nsplan apply / status / run / attach / freeze / thaw / kill / destroy` without root, in a cgroup subtree delegated
 // to the user (issue 12): the test makes a parent cgroup on cgroup v2 and delegates it to nobody
 // (65534) as systemd delegates user@UID.service (the directory and its cgroup.procs,
 // cgroup.subtree_control and cgroup.threads chowned), then runs nsplan as nobody (setpriv) with
@@ -78,7 +78,8 @@ parent_now() { echo "$(cat "$P/cgroup.subtree_control")|$(find "$P" -mindepth 1 
   std::string name_;
 };
 
-// The whole life of a profile in nobody's delegated cgroup, as nobody.
+// The whole life of a profile in nobody's delegated cgroup, as nobody: apply, apply again, status,
+// run, attach, freeze, thaw, kill, destroy.
 TEST_F(UserDelegationTest, AUserAppliesRunsAttachesAndDestroysInTheirDelegatedCgroup) {
   std::string p = profile("own", "");
   RunResult r = run_sandboxed(tmp_.path(), vars(p), std::string(kNobody) + R"SH(
@@ -115,7 +116,16 @@ as_nobody "$N" attach "$PROFILE" $sp --cgroup-root "$ROOT" --cgroup-parent "$PAR
 echo "attach_rc=$?"
 echo "attach_err=$(tr '\n' ' ' < "$T/at.err")"
 echo "in_job=$(grep -cx "$sp" "$P/job/cgroup.procs")"
-kill $sp; wait $sp 2>/dev/null
+as_nobody "$N" freeze "$NAME" --cgroup-root "$ROOT" --cgroup-parent "$PARENT" > /dev/null 2> "$T/f.err"
+echo "freeze_rc=$? $(tr '\n' ' ' < "$T/f.err")"
+echo "frozen=$(cat "$P/job/cgroup.freeze")"
+as_nobody "$N" thaw "$NAME" --cgroup-root "$ROOT" --cgroup-parent "$PARENT" > /dev/null 2> "$T/t.err"
+echo "thaw_rc=$? $(tr '\n' ' ' < "$T/t.err")"
+echo "thawed=$(cat "$P/job/cgroup.freeze")"
+as_nobody "$N" kill "$NAME" --cgroup-root "$ROOT" --cgroup-parent "$PARENT" > /dev/null 2> "$T/k.err"
+echo "kill_rc=$? $(tr '\n' ' ' < "$T/k.err")"
+wait $sp 2>/dev/null
+echo "sleep_status=$?"
 rmdir "$P/session"
 as_nobody "$N" destroy "$NAME" --cgroup-root "$ROOT" --cgroup-parent "$PARENT" > "$T/d.out" 2> "$T/d.err"
 echo "destroy_rc=$?"
@@ -142,6 +152,13 @@ if [ "$before" = "$after" ]; then echo "parent=same"; else echo "parent=changed:
   EXPECT_EQ(script_value(r.out, "run_cgroup"), "0::/" + parent_->name() + "/job") << r.describe();
   EXPECT_EQ(script_value(r.out, "attach_rc"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "in_job"), "1") << r.describe();
+  // The user's own cgroup is theirs to freeze, thaw and kill.
+  EXPECT_EQ(script_value(r.out, "freeze_rc"), "0 ") << r.describe();
+  EXPECT_EQ(script_value(r.out, "frozen"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "thaw_rc"), "0 ") << r.describe();
+  EXPECT_EQ(script_value(r.out, "thawed"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill_rc"), "0 ") << r.describe();
+  EXPECT_EQ(script_value(r.out, "sleep_status"), "137") << r.describe();
   EXPECT_EQ(script_value(r.out, "destroy_rc"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "job_left"), "no") << r.describe();
   EXPECT_EQ(script_value(r.out, "state_left"), "0") << r.describe();

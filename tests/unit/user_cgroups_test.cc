@@ -84,6 +84,13 @@ TEST(UserCgroups, UndoNeedsTheParentOfEachCgroupStillThere) {
   EXPECT_EQ(paths(needs), (std::vector<std::string>{kBase + "/cgroup.subtree_control", kBase}));
 }
 
+// freeze, thaw and kill write the freezer and kill files the cgroup has.
+TEST(UserCgroups, ControlNeedsTheFreezeAndKillFilesThere) {
+  std::set<std::string> there = {kBase + "/job/cgroup.freeze", kBase + "/job/cgroup.kill"};
+  auto needs = applier::user_control_needs({kBase + "/job"}, [&](const std::string& p) { return there.count(p) > 0; });
+  EXPECT_EQ(paths(needs), (std::vector<std::string>{kBase + "/job/cgroup.freeze", kBase + "/job/cgroup.kill"}));
+}
+
 TEST(DefaultStateDir, RootKeepsRunNsplan) {
   EXPECT_EQ(applier::default_state_dir(0, "/run/user/0", true), "/run/nsplan");
 }
