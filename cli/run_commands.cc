@@ -24,17 +24,20 @@ namespace {
 
 using namespace applier;
 
-// Without root, nsplan changes nothing on the host: what root applied must be in place as the
-// profile says, or the command would run with other limits than the profile's.
-bool ensure_in_place(const plan::Plan& plan) {
+// Without root, and without what applying it would take (MISSING), nsplan changes nothing on
+// the host: what root applied must be in place as the profile says, or the command would run with
+// other limits than the profile's.
+bool ensure_in_place(const plan::Plan& plan, const std::string& missing) {
   auto kernel = make_linux_kernel(plan.facts);
   Pending p = pending_steps(plan, *kernel);
   const size_t pending = p.count;
   const std::string& first = p.first;
   if (!pending) return true;
   std::cerr << "nsplan: error: profile '" << plan.profile << "' is not in place (" << pending << " change(s) pending; first: " << first
-            << ")\n  hint: without root nsplan changes nothing; root applies the profile first: nsplan apply "
-            << plan.source << "\n";
+            << ")\n  hint: root applies the profile first: nsplan apply " << plan.source << "; this user may not (it needs "
+            << missing << ")\n";
+  // Where the user's own cgroups could go instead, when that is what is missing.
+  if (std::string hint = privileges_hint(missing); hint != "run as root") std::cerr << "  hint: " << hint << "\n";
   return false;
 }
 
@@ -45,7 +48,7 @@ bool applies_itself(const plan::Plan& plan) { return geteuid() == 0 || missing_p
 // Applies the persistent part; prints what changed on stderr (stdout belongs to the command).
 bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   if (plan.steps.empty()) return true;
-  if (!applies_itself(plan)) return ensure_in_place(plan);
+  if (!applies_itself(plan)) return ensure_in_place(plan, missing_privileges(plan));
   auto state = open_to_apply(plan, o);
   if (!state) return false;
   auto kernel = make_linux_kernel(plan.facts);

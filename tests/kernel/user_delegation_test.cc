@@ -167,8 +167,8 @@ if [ "$before" = "$after" ]; then echo "parent=same"; else echo "parent=changed:
 
 // Refusals, each before anything changes (and a destroy of nothing recorded): a parent not
 // delegated (named with the path nobody cannot write), a profile that also wants a network
-// namespace (CAP_SYS_ADMIN), no --cgroup-parent (the hint names it), a --cgroup-parent that is
-// not there, a state dir below another user's directory.
+// namespace (CAP_SYS_ADMIN), no --cgroup-parent (apply and run: the hint names it), a
+// --cgroup-parent that is not there, a state dir below another user's directory.
 TEST_F(UserDelegationTest, WhatAUserMayNotDoIsRefusedBeforeAnyChange) {
   std::string plain = profile("plain", "");
   std::string netns = profile("netns", "namespaces:\n  net: {persist: nspt-user}\n");
@@ -193,6 +193,9 @@ echo "netns_parent=$([ "$(parent_now)" = "$before" ] && echo same || echo change
 as_nobody "$N" apply "$PROFILE" --cgroup-root "$ROOT" > /dev/null 2> "$T/e3"
 echo "noparent_rc=$?"
 echo "noparent_err=$(tr '\n' ' ' < "$T/e3")"
+as_nobody "$N" run "$PROFILE" --cgroup-root "$ROOT" -- true > /dev/null 2> "$T/e6"
+echo "run_noparent_rc=$?"
+echo "run_noparent_err=$(tr '\n' ' ' < "$T/e6")"
 as_nobody "$N" apply "$PROFILE" --cgroup-root "$ROOT" --cgroup-parent "$PARENT/absent" > /dev/null 2> "$T/e5"
 echo "absent_rc=$?"
 echo "absent_err=$(tr '\n' ' ' < "$T/e5")"
@@ -227,6 +230,13 @@ echo "other_parent=$([ "$(parent_now)" = "$before" ] && echo same || echo change
   const std::string e3 = script_value(r.out, "noparent_err");
   EXPECT_TRUE(contains(e3, "needs root (to write the cgroup tree); nothing was changed")) << e3;
   EXPECT_TRUE(contains(e3, "--cgroup-parent user.slice/user-65534.slice/user@65534.service/app.slice")) << e3;
+
+  // run does not apply what this user may not: it says so, and where the user's cgroups can go.
+  EXPECT_EQ(script_value(r.out, "run_noparent_rc"), "3") << r.describe();
+  const std::string e6 = script_value(r.out, "run_noparent_err");
+  EXPECT_TRUE(contains(e6, "is not in place")) << e6;
+  EXPECT_TRUE(contains(e6, "this user may not (it needs root (to write the cgroup tree))")) << e6;
+  EXPECT_TRUE(contains(e6, "--cgroup-parent user.slice/user-65534.slice/user@65534.service/app.slice")) << e6;
 
   EXPECT_EQ(script_value(r.out, "absent_rc"), "3") << r.describe();
   EXPECT_TRUE(contains(script_value(r.out, "absent_err"), "needs " + parent_->dir_of("") + "/absent to exist (to make the cgroup"))
