@@ -5,11 +5,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "applier/user_cgroups.h"
+
 namespace nsplan::applier {
 namespace {
 
 constexpr int kCapNetAdmin = 12;
 constexpr int kCapSysAdmin = 21;
+constexpr const char* kRootForTree = "root (to write the cgroup tree)";
 
 unsigned long long effective_caps() {
   std::ifstream in("/proc/self/status");
@@ -40,7 +43,47 @@ std::string missing_privileges(const plan::Plan& plan) {
         },
         s.action);
   }
-  return missing_privileges(cgroups, namespaces, links);
+  std::string missing = missing_privileges(false, namespaces, links);
+  if (cgroups && geteuid() != 0) {
+    // Without --cgroup-parent the profile's cgroups go below the root of the hierarchy: root's.
+    std::string lacks = plan.facts.cgroup_parent.empty() ? kRootForTree : user_cannot_apply(plan);
+    if (!lacks.empty()) missing += (missing.empty() ? "" : "; ") + lacks;
+  }
+  return missing;
+}
+
+std::string missing_privileges(const std::vector<Owned>& records) {
+  if (geteuid() == 0) return missing_privileges(true, true, true);
+  bool namespaces = false, links = false;
+  for (const auto& r : records) {
+    std::visit(
+        [&](const auto& u) {
+          using T = std::decay_t<decltype(u)>;
+          if constexpr (std::is_same_v<T, DeleteNetns> || std::is_same_v<T, DeleteNamespace> || std::is_same_v<T, RestoreHostname>)
+            namespaces = true;
+          else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> ||
+                             std::is_same_v<T, RestoreMaster> || std::is_same_v<T, DeleteAddress> || std::is_same_v<T, SetLinkDown> ||
+                             std::is_same_v<T, DeleteRoute>)
+            links = true;
+        },
+        r.undo);
+  }
+  std::string missing = missing_privileges(false, namespaces, links);
+  if (std::string lacks = user_cannot_undo(records); !lacks.empty()) missing += (missing.empty() ? "" : "; ") + lacks;
+  return missing;
+}
+
+std::string privileges_hint(const std::string& missing) {
+  if (geteuid() == 0) return "run as root";
+  const std::string uid = std::to_string(geteuid());
+  if (missing.find(kRootForTree) != std::string::npos)
+    return "run as root, or make the cgroups below a cgroup delegated to you: --cgroup-parent "
+           "user.slice/user-" + uid + ".slice/user@" + uid + ".service/app.slice (systemd delegates user@" + uid +
+           ".service to its user; docs/profile-format.md)";
+  if (missing.find("write access to ") == std::string::npos) return "run as root";
+  return "run as root, or name with --cgroup-parent a cgroup delegated to uid " + uid +
+         " (its directory, cgroup.procs, cgroup.subtree_control and cgroup.threads owned by it, as systemd's "
+         "user@" + uid + ".service)";
 }
 
 std::string missing_privileges(bool cgroups, bool namespaces, bool links) {
@@ -51,7 +94,7 @@ std::string missing_privileges(bool cgroups, bool namespaces, bool links) {
   };
   need(namespaces, kCapSysAdmin, "CAP_SYS_ADMIN", "to create and mount namespaces");
   need(links, kCapNetAdmin, "CAP_NET_ADMIN", "to create links, addresses and routes");
-  if (cgroups && geteuid() != 0) missing += std::string(missing.empty() ? "" : "; ") + "root (to write the cgroup tree)";
+  if (cgroups && geteuid() != 0) missing += std::string(missing.empty() ? "" : "; ") + kRootForTree;
   return missing;
 }
 

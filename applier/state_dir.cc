@@ -110,15 +110,36 @@ Status write_all(int fd, const std::string& data, const std::string& what) {
 }
 
 std::string state_dir_hint(const SysError& error) {
+  if (error.err == EACCES && geteuid() != 0)
+    return "without root the state dir is by default in the user's runtime dir ($XDG_RUNTIME_DIR, else /run/user/UID, "
+           "which pam_systemd makes at login); pass --state-dir with a directory of yours";
   if (error.err != EPERM && error.err != ELOOP && error.err != ENOTDIR) return {};
   if (error.what.rfind(kRefusingDir, 0) == 0)
     return "the state dir must be owned by the user running nsplan and every directory above it by root, none of "
            "them writable by group or others (a sticky directory like /tmp excepted), with no symbolic link on the "
-           "way; fix the one named, or pass --state-dir with such a directory (the default /run/nsplan is one)";
+           "way; fix the one named, or pass --state-dir with such a directory (the defaults are: /run/nsplan for "
+           "root, the user's runtime dir $XDG_RUNTIME_DIR/nsplan or /run/user/UID/nsplan for another user)";
   if (error.what.rfind(kRefusingFile, 0) == 0)
-    return "nsplan makes only regular files of its own there, and only root can write there: find out what made "
-           "this one, then move it away by hand";
+    return "nsplan makes only regular files of its own there, and only the user running nsplan can write "
+           "there: find out what made this one, then move it away by hand";
   return {};
+}
+
+std::string default_state_dir(unsigned euid, const char* xdg, bool xdg_is_theirs) {
+  if (euid == 0) return "/run/nsplan";
+  if (xdg && xdg[0] == '/' && xdg_is_theirs) {
+    std::string dir = xdg;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return (dir == "/" ? "" : dir) + "/nsplan";
+  }
+  return "/run/user/" + std::to_string(euid) + "/nsplan";
+}
+
+std::string default_state_dir() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  struct stat st {};
+  const bool theirs = xdg && ::stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+  return default_state_dir(geteuid(), xdg, theirs);
 }
 
 SysResult<StateDir> StateDir::open(const std::string& given, bool create) {

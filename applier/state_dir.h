@@ -57,6 +57,15 @@ class StateDir {
   std::string path_;
 };
 
+// The state dir when --state-dir is not given. Root: /run/nsplan. Another user: their own runtime
+// dir (the XDG base directory spec; pam_systemd makes /run/user/UID, the user's, mode 0700):
+// $XDG_RUNTIME_DIR/nsplan when XDG_RUNTIME_DIR is an absolute path of a directory owned by that
+// user, else /run/user/UID/nsplan. StateDir::open checks the result as it checks any state dir.
+std::string default_state_dir();
+// The choice itself, given EUID, XDG_RUNTIME_DIR (nullptr: unset) and whether that is a directory
+// owned by EUID.
+std::string default_state_dir(unsigned euid, const char* xdg_runtime_dir, bool xdg_is_theirs);
+
 // Writes all of DATA to FD (retrying short writes and EINTR); WHAT names the file in errors.
 Status write_all(int fd, const std::string& data, const std::string& what);
 

@@ -117,7 +117,7 @@ bool privileged(const plan::Plan& plan) {
   std::string missing = missing_privileges(plan);
   if (missing.empty()) return true;
   std::cerr << "nsplan: error: profile '" << plan.profile << "' needs " << missing
-            << "; nothing was changed\n  hint: run as root\n";
+            << "; nothing was changed\n  hint: " << privileges_hint(missing) << "\n";
   return false;
 }
 
@@ -178,11 +178,28 @@ int run_apply(const Compilation& c, const LiveOptions& o) {
 }
 
 int run_destroy(const std::string& profile_name, const HostFacts& facts, const LiveOptions& o) {
-  // What a profile owns may be cgroups, namespaces and links: destroy may need every privilege.
-  std::string missing = missing_privileges(true, true, true);
+  // What a profile owns may be cgroups, namespaces and links: root may need every privilege; a
+  // user, what the records (state and journal) show it made (cgroups in a subtree delegated to it).
+  std::vector<Owned> records;
+  if (geteuid() != 0) {
+    auto recorded = ProfileState::read_only(facts.state_dir, profile_name);
+    auto owned = recorded.load();
+    auto journal = recorded.read_journal();
+    if (owned.ok()) records = owned.value();
+    if (journal.ok()) records.insert(records.end(), journal.value().begin(), journal.value().end());
+    // Nothing recorded: nothing to do, and no state dir of the user's to make for it.
+    if (owned.ok() && journal.ok() && records.empty() && !recorded.has_state()) {
+      DestroyOutcome none;
+      none.ok = true;
+      if (o.json) print_destroy_json(profile_name, none);
+      else if (!log::quiet()) std::cout << "nothing to destroy: '" << profile_name << "' owns nothing on this host\n";
+      return kOk;
+    }
+  }
+  std::string missing = missing_privileges(records);
   if (!missing.empty()) {
     std::cerr << "nsplan: error: destroying '" << profile_name << "' needs " << missing
-              << "; nothing was changed\n  hint: run as root\n";
+              << "; nothing was changed\n  hint: run as root" << (geteuid() == 0 ? "" : ", or as the user that applied it") << "\n";
     return kSystem;
   }
   auto state = ProfileState::open(facts.state_dir, profile_name, o.wait);

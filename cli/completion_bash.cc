@@ -79,6 +79,14 @@ _nsplan_offer() {  # KIND CUR: what a value of that kind can be (search_path, st
 
 _nsplan() {
   local cur=${COMP_WORDS[COMP_CWORD]} command='' state_dir=/run/nsplan word value kind i
+  # nsplan's default for another user than root: their runtime dir (docs/cli.md, --state-dir).
+  if ((EUID)); then
+    if [[ ${XDG_RUNTIME_DIR:-} == /* && -d ${XDG_RUNTIME_DIR:-} && -O ${XDG_RUNTIME_DIR:-} ]]; then
+      state_dir=$XDG_RUNTIME_DIR/nsplan
+    else
+      state_dir=/run/user/$EUID/nsplan
+    fi
+  fi
   local -a search_path=() arguments=() after_dashes=()
   local given=0 dashes=0
   COMPREPLY=()

@@ -73,9 +73,21 @@ function __nsplan_profile_files
 end
 
 # destroy and status: also the names of the profiles applied in the state dir (--state-dir on
-# the line, else /run/nsplan), a file NAME.state each.
+# the line, else nsplan's default: /run/nsplan for root, another user's runtime dir), a file
+# NAME.state each.
+function __nsplan_default_state_dir
+    set -l uid (id -u)
+    if test $uid -eq 0
+        echo /run/nsplan
+    else if set -q XDG_RUNTIME_DIR; and string match -q -- '/*' $XDG_RUNTIME_DIR; and test -d $XDG_RUNTIME_DIR -a -O $XDG_RUNTIME_DIR
+        echo $XDG_RUNTIME_DIR/nsplan
+    else
+        echo /run/user/$uid/nsplan
+    end
+end
+
 function __nsplan_profiles_or_names
-    for file in (__nsplan_given --state-dir /run/nsplan)[-1]/*.state
+    for file in (__nsplan_given --state-dir (__nsplan_default_state_dir))[-1]/*.state
         string replace -r '^.*/(.*)\.state$' '$1' -- $file
     end
     __nsplan_profile_files

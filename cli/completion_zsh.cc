@@ -78,9 +78,18 @@ _nsplan_profile_files() {
 }
 
 # destroy and status: also the names of the profiles applied in the state dir (--state-dir on
-# the line, else /run/nsplan), a file NAME.state each.
+# the line, else nsplan's default: /run/nsplan for root, another user's runtime dir), a file
+# NAME.state each.
 _nsplan_profiles_or_names() {
-  local state_dir=${opt_args[--state-dir]:-/run/nsplan}
+  local default=/run/nsplan
+  if (( EUID )); then
+    if [[ ${XDG_RUNTIME_DIR:-} == /* && -d ${XDG_RUNTIME_DIR:-} && -O ${XDG_RUNTIME_DIR:-} ]]; then
+      default=$XDG_RUNTIME_DIR/nsplan
+    else
+      default=/run/user/$EUID/nsplan
+    fi
+  fi
+  local state_dir=${opt_args[--state-dir]:-$default}
   local -a names
   names=($state_dir/*.state(N-.:t:r))
   (( $#names )) && compadd -- $names

@@ -19,6 +19,7 @@
 #include "applier/explain.h"
 #include "applier/kernel.h"
 #include "applier/state.h"
+#include "applier/state_dir.h"
 #include "applier/files.h"
 #include "cli/commands.h"
 #include "cli/log.h"
@@ -48,7 +49,7 @@ struct TargetOptions {
   std::string cgroup;  // "", "v1", "v2"
   std::string cgroup_root;
   std::string cgroup_parent;
-  std::string state_dir = "/run/nsplan";
+  std::string state_dir;  // "": applier::default_state_dir(), set once the line is parsed
   bool strict = false;
   bool systemd = false;  // with --cgroup v2: systemd manages that tree
 };
@@ -82,7 +83,9 @@ void add_target_options(CLI::App* cmd, TargetOptions& t, Target target) {
         }
         return std::string();
       });
-  cmd->add_option("--state-dir", t.state_dir, "Where nsplan keeps state and persistent namespaces")
+  cmd->add_option("--state-dir", t.state_dir,
+                  "Where nsplan keeps state and persistent namespaces (default /run/nsplan; without root "
+                  "$XDG_RUNTIME_DIR/nsplan, else /run/user/UID/nsplan)")
       ->type_name(value_name::kDirectory)
       ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
   if (target != Target::Records)
@@ -594,6 +597,8 @@ int run(int argc, char** argv) {
     std::cerr << "nsplan: error: " << nsplan::text::escaped(e.what()) << "\n  hint: nsplan" << command << " --help\n";
     return kUsage;
   }
+
+  if (target.state_dir.empty()) target.state_dir = applier::default_state_dir();
 
   // `-` is standard input: once on a line, and not where stdin is the started command's.
   {

@@ -24,24 +24,31 @@ namespace {
 
 using namespace applier;
 
-// Without root, nsplan changes nothing on the host: what root applied must be in place as the
-// profile says, or the command would run with other limits than the profile's.
-bool ensure_in_place(const plan::Plan& plan) {
+// Without root, and without what applying it would take (MISSING), nsplan changes nothing on
+// the host: what root applied must be in place as the profile says, or the command would run with
+// other limits than the profile's.
+bool ensure_in_place(const plan::Plan& plan, const std::string& missing) {
   auto kernel = make_linux_kernel(plan.facts);
   Pending p = pending_steps(plan, *kernel);
   const size_t pending = p.count;
   const std::string& first = p.first;
   if (!pending) return true;
   std::cerr << "nsplan: error: profile '" << plan.profile << "' is not in place (" << pending << " change(s) pending; first: " << first
-            << ")\n  hint: without root nsplan changes nothing; root applies the profile first: nsplan apply "
-            << plan.source << "\n";
+            << ")\n  hint: root applies the profile first: nsplan apply " << plan.source << "; this user may not (it needs "
+            << missing << ")\n";
+  // Where the user's own cgroups could go instead, when that is what is missing.
+  if (std::string hint = privileges_hint(missing); hint != "run as root") std::cerr << "  hint: " << hint << "\n";
   return false;
 }
+
+// Whether this process applies the plan itself: root, or a user whose plan only makes cgroups
+// in a subtree delegated to them (privileges.h); otherwise root applied it, and it is checked.
+bool applies_itself(const plan::Plan& plan) { return geteuid() == 0 || missing_privileges(plan).empty(); }
 
 // Applies the persistent part; prints what changed on stderr (stdout belongs to the command).
 bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   if (plan.steps.empty()) return true;
-  if (geteuid() != 0) return ensure_in_place(plan);
+  if (!applies_itself(plan)) return ensure_in_place(plan, missing_privileges(plan));
   auto state = open_to_apply(plan, o);
   if (!state) return false;
   auto kernel = make_linux_kernel(plan.facts);
@@ -154,8 +161,9 @@ int run_run(const Compilation& c, const LiveOptions& o, const std::vector<std::s
   if (!plan.launch)
     for (const auto& dir : plan.cgroup_dirs) launch.cgroup_procs.push_back(dir + "/cgroup.procs");
   if (geteuid() != 0) {
-    if (launch.ephemeral) {
-      std::cerr << "nsplan: error: profile '" << plan.profile << "' has an ephemeral cgroup, which nsplan makes and removes as root\n"
+    if (launch.ephemeral && !applies_itself(plan)) {
+      std::cerr << "nsplan: error: profile '" << plan.profile << "' has an ephemeral cgroup, which nsplan makes and removes as root,\n"
+                << "  or as a user in a cgroup delegated to them (--cgroup-parent)\n"
                 << "  hint: drop cgroup.ephemeral for a cgroup that root applies once and users run in\n";
       return kSystem;
     }

@@ -1,11 +1,13 @@
 // nsplan freeze, thaw and kill, and what destroy does with processes left in the cgroups: they act
 // on the cgroups an applied profile's state proves nsplan made (applier/cgroup_control.h).
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
 #include <variant>
 
 #include "applier/executor.h"
-#include "applier/privileges.h"
+#include "applier/user_cgroups.h"
 #include "cli/commands.h"
 #include "cli/json_output.h"
 #include "cli/log.h"
@@ -43,12 +45,17 @@ std::string describe(const std::vector<Task>& tasks, size_t at_most = 10) {
 }  // namespace
 
 int run_task_control(const std::string& name, const HostFacts& facts, TaskAction action, int sig) {
-  if (std::string missing = missing_privileges(true, false, false); !missing.empty()) {
-    std::cerr << "nsplan: error: this needs " << missing << "; nothing was changed\n  hint: run as root\n";
-    return kSystem;
-  }
   auto cgroups = cgroups_of(name, facts);
   if (const int* rc = std::get_if<int>(&cgroups)) return *rc;
+  // Without root: cgroups the user made (in a subtree delegated to them) are theirs to control.
+  if (geteuid() != 0) {
+    std::vector<std::string> dirs;
+    for (const auto& cg : std::get<std::vector<OwnedCgroup>>(cgroups)) dirs.push_back(cg.dir);
+    if (std::string missing = user_cannot_control(dirs); !missing.empty()) {
+      std::cerr << "nsplan: error: this needs " << missing << "; nothing was changed\n  hint: run as root\n";
+      return kSystem;
+    }
+  }
   auto kernel = make_linux_kernel(facts);
   CgroupControl control(*kernel, facts, std::get<std::vector<OwnedCgroup>>(cgroups));
   auto before = control.tasks();

@@ -76,10 +76,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   grep -q "needs CAP_SYS_ADMIN (to create and mount namespaces); CAP_NET_ADMIN (to create links, addresses and routes); nothing was changed" "$tmp/err" \
     || { echo "FAIL: missing privileges are named"; cat "$tmp/err"; fail=1; }
   [ -e "$tmp/state" ] && { echo "FAIL: apply without privileges made its state dir"; fail=1; }
+  # Without root, destroy needs what the records show nsplan made; these are out of nobody's
+  # reach ($tmp is root's, 0700): refused, naming the state dir.
   expect 3 "destroy without privileges" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
     "$nsplan" destroy lab --state-dir "$tmp/state"
-  grep -q "destroying 'lab' needs CAP_SYS_ADMIN" "$tmp/err" || { echo "FAIL: destroy names what is missing"; cat "$tmp/err"; fail=1; }
+  grep -q "state dir $tmp/state: open $tmp/state: Permission denied" "$tmp/err" || { echo "FAIL: destroy names the state dir"; cat "$tmp/err"; fail=1; }
   [ -e "$tmp/state" ] && { echo "FAIL: destroy without privileges made its state dir"; fail=1; }
+  # A profile's cgroups below the root of the hierarchy are root's: the hint names where a user's go.
+  expect 3 "apply of cgroups without root" -- setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$nsplan" apply profiles/firefox.yaml --state-dir "$tmp/state"
+  grep -q "needs root (to write the cgroup tree); nothing was changed" "$tmp/err" || { echo "FAIL: cgroups need root"; cat "$tmp/err"; fail=1; }
+  grep -q -- "--cgroup-parent user.slice/user-65534.slice/user@65534.service/app.slice" "$tmp/err" \
+    || { echo "FAIL: the hint names --cgroup-parent"; cat "$tmp/err"; fail=1; }
+  [ -e "$tmp/state" ] && { echo "FAIL: apply without root made its state dir"; fail=1; }
 fi
 
 # destroy by name: a name is a file name in the state dir, so a path is never taken for one.
