@@ -17,6 +17,7 @@ std::string parent_of(const std::string& dir) { return dir.substr(0, dir.rfind('
 
 constexpr const char* kDevices = "to set device rules (devices.allow and devices.deny on v1, a BPF program on v2)";
 constexpr const char* kOwners = "to change the owners of cgroup files (cgroup.permissions)";
+constexpr const char* kSystemUnit = "to start or stop a system unit of systemd (the subtree it delegates on a systemd host)";
 
 // Adds what writing FILE of cgroup DIR needs: nothing when the plan makes DIR (it will be the
 // user's) and it is not there yet; nothing for a file the kernel does not have (apply says so).
@@ -82,6 +83,7 @@ UserCgroupNeeds user_apply_needs(const plan::Plan& plan, const Exists& exists) {
                    [&](const plan::SetDeviceAccess&) { need_root(needs, kDevices); },
                    [&](const plan::AddDeviceRule&) { need_root(needs, kDevices); },
                    [&](const plan::SetCgroupAccess&) { need_root(needs, kOwners); },
+                   [&](const plan::DelegatedUnit&) { need_root(needs, kSystemUnit); },
                    [&](const auto&) {},  // namespaces and links: capabilities (privileges.cc)
                },
                s.action);
@@ -105,6 +107,7 @@ UserCgroupNeeds user_undo_needs(const std::vector<Owned>& records, const Exists&
                    [&](const RemoveDeviceRule&) { need_root(needs, kDevices); },
                    [&](const DetachDeviceProgram&) { need_root(needs, kDevices); },
                    [&](const RestoreCgroupAccess&) { need_root(needs, kOwners); },
+                   [&](const StopUnit&) { need_root(needs, kSystemUnit); },
                    [&](const auto&) {},
                },
                r.undo);

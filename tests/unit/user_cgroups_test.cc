@@ -70,6 +70,20 @@ TEST(UserCgroups, PermissionsAndDeviceRulesNeedRoot) {
   EXPECT_NE(both.find("cgroup.permissions"), std::string::npos) << both;
 }
 
+// On a systemd host without --cgroup-parent the plan asks systemd for a system unit: root's.
+TEST(UserCgroups, TheUnitSystemdDelegatesNeedsRoot) {
+  HostFacts f = HostFacts::stated(CgroupMode::V2);
+  f.systemd = true;
+  auto c = testing::compile_with("nsplan: 1\nname: job\ncgroup:\n  pids: {max: 64}\n", f);
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  auto needs = applier::user_apply_needs(*c->plan, [](const std::string&) { return true; });
+  ASSERT_EQ(needs.root_only.size(), 1u);
+  EXPECT_NE(needs.root_only[0].find("system unit"), std::string::npos) << needs.root_only[0];
+  std::vector<applier::Owned> records = {
+      {"unit nsplan-job.service", applier::StopUnit{"nsplan-job.service", "/sys/fs/cgroup/system.slice/nsplan-job.service"}, {1, 2}, {}}};
+  EXPECT_EQ(applier::user_undo_needs(records, [](const std::string&) { return true; }).root_only.size(), 1u);
+}
+
 // Undoing: removing a cgroup needs its parent; a cgroup already gone needs nothing.
 TEST(UserCgroups, UndoNeedsTheParentOfEachCgroupStillThere) {
   std::vector<applier::Owned> records = {
