@@ -188,5 +188,51 @@ TEST_F(SystemdHost, TheBootUnitAppliesReloadsAndDestroys) {
   sh("rm -f " + shq(template_path) + " " + shq(etc_profile) + " && systemctl daemon-reload");
 }
 
+// A subtree systemd delegates to a user (a unit with User= and Delegate=yes, as user@UID.service
+// is): that user applies, runs and destroys the profile there without root.
+TEST_F(SystemdHost, AUserAppliesIntoTheSubtreeSystemdDelegatedToThem) {
+  const std::string unit = test_name("user") + ".service";
+  const std::string dir = "/sys/fs/cgroup/system.slice/" + unit;
+  const std::string state = "/tmp/" + test_name("user-state");
+  auto as_nobody = [](const std::string& command) { return sh("setpriv --reuid=65534 --regid=65534 --clear-groups " + command); };
+  struct StopAtEnd {
+    std::string unit, state;
+    ~StopAtEnd() { sh("systemctl stop " + shq(unit) + "; rm -rf " + shq(state)); }
+  } stop_at_end{unit, state};
+  ASSERT_EQ(sh("systemd-run --quiet --unit=" + shq(unit) + " -p Type=exec -p Delegate=yes -p User=nobody /bin/sleep infinity").status, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u) << "systemd gives the delegated cgroup to the unit's user";
+  // The user moves their own process out of the unit's cgroup, as systemd's documentation asks.
+  // (The unit's process id from root: the user has no bus to systemd in this VM.)
+  const std::string pid = trim(sh("systemctl show --value -p MainPID " + shq(unit)).out);
+  Ran moved = as_nobody("sh -c " + shq("mkdir " + dir + "/supervisor && echo " + pid + " > " + dir + "/supervisor/cgroup.procs"));
+  ASSERT_EQ(moved.status, 0) << moved.out;
+  ASSERT_EQ(sh("rm -rf " + shq(state) + " && mkdir -m 0700 " + shq(state) + " && chown 65534:65534 " + shq(state) + " && chmod 0755 " +
+               shq(dir_) + " && chmod 0644 " + shq(profile_)).status, 0);
+  const std::string opts = " --state-dir " + shq(state) + " --cgroup-parent " + shq("system.slice/" + unit);
+
+  Ran apply = as_nobody(shq(nsplan_binary()) + " apply" + opts + " " + shq(profile_));
+  EXPECT_EQ(apply.status, 0) << apply.out;
+  const std::string leaf = dir + "/nsplan/" + name_;
+  EXPECT_EQ(trim(read_file(leaf + "/pids.max")), "64");
+  ASSERT_EQ(::stat(leaf.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  // From outside the subtree the kernel refuses the move (the common ancestor's cgroup.procs is
+  // root's), and nsplan says so before trying; from a process inside it, as a session running in
+  // user@UID.service, it works.
+  Ran outside = as_nobody(shq(nsplan_binary()) + " run" + opts + " " + shq(profile_) + " -- cat /proc/self/cgroup");
+  EXPECT_EQ(outside.status, 3) << outside.out;
+  EXPECT_TRUE(contains(outside.out, "common ancestor")) << outside.out;
+  Ran run = sh("sh -c " + shq("echo $$ > " + dir + "/supervisor/cgroup.procs && exec setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                              shq(nsplan_binary()) + " run" + opts + " " + shq(profile_) + " -- cat /proc/self/cgroup"));
+  EXPECT_EQ(run.status, 0) << run.out;
+  EXPECT_TRUE(contains(run.out, "0::/system.slice/" + unit + "/nsplan/" + name_ + "\n")) << run.out;
+  Ran destroy = as_nobody(shq(nsplan_binary()) + " destroy" + opts + " " + shq(name_));
+  EXPECT_EQ(destroy.status, 0) << destroy.out;
+  EXPECT_FALSE(path_exists(leaf));
+  EXPECT_TRUE(path_exists(dir + "/supervisor")) << "the user's own cgroup was not nsplan's to remove";
+}
+
 }  // namespace
 }  // namespace nsplan::kernel_test
