@@ -761,9 +761,9 @@ Status NetlinkClient::create_veth(const std::string& netns, const std::string& n
                      peer_name + "' in " + ns_label(peer_netns);
   if (!valid_ifname(name)) return bad_name(what, name);
   if (!valid_ifname(peer_name)) return bad_name(what, peer_name);
-  SysResult<rtnl_link*> made = alloc_link(plan::LinkKind::Veth);
-  if (!made) return made.error().wrap(what);
-  LinkPtr link(made.value());
+  // Not alloc_link: older libnl makes the peer object in rtnl_link_veth_alloc only.
+  LinkPtr link(rtnl_link_veth_alloc());
+  if (!link) return SysError{ENOMEM, what, 0, {}};
   rtnl_link_set_name(link.get(), name.c_str());
   if (group != 0) rtnl_link_set_group(link.get(), group);
   // rtnl_link_veth_get_peer takes a reference on the peer (owned through the veth object):
