@@ -153,19 +153,7 @@ class LinuxKernel final : public Kernel {
   }
 
   Status link_create(const plan::CreateLink& l) override {
-    auto nl = netlink();
-    if (!nl.ok()) return nl.error();
-    NetlinkClient& c = *nl.value();
-    switch (l.kind) {
-      case plan::LinkKind::Veth: return c.create_veth(l.netns, l.name, l.peer_name, l.peer_netns, l.group);
-      case plan::LinkKind::Bridge: return c.create_bridge(l.netns, l.name, l.group);
-      case plan::LinkKind::Dummy: return c.create_dummy(l.netns, l.name, l.group);
-      case plan::LinkKind::Macvlan: return c.create_macvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode, l.group);
-      case plan::LinkKind::Ipvlan: return c.create_ipvlan(l.parent_netns, l.parent, l.netns, l.name, l.mode, l.group);
-      case plan::LinkKind::Vlan:
-        return c.create_vlan(l.parent_netns, l.parent, l.netns, l.name, static_cast<uint16_t>(l.vlan_id), l.group);
-    }
-    return errno_error("unknown link kind", EINVAL);
+    return with_netlink([&](NetlinkClient& c) { return c.create_link(l); });
   }
   Status link_delete(const std::string& netns, const std::string& name) override {
     return with_netlink([&](NetlinkClient& c) { return c.delete_link(netns, name); });

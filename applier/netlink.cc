@@ -252,6 +252,39 @@ std::optional<RouteInfo> route_info(rtnl_route* r, NameOf name_of) {
   return info;
 }
 
+// ---- the per-kind part of creating a link (kinds: schema/link_kinds.h) ----
+// Only the kind (IFLA_INFO_KIND, which also selects libnl's module for the kind's attributes) and
+// the kind's own settings differ; name, group, peer, parent and namespaces are set alike for all.
+
+// A new link object of kind K (rtnl_link_macvlan_alloc and its siblings do the same).
+SysResult<rtnl_link*> alloc_link(plan::LinkKind k) {
+  rtnl_link* l = rtnl_link_alloc();
+  if (!l) return SysError{ENOMEM, "", 0, {}};
+  if (int rc = rtnl_link_set_type(l, plan::to_string(k)); rc < 0) {
+    rtnl_link_put(l);
+    return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
+  }
+  return l;
+}
+
+// The kind's own settings: MODE (a word of its registry entry; "" = the kernel's default) or the
+// vlan id. Kinds without settings take none.
+Status set_kind_options(plan::LinkKind k, rtnl_link* l, const std::string& mode, uint32_t vlan_id) {
+  int rc = 0;
+  if (k == plan::LinkKind::Vlan) {
+    if (vlan_id == 0 || vlan_id > 4094)
+      return SysError{EINVAL, "vlan id " + std::to_string(vlan_id) + " outside 1..4094", 0, {}};
+    rc = rtnl_link_vlan_set_id(l, static_cast<uint16_t>(vlan_id));
+  } else if (!mode.empty() && (k == plan::LinkKind::Macvlan || k == plan::LinkKind::Ipvlan)) {
+    bool mac = k == plan::LinkKind::Macvlan;
+    int m = mac ? rtnl_link_macvlan_str2mode(mode.c_str()) : rtnl_link_ipvlan_str2mode(mode.c_str());
+    if (m < 0) return SysError{EINVAL, std::string("unknown ") + plan::to_string(k) + " mode '" + mode + "'", 0, {}};
+    rc = mac ? rtnl_link_macvlan_set_mode(l, static_cast<uint32_t>(m)) : rtnl_link_ipvlan_set_mode(l, static_cast<uint16_t>(m));
+  }
+  if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
+  return {};
+}
+
 std::string ns_label(const std::string& netns) {
   return netns.empty() ? std::string("the host namespace") : "netns '" + netns + "'";
 }
@@ -450,24 +483,25 @@ struct NetlinkClient::Impl {
     return finish(c.value(), rtnl_link_change(c.value()->sk, orig.get(), changes.get(), 0), what);
   }
 
-  // macvlan / ipvlan / vlan: asked of PARENT_NETNS, born in NETNS.
-  template <class Setup>
-  Status create_on_parent(const std::string& kind, const std::string& parent_netns,
-                          const std::string& parent, const std::string& netns,
-                          const std::string& name, uint32_t group, rtnl_link* link, Setup setup) {
-    LinkPtr guard(link);
-    std::string what = "create " + kind + " '" + name + "' on '" + parent + "' (" +
-                       ns_label(parent_netns) + ") in " + ns_label(netns);
-    if (!link) return SysError{ENOMEM, what, 0, {}};
-    if (!valid_ifname(name)) return bad_name(what, name);
+  // A kind with a parent (macvlan / ipvlan / vlan): asked of PARENT_NETNS, born in NETNS.
+  Status create_on_parent(const plan::CreateLink& l) {
+    std::string what = std::string("create ") + plan::to_string(l.kind) + " '" + l.name + "' on '" + l.parent +
+                       "' (" + ns_label(l.parent_netns) + ") in " + ns_label(l.netns);
+    SysResult<rtnl_link*> made = alloc_link(l.kind);
+    if (!made) return made.error().wrap(what);
+    LinkPtr guard(made.value());
+    rtnl_link* link = made.value();
+    const std::string& parent_netns = l.parent_netns;
+    const std::string& netns = l.netns;
+    if (!valid_ifname(l.name)) return bad_name(what, l.name);
     SysResult<Conn*> c = conn(parent_netns);
     if (!c) return c.error().wrap(what);
-    SysResult<int> idx = ifindex(c.value(), parent_netns, parent);
+    SysResult<int> idx = ifindex(c.value(), parent_netns, l.parent);
     if (!idx) return idx.error().wrap(what);
-    rtnl_link_set_name(link, name.c_str());
+    rtnl_link_set_name(link, l.name.c_str());
     rtnl_link_set_link(link, idx.value());
-    if (group != 0) rtnl_link_set_group(link, group);
-    if (Status s = setup(link); !s) return s.error().wrap(what);
+    if (l.group != 0) rtnl_link_set_group(link, l.group);
+    if (Status s = set_kind_options(l.kind, link, l.mode, l.vlan_id); !s) return s.error().wrap(what);
     if (netns != parent_netns) {
       SysResult<int> fd = ns_fd(netns);
       if (!fd) return fd.error().wrap(what);
@@ -727,6 +761,7 @@ Status NetlinkClient::create_veth(const std::string& netns, const std::string& n
                      peer_name + "' in " + ns_label(peer_netns);
   if (!valid_ifname(name)) return bad_name(what, name);
   if (!valid_ifname(peer_name)) return bad_name(what, peer_name);
+  // Not alloc_link: older libnl makes the peer object in rtnl_link_veth_alloc only.
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) return SysError{ENOMEM, what, 0, {}};
   rtnl_link_set_name(link.get(), name.c_str());
@@ -744,74 +779,18 @@ Status NetlinkClient::create_veth(const std::string& netns, const std::string& n
   return impl_->add_link(netns, link.get(), what);
 }
 
-Status NetlinkClient::create_bridge(const std::string& netns, const std::string& name,
-                                    uint32_t group) {
-  std::string what = "create bridge '" + name + "' in " + ns_label(netns);
-  if (!valid_ifname(name)) return bad_name(what, name);
-  LinkPtr link(rtnl_link_alloc());
-  if (!link) return SysError{ENOMEM, what, 0, {}};
-  if (int rc = rtnl_link_set_type(link.get(), "bridge"); rc < 0)
-    return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
-  rtnl_link_set_name(link.get(), name.c_str());
-  if (group != 0) rtnl_link_set_group(link.get(), group);
-  return impl_->add_link(netns, link.get(), what);
-}
-
-Status NetlinkClient::create_dummy(const std::string& netns, const std::string& name,
-                                   uint32_t group) {
-  std::string what = "create dummy '" + name + "' in " + ns_label(netns);
-  if (!valid_ifname(name)) return bad_name(what, name);
-  LinkPtr link(rtnl_link_alloc());
-  if (!link) return SysError{ENOMEM, what, 0, {}};
-  if (int rc = rtnl_link_set_type(link.get(), "dummy"); rc < 0)
-    return SysError{nl_to_errno(rc), what + ": " + nl_geterror(rc), rc, {}};
-  rtnl_link_set_name(link.get(), name.c_str());
-  if (group != 0) rtnl_link_set_group(link.get(), group);
-  return impl_->add_link(netns, link.get(), what);
-}
-
-Status NetlinkClient::create_macvlan(const std::string& parent_netns, const std::string& parent,
-                                     const std::string& netns, const std::string& name,
-                                     const std::string& mode, uint32_t group) {
-  return impl_->create_on_parent(
-      "macvlan", parent_netns, parent, netns, name, group, rtnl_link_macvlan_alloc(),
-      [&](rtnl_link* l) -> Status {
-        if (mode.empty()) return {};
-        int m = rtnl_link_macvlan_str2mode(mode.c_str());
-        if (m < 0) return SysError{EINVAL, "unknown macvlan mode '" + mode + "'", 0, {}};
-        int rc = rtnl_link_macvlan_set_mode(l, static_cast<uint32_t>(m));
-        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
-        return {};
-      });
-}
-
-Status NetlinkClient::create_ipvlan(const std::string& parent_netns, const std::string& parent,
-                                    const std::string& netns, const std::string& name,
-                                    const std::string& mode, uint32_t group) {
-  return impl_->create_on_parent(
-      "ipvlan", parent_netns, parent, netns, name, group, rtnl_link_ipvlan_alloc(),
-      [&](rtnl_link* l) -> Status {
-        if (mode.empty()) return {};
-        int m = rtnl_link_ipvlan_str2mode(mode.c_str());
-        if (m < 0) return SysError{EINVAL, "unknown ipvlan mode '" + mode + "'", 0, {}};
-        int rc = rtnl_link_ipvlan_set_mode(l, static_cast<uint16_t>(m));
-        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
-        return {};
-      });
-}
-
-Status NetlinkClient::create_vlan(const std::string& parent_netns, const std::string& parent,
-                                  const std::string& netns, const std::string& name,
-                                  uint16_t vlan_id, uint32_t group) {
-  return impl_->create_on_parent(
-      "vlan", parent_netns, parent, netns, name, group, rtnl_link_vlan_alloc(),
-      [&](rtnl_link* l) -> Status {
-        if (vlan_id == 0 || vlan_id > 4094)
-          return SysError{EINVAL, "vlan id " + std::to_string(vlan_id) + " outside 1..4094", 0, {}};
-        int rc = rtnl_link_vlan_set_id(l, vlan_id);
-        if (rc < 0) return SysError{nl_to_errno(rc), nl_geterror(rc), rc, {}};
-        return {};
-      });
+Status NetlinkClient::create_link(const plan::CreateLink& l) {
+  const LinkKindInfo& k = link_kind(l.kind);
+  if (k.peer) return create_veth(l.netns, l.name, l.peer_name, l.peer_netns, l.group);
+  if (k.parent) return impl_->create_on_parent(l);
+  std::string what = std::string("create ") + k.name.data() + " '" + l.name + "' in " + ns_label(l.netns);
+  if (!valid_ifname(l.name)) return bad_name(what, l.name);
+  SysResult<rtnl_link*> made = alloc_link(l.kind);
+  if (!made) return made.error().wrap(what);
+  LinkPtr link(made.value());
+  rtnl_link_set_name(link.get(), l.name.c_str());
+  if (l.group != 0) rtnl_link_set_group(link.get(), l.group);
+  return impl_->add_link(l.netns, link.get(), what);
 }
 
 Status NetlinkClient::move_link(const std::string& from_netns, const std::string& name,

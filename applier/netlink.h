@@ -13,7 +13,7 @@
 // (deleted and made again behind the client's back), they fail or reconnect.
 //
 // Links are created where they belong and never moved afterwards: a veth's peer is born in its
-// namespace (IFLA_NET_NS_FD inside the peer's attributes); macvlan/ipvlan/vlan requests are made in
+// namespace (IFLA_NET_NS_FD inside the peer's attributes); requests for kinds with a parent are made in
 // the parent's namespace with IFLA_NET_NS_FD naming the target. See design/PERFORMANCE.md.
 //
 // Errors: SysError.err is the kernel's errno (captured from the NLMSG_ERROR answer), nl_code the
@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "applier/sys_error.h"
+#include "compiler/plan.h"
 
 namespace nsplan::applier {
 
@@ -101,20 +102,29 @@ class NetlinkClient {
   Status create_veth(const std::string& netns, const std::string& name,
                      const std::string& peer_name, const std::string& peer_netns,
                      uint32_t group = 0);
-  Status create_bridge(const std::string& netns, const std::string& name, uint32_t group = 0);
-  Status create_dummy(const std::string& netns, const std::string& name, uint32_t group = 0);
-  // The request goes to PARENT_NETNS (where PARENT is); the link is born in NETNS, in link
-  // GROUP when not 0 (as every host-side link of a profile: plan.h, CreateLink).
-  // MODE: macvlan "private|vepa|bridge|passthru|source", ipvlan "l2|l3|l3s"; "" = kernel default.
-  Status create_macvlan(const std::string& parent_netns, const std::string& parent,
-                        const std::string& netns, const std::string& name, const std::string& mode,
-                        uint32_t group = 0);
-  Status create_ipvlan(const std::string& parent_netns, const std::string& parent,
-                       const std::string& netns, const std::string& name, const std::string& mode,
-                       uint32_t group = 0);
-  Status create_vlan(const std::string& parent_netns, const std::string& parent,
-                     const std::string& netns, const std::string& name, uint16_t vlan_id,
-                     uint32_t group = 0);
+  // Any kind, as the plan step says (kinds and what each takes: schema/link_kinds.h). A kind with
+  // a parent is asked of PARENT_NETNS (where PARENT is) and born in NETNS; a veth's peer is born
+  // in PEER_NETNS. MODE: a word of the kind's registry entry; "" = the kernel's default.
+  Status create_link(const plan::CreateLink& l);
+  // One kind each (the kernel tests name kinds so): the same request as create_link.
+  Status create_bridge(const std::string& netns, const std::string& name, uint32_t group = 0) {
+    return create_link(request(plan::LinkKind::Bridge, "", "", netns, name, "", 0, group));
+  }
+  Status create_dummy(const std::string& netns, const std::string& name, uint32_t group = 0) {
+    return create_link(request(plan::LinkKind::Dummy, "", "", netns, name, "", 0, group));
+  }
+  Status create_macvlan(const std::string& parent_netns, const std::string& parent, const std::string& netns,
+                        const std::string& name, const std::string& mode, uint32_t group = 0) {
+    return create_link(request(plan::LinkKind::Macvlan, parent_netns, parent, netns, name, mode, 0, group));
+  }
+  Status create_ipvlan(const std::string& parent_netns, const std::string& parent, const std::string& netns,
+                       const std::string& name, const std::string& mode, uint32_t group = 0) {
+    return create_link(request(plan::LinkKind::Ipvlan, parent_netns, parent, netns, name, mode, 0, group));
+  }
+  Status create_vlan(const std::string& parent_netns, const std::string& parent, const std::string& netns,
+                     const std::string& name, uint16_t vlan_id, uint32_t group = 0) {
+    return create_link(request(plan::LinkKind::Vlan, parent_netns, parent, netns, name, "", vlan_id, group));
+  }
 
   // ---- changing links ----
   // Moves NAME from FROM_NETNS into TO_NETNS (costly: 30 ms of RCU grace periods).
@@ -183,6 +193,12 @@ class NetlinkClient {
   struct Impl;
 
  private:
+  static plan::CreateLink request(plan::LinkKind kind, const std::string& parent_netns, const std::string& parent,
+                                  const std::string& netns, const std::string& name, const std::string& mode,
+                                  uint32_t vlan_id, uint32_t group) {
+    return plan::CreateLink{netns, name, kind, group, parent, parent_netns, mode, vlan_id, "", ""};
+  }
+
   explicit NetlinkClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -222,28 +222,22 @@ std::string ShellKernel::group_text(uint32_t group) const {
   return group == claimed_group_ ? std::string("\"$group\"") : std::to_string(group);
 }
 
+// `ip link add NAME type KIND`, the form the registry's entry asks for: a peer's name and
+// namespace, a parent (the request runs where the parent is), ` id N` or ` mode M`.
 Status ShellKernel::link_create(const plan::CreateLink& a) {
+  const LinkKindInfo& k = link_kind(a.kind);
   std::string group = a.group ? " group " + group_text(a.group) : "";
-  switch (a.kind) {
-    case plan::LinkKind::Veth:
-      return line(ip_in(a.netns) + " link add " + sh_quote(a.name) + (a.netns.empty() ? group : "") + " type veth peer name " +
-                  sh_quote(a.peer_name) + (a.peer_netns.empty() ? group : " netns " + sh_quote(a.peer_netns)));
-    case plan::LinkKind::Bridge:
-    case plan::LinkKind::Dummy:
-      return line(ip_in(a.netns) + " link add " + sh_quote(a.name) + (a.netns.empty() ? group : "") + " type " +
-                  plan::to_string(a.kind));
-    case plan::LinkKind::Macvlan:
-    case plan::LinkKind::Ipvlan:
-    case plan::LinkKind::Vlan: {
-      std::string out = ip_in(a.parent_netns) + " link add link " + sh_quote(a.parent) + " name " + sh_quote(a.name) +
-                        (a.netns != a.parent_netns ? " netns " + sh_quote(a.netns) : "") + (a.netns.empty() ? group : "") +
-                        " type " + plan::to_string(a.kind);
-      if (a.kind == plan::LinkKind::Vlan) out += " id " + std::to_string(a.vlan_id);
-      else out += " mode " + sh_quote(a.mode);
-      return line(out);
-    }
-  }
-  return {};
+  std::string out;
+  if (k.parent)
+    out = ip_in(a.parent_netns) + " link add link " + sh_quote(a.parent) + " name " + sh_quote(a.name) +
+          (a.netns != a.parent_netns ? " netns " + sh_quote(a.netns) : "");
+  else
+    out = ip_in(a.netns) + " link add " + sh_quote(a.name);
+  out += (a.netns.empty() ? group : "") + " type " + std::string(k.name);
+  if (k.peer) out += " peer name " + sh_quote(a.peer_name) + (a.peer_netns.empty() ? group : " netns " + sh_quote(a.peer_netns));
+  if (k.id) out += " id " + std::to_string(a.vlan_id);
+  if (!k.modes.empty()) out += " mode " + sh_quote(a.mode);
+  return line(out);
 }
 Status ShellKernel::link_delete(const std::string& netns, const std::string& name) {
   return line(ip_in(netns) + " link delete " + sh_quote(name));

@@ -7,6 +7,7 @@
 #include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
 #include "compiler/profile_reader.h"
+#include "schema/link_kinds.h"
 
 namespace nsplan {
 namespace {
@@ -110,14 +111,33 @@ class NetworkChecker {
     if (it == here.end()) {
       std::vector<std::string_view> bridges;
       for (const auto& [n, info] : here)
-        if (info.first == "bridge") bridges.push_back(n);
+        if (takes_ports(info.first)) bridges.push_back(n);
       std::string best = closest_match(master->value, bridges);
       diags_.error(master->loc, "unknown bridge " + quoted(master->value) + " in " + netns_label(ns),
                    best.empty() ? "master must name a bridge link of this profile in the same namespace"
                                 : "did you mean " + quoted(best) + "?");
-    } else if (it->second.first != "bridge") {
+    } else if (!takes_ports(it->second.first)) {
       diags_.error(master->loc, quoted(master->value) + " is a " + it->second.first + ", not a bridge");
     }
+  }
+
+  static bool takes_ports(const std::string& kind) {
+    const LinkKindInfo* k = find_link_kind(kind);
+    return k && k->ports;
+  }
+
+  // "macvlan mode must be bridge, private, vepa or passthru": the registry's modes, in its order.
+  void check_mode(const std::string& kind, const LinkKindInfo& info, const Located<std::string>& mode) {
+    if (info.modes.empty()) {
+      diags_.error(mode.loc, "mode applies to " + link_kinds_where([](const LinkKindInfo& k) { return !k.modes.empty(); }) +
+                                 ", not to a " + kind);
+      return;
+    }
+    if (std::find(info.modes.begin(), info.modes.end(), mode.value) != info.modes.end()) return;
+    std::string list;
+    for (size_t i = 0; i < info.modes.size(); ++i)
+      list += std::string(i == 0 ? "" : i + 1 == info.modes.size() ? " or " : ", ") + std::string(info.modes[i]);
+    diags_.error(mode.loc, kind + " mode must be " + list);
   }
 
   void check_addresses(const std::vector<Located<Cidr>>& addresses) {
@@ -129,16 +149,19 @@ class NetworkChecker {
 
   void check_link(const LinkSpec& link) {
     const std::string& kind = link.kind.value;
+    // An unknown kind was reported by the reader; check the rest as for a kind that takes nothing.
+    static const LinkKindInfo unknown{};
+    const LinkKindInfo* found = find_link_kind(kind);
+    const LinkKindInfo& info = found ? *found : unknown;
     std::string ns = link.netns ? link.netns->value : "";
-    bool stacked = kind == "macvlan" || kind == "ipvlan" || kind == "vlan";
-    if (kind == "veth" && !link.peer)
-      diags_.error(link.loc, "veth " + quoted(link.name.value) + " needs a peer", "add peer: {name: ..., netns: ...}");
-    if (kind != "veth" && link.peer)
-      diags_.error(link.loc, "only a veth has a peer; " + quoted(link.name.value) + " is a " + kind);
-    if (stacked && !link.parent)
+    if (info.peer && !link.peer)
+      diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a peer", "add peer: {name: ..., netns: ...}");
+    if (!info.peer && link.peer)
+      diags_.error(link.loc, "only a " + link_kinds_where(&LinkKindInfo::peer) + " has a peer; " + quoted(link.name.value) + " is a " + kind);
+    if (info.parent && !link.parent)
       diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a parent", "the device it sits on, e.g. parent: eth0");
-    if (!stacked && link.parent)
-      diags_.error(link.parent->loc, "parent applies to macvlan, ipvlan and vlan, not to a " + kind);
+    if (!info.parent && link.parent)
+      diags_.error(link.parent->loc, "parent applies to " + link_kinds_where(&LinkKindInfo::parent) + ", not to a " + kind);
     if (link.parent_netns) {
       if (!link.parent) diags_.error(link.parent_netns->loc, "parent_netns without a parent");
       std::string pns = netns_of(link.parent_netns);
@@ -146,40 +169,30 @@ class NetworkChecker {
         diags_.error(link.parent->loc, "no link " + quoted(link.parent->value) + " of this profile in " + netns_label(pns),
                      "parent_netns names where a link of this profile is; a device of the host needs no parent_netns");
     }
-    if (kind == "device") {
+    if (found && !info.created) {
       // A device is moved from the host. Links the profile makes are born where they live:
       // moving one is never needed, and its place in the plan (and that of the links stacked on
       // it) would depend on when it moved.
       auto& host = links_[""];
       auto it = host.find(link.name.value);
-      if (it != host.end() && it->second.first != "device")
+      if (it != host.end() && it->second.first != kind)
         diags_.error(link.loc, "device " + quoted(link.name.value) + " is a " + it->second.first + " this profile makes on the host (line " +
                                    std::to_string(it->second.second.line) + "), not a device that exists already",
                      "give that link the netns it should live in instead of moving it");
     }
-    if (kind == "vlan" && !link.vlan_id)
-      diags_.error(link.loc, "vlan " + quoted(link.name.value) + " needs an id (1..4094)");
-    if (kind != "vlan" && link.vlan_id)
-      diags_.error(link.vlan_id->loc, "id applies to a vlan, not to a " + kind);
-    if (link.mode) {
-      const std::string& m = link.mode->value;
-      bool macvlan_mode = m == "bridge" || m == "private" || m == "vepa" || m == "passthru";
-      bool ipvlan_mode = m == "l2" || m == "l3" || m == "l3s";
-      if (kind == "macvlan" && !macvlan_mode)
-        diags_.error(link.mode->loc, "macvlan mode must be bridge, private, vepa or passthru");
-      else if (kind == "ipvlan" && !ipvlan_mode)
-        diags_.error(link.mode->loc, "ipvlan mode must be l2, l3 or l3s");
-      else if (kind != "macvlan" && kind != "ipvlan")
-        diags_.error(link.mode->loc, "mode applies to macvlan and ipvlan, not to a " + kind);
-    }
-    if (kind == "device" && !link.netns)
-      diags_.error(link.loc, "device " + quoted(link.name.value) + " needs a netns to move into",
+    if (info.id && !link.vlan_id)
+      diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs an id (1..4094)");
+    if (!info.id && link.vlan_id)
+      diags_.error(link.vlan_id->loc, "id applies to a " + link_kinds_where(&LinkKindInfo::id) + ", not to a " + kind);
+    if (link.mode) check_mode(kind, info, *link.mode);
+    if (found && !info.created && !link.netns)
+      diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a netns to move into",
                    "a device that stays on the host needs no entry");
     if (link.parent && link.parent->value == link.name.value)
       diags_.error(link.parent->loc, "a link cannot be its own parent");
     if (link.master && link.master->value == link.name.value)
       diags_.error(link.master->loc, "a link cannot be its own master");
-    if (kind == "bridge" && link.master)
+    if (info.ports && link.master)
       diags_.error(link.master->loc, "a bridge cannot be enslaved to another bridge");
     check_master(ns, link.master);
     check_addresses(link.addresses);

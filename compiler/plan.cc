@@ -34,16 +34,4 @@ const char* unshare_flag(NsKind k) {
 
 bool NewNamespaces::has(NsKind k) const { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); }
 
-const char* to_string(LinkKind k) {
-  switch (k) {
-    case LinkKind::Veth: return "veth";
-    case LinkKind::Bridge: return "bridge";
-    case LinkKind::Macvlan: return "macvlan";
-    case LinkKind::Ipvlan: return "ipvlan";
-    case LinkKind::Vlan: return "vlan";
-    case LinkKind::Dummy: return "dummy";
-  }
-  return "?";
-}
-
 }  // namespace nsplan::plan

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/host_facts.h"
+#include "schema/link_kinds.h"
 #include "schema/located.h"
 
 namespace nsplan::plan {
@@ -124,8 +125,9 @@ struct SetHostname {
 
 // ---- links -----------------------------------------------------------------------------------
 
-enum class LinkKind { Veth, Bridge, Macvlan, Ipvlan, Vlan, Dummy };
-const char* to_string(LinkKind k);
+// The kinds and what each takes: schema/link_kinds.h (the one registry).
+using LinkKind = nsplan::LinkKind;
+using nsplan::to_string;  // to_string(LinkKind): the registry's name, "veth"
 
 // Create a link in NETNS ("" = the host). For macvlan/ipvlan/vlan the request is made in the
 // parent's namespace and the new link is born in NETNS; a veth's peer is born in PEER_NETNS.

@@ -1,6 +1,7 @@
 // Persistent namespaces, links, addresses and routes. Peers and stacked links are born in the
 // namespace they live in; only a `device` is moved (moving costs ~30 ms in the kernel).
 #include "compiler/planner_context.h"
+#include "schema/link_kinds.h"
 
 namespace nsplan {
 namespace {
@@ -31,7 +32,8 @@ class NetworkPlanner {
 
  private:
   static bool stacked(const LinkSpec& l) {
-    return l.kind.value == "macvlan" || l.kind.value == "ipvlan" || l.kind.value == "vlan";
+    const LinkKindInfo* k = find_link_kind(l.kind.value);
+    return k && k->parent;
   }
 
   void persistent_namespaces() {
@@ -92,7 +94,8 @@ class NetworkPlanner {
     std::string ns = ctx_.netns(link.netns);
     const std::string& kind = link.kind.value;
     const std::string& name = link.name.value;
-    if (kind == "device") {
+    const LinkKindInfo& info = *find_link_kind(kind);  // the checks passed: a kind of the registry
+    if (!info.created) {
       ctx_.add(plan::MoveLink{name, ns}, link.loc, "move device " + name + " into " + ns,
                {"moving a link between namespaces is the one slow operation (RCU grace periods): only devices that exist already are moved."});
       return;
@@ -100,11 +103,11 @@ class NetworkPlanner {
     plan::CreateLink c;
     c.netns = ns;
     c.name = name;
+    c.kind = *info.created;
     // Host-side links share one link group, so that destroy removes them in one request.
     c.group = ns.empty() ? group_ : 0;
     std::string what = kind + " " + name + where(ns);
-    if (kind == "veth") {
-      c.kind = plan::LinkKind::Veth;
+    if (info.peer) {
       c.peer_name = link.peer->name.value;
       c.peer_netns = ctx_.netns(link.peer->netns);
       what += ", peer " + c.peer_name + where(c.peer_netns);
@@ -115,22 +118,17 @@ class NetworkPlanner {
         std::swap(c.netns, c.peer_netns);
       }
       c.group = c.netns.empty() || c.peer_netns.empty() ? group_ : 0;
-    } else if (kind == "bridge") {
-      c.kind = plan::LinkKind::Bridge;
-    } else if (kind == "dummy") {
-      c.kind = plan::LinkKind::Dummy;
-    } else {
-      c.kind = kind == "macvlan" ? plan::LinkKind::Macvlan : kind == "ipvlan" ? plan::LinkKind::Ipvlan : plan::LinkKind::Vlan;
+    }
+    if (info.parent) {
       c.parent = link.parent->value;
       c.parent_netns = parent_netns(link);
-      if (kind == "macvlan") c.mode = link.mode ? link.mode->value : "bridge";
-      if (kind == "ipvlan") c.mode = link.mode ? link.mode->value : "l3";
-      if (kind == "vlan") c.vlan_id = static_cast<uint32_t>(link.vlan_id->value);
       what += " on " + c.parent;
       if (!c.parent_netns.empty() && c.netns.empty())
         ctx_.diags.error(link.loc, kind + " " + name + " would sit on " + c.parent + " in " + c.parent_netns +
                                        " but live on the host", "give it netns: " + c.parent_netns + " or another namespace");
     }
+    if (!info.modes.empty()) c.mode = link.mode ? link.mode->value : std::string(info.default_mode);
+    if (info.id) c.vlan_id = static_cast<uint32_t>(link.vlan_id->value);
     ctx_.add(c, link.loc, what);
   }
 

@@ -2,6 +2,7 @@
 // model.h); the reader, `nsplan schema` and the reference docs follow from it.
 #include <type_traits>
 
+#include "schema/link_kinds.h"
 #include "schema/table.h"
 
 namespace nsplan::schema {
@@ -525,7 +526,7 @@ const ObjectSpec* spec_of<LinkSpec>() {
   static const ObjectSpec s{"link", "A network interface.", {
       field<LinkSpec>("name", &LinkSpec::name, t(Kind::IfName), "Interface name (1..15 bytes).", {}, true),
       field<LinkSpec>("kind", &LinkSpec::kind,
-          one_of({"veth", "bridge", "macvlan", "ipvlan", "vlan", "dummy", "device"}),
+          one_of(link_kind_names()),
           "What to create; device moves an existing interface in.", {}, true),
       field<LinkSpec>("netns", &LinkSpec::netns, t(Kind::Name), "Net namespace it lives in.", "the host"),
       field<LinkSpec>("addresses", &LinkSpec::addresses, list_of(Kind::Cidr), "Addresses with prefix length."),
@@ -537,8 +538,7 @@ const ObjectSpec* spec_of<LinkSpec>() {
           "Net namespace the parent is in (a link of this profile there).",
           "the link's own namespace when this profile puts the parent there, else the host"),
       field<LinkSpec>("mode", &LinkSpec::mode,
-          one_of({"bridge", "private", "vepa", "passthru", "l2", "l3", "l3s"}),
-          "macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s.", "bridge / l3"),
+          one_of(link_mode_words()), link_mode_doc(), link_mode_defaults()),
       field<LinkSpec>("id", &LinkSpec::vlan_id, uint_in(1, 4094), "VLAN id (vlan only)."),
       field<LinkSpec>("peer", &LinkSpec::peer, object(), "The other end (veth only)."),
   }};
