@@ -52,7 +52,7 @@ bool ensure_applied(const plan::Plan& plan, const LiveOptions& o) {
   auto state = open_to_apply(plan, o);
   if (!state) return false;
   auto kernel = make_linux_kernel(plan.facts);
-  state->set_applied_from(absolute_path_of(plan.source));
+  record_source(*state, plan);
   ApplyOutcome out = apply_plan(plan, *kernel, *state, step_observer());
   if (!out.ok) {
     std::cerr << out.error << "\n  rolled back; the command was not started\n";
