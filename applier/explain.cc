@@ -21,7 +21,7 @@ std::string header(const plan::Plan& plan, const char* what, const std::string& 
 // What the apply part of a script leaves: the script itself, and the records destroy would
 // take back (as a MemoryState).
 std::string apply_part(const plan::Plan& plan, MemoryState& state, bool locations) {
-  ShellKernel shell(locations);
+  ShellKernel shell(locations, plan.facts.cgroup_root);
   ApplyOutcome out = apply_plan(plan, shell, state);
   std::string script = shell.take();
   // Cannot happen (the script writer refuses nothing), but never print a partial script quietly.

@@ -11,12 +11,18 @@ namespace {
 
 std::string parent_dir(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
 
-// v2: whether any cgroup remains below DIR (cgroup.stat counts them).
-bool in_use_below(Kernel& kernel, const std::string& dir) {
+// v2: how many cgroups are below DIR (cgroup.stat counts them); an error when it cannot be read.
+SysResult<unsigned long> descendants(Kernel& kernel, const std::string& dir) {
   auto stat = kernel.cgroup_read(dir, "cgroup.stat");
-  if (!stat.ok()) return false;
+  if (!stat.ok()) return stat.error();
   auto pos = stat.value().find("nr_descendants ");
-  return pos != std::string::npos && std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10) > 0;
+  return pos == std::string::npos ? 0ul : std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10);
+}
+
+// Whether any cgroup remains below DIR; v1 has no cgroup.stat, and reads as none.
+bool in_use_below(Kernel& kernel, const std::string& dir) {
+  auto n = descendants(kernel, dir);
+  return n.ok() && n.value() > 0;
 }
 
 // After an rmdir refused with EBUSY: whether DIR holds child cgroups (v1 and v2) rather than
@@ -145,25 +151,22 @@ Status Kernel::unit_start_delegated(const std::string& unit, const std::string& 
   return cgroup_write(keeper, "cgroup.procs", u.main_pid);
 }
 
-SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {
+SysResult<bool> Kernel::unit_stop_unless_used(const std::string& unit, const std::string& dir, const std::string& main_pid) {
   // Below DIR: at most the keeper's cgroup, holding the unit's own process and nothing else; in
   // DIR itself no process. A file that cannot be read stops nothing.
-  auto stat = cgroup_read(dir, "cgroup.stat");
-  if (!stat.ok()) return stat.error();
+  auto below = descendants(*this, dir);
+  if (!below.ok()) return below.error();
   auto procs = cgroup_read(dir, "cgroup.procs");
   if (!procs.ok()) return procs.error();
   auto keeper = cgroup_read(dir + "/" + kKeeperCgroup, "cgroup.procs");
   if (!keeper.ok() && keeper.err() != ENOENT) return keeper.error();
-  auto state = unit_state(unit);
-  if (!state.ok()) return state.error();
-  auto pos = stat.value().find("nr_descendants ");
-  const unsigned long below = pos == std::string::npos ? 0 : std::strtoul(stat.value().c_str() + pos + 15, nullptr, 10);
   auto trimmed = [](std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   };
   const std::string in_keeper = keeper.ok() ? trimmed(keeper.value()) : "";
-  const bool only_ours = below == (keeper.ok() ? 1u : 0u) && trimmed(procs.value()).empty() && (in_keeper.empty() || in_keeper == state.value().main_pid);
+  const bool only_ours = below.value() == (keeper.ok() ? 1u : 0u) && trimmed(procs.value()).empty() &&
+                         (in_keeper.empty() || in_keeper == main_pid);
   if (!only_ours) return false;
   if (Status s = unit_stop(unit); !s.ok()) return s.error();
   return true;

@@ -83,9 +83,10 @@ class Kernel {
   // Starts UNIT, checks that systemd gave it the cgroup DIR, delegated, and moves its process
   // into DIR/nsplan-keeper, so that DIR holds none.
   virtual Status unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir);
-  // Stops UNIT unless something besides its own process is below DIR, its cgroup (stopping kills
-  // everything there). true: stopped; false: left running.
-  virtual SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir);
+  // Stops UNIT unless something besides its own process MAIN_PID (as unit_state read it just
+  // before) is below DIR, its cgroup (stopping kills everything there). true: stopped; false:
+  // left running.
+  virtual SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir, const std::string& main_pid);
 
   // ---- who owns a cgroup's files (cgroup.permissions). FILES: "." the directory, "*" every
   // file in it but EXCEPT, or names. The defaults answer ENOSYS, as for device programs. ----

@@ -105,26 +105,28 @@ Status ShellKernel::unit_start(const std::string& unit, const std::string& slice
   for (const auto& a : delegated_unit_run_arguments(unit, slice)) command += " " + sh_quote(a);
   return line(command);
 }
-Status ShellKernel::unit_stop(const std::string& unit) {
-  units_started_.erase(unit);
-  return line("systemctl stop " + sh_quote(unit));
-}
 // The default's steps, with the process id read by the script itself: systemctl writes it
 // straight into cgroup.procs.
 Status ShellKernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {
   (void)unit_start(unit, slice);
   units_started_[unit] = dir;
-  put("# nsplan apply: checks here that systemd made " + dir + " the unit's cgroup, with Delegate=yes");
+  // The check apply makes: systemd chose the cgroup, and everything below depends on it.
+  const std::string control_group = dir.compare(0, cgroup_root_.size(), cgroup_root_) == 0 ? dir.substr(cgroup_root_.size()) : dir;
+  auto property = [&](const char* name) { return "\"$(systemctl show --value --property=" + std::string(name) + " " + sh_quote(unit) + ")\""; };
+  put("if [ " + property("ControlGroup") + " != " + sh_quote(control_group) + " ] || [ " + property("Delegate") + " != yes ]; then");
+  put("  echo " + sh_quote("nsplan: systemd did not give " + unit + " the cgroup " + control_group + " with Delegate=yes") + " >&2");
+  put("  exit 1");
+  put("fi");
   const std::string keeper = dir + "/" + kKeeperCgroup;
   put("mkdir " + sh_quote(keeper));
   put("systemctl show --value --property=MainPID " + sh_quote(unit) + " > " + sh_quote(keeper + "/cgroup.procs"));
   return {};
 }
-SysResult<bool> ShellKernel::unit_stop_unless_used(const std::string& unit, const std::string& dir) {
+SysResult<bool> ShellKernel::unit_stop_unless_used(const std::string& unit, const std::string& dir, const std::string& main_pid) {
   units_started_.erase(unit);
   const std::string keeper = dir + "/" + kKeeperCgroup;
   put("if grep -qx 'nr_descendants 1' " + sh_quote(dir + "/cgroup.stat") + " && [ -z \"$(cat " + sh_quote(dir + "/cgroup.procs") +
-      ")\" ] && [ \"$(cat " + sh_quote(keeper + "/cgroup.procs") + ")\" = \"" + main_pid_text(unit) +
+      ")\" ] && [ \"$(cat " + sh_quote(keeper + "/cgroup.procs") + ")\" = \"" + main_pid +
       "\" ]; then systemctl stop " + sh_quote(unit) + "; fi");
   return true;
 }

@@ -13,6 +13,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "applier/kernel.h"
@@ -23,7 +24,9 @@ class ShellKernel final : public Kernel {
  public:
   // LOCATIONS false: step comments say what the profile line says, not where it is
   // (explain --no-locations), so edits that do not change the plan do not change the script.
-  explicit ShellKernel(bool locations = true) : locations_(locations) {}
+  // CGROUP_ROOT: the cgroup2 mount, to name a unit's cgroup as systemd names it.
+  explicit ShellKernel(bool locations = true, std::string cgroup_root = "/sys/fs/cgroup")
+      : locations_(locations), cgroup_root_(std::move(cgroup_root)) {}
 
   // The script written so far, emptied.
   std::string take();
@@ -49,9 +52,8 @@ class ShellKernel final : public Kernel {
 
   SysResult<UnitState> unit_state(const std::string& unit) override;
   Status unit_start(const std::string& unit, const std::string& slice) override;
-  Status unit_stop(const std::string& unit) override;
   Status unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) override;
-  SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir) override;
+  SysResult<bool> unit_stop_unless_used(const std::string& unit, const std::string& dir, const std::string& main_pid) override;
 
   // UNIT, with its cgroup DIR, was started by an earlier part of the script (explain --destroy).
   void unit_started_by_script(const std::string& unit, const std::string& dir) { units_started_[unit] = dir; }
@@ -91,6 +93,7 @@ class ShellKernel final : public Kernel {
   void put(const std::string& command);
   Status line(const std::string& command);  // put, as the primitive's outcome
   std::string out_;
+  std::string cgroup_root_;
   bool locations_ = true;
   std::string last_announced_;  // "WHERE: what": steps of one profile line share a comment
   std::vector<std::string> not_in_sh_;

@@ -224,7 +224,7 @@ SysResult<bool> stop_unit_unless_used(const StopUnit& u, Kernel& k) {
     return SysError{EPERM, describe(u) + ": the unit " + u.unit + " is now " + (state.value().transient ? "" : "a unit from a file, ") +
                                "with cgroup " + text::escaped(state.value().cgroup) + ", not the transient unit nsplan asked for; left alone",
                     0, {}};
-  return k.unit_stop_unless_used(u.unit, u.dir);
+  return k.unit_stop_unless_used(u.unit, u.dir, state.value().main_pid);
 }
 
 Status run_undo(const Undo& undo, Kernel& k, const KernelId& id) {

@@ -13,7 +13,10 @@ set -eu
 #   The unit's one process, sleep infinity, keeps the unit and its cgroup (systemd removes a unit's cgroup once empty);
 #   it moves to nsplan-keeper, as a cgroup holding a process cannot enable controllers for its children.
 systemd-run '--quiet' '--unit=nsplan-firefox.service' '--property=Description=nsplan: cgroups of nsplan-firefox (delegated)' '--property=Slice=system.slice' '--property=Type=exec' '--property=Delegate=yes' '--property=DefaultDependencies=no' '--property=CollectMode=inactive-or-failed' '/bin/sleep' 'infinity'
-# nsplan apply: checks here that systemd made /sys/fs/cgroup/system.slice/nsplan-firefox.service the unit's cgroup, with Delegate=yes
+if [ "$(systemctl show --value --property=ControlGroup 'nsplan-firefox.service')" != '/system.slice/nsplan-firefox.service' ] || [ "$(systemctl show --value --property=Delegate 'nsplan-firefox.service')" != yes ]; then
+  echo 'nsplan: systemd did not give nsplan-firefox.service the cgroup /system.slice/nsplan-firefox.service with Delegate=yes' >&2
+  exit 1
+fi
 mkdir '/sys/fs/cgroup/system.slice/nsplan-firefox.service/nsplan-keeper'
 systemctl show --value --property=MainPID 'nsplan-firefox.service' > '/sys/fs/cgroup/system.slice/nsplan-firefox.service/nsplan-keeper/cgroup.procs'
 

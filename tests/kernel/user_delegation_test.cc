@@ -38,7 +38,9 @@ class UserDelegationTest : public ::testing::Test {
     }
     limits_ = facts_.controllers.count("pids") > 0;
     // A pure v2 host offers pids (the VM's does): the limits and the parent's subtree_control are tested there.
-    if (host.mode == CgroupMode::V2) EXPECT_TRUE(limits_) << "this v2 host offers no pids controller";
+    if (host.mode == CgroupMode::V2) {
+      EXPECT_TRUE(limits_) << "this v2 host offers no pids controller";
+    }
     parent_ = std::make_unique<CgroupParent>(limits_ ? std::vector<std::string>{"pids"} : std::vector<std::string>{}, facts_);
     ASSERT_TRUE(parent_->ok()) << parent_->error();
   }
