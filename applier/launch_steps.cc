@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "applier/capabilities.h"
+#include "applier/process_attrs.h"
 #include "compiler/overloaded.h"
 
 #ifndef CLONE_NEWTIME
@@ -244,7 +246,11 @@ std::string set_identity(const plan::Identity& id) {
 [[noreturn]] void become_command(const plan::Launch& l, const PreparedExec& exec, int report_fd) {
   for (const auto& step : l.inside)
     if (std::string e = perform_inside(step); !e.empty()) fail(report_fd, e, 0);
+  // Process attributes, then capabilities around the change of ids (process_attrs.h, capabilities.h).
+  if (std::string e = apply_process_attrs(l.process); !e.empty()) fail(report_fd, e, 0);
+  if (std::string e = capabilities_before_identity(l.process.caps); !e.empty()) fail(report_fd, e, 0);
   if (std::string e = set_identity(l.identity); !e.empty()) fail(report_fd, e, 0);
+  if (std::string e = capabilities_after_identity(l.process.caps); !e.empty()) fail(report_fd, e, 0);
   if (std::string e = close_descriptors(l.keep_fds); !e.empty()) fail(report_fd, e, 0);
   // Signals the run forwards were caught in nsplan; the command starts with defaults.
   for (int s : kForwarded) signal(s, SIG_DFL);

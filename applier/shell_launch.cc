@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "applier/shell_process.h"
 #include "compiler/overloaded.h"
 #include "compiler/shell_quote.h"
 
@@ -61,7 +62,8 @@ std::vector<std::string> namespace_words(const Launch& l) {
 std::vector<std::string> exec_words(const Launch& l) {
   std::vector<std::string> words;
   const Identity& id = l.identity;
-  if (id.set_groups || id.uid || id.gid || id.no_new_privs) {
+  std::vector<std::string> caps = capability_words(l.process.caps);
+  if (id.set_groups || id.uid || id.gid || id.no_new_privs || !caps.empty()) {
     words.push_back("setpriv");
     if (id.set_groups) {
       std::vector<std::string> groups;
@@ -73,6 +75,7 @@ std::vector<std::string> exec_words(const Launch& l) {
     if (id.gid) words.push_back("--regid=" + std::to_string(*id.gid));
     if (id.uid) words.push_back("--reuid=" + std::to_string(*id.uid));
     if (id.no_new_privs) words.push_back("--no-new-privs");
+    words.insert(words.end(), caps.begin(), caps.end());
     words.push_back("--");
   }
   if (l.clear_env || !l.env.empty()) {
@@ -196,6 +199,12 @@ std::vector<std::string> launch_lines(const Launch& l) {
       start = end + 1;
     }
   }
+  std::string attrs = render_process_attrs(l.process);
+  for (size_t start = 0; start < attrs.size();) {
+    size_t end = attrs.find('\n', start);
+    lines.push_back(attrs.substr(start, end - start));
+    start = end + 1;
+  }
   if (auto words = exec_words(l); !words.empty()) lines.push_back(joined(words, " "));
   if (!l.keep_fds.empty()) {
     std::vector<std::string> kept;
@@ -236,13 +245,14 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
 
   std::vector<std::string> words = namespace_words(l);
   std::vector<std::string> tail = exec_words(l);
-  if (l.inside.empty()) {
+  if (l.inside.empty() && !l.process.any_attr()) {
     words.insert(words.end(), tail.begin(), tail.end());
     for (const auto& c : program) words.push_back(sh_quote(c));
   } else {
     // The steps inside the namespaces need a shell there; the program arrives as "$@".
     std::string inner = "set -eu\n";
     for (const auto& step : l.inside) inner += render_inside_step(step);
+    inner += render_process_attrs(l.process);
     inner += "exec";
     for (const auto& w : tail) inner += " " + w;
     inner += " \"$@\"";

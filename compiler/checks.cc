@@ -6,6 +6,7 @@
 
 #include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
+#include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
 #include "schema/link_kinds.h"
 
@@ -305,6 +306,7 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
 }  // namespace
 
 void check_profile(const Profile& p, Diagnostics& diags) {
+  if (p.run) check_process(*p.run, diags);
   if (p.cgroup) {
     check_cgroup(*p.cgroup, diags);
     check_cgroup_values(*p.cgroup, diags);

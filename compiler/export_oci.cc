@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/device_rules.h"
+#include "compiler/export_process.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
 
@@ -98,6 +99,7 @@ class OciExport {
       for (const auto& fd : r.keep_fds)
         cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command: a runtime passes only what its caller asks for (runc --preserve-fds)");
       if (r.no_new_privs) proc["noNewPrivileges"] = r.no_new_privs->value;
+      oci_process_attrs(r, proc, [this](SourceLoc loc, const std::string& what) { cannot(loc, what); });
     } else {
       proc["cwd"] = "/";
     }

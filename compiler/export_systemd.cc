@@ -1,6 +1,7 @@
 #include "compiler/export_systemd.h"
 
 #include "compiler/device_rules.h"
+#include "compiler/export_process.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
 
@@ -365,6 +366,8 @@ class SystemdExport {
       set(r.groups.front().loc, "SupplementaryGroups", list);
     }
     if (r.no_new_privs) set(r.no_new_privs->loc, "NoNewPrivileges", r.no_new_privs->value ? "yes" : "no");
+    for (const auto& u : systemd_process_settings(r, [this](SourceLoc loc, const std::string& what) { cannot(loc, what); }))
+      set(u.loc, u.key, u.value);
     for (const auto& fd : r.keep_fds)
       cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command (socket units pass their own, as LISTEN_FDS)");
   }

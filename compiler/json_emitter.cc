@@ -176,6 +176,31 @@ json inside_json(const InsideStep& step) {
   return j;
 }
 
+
+json capability_change_json(const CapabilityChange& c) {
+  json j = json::object();
+  if (c.clear_all) j["clear_all"] = true;
+  j["add"] = c.add;
+  j["drop"] = c.drop;
+  return j;
+}
+
+// Launch::process (plan_process.h): only what the profile sets.
+json process_json(const ProcessAttrs& p) {
+  json j = json::object();
+  if (p.umask) j["umask"] = *p.umask;
+  if (p.nice) j["nice"] = *p.nice;
+  if (p.oom_score_adj) j["oom_score_adj"] = *p.oom_score_adj;
+  if (p.ioprio) j["ioprio"] = {{"class", p.ioprio->io_class}, {"level", p.ioprio->level}};
+  if (p.sched) j["sched"] = {{"policy", p.sched->policy}, {"priority", p.sched->priority}};
+  if (!p.cpus.empty()) j["cpus"] = p.cpus;
+  if (p.caps.any())
+    j["capabilities"] = {{"bounding", capability_change_json(p.caps.bounding)},
+                         {"inheritable", capability_change_json(p.caps.inheritable)},
+                         {"ambient", capability_change_json(p.caps.ambient)}};
+  return j;
+}
+
 json launch_json(const Launch& l) {
   json j;
   j["from"] = l.origin.where;
@@ -200,6 +225,7 @@ json launch_json(const Launch& l) {
   if (id.gid) j["gid"] = *id.gid;
   if (id.set_groups) j["groups"] = id.groups;
   j["no_new_privs"] = id.no_new_privs;
+  if (l.process.any_attr() || l.process.caps.any()) j["process"] = process_json(l.process);
   j["keep_fds"] = l.keep_fds;
   j["clear_env"] = l.clear_env;
   if (!l.env.empty()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/host_facts.h"
+#include "compiler/plan_process.h"
 #include "schema/link_kinds.h"
 #include "schema/located.h"
 
@@ -287,6 +288,7 @@ struct Launch {
   NewNamespaces unshare;
   std::vector<InsideStep> inside;
   Identity identity;
+  ProcessAttrs process;  // capabilities, umask, priorities, affinity (plan_process.h)
   std::vector<int> keep_fds;  // every other descriptor above 2 is closed at exec
   bool clear_env = false;     // start from an empty environment (else nsplan's own)
   std::vector<std::pair<std::string, std::string>> env;

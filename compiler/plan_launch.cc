@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "compiler/planner_context.h"
+#include "compiler/run_defaults.h"
 
 namespace nsplan {
 namespace {
@@ -94,6 +95,7 @@ class LaunchPlanner {
     if (ctx_.profile.limits) limits(*ctx_.profile.limits, l);
     if (r.cwd) l.inside.push_back(plan::ChangeDir{r.cwd->value});
     identity(r, l);
+    plan_process(ctx_, r, l);
     for (const auto& fd : r.keep_fds) {
       int n = static_cast<int>(fd.value);
       if (std::find(l.keep_fds.begin(), l.keep_fds.end(), n) == l.keep_fds.end()) l.keep_fds.push_back(n);
@@ -278,7 +280,9 @@ class LaunchPlanner {
     else if (r.uid) id.gid = id.uid;
     for (const auto& g : r.groups) id.groups.push_back(static_cast<uint32_t>(g.value));
     id.set_groups = id.uid || id.gid || !id.groups.empty();
-    id.no_new_privs = r.no_new_privs && r.no_new_privs->value;
+    // A jail that drops privileges or sets capabilities keeps them dropped: a setuid binary or
+    // one with file capabilities would otherwise gain back what the profile took (docs).
+    id.no_new_privs = no_new_privs_of(r);
     const plan::NewNamespaces& u = l.unshare;
     if (u.clear_groups_first) {
       // In a new or joined user namespace the groups were dropped before; setting them again is

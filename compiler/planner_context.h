@@ -38,5 +38,7 @@ struct PlannerContext {
 void plan_cgroup(PlannerContext& ctx);
 void plan_namespaces_and_network(PlannerContext& ctx);
 void plan_launch(PlannerContext& ctx);
+// run's process attributes and capabilities (plan_process.cc), into L.process.
+void plan_process(PlannerContext& ctx, const RunSpec& run, plan::Launch& l);
 
 }  // namespace nsplan

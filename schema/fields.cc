@@ -593,6 +593,49 @@ const ObjectSpec* spec_of<LimitsSpec>() {
 }
 
 template <>
+const ObjectSpec* spec_of<CapabilitiesSpec>() {
+  static const ObjectSpec s{"capabilities",
+      "Capability sets of the command (capabilities(7)), named as setpriv(1) names them: net_admin, sys_time. "
+      "Permitted and effective follow at exec: the command has exactly the resulting ambient set, or as uid 0 "
+      "bounding and inheritable (docs/profile-format.md).", {
+      field<CapabilitiesSpec>("drop", &CapabilitiesSpec::drop, list_of(Kind::String),
+          "Removed from the bounding, inheritable and ambient sets; [all] drops every one but those of add.", "none"),
+      field<CapabilitiesSpec>("add", &CapabilitiesSpec::add, list_of(Kind::String),
+          "Kept in the bounding set and raised in the inheritable and ambient sets: the command holds them "
+          "in its permitted and effective sets whatever its uid.", "none"),
+      field<CapabilitiesSpec>("bounding", &CapabilitiesSpec::bounding, list_of(Kind::String),
+          "Exactly this bounding set (every other capability is dropped from it).", "from drop and add"),
+      field<CapabilitiesSpec>("inheritable", &CapabilitiesSpec::inheritable, list_of(Kind::String),
+          "Exactly this inheritable set.", "from drop and add"),
+      field<CapabilitiesSpec>("ambient", &CapabilitiesSpec::ambient, list_of(Kind::String),
+          "Exactly this ambient set (each one also in inheritable and bounding).", "from drop and add"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<IoprioSpec>() {
+  static const ObjectSpec s{"ioprio", "I/O scheduling class and level (ioprio_set(2), ionice(1)).", {
+      field<IoprioSpec>("class", &IoprioSpec::io_class, one_of({"realtime", "best-effort", "idle"}),
+          "I/O scheduling class.", {}, true),
+      field<IoprioSpec>("level", &IoprioSpec::level, uint_in(0, 7),
+          "Level within the class, 0 the highest (realtime and best-effort only).", "4"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<SchedSpec>() {
+  static const ObjectSpec s{"sched", "CPU scheduling policy (sched_setscheduler(2), chrt(1)).", {
+      field<SchedSpec>("policy", &SchedSpec::policy, one_of({"other", "batch", "idle", "fifo", "rr"}),
+          "Scheduling policy.", {}, true),
+      field<SchedSpec>("priority", &SchedSpec::priority, uint_in(0, 99),
+          "Static priority: 1..99 for fifo and rr, 0 for the others.", "0; 1 for fifo and rr"),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<RunSpec>() {
   static const ObjectSpec s{"run", "The command nsplan run starts inside all of the above.", {
       field<RunSpec>("command", &RunSpec::command, list_of(Kind::String), "Program and arguments.", {}, true),
@@ -605,9 +648,18 @@ const ObjectSpec* spec_of<RunSpec>() {
       field<RunSpec>("groups", &RunSpec::groups, list_uint_in(0, 4294967294),
           "Supplementary group ids. When uid or gid is given, these and no others.", "none, when uid or gid is given; else unchanged"),
       field<RunSpec>("no_new_privs", &RunSpec::no_new_privs, t(Kind::Bool),
-          "Set PR_SET_NO_NEW_PRIVS: setuid binaries gain nothing.", "false"),
+          "Set PR_SET_NO_NEW_PRIVS: setuid binaries and file capabilities gain nothing.",
+          "true when capabilities, uid or gid is given; else false"),
       field<RunSpec>("keep_fds", &RunSpec::keep_fds, list_uint_in(3, 1048575),
           "Open descriptors above 2 that the command inherits; every other one is closed.", "none"),
+      field<RunSpec>("capabilities", &RunSpec::capabilities, object(), "Capability sets of the command."),
+      field<RunSpec>("umask", &RunSpec::umask, t(Kind::Octal), "File mode creation mask, 000..777.", "unchanged"),
+      field<RunSpec>("nice", &RunSpec::nice, int_in(-20, 19), "Nice value (setpriority(2)).", "unchanged"),
+      field<RunSpec>("oom_score_adj", &RunSpec::oom_score_adj, int_in(-1000, 1000),
+          "OOM killer adjustment (/proc/self/oom_score_adj); lowering it needs CAP_SYS_RESOURCE.", "unchanged"),
+      field<RunSpec>("ioprio", &RunSpec::ioprio, object(), "I/O priority.", "unchanged"),
+      field<RunSpec>("sched", &RunSpec::sched, object(), "CPU scheduling policy.", "unchanged"),
+      field<RunSpec>("cpus", &RunSpec::cpus, t(Kind::CpuList), "CPU affinity: a CPU list such as 0-1,3.", "unchanged"),
   }};
   return &s;
 }

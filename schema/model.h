@@ -307,6 +307,23 @@ struct LimitsSpec {
   SourceLoc loc;
 };
 
+// run.capabilities (compiler/plan_process.cc): names as setpriv(1) spells them ("net_admin").
+struct CapabilitiesSpec {
+  std::vector<Located<std::string>> drop, add;  // drop may be [all]
+  std::vector<Located<std::string>> bounding, inheritable, ambient;  // exact sets, when not empty
+  SourceLoc loc;
+};
+struct IoprioSpec {
+  Opt<std::string> io_class;  // realtime | best-effort | idle
+  Opt<uint64_t> level;        // 0 (highest) .. 7
+  SourceLoc loc;
+};
+struct SchedSpec {
+  Opt<std::string> policy;  // other | batch | idle | fifo | rr
+  Opt<uint64_t> priority;   // 1..99 for fifo and rr, else 0
+  SourceLoc loc;
+};
+
 struct RunSpec {
   std::vector<Located<std::string>> command;
   std::vector<std::pair<Located<std::string>, Located<std::string>>> env;  // in file order
@@ -316,6 +333,13 @@ struct RunSpec {
   Opt<bool> no_new_privs;
   std::vector<Located<uint64_t>> keep_fds;  // descriptors above 2 passed to the command
   Opt<bool> clear_env;
+  // Process attributes (compiler/plan_process.cc).
+  std::optional<CapabilitiesSpec> capabilities;
+  Opt<std::string> umask;  // octal
+  Opt<int64_t> nice, oom_score_adj;
+  std::optional<IoprioSpec> ioprio;
+  std::optional<SchedSpec> sched;
+  Opt<std::string> cpus;  // CPU affinity, normalised "0-1,3"
   SourceLoc loc;
 };
 

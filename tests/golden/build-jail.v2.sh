@@ -90,7 +90,10 @@ prlimit --pid "$$" --core=0:0
 prlimit --pid "$$" --nofile=4096:65536
 prlimit --pid "$$" --nproc=4096:4096
 cd '\''/srv/build/src'\''
-exec setpriv --clear-groups --regid=1000 --reuid=1000 --no-new-privs -- env '\''LANG=C.UTF-8'\'' '\''TMPDIR=/tmp'\'' '\''SOURCE_DATE_EPOCH=1700000000'\'' '\''PWD=/srv/build/src'\'' "$@"' nsplan-run 'make' '-j4' || status=$?
+umask 0022
+renice -n 10 -p "$$" > /dev/null
+ionice -c 3 -p "$$"
+exec setpriv --clear-groups --regid=1000 --reuid=1000 --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all -- env '\''LANG=C.UTF-8'\'' '\''TMPDIR=/tmp'\'' '\''SOURCE_DATE_EPOCH=1700000000'\'' '\''PWD=/srv/build/src'\'' "$@"' nsplan-run 'make' '-j4' || status=$?
 set +e
 
 # when the command ends: the ephemeral cgroups go

@@ -17,6 +17,7 @@
 #include <ifaddrs.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -174,6 +175,17 @@ void process(const std::vector<int>& fds) {
   put("umask", m);
   errno = 0;
   put("nice", std::to_string(getpriority(PRIO_PROCESS, 0)));
+  put("ioprio", std::to_string(syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0)));
+  struct sched_param sp {};
+  sched_getparam(0, &sp);
+  put("sched", std::to_string(sched_getscheduler(0)) + " " + std::to_string(sp.sched_priority));
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  std::string affinity;
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &cpus)) affinity += (affinity.empty() ? "" : " ") + std::to_string(c);
+  put("affinity", affinity);
   for (int fd : fds) {
     int flags = fcntl(fd, F_GETFD);
     put("fd." + std::to_string(fd), fd_kind(fd) + ((flags >= 0 && (flags & FD_CLOEXEC)) ? " cloexec" : ""));

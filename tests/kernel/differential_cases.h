@@ -613,6 +613,24 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  groups: [10, 5]\n"
       "  keep_fds: [9]\n"
       "  env: {NSPLAN_T_SECRET: replaced, NSPLAN_T_QUOTES: 'it''s $HOME \"x\" `id` \\ a  b;', NSPLAN_T_EMPTY: ''}\n");
+  // Process attributes and capabilities: explicit sets beside drop and add, a non-root uid
+  // holding its ambient capability.
+  add("process_attributes",
+      "run:\n"
+      "  command: [@PROBE@]\n"
+      "  uid: 1000\n"
+      "  umask: \"027\"\n"
+      "  nice: 3\n"
+      "  oom_score_adj: 200\n"
+      "  ioprio: {class: best-effort, level: 5}\n"
+      "  sched: {policy: batch, priority: 0}\n"
+      "  cpus: \"0\"\n"
+      "  capabilities:\n"
+      "    drop: [all]\n"
+      "    add: [net_admin]\n"
+      "    bounding: [net_admin, net_raw, sys_time]\n"
+      "    inheritable: [net_admin, net_raw]\n"
+      "    ambient: [net_admin]\n");
   add("gid_only_nnp",
       "namespaces: {uts: {hostname: @P@-gid}, ipc: {}, net: {}}\n"
       "run:\n"
