@@ -367,6 +367,7 @@ class SystemdExport {
     if (r.no_new_privs) set(r.no_new_privs->loc, "NoNewPrivileges", r.no_new_privs->value ? "yes" : "no");
     for (const auto& fd : r.keep_fds)
       cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command (socket units pass their own, as LISTEN_FDS)");
+    if (r.seccomp) cannot(r.seccomp->loc, "run.seccomp: this export does not write SystemCallFilter= yet");
   }
 };
 

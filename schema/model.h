@@ -307,6 +307,15 @@ struct LimitsSpec {
   SourceLoc loc;
 };
 
+// A syscall filter (compiler/plan_seccomp.cc): an allow list or a deny list of syscall names and
+// @groups (compiler/seccomp_groups.cc), and what the other (or the listed) syscalls get.
+struct SeccompSpec {
+  std::vector<Located<std::string>> allow, deny;
+  Opt<std::string> action;      // errno | kill | trap | log
+  Opt<std::string> errno_name;  // EPERM
+  SourceLoc loc;
+};
+
 struct RunSpec {
   std::vector<Located<std::string>> command;
   std::vector<std::pair<Located<std::string>, Located<std::string>>> env;  // in file order
@@ -316,6 +325,8 @@ struct RunSpec {
   Opt<bool> no_new_privs;
   std::vector<Located<uint64_t>> keep_fds;  // descriptors above 2 passed to the command
   Opt<bool> clear_env;
+  std::optional<SeccompSpec> seccomp;
+  Opt<bool> init;  // nsplan's minimal init as PID 1 of a new pid namespace
   SourceLoc loc;
 };
 
