@@ -131,13 +131,13 @@ TEST_F(SeccompInitTest, InitIsPid1WithoutTheFilterAndTheCommandIsItsChild) {
   EXPECT_EQ(value_of(r.out, "without_pid1"), "sh") << r.describe();
 }
 
-// An orphan's parent exits at once; the shell that is the command never waits for it. Under
-// nsplan's init the orphan is reaped when it ends; as PID 1 the shell leaves it a zombie.
+// An orphan's parent exits at once, and a background observer counts zombies later; the command
+// itself becomes `sleep`, which never waits (a shell would reap any child while it waits). Under
+// nsplan's init the orphan is reaped when it ends; with sleep as PID 1 it stays a zombie.
 TEST_F(SeccompInitTest, InitReapsOrphans) {
   const std::string orphan =
-      "  command: [sh, -c, 'sh -c \"sleep 0.1 & exit 0\"; sleep 0.6; "
-      "echo \"zombies=$(grep -l \"^State:.*Z\" /proc/[0-9]*/status 2>/dev/null | wc -l)\"; "
-      "echo \"processes=$(ls -d /proc/[0-9]* | wc -l)\"']\n";
+      "  command: [sh, -c, '( sh -c \"sleep 0.1 & exit 0\"; sleep 0.6; "
+      "echo \"zombies=$(grep -l \"^State:.*Z\" /proc/[0-9]*/status 2>/dev/null | wc -l)\" ) & exec sleep 1.2']\n";
   const std::string ns = "namespaces: {pid: {}, mnt: {proc: true}}\n";
   std::string with = profile("reap", ns + "run:\n" + orphan);
   std::string without = profile("noreap", ns + "run:\n  init: false\n" + orphan);
