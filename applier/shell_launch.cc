@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "applier/shell_process.h"
+#include "applier/shell_seccomp.h"
 #include "compiler/overloaded.h"
 #include "compiler/shell_quote.h"
 

@@ -17,7 +17,7 @@
 #include "applier/cgroup_control.h"
 #include "applier/executor.h"
 #include "applier/explain.h"
-#include "applier/shell_process.h"
+#include "applier/shell_seccomp.h"
 #include "applier/kernel.h"
 #include "applier/state.h"
 #include "applier/state_dir.h"

@@ -301,7 +301,7 @@ class LaunchPlanner {
 
   // The command of a new pid namespace is PID 1 there: unless run.init is false, nsplan's own
   // init takes that place and the command becomes its child.
-  // (run.init without one is refused by compiler/process_checks.cc.)
+  // (run.init without one is refused by compiler/seccomp_checks.cc.)
   void init(const RunSpec& r, plan::Launch& l) {
     if (l.unshare.has(NsKind::Pid) && !(r.init && !r.init->value))
       l.init = plan::MiniInit{ctx_.origin(r.init ? r.init->loc : ctx_.profile.namespaces->pid->loc, "init")};

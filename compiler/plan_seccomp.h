@@ -1,4 +1,4 @@
-// run.seccomp -> plan::SeccompFilter (compiler/process_checks.cc has checked its names).
+// run.seccomp -> plan::SeccompFilter (compiler/seccomp_checks.cc has checked its names).
 #pragma once
 
 #include "compiler/planner_context.h"

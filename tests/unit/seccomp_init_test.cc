@@ -7,7 +7,7 @@
 
 #include "applier/explain.h"
 #include "applier/shell_launch.h"
-#include "applier/shell_process.h"
+#include "applier/shell_seccomp.h"
 #include "compiler/seccomp_groups.h"
 #include "compiler/syscall_names.h"
 #include "test_support.h"

@@ -1,4 +1,4 @@
-#include "compiler/process_checks.h"
+#include "compiler/seccomp_checks.h"
 
 #include "compiler/profile_reader.h"
 #include "compiler/seccomp_groups.h"
@@ -49,7 +49,7 @@ void check_seccomp(const SeccompSpec& s, Diagnostics& diags) {
 
 }  // namespace
 
-void check_process(const Profile& p, Diagnostics& diags) {
+void check_seccomp_and_init(const Profile& p, Diagnostics& diags) {
   if (!p.run) return;
   if (p.run->seccomp) check_seccomp(*p.run->seccomp, diags);
   // The planner makes a pid namespace new unless it is joined (path, join, persist).

@@ -1,4 +1,4 @@
-#include "applier/shell_process.h"
+#include "applier/shell_seccomp.h"
 
 #include "compiler/shell_quote.h"
 

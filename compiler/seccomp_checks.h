@@ -7,6 +7,6 @@
 
 namespace nsplan {
 
-void check_process(const Profile& p, Diagnostics& diags);
+void check_seccomp_and_init(const Profile& p, Diagnostics& diags);
 
 }  // namespace nsplan
