@@ -308,7 +308,9 @@ LaunchResult run_launch(const plan::Launch& l, const std::vector<std::string>& c
   // A user namespace needs nsplan to write its maps while the child waits; a process whose time
   // namespace (for children) is another cannot share its memory: the kernel's clock pages
   // belong to the memory (clone with CLONE_VM is EINVAL, setns EUSERS).
-  if (ns.new_user || ns.join_user || ns.new_time || ns.join_time) return launch_with_fork(l, exec, ns);
+  // nsplan's init stays PID 1 and never execs: nsplan, suspended until its child execs, cannot
+  // share memory with it.
+  if (ns.new_user || ns.join_user || ns.new_time || ns.join_time || l.init) return launch_with_fork(l, exec, ns);
   return launch_sharing_memory(l, exec, ns);
 }
 

@@ -23,6 +23,8 @@
 
 #include "applier/capabilities.h"
 #include "applier/process_attrs.h"
+#include "applier/mini_init.h"
+#include "applier/seccomp_filter.h"
 #include "compiler/overloaded.h"
 
 #ifndef CLONE_NEWTIME
@@ -252,8 +254,13 @@ std::string set_identity(const plan::Identity& id) {
   if (std::string e = set_identity(l.identity); !e.empty()) fail(report_fd, e, 0);
   if (std::string e = capabilities_after_identity(l.process.caps); !e.empty()) fail(report_fd, e, 0);
   if (std::string e = close_descriptors(l.keep_fds); !e.empty()) fail(report_fd, e, 0);
+  // With nsplan's init, this process stays PID 1 and its child goes on to become the command.
+  if (l.init && fork_under_init() != 0) fail(report_fd, "fork the command under nsplan's init");
   // Signals the run forwards were caught in nsplan; the command starts with defaults.
   for (int s : kForwarded) signal(s, SIG_DFL);
+  // The filter last: nothing of nsplan's own runs under it but the exec (and its failure report).
+  if (l.seccomp)
+    if (std::string e = install_seccomp(*l.seccomp); !e.empty()) fail(report_fd, e, 0);
   // execvp searches the PATH of the environment it finds: the command's, as a shell would.
   environ = const_cast<char**>(exec.envp.data());
   execvp(exec.argv[0], exec.argv.data());

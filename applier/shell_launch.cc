@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "applier/shell_process.h"
+#include "applier/shell_seccomp.h"
 #include "compiler/overloaded.h"
 #include "compiler/shell_quote.h"
 
@@ -211,6 +212,7 @@ std::vector<std::string> launch_lines(const Launch& l) {
     for (int fd : l.keep_fds) kept.push_back(std::to_string(fd));
     lines.push_back("keep descriptors " + joined(kept, " "));
   }
+  for (auto& line : process_lines(l)) lines.push_back(std::move(line));
   if (l.ephemeral) lines.push_back("ephemeral: the cgroups go when the command ends");
   std::vector<std::string> command;
   for (const auto& c : l.command) command.push_back(sh_quote(c));
@@ -242,6 +244,7 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   out += "# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it\n"
          "#   without one\n";
   out += fd_lines(l);
+  out += render_process_marks(l);
 
   std::vector<std::string> words = namespace_words(l);
   std::vector<std::string> tail = exec_words(l);

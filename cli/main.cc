@@ -17,6 +17,7 @@
 #include "applier/cgroup_control.h"
 #include "applier/executor.h"
 #include "applier/explain.h"
+#include "applier/shell_seccomp.h"
 #include "applier/kernel.h"
 #include "applier/state.h"
 #include "applier/state_dir.h"
@@ -792,7 +793,13 @@ int run(int argc, char** argv) {
                   << (colon == std::string::npos ? step : step.substr(colon + 2)) << "); only nsplan apply attaches it\n"
                   << "  hint: without --strict the script marks the step NOT IN SH\n";
       }
-      if (!missing.empty()) return kInvalidProfile;
+      // What the run part of the script cannot do (run.seccomp, nsplan's init).
+      std::vector<applier::NotInSh> launch_missing;
+      if (!no_run && !teardown && c->plan->launch) launch_missing = applier::process_not_in_sh(*c->plan->launch);
+      for (const auto& m : launch_missing)
+        std::cerr << m.where << ": error: " << m.what << "; only nsplan run does\n"
+                  << "  hint: without --strict the script marks it with a '# nsplan run:' line\n";
+      if (!missing.empty() || !launch_missing.empty()) return kInvalidProfile;
     }
     applier::ExplainOptions options{!no_run, explain_attach, teardown, description_of(*c), !no_locations};
     std::cout << applier::explain(*c->plan, c->diags, c->sources, options);

@@ -8,6 +8,7 @@
 #include "compiler/cgroup_value_checks.h"
 #include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
+#include "compiler/seccomp_checks.h"
 #include "schema/link_kinds.h"
 
 namespace nsplan {
@@ -347,6 +348,7 @@ void check_profile(const Profile& p, Diagnostics& diags) {
   if (p.run && p.run->command.empty())
     diags.error(p.run->loc, "run command is empty", "write command: [program, arg, ...]");
   NetworkChecker(p, diags).run();
+  check_seccomp_and_init(p, diags);
 }
 
 }  // namespace nsplan

@@ -100,6 +100,8 @@ class OciExport {
         cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command: a runtime passes only what its caller asks for (runc --preserve-fds)");
       if (r.no_new_privs) proc["noNewPrivileges"] = r.no_new_privs->value;
       oci_process_attrs(r, proc, [this](SourceLoc loc, const std::string& what) { cannot(loc, what); });
+      if (r.seccomp) cannot(r.seccomp->loc, "run.seccomp: this export does not write linux.seccomp yet");
+      if (r.init && r.init->value) cannot(r.init->loc, "run.init: an OCI runtime starts the command as PID 1, without nsplan's init");
     } else {
       proc["cwd"] = "/";
     }

@@ -370,6 +370,7 @@ class SystemdExport {
       set(u.loc, u.key, u.value);
     for (const auto& fd : r.keep_fds)
       cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command (socket units pass their own, as LISTEN_FDS)");
+    if (r.seccomp) cannot(r.seccomp->loc, "run.seccomp: this export does not write SystemCallFilter= yet");
   }
 };
 

@@ -235,6 +235,13 @@ json launch_json(const Launch& l) {
   }
   j["command"] = l.command;
   if (l.ephemeral) j["ephemeral"] = true;
+  if (l.seccomp) {
+    const SeccompFilter& f = *l.seccomp;
+    j["seccomp"] = {{"from", f.origin.where}, {"list", f.allow_list ? "allow" : "deny"}, {"action", f.action},
+                    {"syscalls", f.syscalls}};
+    if (f.action == "errno") j["seccomp"]["errno"] = f.errno_name;
+  }
+  if (l.init) j["init"] = true;
   return j;
 }
 

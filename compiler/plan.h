@@ -281,6 +281,24 @@ struct Identity {
   bool no_new_privs = false;
 };
 
+// A seccomp filter for the command's native ABI (applier/seccomp_filter.cc), installed last, right
+// before exec. An allow list: SYSCALLS run, every other one gets ACTION; a deny list: SYSCALLS
+// get ACTION, every other one runs. A syscall of another ABI (ia32, x32) kills the process.
+struct SeccompFilter {
+  Origin origin;
+  bool allow_list = false;
+  std::string action;             // "errno" | "kill" (the process) | "trap" | "log"
+  int errno_number = 0;           // for "errno"
+  std::string errno_name;         // "EPERM"
+  std::vector<std::string> syscalls;  // groups expanded; sorted, unique
+};
+
+// nsplan's own minimal init (applier/mini_init.cc) is PID 1 of the new pid namespace and the
+// command its child: it reaps orphans, passes kForwarded signals on, exits with its status.
+struct MiniInit {
+  Origin origin;
+};
+
 struct Launch {
   Origin origin;
   std::vector<std::string> cgroup_procs;  // cgroup.procs files the process joins (all trees on v1)
@@ -296,6 +314,8 @@ struct Launch {
   // The cgroups are ephemeral: the command runs as a child, and the profile's cgroups are removed
   // when it ends (by `nsplan run`; in the script, by the lines after it).
   bool ephemeral = false;
+  std::optional<SeccompFilter> seccomp;
+  std::optional<MiniInit> init;
 };
 
 struct Plan {

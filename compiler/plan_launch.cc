@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "compiler/plan_seccomp.h"
 #include "compiler/planner_context.h"
 #include "compiler/run_defaults.h"
 
@@ -96,6 +97,13 @@ class LaunchPlanner {
     if (r.cwd) l.inside.push_back(plan::ChangeDir{r.cwd->value});
     identity(r, l);
     plan_process(ctx_, r, l);
+    if (r.seccomp) {
+      l.seccomp = plan_seccomp(ctx_, *r.seccomp);
+      // A filter is loaded with no_new_privs (without CAP_SYS_ADMIN the kernel requires it; nsplan
+      // sets it as root too): part of the identity, so that explain's setpriv shows it.
+      l.identity.no_new_privs = true;
+    }
+    init(r, l);
     for (const auto& fd : r.keep_fds) {
       int n = static_cast<int>(fd.value);
       if (std::find(l.keep_fds.begin(), l.keep_fds.end(), n) == l.keep_fds.end()) l.keep_fds.push_back(n);
@@ -293,6 +301,14 @@ class LaunchPlanner {
         ctx_.diags.error(r.groups.front().loc, "supplementary groups in a new user namespace need setgroups: allow",
                          "write namespaces.user.setgroups: allow, or leave run.groups out");
     }
+  }
+
+  // The command of a new pid namespace is PID 1 there: unless run.init is false, nsplan's own
+  // init takes that place and the command becomes its child.
+  // (run.init without one is refused by compiler/seccomp_checks.cc.)
+  void init(const RunSpec& r, plan::Launch& l) {
+    if (l.unshare.has(NsKind::Pid) && !(r.init && !r.init->value))
+      l.init = plan::MiniInit{ctx_.origin(r.init ? r.init->loc : ctx_.profile.namespaces->pid->loc, "init")};
   }
 
   PlannerContext& ctx_;

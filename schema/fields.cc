@@ -636,6 +636,24 @@ const ObjectSpec* spec_of<SchedSpec>() {
 }
 
 template <>
+const ObjectSpec* spec_of<SeccompSpec>() {
+  static const ObjectSpec s{"seccomp",
+      "A syscall filter, installed right before exec (after the ids change), with no_new_privs; native ABI only. "
+      "Names are syscalls or nsplan's @groups (docs/profile-format.md).", {
+      field<SeccompSpec>("allow", &SeccompSpec::allow, list_of(Kind::String),
+          "Allow list: these syscalls (and execve, exit, exit_group, rt_sigreturn) run; every other one gets action."),
+      field<SeccompSpec>("deny", &SeccompSpec::deny, list_of(Kind::String),
+          "Deny list: these syscalls get action; every other one runs."),
+      field<SeccompSpec>("action", &SeccompSpec::action, one_of({"errno", "kill", "trap", "log"}),
+          "What a filtered syscall gets: fail with errno, kill the process (SIGSYS), raise SIGSYS, or run and be logged.",
+          "errno"),
+      field<SeccompSpec>("errno", &SeccompSpec::errno_name, t(Kind::String),
+          "The error of action errno, by name (EPERM, ENOSYS, EACCES, ...).", "EPERM"),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<RunSpec>() {
   static const ObjectSpec s{"run", "The command nsplan run starts inside all of the above.", {
       field<RunSpec>("command", &RunSpec::command, list_of(Kind::String), "Program and arguments.", {}, true),
@@ -660,6 +678,11 @@ const ObjectSpec* spec_of<RunSpec>() {
       field<RunSpec>("ioprio", &RunSpec::ioprio, object(), "I/O priority.", "unchanged"),
       field<RunSpec>("sched", &RunSpec::sched, object(), "CPU scheduling policy.", "unchanged"),
       field<RunSpec>("cpus", &RunSpec::cpus, t(Kind::CpuList), "CPU affinity: a CPU list such as 0-1,3.", "unchanged"),
+      field<RunSpec>("seccomp", &RunSpec::seccomp, object(), "Syscall filter of the command."),
+      field<RunSpec>("init", &RunSpec::init, t(Kind::Bool),
+          "With a new pid namespace, nsplan's minimal init is its PID 1 (reaps orphans, passes signals on, exits "
+          "with the command's status) and the command its child; false: the command is PID 1 (it is an init).",
+          "true with a new pid namespace"),
   }};
   return &s;
 }

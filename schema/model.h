@@ -323,6 +323,14 @@ struct SchedSpec {
   Opt<uint64_t> priority;   // 1..99 for fifo and rr, else 0
   SourceLoc loc;
 };
+// A syscall filter (compiler/plan_seccomp.cc): an allow list or a deny list of syscall names and
+// @groups (compiler/seccomp_groups.cc), and what the other (or the listed) syscalls get.
+struct SeccompSpec {
+  std::vector<Located<std::string>> allow, deny;
+  Opt<std::string> action;      // errno | kill | trap | log
+  Opt<std::string> errno_name;  // EPERM
+  SourceLoc loc;
+};
 
 struct RunSpec {
   std::vector<Located<std::string>> command;
@@ -340,6 +348,8 @@ struct RunSpec {
   std::optional<IoprioSpec> ioprio;
   std::optional<SchedSpec> sched;
   Opt<std::string> cpus;  // CPU affinity, normalised "0-1,3"
+  std::optional<SeccompSpec> seccomp;
+  Opt<bool> init;  // nsplan's minimal init as PID 1 of a new pid namespace
   SourceLoc loc;
 };
 

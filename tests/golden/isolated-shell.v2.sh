@@ -37,6 +37,8 @@ echo '128' > '/sys/fs/cgroup/nsplan/isolated-shell/pids.max'
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+# nsplan run: its own init is PID 1 of the new pid namespace (reaps orphans, passes signals on, exits
+#   with the command's status, 128+N after signal N) and the command its child; here the command is PID 1
 # nsplan run: if nsplan is killed meanwhile, a guard process still removes the cgroups
 {
 status=0

@@ -50,6 +50,10 @@ struct DiffCase {
 // requires every other field.
 inline const std::vector<std::pair<std::string, std::string>> kFieldsNotUsedHere = {
     {"network.links[].id", "vlan id: this host kernel has no 8021q (tests/vm has it)"},
+    {"run.seccomp.allow", "sh cannot install a filter: the sides would differ by design (tests/kernel/seccomp_init_test.cc)"},
+    {"run.seccomp.deny", "as run.seccomp.allow"},
+    {"run.seccomp.action", "as run.seccomp.allow"},
+    {"run.seccomp.errno", "as run.seccomp.allow"},
     {"cgroup.misc", "no kernel here has a misc resource (SEV, TDX): any would be refused (tests/kernel/small_controllers_test.cc)"},
     {"cgroup.rdma[].device", "no kernel here has an RDMA device: any would be refused (small_controllers_test.cc)"},
     {"cgroup.rdma[].hca_handle", "as cgroup.rdma[].device"},
@@ -398,6 +402,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "      - {source: @T@/src/rw, target: @T@/m/sp ace}\n"
       "    read_only: [@T@/m/ro, @T@/m/s, \"@T@/m/sp ace\"]\n"
       "run:\n"
+      "  init: false\n"  // the probe is PID 1 on both sides (generated cases keep nsplan's init)
       "  command: [@PROBE@]\n"
       "  cwd: @T@/m/a/in/dir\n",
       // A mount below a bind's source: the bind takes it along (recursive) and makes it read-only.

@@ -158,6 +158,7 @@ TEST_F(RunTest, CommandSeesItsHostnamePidNamespaceLimitsClockAndCgroup) {
                           "limits:\n"
                           "  nofile: {soft: 321, hard: 654}\n"
                           "run:\n"
+                          "  init: false\n"  // the command itself is PID 1
                           "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}}, R"SH(
 h0=$(cut -d" " -f1 /proc/uptime)
@@ -235,6 +236,7 @@ TEST_F(RunTest, UserNamespaceRootInsideIsTheMappedIdOnTheHost) {
                           "limits:\n"
                           "  nofile: 321\n"
                           "run:\n"
+                          "  init: false\n"  // the command itself is PID 1
                           "  command: " + yaml_list({"sh", "-c", inner}) + "\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
 mkfifo "$T/go"
@@ -298,7 +300,8 @@ echo "rc=$?"
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
   EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-norun") << r.describe();
-  EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
+  // Without run.init: false, nsplan's init is PID 1 and the command its first child.
+  EXPECT_EQ(value_of(r.out, "pid"), "2") << r.describe();
   EXPECT_EQ(value_of(r.out, "nofile"), "321") << r.describe();
 }
 
@@ -344,6 +347,7 @@ TEST_F(RunTest, PidsLimitStopsAForkLoop) {
                           "namespaces:\n"
                           "  pid: {}\n"
                           "run:\n"
+                          "  init: false\n"  // the shell is PID 1: no init takes a task
                           "  command: [sh, -c, 'n=0; while [ $n -lt 200 ]; do sleep 30 & n=$((n+1)); echo \"started=$n\"; done; echo loop-ended']\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"PARENT", parent->name()}, {"CG", cgroup_dir(*parent, "pids", p)}}, R"SH(
 "$N" run "$PROFILE" --cgroup-parent "$PARENT" > "$T/p.out" 2> "$T/p.err"
@@ -474,7 +478,7 @@ done
 
 TEST_F(RunTest, ExitStatusesPropagate) {
   std::string plain = profile("exit-plain", "run:\n  command: [true]\n");
-  std::string pidns = profile("exit-pidns", "namespaces:\n  pid: {}\nrun:\n  command: [true]\n");
+  std::string pidns = profile("exit-pidns", "namespaces:\n  pid: {}\nrun:\n  init: false\n  command: [true]\n");
   std::string nocwd = profile("exit-nocwd", "run:\n  command: [true]\n  cwd: /nonexistent/nsplan-t-no-such-dir\n");
   RunResult r = run_sandboxed(tmp_.path(), {{"PLAIN", plain}, {"PIDNS", pidns}, {"NOCWD", nocwd}}, R"SH(
 "$N" run "$PLAIN" -- sh -c 'exit 7'; echo "plain_exit=$?"
@@ -825,6 +829,7 @@ TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
       "limits:\n"
       "  nofile: {soft: 321, hard: 654}\n"
       "run:\n"
+      "  init: false\n"  // as in the script, the command is PID 1
       "  cwd: /usr\n"
       "  env: {NSPLAN_T_FOO: 'two  words', NSPLAN_T_Q: 'it''s $HOME \"x\"'}\n";
   const std::string inner =
@@ -897,7 +902,7 @@ TEST_F(RunExplainTest, ExplainScriptWithAUserNamespaceObservesWhatRunObserves) {
                           "  uts: {hostname: nsplan-t-explain}\n"
                           "  pid: {}\n"
                           "  mnt: {proc: true}\n"
-                          "run:\n  command: " + yaml_list({"sh", "-c", inner}) + "\n");
+                          "run:\n  init: false\n  command: " + yaml_list({"sh", "-c", inner}) + "\n");
   RunResult run, explain;
   both(p, *parent, run, explain, bin + ":");
   ASSERT_EQ(run.code(), 0) << run.describe();
