@@ -93,8 +93,8 @@ class ShellKernel final : public Kernel {
   void put(const std::string& command);
   Status line(const std::string& command);  // put, as the primitive's outcome
   std::string out_;
-  std::string cgroup_root_;
   bool locations_ = true;
+  std::string cgroup_root_;
   std::string last_announced_;  // "WHERE: what": steps of one profile line share a comment
   std::vector<std::string> not_in_sh_;
   std::map<std::string, std::string> units_started_;  // unit -> its cgroup, for destroy's script
