@@ -403,6 +403,37 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       // A mount below a bind's source: the bind takes it along (recursive) and makes it read-only.
       "mountpoint -q @T@/src/dir1/deep || mount -t tmpfs -o size=1M,mode=755 tmpfs @T@/src/dir1/deep\n");
 
+  // namespaces.net.etc: the files bound over /etc (a tmpfs of the profile: their mount points
+  // are made there), read-only; the keys that make the lines, and the literal forms. With a
+  // minimal /dev, mqueue and a read-only sysfs (compiler/mount_extras.h).
+  add("etc_files",
+      "namespaces:\n"
+      "  net:\n"
+      "    etc:\n"
+      "      resolv_conf: {nameservers: [192.0.2.53, \"2001:db8::53\"], search: [example.test], options: [ndots:2, edns0]}\n"
+      "      hosts: {localhost: false, entries: [{address: 192.0.2.7, names: [db.example.test, db]}]}\n"
+      "      hostname: @P@-etc\n"
+      "  ipc: {}\n"
+      "  mnt:\n"
+      "    tmpfs: [{path: /etc, mode: \"755\"}]\n"
+      "    dev: true\n"
+      "    mqueue: true\n"
+      "    sysfs: true\n"
+      "run:\n"
+      "  command: [@PROBE@]\n",
+      "");
+  add("etc_text",
+      "namespaces:\n"
+      "  net:\n"
+      "    etc:\n"
+      "      resolv_conf: {text: \"nameserver 192.0.2.1\\noptions trust-ad\"}\n"
+      "      hosts: {text: \"192.0.2.9 it's\\n\"}\n"
+      "  mnt:\n"
+      "    tmpfs: [{path: /etc}]\n"
+      "run:\n"
+      "  command: [@PROBE@]\n",
+      "");
+
   // read_only over the whole tree, with a pre-existing submount (made by the setup) below it.
   add("read_only_everything",
       "namespaces:\n"
