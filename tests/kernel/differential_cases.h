@@ -405,7 +405,9 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
 
   // namespaces.net.etc: the files bound over /etc (a tmpfs of the profile: their mount points
   // are made there), read-only; the keys that make the lines, and the literal forms. With a
-  // minimal /dev, mqueue and a read-only sysfs (compiler/mount_extras.h).
+  // minimal /dev, mqueue and a read-only sysfs (compiler/mount_extras.h). /etc/alternatives is
+  // bound back into the empty /etc: explain's read-only remount runs awk, which Debian reaches
+  // through it (without it the script's files stay writable: a known gap of the sh form).
   add("etc_files",
       "namespaces:\n"
       "  net:\n"
@@ -416,6 +418,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  ipc: {}\n"
       "  mnt:\n"
       "    tmpfs: [{path: /etc, mode: \"755\"}]\n"
+      "    bind: [{source: /etc/alternatives, target: /etc/alternatives}]\n"
       "    dev: true\n"
       "    mqueue: true\n"
       "    sysfs: true\n"
@@ -430,6 +433,7 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "      hosts: {text: \"192.0.2.9 it's\\n\"}\n"
       "  mnt:\n"
       "    tmpfs: [{path: /etc}]\n"
+      "    bind: [{source: /etc/alternatives, target: /etc/alternatives}]\n"
       "run:\n"
       "  command: [@PROBE@]\n",
       "");

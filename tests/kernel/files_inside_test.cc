@@ -3,8 +3,8 @@
 //     them, and the host's files and the state dir are as before; explain | sh shows the same;
 //   - apply: /etc/netns/NAME/ holds the files, `ip netns exec NAME cat /etc/resolv.conf` sees
 //     them; destroy removes them (and the directory nsplan made);
-//   - a file already there is never overwritten: a different one fails the apply before anything
-//     changes, an equal one is left in place by destroy; a symlinked /etc/netns is refused.
+//   - a file already there is never overwritten: a different one fails the apply, which is rolled
+//     back; an equal one is left in place by destroy; a symlinked /etc/netns is refused.
 // /etc is the host's: every script that applies first puts an overlay over /etc in its sandbox's
 // own mount namespace, so what nsplan writes there lands in the test's temp dir.
 #include <gtest/gtest.h>
@@ -113,7 +113,7 @@ cat "$T/apply1.out" "$T/apply2.out" "$T/destroy.out"
   EXPECT_TRUE(contains(r.out, "is never overwritten")) << r.describe();
   EXPECT_EQ(script_value(r.out, "kept"), "nameserver 198.51.100.1") << r.describe();
   EXPECT_EQ(script_value(r.out, "hosts1"), "none") << r.describe();
-  EXPECT_EQ(script_value(r.out, "netns1"), "none") << r.describe();  // refused before anything changed
+  EXPECT_EQ(script_value(r.out, "netns1"), "none") << r.describe();  // the apply was rolled back
   EXPECT_EQ(script_value(r.out, "apply2"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "destroy"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "after"), "resolv.conf ") << r.describe();
@@ -143,12 +143,15 @@ echo "zero=$(head -c 3 /dev/zero | od -An -tx1 | tr -d ' ')"
 (echo x > /dev/full) 2> /dev/null && echo full=wrote || echo full=ENOSPC
 test -c /dev/pts/ptmx && test -L /dev/ptmx && echo pts=ok
 echo "stdout=$(readlink /dev/stdout)"
+# The last mount at a path is the one on top (the host's /sys is still below the new one).
+sys= mqueue=
 while read -r id parent dev root at options rest; do
   case "$at" in
-    /sys) echo "sys=${rest#*- } ${options%%,*}" ;;
-    /dev/mqueue) echo "mqueue=${rest#*- }" ;;
+    /sys) sys="${rest#*- } ${options%%,*}" ;;
+    /dev/mqueue) mqueue="${rest#*- }" ;;
   esac
 done < /proc/self/mountinfo
+echo "sys=$sys"; echo "mqueue=$mqueue"
 (: > /sys/nsplan-t) 2> /dev/null && echo syswrite=yes || echo syswrite=no
 )SH"));
   std::string p = profile("dev",
@@ -173,7 +176,7 @@ cat "$T/run.out" "$T/run.err"; echo "--- sh:"; cat "$T/sh.out" "$T/sh.err"
   EXPECT_EQ(script_value(r.out, "pts"), "ok") << r.describe();
   EXPECT_EQ(script_value(r.out, "stdout"), "/proc/self/fd/1") << r.describe();
   EXPECT_TRUE(starts_with(script_value(r.out, "sys"), "sysfs sysfs ")) << r.describe();
-  EXPECT_TRUE(contains(script_value(r.out, "sys"), " ro")) << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "sys"), " ro ro")) << r.describe();  // the superblock and the mount
   EXPECT_TRUE(starts_with(script_value(r.out, "mqueue"), "mqueue mqueue ")) << r.describe();
   EXPECT_EQ(script_value(r.out, "syswrite"), "no") << r.describe();
   EXPECT_EQ(script_value(r.out, "sh_rc"), "0") << r.describe();

@@ -128,7 +128,7 @@ namespaces:
   mnt: {}
 )");
   EXPECT_NE(four.find("only the first 3 nameservers"), std::string::npos) << four;
-  EXPECT_NE(four.find("p.yaml:4:69"), std::string::npos) << four;
+  EXPECT_NE(four.find("p.yaml:4:70"), std::string::npos) << four;
   EXPECT_NE(errors(R"(nsplan: 1
 name: web
 namespaces:

@@ -56,9 +56,10 @@ run: {command: [sh]}
       "ln /run/nsplan/fd -> /proc/self/fd", "ln /run/nsplan/stdin -> /proc/self/fd/0",
       "ln /run/nsplan/stdout -> /proc/self/fd/1", "ln /run/nsplan/stderr -> /proc/self/fd/2",
       "mount bind /run/nsplan /dev rec", "umount /run/nsplan",
-      // mqueue after /dev (it is below), its mount point made in the new /dev; sysfs read-only.
-      "mkpoint /dev/mqueue", "mount mqueue mqueue /dev/mqueue nosuid,nodev,noexec",
+      // Then by depth: sysfs, read-only from the start, and mqueue below /dev, its mount point
+      // made in the new /dev.
       "mount sysfs sysfs /sys ro,nosuid,nodev,noexec",
+      "mkpoint /dev/mqueue", "mount mqueue mqueue /dev/mqueue nosuid,nodev,noexec",
   };
   EXPECT_EQ(lines(*c->plan->launch), want);
 }
