@@ -265,6 +265,24 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             o.satisfied = o.exists = e.ok() && e.value();
             return o;
           },
+          [&](const WriteNetnsFile& a) {
+            // An equal file is left as it is (and not owned); a different one is someone else's,
+            // never overwritten: the apply fails before it changes anything.
+            Observation o;
+            auto text = k.netns_etc_read(a.netns, a.file);
+            if (!text.ok()) {
+              o.error = text.error();
+              return o;
+            }
+            o.exists = text.value().has_value();
+            o.satisfied = o.exists && *text.value() == a.text;
+            if (o.exists && !o.satisfied)
+              o.error = SysError{EEXIST, "/etc/netns/" + a.netns + "/" + a.file + " exists with other text and is not nsplan's: it is never overwritten", 0, {}};
+            // The undo removes the directory too when it was not there before (missing: "dir").
+            auto dir = k.netns_etc_id(a.netns, "");
+            if (!dir.ok() && dir.err() == ENOENT) o.missing = {"dir"};
+            return o;
+          },
           [&](const SetHostname& a) {
             Observation o;
             auto h = k.hostname(a.ns_path);
@@ -374,6 +392,7 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
           },
           [&](const CreateNamespace& a) { return k.ns_create(a.kind, a.path); },
           [&](const SetHostname& a) { return k.set_hostname(a.ns_path, a.hostname, a.domainname); },
+          [&](const WriteNetnsFile& a) { return k.netns_etc_create(a.netns, a.file, a.text); },
           [&](const CreateLink& a) {
             Status s = k.link_create(a);
             if (s.ok()) {
@@ -467,6 +486,10 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             if (before.exists) return std::nullopt;
             return DeleteNamespace{a.path};
           },
+          [&](const WriteNetnsFile& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;  // someone else's file, left alone
+            return RemoveNetnsFile{a.netns, a.file, !before.missing.empty()};
+          },
           [&](const SetHostname& a) -> std::optional<Undo> {
             if (!before.exists) return std::nullopt;
             std::string host = before.current.substr(0, before.current.find(' '));
@@ -522,6 +545,7 @@ std::string resource_key(const Action& action) {
           [](const CreateNetns& a) { return "netns " + a.name; },
           [](const CreateNamespace& a) { return "ns " + a.path; },
           [](const SetHostname& a) { return "hostname " + a.ns_path; },
+          [](const WriteNetnsFile& a) { return "netns file " + a.netns + "/" + a.file; },
           [](const CreateLink& a) { return "link " + a.netns + "/" + a.name; },
           [](const MoveLink& a) { return "link " + a.netns + "/" + a.name; },
           [](const SetMtu& a) { return "mtu " + a.netns + "/" + a.dev; },
@@ -586,6 +610,10 @@ ChangeText describe_change(const Action& action, const Observation& before) {
           [&](const CreateNetns& a) { return ChangeText::of_path("+ net namespace " + a.name, "netns", a.name, {}, {}); },
           [&](const CreateNamespace& a) {
             return ChangeText::of_path(std::string("+ ") + to_string(a.kind) + " namespace " + a.path, "namespace", a.path, {}, {});
+          },
+          [&](const WriteNetnsFile& a) {
+            std::string path = "/etc/netns/" + a.netns + "/" + a.file;
+            return ChangeText::of_path("+ " + path, "netns_file", path, {}, text::escaped(a.text));
           },
           [&](const SetHostname& a) {
             Old old = before.exists ? Old(text::escaped(before.current)) : Old();

@@ -61,6 +61,18 @@ SysResult<std::pair<int64_t, int64_t>> Kernel::account_ids(const std::string& us
   return SysError{ENOSYS, "looking up " + user + ":" + group, 0, {}};
 }
 
+SysResult<std::optional<std::string>> Kernel::netns_etc_read(const std::string& netns, const std::string& file) {
+  return SysError{ENOSYS, "reading /etc/netns/" + netns + "/" + file, 0, {}};
+}
+Status Kernel::netns_etc_create(const std::string& netns, const std::string& file, const std::string&) {
+  return SysError{ENOSYS, "writing /etc/netns/" + netns + "/" + file, 0, {}};
+}
+SysResult<KernelId> Kernel::netns_etc_id(const std::string& netns, const std::string& file) {
+  return SysError{ENOSYS, "the identity of /etc/netns/" + netns + "/" + file, 0, {}};
+}
+Status Kernel::netns_etc_remove(const std::string& netns, const std::string& file, bool) {
+  return SysError{ENOSYS, "removing /etc/netns/" + netns + "/" + file, 0, {}};
+}
 SysResult<std::vector<AttachedProgram>> Kernel::device_programs(const std::string& dir) {
   return SysError{ENOSYS, "device programs of " + dir, 0, {}};
 }

@@ -120,6 +120,12 @@ class Kernel {
   virtual SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) = 0;
   virtual Status set_hostname(const std::string& ns_path, const std::string& hostname,
                               const std::string& domainname) = 0;
+  // /etc/netns/NETNS/FILE (applier/netns_etc.h). The defaults answer ENOSYS: a kernel seam that
+  // does not know these files refuses, never pretends.
+  virtual SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file);
+  virtual Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text);
+  virtual SysResult<KernelId> netns_etc_id(const std::string& netns, const std::string& file);
+  virtual Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too);
 
   // ---- links ("" = the host's network namespace) ----
   virtual Status link_create(const plan::CreateLink& link) = 0;

@@ -25,6 +25,7 @@
 #include "applier/process_attrs.h"
 #include "applier/mini_init.h"
 #include "applier/seccomp_filter.h"
+#include "applier/files_inside.h"
 #include "compiler/overloaded.h"
 
 #ifndef CLONE_NEWTIME
@@ -80,6 +81,7 @@ unsigned long mount_flags(const std::vector<std::string>& names) {
     if (n == "nosuid") flags |= MS_NOSUID;
     else if (n == "nodev") flags |= MS_NODEV;
     else if (n == "noexec") flags |= MS_NOEXEC;
+    else if (n == "ro") flags |= MS_RDONLY;
   }
   return flags;
 }
@@ -154,7 +156,7 @@ std::string perform_inside(const plan::InsideStep& step) {
             using T = plan::Mount::Type;
             unsigned long flags = mount_flags(m.flags);
             if (m.type == T::Bind) flags |= MS_BIND | (m.recursive ? MS_REC : 0);
-            const char* fstype = m.type == T::Proc ? "proc" : m.type == T::Tmpfs ? "tmpfs" : nullptr;
+            const char* fstype = mount_type_name(m.type);
             if (mount(m.source.c_str(), m.target.c_str(), fstype, flags, m.data.empty() ? nullptr : m.data.c_str()) != 0)
               return failed(std::string(m.type == T::Bind ? "bind mount " + m.source : fstype) + " on " + m.target);
             return "";
@@ -180,6 +182,9 @@ std::string perform_inside(const plan::InsideStep& step) {
             return setrlimit(r.resource, &lim) == 0 ? "" : failed("setrlimit " + r.name);
           },
           [&](const plan::ChangeDir& c) -> std::string { return chdir(c.dir.c_str()) == 0 ? "" : failed("chdir " + c.dir); },
+          [&](const plan::WriteFile& w) { return write_new_file(w); },
+          [&](const plan::Unmount& u) { return detach_mount(u); },
+          [&](const plan::MakeSymlink& s) { return make_symlink(s); },
       },
       step);
 }

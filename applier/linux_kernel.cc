@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "applier/netns_etc.h"
 #include "applier/accounts.h"
 #include "applier/cgroupfs.h"
 #include "applier/device_program.h"
@@ -150,6 +151,16 @@ class LinuxKernel final : public Kernel {
   }
   Status set_hostname(const std::string& ns_path, const std::string& host, const std::string& domain) override {
     return applier::set_hostname(ns_path, host, domain);
+  }
+  SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file) override {
+    return read_netns_etc(netns, file);
+  }
+  Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) override {
+    return create_netns_etc(netns, file, text);
+  }
+  SysResult<KernelId> netns_etc_id(const std::string& netns, const std::string& file) override { return applier::netns_etc_id(netns, file); }
+  Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) override {
+    return remove_netns_etc(netns, file, dir_too);
   }
 
   Status link_create(const plan::CreateLink& l) override {

@@ -36,7 +36,7 @@ std::string missing_privileges(const plan::Plan& plan) {
                         std::is_same_v<T, plan::SetCgroupAccess>)
             cgroups = true;
           else if constexpr (std::is_same_v<T, plan::CreateNetns> || std::is_same_v<T, plan::CreateNamespace> ||
-                             std::is_same_v<T, plan::SetHostname>)
+                             std::is_same_v<T, plan::SetHostname> || std::is_same_v<T, plan::WriteNetnsFile>)
             namespaces = true;
           else
             links = true;
@@ -59,7 +59,8 @@ std::string missing_privileges(const std::vector<Owned>& records) {
     std::visit(
         [&](const auto& u) {
           using T = std::decay_t<decltype(u)>;
-          if constexpr (std::is_same_v<T, DeleteNetns> || std::is_same_v<T, DeleteNamespace> || std::is_same_v<T, RestoreHostname>)
+          if constexpr (std::is_same_v<T, DeleteNetns> || std::is_same_v<T, DeleteNamespace> || std::is_same_v<T, RestoreHostname> ||
+                        std::is_same_v<T, RemoveNetnsFile>)
             namespaces = true;
           else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> ||
                              std::is_same_v<T, RestoreMaster> || std::is_same_v<T, DeleteAddress> || std::is_same_v<T, SetLinkDown> ||

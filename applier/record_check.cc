@@ -1,3 +1,4 @@
+#include "applier/netns_etc.h"
 #include "applier/record_check.h"
 
 #include <algorithm>
@@ -163,6 +164,11 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
           [&](const DeleteNetns& u) { return u.name.empty() ? std::string("no namespace name") : check_netns(u.name); },
           [&](const DeleteNamespace& u) { return check_ns_path(u.path, facts); },
           [&](const RestoreHostname& u) { return check_ns_path(u.ns_path, facts); },
+          // Only a file nsplan writes, in the directory of a valid namespace name: never a path.
+          [&](const RemoveNetnsFile& u) {
+            return first_problem({u.netns.empty() ? std::string("no namespace name") : check_netns(u.netns),
+                                  netns_etc_file_name(u.file) ? "" : "'" + text::escaped(u.file) + "' is not a file nsplan writes in /etc/netns"});
+          },
           [&](const DeleteLink& u) {
             return first_problem({check_netns(u.netns), check_ifname(u.name), check_group(u.group),
                                   u.peer_name.empty() ? "" : check_ifname(u.peer_name), check_netns(u.peer_netns)});

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "applier/delegated_unit.h"
+#include "applier/shell_files.h"
 #include "applier/systemd_client.h"
 #include "compiler/device_rules.h"
 #include "compiler/shell_quote.h"
@@ -204,6 +205,19 @@ SysResult<std::pair<std::string, std::string>> ShellKernel::hostname(const std::
 Status ShellKernel::set_hostname(const std::string& ns_path, const std::string& host, const std::string& domain) {
   if (!host.empty()) put("nsenter --uts=" + sh_quote(ns_path) + " hostname " + sh_quote(host));
   if (!domain.empty()) put("nsenter --uts=" + sh_quote(ns_path) + " domainname " + sh_quote(domain));
+  return {};
+}
+
+SysResult<std::optional<std::string>> ShellKernel::netns_etc_read(const std::string&, const std::string&) {
+  return std::optional<std::string>();
+}
+Status ShellKernel::netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) {
+  out_ += render_netns_etc_create(netns, file, text);
+  return {};
+}
+SysResult<KernelId> ShellKernel::netns_etc_id(const std::string&, const std::string&) { return KernelId{}; }
+Status ShellKernel::netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) {
+  out_ += render_netns_etc_remove(netns, file, dir_too);
   return {};
 }
 

@@ -71,6 +71,10 @@ class ShellKernel final : public Kernel {
   SysResult<KernelId> ns_id(const std::string& path) override;
   SysResult<std::pair<std::string, std::string>> hostname(const std::string& ns_path) override;
   Status set_hostname(const std::string& ns_path, const std::string& hostname, const std::string& domainname) override;
+  SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file) override;
+  Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) override;
+  SysResult<KernelId> netns_etc_id(const std::string& netns, const std::string& file) override;
+  Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) override;
 
   uint32_t link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) override;
   Status link_create(const plan::CreateLink& link) override;

@@ -4,6 +4,8 @@
 
 #include "applier/shell_process.h"
 #include "applier/shell_seccomp.h"
+#include "applier/files_inside.h"
+#include "applier/shell_files.h"
 #include "compiler/overloaded.h"
 #include "compiler/shell_quote.h"
 
@@ -143,10 +145,13 @@ std::string render_inside_step(const InsideStep& step) {
           [](const Mount& m) {
             switch (m.type) {
               case Mount::Type::Proc:
-              case Mount::Type::Tmpfs: {
+              case Mount::Type::Tmpfs:
+              case Mount::Type::Devpts:
+              case Mount::Type::Mqueue:
+              case Mount::Type::Sysfs: {
                 std::vector<std::string> options = m.flags;
                 if (!m.data.empty()) options.push_back(m.data);
-                return std::string("mount -t ") + (m.type == Mount::Type::Proc ? "proc" : "tmpfs") +
+                return std::string("mount -t ") + launch::mount_type_name(m.type) +
                        (options.empty() ? "" : " -o " + sh_quote(joined(options, ","))) + " " + sh_quote(m.source) + " " +
                        sh_quote(m.target) + "\n";
               }
@@ -183,6 +188,9 @@ std::string render_inside_step(const InsideStep& step) {
             return "prlimit --pid \"$$\" --" + r.name + "=" + rlimit_value(r.soft) + ":" + rlimit_value(r.hard) + "\n";
           },
           [](const ChangeDir& c) { return "cd " + sh_quote(c.dir) + "\n"; },
+          [](const WriteFile& w) { return render_write_file(w); },
+          [](const Unmount& u) { return "umount -l " + sh_quote(u.target) + "\n"; },
+          [](const MakeSymlink& s) { return "ln -s " + sh_quote(s.target) + " " + sh_quote(s.path) + "\n"; },
       },
       step);
 }

@@ -114,6 +114,7 @@ Subject subject_of(const Undo& undo) {
           [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
           [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
           [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path}; },
+          [](const RemoveNetnsFile& u) { return Subject{K::NetnsFile, u.netns, u.file}; },
           [](const DeleteLink& u) { return Subject{K::Link, u.netns, u.name}; },
           [](const MoveLinkBack& u) { return Subject{K::Link, u.from, u.name}; },
           [](const RestoreMtu& u) { return Subject{K::Link, u.netns, u.dev}; },
@@ -132,6 +133,7 @@ SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel) {
     case Subject::Kind::Cgroup: return kernel.cgroup_id(s.name);
     case Subject::Kind::Link: return kernel.link_id(s.netns, s.name);
     case Subject::Kind::Namespace: return kernel.ns_id(s.name);
+    case Subject::Kind::NetnsFile: return kernel.netns_etc_id(s.netns, s.name);
     case Subject::Kind::DeviceProgram: {
       // Just attached: the newest program of that name on the cgroup (ids only grow).
       auto cgroup = kernel.cgroup_id(s.name);
@@ -183,7 +185,9 @@ Status verify_subject(const Undo& undo, Kernel& k, const KernelId& id) {
     return {};
   if (!now.ok()) return now.error();
   if (now.value() == id) return {};
-  std::string what = s.kind == Subject::Kind::Link ? "link " + s.name + (s.netns.empty() ? "" : " in " + s.netns) : s.name;
+  std::string what = s.kind == Subject::Kind::Link        ? "link " + s.name + (s.netns.empty() ? "" : " in " + s.netns)
+                     : s.kind == Subject::Kind::NetnsFile ? "/etc/netns/" + s.netns + "/" + s.name
+                                                          : s.name;
   return SysError{EPERM, describe(undo) + ": " + what + " is not what nsplan made or changed (recorded " + id.text() +
                              ", now " + now.value().text() + "); left alone",
                   0, {}};
@@ -261,6 +265,7 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
           [&](const DeleteNetns& u) { return k.netns_delete(u.name); },
           [&](const DeleteNamespace& u) { return k.ns_delete(u.path); },
           [&](const RestoreHostname& u) { return k.set_hostname(u.ns_path, u.hostname, u.domainname); },
+          [&](const RemoveNetnsFile& u) { return k.netns_etc_remove(u.netns, u.file, u.dir_too); },
           [&](const DeleteLink& u) { return k.link_delete(u.netns, u.name); },
           [&](const MoveLinkBack& u) { return move_back(u, k); },
           [&](const RestoreMtu& u) { return k.link_mtu(u.netns, u.dev, u.mtu); },
@@ -316,6 +321,10 @@ ChangeText parts(const Undo& undo) {
           [&](const RestoreHostname& u) {
             return ChangeText::of_path("restore hostname " + text::escaped(u.hostname) + " in " + u.ns_path, "hostname", u.ns_path, {},
                                        text::escaped(u.hostname));
+          },
+          [&](const RemoveNetnsFile& u) {
+            std::string path = "/etc/netns/" + u.netns + "/" + u.file;
+            return ChangeText::of_path("remove " + path, "netns_file", path);
           },
           [&](const DeleteLink& u) { return ChangeText::of_link("delete link " + u.name + in(u.netns), "link", u.name, u.netns); },
           [&](const MoveLinkBack& u) { return ChangeText::of_link("move " + u.name + " back" + in(u.to), "link_namespace", u.name, u.from, {}, u.to); },
@@ -396,6 +405,7 @@ json owned_to_record(const Owned& owned) {
                  [&](const DeleteNetns& u) { j["undo"] = "delete_netns"; j["name"] = u.name; },
                  [&](const DeleteNamespace& u) { j["undo"] = "delete_ns"; j["path"] = u.path; },
                  [&](const RestoreHostname& u) { j["undo"] = "restore_hostname"; j["path"] = u.ns_path; j["hostname"] = text_json(u.hostname); j["domainname"] = text_json(u.domainname); },
+                 [&](const RemoveNetnsFile& u) { j["undo"] = "remove_netns_file"; j["netns"] = u.netns; j["file"] = u.file; j["dir_too"] = u.dir_too; },
                  [&](const DeleteLink& u) {
                    j["undo"] = "delete_link"; j["netns"] = u.netns; j["name"] = u.name; j["group"] = u.group;
                    if (!u.peer_name.empty()) { j["peer_netns"] = u.peer_netns; j["peer_name"] = u.peer_name; }
@@ -466,6 +476,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "delete_netns") o.undo = DeleteNetns{s("name")};
     else if (kind == "delete_ns") o.undo = DeleteNamespace{s("path")};
     else if (kind == "restore_hostname") o.undo = RestoreHostname{s("path"), text_from(j.at("hostname")), text_from(j.at("domainname"))};
+    else if (kind == "remove_netns_file") o.undo = RemoveNetnsFile{s("netns"), s("file"), j.at("dir_too").get<bool>()};
     else if (kind == "delete_link")
       o.undo = DeleteLink{s("netns"), s("name"), u32(j.at("group")), j.value("peer_netns", std::string()),
                           j.value("peer_name", std::string()), j.contains("peer_ifindex") ? u32(j.at("peer_ifindex")) : 0u};

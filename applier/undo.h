@@ -33,6 +33,10 @@ struct StopUnit { std::string unit, dir; };
 struct DeleteNetns { std::string name; };
 struct DeleteNamespace { std::string path; };
 struct RestoreHostname { std::string ns_path, hostname, domainname; };
+// /etc/netns/NETNS/FILE that apply wrote (applier/netns_etc.h), removed while it is still that
+// file (the record's identity: device and inode); DIR_TOO: its directory too, when nsplan made it
+// and nothing else is left in it.
+struct RemoveNetnsFile { std::string netns, file; bool dir_too = false; };
 // For a veth, deleting either end removes both. GROUP != 0: the link is in the profile's link
 // group on the host, so destroy can remove all of them with one request.
 struct DeleteLink {
@@ -57,7 +61,7 @@ struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
 using Undo = std::variant<StopUnit, RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
-                          RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
+                          RestoreHostname, RemoveNetnsFile, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
 // Something a profile owns: the key of the resource (see resource_key), how to take it back, and
@@ -75,9 +79,9 @@ struct Owned {
 struct Subject {
   // DeviceProgram: a program attached to a cgroup; its identity is the cgroup's inode and the
   // program's id.
-  enum class Kind { None, Cgroup, Link, Namespace, DeviceProgram } kind = Kind::None;
-  std::string netns;  // Link: where it is
-  std::string name;   // Cgroup, DeviceProgram: directory; Link: name; Namespace: nsfs file path
+  enum class Kind { None, Cgroup, Link, Namespace, DeviceProgram, NetnsFile } kind = Kind::None;
+  std::string netns;  // Link: where it is; NetnsFile: the namespace of /etc/netns/NETNS/
+  std::string name;   // Cgroup, DeviceProgram: directory; Link: name; Namespace: nsfs file path; NetnsFile: file
   std::string program;  // DeviceProgram: its name
 };
 Subject subject_of(const Undo& undo);

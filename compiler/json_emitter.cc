@@ -64,6 +64,11 @@ json action_json(const Action& action) {
                    j["name"] = a.name;
                    j["path"] = a.path;
                  },
+                 [&](const WriteNetnsFile& a) {
+                   j["netns"] = a.netns;
+                   j["file"] = a.file;
+                   j["text"] = a.text;
+                 },
                  [&](const SetHostname& a) {
                    j["ns_path"] = a.ns_path;
                    if (!a.hostname.empty()) j["hostname"] = a.hostname;
@@ -142,7 +147,7 @@ json inside_json(const InsideStep& step) {
                    if (!s.source_of_kind.empty()) j["like"] = s.source_of_kind;
                  },
                  [&](const Mount& s) {
-                   static const char* kTypes[] = {"proc", "tmpfs", "bind"};
+                   static const char* kTypes[] = {"proc", "tmpfs", "bind", "devpts", "mqueue", "sysfs"};
                    j["op"] = "mount";
                    j["type"] = kTypes[static_cast<int>(s.type)];
                    j["source"] = s.source;
@@ -170,6 +175,21 @@ json inside_json(const InsideStep& step) {
                  [&](const ChangeDir& s) {
                    j["op"] = "change_dir";
                    j["dir"] = s.dir;
+                 },
+                 [&](const WriteFile& s) {
+                   j["op"] = "write_file";
+                   j["path"] = s.path;
+                   j["mode"] = s.mode;
+                   j["text"] = s.text;
+                 },
+                 [&](const Unmount& s) {
+                   j["op"] = "unmount";
+                   j["target"] = s.target;
+                 },
+                 [&](const MakeSymlink& s) {
+                   j["op"] = "make_symlink";
+                   j["path"] = s.path;
+                   j["target"] = s.target;
                  },
              },
              step);
@@ -271,6 +291,7 @@ const char* op_name(const Action& action) {
                         [](const AddDeviceRule&) { return "add_device_rule"; },
                         [](const SetCgroupAccess&) { return "set_cgroup_access"; },
                         [](const CreateNetns&) { return "create_netns"; },
+                        [](const WriteNetnsFile&) { return "write_netns_file"; },
                         [](const CreateNamespace&) { return "create_namespace"; },
                         [](const SetHostname&) { return "set_hostname"; },
                         [](const CreateLink&) { return "create_link"; },

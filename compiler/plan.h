@@ -124,6 +124,18 @@ struct SetHostname {
   bool operator==(const SetHostname&) const = default;
 };
 
+// /etc/netns/NETNS/FILE with TEXT (FILE: resolv.conf, hosts, hostname), which `ip netns exec`
+// binds over /etc/FILE (compiler/etc_files.h). Created only, never overwritten (a file found
+// there is someone else's: a different one fails the apply, an equal one is left as it is).
+// Inverse: remove it while it is still that file (its inode), and its directory when nsplan made
+// it and it is left empty.
+struct WriteNetnsFile {
+  std::string netns;
+  std::string file;
+  std::string text;
+  bool operator==(const WriteNetnsFile&) const = default;
+};
+
 // ---- links -----------------------------------------------------------------------------------
 
 // The kinds and what each takes: schema/link_kinds.h (the one registry).
@@ -187,7 +199,7 @@ struct AddRoute {
 };
 
 using Action = std::variant<DelegatedUnit, MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
-                            CreateNetns, CreateNamespace, SetHostname, CreateLink, MoveLink,
+                            CreateNetns, CreateNamespace, SetHostname, WriteNetnsFile, CreateLink, MoveLink,
                             SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
 
 // Where a step comes from: "profiles/firefox.yaml:7:10" and what it says there ("memory.max: 3G").
@@ -247,9 +259,9 @@ struct MakeMountPoint {
   std::string source_of_kind;  // "" = always a directory
 };
 struct Mount {
-  enum class Type { Proc, Tmpfs, Bind } type;
+  enum class Type { Proc, Tmpfs, Bind, Devpts, Mqueue, Sysfs } type;
   std::string source, target;
-  std::vector<std::string> flags;  // "nosuid", "nodev", "noexec"
+  std::vector<std::string> flags;  // "nosuid", "nodev", "noexec", "ro"
   std::string data;                // tmpfs options ("mode=1777,size=...")
   bool recursive = false;          // a bind of the whole subtree (rbind)
 };
@@ -269,8 +281,23 @@ struct SetRlimit {
 struct ChangeDir {
   std::string dir;
 };
+// Creates PATH, which must not exist (O_EXCL, O_NOFOLLOW: a file found there is never trusted
+// nor followed), with MODE and TEXT. Planned only in a tmpfs nsplan mounted (compiler/etc_files.h).
+struct WriteFile {
+  std::string path;
+  std::string text;
+  uint32_t mode = 0644;
+};
+// Detaches the mount at TARGET (umount -l): what was bound from it stays.
+struct Unmount {
+  std::string target;
+};
+// The symbolic link PATH -> TARGET (ln -s). Planned only in a tmpfs nsplan mounted.
+struct MakeSymlink {
+  std::string target, path;
+};
 using InsideStep = std::variant<LoopbackUp, SetUtsName, MountPropagation, MakeMountPoint, Mount, RemountReadOnly,
-                                PivotRoot, SetRlimit, ChangeDir>;
+                                PivotRoot, SetRlimit, ChangeDir, WriteFile, Unmount, MakeSymlink>;
 
 // Who the command runs as. When any id changes, all of them are set: gid defaults to uid, and
 // the supplementary groups are exactly GROUPS (none by default).

@@ -8,6 +8,8 @@
 #include <algorithm>
 
 #include "compiler/plan_seccomp.h"
+#include "compiler/etc_files.h"
+#include "compiler/mount_extras.h"
 #include "compiler/planner_context.h"
 #include "compiler/run_defaults.h"
 
@@ -27,7 +29,7 @@ size_t depth(const std::string& path) { return static_cast<size_t>(std::count(pa
 
 // One mount the profile asks for, before ordering.
 struct MountItem {
-  enum class Kind { Proc, Tmpfs, Bind, ReadOnly } kind;
+  enum class Kind { Proc, Tmpfs, Bind, ReadOnly, Dev, Mqueue, Sysfs } kind;
   std::string source, target, data;
   bool read_only = false;  // a bind remounted read-only after it is made
 };
@@ -193,14 +195,28 @@ class LaunchPlanner {
       if (ns.time->boottime) u.boottime_offset = ns.time->boottime->value;
     }
     if (ns.pid) place(NsKind::Pid, *ns.pid, l);
-    if (ns.mnt && place(NsKind::Mnt, *ns.mnt, l)) mounts(*ns.mnt, l);
+    bool new_mnt = ns.mnt && place(NsKind::Mnt, *ns.mnt, l);
+    if (new_mnt) mounts(*ns.mnt, l, ns.net ? ns.net->etc : std::nullopt);
+    if (ns.net && ns.net->etc && !new_mnt && !ns.net->persist && !ns.net->join && !ns.net->path)
+      ctx_.diags.error(ns.net->etc->loc, "namespaces.net.etc needs a new mount namespace to bind the files over /etc",
+                       "add namespaces.mnt: {} (or persist the net namespace: apply writes /etc/netns/NAME/)");
   }
 
-  void mounts(const MntNamespaceSpec& m, plan::Launch& l) {
+  void mounts(const MntNamespaceSpec& m, plan::Launch& l, const std::optional<EtcFilesSpec>& etc) {
     l.inside.push_back(plan::MountPropagation{m.propagation ? m.propagation->value : "private"});
     using K = MountItem::Kind;
     std::vector<MountItem> items;
     if (m.proc && m.proc->value) items.push_back({K::Proc, "proc", "/proc", "", false});
+    const bool dev = m.dev && m.dev->value;
+    // The host's /dev is out of sight once the minimal one is there (and in a new root, /dev is it).
+    if (dev)
+      for (const auto& b : m.bind)
+        if (within(b.source.value, "/dev"))
+          ctx_.diags.error(b.source.loc, "with dev: true, /dev is the minimal one: a bind cannot take " + b.source.value + " from the host's",
+                           "leave dev out and bind what the command needs from /dev, or bind it from another path");
+    if (dev) items.push_back({K::Dev, "tmpfs", "/dev", "", false});
+    if (m.mqueue && m.mqueue->value) items.push_back({K::Mqueue, "mqueue", "/dev/mqueue", "", false});
+    if (m.sysfs && m.sysfs->value) items.push_back({K::Sysfs, "sysfs", "/sys", "", false});
     for (const auto& t : m.tmpfs) {
       std::string data = "mode=" + (t.mode ? t.mode->value : std::string("1777"));
       if (t.size) data += ",size=" + (t.size->value.unlimited ? std::string("0") : std::to_string(t.size->value.bytes));
@@ -216,7 +232,7 @@ class LaunchPlanner {
     auto in_profile_tmpfs = [&](const std::string& path) {
       for (const auto& t : m.tmpfs)
         if (path != t.path.value && within(path, t.path.value)) return true;
-      return false;
+      return dev && path != "/dev" && within(path, "/dev");  // the minimal /dev is a tmpfs of the profile too
     };
     // pivot_root needs the new root to be a mount point: a bind of itself.
     if (!root.empty()) l.inside.push_back(plan::Mount{plan::Mount::Type::Bind, root, root, {}, "", true});
@@ -257,7 +273,24 @@ class LaunchPlanner {
         case K::ReadOnly:
           read_only(target);
           break;
+        case K::Dev:
+          plan_minimal_dev(target, ctx_.facts.state_dir, l.inside);
+          break;
+        case K::Mqueue:
+          l.inside.push_back(mqueue_mount(target));
+          break;
+        case K::Sysfs:
+          l.inside.push_back(sysfs_mount(target));
+          break;
       }
+    }
+    // The net namespace's files, over the profile's own mounts (a tmpfs on /etc gets its mount points).
+    if (etc) {
+      // A persisted namespace's files were checked for apply already (plan_network.cc): once is enough.
+      Diagnostics reported_already;
+      bool persisted = ctx_.profile.namespaces->net->persist.has_value();
+      plan_etc_binds(etc_files(*etc, persisted ? reported_already : ctx_.diags), ctx_.facts.state_dir, in_root, in_profile_tmpfs,
+                     l.inside);
     }
     if (!root.empty()) l.inside.push_back(plan::PivotRoot{root});
   }

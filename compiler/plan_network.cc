@@ -1,5 +1,6 @@
 // Persistent namespaces, links, addresses and routes. Peers and stacked links are born in the
 // namespace they live in; only a `device` is moved (moving costs ~30 ms in the kernel).
+#include "compiler/etc_files.h"
 #include "compiler/planner_context.h"
 #include "schema/link_kinds.h"
 
@@ -38,7 +39,10 @@ class NetworkPlanner {
 
   void persistent_namespaces() {
     const auto& ns = ctx_.profile.namespaces;
-    if (ns && ns->net && ns->net->persist) new_netns(ns->net->persist->value, ns->net->persist->loc);
+    if (ns && ns->net && ns->net->persist) {
+      new_netns(ns->net->persist->value, ns->net->persist->loc);
+      if (ns->net->etc) plan_netns_etc_files(ctx_, ns->net->persist->value, *ns->net->etc);
+    }
     if (ctx_.profile.network)
       for (const auto& n : ctx_.profile.network->namespaces) new_netns(n.value, n.loc);
     if (ns && ns->uts && ns->uts->persist) {

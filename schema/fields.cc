@@ -412,9 +412,56 @@ const ObjectSpec* spec_of<IpcNamespaceSpec>() {
   return &s;
 }
 template <>
+const ObjectSpec* spec_of<ResolvConfSpec>() {
+  static const ObjectSpec s{"resolv.conf", "The namespace's /etc/resolv.conf: its lines from these keys, or text.", {
+      field<ResolvConfSpec>("nameservers", &ResolvConfSpec::nameservers, list_of(Kind::String),
+          "IP addresses: `nameserver` lines, in order (the C library asks at most the first 3)."),
+      field<ResolvConfSpec>("search", &ResolvConfSpec::search, list_of(Kind::Hostname), "The `search` domains."),
+      field<ResolvConfSpec>("options", &ResolvConfSpec::options, list_of(Kind::String),
+          "`options` of resolv.conf(5), such as ndots:2, edns0, rotate."),
+      field<ResolvConfSpec>("text", &ResolvConfSpec::text, t(Kind::String),
+          "The whole file, written as given (instead of the keys above)."),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<HostsEntry>() {
+  static const ObjectSpec s{"hosts entry", "One line of /etc/hosts.", {
+      field<HostsEntry>("address", &HostsEntry::address, t(Kind::IpAddress), "The address.", {}, true),
+      field<HostsEntry>("names", &HostsEntry::names, list_of(Kind::Hostname), "Its names, canonical first.", {}, true),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<HostsSpec>() {
+  static const ObjectSpec s{"hosts", "The namespace's /etc/hosts: its lines from these keys, or text.", {
+      field<HostsSpec>("localhost", &HostsSpec::localhost, t(Kind::Bool),
+          "Begin with `127.0.0.1 localhost` and `::1 localhost ip6-localhost ip6-loopback`.", "true"),
+      field<HostsSpec>("entries", &HostsSpec::entries, object_list(), "Lines `address names...`, in order."),
+      field<HostsSpec>("text", &HostsSpec::text, t(Kind::String),
+          "The whole file, written as given (instead of the keys above)."),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<EtcFilesSpec>() {
+  static const ObjectSpec s{"etc files",
+      "Files the namespace sees at /etc: apply writes them to /etc/netns/NAME/ for a persisted "
+      "namespace (`ip netns exec` binds them over /etc), run binds them over /etc in its new mount "
+      "namespace. Read-only to the command.", {
+      field<EtcFilesSpec>("resolv_conf", &EtcFilesSpec::resolv_conf, object(), "/etc/resolv.conf."),
+      field<EtcFilesSpec>("hosts", &EtcFilesSpec::hosts, object(), "/etc/hosts."),
+      field<EtcFilesSpec>("hostname", &EtcFilesSpec::hostname, t(Kind::Hostname), "/etc/hostname (one line)."),
+  }};
+  return &s;
+}
+template <>
 const ObjectSpec* spec_of<NetNamespaceSpec>() {
   static const ObjectSpec s = namespace_spec<NetNamespaceSpec>(
-      "net namespace", "Own network stack: interfaces, addresses, routes, firewall, sockets.", true);
+      "net namespace", "Own network stack: interfaces, addresses, routes, firewall, sockets.", true, {
+      field<NetNamespaceSpec>("etc", &NetNamespaceSpec::etc, object(),
+          "resolv.conf, hosts and hostname of the namespace (as /etc/netns/NAME/ of ip-netns(8))."),
+  });
   return &s;
 }
 template <>
@@ -489,6 +536,13 @@ const ObjectSpec* spec_of<MntNamespaceSpec>() {
           "Paths remounted read-only."),
       field<MntNamespaceSpec>("root", &MntNamespaceSpec::root, t(Kind::AbsPath),
           "New root directory (pivot_root)."),
+      field<MntNamespaceSpec>("dev", &MntNamespaceSpec::dev, t(Kind::Bool),
+          "A minimal /dev on a tmpfs, as bubblewrap's --dev: null, zero, full, random, urandom and tty of "
+          "the host, a private devpts (pts, ptmx), shm, and the fd, stdin, stdout, stderr links.", "false"),
+      field<MntNamespaceSpec>("mqueue", &MntNamespaceSpec::mqueue, t(Kind::Bool),
+          "Mount the POSIX message queues of the ipc namespace on /dev/mqueue.", "false"),
+      field<MntNamespaceSpec>("sysfs", &MntNamespaceSpec::sysfs, t(Kind::Bool),
+          "Mount a read-only sysfs on /sys (it shows the devices of the net namespace).", "false"),
   });
   return &s;
 }

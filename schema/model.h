@@ -207,7 +207,35 @@ struct NamespaceCommon {
   SourceLoc loc;
 };
 
-struct NetNamespaceSpec : NamespaceCommon {};
+// Files `ip netns exec` shows at /etc for a persisted net namespace (/etc/netns/NAME/FILE), and
+// `nsplan run` binds over /etc/FILE in its new mount namespace (compiler/etc_files.h).
+struct ResolvConfSpec {
+  std::vector<Located<std::string>> nameservers;  // IP addresses (checked by compiler/etc_files.cc)
+  std::vector<Located<std::string>> search;   // domains
+  std::vector<Located<std::string>> options;  // resolv.conf(5) options: ndots:2, edns0
+  Opt<std::string> text;                       // the whole file instead
+  SourceLoc loc;
+};
+struct HostsEntry {
+  Opt<IpAddress> address;  // required
+  std::vector<Located<std::string>> names;
+  SourceLoc loc;
+};
+struct HostsSpec {
+  Opt<bool> localhost;  // 127.0.0.1 and ::1 localhost lines first (default true)
+  std::vector<HostsEntry> entries;
+  Opt<std::string> text;  // the whole file instead
+  SourceLoc loc;
+};
+struct EtcFilesSpec {
+  std::optional<ResolvConfSpec> resolv_conf;
+  std::optional<HostsSpec> hosts;
+  Opt<std::string> hostname;  // /etc/hostname
+  SourceLoc loc;
+};
+struct NetNamespaceSpec : NamespaceCommon {
+  std::optional<EtcFilesSpec> etc;
+};
 struct UtsNamespaceSpec : NamespaceCommon {
   Opt<std::string> hostname, domainname;
 };
@@ -240,6 +268,9 @@ struct MntNamespaceSpec : NamespaceCommon {
   std::vector<BindMount> bind;
   std::vector<Located<std::string>> read_only;  // remounted read-only
   Opt<std::string> root;                        // pivot_root into this directory
+  Opt<bool> dev;     // a minimal /dev, as bubblewrap's --dev (compiler/mount_extras.h)
+  Opt<bool> mqueue;  // POSIX message queues on /dev/mqueue
+  Opt<bool> sysfs;   // a read-only /sys
 };
 
 struct NamespacesSpec {

@@ -272,6 +272,9 @@ int main() {
   process(fds);
   names_and_network();
   from_proc();
+  // The files of namespaces.net.etc, as the command reads them (and whether it could write one).
+  for (const char* f : {"/etc/resolv.conf", "/etc/hosts", "/etc/hostname"}) put_lines(std::string("file") + f, f);
+  put("write./etc/resolv.conf", ::access("/etc/resolv.conf", W_OK) == 0 ? "yes" : std::string("no: ") + std::strerror(errno));
   // A status of its own, that nsplan run and the script must both pass on to their caller.
   return std::fflush(stdout) == 0 ? kExitStatus : 1;
 }

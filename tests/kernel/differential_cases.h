@@ -408,6 +408,37 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       // A mount below a bind's source: the bind takes it along (recursive) and makes it read-only.
       "mountpoint -q @T@/src/dir1/deep || mount -t tmpfs -o size=1M,mode=755 tmpfs @T@/src/dir1/deep\n");
 
+  // namespaces.net.etc: the files bound read-only over the host's /etc/resolv.conf, hosts and
+  // hostname; the keys that make the lines, and the literal forms. With a minimal /dev, mqueue
+  // and a read-only sysfs (compiler/mount_extras.h). Not over a tmpfs on /etc: explain's
+  // read-only remount runs awk, which Debian reaches through /etc/alternatives (a known gap of
+  // the sh form: there the script's files stay writable).
+  add("etc_files",
+      "namespaces:\n"
+      "  net:\n"
+      "    etc:\n"
+      "      resolv_conf: {nameservers: [192.0.2.53, \"2001:db8::53\"], search: [example.test], options: [ndots:2, edns0]}\n"
+      "      hosts: {localhost: false, entries: [{address: 192.0.2.7, names: [db.example.test, db]}]}\n"
+      "      hostname: @P@-etc\n"
+      "  ipc: {}\n"
+      "  mnt:\n"
+      "    dev: true\n"
+      "    mqueue: true\n"
+      "    sysfs: true\n"
+      "run:\n"
+      "  command: [@PROBE@]\n",
+      "");
+  add("etc_text",
+      "namespaces:\n"
+      "  net:\n"
+      "    etc:\n"
+      "      resolv_conf: {text: \"nameserver 192.0.2.1\\noptions trust-ad\"}\n"
+      "      hosts: {text: \"192.0.2.9 it's\\n\"}\n"
+      "  mnt: {}\n"
+      "run:\n"
+      "  command: [@PROBE@]\n",
+      "");
+
   // read_only over the whole tree, with a pre-existing submount (made by the setup) below it.
   add("read_only_everything",
       "namespaces:\n"

@@ -293,7 +293,7 @@ std::vector<std::string> inside_lines(const plan::Launch& l) {
   std::vector<std::string> out;
   for (const auto& step : l.inside) {
     if (auto* m = std::get_if<plan::Mount>(&step)) {
-      static const char* kType[] = {"proc", "tmpfs", "bind"};
+      static const char* kType[] = {"proc", "tmpfs", "bind", "devpts", "mqueue", "sysfs"};
       out.push_back(std::string("mount ") + kType[static_cast<int>(m->type)] + " " + m->source + " " + m->target);
     } else if (auto* r = std::get_if<plan::RemountReadOnly>(&step)) {
       out.push_back("ro " + r->target);
