@@ -7,6 +7,7 @@
 #include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
 #include "compiler/profile_reader.h"
+#include "compiler/uplink.h"
 #include "schema/link_kinds.h"
 
 namespace nsplan {
@@ -345,6 +346,7 @@ void check_profile(const Profile& p, Diagnostics& diags) {
   if (p.run && p.run->command.empty())
     diags.error(p.run->loc, "run command is empty", "write command: [program, arg, ...]");
   NetworkChecker(p, diags).run();
+  check_uplink(p, diags);
 }
 
 }  // namespace nsplan
