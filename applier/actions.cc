@@ -360,6 +360,32 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             o.satisfied = o.exists = view.has_route(route_spec(a));
             return o;
           },
+          [&](const SetSysctl& a) {
+            Observation o;
+            auto v = k.sysctl_read(a.key);
+            if (!v.ok()) {
+              o.error = v.error();  // without the value before, no undo: do not change it
+              return o;
+            }
+            o.exists = true;
+            o.current = v.value();
+            o.satisfied = o.current == a.value;
+            return o;
+          },
+          [&](const NftTable& a) {
+            Observation o;
+            auto t = k.nft_table(a.family, a.name);
+            if (!t.ok()) {
+              if (t.err() != ENOENT) o.error = t.error();
+              return o;
+            }
+            // The comment names the profile and a hash of the ruleset: the same comment is the
+            // same table. Any other table of that name is refused by the transaction itself.
+            o.exists = true;
+            o.current = t.value().comment;
+            o.satisfied = o.current == a.comment;
+            return o;
+          },
       },
       action);
   if (!o.error && view.errors_seen() > errors_before) o.error = view.last_error();
@@ -437,6 +463,16 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
           [&](const AddRoute& a) {
             Status s = k.route_add(route_spec(a));
             if (s.ok()) view.route_added(route_spec(a));
+            return s;
+          },
+          [&](const SetSysctl& a) { return k.sysctl_write(a.key, a.value); },
+          [&](const NftTable& a) -> Status {
+            Status s = k.nft_load(a.family, a.name, a.ruleset);
+            if (!s.ok() && s.err() == EEXIST)
+              return SysError{EEXIST, "nftables table " + a.family + " " + a.name +
+                                          " is there already and is not this profile's ruleset: nsplan never adds to or flushes a "
+                                          "table it did not make (if an earlier apply of this profile made it, run destroy first)",
+                              0, s.error().detail};
             return s;
           },
       },
@@ -518,6 +554,14 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
           },
           [&](const SetLinkUp& a) -> std::optional<Undo> { return SetLinkDown{a.netns, a.dev}; },
           [&](const AddRoute& a) -> std::optional<Undo> { return DeleteRoute{route_spec(a)}; },
+          [&](const SetSysctl& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreSysctl{a.key, before.current, a.value};
+          },
+          [&](const NftTable& a) -> std::optional<Undo> {
+            if (before.exists) return std::nullopt;  // someone else's: the transaction refuses it
+            return DeleteNftTable{a.family, a.name};
+          },
       },
       action);
 }
@@ -556,6 +600,8 @@ std::string resource_key(const Action& action) {
             return "route " + a.netns + " " + a.to + " table " + std::to_string(a.table.value_or(254)) + " metric " +
                    std::to_string(a.metric.value_or(0));
           },
+          [](const SetSysctl& a) { return "sysctl " + a.key; },
+          [](const NftTable& a) { return "nft table " + a.family + " " + a.name; },
       },
       action);
 }
@@ -649,6 +695,17 @@ ChangeText describe_change(const Action& action, const Observation& before) {
           [&](const AddRoute& a) {
             std::string route = a.to + (a.via.empty() ? "" : " via " + a.via) + (a.dev.empty() ? "" : " dev " + a.dev);
             return ChangeText::of_link("+ route " + route + in(a.netns), "route", a.dev, a.netns, {}, route);
+          },
+          [&](const SetSysctl& a) {
+            Old old = before.exists ? Old(text::escaped(before.current)) : Old();
+            return ChangeText::of_path((old ? "~ " + a.key + ": " + *old + " -> " : "+ " + a.key + " = ") + a.value, "sysctl", a.key, old, a.value);
+          },
+          [&](const NftTable& a) {
+            const std::string table = a.family + " " + a.name;
+            if (before.exists)
+              return ChangeText::of_path("~ nftables table " + table + ": " + text::escaped(before.current) + " -> " + a.comment, "nft_table", table,
+                                         text::escaped(before.current), a.comment);
+            return ChangeText::of_path("+ nftables table " + table + " (" + a.comment + ")", "nft_table", table, {}, a.comment);
           },
       },
       action);

@@ -83,6 +83,25 @@ Status Kernel::device_program_detach(const std::string& dir, uint32_t id) {
   return SysError{ENOSYS, "detaching device program " + std::to_string(id) + " from " + dir, 0, {}};
 }
 
+SysResult<std::string> Kernel::sysctl_read(const std::string& key) { return SysError{ENOSYS, "reading " + key, 0, {}}; }
+Status Kernel::sysctl_write(const std::string& key, const std::string&) { return SysError{ENOSYS, "setting " + key, 0, {}}; }
+SysResult<bool> Kernel::sysctl_restore_unless_changed(const std::string& key, const std::string& old, const std::string& set) {
+  auto now = sysctl_read(key);
+  if (!now.ok()) return now.error();
+  if (now.value() != set) return false;
+  if (Status s = sysctl_write(key, old); !s.ok()) return s.error();
+  return true;
+}
+SysResult<NftTableInfo> Kernel::nft_table(const std::string& family, const std::string& name) {
+  return SysError{ENOSYS, "nftables table " + family + " " + name, 0, {}};
+}
+Status Kernel::nft_load(const std::string& family, const std::string& name, const std::string&) {
+  return SysError{ENOSYS, "making nftables table " + family + " " + name, 0, {}};
+}
+Status Kernel::nft_delete_table(const std::string& family, const std::string& name, uint64_t) {
+  return SysError{ENOSYS, "deleting nftables table " + family + " " + name, 0, {}};
+}
+
 uint32_t Kernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) {
   uint32_t g = preferred;
   while (taken.count(g)) g = g >= 0x7fffffffu ? 0x10000u : g + 1;  // link_group_of's range

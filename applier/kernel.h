@@ -38,6 +38,13 @@ struct KernelId {
   std::string text() const;  // "12:3456"
 };
 
+// An nftables table as `nft -a list table` shows it.
+struct NftTableInfo {
+  uint64_t handle = 0;  // the kernel's, unique in its network namespace while the table lives
+  uint64_t netns = 0;   // inode of that network namespace
+  std::string comment;
+};
+
 // A systemd unit as the manager reports it (applier/systemd_bus.h).
 struct UnitState {
   std::string active_state;  // "active", "activating", "failed"...
@@ -106,6 +113,21 @@ class Kernel {
   // Builds the policy's program (applier/device_program.h), loads it and attaches it to DIR.
   virtual Status device_program_attach(const std::string& dir, bool default_allow, const std::vector<std::string>& exceptions);
   virtual Status device_program_detach(const std::string& dir, uint32_t id);
+
+  // ---- the uplink (plan::SetSysctl, plan::NftTable), in nsplan's own network namespace. The
+  // defaults answer ENOSYS, as for device programs. ----
+  // /proc/sys/KEY (dots for slashes), without its newline.
+  virtual SysResult<std::string> sysctl_read(const std::string& key);
+  virtual Status sysctl_write(const std::string& key, const std::string& value);
+  // Writes OLD back when KEY still holds SET (someone who changed it since has the last word).
+  // true: restored; false: left as it is.
+  virtual SysResult<bool> sysctl_restore_unless_changed(const std::string& key, const std::string& old, const std::string& set);
+  // The nftables table FAMILY NAME: ENOENT when there is none.
+  virtual SysResult<NftTableInfo> nft_table(const std::string& family, const std::string& name);
+  // `nft -f -` reading RULESET, which makes the table FAMILY NAME: one transaction, all or nothing.
+  virtual Status nft_load(const std::string& family, const std::string& name, const std::string& ruleset);
+  // Deletes the table FAMILY NAME by its HANDLE (0: by its name, when no handle is known).
+  virtual Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle);
 
   // ---- namespaces ----
   virtual SysResult<bool> netns_exists(const std::string& name) = 0;

@@ -12,6 +12,7 @@
 #include "applier/kernel.h"
 #include "applier/link_group_delete.h"
 #include "applier/namespaces.h"
+#include "applier/nft_client.h"
 #include "applier/systemd_client.h"
 #include "compiler/device_rules.h"
 
@@ -110,6 +111,14 @@ class LinuxKernel final : public Kernel {
     if (!fd.ok()) return fd.error();
     Fd cgroup(fd.value());
     return detach_device_program(cgroup.get(), id);
+  }
+
+  SysResult<std::string> sysctl_read(const std::string& key) override { return read_sysctl(key); }
+  Status sysctl_write(const std::string& key, const std::string& value) override { return write_sysctl(key, value); }
+  SysResult<NftTableInfo> nft_table(const std::string& family, const std::string& name) override { return nft_table_info(family, name); }
+  Status nft_load(const std::string&, const std::string&, const std::string& ruleset) override { return nft_run_ruleset(ruleset); }
+  Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override {
+    return nft_delete(family, name, handle);
   }
 
   SysResult<bool> netns_exists(const std::string& name) override { return applier::netns_exists(name); }

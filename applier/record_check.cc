@@ -191,6 +191,20 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
           [&](const DeleteRoute& u) {
             return first_problem({check_netns(u.route.netns), u.route.dev.empty() ? "" : check_ifname(u.route.dev)});
           },
+          // The one sysctl nsplan sets (the uplink's), with the small numbers it holds.
+          [&](const RestoreSysctl& u) {
+            auto small_number = [](const std::string& v) {
+              return !v.empty() && v.size() <= 3 && v.find_first_not_of("0123456789") == std::string::npos;
+            };
+            if (u.key != "net.ipv4.ip_forward") return "'" + text::escaped(u.key) + "' is not a sysctl nsplan sets";
+            if (!small_number(u.old) || !small_number(u.set)) return "'" + text::escaped(u.old) + "' is not a value of " + u.key;
+            return std::string();
+          },
+          // Only nsplan's own names: table ip nsplan-PROFILE.
+          [&](const DeleteNftTable& u) {
+            const bool ours = u.family == "ip" && u.name.rfind("nsplan-", 0) == 0 && is_name(u.name.substr(7));
+            return ours ? std::string() : "'" + text::escaped(u.family + " " + u.name) + "' is not an nftables table nsplan makes";
+          },
       },
       r.undo);
 }

@@ -106,6 +106,44 @@ Status ShellKernel::unit_start(const std::string& unit, const std::string& slice
   for (const auto& a : delegated_unit_run_arguments(unit, slice)) command += " " + sh_quote(a);
   return line(command);
 }
+// ---- the uplink --------------------------------------------------------------------------------
+
+namespace {
+std::string proc_sys(const std::string& key) {
+  std::string path = "/proc/sys/" + key;
+  for (size_t i = 10; i < path.size(); ++i)
+    if (path[i] == '.') path[i] = '/';
+  return path;
+}
+}  // namespace
+
+// The value of a new network namespace, the host the script is written for (forwarding off):
+// apply records the value it finds instead.
+SysResult<std::string> ShellKernel::sysctl_read(const std::string& key) {
+  if (key == "net.ipv4.ip_forward") return std::string("0");
+  return not_there(key);
+}
+Status ShellKernel::sysctl_write(const std::string& key, const std::string& value) { return line(sh_write(value, proc_sys(key))); }
+SysResult<bool> ShellKernel::sysctl_restore_unless_changed(const std::string& key, const std::string& old, const std::string& set) {
+  const std::string path = proc_sys(key);
+  put("if [ \"$(cat " + sh_quote(path) + ")\" = " + sh_quote(set) + " ]; then " + sh_write(old, path) + "; fi");
+  return true;
+}
+// A table is there once the script has loaded it, with no handle a script could know (destroy's
+// script deletes it by name).
+SysResult<NftTableInfo> ShellKernel::nft_table(const std::string& family, const std::string& name) {
+  if (nft_tables_.count(family + " " + name)) return NftTableInfo{};
+  return not_there("nftables table " + family + " " + name);
+}
+// The ruleset as nft reads it: a quoted heredoc, so nothing in it is expanded by sh.
+Status ShellKernel::nft_load(const std::string& family, const std::string& name, const std::string& ruleset) {
+  nft_tables_.insert(family + " " + name);
+  return line("nft -f - <<'NSPLAN_NFT'\n" + ruleset + "NSPLAN_NFT");
+}
+Status ShellKernel::nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) {
+  return line("nft delete table " + sh_quote(family) + " " + (handle ? "handle " + std::to_string(handle) : sh_quote(name)));
+}
+
 // The default's steps, with the process id read by the script itself: systemctl writes it
 // straight into cgroup.procs.
 Status ShellKernel::unit_start_delegated(const std::string& unit, const std::string& slice, const std::string& dir) {

@@ -12,6 +12,7 @@
 // against them are stated in the script's header instead.
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +63,13 @@ class ShellKernel final : public Kernel {
   // --strict refuses a script that has any.
   const std::vector<std::string>& not_in_sh() const { return not_in_sh_; }
 
+  SysResult<std::string> sysctl_read(const std::string& key) override;
+  Status sysctl_write(const std::string& key, const std::string& value) override;
+  SysResult<bool> sysctl_restore_unless_changed(const std::string& key, const std::string& old, const std::string& set) override;
+  SysResult<NftTableInfo> nft_table(const std::string& family, const std::string& name) override;
+  Status nft_load(const std::string& family, const std::string& name, const std::string& ruleset) override;
+  Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override;
+
   SysResult<bool> netns_exists(const std::string& name) override;
   Status netns_create(const std::string& name) override;
   Status netns_delete(const std::string& name) override;
@@ -102,6 +110,7 @@ class ShellKernel final : public Kernel {
   std::string last_announced_;  // "WHERE: what": steps of one profile line share a comment
   std::vector<std::string> not_in_sh_;
   std::map<std::string, std::string> units_started_;  // unit -> its cgroup, for destroy's script
+  std::set<std::string> nft_tables_;  // "FAMILY NAME" of the tables the script loaded
   uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
   std::string group_text(uint32_t group) const;
 };

@@ -1,16 +1,12 @@
 #include "applier/systemd_client.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <sstream>
 
 #include "applier/delegated_unit.h"
-#include "applier/fd.h"
+#include "applier/program_run.h"
 
 namespace nsplan::applier {
 namespace {
@@ -25,52 +21,13 @@ std::string client(const char* name) {
   return std::string("/usr/bin/") + name;
 }
 
-struct Ran {
-  int status = -1;     // exit status; -1: killed or not run
-  std::string output;  // stdout and stderr together (at most 64 KiB)
-};
+using Ran = ProgramRun;
 
 // Runs ARGV (ARGV[0] an absolute path) and collects what it prints, for at most two minutes.
 SysResult<Ran> run(const std::vector<std::string>& argv) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("pipe for " + argv[0]);
-  Fd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const char* env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_COLORS=0", "SYSTEMD_PAGER=", "SYSTEMD_LOG_COLOR=0", nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) return errno_error("fork for " + argv[0]);
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(write_end.get(), 1) < 0 || ::dup2(write_end.get(), 2) < 0) ::_exit(127);
-    ::execve(args[0], args.data(), const_cast<char* const*>(env));
-    ::_exit(127);
-  }
-  write_end = Fd();
-  Ran ran;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  char buf[4096];
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    pollfd p{read_end.get(), POLLIN, 0};
-    int r = ::poll(&p, 1, static_cast<int>(left));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    ssize_t n = ::read(read_end.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (ran.output.size() < 65536) ran.output.append(buf, static_cast<size_t>(n));
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return errno_error("waiting for " + argv[0]);
-  ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  static const std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_COLORS=0", "SYSTEMD_PAGER=",
+                                            "SYSTEMD_LOG_COLOR=0"};
+  return run_program(argv, env, {}, std::chrono::minutes(2));
 }
 
 std::string last_line(const std::string& text) {

@@ -124,6 +124,8 @@ Subject subject_of(const Undo& undo) {
           [](const DeleteRoute& u) {
             return u.route.dev.empty() ? Subject{} : Subject{K::Link, u.route.netns, u.route.dev};
           },
+          [](const RestoreSysctl&) { return Subject{}; },  // run_verified_undo compares the value itself
+          [](const DeleteNftTable& u) { return Subject{K::NftTable, "", u.family + " " + u.name}; },
       },
       undo);
 }
@@ -146,6 +148,12 @@ SysResult<KernelId> identity_of(const Subject& s, Kernel& kernel) {
         if (p.name == s.program && p.id > newest) newest = p.id;
       if (!newest) return SysError{ENOENT, "no device program " + s.program + " on " + s.name, 0, {}};
       return KernelId{cgroup.value().object, newest};
+    }
+    case Subject::Kind::NftTable: {
+      const size_t space = s.name.find(' ');
+      auto table = kernel.nft_table(s.name.substr(0, space), s.name.substr(space + 1));
+      if (!table.ok()) return table.error();
+      return KernelId{table.value().netns, table.value().handle};
     }
     case Subject::Kind::None: break;
   }
@@ -273,6 +281,10 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
           [&](const DeleteAddress& u) { return k.address_del(u.netns, u.dev, u.cidr); },
           [&](const SetLinkDown& u) { return k.link_up(u.netns, u.dev, false); },
           [&](const DeleteRoute& u) { return k.route_del(u.route); },
+          // Someone who set the value since has the last word: then it stays.
+          [&](const RestoreSysctl& u) { return k.sysctl_restore_unless_changed(u.key, u.old, u.set).status(); },
+          // By the handle verified just before (0, by name: explain's records, a journal cut short).
+          [&](const DeleteNftTable& u) { return k.nft_delete_table(u.family, u.name, id.object); },
       },
       undo);
   return gone(s) ? Status() : s;
@@ -342,6 +354,13 @@ ChangeText parts(const Undo& undo) {
           [&](const SetLinkDown& u) { return ChangeText::of_link("set " + u.dev + " down" + in(u.netns), "link_state", u.dev, u.netns, {}, "down"); },
           [&](const DeleteRoute& u) {
             return ChangeText::of_link("delete route to " + u.route.to + in(u.route.netns), "route", u.route.dev, u.route.netns, u.route.to);
+          },
+          [&](const RestoreSysctl& u) {
+            return ChangeText::of_path("restore " + u.key + " to " + text::escaped(u.old) + " (if still " + u.set + ")", "sysctl", u.key,
+                                       u.set, text::escaped(u.old));
+          },
+          [&](const DeleteNftTable& u) {
+            return ChangeText::of_path("delete nftables table " + u.family + " " + u.name, "nft_table", u.family + " " + u.name);
           },
       },
       undo);
@@ -422,6 +441,8 @@ json owned_to_record(const Owned& owned) {
                  [&](const DeleteAddress& u) { j["undo"] = "delete_address"; j["netns"] = u.netns; j["dev"] = u.dev; j["cidr"] = u.cidr; },
                  [&](const SetLinkDown& u) { j["undo"] = "set_down"; j["netns"] = u.netns; j["dev"] = u.dev; },
                  [&](const DeleteRoute& u) { j["undo"] = "delete_route"; j["route"] = route_json(u.route); },
+                 [&](const RestoreSysctl& u) { j["undo"] = "restore_sysctl"; j["sysctl"] = u.key; j["old"] = text_json(u.old); j["set"] = u.set; },
+                 [&](const DeleteNftTable& u) { j["undo"] = "delete_nft_table"; j["family"] = u.family; j["name"] = u.name; },
              },
              owned.undo);
   return j;
@@ -494,6 +515,8 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
     else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};
     else if (kind == "set_down") o.undo = SetLinkDown{s("netns"), s("dev")};
     else if (kind == "delete_route") o.undo = DeleteRoute{route_from(j.at("route"))};
+    else if (kind == "restore_sysctl") o.undo = RestoreSysctl{s("sysctl"), text_from(j.at("old")), s("set")};
+    else if (kind == "delete_nft_table") o.undo = DeleteNftTable{s("family"), s("name")};
     else {
       error = "unknown undo '" + kind + "'";
       return std::nullopt;

@@ -59,10 +59,14 @@ struct RestoreMaster { std::string netns, dev, master; };
 struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
+// A sysctl of nsplan's network namespace back to OLD, only while it is still SET, nsplan's value.
+struct RestoreSysctl { std::string key, old, set; };
+// The nftables table nsplan made; the record's identity is its netns and the kernel's handle.
+struct DeleteNftTable { std::string family, name; };
 
 using Undo = std::variant<StopUnit, RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
                           RestoreHostname, RemoveNetnsFile, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
-                          SetLinkDown, DeleteRoute>;
+                          SetLinkDown, DeleteRoute, RestoreSysctl, DeleteNftTable>;
 
 // Something a profile owns: the key of the resource (see resource_key), how to take it back, and
 // the identity of its subject.
@@ -79,7 +83,8 @@ struct Owned {
 struct Subject {
   // DeviceProgram: a program attached to a cgroup; its identity is the cgroup's inode and the
   // program's id.
-  enum class Kind { None, Cgroup, Link, Namespace, DeviceProgram, NetnsFile } kind = Kind::None;
+  // NftTable: NAME is "FAMILY TABLE"; its identity is the netns inode and the table's handle.
+  enum class Kind { None, Cgroup, Link, Namespace, DeviceProgram, NetnsFile, NftTable } kind = Kind::None;
   std::string netns;  // Link: where it is; NetnsFile: the namespace of /etc/netns/NETNS/
   std::string name;   // Cgroup, DeviceProgram: directory; Link: name; Namespace: nsfs file path; NetnsFile: file
   std::string program;  // DeviceProgram: its name

@@ -9,6 +9,7 @@
 #include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
 #include "compiler/seccomp_checks.h"
+#include "compiler/uplink.h"
 #include "schema/link_kinds.h"
 
 namespace nsplan {
@@ -349,6 +350,7 @@ void check_profile(const Profile& p, Diagnostics& diags) {
     diags.error(p.run->loc, "run command is empty", "write command: [program, arg, ...]");
   NetworkChecker(p, diags).run();
   check_seccomp_and_init(p, diags);
+  check_uplink(p, diags);
 }
 
 }  // namespace nsplan

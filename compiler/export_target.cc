@@ -20,6 +20,9 @@ void report_network(const NetworkSpec& n, Losses& losses, const std::string& tar
     losses.cannot(l.loc, target, "the " + l.kind.value + " link " + l.name.value + " (and its addresses)", hint);
   for (const auto& r : n.routes)
     losses.cannot(r.loc, target, "the route to " + r.to.value + (r.netns ? " in " + r.netns->value : std::string()), hint);
+  if (n.uplink)
+    losses.cannot(n.uplink->loc, target, "the uplink of " + n.uplink->netns.value + " (forwarding, nftables NAT)",
+                  "load the ruleset `nsplan explain` prints with nft -f, and set net.ipv4.ip_forward=1");
 }
 
 std::vector<std::pair<std::string, const Located<Rlimit>*>> rlimits_set(const LimitsSpec& s) {

@@ -123,6 +123,16 @@ json action_json(const Action& action) {
                    if (a.metric) j["metric"] = *a.metric;
                    if (a.table) j["table"] = *a.table;
                  },
+                 [&](const SetSysctl& a) {
+                   j["key"] = a.key;
+                   j["value"] = a.value;
+                 },
+                 [&](const NftTable& a) {
+                   j["family"] = a.family;
+                   j["name"] = a.name;
+                   j["comment"] = a.comment;
+                   j["ruleset"] = a.ruleset;
+                 },
              },
              action);
   return j;
@@ -301,6 +311,8 @@ const char* op_name(const Action& action) {
                         [](const AddAddress&) { return "add_address"; },
                         [](const SetLinkUp&) { return "set_link_up"; },
                         [](const AddRoute&) { return "add_route"; },
+                        [](const SetSysctl&) { return "set_sysctl"; },
+                        [](const NftTable&) { return "nft_table"; },
                     },
                     action);
 }

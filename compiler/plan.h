@@ -198,9 +198,34 @@ struct AddRoute {
   bool operator==(const AddRoute&) const = default;
 };
 
+// ---- the uplink: forwarding, NAT (compiler/plan_uplink.cc) -----------------------------------
+
+// A sysctl of the host's network namespace, /proc/sys/KEY (dots for slashes) set to VALUE. Inverse:
+// the value found before, written back only while the value is still VALUE (someone who set it
+// since has the last word).
+struct SetSysctl {
+  std::string key;  // "net.ipv4.ip_forward"
+  std::string value;
+  bool operator==(const SetSysctl&) const = default;
+};
+// An nftables table of the host's network namespace, made with its chains and rules in one
+// transaction by `nft -f -` reading RULESET, whose first command is `create table FAMILY NAME`
+// (the chains follow in a second command):
+// the transaction fails, and changes nothing, when a table of that name is there already (nsplan
+// never adds to or flushes a table it did not make). COMMENT, the table's comment, names the
+// profile and a hash of the ruleset: a table with it is this very ruleset, in place. Inverse:
+// delete the table, known by the handle the kernel gave it.
+struct NftTable {
+  std::string family;  // "ip"
+  std::string name;    // "nsplan-lab"
+  std::string comment;
+  std::string ruleset;  // the text given to nft, as explain prints it
+  bool operator==(const NftTable&) const = default;
+};
+
 using Action = std::variant<DelegatedUnit, MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
                             CreateNetns, CreateNamespace, SetHostname, WriteNetnsFile, CreateLink, MoveLink,
-                            SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute>;
+                            SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute, SetSysctl, NftTable>;
 
 // Where a step comes from: "profiles/firefox.yaml:7:10" and what it says there ("memory.max: 3G").
 struct Origin {

@@ -1,6 +1,7 @@
 #include "compiler/planner.h"
 
 #include "compiler/planner_context.h"
+#include "compiler/uplink.h"
 
 namespace nsplan {
 
@@ -43,6 +44,7 @@ plan::Plan make_plan(const Profile& profile, const HostFacts& given, const Sourc
   PlannerContext ctx{profile, facts, sm, options, diags, plan};
   plan_cgroup(ctx);
   plan_namespaces_and_network(ctx);
+  plan_uplink(ctx);
   plan_launch(ctx);
   return plan;
 }

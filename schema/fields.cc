@@ -613,12 +613,39 @@ const ObjectSpec* spec_of<RouteSpec>() {
 }
 
 template <>
+const ObjectSpec* spec_of<PortForwardSpec>() {
+  static const ObjectSpec s{"forwarded port", "A port of the host forwarded (DNAT) to an address in the uplink's namespace.", {
+      field<PortForwardSpec>("host_port", &PortForwardSpec::host_port, uint_in(1, 65535), "Port of the host's addresses.", {}, true),
+      field<PortForwardSpec>("to", &PortForwardSpec::to, t(Kind::IpAddress), "IPv4 address in the namespace it goes to.", {}, true),
+      field<PortForwardSpec>("to_port", &PortForwardSpec::to_port, uint_in(1, 65535), "Port there.", "host_port"),
+      field<PortForwardSpec>("proto", &PortForwardSpec::proto, one_of({"tcp", "udp"}), "Protocol.", "tcp"),
+  }};
+  return &s;
+}
+
+template <>
+const ObjectSpec* spec_of<UplinkSpec>() {
+  static const ObjectSpec s{"uplink", "The way out of a namespace through the host: IPv4 forwarding, masquerading and "
+                                      "forwarded ports, in the nftables table ip nsplan-NAME of the profile.", {
+      field<UplinkSpec>("netns", &UplinkSpec::netns, t(Kind::Name), "Net namespace of the profile whose traffic goes out.", {}, true),
+      field<UplinkSpec>("from", &UplinkSpec::from, list_of(Kind::Cidr), "IPv4 source networks to masquerade.",
+          "the networks of the namespace's IPv4 addresses"),
+      field<UplinkSpec>("out", &UplinkSpec::out, t(Kind::IfName), "Masquerade only what leaves through this host interface.",
+          "any interface, for destinations outside the source networks"),
+      field<UplinkSpec>("masquerade", &UplinkSpec::masquerade, t(Kind::Bool), "Masquerade the source networks.", "true"),
+      field<UplinkSpec>("forward_ports", &UplinkSpec::forward_ports, object_list(), "Ports of the host forwarded into the namespace."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<NetworkSpec>() {
   static const ObjectSpec s{"network", "Virtual interfaces, addresses and routes.", {
       field<NetworkSpec>("namespaces", &NetworkSpec::namespaces, list_of(Kind::Name),
           "Further persistent net namespaces (/run/netns/NAME) that links can live in."),
       field<NetworkSpec>("links", &NetworkSpec::links, object_list(), "Interfaces, created in order."),
       field<NetworkSpec>("routes", &NetworkSpec::routes, object_list(), "Routes, added after the links."),
+      field<NetworkSpec>("uplink", &NetworkSpec::uplink, object(), "A namespace's way out through the host (nftables)."),
   }};
   return &s;
 }

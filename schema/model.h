@@ -323,10 +323,30 @@ struct RouteSpec {
   SourceLoc loc;
 };
 
+// A port of the host forwarded (DNAT) to an address of the uplink's namespace.
+struct PortForwardSpec {
+  Located<uint64_t> host_port;
+  Opt<IpAddress> to;         // required (schema)
+  Opt<uint64_t> to_port;     // default: host_port
+  Opt<std::string> proto;    // tcp (default) | udp
+  SourceLoc loc;
+};
+// The way out of a namespace through the host: IPv4 forwarding on the host, masquerading of the
+// namespace's addresses and forwarded ports, in one nftables table of the profile.
+struct UplinkSpec {
+  Located<std::string> netns;              // the namespace whose addresses go out
+  std::vector<Located<Cidr>> from;         // source networks; default: the namespace's IPv4 networks
+  Opt<std::string> out;                    // masquerade only out of this host interface
+  Opt<bool> masquerade;                    // default true
+  std::vector<PortForwardSpec> forward_ports;
+  SourceLoc loc;
+};
+
 struct NetworkSpec {
   std::vector<Located<std::string>> namespaces;  // further persistent net namespaces
   std::vector<LinkSpec> links;
   std::vector<RouteSpec> routes;
+  std::optional<UplinkSpec> uplink;
   SourceLoc loc;
 };
 

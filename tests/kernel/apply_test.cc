@@ -258,6 +258,19 @@ class CountingKernel : public applier::Kernel {
   applier::Status route_del(const applier::RouteSpec& route) override {
     return note("route del " + route.to), k_->route_del(route);
   }
+  applier::SysResult<std::string> sysctl_read(const std::string& key) override { return k_->sysctl_read(key); }
+  applier::Status sysctl_write(const std::string& key, const std::string& value) override {
+    return note("sysctl " + key + "=" + value), k_->sysctl_write(key, value);
+  }
+  applier::SysResult<applier::NftTableInfo> nft_table(const std::string& family, const std::string& name) override {
+    return k_->nft_table(family, name);
+  }
+  applier::Status nft_load(const std::string& family, const std::string& name, const std::string& ruleset) override {
+    return note("nft load " + family + " " + name), k_->nft_load(family, name, ruleset);
+  }
+  applier::Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override {
+    return note("nft delete " + family + " " + name), k_->nft_delete_table(family, name, handle);
+  }
   applier::SysResult<std::vector<applier::LinkInfo>> links(const std::string& netns) override { return k_->links(netns); }
   applier::SysResult<std::optional<applier::LinkInfo>> link(const std::string& netns, const std::string& name) override {
     return k_->link(netns, name);

@@ -484,6 +484,29 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  env: {NSPLAN_T_X: x}\n",
       cases_detail::kRootTree);
 
+  // An uplink: forwarding, a masquerade out of one host link, forwarded ports (nft's table and
+  // the sysctl are observed). Forwarding starts off in both sandboxes: destroy's script writes
+  // back the 0 of a new namespace, apply the value it found.
+  add("uplink",
+      "network:\n"
+      "  namespaces: [@P@-up]\n"
+      "  links:\n"
+      "    - name: @IF@uh\n"
+      "      kind: veth\n"
+      "      addresses: [10.76.0.1/24]\n"
+      "      peer: {name: @IF@up, netns: @P@-up, addresses: [10.76.0.2/24]}\n"
+      "  routes:\n"
+      "    - {netns: @P@-up, to: default, via: 10.76.0.1}\n"
+      "  uplink:\n"
+      "    netns: @P@-up\n"
+      "    from: [10.76.0.0/24, 10.75.0.9/16]\n"
+      "    out: @IF@uh\n"
+      "    masquerade: true\n"
+      "    forward_ports:\n"
+      "      - {host_port: 8080, to: 10.76.0.2, to_port: 80, proto: tcp}\n"
+      "      - {host_port: 5353, to: 10.76.0.2, proto: udp}\n",
+      "echo 0 > /proc/sys/net/ipv4/ip_forward\n");
+
   // IPv6 and IPv4 on veths between the host's bridge and two namespaces, routes with metric and
   // table, a link left down, mtus on both ends, a bridge inside a namespace with the peer as port.
   add("ipv6_bridges_routes",

@@ -435,6 +435,10 @@ echo "@@ files -"
 for d in /run/netns /run/nsplan/ns; do
   [ -e "$d" ] && stat -c '%n %F %a %U:%G' "$d" && find "$d" -mindepth 1 -exec stat -c '%n %F %a %U:%G' {} + | sort
 done
+echo "@@ nft -"
+nft list ruleset 2>&1
+echo "@@ sysctl -"
+echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
 echo "@@ uts -"
 for f in /run/nsplan/ns/*.uts; do [ -e "$f" ] && echo "$f hostname=$(nsenter --uts="$f" hostname) domainname=$(nsenter --uts="$f" domainname)"; done
 echo "@@ mounts -"

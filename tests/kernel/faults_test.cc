@@ -172,6 +172,22 @@ class FaultyKernel : public applier::Kernel {
   applier::Status route_del(const applier::RouteSpec& r) override {
     return mutate("route del " + r.netns + " " + r.to, [&] { return k_->route_del(r); });
   }
+  // The uplink's (sysctl_restore_unless_changed: the default, over these).
+  applier::SysResult<std::string> sysctl_read(const std::string& key) override {
+    return read("sysctl " + key, [&] { return k_->sysctl_read(key); });
+  }
+  applier::Status sysctl_write(const std::string& key, const std::string& value) override {
+    return mutate("sysctl " + key + "=" + value, [&] { return k_->sysctl_write(key, value); });
+  }
+  applier::SysResult<applier::NftTableInfo> nft_table(const std::string& family, const std::string& name) override {
+    return read("nft list table " + family + " " + name, [&] { return k_->nft_table(family, name); });
+  }
+  applier::Status nft_load(const std::string& family, const std::string& name, const std::string& ruleset) override {
+    return mutate("nft load " + family + " " + name, [&] { return k_->nft_load(family, name, ruleset); });
+  }
+  applier::Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override {
+    return mutate("nft delete " + family + " " + name, [&] { return k_->nft_delete_table(family, name, handle); });
+  }
 
  private:
   applier::SysError fault(const std::string& what) {
@@ -238,6 +254,9 @@ class Observer {
     for (const auto& m : mounts())
       if (m.fstype == "nsfs" && !baseline_nsfs_.count(m.mount_point + " " + m.root))
         s.lines.insert("nsfs mount " + m.mount_point);
+    // The uplink's: the forwarding sysctl and the profile's nftables table.
+    if (auto forward = k->sysctl_read("net.ipv4.ip_forward"); forward.ok()) s.lines.insert("ip_forward " + forward.value());
+    if (auto table = k->nft_table("ip", "nsplan-" + profile_); table.ok()) s.lines.insert("nft table " + table.value().comment);
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     s.lines.insert(std::string("hostname ") + host);

@@ -347,6 +347,10 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
       if (!gone(c.ns, c.target, c.op)) add("addr_del", c.ns, c.target);
     } else if (c.op == "route_add") {
       if (!netns.count(c.ns) && !(!c.arg.empty() && links.count(c.ns + "/" + c.arg))) add("route_del", c.ns, c.target);
+    } else if (c.op == "sysctl_set") {
+      add("sysctl_set", "", c.target);  // the value found before, while still nsplan's
+    } else if (c.op == "nft_load") {
+      add("nft_del", "", c.target);
     } else {
       ADD_FAILURE() << "no undo known for " << c.text;
     }

@@ -107,8 +107,14 @@ struct FakeState {
   std::map<std::string, applier::FileAccess> access;
   // systemd's units (plan::DelegatedUnit): name -> cgroup directory.
   std::map<std::string, std::string> units;
+  // The uplink's: sysctls of the host's namespace (forwarding off, as in a new one), and the
+  // nftables tables, "FAMILY NAME" -> comment (their handles: not compared, like program ids).
+  std::map<std::string, std::string> sysctls{{"net.ipv4.ip_forward", "0"}};
+  std::map<std::string, std::string> nft_tables;
+  std::map<std::string, uint64_t> nft_handles;
   bool operator==(const FakeState& o) const {
-    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access && units == o.units;
+    return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access && units == o.units &&
+           sysctls == o.sysctls && nft_tables == o.nft_tables;
   }
 
   std::vector<std::string> lines() const {
@@ -140,6 +146,8 @@ struct FakeState {
     for (const auto& [path, names] : uts) out.push_back("uts " + path + " " + names.first + " " + names.second);
     for (const auto& [path, a] : access) out.push_back("access " + path + " " + applier::access_text(a));
     for (const auto& [unit, dir] : units) out.push_back("unit " + unit + " " + dir);
+    for (const auto& [key, value] : sysctls) out.push_back("sysctl " + key + " = " + value);
+    for (const auto& [table, comment] : nft_tables) out.push_back("nft table " + table + " '" + comment + "'");
     return out;
   }
   std::string dump() const {
@@ -471,6 +479,53 @@ class FakeKernel final : public applier::Kernel {
   }
 
   // ---- namespaces ----
+  // ---- the uplink: sysctl_read sysctl, sysctl_write sysctl_set*, nft_table nft_table, nft_load
+  // nft_load*, nft_delete_table nft_del* ----
+  applier::SysResult<std::string> sysctl_read(const std::string& key) override {
+    FakeCall c = call("sysctl", "", key, "sysctl " + key);
+    return observe<std::string>(c, [&]() -> applier::SysResult<std::string> {
+      auto it = s_.sysctls.find(key);
+      if (it == s_.sysctls.end()) return applier::SysError{ENOENT, c.text, 0, {}};
+      return it->second;
+    });
+  }
+  applier::Status sysctl_write(const std::string& key, const std::string& value) override {
+    return mutate(call("sysctl_set", "", key, "sysctl " + key + "=" + value), [&](FakeCall& c) -> applier::Status {
+      if (!s_.sysctls.count(key)) return fail(c, ENOENT);
+      s_.sysctls[key] = value;
+      return {};
+    });
+  }
+  applier::SysResult<applier::NftTableInfo> nft_table(const std::string& family, const std::string& name) override {
+    FakeCall c = call("nft_table", "", family + " " + name, "nft list table " + family + " " + name);
+    return observe<applier::NftTableInfo>(c, [&]() -> applier::SysResult<applier::NftTableInfo> {
+      auto it = s_.nft_tables.find(family + " " + name);
+      if (it == s_.nft_tables.end()) return applier::SysError{ENOENT, c.text, 0, {}};
+      return applier::NftTableInfo{s_.nft_handles[it->first], 1, it->second};
+    });
+  }
+  // The comment is the ruleset's: `comment "TEXT"` on its first line.
+  applier::Status nft_load(const std::string& family, const std::string& name, const std::string& ruleset) override {
+    return mutate(call("nft_load", "", family + " " + name, "nft -f - (table " + family + " " + name + ")"), [&](FakeCall& c) -> applier::Status {
+      const std::string table = family + " " + name;
+      if (s_.nft_tables.count(table)) return fail(c, EEXIST);
+      const size_t at = ruleset.find("comment \""), end = at == std::string::npos ? at : ruleset.find('"', at + 9);
+      s_.nft_tables[table] = end == std::string::npos ? "" : ruleset.substr(at + 9, end - at - 9);
+      s_.nft_handles[table] = ++last_id_;
+      return {};
+    });
+  }
+  applier::Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override {
+    return mutate(call("nft_del", "", family + " " + name, "nft delete table " + family + " " + name), [&](FakeCall& c) -> applier::Status {
+      const std::string table = family + " " + name;
+      if (!s_.nft_tables.count(table)) return fail(c, ENOENT);
+      if (handle && s_.nft_handles[table] != handle) return fail(c, ENOENT);  // by handle: that table is gone
+      s_.nft_tables.erase(table);
+      s_.nft_handles.erase(table);
+      return {};
+    });
+  }
+
   applier::SysResult<bool> netns_exists(const std::string& name) override {
     FakeCall c = call("netns_exists", "", name, "netns_exists " + name);
     return observe<bool>(c, [&]() -> applier::SysResult<bool> { return s_.netns.count(name) > 0; });
