@@ -61,7 +61,7 @@ std::string missing_privileges(const std::vector<Owned>& records) {
           using T = std::decay_t<decltype(u)>;
           if constexpr (std::is_same_v<T, DeleteNetns> || std::is_same_v<T, DeleteNamespace> || std::is_same_v<T, RestoreHostname>)
             namespaces = true;
-          else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> ||
+          else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> || std::is_same_v<T, RestoreMac> ||
                              std::is_same_v<T, RestoreMaster> || std::is_same_v<T, DeleteAddress> || std::is_same_v<T, SetLinkDown> ||
                              std::is_same_v<T, DeleteRoute>)
             links = true;

@@ -51,13 +51,14 @@ struct MoveLinkBack {
   std::vector<RouteSpec> routes;       // routes of the host through it (not the kernel's)
 };
 struct RestoreMtu { std::string netns, dev; uint32_t mtu = 0; };
+struct RestoreMac { std::string netns, dev, mac; };
 struct RestoreMaster { std::string netns, dev, master; };
 struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
 struct DeleteRoute { RouteSpec route; };
 
 using Undo = std::variant<StopUnit, RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
-                          RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
+                          RestoreHostname, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMac, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute>;
 
 // Something a profile owns: the key of the resource (see resource_key), how to take it back, and

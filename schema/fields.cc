@@ -514,6 +514,7 @@ const ObjectSpec* spec_of<VethPeer>() {
       field<VethPeer>("name", &VethPeer::name, t(Kind::IfName), "Interface name.", {}, true),
       field<VethPeer>("netns", &VethPeer::netns, t(Kind::Name), "Net namespace it lives in.", "the host"),
       field<VethPeer>("addresses", &VethPeer::addresses, list_of(Kind::Cidr), "Addresses with prefix length."),
+      field<VethPeer>("mac", &VethPeer::mac, t(Kind::Mac), "Its MAC address.", "one the kernel picks at random"),
       field<VethPeer>("mtu", &VethPeer::mtu, uint_in(68, 65535, "bytes"), "MTU."),
       field<VethPeer>("master", &VethPeer::master, t(Kind::IfName), "Bridge it is a port of."),
       field<VethPeer>("up", &VethPeer::up, t(Kind::Bool), "Bring it up.", "true"),
@@ -530,6 +531,8 @@ const ObjectSpec* spec_of<LinkSpec>() {
           "What to create; device moves an existing interface in.", {}, true),
       field<LinkSpec>("netns", &LinkSpec::netns, t(Kind::Name), "Net namespace it lives in.", "the host"),
       field<LinkSpec>("addresses", &LinkSpec::addresses, list_of(Kind::Cidr), "Addresses with prefix length."),
+      field<LinkSpec>("mac", &LinkSpec::mac, t(Kind::Mac), "Its MAC address.",
+          "one the kernel picks at random (a moved device keeps its own)"),
       field<LinkSpec>("mtu", &LinkSpec::mtu, uint_in(68, 65535, "bytes"), "MTU."),
       field<LinkSpec>("master", &LinkSpec::master, t(Kind::IfName), "Bridge it is a port of."),
       field<LinkSpec>("up", &LinkSpec::up, t(Kind::Bool), "Bring it up.", "true"),
@@ -563,6 +566,8 @@ const ObjectSpec* spec_of<NetworkSpec>() {
   static const ObjectSpec s{"network", "Virtual interfaces, addresses and routes.", {
       field<NetworkSpec>("namespaces", &NetworkSpec::namespaces, list_of(Kind::Name),
           "Further persistent net namespaces (/run/netns/NAME) that links can live in."),
+      field<NetworkSpec>("host_bridges", &NetworkSpec::host_bridges, list_of(Kind::IfName),
+          "Bridges of the host that links on the host may join as ports (master:); nsplan never makes, changes or deletes them."),
       field<NetworkSpec>("links", &NetworkSpec::links, object_list(), "Interfaces, created in order."),
       field<NetworkSpec>("routes", &NetworkSpec::routes, object_list(), "Routes, added after the links."),
   }};

@@ -259,6 +259,7 @@ struct NamespacesSpec {
 struct VethPeer {
   Located<std::string> name;
   Opt<std::string> netns;
+  Opt<std::string> mac;  // normalised to lowercase
   std::vector<Located<Cidr>> addresses;
   Opt<uint64_t> mtu;
   Opt<std::string> master;
@@ -270,6 +271,7 @@ struct LinkSpec {
   Located<std::string> name;
   Located<std::string> kind;  // veth bridge macvlan ipvlan vlan dummy device
   Opt<std::string> netns;     // where it lives; default: the host
+  Opt<std::string> mac;       // normalised to lowercase
   std::vector<Located<Cidr>> addresses;
   Opt<uint64_t> mtu;
   Opt<std::string> master;
@@ -294,6 +296,7 @@ struct RouteSpec {
 
 struct NetworkSpec {
   std::vector<Located<std::string>> namespaces;  // further persistent net namespaces
+  std::vector<Located<std::string>> host_bridges;  // bridges of the host links join, never made or deleted
   std::vector<LinkSpec> links;
   std::vector<RouteSpec> routes;
   SourceLoc loc;
