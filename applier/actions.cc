@@ -313,6 +313,16 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             if (const LinkInfo* l = view.link("", a.name); l && !o.satisfied) o.device = device_on_host(*l, view);
             return o;
           },
+          [&](const SetMac& a) {
+            Observation o;
+            if (blind(view, o, a.netns)) return o;
+            const LinkInfo* l = view.link(a.netns, a.dev);
+            if (!l) return o;
+            o.exists = !l->mac.empty();  // "": a link this apply just made, whose address is not known
+            o.current = l->mac;
+            o.satisfied = l->mac == a.mac;
+            return o;
+          },
           [&](const SetMtu& a) {
             Observation o;
             if (blind(view, o, a.netns)) return o;
@@ -435,6 +445,12 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             }
             return s;
           },
+          [&](const SetMac& a) {
+            Status s = k.link_mac(a.netns, a.dev, a.mac);
+            if (s.ok())
+              if (LinkInfo* l = view.mutable_link(a.netns, a.dev)) l->mac = a.mac;
+            return s;
+          },
           [&](const SetMtu& a) {
             Status s = k.link_mtu(a.netns, a.dev, a.mtu);
             if (s.ok())
@@ -442,6 +458,8 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             return s;
           },
           [&](const SetMaster& a) {
+            if (a.host_bridge)
+              if (Status s = k.link_require_bridge(a.netns, a.master); !s.ok()) return s;
             Status s = k.link_master(a.netns, a.dev, a.master);
             if (s.ok())
               if (LinkInfo* l = view.mutable_link(a.netns, a.dev)) l->master = a.master;
@@ -543,6 +561,10 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
             back.to = "";
             return back;
           },
+          [&](const SetMac& a) -> std::optional<Undo> {
+            if (!before.exists) return std::nullopt;
+            return RestoreMac{a.netns, a.dev, before.current};
+          },
           [&](const SetMtu& a) -> std::optional<Undo> {
             if (!before.exists) return std::nullopt;
             return RestoreMtu{a.netns, a.dev, static_cast<uint32_t>(std::stoul(before.current))};
@@ -592,6 +614,7 @@ std::string resource_key(const Action& action) {
           [](const WriteNetnsFile& a) { return "netns file " + a.netns + "/" + a.file; },
           [](const CreateLink& a) { return "link " + a.netns + "/" + a.name; },
           [](const MoveLink& a) { return "link " + a.netns + "/" + a.name; },
+          [](const SetMac& a) { return "mac " + a.netns + "/" + a.dev; },
           [](const SetMtu& a) { return "mtu " + a.netns + "/" + a.dev; },
           [](const SetMaster& a) { return "master " + a.netns + "/" + a.dev; },
           [](const AddAddress& a) { return "address " + a.netns + "/" + a.dev + " " + a.cidr; },
@@ -673,6 +696,12 @@ ChangeText describe_change(const Action& action, const Observation& before) {
           },
           [&](const MoveLink& a) {
             return ChangeText::of_link("~ move " + a.name + " into " + a.netns, "link_namespace", a.name, a.netns, {}, a.netns);
+          },
+          [&](const SetMac& a) {
+            Old old = before.exists ? Old(before.current) : Old();
+            return ChangeText::of_link((old ? "~ address of " + a.dev + in(a.netns) + ": " + *old + " -> " : "+ address of " + a.dev + in(a.netns) + ": ") +
+                                           a.mac,
+                                       "mac", a.dev, a.netns, old, a.mac);
           },
           [&](const SetMtu& a) {
             Old old = before.exists ? Old(before.current) : Old();

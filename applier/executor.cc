@@ -131,6 +131,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     else if (auto* x = as<RestoreHostname>(u)) moot = removed_ns_paths.count(x->ns_path) > 0;
     // A device moved into a deleted namespace comes back: its mtu must be given back too.
     else if (auto* x = as<RestoreMtu>(u)) moot = gone_dev(x->netns, x->dev) && !moved_devices.count(x->netns + "/" + x->dev);
+    else if (auto* x = as<RestoreMac>(u)) moot = gone_dev(x->netns, x->dev) && !moved_devices.count(x->netns + "/" + x->dev);
     else if (auto* x = as<RestoreMaster>(u)) moot = gone_dev(x->netns, x->dev);
     else if (auto* x = as<SetLinkDown>(u)) moot = gone_dev(x->netns, x->dev);
     else if (auto* x = as<DeleteAddress>(u)) moot = gone_dev(x->netns, x->dev);
@@ -251,6 +252,7 @@ std::map<std::string, std::set<std::string>> links_named_by(const plan::Plan& pl
                      named[""].insert(a.name);
                      named[a.netns].insert(a.name);
                    },
+                   [&](const plan::SetMac& a) { named[a.netns].insert(a.dev); },
                    [&](const plan::SetMtu& a) { named[a.netns].insert(a.dev); },
                    [&](const plan::SetMaster& a) { named[a.netns].insert(a.dev); },
                    [&](const plan::AddAddress& a) { named[a.netns].insert(a.dev); },
@@ -685,7 +687,7 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
     if (!o.satisfied) item["change"] = describe_change(step.action, o).text;  // what apply would do
     if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
       if (const LinkInfo* l = view.link(link->netns, link->name)) {
-        item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};
+        item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"mac", l->mac}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};
       }
     }
     j["items"].push_back(item);

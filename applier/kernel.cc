@@ -108,6 +108,16 @@ uint32_t Kernel::link_group_claim(uint32_t preferred, const std::set<uint32_t>& 
   return g;
 }
 
+Status Kernel::link_require_bridge(const std::string& netns, const std::string& name) {
+  auto l = link(netns, name);
+  if (!l.ok()) return l.error();
+  const std::string where = netns.empty() ? "on the host" : "in " + netns;
+  if (!l.value()) return SysError{ENODEV, "bridge '" + name + "' is not there " + where + " (the profile joins it, never makes it)", 0, {}};
+  if (l.value()->kind != "bridge")
+    return SysError{EINVAL, "'" + name + "' " + where + " is " + (l.value()->kind.empty() ? "a device" : "a " + l.value()->kind) + ", not a bridge", 0, {}};
+  return {};
+}
+
 SysResult<std::optional<LinkInfo>> Kernel::link(const std::string& netns, const std::string& name) {
   auto all = links(netns);
   if (!all.ok()) return all.error();

@@ -161,7 +161,12 @@ class Kernel {
   virtual Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) = 0;
   virtual Status link_move(const std::string& from, const std::string& name, const std::string& to) = 0;
   virtual Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) = 0;
+  // MAC: "02:00:00:00:00:01".
+  virtual Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) = 0;
   virtual Status link_master(const std::string& netns, const std::string& dev, const std::string& master) = 0;
+  // Fails unless NAME in NETNS is a bridge (ENODEV: none; EINVAL: another kind, a bond takes
+  // ports too): one of the host's, which the profile joins but does not own.
+  virtual Status link_require_bridge(const std::string& netns, const std::string& name);
   virtual Status link_up(const std::string& netns, const std::string& dev, bool up) = 0;
   // NODAD: the address is usable at once (no duplicate address detection; IPv6).
   virtual Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) = 0;

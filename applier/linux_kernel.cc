@@ -203,6 +203,9 @@ class LinuxKernel final : public Kernel {
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return with_netlink([&](NetlinkClient& c) { return c.set_mtu(netns, dev, mtu); });
   }
+  Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override {
+    return with_netlink([&](NetlinkClient& c) { return c.set_mac(netns, dev, mac); });
+  }
   Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override {
     return with_netlink([&](NetlinkClient& c) { return c.set_master(netns, dev, master); });
   }

@@ -204,6 +204,10 @@ LinkInfo link_info(rtnl_link* l, NameOf name_of) {
   const char* type = rtnl_link_get_type(l);
   info.kind = type ? type : "";
   info.mtu = rtnl_link_get_mtu(l);
+  if (nl_addr* a = rtnl_link_get_addr(l); a && nl_addr_get_len(a) == 6) {
+    char text[32];
+    info.mac = nl_addr2str(a, text, sizeof text);
+  }
   info.master = name_of(rtnl_link_get_master(l));
   info.up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
   info.group = rtnl_link_get_group(l);
@@ -810,6 +814,20 @@ Status NetlinkClient::set_mtu(const std::string& netns, const std::string& dev, 
   std::string what = "set mtu " + std::to_string(mtu) + " on '" + dev + "' in " + ns_label(netns);
   return impl_->change(netns, dev, what, [&](Conn*, rtnl_link* ch) -> Status {
     rtnl_link_set_mtu(ch, mtu);
+    return {};
+  });
+}
+
+Status NetlinkClient::set_mac(const std::string& netns, const std::string& dev, const std::string& mac) {
+  std::string what = "set address " + mac + " on '" + dev + "' in " + ns_label(netns);
+  nl_addr* parsed = nullptr;
+  if (nl_addr_parse(mac.c_str(), AF_LLC, &parsed) < 0 || !parsed || nl_addr_get_len(parsed) != 6) {
+    if (parsed) nl_addr_put(parsed);
+    return SysError{EINVAL, what + ": not a MAC address", 0, {}};
+  }
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> addr(parsed, &nl_addr_put);
+  return impl_->change(netns, dev, what, [&](Conn*, rtnl_link* ch) -> Status {
+    rtnl_link_set_addr(ch, addr.get());
     return {};
   });
 }

@@ -39,6 +39,7 @@ struct LinkInfo {
   std::string name;
   std::string kind;  // rtnl_link_get_type: "veth", "bridge", "dummy", ... ("" for lo, physical)
   uint32_t mtu = 0;
+  std::string mac;     // IFLA_ADDRESS of an Ethernet-like link, "aa:bb:cc:dd:ee:ff"; "" otherwise
   std::string master;  // name of the master in the same namespace, "" if none
   bool up = false;     // IFF_UP (administrative state)
   uint32_t group = 0;
@@ -131,6 +132,7 @@ class NetlinkClient {
   Status move_link(const std::string& from_netns, const std::string& name,
                    const std::string& to_netns);
   Status set_mtu(const std::string& netns, const std::string& dev, uint32_t mtu);
+  Status set_mac(const std::string& netns, const std::string& dev, const std::string& mac);
   // MASTER "" = release DEV from its master (nomaster).
   Status set_master(const std::string& netns, const std::string& dev, const std::string& master);
   Status set_up(const std::string& netns, const std::string& dev);

@@ -28,6 +28,11 @@ std::string changed(const plan::Action& before, const plan::Action& after) {
             if (b && b->file == a.file) seen.current = b->value;
             return b && b->file == a.file;
           },
+          [&](const plan::SetMac& a) {
+            const auto* b = std::get_if<plan::SetMac>(&before);
+            if (b) seen.current = b->mac;
+            return b && b->dev == a.dev;
+          },
           [&](const plan::SetMtu& a) {
             const auto* b = std::get_if<plan::SetMtu>(&before);
             if (b) seen.current = std::to_string(b->mtu);

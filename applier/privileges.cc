@@ -62,7 +62,7 @@ std::string missing_privileges(const std::vector<Owned>& records) {
           if constexpr (std::is_same_v<T, DeleteNetns> || std::is_same_v<T, DeleteNamespace> || std::is_same_v<T, RestoreHostname> ||
                         std::is_same_v<T, RemoveNetnsFile>)
             namespaces = true;
-          else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> ||
+          else if constexpr (std::is_same_v<T, DeleteLink> || std::is_same_v<T, MoveLinkBack> || std::is_same_v<T, RestoreMtu> || std::is_same_v<T, RestoreMac> ||
                              std::is_same_v<T, RestoreMaster> || std::is_same_v<T, DeleteAddress> || std::is_same_v<T, SetLinkDown> ||
                              std::is_same_v<T, DeleteRoute> || std::is_same_v<T, RestoreSysctl> || std::is_same_v<T, DeleteNftTable>)
             links = true;

@@ -75,6 +75,13 @@ std::string check_value(const std::string& value) {
 }
 
 std::string check_ifname(const std::string& name) { return valid_ifname(name) ? "" : "'" + name + "' is not an interface name"; }
+// "aa:bb:cc:dd:ee:ff", lowercase, as apply records a link's address.
+std::string check_mac(const std::string& mac) {
+  bool ok = mac.size() == 17;
+  for (size_t i = 0; ok && i < mac.size(); ++i)
+    ok = i % 3 == 2 ? mac[i] == ':' : (std::isdigit(static_cast<unsigned char>(mac[i])) || (mac[i] >= 'a' && mac[i] <= 'f'));
+  return ok ? "" : "'" + mac + "' is not a MAC address";
+}
 std::string check_netns(const std::string& ns) {
   return ns.empty() || valid_netns_name(ns) ? "" : "'" + ns + "' is not a network namespace name";
 }
@@ -183,6 +190,7 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
             return problem;
           },
           [&](const RestoreMtu& u) { return first_problem({check_netns(u.netns), check_ifname(u.dev)}); },
+          [&](const RestoreMac& u) { return first_problem({check_netns(u.netns), check_ifname(u.dev), check_mac(u.mac)}); },
           [&](const RestoreMaster& u) {
             return first_problem({check_netns(u.netns), check_ifname(u.dev), u.master.empty() ? "" : check_ifname(u.master)});
           },

@@ -309,6 +309,17 @@ Status ShellKernel::link_move(const std::string& from, const std::string& name, 
   // "" is the namespace nsplan runs in: the script's own ("$$").
   return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)));
 }
+// ip(8) lists a link of another kind as nothing at all under `type bridge`.
+Status ShellKernel::link_require_bridge(const std::string& netns, const std::string& name) {
+  put("if [ -z \"$(" + ip_in(netns) + " -o link show dev " + sh_quote(name) + " type bridge 2>/dev/null)\" ]; then");
+  put("  echo " + sh_quote("nsplan: " + name + " is not a bridge of " + (netns.empty() ? std::string("the host") : netns)) + " >&2");
+  put("  exit 1");
+  put("fi");
+  return {};
+}
+Status ShellKernel::link_mac(const std::string& netns, const std::string& dev, const std::string& mac) {
+  return line(ip_in(netns) + " link set " + sh_quote(dev) + " address " + sh_quote(mac));
+}
 Status ShellKernel::link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) {
   return line(ip_in(netns) + " link set " + sh_quote(dev) + " mtu " + std::to_string(mtu));
 }

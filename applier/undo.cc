@@ -118,6 +118,7 @@ Subject subject_of(const Undo& undo) {
           [](const DeleteLink& u) { return Subject{K::Link, u.netns, u.name}; },
           [](const MoveLinkBack& u) { return Subject{K::Link, u.from, u.name}; },
           [](const RestoreMtu& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const RestoreMac& u) { return Subject{K::Link, u.netns, u.dev}; },
           [](const RestoreMaster& u) { return Subject{K::Link, u.netns, u.dev}; },
           [](const DeleteAddress& u) { return Subject{K::Link, u.netns, u.dev}; },
           [](const SetLinkDown& u) { return Subject{K::Link, u.netns, u.dev}; },
@@ -277,6 +278,7 @@ Status run_verified_undo(const Undo& undo, Kernel& k, const KernelId& id) {
           [&](const DeleteLink& u) { return k.link_delete(u.netns, u.name); },
           [&](const MoveLinkBack& u) { return move_back(u, k); },
           [&](const RestoreMtu& u) { return k.link_mtu(u.netns, u.dev, u.mtu); },
+          [&](const RestoreMac& u) { return k.link_mac(u.netns, u.dev, u.mac); },
           [&](const RestoreMaster& u) { return k.link_master(u.netns, u.dev, u.master); },
           [&](const DeleteAddress& u) { return k.address_del(u.netns, u.dev, u.cidr); },
           [&](const SetLinkDown& u) { return k.link_up(u.netns, u.dev, false); },
@@ -340,6 +342,9 @@ ChangeText parts(const Undo& undo) {
           },
           [&](const DeleteLink& u) { return ChangeText::of_link("delete link " + u.name + in(u.netns), "link", u.name, u.netns); },
           [&](const MoveLinkBack& u) { return ChangeText::of_link("move " + u.name + " back" + in(u.to), "link_namespace", u.name, u.from, {}, u.to); },
+          [&](const RestoreMac& u) {
+            return ChangeText::of_link("restore address " + u.mac + " of " + u.dev + in(u.netns), "mac", u.dev, u.netns, {}, u.mac);
+          },
           [&](const RestoreMtu& u) {
             return ChangeText::of_link("restore mtu " + std::to_string(u.mtu) + " of " + u.dev + in(u.netns), "mtu", u.dev, u.netns, {},
                                        std::to_string(u.mtu));
@@ -437,6 +442,7 @@ json owned_to_record(const Owned& owned) {
                    for (const auto& r : u.routes) j["routes"].push_back(route_json(r));
                  },
                  [&](const RestoreMtu& u) { j["undo"] = "restore_mtu"; j["netns"] = u.netns; j["dev"] = u.dev; j["mtu"] = u.mtu; },
+                 [&](const RestoreMac& u) { j["undo"] = "restore_mac"; j["netns"] = u.netns; j["dev"] = u.dev; j["mac"] = u.mac; },
                  [&](const RestoreMaster& u) { j["undo"] = "restore_master"; j["netns"] = u.netns; j["dev"] = u.dev; j["master"] = text_json(u.master); },
                  [&](const DeleteAddress& u) { j["undo"] = "delete_address"; j["netns"] = u.netns; j["dev"] = u.dev; j["cidr"] = u.cidr; },
                  [&](const SetLinkDown& u) { j["undo"] = "set_down"; j["netns"] = u.netns; j["dev"] = u.dev; },
@@ -511,6 +517,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
       o.undo = m;
     }
     else if (kind == "restore_mtu") o.undo = RestoreMtu{s("netns"), s("dev"), u32(j.at("mtu"))};
+    else if (kind == "restore_mac") o.undo = RestoreMac{s("netns"), s("dev"), s("mac")};
     else if (kind == "restore_master") o.undo = RestoreMaster{s("netns"), s("dev"), text_from(j.at("master"))};
     else if (kind == "delete_address") o.undo = DeleteAddress{s("netns"), s("dev"), s("cidr")};
     else if (kind == "set_down") o.undo = SetLinkDown{s("netns"), s("dev")};

@@ -55,6 +55,7 @@ struct MoveLinkBack {
   std::vector<RouteSpec> routes;       // routes of the host through it (not the kernel's)
 };
 struct RestoreMtu { std::string netns, dev; uint32_t mtu = 0; };
+struct RestoreMac { std::string netns, dev, mac; };
 struct RestoreMaster { std::string netns, dev, master; };
 struct DeleteAddress { std::string netns, dev, cidr; };
 struct SetLinkDown { std::string netns, dev; };
@@ -65,7 +66,7 @@ struct RestoreSysctl { std::string key, old, set; };
 struct DeleteNftTable { std::string family, name; };
 
 using Undo = std::variant<StopUnit, RemoveCgroup, RestoreCgroupFile, DisableControllers, RestoreDeviceList, RemoveDeviceRule, DetachDeviceProgram, RestoreCgroupAccess, DeleteNetns, DeleteNamespace,
-                          RestoreHostname, RemoveNetnsFile, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMaster, DeleteAddress,
+                          RestoreHostname, RemoveNetnsFile, DeleteLink, MoveLinkBack, RestoreMtu, RestoreMac, RestoreMaster, DeleteAddress,
                           SetLinkDown, DeleteRoute, RestoreSysctl, DeleteNftTable>;
 
 // Something a profile owns: the key of the resource (see resource_key), how to take it back, and

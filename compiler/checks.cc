@@ -66,6 +66,14 @@ class NetworkChecker {
       add_link(ns, link.name, link.kind.value);
       if (link.peer) add_link(netns_of(link.peer->netns), link.peer->name, "veth");
     }
+    // Bridges of the host: never one the profile makes there too (whose would it be?).
+    for (const auto& b : net.host_bridges) {
+      if (auto it = links_[""].find(b.value); it != links_[""].end())
+        diags_.error(b.loc, quoted(b.value) + " is a link this profile makes on the host (line " + std::to_string(it->second.second.line) + ")",
+                     "host_bridges lists bridges that exist already; drop it here or from links");
+      else if (!host_bridges_.insert(b.value).second)
+        diags_.error(b.loc, "bridge " + quoted(b.value) + " is listed twice");
+    }
     // Pass 2: per-link rules and references.
     for (const LinkSpec& link : net.links) check_link(link);
     for (const RouteSpec& route : net.routes) check_route(route);
@@ -111,13 +119,15 @@ class NetworkChecker {
     if (!master) return;
     auto& here = links_[ns];
     auto it = here.find(master->value);
+    if (it == here.end() && ns.empty() && host_bridges_.count(master->value)) return;
     if (it == here.end()) {
       std::vector<std::string_view> bridges;
       for (const auto& [n, info] : here)
         if (takes_ports(info.first)) bridges.push_back(n);
       std::string best = closest_match(master->value, bridges);
       diags_.error(master->loc, "unknown bridge " + quoted(master->value) + " in " + netns_label(ns),
-                   best.empty() ? "master must name a bridge link of this profile in the same namespace"
+                   best.empty() ? std::string(ns.empty() ? "master must name a bridge link of this profile, or one listed in network.host_bridges"
+                                                         : "master must name a bridge link of this profile in the same namespace")
                                 : "did you mean " + quoted(best) + "?");
     } else if (!takes_ports(it->second.first)) {
       diags_.error(master->loc, quoted(master->value) + " is a " + it->second.first + ", not a bridge");
@@ -199,11 +209,26 @@ class NetworkChecker {
       diags_.error(link.master->loc, "a bridge cannot be enslaved to another bridge");
     check_master(ns, link.master);
     check_addresses(link.addresses);
+    if (link.mac && !info.own_mac)
+      diags_.error(link.mac->loc, kind + " links have no address of their own: they use their parent's",
+                   "set mac on the parent, or use a macvlan for an address of its own");
+    check_mac(link.name.value, link.mac);
     if (link.peer) {
       std::string peer_ns = link.peer->netns ? link.peer->netns->value : "";
       check_master(peer_ns, link.peer->master);
       check_addresses(link.peer->addresses);
+      check_mac(link.peer->name.value, link.peer->mac);
     }
+  }
+
+  // One address per link: two links of the profile with the same MAC confuse every switch and
+  // bridge they meet (a veth's two ends included).
+  void check_mac(const std::string& link, const Opt<std::string>& mac) {
+    if (!mac) return;
+    auto [it, fresh] = macs_.emplace(mac->value, std::make_pair(link, mac->loc));
+    if (!fresh)
+      diags_.error(mac->loc, "MAC address " + mac->value + " is " + it->second.first + "'s too (line " + std::to_string(it->second.second.line) + ")",
+                   "give each link an address of its own");
   }
 
   void check_route(const RouteSpec& route) {
@@ -225,6 +250,8 @@ class NetworkChecker {
   std::map<std::string, SourceLoc> namespaces_;
   std::map<std::string, std::map<std::string, std::pair<std::string, SourceLoc>>> links_;
   std::set<uint64_t> reported_;
+  std::set<std::string> host_bridges_;
+  std::map<std::string, std::pair<std::string, SourceLoc>> macs_;  // address -> link, where
 };
 
 void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {

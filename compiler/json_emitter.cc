@@ -94,6 +94,11 @@ json action_json(const Action& action) {
                    j["name"] = a.name;
                    j["netns"] = a.netns;
                  },
+                 [&](const SetMac& a) {
+                   j["netns"] = a.netns;
+                   j["dev"] = a.dev;
+                   j["mac"] = a.mac;
+                 },
                  [&](const SetMtu& a) {
                    j["netns"] = a.netns;
                    j["dev"] = a.dev;
@@ -103,6 +108,7 @@ json action_json(const Action& action) {
                    j["netns"] = a.netns;
                    j["dev"] = a.dev;
                    j["master"] = a.master;
+                   if (a.host_bridge) j["host_bridge"] = true;
                  },
                  [&](const AddAddress& a) {
                    j["netns"] = a.netns;
@@ -306,6 +312,7 @@ const char* op_name(const Action& action) {
                         [](const SetHostname&) { return "set_hostname"; },
                         [](const CreateLink&) { return "create_link"; },
                         [](const MoveLink&) { return "move_link"; },
+                        [](const SetMac&) { return "set_mac"; },
                         [](const SetMtu&) { return "set_mtu"; },
                         [](const SetMaster&) { return "set_master"; },
                         [](const AddAddress&) { return "add_address"; },

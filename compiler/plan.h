@@ -170,8 +170,17 @@ struct SetMtu {
   uint32_t mtu = 0;
   bool operator==(const SetMtu&) const = default;
 };
+// The link's Ethernet address (ip link set DEV address MAC), before it goes up.
+struct SetMac {
+  std::string netns, dev;
+  std::string mac;  // lowercase "02:00:00:00:00:01"
+  bool operator==(const SetMac&) const = default;
+};
 struct SetMaster {
   std::string netns, dev, master;
+  // MASTER is a bridge of the host the profile joins but does not own: apply checks that it is
+  // there and is a bridge (not a bond or team) right before.
+  bool host_bridge = false;
   bool operator==(const SetMaster&) const = default;
 };
 struct AddAddress {
@@ -225,7 +234,7 @@ struct NftTable {
 
 using Action = std::variant<DelegatedUnit, MakeCgroup, EnableControllers, WriteCgroupFile, CopyFromParent, SetDeviceAccess, AddDeviceRule, SetCgroupAccess,
                             CreateNetns, CreateNamespace, SetHostname, WriteNetnsFile, CreateLink, MoveLink,
-                            SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute, SetSysctl, NftTable>;
+                            SetMac, SetMtu, SetMaster, AddAddress, SetLinkUp, AddRoute, SetSysctl, NftTable>;
 
 // Where a step comes from: "profiles/firefox.yaml:7:10" and what it says there ("memory.max: 3G").
 struct Origin {

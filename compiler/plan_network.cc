@@ -1,5 +1,7 @@
 // Persistent namespaces, links, addresses and routes. Peers and stacked links are born in the
 // namespace they live in; only a `device` is moved (moving costs ~30 ms in the kernel).
+#include <algorithm>
+
 #include "compiler/etc_files.h"
 #include "compiler/planner_context.h"
 #include "schema/link_kinds.h"
@@ -23,9 +25,9 @@ class NetworkPlanner {
     for (const auto& link : net.links)
       if (stacked(link)) create(link);
     for (const auto& link : net.links) {
-      configure(ctx_.netns(link.netns), link.name, link.mtu, link.master, link.addresses, link.up, link.loc);
+      configure(ctx_.netns(link.netns), link.name, link.mac, link.mtu, link.master, link.addresses, link.up, link.loc);
       if (link.peer)
-        configure(ctx_.netns(link.peer->netns), link.peer->name, link.peer->mtu, link.peer->master,
+        configure(ctx_.netns(link.peer->netns), link.peer->name, link.peer->mac, link.peer->mtu, link.peer->master,
                   link.peer->addresses, link.peer->up, link.peer->loc);
     }
     for (const auto& r : net.routes) route(r);
@@ -136,12 +138,21 @@ class NetworkPlanner {
     ctx_.add(c, link.loc, what);
   }
 
-  void configure(const std::string& ns, const Located<std::string>& name, const Opt<uint64_t>& mtu,
+  void configure(const std::string& ns, const Located<std::string>& name, const Opt<std::string>& mac, const Opt<uint64_t>& mtu,
                  const Opt<std::string>& master, const std::vector<Located<Cidr>>& addresses, const Opt<bool>& up,
                  SourceLoc loc) {
+    // While the link is still down: most drivers refuse a new address on a running device.
+    if (mac) ctx_.add(plan::SetMac{ns, name.value, mac->value}, mac->loc, "address of " + name.value + " " + mac->value);
     if (mtu)
       ctx_.add(plan::SetMtu{ns, name.value, static_cast<uint32_t>(mtu->value)}, mtu->loc, "mtu of " + name.value);
-    if (master) ctx_.add(plan::SetMaster{ns, name.value, master->value}, master->loc, name.value + " joins bridge " + master->value);
+    if (master) {
+      bool host_bridge = ns.empty() && std::any_of(ctx_.profile.network->host_bridges.begin(), ctx_.profile.network->host_bridges.end(),
+                                                   [&](const Located<std::string>& b) { return b.value == master->value; });
+      ctx_.add(plan::SetMaster{ns, name.value, master->value, host_bridge}, master->loc,
+               name.value + " joins " + (host_bridge ? "the host's bridge " : "bridge ") + master->value,
+               host_bridge ? std::vector<std::string>{"the host's bridge: nsplan checks that it is a bridge, adds the port, and never changes or deletes the bridge."}
+                           : std::vector<std::string>{});
+    }
     for (const auto& a : addresses)
       ctx_.add(plan::AddAddress{ns, name.value, a.value.text(), a.value.family, a.value.family == 6}, a.loc,
                "address of " + name.value);

@@ -62,6 +62,7 @@ std::string expectation(const TypeSpec& t) {
     case Kind::String: return "a string";
     case Kind::Name: return "a name (letters, digits, '_', '.', '-')";
     case Kind::IfName: return "an interface name";
+    case Kind::Mac: return "a MAC address such as 02:00:00:00:00:01";
     case Kind::CgroupPath: return "a relative cgroup path";
     case Kind::AbsPath: return "an absolute path";
     case Kind::Hostname: return "a host name";
@@ -198,6 +199,18 @@ class Reader {
           return bad("interface name " + quoted(s) + " is " + std::to_string(s.size()) + " bytes; the kernel allows 15",
                      "shorten it to at most 15 bytes");
         return s;
+      }
+      case Kind::Mac: {
+        // Six octets as ip-link(8) takes them; kept in lowercase, as the kernel reports them.
+        bool ok = s.size() == 17;
+        for (size_t i = 0; ok && i < s.size(); ++i) ok = i % 3 == 2 ? s[i] == ':' : std::isxdigit(static_cast<unsigned char>(s[i])) != 0;
+        if (!ok) return bad("invalid MAC address " + quoted(s), "write six hex octets separated by ':', such as 02:00:00:00:00:01");
+        std::string mac = s;
+        for (char& c : mac) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (std::stoul(mac.substr(0, 2), nullptr, 16) & 1)
+          return bad("MAC address " + quoted(s) + " is a multicast address", "a link's address must be unicast: make the first octet even (02:... is a local one)");
+        if (mac == "00:00:00:00:00:00") return bad("MAC address " + quoted(s) + " is all zeros", "use a locally administered address such as 02:00:00:00:00:01");
+        return mac;
       }
       case Kind::CgroupPath: {
         if (s.empty()) return bad("cgroup path is empty");

@@ -10,6 +10,7 @@ std::string type_text(const FieldSpec& f) {
     case Kind::String: type = "string"; break;
     case Kind::Name: type = "name"; break;
     case Kind::IfName: type = "interface name"; break;
+    case Kind::Mac: type = "MAC address"; break;
     case Kind::CgroupPath: type = "cgroup path"; break;
     case Kind::AbsPath: type = "absolute path"; break;
     case Kind::Hostname: type = "host name"; break;

@@ -29,6 +29,7 @@ json leaf_json(const TypeSpec& t) {
     case Kind::String: return {{"type", "string"}};
     case Kind::Name: return {{"type", "string"}, {"pattern", "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"}};
     case Kind::IfName: return {{"type", "string"}, {"pattern", "^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$"}};
+    case Kind::Mac: return {{"type", "string"}, {"pattern", "^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"}};
     case Kind::CgroupPath: return {{"type", "string"}, {"pattern", "^[A-Za-z0-9_@:+][A-Za-z0-9_.@:+-]*(/[A-Za-z0-9_@:+.][A-Za-z0-9_.@:+-]*)*$"}};
     case Kind::AbsPath: return {{"type", "string"}, {"pattern", "^/"}};
     case Kind::Hostname: return {{"type", "string"}, {"pattern", "^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$"}, {"maxLength", 64}};

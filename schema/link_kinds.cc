@@ -3,12 +3,13 @@
 namespace nsplan {
 
 const std::vector<LinkKindInfo>& link_kinds() {
-  // name, created, peer, parent, id, ports, modes (in the order messages list them), default mode
+  // name, created, peer, parent, id, ports, modes (in the order messages list them), default
+  // mode, own_mac
   static const std::vector<LinkKindInfo> kinds = {
       {"veth", LinkKind::Veth, true, false, false, false, {}, ""},
       {"bridge", LinkKind::Bridge, false, false, false, true, {}, ""},
       {"macvlan", LinkKind::Macvlan, false, true, false, false, {"bridge", "private", "vepa", "passthru"}, "bridge"},
-      {"ipvlan", LinkKind::Ipvlan, false, true, false, false, {"l2", "l3", "l3s"}, "l3"},
+      {"ipvlan", LinkKind::Ipvlan, false, true, false, false, {"l2", "l3", "l3s"}, "l3", false},
       {"vlan", LinkKind::Vlan, false, true, true, false, {}, ""},
       {"dummy", LinkKind::Dummy, false, false, false, false, {}, ""},
       {"device", std::nullopt, false, false, false, false, {}, ""},  // moved in, not created

@@ -25,6 +25,7 @@ struct LinkKindInfo {
   bool ports = false;                   // other links may name it as their master (bridge)
   std::vector<std::string_view> modes;  // `mode:` values, in the order messages list them
   std::string_view default_mode;        // planned when the profile gives no mode
+  bool own_mac = true;                  // takes `mac:` (ipvlan shares its parent's address)
 };
 
 // Every kind, in the schema's order.

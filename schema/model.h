@@ -290,6 +290,7 @@ struct NamespacesSpec {
 struct VethPeer {
   Located<std::string> name;
   Opt<std::string> netns;
+  Opt<std::string> mac;  // normalised to lowercase
   std::vector<Located<Cidr>> addresses;
   Opt<uint64_t> mtu;
   Opt<std::string> master;
@@ -301,6 +302,7 @@ struct LinkSpec {
   Located<std::string> name;
   Located<std::string> kind;  // veth bridge macvlan ipvlan vlan dummy device
   Opt<std::string> netns;     // where it lives; default: the host
+  Opt<std::string> mac;       // normalised to lowercase
   std::vector<Located<Cidr>> addresses;
   Opt<uint64_t> mtu;
   Opt<std::string> master;
@@ -344,6 +346,7 @@ struct UplinkSpec {
 
 struct NetworkSpec {
   std::vector<Located<std::string>> namespaces;  // further persistent net namespaces
+  std::vector<Located<std::string>> host_bridges;  // bridges of the host links join, never made or deleted
   std::vector<LinkSpec> links;
   std::vector<RouteSpec> routes;
   std::optional<UplinkSpec> uplink;

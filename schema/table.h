@@ -19,6 +19,7 @@ enum class Kind {
   String,     // free text (description, env values)
   Name,       // profile / namespace names: [A-Za-z0-9_.-], 1..64, not starting with '-' or '.'
   IfName,     // network interface name: 1..15 bytes, no '/', ':', '%' or whitespace
+  Mac,        // unicast Ethernet address: 02:00:00:00:00:01
   CgroupPath, // relative path below the cgroup root, no '..' and no empty components
   AbsPath,    // absolute filesystem path
   Hostname,   // RFC 1123 label(s), up to 64 bytes

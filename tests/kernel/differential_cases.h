@@ -550,6 +550,19 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "ip link add @IF@s0 type veth peer name @IF@s1\nip link set @IF@s0 up\nip link set @IF@s1 up\n",
       {"@IF@mv0", "@IF@mv1", "@IF@s0", "@IF@s1"});
 
+  // A port of a bridge the host had before (host_bridges: checked, joined, never deleted), MAC
+  // addresses on both ends of a veth and on a bridge of the profile.
+  add("mac_and_host_bridge",
+      "network:\n"
+      "  namespaces: [@P@-hb]\n"
+      "  host_bridges: [@IF@hb]\n"
+      "  links:\n"
+      "    - {name: @IF@hp, kind: veth, master: @IF@hb, mac: 02:00:00:00:4b:01,\n"
+      "       peer: {name: @IF@hq, netns: @P@-hb, mac: \"02:00:00:00:4b:02\", addresses: [10.68.0.2/24]}}\n"
+      "    - {name: @IF@hn, kind: bridge, netns: @P@-hb, mac: 02:00:00:00:4b:03}\n",
+      "ip link add @IF@hb type bridge\nip link set @IF@hb up\n",
+      {"@IF@hb"});
+
   // Persistent uts (hostname, domainname) and ipc namespaces, a persistent net namespace that
   // run joins, v1 cgroup values of every kind, the disk throttled, huge pages limited (in the VMs).
   add("persistent_namespaces",

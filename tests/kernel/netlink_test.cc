@@ -190,6 +190,21 @@ TEST_F(Netlink, BridgeMasterMtuUpDown) {
   EXPECT_EQ(nl_->set_up(A(), test_ifname("none")).err(), ENODEV);
 }
 
+TEST_F(Netlink, AddressOfALinkIsSetAndReadBack) {
+  const std::string d = test_ifname("mac");
+  ASSERT_TRUE(nl_->create_veth(A(), d, d + "x", A()).ok());
+  Status s = nl_->set_mac(A(), d, "02:00:00:00:5e:01");
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto la = links(A());
+  EXPECT_EQ(find_link(la, d)->mac, "02:00:00:00:5e:01");
+  EXPECT_NE(find_link(la, d + "x")->mac, "02:00:00:00:5e:01");  // the peer keeps its own
+  EXPECT_EQ(find_link(la, d + "x")->mac.size(), 17u);
+  // The kernel refuses a multicast address (the profile never asks for one).
+  EXPECT_EQ(nl_->set_mac(A(), d, "03:00:00:00:5e:01").err(), EADDRNOTAVAIL);
+  EXPECT_EQ(nl_->set_mac(A(), d, "not-a-mac").err(), EINVAL);
+  EXPECT_EQ(find_link(links(A()), d)->mac, "02:00:00:00:5e:01");
+}
+
 TEST_F(Netlink, MacvlanIsBornInTheTargetNamespace) {
   const std::string p = test_ifname("p1"), mv = test_ifname("mv");
   ASSERT_TRUE(make_pair(A(), p).ok());

@@ -58,7 +58,8 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 // A profile that exercises what the shipped ones do not: v1 cpuset (copy from the parent),
 // v1 rt runtime (an ancestor first), per-device io limits and weights, huge page limits, owners
 // of the cgroup's files (cgroup.permissions), persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
-// host device, a moved device, IPv6 routes and routes with a metric. (A moved device with an mtu
+// host device, a moved device, MAC addresses (a moved device's given back), a veth port of a
+// bridge of the host (host_bridges), IPv6 routes and routes with a metric. (A moved device with an mtu
 // and a route in another table have tests of their own below.)
 const char* kKitchen = R"(nsplan: 1
 name: kitchen
@@ -77,11 +78,18 @@ namespaces:
   uts: {persist: kit-uts, hostname: kitchen, domainname: example.org}
   ipc: {persist: kit-ipc}
 network:
+  host_bridges: [br-host]
   links:
     - name: dm-kit
       kind: dummy
       mtu: 9000
+      mac: 02:00:00:00:88:01
       addresses: [10.88.0.1/24, fd88::1/64]
+    - name: vk-host
+      kind: veth
+      master: br-host
+      mac: "02:00:00:00:88:02"
+      peer: {name: eth0, netns: kit-a, mac: 02:00:00:00:88:03}
     - name: mv-kit
       kind: macvlan
       parent: eth1
@@ -90,6 +98,7 @@ network:
     - name: eth2
       kind: device
       netns: kit-a
+      mac: 02:00:00:00:88:04
       addresses: [10.99.0.2/24]
   routes:
     - {to: 10.89.0.0/16, via: 10.88.0.2, metric: 50}
@@ -1176,6 +1185,96 @@ network:
   DestroyOutcome d = rig.destroy();
   EXPECT_TRUE(d.ok) << show(d);
   EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+// A port of the host's bridge: the bridge must be there and be a bridge, checked right before;
+// it is never made, changed or deleted.
+const char* kPortOfHostBridge = R"(nsplan: 1
+name: porter
+namespaces:
+  net: {persist: pt-a}
+network:
+  host_bridges: [BRIDGE]
+  links:
+    - {name: pt-host, kind: veth, master: BRIDGE, mac: 02:00:00:00:77:01, peer: {name: eth0, netns: pt-a, mac: 02:00:00:00:77:02}}
+)";
+
+std::shared_ptr<Compilation> port_of(const std::string& bridge) {
+  std::string text = kPortOfHostBridge;
+  for (size_t p; (p = text.find("BRIDGE")) != std::string::npos;) text.replace(p, 6, bridge);
+  return compile(src("tests/unit/porter.yaml"), CgroupMode::V2, text);
+}
+
+TEST(HostBridge, APortJoinsTheHostsBridgeAndDestroyLeavesTheBridge) {
+  auto c = port_of("br-host");
+  ASSERT_TRUE(c->ok());
+  Rig rig(*c->plan);
+  const FakeState initial = rig.kernel.snapshot();
+  ApplyOutcome out = rig.apply(*c->plan);
+  ASSERT_TRUE(out.ok) << show(out);
+  const auto& host = rig.kernel.state().netns.at("").links;
+  EXPECT_EQ(host.at("pt-host").master, "br-host");
+  EXPECT_EQ(host.at("pt-host").mac, "02:00:00:00:77:01");
+  EXPECT_EQ(rig.kernel.state().netns.at("pt-a").links.at("eth0").mac, "02:00:00:00:77:02");
+  EXPECT_EQ(host.at("br-host"), initial.netns.at("").links.at("br-host"));
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+TEST(HostBridge, AMissingBridgeOrABondIsRefusedAndTheApplyRolledBack) {
+  for (const auto& [bridge, said] : {std::pair<std::string, std::string>{"br-gone", "bridge 'br-gone' is not there on the host"},
+                                     {"bond0", "'bond0' on the host is a bond, not a bridge"}}) {
+    SCOPED_TRACE(bridge);
+    auto c = port_of(bridge);
+    ASSERT_TRUE(c->ok());
+    Rig rig(*c->plan);
+    const FakeState initial = rig.kernel.snapshot();
+    ApplyOutcome out = rig.apply(*c->plan);
+    EXPECT_FALSE(out.ok);
+    EXPECT_NE(out.error.find(said), std::string::npos) << out.error;
+    EXPECT_TRUE(out.rollback_errors.empty()) << show(out);
+    EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+    EXPECT_FALSE(rig.has_state());
+  }
+}
+
+// A moved device's own address comes back with it.
+TEST(Executor, AMovedDeviceGetsItsAddressBack) {
+  const char* text = R"(nsplan: 1
+name: mover
+namespaces:
+  net: {persist: mv-a}
+network:
+  links:
+    - {name: eth2, kind: device, netns: mv-a, mac: 02:00:00:00:66:01}
+)";
+  auto c = compile(src("tests/unit/mover.yaml"), CgroupMode::V2, std::string(text));
+  Rig rig(*c->plan);
+  const FakeState initial = rig.kernel.snapshot();
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  EXPECT_EQ(rig.kernel.state().netns.at("mv-a").links.at("eth2").mac, "02:00:00:00:66:01");
+  bool recorded = false;
+  for (const auto& o : rig.owned())
+    if (const auto* r = std::get_if<applier::RestoreMac>(&o.undo)) recorded = r->mac == testing::kDefaultMac && r->dev == "eth2";
+  EXPECT_TRUE(recorded);
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+TEST(Executor, APlantedRestoreMacRecordIsRefused) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  applier::Owned o{"mac mv-a/eth2", applier::RestoreMac{"mv-a", "eth2", "02:00:00:00:66:01"}, {1, 2}, {}};
+  EXPECT_EQ(applier::check_record(o, facts), "");
+  std::string error;
+  auto back = applier::owned_from_json(applier::to_json_line(o), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(std::get<applier::RestoreMac>(back->undo).mac, "02:00:00:00:66:01");
+  for (const char* bad : {"02:00:00:00:66", "02:00:00:00:66:0G", "02:00:00:00:66:01; rm", "02-00-00-00-66-01"}) {
+    o.undo = applier::RestoreMac{"mv-a", "eth2", bad};
+    EXPECT_NE(applier::check_record(o, facts), "") << bad;
+  }
 }
 
 // A uts namespace that was there before the profile gets its names back, domain included.

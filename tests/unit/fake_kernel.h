@@ -64,6 +64,7 @@
 
 namespace nsplan::testing {
 
+inline constexpr const char* kDefaultMac = "52:54:00:12:34:56";
 struct FakeLink {
   std::string kind;  // "veth", "bridge", ...; "" for lo and physical devices
   uint32_t mtu = 1500;
@@ -72,6 +73,7 @@ struct FakeLink {
   uint32_t group = 0;
   std::string peer_netns, peer;      // veth: the other end
   std::string parent_netns, parent;  // macvlan, ipvlan, vlan: the lower device
+  std::string mac = kDefaultMac;     // every fake link starts with the same address
   bool operator==(const FakeLink&) const = default;
 };
 
@@ -133,6 +135,7 @@ struct FakeState {
       for (const auto& [name, l] : sp.links) {
         std::string s = "link " + n + ":" + name + " kind=" + l.kind + " mtu=" + std::to_string(l.mtu) +
                         (l.up ? " up" : " down") + " master=" + l.master + " group=" + std::to_string(l.group);
+        if (l.mac != kDefaultMac) s += " mac=" + l.mac;
         if (!l.peer.empty()) s += " peer=" + fake_ns_label(l.peer_netns) + ":" + l.peer;
         if (!l.parent.empty()) s += " parent=" + fake_ns_label(l.parent_netns) + ":" + l.parent;
         out.push_back(s);
@@ -185,7 +188,7 @@ struct FakeCall {
   std::string text;  // readable: "mkdir /sys/fs/cgroup/x"
 
   static bool valued(const std::string& op) {
-    return op == "write" || op == "mtu" || op == "master" || op == "updown" || op == "sethostname" || op == "link_move";
+    return op == "write" || op == "mtu" || op == "mac" || op == "master" || op == "updown" || op == "sethostname" || op == "link_move";
   }
   // The canonical form of a call, shared with expectations: "rmdir /sys/fs/cgroup/x",
   // "write /sys/fs/cgroup/x/memory.max => max", "link_del host:veth0", "addr_del lab-a:eth0 10.0.0.2/24".
@@ -215,7 +218,7 @@ struct FakeCrash : std::runtime_error {
 //   cgroup_write write*, netns_exists netns_exists, netns_create netns_add*, netns_delete
 //   netns_del*, ns_exists ns_exists, ns_create ns_add*, ns_delete ns_del*, hostname hostname,
 //   set_hostname sethostname*, link_create link_add*, link_delete link_del*, link_group_delete
-//   group_del*, link_move link_move*, link_mtu mtu*, link_master master*, link_up updown*,
+//   group_del*, link_move link_move*, link_mtu mtu*, link_mac mac*, link_master master*, link_up updown*,
 //   address_add addr_add*, address_del addr_del*, route_add route_add*, route_del route_del*,
 //   links links, addresses addrs, routes routes.
 class FakeKernel final : public applier::Kernel {
@@ -241,6 +244,8 @@ class FakeKernel final : public applier::Kernel {
     host.links["eth0"] = FakeLink{"", 1500, "", true, 0, "", "", "", ""};
     host.links["eth1"] = FakeLink{"", 1500, "", true, 0, "", "", "", ""};
     host.links["eth2"] = FakeLink{"", 1500, "", false, 0, "", "", "", ""};
+    host.links["br-host"] = FakeLink{"bridge", 1500, "", true, 0, "", "", "", ""};  // the host's own bridge
+    host.links["bond0"] = FakeLink{"bond", 1500, "", true, 0, "", "", "", ""};      // takes ports, but is no bridge
     host.addresses.insert({"lo", "127.0.0.1/8"});
     host.addresses.insert({"eth0", "192.168.1.10/24"});
     host.routes.insert(FakeRoute{"default", "192.168.1.1", "eth0", 254, 0, 4});
@@ -724,6 +729,18 @@ class FakeKernel final : public applier::Kernel {
       return {};
     });
   }
+  applier::Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override {
+    return mutate(call("mac", netns, dev, "link " + dev + in(netns) + " address " + mac), [&](FakeCall& c) -> applier::Status {
+      FakeLink* l = fake_link(netns, dev);
+      if (!space(netns)) return fail(c, ENOENT);
+      if (!l) return fail(c, ENODEV);
+      if (l->kind == "ipvlan") return fail(c, EOPNOTSUPP);  // as the kernel: no ndo_set_mac_address
+      c.before = l->mac;
+      l->mac = mac;
+      c.after = mac;
+      return {};
+    });
+  }
   applier::Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override {
     return mutate(call("master", netns, dev, "link " + dev + in(netns) + (master.empty() ? " nomaster" : " master " + master)),
                   [&](FakeCall& c) -> applier::Status {
@@ -901,6 +918,7 @@ class FakeKernel final : public applier::Kernel {
     i.name = name;
     i.kind = l.kind;
     i.mtu = l.mtu;
+    i.mac = l.mac;
     i.master = l.master;
     i.up = l.up;
     i.group = l.group;
