@@ -95,6 +95,9 @@ Change kept(const Undo& u, std::string text) {
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
                   std::vector<Change>* done, const std::set<uint32_t>* groups_that_stay, bool exact) {
   std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths, moved_devices;
+  // /etc/netns/NETNS made by this profile: whichever of its files goes last takes the directory
+  // along once empty (the file that made it may be gone already, or its undo may have failed).
+  std::set<std::string> etc_dirs_made;
   for (const auto& r : records) {
     if (auto* u = as<DeleteNamespace>(r.undo)) removed_ns_paths.insert(u->path);
     if (auto* u = as<RemoveCgroup>(r.undo)) removed_dirs.insert(u->dir);
@@ -106,6 +109,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       if (!u->peer_name.empty()) deleted_links.insert(u->peer_netns + "/" + u->peer_name);
     }
     if (auto* u = as<MoveLinkBack>(r.undo)) moved_devices.insert(u->from + "/" + u->name);
+    if (auto* u = as<RemoveNetnsFile>(r.undo); u && u->dir_too) etc_dirs_made.insert(u->netns);
   }
   // The links of each host link group that are the profile's own, by the ifindexes recorded.
   std::map<uint32_t, std::set<int>> group_members;
@@ -191,7 +195,9 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
         continue;
       }
     }
-    Status s = run_verified_undo(u, kernel, it->id);
+    Undo effective = u;
+    if (auto* x = std::get_if<RemoveNetnsFile>(&effective)) x->dir_too = x->dir_too || etc_dirs_made.count(x->netns) > 0;
+    Status s = run_verified_undo(effective, kernel, it->id);
     if (!s.ok()) errors.push_back(s.message());
     else if (done) done->push_back({removal(u), {}});
   }

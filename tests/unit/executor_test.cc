@@ -58,7 +58,7 @@ std::string edit(std::string text, const std::string& from, const std::string& t
 // A profile that exercises what the shipped ones do not: v1 cpuset (copy from the parent),
 // v1 rt runtime (an ancestor first), per-device io limits and weights, huge page limits, owners
 // of the cgroup's files (cgroup.permissions), persistent uts/ipc namespaces, a dummy with mtu and IPv6, a macvlan on a
-// host device, a moved device, MAC addresses (a moved device's given back), a veth port of a
+// host device, a moved device, MAC addresses (a moved device's: a test of its own), a veth port of a
 // bridge of the host (host_bridges), IPv6 routes and routes with a metric. (A moved device with an mtu
 // and a route in another table have tests of their own below.)
 const char* kKitchen = R"(nsplan: 1
@@ -98,7 +98,6 @@ network:
     - name: eth2
       kind: device
       netns: kit-a
-      mac: 02:00:00:00:88:04
       addresses: [10.99.0.2/24]
   routes:
     - {to: 10.89.0.0/16, via: 10.88.0.2, metric: 50}
@@ -319,7 +318,7 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
   // A device moved into a namespace comes back when it is moved back or the namespace goes,
   // without addresses, routes, master and down, but with the mtu it was given there.
   auto gone = [&](const std::string& ns, const std::string& dev, const std::string& op) {
-    if (moved.count(ns + "/" + dev) && op == "mtu") return false;
+    if (moved.count(ns + "/" + dev) && (op == "mtu" || op == "mac")) return false;
     return netns.count(ns) > 0 || links.count(ns + "/" + dev) > 0;
   };
   std::set<uint32_t> groups;
@@ -350,7 +349,7 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
         add("link_del", c.ns, c.target);
       }
     } else if (c.op == "link_move") add("link_move", c.after, c.target, c.before);
-    else if (c.op == "mtu" || c.op == "master" || c.op == "updown") {
+    else if (c.op == "mtu" || c.op == "mac" || c.op == "master" || c.op == "updown") {
       if (!gone(c.ns, c.target, c.op)) add(c.op, c.ns, c.target, c.before);
     } else if (c.op == "addr_add") {
       if (!gone(c.ns, c.target, c.op)) add("addr_del", c.ns, c.target);
@@ -360,6 +359,8 @@ std::vector<std::string> expected_undo(const std::vector<FakeCall>& changes, boo
       add("sysctl_set", "", c.target);  // the value found before, while still nsplan's
     } else if (c.op == "nft_load") {
       add("nft_del", "", c.target);
+    } else if (c.op == "etc_add") {
+      add("etc_del", c.ns, c.target);
     } else {
       ADD_FAILURE() << "no undo known for " << c.text;
     }

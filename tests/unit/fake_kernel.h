@@ -114,9 +114,12 @@ struct FakeState {
   std::map<std::string, std::string> sysctls{{"net.ipv4.ip_forward", "0"}};
   std::map<std::string, std::string> nft_tables;
   std::map<std::string, uint64_t> nft_handles;
+  // /etc/netns/NETNS/FILE (net.etc): "NETNS/FILE" -> text; and the NETNS directories there.
+  std::map<std::string, std::string> etc_files;
+  std::set<std::string> etc_dirs;
   bool operator==(const FakeState& o) const {
     return cgroups == o.cgroups && netns == o.netns && ns_files == o.ns_files && uts == o.uts && access == o.access && units == o.units &&
-           sysctls == o.sysctls && nft_tables == o.nft_tables;
+           sysctls == o.sysctls && nft_tables == o.nft_tables && etc_files == o.etc_files && etc_dirs == o.etc_dirs;
   }
 
   std::vector<std::string> lines() const {
@@ -151,6 +154,8 @@ struct FakeState {
     for (const auto& [unit, dir] : units) out.push_back("unit " + unit + " " + dir);
     for (const auto& [key, value] : sysctls) out.push_back("sysctl " + key + " = " + value);
     for (const auto& [table, comment] : nft_tables) out.push_back("nft table " + table + " '" + comment + "'");
+    for (const auto& dir : etc_dirs) out.push_back("etc dir /etc/netns/" + dir);
+    for (const auto& [file, text] : etc_files) out.push_back("etc /etc/netns/" + file + " = '" + esc(text) + "'");
     return out;
   }
   std::string dump() const {
@@ -484,6 +489,43 @@ class FakeKernel final : public applier::Kernel {
   }
 
   // ---- namespaces ----
+  // ---- /etc/netns (net.etc): netns_etc_read etc_read, netns_etc_create etc_add*, netns_etc_id
+  // etc_id, netns_etc_remove etc_del* ----
+  applier::SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file) override {
+    FakeCall c = call("etc_read", netns, file, "cat /etc/netns/" + netns + "/" + file);
+    return observe<std::optional<std::string>>(c, [&]() -> applier::SysResult<std::optional<std::string>> {
+      auto it = s_.etc_files.find(netns + "/" + file);
+      if (it == s_.etc_files.end()) return std::optional<std::string>();
+      return std::optional<std::string>(it->second);
+    });
+  }
+  applier::Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) override {
+    return mutate(call("etc_add", netns, file, "create /etc/netns/" + netns + "/" + file), [&](FakeCall& c) -> applier::Status {
+      if (s_.etc_files.count(netns + "/" + file)) return fail(c, EEXIST);
+      s_.etc_dirs.insert(netns);
+      s_.etc_files[netns + "/" + file] = text;
+      return {};
+    });
+  }
+  // FILE "": the directory /etc/netns/NETNS.
+  applier::SysResult<applier::KernelId> netns_etc_id(const std::string& netns, const std::string& file) override {
+    FakeCall c = call("etc_id", netns, file, "stat /etc/netns/" + netns + "/" + file);
+    return observe<applier::KernelId>(c, [&]() -> applier::SysResult<applier::KernelId> {
+      if (file.empty() ? !s_.etc_dirs.count(netns) : !s_.etc_files.count(netns + "/" + file)) return applier::SysError{ENOENT, c.text, 0, {}};
+      return applier::KernelId{3, object_id("etc " + netns + "/" + file)};
+    });
+  }
+  applier::Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) override {
+    return mutate(call("etc_del", netns, file, "rm /etc/netns/" + netns + "/" + file), [&](FakeCall& c) -> applier::Status {
+      if (!s_.etc_files.erase(netns + "/" + file)) return fail(c, ENOENT);
+      const std::string prefix = netns + "/";
+      auto next = s_.etc_files.lower_bound(prefix);
+      const bool empty = next == s_.etc_files.end() || next->first.compare(0, prefix.size(), prefix) != 0;
+      if (dir_too && empty) s_.etc_dirs.erase(netns);
+      return {};
+    });
+  }
+
   // ---- the uplink: sysctl_read sysctl, sysctl_write sysctl_set*, nft_table nft_table, nft_load
   // nft_load*, nft_delete_table nft_del* ----
   applier::SysResult<std::string> sysctl_read(const std::string& key) override {
