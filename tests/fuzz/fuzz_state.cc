@@ -98,6 +98,7 @@ class YesKernel final : public Kernel {
     return link(from, name), Status();
   }
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t) override { return link(netns, dev), Status(); }
+  Status link_mac(const std::string& netns, const std::string& dev, const std::string&) override { return link(netns, dev), Status(); }
   Status link_master(const std::string& netns, const std::string& dev, const std::string&) override { return link(netns, dev), Status(); }
   Status link_up(const std::string& netns, const std::string& dev, bool) override { return link(netns, dev), Status(); }
   Status address_add(const std::string& netns, const std::string& dev, const std::string&, bool) override { return link(netns, dev), Status(); }

@@ -240,6 +240,21 @@ class CountingKernel : public applier::Kernel {
   applier::Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return note("mtu " + dev), k_->link_mtu(netns, dev, mtu);
   }
+  applier::Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override {
+    return note("mac " + dev), k_->link_mac(netns, dev, mac);
+  }
+  applier::SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file) override {
+    return k_->netns_etc_read(netns, file);
+  }
+  applier::Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) override {
+    return note("etc " + file), k_->netns_etc_create(netns, file, text);
+  }
+  applier::SysResult<applier::KernelId> netns_etc_id(const std::string& netns, const std::string& file) override {
+    return k_->netns_etc_id(netns, file);
+  }
+  applier::Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) override {
+    return note("rm etc " + file), k_->netns_etc_remove(netns, file, dir_too);
+  }
   applier::Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override {
     return note("master " + dev), k_->link_master(netns, dev, master);
   }

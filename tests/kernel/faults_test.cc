@@ -188,6 +188,21 @@ class FaultyKernel : public applier::Kernel {
   applier::Status nft_delete_table(const std::string& family, const std::string& name, uint64_t handle) override {
     return mutate("nft delete " + family + " " + name, [&] { return k_->nft_delete_table(family, name, handle); });
   }
+  applier::Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override {
+    return mutate("mac " + netns + "/" + dev + " " + mac, [&] { return k_->link_mac(netns, dev, mac); });
+  }
+  applier::SysResult<std::optional<std::string>> netns_etc_read(const std::string& netns, const std::string& file) override {
+    return read("cat /etc/netns/" + netns + "/" + file, [&] { return k_->netns_etc_read(netns, file); });
+  }
+  applier::Status netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) override {
+    return mutate("create /etc/netns/" + netns + "/" + file, [&] { return k_->netns_etc_create(netns, file, text); });
+  }
+  applier::SysResult<applier::KernelId> netns_etc_id(const std::string& netns, const std::string& file) override {
+    return read("stat /etc/netns/" + netns + "/" + file, [&] { return k_->netns_etc_id(netns, file); });
+  }
+  applier::Status netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) override {
+    return mutate("rm /etc/netns/" + netns + "/" + file, [&] { return k_->netns_etc_remove(netns, file, dir_too); });
+  }
 
  private:
   applier::SysError fault(const std::string& what) {
