@@ -17,7 +17,7 @@ std::string render_netns_etc_create(const std::string& netns, const std::string&
   std::string dir = "/etc/netns/" + netns;
   return "# nsplan apply: refuses a /etc/netns or " + sh_comment_text(dir) +
          " that is a symbolic link or not root's alone; mkdir -p follows it\n"
-         "mkdir -p -m 0755 " + sh_quote(dir) + "\n" +
+         "mkdir -p /etc/netns\n[ -d " + sh_quote(dir) + " ] || mkdir -m 0755 " + sh_quote(dir) + "\n" +
          render_write_file(plan::WriteFile{dir + "/" + file, text, 0644});
 }
 

@@ -250,10 +250,15 @@ SysResult<std::optional<std::string>> ShellKernel::netns_etc_read(const std::str
   return std::optional<std::string>();
 }
 Status ShellKernel::netns_etc_create(const std::string& netns, const std::string& file, const std::string& text) {
+  etc_dirs_.insert(netns);
   out_ += render_netns_etc_create(netns, file, text);
   return {};
 }
-SysResult<KernelId> ShellKernel::netns_etc_id(const std::string&, const std::string&) { return KernelId{}; }
+// The host the script is written for has no /etc/netns/NETNS of the profile's until it makes one.
+SysResult<KernelId> ShellKernel::netns_etc_id(const std::string& netns, const std::string& file) {
+  if (file.empty() && !etc_dirs_.count(netns)) return not_there("/etc/netns/" + netns);
+  return KernelId{};
+}
 Status ShellKernel::netns_etc_remove(const std::string& netns, const std::string& file, bool dir_too) {
   out_ += render_netns_etc_remove(netns, file, dir_too);
   return {};

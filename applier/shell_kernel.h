@@ -113,6 +113,7 @@ class ShellKernel final : public Kernel {
   std::vector<std::string> not_in_sh_;
   std::map<std::string, std::string> units_started_;  // unit -> its cgroup, for destroy's script
   std::set<std::string> nft_tables_;  // "FAMILY NAME" of the tables the script loaded
+  std::set<std::string> etc_dirs_;    // /etc/netns/NETNS the script made
   uint32_t claimed_group_ = 0;  // rendered as "$group", which the script chose as apply does
   std::string group_text(uint32_t group) const;
 };

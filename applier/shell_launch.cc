@@ -273,6 +273,10 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
 
   if (!l.ephemeral) {
     for (const auto& procs : l.cgroup_procs) out += "echo \"$$\" > " + sh_quote(procs) + "\n";
+    // shellcheck knows a quoted program only right after sh -c; here nsenter or unshare come first.
+    if (!l.inside.empty() || l.process.any_attr())
+      out += "# the program in single quotes is expanded by the sh inside the namespaces, not here:\n"
+             "# shellcheck disable=SC2016\n";
     return out + "exec " + joined(words, " ") + "\n";
   }
   // Ephemeral: the command runs as a child that joins the cgroups itself; when it ends, the

@@ -74,6 +74,8 @@ ip -n 'lab-b' route add 'default' via '10.77.0.1'
 #   without one
 # nsplan run: every descriptor above 2 is closed at exec; sh can name only 3 to 9
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+# the program in single quotes is expanded by the sh inside the namespaces, not here:
+# shellcheck disable=SC2016
 exec nsenter --net='/run/netns/lab-a' -- unshare --uts -- sh -c 'set -eu
 hostname '\''lab-a'\''
 exec env '\''PS1=lab-a# '\'' "$@"' nsplan-run '/bin/sh'
