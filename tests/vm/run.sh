@@ -18,7 +18,7 @@
 #   NSPLAN_VM_BUSYBOX    busybox binary                   [/bin/busybox]
 #   NSPLAN_VM_PACKAGES   Debian packages whose programs are shipped, those installed here
 #                        [dash bash coreutils procps grep sed findutils mawk util-linux mount
-#                        iproute2 hostname psmisc sysvinit-utils iputils-ping]; "" for busybox only
+#                        iproute2 hostname psmisc sysvinit-utils iputils-ping nftables]; "" for busybox only
 #   NSPLAN_VM_EXTRA      more programs (helpers the tests use), each at its path here
 #   NSPLAN_VM_MODULES    modules to load                  [virtio_pci virtio_blk veth bridge ...]
 #   NSPLAN_VM_QEMU       qemu binary                      [qemu-system-x86_64]
@@ -61,9 +61,11 @@ build=${NSPLAN_VM_BUILD_DIR:-$repo/build}
 tests_bin=${NSPLAN_VM_TESTS:-$build/tests/nsplan_kernel_tests}
 nsplan_bin=${NSPLAN_VM_NSPLAN:-$build/nsplan}
 busybox=${NSPLAN_VM_BUSYBOX:-/bin/busybox}
-packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping}
+packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping nftables}
 extra=${NSPLAN_VM_EXTRA:-}
-modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp}
+# nf_tables and the expressions of network.uplink's ruleset (nat chains, fib, masquerade), and
+# overlay (tests that keep the host's /etc untouched): loaded at boot, not left to autoloading.
+modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-900}
 accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
@@ -234,6 +236,9 @@ mkdir -p "$root$repo"
 tar -C "$repo" --exclude-vcs --exclude-tag-all=CMakeCache.txt -cf - . | tar -C "$root$repo" -xf -
 
 printf '127.0.0.1 localhost nsplan-vm\n::1 localhost\n' >"$root/etc/hosts"
+# The files a profile's net.etc binds over must exist, as on any host.
+printf 'nameserver 127.0.0.1\n' >"$root/etc/resolv.conf"
+[ "$mode" = systemd ] || echo nsplan-vm >"$root/etc/hostname"
 
 # Modules and their dependencies, at their paths, plus modules.dep* for modprobe.
 declare -A seen_module=()
