@@ -693,7 +693,7 @@ std::string status_json(const plan::Plan& plan, Kernel& kernel) {
     if (!o.satisfied) item["change"] = describe_change(step.action, o).text;  // what apply would do
     if (auto* link = std::get_if<plan::CreateLink>(&step.action)) {
       if (const LinkInfo* l = view.link(link->netns, link->name)) {
-        item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"mac", l->mac}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};
+        item["link"] = {{"kind", text::escaped(l->kind)}, {"mtu", l->mtu}, {"master", text::escaped(l->master)}, {"up", l->up}, {"group", l->group}};
       }
     }
     j["items"].push_back(item);

@@ -445,8 +445,9 @@ echo "@@ mounts -"
 awk '$5 ~ "^/run/"' /proc/self/mountinfo
 echo "@@ cgroup -"
 [ -n "$CGDIRS" ] || exit 0
-find $CGDIRS \( -type d -o -type f -perm -u=rw \) -printf '%y %p\n' | sort
-find $CGDIRS -type f -perm -u=rw -exec grep -H '' {} + 2>&1 | sort
+# v1's *max_usage_in_bytes are writable only to reset them: counters, not configuration.
+find $CGDIRS \( -type d -o -type f -perm -u=rw ! -name '*max_usage_in_bytes' \) -printf '%y %p\n' | sort
+find $CGDIRS -type f -perm -u=rw ! -name '*max_usage_in_bytes' -exec grep -H '' {} + 2>&1 | sort
 # Owners and modes of every file (cgroup.permissions), read-only ones included.
 find $CGDIRS -printf 'owner %p %U:%G %m\n' | sort
 )SH";
