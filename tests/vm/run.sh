@@ -65,7 +65,9 @@ packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk
 extra=${NSPLAN_VM_EXTRA:-}
 # nf_tables and the expressions of network.uplink's ruleset (nat chains, fib, masquerade), and
 # overlay (tests that keep the host's /etc untouched): loaded at boot, not left to autoloading.
-modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay}
+# crc32c_generic first: libcrc32c (conntrack's) asks for it only by a softdep, which busybox's
+# modprobe does not follow.
+modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-900}
 accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
