@@ -608,6 +608,18 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFact
   // The journal's changes are newer than the state's: they go first.
   std::vector<Owned> all = records.owned;
   all.insert(all.end(), records.journal.begin(), records.journal.end());
+  // IPv4 forwarding is one switch for the whole namespace: it stays on while another profile's
+  // uplink relies on it.
+  if (std::set<std::string> users = state.uplinks_of_others(); !users.empty())
+    for (auto it = all.begin(); it != all.end();) {
+      if (!as<RestoreSysctl>(it->undo)) {
+        ++it;
+        continue;
+      }
+      out.removed.push_back(kept(it->undo, "= " + std::get<RestoreSysctl>(it->undo).key + " left as it is: the uplink of " + *users.begin() +
+                                               (users.size() > 1 ? " and others" : "") + " relies on it"));
+      it = all.erase(it);
+    }
   const std::set<uint32_t> nothing_stays;
   undo_records(all, kernel, out.errors, &out.removed, &nothing_stays);
   if (out.errors.empty()) {

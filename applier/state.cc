@@ -230,6 +230,33 @@ std::set<uint32_t> ProfileState::link_groups_of_others() const {
   return groups;
 }
 
+std::set<std::string> ProfileState::uplinks_of_others() const {
+  std::set<std::string> profiles;
+  if (!no_dir().ok()) return profiles;
+  for (const char* suffix : {".state", ".journal"}) {
+    const std::string ending = suffix;
+    for (const std::string& file : dir_->files_ending(ending)) {
+      const std::string profile = file.substr(0, file.size() - ending.size());
+      if (profile == profile_) continue;
+      auto read = dir_->read_file(file);  // refuses links and files others could have written
+      if (!read.ok() || !read.value()) continue;
+      std::vector<Owned> owned;
+      if (ending == ".state") {
+        auto parsed = parse_state_text(*read.value(), profile, dir_->path_of(file));
+        if (parsed.ok()) owned = parsed.value();
+      } else {
+        std::istringstream lines(*read.value());
+        std::string line, error;
+        while (std::getline(lines, line))
+          if (auto o = owned_from_json(line, error)) owned.push_back(*o);
+      }
+      for (const Owned& o : owned)
+        if (std::holds_alternative<DeleteNftTable>(o.undo)) profiles.insert(profile);
+    }
+  }
+  return profiles;
+}
+
 Status ProfileState::save(const std::vector<Owned>& owned) const {
   nlohmann::json j;
   j["nsplan_state"] = 1;

@@ -46,6 +46,9 @@ class StateStore {
   // The host link groups that the other profiles of this state dir record (apply keeps out of
   // them without dumping the host's links). Unreadable or refused state files add nothing.
   virtual std::set<uint32_t> link_groups_of_others() const { return {}; }
+  // The other profiles of this state dir with an uplink (an nftables table) recorded in their
+  // state or in the journal of an apply under way: they rely on IPv4 forwarding staying on.
+  virtual std::set<std::string> uplinks_of_others() const { return {}; }
 };
 
 // The texts of a state file and a journal, as ProfileState reads them (also for the fuzzer).
@@ -118,6 +121,7 @@ class ProfileState final : public StateStore {
 
   std::string state_path() const override { return state_path_; }
   std::set<uint32_t> link_groups_of_others() const override;
+  std::set<std::string> uplinks_of_others() const override;
   // The profile file this apply comes from (an absolute path), recorded with the time by every
   // save of this apply; a save without it (destroy keeping what it could not remove) keeps what
   // the file had.

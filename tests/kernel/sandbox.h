@@ -156,6 +156,13 @@ inline std::string enter_sandbox_namespaces() {
   if (::unshare(CLONE_NEWNS | CLONE_NEWNET) != 0) return fail("unshare(CLONE_NEWNS|CLONE_NEWNET)");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("mount --make-rprivate /");
   if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) return fail("mount tmpfs /run");
+  // /etc as an overlay whose changes live in that tmpfs: what a profile writes there (net.etc's
+  // /etc/netns/NAME) never reaches the host's /etc.
+  if (::mkdir("/run/.nsplan-t-etc", 0700) != 0 || ::mkdir("/run/.nsplan-t-etc/up", 0755) != 0 ||
+      ::mkdir("/run/.nsplan-t-etc/work", 0700) != 0)
+    return fail("mkdir /run/.nsplan-t-etc");
+  if (::mount("overlay", "/etc", "overlay", 0, "lowerdir=/etc,upperdir=/run/.nsplan-t-etc/up,workdir=/run/.nsplan-t-etc/work") != 0)
+    return fail("mount overlay /etc");
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail("socket");
   struct ifreq ifr {};

@@ -543,6 +543,11 @@ class Runner:
 def inner(args):
     # The sandbox: a private /run, lo up.
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,nosuid,nodev", "tmpfs", "/run"], check=True)
+    # /etc as an overlay whose changes stay in that tmpfs (net.etc writes /etc/netns/NAME).
+    os.makedirs("/run/.nsplan-t-etc/up")
+    os.makedirs("/run/.nsplan-t-etc/work")
+    subprocess.run(["mount", "-t", "overlay", "-o",
+                    "lowerdir=/etc,upperdir=/run/.nsplan-t-etc/up,workdir=/run/.nsplan-t-etc/work", "overlay", "/etc"], check=True)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     r = Runner(args)
     t0 = time.monotonic()
