@@ -35,7 +35,11 @@ const std::set<std::string> kSyntax = {
     ">", "|", "||", "&&", ";", "[", "]", "{", "}", "if", "then", "else", "fi", "while", "do", "done", ":",
     "\"$$\"", "\"$@\"", "\"$m\"", "\"$status\"", "status=$?", "-z", "\"$(cat", ")\"", "2>/dev/null", "3>&-", "4>&-",
     "5>&-", "6>&-", "7>&-", "8>&-", "9>&-", "\"$1\"", "\"$2\"", "\"$3\"", "\"$4\"", "\"$5\"", "\"$6\"", "\"$7\"",
-    "\"$8\"", "\"$9\"", "\"$(ip", "\"$group\")\"", "\"$group\"", "group=$((group+1))"};
+    "\"$8\"", "\"$9\"", "\"$(ip", "\"$group\")\"", "\"$group\"", "group=$((group+1))",
+    // shell_files.cc (a file written only when it is not there yet), shell_kernel.cc (sysctl).
+    "(set", ")", "];", "2>",
+    // applier/shell_kernel.cc: find's own words (the cgroup's files handed to their owner).
+    "!", "{}"};
 
 bool safe_word(const std::string& token) {
   for (char c : token)
@@ -72,6 +76,17 @@ bool only_quoted_data(const std::string& script, std::string& bad_line) {
       size_t nl = script.find('\n', i);
       if (nl == std::string::npos) break;
       i = nl - 1;
+      continue;
+    }
+    if (c == '\'' && token == "<<") {  // a quoted heredoc: its body is not expanded by sh
+      token.clear();
+      size_t close = script.find('\'', i + 1);
+      if (close == std::string::npos || close + 1 >= script.size() || script[close + 1] != '\n') return bad(i);
+      const std::string terminator = "\n" + script.substr(i + 1, close - i - 1) + "\n";
+      size_t end = script.find(terminator, close);
+      if (end == std::string::npos) return bad(i);  // the body would run to the end of the script
+      i = end + terminator.size() - 1;
+      line_start = i + 1;
       continue;
     }
     if (c == '\'') {

@@ -11,6 +11,7 @@
 
 #include "../fuzz/fuzz_support.h"
 #include "applier/explain.h"
+#include "applier/files.h"
 #include "test_support.h"
 
 namespace nsplan {
@@ -169,6 +170,30 @@ TEST(Injection, CheckerCatchesDataOutsideQuotes) {
                              "echo 'unterminated\n", "x\\y\n", "echo a>b\n"}) {
     EXPECT_FALSE(fuzz::only_quoted_data(leaked, bad)) << leaked;
   }
+  // A quoted heredoc's body is not expanded by sh: anything may stand in it, up to its terminator.
+  EXPECT_TRUE(fuzz::only_quoted_data("nft -f - <<'END'\nadd rule $x `id` \"a\";\nEND\necho 'z'\n", bad)) << bad;
+  for (const char* leaked : {"nft -f - <<'END'\nbody\n", "nft -f - <<'END' ; id\nbody\nEND\n",
+                             "nft -f - <<'END'\nbody\nEND\necho $x\n"}) {
+    EXPECT_FALSE(fuzz::only_quoted_data(leaked, bad)) << leaked;
+  }
+}
+
+// The fuzzer's property over every shipped profile, in the unit suite: the fuzz run of CI found
+// web-jail's scripts (a file written with set -C, an nft heredoc) outside the checker's grammar.
+TEST(Injection, EveryShippedProfilesScriptsQuoteTheirData) {
+  ASSERT_EQ(chdir(NSPLAN_SOURCE_DIR), 0);
+  for (const auto& profile : testing::shipped_profiles())
+    for (auto mode : {CgroupMode::V1, CgroupMode::V2}) {
+      auto c = compile_file(profile, applier::profile_file_reader(), HostFacts::stated(mode), PlanOptions{});
+      ASSERT_TRUE(c->ok()) << profile << "\n" << render_all(c->diags, c->sources);
+      applier::ExplainOptions apply, destroy;
+      destroy.teardown = true;
+      for (const auto& options : {apply, destroy}) {
+        std::string bad;
+        EXPECT_TRUE(fuzz::only_quoted_data(applier::explain(*c->plan, c->diags, c->sources, options), bad))
+            << profile << (options.teardown ? " (destroy)" : "") << ": " << bad;
+      }
+    }
 }
 
 }  // namespace
