@@ -9,6 +9,7 @@
 #include "compiler/cgroup_files.h"
 #include "compiler/device_rules.h"
 #include "compiler/escape.h"
+#include "compiler/mac_address.h"
 #include "compiler/names.h"
 #include "compiler/overloaded.h"
 
@@ -77,10 +78,7 @@ std::string check_value(const std::string& value) {
 std::string check_ifname(const std::string& name) { return valid_ifname(name) ? "" : "'" + name + "' is not an interface name"; }
 // "aa:bb:cc:dd:ee:ff", lowercase, as apply records a link's address.
 std::string check_mac(const std::string& mac) {
-  bool ok = mac.size() == 17;
-  for (size_t i = 0; ok && i < mac.size(); ++i)
-    ok = i % 3 == 2 ? mac[i] == ':' : (std::isdigit(static_cast<unsigned char>(mac[i])) || (mac[i] >= 'a' && mac[i] <= 'f'));
-  return ok ? "" : "'" + mac + "' is not a MAC address";
+  return is_mac_text(mac) && mac == lowercase_mac(mac) ? "" : "'" + mac + "' is not a MAC address";
 }
 std::string check_netns(const std::string& ns) {
   return ns.empty() || valid_netns_name(ns) ? "" : "'" + ns + "' is not a network namespace name";

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "compiler/cgroup_limits.h"
+#include "compiler/mac_address.h"
 #include "compiler/names.h"
 #include "compiler/text_policy.h"
 #include "compiler/units.h"
@@ -202,11 +203,8 @@ class Reader {
       }
       case Kind::Mac: {
         // Six octets as ip-link(8) takes them; kept in lowercase, as the kernel reports them.
-        bool ok = s.size() == 17;
-        for (size_t i = 0; ok && i < s.size(); ++i) ok = i % 3 == 2 ? s[i] == ':' : std::isxdigit(static_cast<unsigned char>(s[i])) != 0;
-        if (!ok) return bad("invalid MAC address " + quoted(s), "write six hex octets separated by ':', such as 02:00:00:00:00:01");
-        std::string mac = s;
-        for (char& c : mac) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!is_mac_text(s)) return bad("invalid MAC address " + quoted(s), "write six hex octets separated by ':', such as 02:00:00:00:00:01");
+        std::string mac = lowercase_mac(s);
         if (std::stoul(mac.substr(0, 2), nullptr, 16) & 1)
           return bad("MAC address " + quoted(s) + " is a multicast address", "a link's address must be unicast: make the first octet even (02:... is a local one)");
         if (mac == "00:00:00:00:00:00") return bad("MAC address " + quoted(s) + " is all zeros", "use a locally administered address such as 02:00:00:00:00:01");
