@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -93,7 +94,9 @@ Change kept(const Undo& u, std::string text) {
 }  // namespace
 
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<Change>* done, const std::set<uint32_t>* groups_that_stay, bool exact) {
+                  std::vector<Change>* done, const std::set<uint32_t>* groups_that_stay, bool exact,
+                  const StateStore* others) {
+  std::optional<std::set<std::string>> forwarding_users;  // read once, when a sysctl is to go back
   std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths, moved_devices;
   // /etc/netns/NETNS made by this profile: whichever of its files goes last takes the directory
   // along once empty (the file that made it may be gone already, or its undo may have failed).
@@ -164,6 +167,15 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       }
     }
     if (moot) continue;
+    if (auto* x = as<RestoreSysctl>(u); x && others) {
+      if (!forwarding_users) forwarding_users = others->uplinks_of_others();
+      if (!forwarding_users->empty()) {
+        if (done)
+          done->push_back(kept(u, "= " + x->key + " left as it is: the uplink of " + *forwarding_users->begin() +
+                                      (forwarding_users->size() > 1 ? " and others" : "") + " relies on it"));
+        continue;
+      }
+    }
     kernel.announce("destroy: " + describe(u));
     // Only what nsplan made or changed, as the kernel names it, checked right before acting.
     if (Status s = verify_subject(u, kernel, it->id); !s.ok()) {
@@ -333,7 +345,7 @@ class Transaction {
   bool recover(const std::vector<Owned>& journal) {
     if (journal.empty()) return true;
     std::vector<std::string> errors;
-    undo_records(journal, kernel_, errors, nullptr, &owned_groups_, /*exact=*/true);
+    undo_records(journal, kernel_, errors, nullptr, &owned_groups_, /*exact=*/true, &state_);
     out_.recovered = journal.size();
     if (!errors.empty()) out_.error = "recovering the interrupted apply: " + errors.front();
     else if (Status s = state_.journal_remove(); !s.ok()) out_.error = s.message();
@@ -367,7 +379,7 @@ class Transaction {
 
   bool give_back_dropped_values() {
     std::vector<std::string> errors;
-    undo_records(dropped_values_, kernel_, errors, &out_.removed);
+    undo_records(dropped_values_, kernel_, errors, &out_.removed, nullptr, false, &state_);
     if (!errors.empty()) out_.error = "giving back values the profile no longer sets: " + errors.front();
     return errors.empty();
   }
@@ -502,7 +514,7 @@ class Transaction {
     // during the rollback never replays the undo of a step that failed.
     if (journal_open_ && state_.journal_start().ok())
       for (const auto& r : made_) (void)state_.journal_append(r);
-    undo_records(made_, kernel_, out_.rollback_errors, nullptr, &owned_groups_, /*exact=*/true);
+    undo_records(made_, kernel_, out_.rollback_errors, nullptr, &owned_groups_, /*exact=*/true, &state_);
     out_.undone = out_.changes.size();
     if (out_.rollback_errors.empty()) (void)state_.journal_remove();
     return out_;
@@ -521,7 +533,7 @@ class Transaction {
     for (auto& o : no_longer_asked_for()) dropped_.push_back(std::move(o));
     std::vector<std::string> errors;
     const std::set<uint32_t> kept_groups = host_link_groups(new_owned_);
-    undo_records(dropped_, kernel_, errors, &out_.removed, &kept_groups);
+    undo_records(dropped_, kernel_, errors, &out_.removed, &kept_groups, false, &state_);
     if (!errors.empty()) {
       out_.error = "removing what the profile no longer has: " + errors.front();
       for (const auto& o : dropped_) new_owned_.push_back(o);  // still ours: destroy will retry
@@ -608,20 +620,8 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFact
   // The journal's changes are newer than the state's: they go first.
   std::vector<Owned> all = records.owned;
   all.insert(all.end(), records.journal.begin(), records.journal.end());
-  // IPv4 forwarding is one switch for the whole namespace: it stays on while another profile's
-  // uplink relies on it.
-  if (std::set<std::string> users = state.uplinks_of_others(); !users.empty())
-    for (auto it = all.begin(); it != all.end();) {
-      if (!as<RestoreSysctl>(it->undo)) {
-        ++it;
-        continue;
-      }
-      out.removed.push_back(kept(it->undo, "= " + std::get<RestoreSysctl>(it->undo).key + " left as it is: the uplink of " + *users.begin() +
-                                               (users.size() > 1 ? " and others" : "") + " relies on it"));
-      it = all.erase(it);
-    }
   const std::set<uint32_t> nothing_stays;
-  undo_records(all, kernel, out.errors, &out.removed, &nothing_stays);
+  undo_records(all, kernel, out.errors, &out.removed, &nothing_stays, false, &state);
   if (out.errors.empty()) {
     if (Status s = state.journal_remove(); !s.ok()) out.errors.push_back(s.message());
     if (Status s = state.remove_state(); !s.ok()) out.errors.push_back(s.message());

@@ -101,9 +101,11 @@ Pending pending_steps(const plan::Plan& plan, Kernel& kernel);
 // EXACT (rollback, journal replay): put back precisely what was there, at once. Otherwise
 // (destroy, removals) time has passed and other profiles may rely on shared ancestors: a
 // controller stays enabled, and an ancestor cgroup stays, while cgroups remain below them.
+// OTHERS (the state store): a sysctl goes back only while no other profile's uplink relies on
+// it (IPv4 forwarding is one switch for the whole namespace).
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
                   std::vector<Change>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr,
-                  bool exact = false);
+                  bool exact = false, const StateStore* others = nullptr);
 // The link groups of the host-side links among RECORDS.
 std::set<uint32_t> host_link_groups(const std::vector<Owned>& records);
 

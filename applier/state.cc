@@ -214,46 +214,42 @@ std::vector<std::string> ProfileState::profiles_in(const std::string& state_dir)
   return names;
 }
 
-std::set<uint32_t> ProfileState::link_groups_of_others() const {
-  std::set<uint32_t> groups;
-  if (!no_dir().ok()) return groups;
-  const std::string suffix = ".state";
-  for (const std::string& file : dir_->files_ending(suffix)) {
-    if (file == state_name()) continue;
-    auto read = dir_->read_file(file);  // refuses links and files others could have written
-    if (!read.ok() || !read.value()) continue;
-    auto owned = parse_state_text(*read.value(), file.substr(0, file.size() - suffix.size()), dir_->path_of(file));
-    if (!owned.ok()) continue;
-    for (const Owned& o : owned.value())
-      if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) groups.insert(u->group);
-  }
-  return groups;
-}
-
-std::set<std::string> ProfileState::uplinks_of_others() const {
-  std::set<std::string> profiles;
-  if (!no_dir().ok()) return profiles;
-  for (const char* suffix : {".state", ".journal"}) {
-    const std::string ending = suffix;
+void ProfileState::for_records_of_others(const std::function<void(const std::string&, const Owned&)>& visit) const {
+  if (!no_dir().ok()) return;
+  // The journal of an apply under way holds what is not in its state file yet.
+  for (const std::string ending : {".state", ".journal"}) {
     for (const std::string& file : dir_->files_ending(ending)) {
       const std::string profile = file.substr(0, file.size() - ending.size());
       if (profile == profile_) continue;
       auto read = dir_->read_file(file);  // refuses links and files others could have written
       if (!read.ok() || !read.value()) continue;
-      std::vector<Owned> owned;
       if (ending == ".state") {
         auto parsed = parse_state_text(*read.value(), profile, dir_->path_of(file));
-        if (parsed.ok()) owned = parsed.value();
+        if (!parsed.ok()) continue;
+        for (const Owned& o : parsed.value()) visit(profile, o);
       } else {
         std::istringstream lines(*read.value());
         std::string line, error;
         while (std::getline(lines, line))
-          if (auto o = owned_from_json(line, error)) owned.push_back(*o);
+          if (auto o = owned_from_json(line, error)) visit(profile, *o);
       }
-      for (const Owned& o : owned)
-        if (std::holds_alternative<DeleteNftTable>(o.undo)) profiles.insert(profile);
     }
   }
+}
+
+std::set<uint32_t> ProfileState::link_groups_of_others() const {
+  std::set<uint32_t> groups;
+  for_records_of_others([&](const std::string&, const Owned& o) {
+    if (auto* u = std::get_if<DeleteLink>(&o.undo); u && u->netns.empty() && u->group) groups.insert(u->group);
+  });
+  return groups;
+}
+
+std::set<std::string> ProfileState::uplinks_of_others() const {
+  std::set<std::string> profiles;
+  for_records_of_others([&](const std::string& profile, const Owned& o) {
+    if (std::holds_alternative<DeleteNftTable>(o.undo)) profiles.insert(profile);
+  });
   return profiles;
 }
 

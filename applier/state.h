@@ -12,6 +12,7 @@
 // group and others cannot write (applier/state_dir.h). What the records say is checked before
 // they are acted on (applier/record_check.h), not here.
 #pragma once
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,8 +44,8 @@ class StateStore {
   // Whether each record names the kernel identity of its subject: records on disk must (they are
   // checked before use); a script's records cannot.
   virtual bool records_carry_identities() const { return true; }
-  // The host link groups that the other profiles of this state dir record (apply keeps out of
-  // them without dumping the host's links). Unreadable or refused state files add nothing.
+  // The host link groups that the other profiles of this state dir record, in their state or in
+  // the journal of an apply under way (apply keeps out of them without dumping the host's links).
   virtual std::set<uint32_t> link_groups_of_others() const { return {}; }
   // The other profiles of this state dir with an uplink (an nftables table) recorded in their
   // state or in the journal of an apply under way: they rely on IPv4 forwarding staying on.
@@ -137,6 +138,9 @@ class ProfileState final : public StateStore {
 
  private:
   ProfileState() = default;
+  // Each record of the other profiles of the state dir: their state files and the journals of
+  // applies under way. Unreadable or refused files add nothing.
+  void for_records_of_others(const std::function<void(const std::string& profile, const Owned&)>& visit) const;
   // The state dir, or why there is none (only read_only() has none: missing, or refused).
   Status no_dir() const;
   std::string state_name() const { return profile_ + ".state"; }

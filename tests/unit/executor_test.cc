@@ -1613,5 +1613,43 @@ TEST(DelegatedUnit, APlantedStopRecordIsRefused) {
   EXPECT_EQ(std::get<applier::StopUnit>(back->undo).unit, "nsplan-sd.service");
 }
 
+// ---- IPv4 forwarding is one switch: it stays on while another profile's uplink relies on it ------
+
+std::string uplink_profile(const std::string& name, const std::string& netns, int net) {
+  const std::string n = std::to_string(net);
+  return "nsplan: 1\nname: " + name + "\nnetwork:\n  namespaces: [" + netns + "]\n  links:\n    - {name: v" + netns +
+         ", kind: veth, addresses: [10." + n + ".0.1/24], peer: {name: eth0, netns: " + netns + ", addresses: [10." + n +
+         ".0.2/24]}}\n  uplink: {netns: " + netns + "}\n";
+}
+
+// The race the stress test found, made deterministic: profile b reads forwarding off (a had not
+// written it yet), so its record says "0"; a's uplink is recorded by the time b fails and rolls
+// back. The rollback must leave forwarding on, as destroy does.
+TEST(Uplink, ARollbackLeavesForwardingOnWhileAnotherProfilesUplinkRecordsIt) {
+  auto a = compile("up-a.yaml", CgroupMode::V2, uplink_profile("up-a", "na", 91));
+  auto b = compile("up-b.yaml", CgroupMode::V2, uplink_profile("up-b", "nb", 92));
+  ASSERT_TRUE(a->ok() && b->ok());
+  Rig rig(*a->plan);
+  ASSERT_TRUE(rig.apply(*a->plan).ok);
+  ASSERT_EQ(rig.kernel.state().sysctls.at("net.ipv4.ip_forward"), "1");
+  rig.kernel.mutable_state().sysctls["net.ipv4.ip_forward"] = "0";  // b's read comes before a's write
+
+  auto opened = applier::ProfileState::open(rig.dir, "up-b", false);
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  applier::ProfileState state_b = std::move(opened).value();
+  rig.kernel.fail_calls_containing("table ip nsplan-up-b", EIO);
+  rig.kernel.clear_calls();
+  ApplyOutcome failed = applier::apply_plan(*b->plan, rig.kernel, state_b);
+  ASSERT_FALSE(failed.ok) << show(failed);
+  EXPECT_TRUE(failed.rollback_errors.empty()) << show(failed);
+  EXPECT_EQ(rig.kernel.state().sysctls.at("net.ipv4.ip_forward"), "1") << "b's rollback turned a's forwarding off";
+  EXPECT_EQ(rig.kernel.state().nft_tables.count("ip nsplan-up-b"), 0u);
+
+  // Once a is gone, nothing relies on it: a's destroy gives back what a found.
+  DestroyOutcome gone = rig.destroy();
+  EXPECT_TRUE(gone.ok) << show(gone);
+  EXPECT_EQ(rig.kernel.state().sysctls.at("net.ipv4.ip_forward"), "0");
+}
+
 }  // namespace
 }  // namespace nsplan
