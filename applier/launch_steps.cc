@@ -163,7 +163,7 @@ std::string perform_inside(const plan::InsideStep& step) {
           },
           [&](const plan::RemountReadOnly& r) -> std::string {
             MountAttr attr{kMountAttrRdonly, 0, 0, 0};
-            if (syscall(SYS_mount_setattr, AT_FDCWD, r.target.c_str(), kAtRecursive, &attr, sizeof attr) != 0)
+            if (syscall(SYS_mount_setattr, AT_FDCWD, r.target.c_str(), r.recursive ? kAtRecursive : 0, &attr, sizeof attr) != 0)
               return failed("make " + r.target + " read-only");
             return "";
           },

@@ -162,6 +162,7 @@ std::string render_inside_step(const InsideStep& step) {
             return std::string();
           },
           [](const RemountReadOnly& r) {
+            if (!r.recursive) return "mount -o remount,bind,ro " + sh_quote(r.target) + "\n";
             // mount(8) of util-linux 2.38 cannot change a subtree at once: each mount at or below
             // the target, as /proc/self/mountinfo lists them (octal escapes undone), is remounted
             // by its path. A mount hidden under another one is not at its path: nothing is there,

@@ -107,7 +107,7 @@ void plan_etc_binds(const std::vector<EtcFile>& files, const std::string& stagin
     inside.push_back(plan::WriteFile{source, f.text, 0644});
     if (in_profile_tmpfs("/etc/" + f.name)) inside.push_back(plan::MakeMountPoint{target, source});
     inside.push_back(plan::Mount{plan::Mount::Type::Bind, source, target, {}, "", false});
-    inside.push_back(plan::RemountReadOnly{target});
+    inside.push_back(plan::RemountReadOnly{target, false});
   }
   // The binds keep the tmpfs alive; the state dir shows its own files again.
   inside.push_back(plan::Unmount{staging});

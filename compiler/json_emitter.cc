@@ -175,7 +175,7 @@ json inside_json(const InsideStep& step) {
                  [&](const RemountReadOnly& s) {
                    j["op"] = "remount_read_only";
                    j["target"] = s.target;
-                   j["recursive"] = true;
+                   j["recursive"] = s.recursive;
                  },
                  [&](const PivotRoot& s) {
                    j["op"] = "pivot_root";

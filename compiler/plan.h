@@ -299,9 +299,13 @@ struct Mount {
   std::string data;                // tmpfs options ("mode=1777,size=...")
   bool recursive = false;          // a bind of the whole subtree (rbind)
 };
-// TARGET and every mount below it become read-only (mount_setattr AT_RECURSIVE).
+// TARGET and every mount below it become read-only (mount_setattr AT_RECURSIVE); or TARGET
+// alone (a bind of one file nsplan just made has nothing below it): a plain remount that sh
+// does with mount(8) alone, needing no other program (a profile's tmpfs on /etc hides
+// /etc/alternatives, and with it awk).
 struct RemountReadOnly {
   std::string target;
+  bool recursive = true;
 };
 // pivot_root(ROOT, ROOT) and detach the old root (ROOT is a mount point: a bind of itself).
 struct PivotRoot {

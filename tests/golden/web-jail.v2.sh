@@ -171,43 +171,19 @@ options edns0
 '\'' > '\''/run/nsplan/resolv.conf'\'')
 chmod 0644 '\''/run/nsplan/resolv.conf'\''
 mount --bind '\''/run/nsplan/resolv.conf'\'' '\''/etc/resolv.conf'\''
-# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc/resolv.conf'\'' and every mount below it read-only;
-#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode
-awk -v t='\''/etc/resolv.conf'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print $1 " " p }'\'' /proc/self/mountinfo |
-  while IFS= read -r line; do id=${line%% *} m=${line#* } at=
-    if [ -d "$m" ] || [ -f "$m" ]; then
-      at=$( { awk '\''/^mnt_id:/ { print $2 }'\'' /proc/self/fdinfo/3; } 3< "$m" 2> /dev/null) || at=$id
-    elif [ -e "$m" ]; then at=$id; fi
-    if [ "$at" = "$id" ]; then mount -o remount,bind,ro "$m"; fi
-  done
+mount -o remount,bind,ro '\''/etc/resolv.conf'\''
 (set -C && printf '\''%s'\'' '\''127.0.0.1	localhost
 ::1	localhost ip6-localhost ip6-loopback
 10.79.0.2	web-jail
 '\'' > '\''/run/nsplan/hosts'\'')
 chmod 0644 '\''/run/nsplan/hosts'\''
 mount --bind '\''/run/nsplan/hosts'\'' '\''/etc/hosts'\''
-# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc/hosts'\'' and every mount below it read-only;
-#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode
-awk -v t='\''/etc/hosts'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print $1 " " p }'\'' /proc/self/mountinfo |
-  while IFS= read -r line; do id=${line%% *} m=${line#* } at=
-    if [ -d "$m" ] || [ -f "$m" ]; then
-      at=$( { awk '\''/^mnt_id:/ { print $2 }'\'' /proc/self/fdinfo/3; } 3< "$m" 2> /dev/null) || at=$id
-    elif [ -e "$m" ]; then at=$id; fi
-    if [ "$at" = "$id" ]; then mount -o remount,bind,ro "$m"; fi
-  done
+mount -o remount,bind,ro '\''/etc/hosts'\''
 (set -C && printf '\''%s'\'' '\''web-jail
 '\'' > '\''/run/nsplan/hostname'\'')
 chmod 0644 '\''/run/nsplan/hostname'\''
 mount --bind '\''/run/nsplan/hostname'\'' '\''/etc/hostname'\''
-# nsplan run: one mount_setattr(AT_RECURSIVE) makes '\''/etc/hostname'\'' and every mount below it read-only;
-#   mount(8) reaches a mount by its path: one hidden under another mount keeps its mode
-awk -v t='\''/etc/hostname'\'' '\''{ p = $5; gsub(/\\040/, " ", p); gsub(/\\011/, "\t", p); gsub(/\\134/, "\\", p); if (t == "/" || p == t || index(p, t "/") == 1) print $1 " " p }'\'' /proc/self/mountinfo |
-  while IFS= read -r line; do id=${line%% *} m=${line#* } at=
-    if [ -d "$m" ] || [ -f "$m" ]; then
-      at=$( { awk '\''/^mnt_id:/ { print $2 }'\'' /proc/self/fdinfo/3; } 3< "$m" 2> /dev/null) || at=$id
-    elif [ -e "$m" ]; then at=$id; fi
-    if [ "$at" = "$id" ]; then mount -o remount,bind,ro "$m"; fi
-  done
+mount -o remount,bind,ro '\''/etc/hostname'\''
 umount -l '\''/run/nsplan'\''
 prlimit --pid "$$" --core=0:0
 prlimit --pid "$$" --nofile=4096:4096

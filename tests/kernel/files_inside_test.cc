@@ -5,18 +5,14 @@
 //     them; destroy removes them (and the directory nsplan made);
 //   - a file already there is never overwritten: a different one fails the apply, which is rolled
 //     back; an equal one is left in place by destroy; a symlinked /etc/netns is refused.
-// /etc is the host's: every script that applies first puts an overlay over /etc in its sandbox's
-// own mount namespace, so what nsplan writes there lands in the test's temp dir.
+// /etc is the host's: the sandbox (sandbox.h) puts an overlay over it in its own mount namespace,
+// so what nsplan writes there lands in the sandbox's tmpfs.
 #include <gtest/gtest.h>
 
 #include "tests/kernel/sandbox.h"
 
 namespace nsplan::kernel_test {
 namespace {
-
-const char* kOverlayEtc =
-    "mkdir -p \"$T/up\" \"$T/work\" && mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$T/up,workdir=$T/work\" /etc || "
-    "{ echo 'SETUP: no overlay on /etc' >&2; exit 90; }\n";
 
 class FilesInsideTest : public ::testing::Test {
  protected:
@@ -71,9 +67,29 @@ echo "--- run:"; cat "$T/run.out" "$T/run.err"; echo "--- sh:"; cat "$T/sh.out" 
   EXPECT_EQ(script_value(r.out, "same"), "yes") << r.describe();
 }
 
+// A tmpfs of the profile on /etc hides /etc/alternatives, and with it awk: the script's remount
+// of a file's bind must need no program but mount(8), or the file stays writable under sh.
+TEST_F(FilesInsideTest, TheFilesStayReadOnlyOverAProfilesTmpfsOnEtc) {
+  std::string p = profile("etctmpfs", std::string("namespaces:\n  net:\n") + kEtc +
+                                          "  mnt:\n    tmpfs: [{path: /etc}]\n"
+                                          "run:\n"
+                                          "  command: [/bin/sh, -c, '(echo x >> /etc/resolv.conf) 2> /dev/null && echo WRITABLE || echo READ-ONLY; "
+                                          "(echo x >> /etc/hostname) 2> /dev/null && echo WRITABLE || echo READ-ONLY; ls -A /etc | wc -l']\n");
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}}, R"SH(
+"$N" run "$PROFILE" > "$T/run.out" 2> "$T/run.err"; echo "rc=$?"
+"$N" explain "$PROFILE" > "$T/explain.sh" && sh "$T/explain.sh" > "$T/sh.out" 2> "$T/sh.err"; echo "sh_rc=$?"
+cmp -s "$T/run.out" "$T/sh.out" && echo same=yes || echo same=no
+echo "--- run:"; cat "$T/run.out" "$T/run.err"; echo "--- sh:"; cat "$T/sh.out" "$T/sh.err"
+)SH");
+  ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_TRUE(contains(r.out, "--- run:\nREAD-ONLY\nREAD-ONLY\n3\n")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "sh_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "same"), "yes") << r.describe();
+}
+
 TEST_F(FilesInsideTest, ApplyWritesEtcNetnsThatIpNetnsExecShowsAndDestroyRemoves) {
   std::string p = profile("app", std::string("namespaces:\n  net:\n    persist: ") + test_name("app") + "\n" + kEtc);
-  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"NS", test_name("app")}}, std::string(kOverlayEtc) + R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"NS", test_name("app")}}, R"SH(
 "$N" apply "$PROFILE" > "$T/apply.out" 2>&1; echo "apply=$?"
 echo "mode=$(stat -c '%a %U' "/etc/netns/$NS/resolv.conf")"
 ip netns exec "$NS" cat /etc/resolv.conf > "$T/seen"; echo "exec=$?"
@@ -96,7 +112,7 @@ cat "$T/apply.out" "$T/destroy.out"
 TEST_F(FilesInsideTest, AFileAlreadyThereIsNeverOverwrittenNorRemoved) {
   std::string p = profile("pre", std::string("namespaces:\n  net:\n    persist: ") + test_name("pre") + "\n" + kEtc);
   RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"NS", test_name("pre")}, {"RESOLV", kResolv}},
-                              std::string(kOverlayEtc) + R"SH(
+                              R"SH(
 mkdir -p "/etc/netns/$NS" && echo 'nameserver 198.51.100.1' > "/etc/netns/$NS/resolv.conf"
 "$N" apply "$PROFILE" > "$T/apply1.out" 2>&1; echo "apply1=$?"
 echo "kept=$(cat "/etc/netns/$NS/resolv.conf")"
@@ -121,7 +137,7 @@ cat "$T/apply1.out" "$T/apply2.out" "$T/destroy.out"
 
 TEST_F(FilesInsideTest, ASymlinkedEtcNetnsIsRefusedNotFollowed) {
   std::string p = profile("sym", std::string("namespaces:\n  net:\n    persist: ") + test_name("sym") + "\n" + kEtc);
-  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"NS", test_name("sym")}}, std::string(kOverlayEtc) + R"SH(
+  RunResult r = run_sandboxed(tmp_.path(), {{"PROFILE", p}, {"NS", test_name("sym")}}, R"SH(
 mkdir -p "$T/elsewhere" && ln -s "$T/elsewhere" /etc/netns
 "$N" apply "$PROFILE" > "$T/apply.out" 2>&1; echo "apply=$?"
 echo "elsewhere=$(ls -A "$T/elsewhere" | wc -l)"
