@@ -8,12 +8,6 @@
 namespace nsplan::kernel_test {
 namespace {
 
-std::string value_of(const std::string& text, const std::string& key) {
-  for (const auto& l : lines_of(text))
-    if (starts_with(l, key + "=")) return l.substr(key.size() + 1);
-  return "<none>";
-}
-
 TEST(List, StatusByNameAndListFollowTheRecordedFile) {
   NSPLAN_REQUIRE_ROOT();
   TempDir tmp{"list"};
@@ -39,21 +33,21 @@ echo "list_after=$("$N" list)"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "list_empty"), "0") << r.describe();
-  EXPECT_TRUE(starts_with(value_of(r.out, "list_empty_out"), "no profile is applied here")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "list_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "list_empty"), "0") << r.describe();
+  EXPECT_TRUE(starts_with(script_value(r.out, "list_empty_out"), "no profile is applied here")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "list_rc"), "0") << r.describe();
   // NAME, the time, the state, the file by its absolute path (apply ran from /).
-  std::string line = value_of(r.out, "list_line");
+  std::string line = script_value(r.out, "list_line");
   EXPECT_TRUE(contains(line, " in place " + p)) << r.describe();
   EXPECT_TRUE(contains(line, "Z ")) << "no UTC time: " << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_name"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_drift"), "4") << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_changed"), "1") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "list_drift"), " drifted (1 change) ")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_unknown"), "3") << r.describe();
-  EXPECT_EQ(value_of(r.out, "status_renamed"), "1") << "a file that names another profile now is not its status\n" << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "status_renamed_err"), "names profile 'nspt-other' now, not 'nspt-listed'")) << r.describe();
-  EXPECT_TRUE(starts_with(value_of(r.out, "list_after"), "no profile is applied here")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_name"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_drift"), "4") << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_changed"), "1") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "list_drift"), " drifted (1 change) ")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_unknown"), "3") << r.describe();
+  EXPECT_EQ(script_value(r.out, "status_renamed"), "1") << "a file that names another profile now is not its status\n" << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "status_renamed_err"), "names profile 'nspt-other' now, not 'nspt-listed'")) << r.describe();
+  EXPECT_TRUE(starts_with(script_value(r.out, "list_after"), "no profile is applied here")) << r.describe();
 }
 
 }  // namespace

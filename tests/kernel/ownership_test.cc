@@ -27,12 +27,6 @@ namespace {
 constexpr const char* kCollidingA = "nspt-c179599";
 constexpr const char* kCollidingB = "nspt-c362382";
 
-std::string value_of(const std::string& text, const std::string& key) {
-  for (const auto& l : lines_of(text))
-    if (starts_with(l, key + "=")) return l.substr(key.size() + 1);
-  return "<none>";
-}
-
 class Ownership : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,10 +57,10 @@ ip link show nspt-bb > /dev/null 2>&1 && echo "b_after_b=present" || echo "b_aft
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
-  EXPECT_NE(value_of(r.out, "group_a"), value_of(r.out, "group_b")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "b_after_a"), "present") << "destroying one profile deleted the other's bridge\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "a_after_a"), "gone") << r.describe();
-  EXPECT_EQ(value_of(r.out, "b_after_b"), "gone") << r.describe();
+  EXPECT_NE(script_value(r.out, "group_a"), script_value(r.out, "group_b")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "b_after_a"), "present") << "destroying one profile deleted the other's bridge\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "a_after_a"), "gone") << r.describe();
+  EXPECT_EQ(script_value(r.out, "b_after_b"), "gone") << r.describe();
 }
 
 TEST_F(Ownership, ALinkSomeoneElsePutsIntoTheProfilesGroupSurvivesDestroy) {
@@ -82,8 +76,8 @@ cat "$T/destroy.out"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "theirs"), "present") << r.describe();
-  EXPECT_EQ(value_of(r.out, "own"), "gone") << r.describe();
+  EXPECT_EQ(script_value(r.out, "theirs"), "present") << r.describe();
+  EXPECT_EQ(script_value(r.out, "own"), "gone") << r.describe();
   EXPECT_TRUE(contains(r.out, "nspt-theirs, which nsplan did not make")) << r.describe();
 }
 
@@ -110,14 +104,14 @@ ip netns delete nspt-hd2 2>/dev/null || true  # gone already when destroy got th
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "left_behind"), "0:0:regular empty file") << r.describe();
-  EXPECT_EQ(value_of(r.out, "destroy_rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "hd1"), "gone") << r.describe();
-  EXPECT_EQ(value_of(r.out, "hd2"), "gone") << r.describe();
-  EXPECT_EQ(value_of(r.out, "reapply_rc"), "0") << "the name can be made again\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "foreign_rc"), "3") << r.describe();
-  EXPECT_EQ(value_of(r.out, "foreign"), "planted") << "a file with content is not nsplan's to delete\n" << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "foreign_err"), "holds no namespace")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "left_behind"), "0:0:regular empty file") << r.describe();
+  EXPECT_EQ(script_value(r.out, "destroy_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "hd1"), "gone") << r.describe();
+  EXPECT_EQ(script_value(r.out, "hd2"), "gone") << r.describe();
+  EXPECT_EQ(script_value(r.out, "reapply_rc"), "0") << "the name can be made again\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "foreign_rc"), "3") << r.describe();
+  EXPECT_EQ(script_value(r.out, "foreign"), "planted") << "a file with content is not nsplan's to delete\n" << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "foreign_err"), "holds no namespace")) << r.describe();
 }
 
 TEST_F(Ownership, APlantedStateRecordLeavesAForeignCgroupAlone) {
@@ -147,11 +141,11 @@ cat "$T/owner.out"
 )SH");
   ::rmdir(victim.c_str());
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "after_wrong"), "present") << r.describe();
-  EXPECT_NE(value_of(r.out, "wrong_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "after_wrong"), "present") << r.describe();
+  EXPECT_NE(script_value(r.out, "wrong_rc"), "0") << r.describe();
   EXPECT_TRUE(contains(r.out, "is not what nsplan made or changed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "after_owner"), "present") << r.describe();
-  EXPECT_NE(value_of(r.out, "owner_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "after_owner"), "present") << r.describe();
+  EXPECT_NE(script_value(r.out, "owner_rc"), "0") << r.describe();
 }
 
 TEST_F(Ownership, ADeviceMovedIntoANamespaceComesBackAsItWas) {
@@ -174,9 +168,9 @@ cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/b
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "moved"), "yes") << r.describe();
-  EXPECT_EQ(value_of(r.out, "inside"), "10.96.0.1/24") << r.describe();
-  EXPECT_EQ(value_of(r.out, "same"), "yes") << "the device came back without its address, route or up state\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "moved"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "inside"), "10.96.0.1/24") << r.describe();
+  EXPECT_EQ(script_value(r.out, "same"), "yes") << "the device came back without its address, route or up state\n" << r.describe();
 }
 
 TEST_F(Ownership, TheEphemeralGuardKillsNothingInACgroupNsplanDidNotMake) {
@@ -204,9 +198,9 @@ cat "$T/r.err"
 )SH");
   ::rmdir(pre.c_str());
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "theirs"), "alive") << "the guard killed a process nsplan did not start\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "cgroup"), "present") << r.describe();
-  EXPECT_EQ(value_of(r.out, "members"), "1") << "the command outlived nsplan\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "theirs"), "alive") << "the guard killed a process nsplan did not start\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "cgroup"), "present") << r.describe();
+  EXPECT_EQ(script_value(r.out, "members"), "1") << "the command outlived nsplan\n" << r.describe();
 }
 
 // ---- run drops everything -----------------------------------------------------------------
@@ -226,13 +220,13 @@ exec 5< "$T/open-me" 7< "$T/open-me"
 SECRET=hunter2 bash -c 'exec 12< "$2"; exec setpriv --groups 4,27 -- "$0" run "$1"' "$N" "$P" "$T/open-me"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "ids"), "65534:65534:65534") << "uid without gid keeps gid 0 or the caller's groups\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "fd5"), "open") << r.describe();
-  EXPECT_EQ(value_of(r.out, "fd7"), "closed") << r.describe();
-  EXPECT_EQ(value_of(r.out, "fd12"), "closed") << r.describe();
-  EXPECT_EQ(value_of(r.out, "secret"), "unset") << r.describe();
-  EXPECT_EQ(value_of(r.out, "path"), "/usr/bin:/bin") << r.describe();
-  EXPECT_EQ(value_of(r.out, "lo"), "up") << r.describe();
+  EXPECT_EQ(script_value(r.out, "ids"), "65534:65534:65534") << "uid without gid keeps gid 0 or the caller's groups\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "fd5"), "open") << r.describe();
+  EXPECT_EQ(script_value(r.out, "fd7"), "closed") << r.describe();
+  EXPECT_EQ(script_value(r.out, "fd12"), "closed") << r.describe();
+  EXPECT_EQ(script_value(r.out, "secret"), "unset") << r.describe();
+  EXPECT_EQ(script_value(r.out, "path"), "/usr/bin:/bin") << r.describe();
+  EXPECT_EQ(script_value(r.out, "lo"), "up") << r.describe();
 }
 
 }  // namespace

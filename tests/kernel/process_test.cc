@@ -14,7 +14,6 @@
 namespace nsplan::kernel_test {
 namespace {
 
-std::string value_of(const std::string& text, const std::string& key) { return script_value(text, key); }
 
 // Prints the capability sets and NoNewPrivs of the command itself, as KEY=value lines.
 const char* kShowStatus =
@@ -50,12 +49,12 @@ TEST_F(ProcessTest, ANonRootUidHoldsItsAmbientCapabilityAfterExec) {
   std::string p = profile("caps", std::string("run:\n  uid: 1000\n  capabilities: {drop: [all], add: [net_admin]}\n") + kShowStatus);
   auto [run, explain] = run_and_explain(p);
   for (const RunResult* r : {&run, &explain}) {
-    ASSERT_EQ(value_of(r->out, "rc"), "0") << r->describe();
-    EXPECT_EQ(value_of(r->out, "uid"), "1000") << r->describe();
+    ASSERT_EQ(script_value(r->out, "rc"), "0") << r->describe();
+    EXPECT_EQ(script_value(r->out, "uid"), "1000") << r->describe();
     // net_admin (12) alone, in every set: permitted and effective come from the ambient set.
     for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
-      EXPECT_EQ(value_of(r->out, set), "0000000000001000") << set << "\n" << r->describe();
-    EXPECT_EQ(value_of(r->out, "NoNewPrivs"), "1") << r->describe();
+      EXPECT_EQ(script_value(r->out, set), "0000000000001000") << set << "\n" << r->describe();
+    EXPECT_EQ(script_value(r->out, "NoNewPrivs"), "1") << r->describe();
   }
 }
 
@@ -63,13 +62,13 @@ TEST_F(ProcessTest, DroppingOneCapabilityLeavesRootTheOthers) {
   std::string p = profile("drop", std::string("run:\n  capabilities: {drop: [sys_admin]}\n  no_new_privs: false\n") + kShowStatus);
   auto [run, explain] = run_and_explain(p);
   for (const RunResult* r : {&run, &explain}) {
-    ASSERT_EQ(value_of(r->out, "rc"), "0") << r->describe();
-    unsigned long long eff = std::stoull(value_of(r->out, "CapEff"), nullptr, 16);
-    unsigned long long bnd = std::stoull(value_of(r->out, "CapBnd"), nullptr, 16);
+    ASSERT_EQ(script_value(r->out, "rc"), "0") << r->describe();
+    unsigned long long eff = std::stoull(script_value(r->out, "CapEff"), nullptr, 16);
+    unsigned long long bnd = std::stoull(script_value(r->out, "CapBnd"), nullptr, 16);
     EXPECT_EQ(eff & (1ull << 21), 0u) << r->describe();  // sys_admin gone
     EXPECT_NE(eff & (1ull << 12), 0u) << r->describe();  // net_admin kept
     EXPECT_EQ(bnd & (1ull << 21), 0u) << r->describe();
-    EXPECT_EQ(value_of(r->out, "NoNewPrivs"), "0") << r->describe();
+    EXPECT_EQ(script_value(r->out, "NoNewPrivs"), "0") << r->describe();
   }
 }
 
@@ -90,8 +89,8 @@ cd /
 "$N" run "$WITH"; echo "rc=$?"
 "$N" run "$WITHOUT" 2>&1; echo "rc_without=$?"
 )SH");
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "uid"), "1000") << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "uid"), "1000") << r.describe();
   // The host kernel here has veth but no dummy (differential_cases.h).
   EXPECT_NE(r.out.find("nspt-a@nspt-b: <NO-CARRIER,BROADCAST,MULTICAST,UP"), std::string::npos) << r.describe();
   EXPECT_NE(r.out.find("lo: <LOOPBACK> "), std::string::npos) << r.describe();  // set down: no UP
@@ -111,13 +110,13 @@ TEST_F(ProcessTest, CommandSeesItsUmaskNiceOomScoreIoPrioritySchedulerAndAffinit
                           "echo io=$(ionice); echo sched=$(chrt -p $$ | head -n 1); echo cpus=$(taskset -p -c $$)']\n");
   auto [run, explain] = run_and_explain(p);
   for (const RunResult* r : {&run, &explain}) {
-    ASSERT_EQ(value_of(r->out, "rc"), "0") << r->describe();
-    EXPECT_EQ(value_of(r->out, "umask"), "0027") << r->describe();
-    EXPECT_EQ(value_of(r->out, "nice"), "7") << r->describe();
-    EXPECT_EQ(value_of(r->out, "oom"), "345") << r->describe();
-    EXPECT_EQ(value_of(r->out, "io"), "best-effort: prio 6") << r->describe();
-    EXPECT_NE(value_of(r->out, "sched").find("SCHED_BATCH"), std::string::npos) << r->describe();
-    EXPECT_NE(value_of(r->out, "cpus").find("current affinity list: 0"), std::string::npos) << r->describe();
+    ASSERT_EQ(script_value(r->out, "rc"), "0") << r->describe();
+    EXPECT_EQ(script_value(r->out, "umask"), "0027") << r->describe();
+    EXPECT_EQ(script_value(r->out, "nice"), "7") << r->describe();
+    EXPECT_EQ(script_value(r->out, "oom"), "345") << r->describe();
+    EXPECT_EQ(script_value(r->out, "io"), "best-effort: prio 6") << r->describe();
+    EXPECT_NE(script_value(r->out, "sched").find("SCHED_BATCH"), std::string::npos) << r->describe();
+    EXPECT_NE(script_value(r->out, "cpus").find("current affinity list: 0"), std::string::npos) << r->describe();
   }
 }
 
@@ -128,7 +127,7 @@ TEST_F(ProcessTest, ACapabilityNsplanLacksFailsBeforeTheCommand) {
 cd /
 setpriv --reuid=1000 --regid=1000 --clear-groups "$N" run "$P"; echo "rc=$?"
 )SH");
-  EXPECT_EQ(value_of(r.out, "rc"), "125") << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "125") << r.describe();
   EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("net_admin"), std::string::npos) << r.describe();
 }

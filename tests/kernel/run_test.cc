@@ -54,12 +54,6 @@ std::string yaml_list(const std::vector<std::string>& items) {
 }
 
 // The value of the first line "KEY=value" of a script's output, or FALLBACK.
-std::string value_of(const std::string& text, const std::string& key, const std::string& fallback = "<none>") {
-  for (const auto& l : lines_of(text))
-    if (starts_with(l, key + "=")) return l.substr(key.size() + 1);
-  return fallback;
-}
-
 // The values of all lines "KEY=value".
 std::vector<std::string> values_of(const std::string& text, const std::string& key) {
   std::vector<std::string> out;
@@ -171,10 +165,10 @@ cat "$T/in.out"
 echo "--- stderr of nsplan run:"; cat "$T/in.err"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  ASSERT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-inside") << r.describe();
-  EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
-  EXPECT_EQ(value_of(r.out, "ppid"), "0") << "the parent of PID 1 is outside its namespace\n" << r.describe();
+  ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "hostname"), "nsplan-t-inside") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pid"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "ppid"), "0") << "the parent of PID 1 is outside its namespace\n" << r.describe();
 
   // ps shows the shell (PID 1) and ps itself, nothing of the host.
   std::vector<std::string> ps = values_of(r.out, "ps");
@@ -189,18 +183,18 @@ echo "--- stderr of nsplan run:"; cat "$T/in.err"
     saw_shell |= pid == 1 && comm == "sh";
   }
   EXPECT_TRUE(saw_shell) << r.describe();
-  std::istringstream procs(value_of(r.out, "procpids", ""));
+  std::istringstream procs(script_value(r.out, "procpids", ""));
   int n_procs = 0;
   for (long pid; procs >> pid; ++n_procs) EXPECT_LT(pid, 20) << "/proc lists a process of the host";
   EXPECT_GE(n_procs, 1);
   EXPECT_LE(n_procs, 8) << r.describe();
-  EXPECT_GT(std::stoi(value_of(r.out, "host_processes", "0")), n_procs) << "the host has more processes";
+  EXPECT_GT(std::stoi(script_value(r.out, "host_processes", "0")), n_procs) << "the host has more processes";
 
-  EXPECT_EQ(value_of(r.out, "nofile"), "321/654") << r.describe();
+  EXPECT_EQ(script_value(r.out, "nofile"), "321/654") << r.describe();
 
   // CLOCK_BOOTTIME 10 days ahead: /proc/uptime inside vs the host's around the run.
-  double h0 = 0, h1 = 0, inside = std::atof(value_of(r.out, "uptime", "0").c_str());
-  std::istringstream(value_of(r.out, "host_uptime", "0 0")) >> h0 >> h1;
+  double h0 = 0, h1 = 0, inside = std::atof(script_value(r.out, "uptime", "0").c_str());
+  std::istringstream(script_value(r.out, "host_uptime", "0 0")) >> h0 >> h1;
   EXPECT_GE(inside - h0, 864000.0 - 1.0) << r.describe();
   EXPECT_LE(inside - h1, 864000.0 + 1.0) << r.describe();
 
@@ -258,13 +252,13 @@ cat "$T/u.out"
 echo "--- stderr of nsplan run:"; cat "$T/u.err"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "uid"), "0 gid=0") << "root inside the user namespace\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "pid"), "1") << r.describe();
-  EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-userns") << r.describe();
-  EXPECT_EQ(value_of(r.out, "nofile"), "321") << r.describe();
-  double host = std::atof(value_of(r.out, "host_uptime", "0").c_str());
-  double inside = std::atof(value_of(r.out, "uptime", "0").c_str());
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "uid"), "0 gid=0") << "root inside the user namespace\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "pid"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "hostname"), "nsplan-t-userns") << r.describe();
+  EXPECT_EQ(script_value(r.out, "nofile"), "321") << r.describe();
+  double host = std::atof(script_value(r.out, "host_uptime", "0").c_str());
+  double inside = std::atof(script_value(r.out, "uptime", "0").c_str());
   EXPECT_NEAR(inside - host, 864000.0, 5.0) << r.describe();
   EXPECT_TRUE(contains(r.out, "bye")) << r.describe();
   // Seen from the host, every process of the run is the mapped id 100000.
@@ -298,11 +292,11 @@ TEST_F(RunTest, CommandFromTheCommandLineGetsTheNamespacesOfAProfileWithoutRun) 
 echo "rc=$?"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "hostname"), "nsplan-t-norun") << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "hostname"), "nsplan-t-norun") << r.describe();
   // Without run.init: false, nsplan's init is PID 1 and the command its first child.
-  EXPECT_EQ(value_of(r.out, "pid"), "2") << r.describe();
-  EXPECT_EQ(value_of(r.out, "nofile"), "321") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pid"), "2") << r.describe();
+  EXPECT_EQ(script_value(r.out, "nofile"), "321") << r.describe();
 }
 
 // ---- limits bite ----------------------------------------------------------------------------
@@ -329,12 +323,12 @@ echo "limit=$(cat "$CG/memory.limit_in_bytes" 2>/dev/null || cat "$CG/memory.max
 cat "$T/small.err" "$T/big.err"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "limit"), "33554432") << r.describe();
-  EXPECT_EQ(value_of(r.out, "small_rc"), "0") << "8M fit below the limit\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "small_bytes"), "8388608") << r.describe();
-  EXPECT_EQ(value_of(r.out, "oom_before"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "big_rc"), "137") << "killed by SIGKILL: 128 + 9\n" << r.describe();
-  EXPECT_GE(std::atoi(value_of(r.out, "oom_after", "0").c_str()), 1)
+  EXPECT_EQ(script_value(r.out, "limit"), "33554432") << r.describe();
+  EXPECT_EQ(script_value(r.out, "small_rc"), "0") << "8M fit below the limit\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "small_bytes"), "8388608") << r.describe();
+  EXPECT_EQ(script_value(r.out, "oom_before"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "big_rc"), "137") << "killed by SIGKILL: 128 + 9\n" << r.describe();
+  EXPECT_GE(std::atoi(script_value(r.out, "oom_after", "0").c_str()), 1)
       << "the OOM kill must be the profile cgroup's own\n" << r.describe();
 }
 
@@ -358,16 +352,16 @@ echo "left=$(wc -l < "$CG/cgroup.procs")"
 cat "$T/p.out" "$T/p.err"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  int started = std::atoi(value_of(r.out, "last", "0").c_str());
+  int started = std::atoi(script_value(r.out, "last", "0").c_str());
   // 20 tasks: the shell (PID 1) and 19 sleeps. Without a user namespace the command's process
   // is nsplan's only one in the cgroup: no middle process takes a task.
   EXPECT_EQ(started, 19) << r.describe();
   EXPECT_FALSE(contains(r.out, "loop-ended")) << r.describe();
-  EXPECT_NE(value_of(r.out, "rc"), "0") << "the shell failed to fork\n" << r.describe();
-  std::string events = value_of(r.out, "events");
+  EXPECT_NE(script_value(r.out, "rc"), "0") << "the shell failed to fork\n" << r.describe();
+  std::string events = script_value(r.out, "events");
   EXPECT_TRUE(starts_with(events, "max ") && events != "max 0") << r.describe();
   // PID 1 ended: its pid namespace took every sleep with it.
-  EXPECT_EQ(value_of(r.out, "left"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "left"), "0") << r.describe();
 }
 
 // ---- network --------------------------------------------------------------------------------
@@ -405,15 +399,15 @@ echo "netns_left=$(ip netns list | wc -l)"
 for f in apply.out srv.out srv.err cli.out cli.err outside.err destroy.out; do echo "--- $f"; cat "$T/$f"; done
 )SH");
     ASSERT_EQ(r.code(), 0) << r.describe();
-    EXPECT_EQ(value_of(r.out, "apply_rc"), "0") << r.describe();
-    EXPECT_EQ(value_of(r.out, "client_rc"), "0") << r.describe();
-    EXPECT_EQ(value_of(r.out, "server_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "apply_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "client_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
     EXPECT_TRUE(contains(r.out, "client: local " + client_ip + ":")) << r.describe();
     EXPECT_TRUE(contains(r.out, "client: echo hello-from-b from " + server_ip + ":7777 to " + client_ip + ":")) << r.describe();
     EXPECT_TRUE(contains(r.out, "server: " + client_ip + ":")) << r.describe();
-    EXPECT_NE(value_of(r.out, "outside_rc"), "0") << r.describe();
-    EXPECT_EQ(value_of(r.out, "destroy_rc"), "0") << r.describe();
-    EXPECT_EQ(value_of(r.out, "netns_left"), "0") << r.describe();
+    EXPECT_NE(script_value(r.out, "outside_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "destroy_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "netns_left"), "0") << r.describe();
   }
 
   std::string na_ = test_name("a"), nb_ = test_name("b");
@@ -471,8 +465,8 @@ done
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   for (const std::string v : {"plain", "pidns"}) {
-    EXPECT_EQ(value_of(r.out, v + "_rc"), "42") << v << "\n" << r.describe();
-    EXPECT_TRUE(contains(value_of(r.out, v + "_out"), "got-TERM")) << v << "\n" << r.describe();
+    EXPECT_EQ(script_value(r.out, v + "_rc"), "42") << v << "\n" << r.describe();
+    EXPECT_TRUE(contains(script_value(r.out, v + "_out"), "got-TERM")) << v << "\n" << r.describe();
   }
 }
 
@@ -501,19 +495,19 @@ printf 'echo not run\n' > "$T/not-executable"; chmod 0644 "$T/not-executable"
 echo "setup_err=$(tr '\n' ' ' < "$T/c.err")"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "plain_exit"), "7") << r.describe();
-  EXPECT_EQ(value_of(r.out, "pidns_exit"), "7") << r.describe();
-  EXPECT_EQ(value_of(r.out, "plain_kill"), "137") << r.describe();
-  EXPECT_EQ(value_of(r.out, "plain_term"), "143") << r.describe();
-  EXPECT_EQ(value_of(r.out, "pidns_victim"), "sleep") << r.describe();
-  EXPECT_EQ(value_of(r.out, "pidns_kill"), "137") << r.describe();
+  EXPECT_EQ(script_value(r.out, "plain_exit"), "7") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pidns_exit"), "7") << r.describe();
+  EXPECT_EQ(script_value(r.out, "plain_kill"), "137") << r.describe();
+  EXPECT_EQ(script_value(r.out, "plain_term"), "143") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pidns_victim"), "sleep") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pidns_kill"), "137") << r.describe();
   // As env(1) and timeout(1): 127 not found, 126 not executable, 125 nsplan's own failure before
   // the exec (a shell reads 127 as "command not found").
-  EXPECT_EQ(value_of(r.out, "noexec"), "127") << r.describe();
-  EXPECT_EQ(value_of(r.out, "cannot_exec"), "126") << r.describe();
-  EXPECT_EQ(value_of(r.out, "setup_failed"), "125") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "setup_err"), "chdir /nonexistent/nsplan-t-no-such-dir")) << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "noexec"), "127") << r.describe();
+  EXPECT_EQ(script_value(r.out, "cannot_exec"), "126") << r.describe();
+  EXPECT_EQ(script_value(r.out, "setup_failed"), "125") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "setup_err"), "chdir /nonexistent/nsplan-t-no-such-dir")) << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
 }
 
 // The command gets stdin, stdout and stderr and no other descriptor of nsplan's (with an
@@ -601,8 +595,8 @@ done
 cat "$T/r.out" "$T/r.err"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "137") << r.describe();
-  EXPECT_FALSE(value_of(r.out, "pids", "").empty()) << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "137") << r.describe();
+  EXPECT_FALSE(script_value(r.out, "pids", "").empty()) << r.describe();
   EXPECT_TRUE(values_of(r.out, "cgroup_left").empty()) << "the ephemeral cgroup is still there after 5 s\n" << r.describe();
   EXPECT_TRUE(values_of(r.out, "alive").empty()) << "processes of the run outlived nsplan\n" << r.describe();
   EXPECT_TRUE(values_of(r.out, "ns_left").empty()) << "namespaces of the run outlived nsplan\n" << r.describe();
@@ -641,13 +635,13 @@ cat "$T/a.err"
 kill $sp
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  std::string sp = value_of(r.out, "sp");
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  std::string sp = script_value(r.out, "sp");
   std::string rel = "/" + parent->name() + "/nsplan/" + name_of(p);
   std::vector<std::string> cg = values_of(r.out, "cgroup");
   for (const char* c : {"memory", "pids"}) EXPECT_EQ(cgroup_line(cg, c, parent->v2()), rel) << c << "\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "in_procs"), "1") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "stdout"), "attached " + sp + " to ")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "in_procs"), "1") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "stdout"), "attached " + sp + " to ")) << r.describe();
 }
 
 TEST_F(RunTest, AttachRefusesAProfileWithNamespacesUnlessCgroupsOnly) {
@@ -673,16 +667,16 @@ cat "$T/a2.out" "$T/a2.err"
 kill $sp
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "refused_rc"), "2") << r.describe();
-  std::string err = value_of(r.out, "refused_err");
+  EXPECT_EQ(script_value(r.out, "refused_rc"), "2") << r.describe();
+  std::string err = script_value(r.out, "refused_err");
   EXPECT_TRUE(contains(err, "namespaces")) << err;
   EXPECT_TRUE(contains(err, "--cgroups-only")) << err;
   std::string rel = "/" + parent->name() + "/nsplan/" + name_of(p);
   EXPECT_NE(cgroup_line(values_of(r.out, "cgroup_refused"), "pids", parent->v2()), rel) << r.describe();
-  EXPECT_EQ(value_of(r.out, "made_cgroup"), "no") << "a refused attach changes nothing\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "forced_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "made_cgroup"), "no") << "a refused attach changes nothing\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "forced_rc"), "0") << r.describe();
   EXPECT_EQ(cgroup_line(values_of(r.out, "cgroup_forced"), "pids", parent->v2()), rel) << r.describe();
-  EXPECT_EQ(value_of(r.out, "same_uts"), "yes") << "attach never imposes namespaces\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "same_uts"), "yes") << "attach never imposes namespaces\n" << r.describe();
 }
 
 // ---- a cgroup given to a user (cgroup.permissions) -------------------------------------------
@@ -728,25 +722,25 @@ if [ -d "$CGM" ]; then echo "left=yes"; else echo "left=no"; fi
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "_failed")) << r.describe();
   // Before root applied it: nothing is made, and the user is told who applies it.
-  EXPECT_EQ(value_of(r.out, "early_rc"), "3") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "early_err"), "is not in place")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "early_made"), "no") << r.describe();
-  EXPECT_EQ(value_of(r.out, "procs_owner"), "65534:644") << r.describe();
-  EXPECT_EQ(value_of(r.out, "limit_owner").substr(0, 2), "0:") << "the limits stay root's\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "early_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "early_err"), "is not in place")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "early_made"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "procs_owner"), "65534:644") << r.describe();
+  EXPECT_EQ(script_value(r.out, "limit_owner").substr(0, 2), "0:") << "the limits stay root's\n" << r.describe();
   // Root's own shell is not nobody's to move, whatever the cgroup allows.
-  EXPECT_EQ(value_of(r.out, "other_rc"), "3") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "other_err"), parent->v2() ? "common ancestor" : "belongs to root")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "other_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "other_err"), parent->v2() ? "common ancestor" : "belongs to root")) << r.describe();
   if (parent->v2()) {
-    EXPECT_EQ(value_of(r.out, "attach_rc"), "3") << r.describe();
-    EXPECT_TRUE(contains(value_of(r.out, "attach_err"), "common ancestor")) << r.describe();
-    EXPECT_EQ(value_of(r.out, "in_procs"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "attach_rc"), "3") << r.describe();
+    EXPECT_TRUE(contains(script_value(r.out, "attach_err"), "common ancestor")) << r.describe();
+    EXPECT_EQ(script_value(r.out, "in_procs"), "0") << r.describe();
   } else {
-    EXPECT_EQ(value_of(r.out, "attach_rc"), "0") << r.describe();
-    EXPECT_EQ(value_of(r.out, "in_procs"), "1") << r.describe();
-    EXPECT_EQ(value_of(r.out, "in_pids"), "1") << r.describe();
+    EXPECT_EQ(script_value(r.out, "attach_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "in_procs"), "1") << r.describe();
+    EXPECT_EQ(script_value(r.out, "in_pids"), "1") << r.describe();
   }
-  EXPECT_EQ(value_of(r.out, "status"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "left"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "status"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "left"), "no") << r.describe();
 }
 
 // Without the key, the user is refused before anything is written, with the key that grants it.
@@ -773,13 +767,13 @@ kill $sp
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "_failed")) << r.describe();
-  EXPECT_EQ(value_of(r.out, "attach_rc"), "3") << r.describe();
-  std::string err = value_of(r.out, "attach_err");
+  EXPECT_EQ(script_value(r.out, "attach_rc"), "3") << r.describe();
+  std::string err = script_value(r.out, "attach_err");
   EXPECT_TRUE(contains(err, "may not add processes")) << err;
   EXPECT_TRUE(contains(err, "cgroup.permissions.tasks")) << err;
-  EXPECT_EQ(value_of(r.out, "in_procs"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "run_rc"), "3") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "run_err"), "cgroup.permissions.tasks")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "in_procs"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "run_rc"), "3") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "run_err"), "cgroup.permissions.tasks")) << r.describe();
 }
 
 // ---- explain | sh observes what run observes -------------------------------------------------
@@ -843,8 +837,8 @@ TEST_F(RunExplainTest, ExplainScriptObservesWhatRunObserves) {
   both(obs, *parent, run, explain);
   ASSERT_EQ(run.code(), 0) << run.describe();
   ASSERT_EQ(explain.code(), 0) << explain.describe();
-  EXPECT_EQ(value_of(run.out, "rc"), "0") << run.describe();
-  EXPECT_EQ(value_of(explain.out, "rc"), "0") << explain.describe();
+  EXPECT_EQ(script_value(run.out, "rc"), "0") << run.describe();
+  EXPECT_EQ(script_value(explain.out, "rc"), "0") << explain.describe();
   auto a = key_values(run.out), b = key_values(explain.out);
   EXPECT_EQ(a["hostname"], "nsplan-t-explain") << run.describe();
   EXPECT_EQ(a["pid"], "1") << run.describe();

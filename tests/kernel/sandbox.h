@@ -109,11 +109,11 @@ inline std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // The value of a "KEY=value" line a test script printed; "<none>" when it printed none.
-inline std::string script_value(const std::string& text, const std::string& key) {
+inline std::string script_value(const std::string& text, const std::string& key, const std::string& fallback = "<none>") {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
-  return "<none>";
+  return fallback;
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {

@@ -19,12 +19,6 @@
 namespace nsplan::kernel_test {
 namespace {
 
-std::string value_of(const std::string& text, const std::string& key) {
-  for (const auto& l : lines_of(text))
-    if (starts_with(l, key + "=")) return l.substr(key.size() + 1);
-  return "<none>";
-}
-
 class SeccompInitTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,19 +54,19 @@ D="$T/denied" "$N" run "$DENIED" > "$T/d.out" 2>&1; echo "rc=$?"; sed 's/^/denie
 D="$T/open" "$N" run "$OPEN" > "$T/o.out" 2>&1; echo "open_rc=$?"; sed 's/^/open_/' "$T/o.out"
 )SH", {{"DENIED", denied}, {"OPEN", open}});
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_NE(value_of(r.out, "denied_mkdir"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_NE(script_value(r.out, "denied_mkdir"), "0") << r.describe();
   EXPECT_TRUE(contains(r.out, "Permission denied")) << "EACCES, not the default EPERM\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "denied_made"), "no") << r.describe();
-  EXPECT_NE(value_of(r.out, "denied_unshare"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "denied_echo"), "works") << "everything else runs\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "denied_Seccomp"), "2") << "a filter (SECCOMP_MODE_FILTER)\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "denied_NoNewPrivs"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "denied_made"), "no") << r.describe();
+  EXPECT_NE(script_value(r.out, "denied_unshare"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "denied_echo"), "works") << "everything else runs\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "denied_Seccomp"), "2") << "a filter (SECCOMP_MODE_FILTER)\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "denied_NoNewPrivs"), "1") << r.describe();
   // The same command without a filter makes the directory and the namespace.
-  EXPECT_EQ(value_of(r.out, "open_mkdir"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "open_made"), "yes") << r.describe();
-  EXPECT_EQ(value_of(r.out, "open_unshare"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "open_Seccomp"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "open_mkdir"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "open_made"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "open_unshare"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "open_Seccomp"), "0") << r.describe();
 }
 
 // An allow list of every syscall of this architecture but mkdir and mkdirat: only those get the
@@ -87,11 +81,11 @@ TEST_F(SeccompInitTest, AllowListGivesEveryOtherSyscallTheErrno) {
 D="$T/allowed" "$N" run "$PROFILE" > "$T/a.out" 2>&1; echo "rc=$?"; cat "$T/a.out"
 )SH", {{"PROFILE", p}});
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "rc"), "0") << r.describe();
-  EXPECT_NE(value_of(r.out, "mkdir"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_NE(script_value(r.out, "mkdir"), "0") << r.describe();
   EXPECT_TRUE(contains(r.out, "Read-only file system")) << "EROFS from the filter\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "made"), "no") << r.describe();
-  EXPECT_EQ(value_of(r.out, "unshare"), "0") << "allowed\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "made"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "unshare"), "0") << "allowed\n" << r.describe();
 }
 
 TEST_F(SeccompInitTest, KillActionEndsTheProcessWithSigsysAndLogLetsItRun) {
@@ -105,10 +99,10 @@ if [ -d "$T/x" ]; then echo log_made=yes; else echo log_made=no; fi
 cat "$T/k.err"
 )SH", {{"KILL", kill}, {"LOG", log}});
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "kill_rc"), "159") << "128 + SIGSYS\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "kill_made"), "no") << r.describe();
-  EXPECT_EQ(value_of(r.out, "log_rc"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "log_made"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill_rc"), "159") << "128 + SIGSYS\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "kill_made"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "log_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "log_made"), "yes") << r.describe();
 }
 
 // The init is PID 1 (nsplan's own code, without the filter), the command its child, with it.
@@ -122,13 +116,13 @@ TEST_F(SeccompInitTest, InitIsPid1WithoutTheFilterAndTheCommandIsItsChild) {
   std::string without = profile("noinit", ns + "run:\n  init: false\n" + look);
   RunResult r = with_and_without(with, without);
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_pid"), "2") << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_ppid"), "1") << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_pid1"), "nsplan") << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_pid1_seccomp"), "0") << "the init runs without the filter\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_own_seccomp"), "2") << r.describe();
-  EXPECT_EQ(value_of(r.out, "without_pid"), "1") << r.describe();
-  EXPECT_EQ(value_of(r.out, "without_pid1"), "sh") << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_pid"), "2") << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_ppid"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_pid1"), "nsplan") << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_pid1_seccomp"), "0") << "the init runs without the filter\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_own_seccomp"), "2") << r.describe();
+  EXPECT_EQ(script_value(r.out, "without_pid"), "1") << r.describe();
+  EXPECT_EQ(script_value(r.out, "without_pid1"), "sh") << r.describe();
 }
 
 // An orphan's parent exits at once, and a background observer counts zombies later; the command
@@ -143,8 +137,8 @@ TEST_F(SeccompInitTest, InitReapsOrphans) {
   std::string without = profile("noreap", ns + "run:\n  init: false\n" + orphan);
   RunResult r = with_and_without(with, without);
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "with_zombies"), "0") << r.describe();
-  EXPECT_EQ(value_of(r.out, "without_zombies"), "1") << "the contrast: no init, a zombie\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "with_zombies"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "without_zombies"), "1") << "the contrast: no init, a zombie\n" << r.describe();
 }
 
 // SIGTERM to nsplan reaches a command that does not handle it (as PID 1 it would ignore it), and
@@ -166,12 +160,12 @@ echo "noexec_err=$(tr '\n' ' ' < "$T/e.err")"
 cat "$T/t.out"
 )SH", {{"PROFILE", p}});
   ASSERT_EQ(r.code(), 0) << r.describe();
-  EXPECT_EQ(value_of(r.out, "term"), "143") << r.describe();
-  EXPECT_LT(std::atoi(value_of(r.out, "term_ms").c_str()), 5000) << "the first SIGTERM ended it\n" << r.describe();
-  EXPECT_EQ(value_of(r.out, "exit"), "7") << r.describe();
-  EXPECT_EQ(value_of(r.out, "self_kill"), "137") << r.describe();
-  EXPECT_EQ(value_of(r.out, "noexec"), "127") << r.describe();
-  EXPECT_TRUE(contains(value_of(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "term"), "143") << r.describe();
+  EXPECT_LT(std::atoi(script_value(r.out, "term_ms").c_str()), 5000) << "the first SIGTERM ended it\n" << r.describe();
+  EXPECT_EQ(script_value(r.out, "exit"), "7") << r.describe();
+  EXPECT_EQ(script_value(r.out, "self_kill"), "137") << r.describe();
+  EXPECT_EQ(script_value(r.out, "noexec"), "127") << r.describe();
+  EXPECT_TRUE(contains(script_value(r.out, "noexec_err"), "/nonexistent/nsplan-t-no-such-program")) << r.describe();
 }
 
 }  // namespace
