@@ -6,6 +6,7 @@
 
 #include "compiler/device_rules.h"
 #include "compiler/export_process.h"
+#include "compiler/export_seccomp.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
 
@@ -53,6 +54,7 @@ class OciExport {
     if (p_.namespaces) namespaces(*p_.namespaces, doc, linux_part);
     if (p_.cgroup) cgroup(*p_.cgroup, linux_part);
     if (p_.network) network(*p_.network);
+    if (p_.run && p_.run->seccomp) linux_part["seccomp"] = oci_seccomp(*p_.run->seccomp);
     doc["linux"] = linux_part;
     return doc;
   }
@@ -100,7 +102,6 @@ class OciExport {
         cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command: a runtime passes only what its caller asks for (runc --preserve-fds)");
       if (r.no_new_privs) proc["noNewPrivileges"] = r.no_new_privs->value;
       oci_process_attrs(r, proc, [this](SourceLoc loc, const std::string& what) { cannot(loc, what); });
-      if (r.seccomp) cannot(r.seccomp->loc, "run.seccomp: this export does not write linux.seccomp yet");
       if (r.init && r.init->value) cannot(r.init->loc, "run.init: an OCI runtime starts the command as PID 1, without nsplan's init");
     } else {
       proc["cwd"] = "/";
@@ -149,7 +150,10 @@ class OciExport {
     Json list = Json::array();
     // In the order the kernel's clone flags are usually listed by runtimes; stable either way.
     if (ns.pid) namespace_entry("pid", *ns.pid, list);
-    if (ns.net) namespace_entry("net", *ns.net, list);
+    if (ns.net) {
+      namespace_entry("net", *ns.net, list);
+      report_net_etc(*ns.net, losses_, kOci, "write the files and bind them read-only over /etc (mounts)");
+    }
     if (ns.ipc) namespace_entry("ipc", *ns.ipc, list);
     if (ns.uts) namespace_entry("uts", *ns.uts, list);
     if (ns.mnt) namespace_entry("mnt", *ns.mnt, list);

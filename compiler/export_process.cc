@@ -41,13 +41,13 @@ std::vector<std::string> exact_set(const CapabilitiesSpec& c, const std::vector<
   return out;
 }
 
+}  // namespace
+
 std::string joined(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
   return out;
 }
-
-}  // namespace
 
 std::vector<UnitSetting> systemd_process_settings(const RunSpec& r, const CannotFn& cannot) {
   std::vector<UnitSetting> out;

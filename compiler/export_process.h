@@ -21,6 +21,9 @@ struct UnitSetting {
   SourceLoc loc;
   std::string key, value;
 };
+// WORDS separated by one space (a unit setting's list).
+std::string joined(const std::vector<std::string>& words);
+
 std::vector<UnitSetting> systemd_process_settings(const RunSpec& r, const CannotFn& cannot);
 
 // Adds the process attributes and capabilities of R to OCI's PROCESS object.

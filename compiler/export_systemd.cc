@@ -2,6 +2,7 @@
 
 #include "compiler/device_rules.h"
 #include "compiler/export_process.h"
+#include "compiler/export_seccomp.h"
 #include "compiler/translate.h"
 #include "compiler/units.h"
 
@@ -275,6 +276,7 @@ class SystemdExport {
       const std::string path = joined_path("net", *ns.net);
       if (path.empty()) set(ns.net->loc, "PrivateNetwork", "yes");
       else if (plain_path(ns.net->loc, path, "NetworkNamespacePath=")) set(ns.net->loc, "NetworkNamespacePath", path);
+      report_net_etc(*ns.net, losses_, kSystemd, "write the files and bind them over /etc with BindReadOnlyPaths=");
     }
     if (ns.ipc) {
       const std::string path = joined_path("ipc", *ns.ipc);
@@ -370,7 +372,9 @@ class SystemdExport {
       set(u.loc, u.key, u.value);
     for (const auto& fd : r.keep_fds)
       cannot(fd.loc, "passing descriptor " + std::to_string(fd.value) + " to the command (socket units pass their own, as LISTEN_FDS)");
-    if (r.seccomp) cannot(r.seccomp->loc, "run.seccomp: this export does not write SystemCallFilter= yet");
+    if (r.seccomp)
+      for (const auto& u : systemd_seccomp_settings(*r.seccomp, [this](SourceLoc loc, const std::string& what) { cannot(loc, what); }))
+        set(u.loc, u.key, u.value);
   }
 };
 

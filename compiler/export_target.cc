@@ -25,6 +25,15 @@ void report_network(const NetworkSpec& n, Losses& losses, const std::string& tar
                   "load the ruleset `nsplan explain` prints with nft -f, and set net.ipv4.ip_forward=1");
 }
 
+void report_net_etc(const NetNamespaceSpec& net, Losses& losses, const std::string& target, const std::string& hint) {
+  if (!net.etc) return;
+  const EtcFilesSpec& e = *net.etc;
+  std::string files;
+  for (const auto& [given, name] : {std::pair{e.resolv_conf.has_value(), "resolv.conf"}, {e.hosts.has_value(), "hosts"}, {e.hostname.has_value(), "hostname"}})
+    if (given) files += std::string(files.empty() ? "/etc/" : ", /etc/") + name;
+  losses.cannot(e.loc, target, "the network namespace's own " + files + " (net.etc)", hint);
+}
+
 std::vector<std::pair<std::string, const Located<Rlimit>*>> rlimits_set(const LimitsSpec& s) {
   const std::pair<const char*, const Opt<Rlimit>*> table[] = {
       {"AS", &s.as},           {"CORE", &s.core},         {"CPU", &s.cpu},       {"DATA", &s.data},

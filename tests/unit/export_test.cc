@@ -181,7 +181,60 @@ TEST(ExportOci, NetworkIsReportedAndStrictRefusesIt) {
   EXPECT_TRUE(messages(s, Severity::Warning).empty());
 }
 
+// A deny list: every call allowed but the listed ones (groups as nsplan's own members), which
+// return the errno; an allow list: the errno by default, the listed calls and nsplan's four allowed.
+TEST(ExportOci, SeccompListsTheSameCallsAsTheFilter) {
+  auto deny = export_text("run:\n  command: [true]\n  seccomp: {deny: [\"@swap\", ptrace], errno: EACCES}\n", "oci");
+  const Json& d = deny.json["linux"]["seccomp"];
+  EXPECT_EQ(d["defaultAction"], "SCMP_ACT_ALLOW");
+  ASSERT_EQ(d["syscalls"].size(), 1u);
+  EXPECT_EQ(d["syscalls"][0]["names"], Json::parse(R"(["ptrace", "swapoff", "swapon"])"));
+  EXPECT_EQ(d["syscalls"][0]["action"], "SCMP_ACT_ERRNO");
+  EXPECT_EQ(d["syscalls"][0]["errnoRet"], 13);
+  EXPECT_TRUE(messages(deny, Severity::Warning).empty());
+
+  auto allow = export_text("run:\n  command: [true]\n  seccomp: {allow: [read, write]}\n", "oci");
+  const Json& a = allow.json["linux"]["seccomp"];
+  EXPECT_EQ(a["defaultAction"], "SCMP_ACT_ERRNO");
+  EXPECT_EQ(a["defaultErrnoRet"], 1);
+  EXPECT_EQ(a["syscalls"][0]["names"], Json::parse(R"(["execve", "exit", "exit_group", "read", "rt_sigreturn", "write"])"));
+  EXPECT_EQ(a["syscalls"][0]["action"], "SCMP_ACT_ALLOW");
+
+  auto kill = export_text("run:\n  command: [true]\n  seccomp: {deny: [ptrace], action: kill}\n", "oci");
+  EXPECT_EQ(kill.json["linux"]["seccomp"]["syscalls"][0]["action"], "SCMP_ACT_KILL_PROCESS");
+  EXPECT_FALSE(kill.json["linux"]["seccomp"]["syscalls"][0].contains("errnoRet"));
+}
+
+TEST(ExportOci, NetEtcIsReportedAtItsKey) {
+  auto e = export_text("namespaces:\n  net:\n    etc:\n      hostname: box\n      resolv_conf: {nameservers: [192.0.2.1]}\n", "oci");
+  auto w = messages(e, Severity::Warning);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "p.yaml:6:7: OCI cannot express the network namespace's own /etc/resolv.conf, /etc/hostname (net.etc)");
+}
+
 // ---- systemd -------------------------------------------------------------------------------
+
+TEST(ExportSystemd, SeccompBecomesSystemCallFilterWithNamesNotSystemdsGroups) {
+  auto deny = export_text("run:\n  command: [true]\n  seccomp: {deny: [\"@swap\", ptrace], errno: EACCES}\n", "systemd");
+  EXPECT_TRUE(has_line(deny.result.text, "SystemCallFilter=~ptrace swapoff swapon")) << deny.result.text;
+  EXPECT_TRUE(has_line(deny.result.text, "SystemCallErrorNumber=EACCES")) << deny.result.text;
+  EXPECT_TRUE(has_line(deny.result.text, "SystemCallArchitectures=native")) << deny.result.text;
+  EXPECT_TRUE(messages(deny, Severity::Warning).empty());
+
+  // systemd widens every allow list by its @default group: said, at the list.
+  auto allow = export_text("run:\n  command: [true]\n  seccomp:\n    allow: [read, write]\n", "systemd");
+  EXPECT_TRUE(has_line(allow.result.text, "SystemCallFilter=execve exit exit_group read rt_sigreturn write")) << allow.result.text;
+  auto w = messages(allow, Severity::Warning);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("p.yaml:6:13: systemd cannot express an allow list of these calls alone", 0), 0u) << w[0];
+
+  auto log = export_text("run:\n  command: [true]\n  seccomp: {deny: [ptrace], action: log}\n", "systemd");
+  EXPECT_TRUE(has_line(log.result.text, "SystemCallLog=ptrace")) << log.result.text;
+  EXPECT_FALSE(has_line(log.result.text, "SystemCallFilter=~ptrace")) << log.result.text;
+
+  auto trap = export_text("run:\n  command: [true]\n  seccomp: {deny: [ptrace], action: trap}\n", "systemd");
+  EXPECT_EQ(messages(trap, Severity::Warning).size(), 1u);
+}
 
 TEST(ExportSystemd, CpuQuotaIsAPercentOfOneCpu) {
   bool exact = false;
