@@ -332,6 +332,21 @@ void check_cgroup(const CgroupSpec& cg, Diagnostics& diags) {
   }
 }
 
+// What nsplan mounts on the system's own paths (a /dev, /dev/mqueue, a /sys, files over /etc)
+// would reach the host's mount table too under shared propagation: refused at the key.
+void check_shared_propagation(const NamespacesSpec& ns, Diagnostics& diags) {
+  const MntNamespaceSpec& m = *ns.mnt;
+  if (!m.propagation || m.propagation->value != "shared") return;
+  auto refuse = [&](SourceLoc loc, const std::string& what) {
+    diags.error(loc, what + " would be mounted over the host's too: propagation is shared",
+                "use propagation: slave (the host's new mounts still reach the namespace, none go back), or private");
+  };
+  if (m.dev && m.dev->value) refuse(m.dev->loc, "the minimal /dev");
+  if (m.mqueue && m.mqueue->value) refuse(m.mqueue->loc, "/dev/mqueue");
+  if (m.sysfs && m.sysfs->value) refuse(m.sysfs->loc, "the read-only /sys");
+  if (ns.net && ns.net->etc) refuse(ns.net->etc->loc, "the network namespace's files in /etc");
+}
+
 }  // namespace
 
 void check_profile(const Profile& p, Diagnostics& diags) {
@@ -371,10 +386,14 @@ void check_profile(const Profile& p, Diagnostics& diags) {
       if (m.proc && m.proc->value && !ns.pid)
         diags.warning(m.proc->loc, "a fresh /proc without a new pid namespace still shows every process of the host",
                       "add `pid: {}` to namespaces");
+      check_shared_propagation(ns, diags);
     }
   }
   if (p.run && p.run->command.empty())
     diags.error(p.run->loc, "run command is empty", "write command: [program, arg, ...]");
+  if (p.cgroup && p.cgroup->ephemeral && p.cgroup->ephemeral->value && !p.run)
+    diags.error(p.cgroup->ephemeral->loc, "an ephemeral cgroup lives as long as the command of run, and this profile has no run",
+                "add run: {command: [...]}, or drop ephemeral (apply keeps the cgroup until destroy)");
   NetworkChecker(p, diags).run();
   check_seccomp_and_init(p, diags);
   check_uplink(p, diags);
