@@ -176,7 +176,10 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     // Only what nsplan made or changed, as the kernel names it, checked right before acting.
     if (Status s = verify_subject(u, kernel, it->id); !s.ok()) {
       // A moved device whose namespace went: the kernel gave it back to the host (the double fault).
-      std::optional<Status> back = is_gone(s) ? undo_on_returned_device(u, kernel, it->id) : std::nullopt;
+      // Only a device the profile moved: any other link dies with its namespace.
+      const Subject subject = subject_of(u);
+      const bool moved = as<MoveLinkBack>(u) || ((as<RestoreMtu>(u) || as<RestoreMac>(u)) && moved_devices.count(subject.netns + "/" + subject.name));
+      std::optional<Status> back = is_gone(s) && moved ? undo_on_returned_device(u, kernel, it->id) : std::nullopt;
       if (back && !back->ok()) errors.push_back(back->message());
       else if (back && done) done->push_back({removal(u, "given back to the host by the kernel; found by its ifindex"), {}});
       if (back) continue;

@@ -312,11 +312,11 @@ Status ShellKernel::link_move(const std::string& from, const std::string& name, 
     out_ += "# nsplan destroy: gives " + sh_quote(name) + " back as the host had it before apply (mtu, up, bridge,\n"
             "#   addresses, routes); this script, written before apply, does not know that: it moves it back\n";
   // "" is the namespace nsplan runs in: the script's own ("$$").
-  return line(ip_in(from) + " link set dev " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)) +
+  return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)) +
               (new_name.empty() ? std::string() : " name " + sh_quote(new_name)));
 }
 Status ShellKernel::link_rename(const std::string& netns, const std::string& name, const std::string& new_name) {
-  return line(ip_in(netns) + " link set dev " + sh_quote(name) + " name " + sh_quote(new_name));
+  return line(ip_in(netns) + " link set " + sh_quote(name) + " name " + sh_quote(new_name));
 }
 // ip(8) lists a link of another kind as nothing at all under `type bridge`.
 Status ShellKernel::link_require_bridge(const std::string& netns, const std::string& name) {

@@ -59,7 +59,7 @@ ip link show nspt-h0 > /dev/null 2>&1 && echo "moved=no" || echo "moved=yes"
 echo "inside=$(ip -n nspt-rnns -o -4 addr show dev eth1 | awk '{print $4}')"
 echo "same_ifindex=$([ "$(ip -n nspt-rnns -o link show dev eth1 | cut -d: -f1)" = "$host_idx" ] && echo yes || echo no)"
 echo "route_inside=$(ip -n nspt-rnns route show default | grep -c 'dev eth1')"
-"$N" explain "$P" 2>/dev/null | grep -cF "ip link set dev 'nspt-h0' netns 'nspt-rnns' name 'eth1'" | sed 's/^/explain_lines=/'
+"$N" explain "$P" 2>/dev/null | grep -cF "ip link set 'nspt-h0' netns 'nspt-rnns' name 'eth1'" | sed 's/^/explain_lines=/'
 "$N" destroy "$P" > "$T/destroy.out" 2>&1 || { echo "destroy_failed"; cat "$T/destroy.out"; }
 show > "$T/after"
 cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before" "$T/after"; }
