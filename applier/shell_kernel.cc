@@ -309,7 +309,7 @@ Status ShellKernel::link_move(const std::string& from, const std::string& name, 
   // it (the MoveLinkBack and RestoreMtu records); the script's apply saw no device (it observes
   // a host where nothing of the profile exists), so there is nothing to render but the move.
   if (to.empty())
-    out_ += "# nsplan destroy: gives " + sh_quote(name) + " back as the host had it before apply (mtu, up, bridge,\n"
+    out_ += "# nsplan destroy: gives " + sh_quote(new_name.empty() ? name : new_name) + " back as the host had it before apply (mtu, up, bridge,\n"
             "#   addresses, routes); this script, written before apply, does not know that: it moves it back\n";
   // "" is the namespace nsplan runs in: the script's own ("$$").
   return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)) +

@@ -7,7 +7,8 @@
 //     namespace), renaming nothing; once the name is free, destroy gives it back;
 //   - the double fault: given back to the host as devN by the kernel (here by the script, as the
 //     kernel does when its namespace goes: a veth itself would die with it), it is found by its
-//     ifindex, never the link that carries its inside name.
+//     ifindex, never the link that carries its inside name; also when its ifindex was taken in
+//     the namespace it entered (the kernel gave it another there).
 // The same against the simulated kernel: tests/unit/executor_test.cc (Rename.*).
 #include <sys/stat.h>
 
@@ -120,6 +121,32 @@ ip link del eth1
   EXPECT_EQ(script_value(r.out, "returned"), "yes") << r.describe();
   EXPECT_EQ(script_value(r.out, "same"), "yes") << r.describe();
   EXPECT_EQ(script_value(r.out, "decoy_kept"), "yes") << r.describe();
+}
+
+// The kernel keeps a moved link's ifindex unless the namespace it enters has that one: then the
+// device gets another there, and keeps that one when it comes back. The ifindex recorded is the
+// one inside (learnt after the move), so the device is still found by it.
+TEST_F(Rename, AnIfindexTakenInsideIsTheOneRecordedAndFoundAgain) {
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", profile()}}, std::string(kHostDevice) + R"SH(
+ip netns add nspt-rnns
+ip -n nspt-rnns link add nspt-a0 type veth peer name nspt-a1
+ip -n nspt-rnns link add nspt-a2 type veth peer name nspt-a3
+"$N" apply "$P" > "$T/apply.out" 2>&1 || { echo "apply_failed"; cat "$T/apply.out"; }
+inside_idx=$(ip -n nspt-rnns -o link show dev eth1 | cut -d: -f1)
+echo "collided=$([ "$inside_idx" != "$host_idx" ] && echo yes || echo no)"
+ip -n nspt-rnns link set dev eth1 netns $$ name dev7
+ip netns del nspt-rnns
+echo "kept_inside_index=$([ "$(idx dev7)" = "$inside_idx" ] && echo yes || echo no)"
+"$N" destroy "$P" > "$T/destroy.out" 2>&1 || { echo "destroy_failed"; cat "$T/destroy.out"; }
+show | grep -v '^idx=' > "$T/after"
+grep -v '^idx=' "$T/before" > "$T/before.noidx"
+cmp -s "$T/before.noidx" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before.noidx" "$T/after"; }
+)SH");
+  ASSERT_EQ(r.code(), 0) << r.describe();
+  EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
+  EXPECT_EQ(script_value(r.out, "collided"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "kept_inside_index"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "same"), "yes") << r.describe();
 }
 
 }  // namespace
