@@ -44,6 +44,7 @@ ip route add 10.97.0.0/16 via 10.98.0.2 dev nspt-h0
 idx() { ip -o link show dev "$@" 2>/dev/null | cut -d: -f1; }
 show() { echo "idx=$(idx nspt-h0)"; ip -o -4 addr show dev nspt-h0 | awk '{print $4}'; ip -o link show nspt-h0 | grep -o '<[^>]*>' | tr -d '<>' | tr ',' '\n' | grep -x UP; ip route show 10.97.0.0/16; }
 show > "$T/before"
+same_as_before() { show > "$T/after"; cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before" "$T/after"; }; }
 host_idx=$(idx nspt-h0)
 )SH";
 
@@ -62,8 +63,7 @@ echo "same_ifindex=$([ "$(ip -n nspt-rnns -o link show dev eth1 | cut -d: -f1)" 
 echo "route_inside=$(ip -n nspt-rnns route show default | grep -c 'dev eth1')"
 "$N" explain "$P" 2>/dev/null | grep -cF "ip link set 'nspt-h0' netns 'nspt-rnns' name 'eth1'" | sed 's/^/explain_lines=/'
 "$N" destroy "$P" > "$T/destroy.out" 2>&1 || { echo "destroy_failed"; cat "$T/destroy.out"; }
-show > "$T/after"
-cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before" "$T/after"; }
+same_as_before
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
   EXPECT_FALSE(contains(r.out, "failed")) << r.describe();
@@ -87,8 +87,7 @@ echo "still_inside=$(ip -n nspt-rnns -o link show dev eth1 >/dev/null 2>&1 && ec
 echo "theirs_kept=$([ "$(idx nspt-h0)" = "$theirs" ] && [ -z "$(ip -o -4 addr show dev nspt-h0)" ] && echo yes || echo no)"
 ip link del nspt-h0
 "$N" destroy "$P" > "$T/d2.out" 2>&1 || { echo "destroy_failed"; cat "$T/d2.out"; }
-show > "$T/after"
-cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before" "$T/after"; }
+same_as_before
 ip netns list | grep -q nspt-rnns && echo "netns=left" || echo "netns=gone"
 )SH");
   ASSERT_EQ(r.code(), 0) << r.describe();
@@ -111,8 +110,7 @@ ip -n nspt-rnns link set dev eth1 netns $$ name dev7
 ip netns del nspt-rnns
 echo "returned=$([ "$(idx dev7)" = "$host_idx" ] && echo yes || echo no)"
 "$N" destroy "$P" > "$T/destroy.out" 2>&1 || { echo "destroy_failed"; cat "$T/destroy.out"; }
-show > "$T/after"
-cmp -s "$T/before" "$T/after" && echo "same=yes" || { echo "same=no"; diff "$T/before" "$T/after"; }
+same_as_before
 echo "decoy_kept=$([ "$(idx eth1)" = "$decoy" ] && [ -z "$(ip -o -4 addr show dev eth1)" ] && echo yes || echo no)"
 ip link del eth1
 )SH");
