@@ -1272,7 +1272,7 @@ namespaces:
   net: {persist: mv-a}
 network:
   links:
-    - {name: eth2, kind: device, netns: mv-a, name_inside: eth5, mtu: 1400, addresses: [10.99.0.2/24]}
+    - {name: eth2, kind: device, netns: mv-a, name_inside: eth5, mtu: 1400, mac: 02:00:00:00:66:05, addresses: [10.99.0.2/24]}
 )";
 
 // The host's eth2 as a host has it: up, with an address and a route through it.
@@ -1354,11 +1354,13 @@ TEST(Rename, ADeviceTheKernelGaveBackIsFoundByItsIfindex) {
   ASSERT_TRUE(rig.kernel.netns_delete("mv-a").ok());
   ASSERT_TRUE(rig.kernel.state().netns.at("").links.count("dev0"));
   EXPECT_EQ(rig.kernel.state().netns.at("").links.at("dev0").mtu, 1400u);
+  EXPECT_EQ(rig.kernel.state().netns.at("").links.at("dev0").mac, "02:00:00:00:66:05");
   DestroyOutcome d = rig.destroy();
   EXPECT_TRUE(d.ok) << show(d);
   const auto& host = rig.kernel.state().netns.at("");
   ASSERT_TRUE(host.links.count("eth2"));
   EXPECT_EQ(host.links.at("eth2").mtu, 1500u);
+  EXPECT_EQ(host.links.at("eth2").mac, testing::kDefaultMac);
   EXPECT_TRUE(host.links.at("eth2").up);
   EXPECT_TRUE(host.addresses.count({"eth2", "10.97.0.1/24"}));
   EXPECT_EQ(host.links.at("eth5").kind, "dummy");
