@@ -309,8 +309,15 @@ Observation observe(const Action& action, Kernel& k, LiveView& view) {
             Observation o;
             if (blind(view, o, a.netns)) return o;
             if (blind(view, o, "")) return o;
-            o.satisfied = o.exists = view.link(a.netns, a.name) != nullptr;
-            if (const LinkInfo* l = view.link("", a.name); l && !o.satisfied) o.device = device_on_host(*l, view);
+            const std::string& inside = a.new_name.empty() ? a.name : a.new_name;
+            o.satisfied = o.exists = view.link(a.netns, inside) != nullptr;
+            const LinkInfo* l = view.link("", a.name);
+            if (l && !o.satisfied) o.device = device_on_host(*l, view);
+            // The kernel renames after the move: with the name taken there, the device would
+            // arrive under its host name. Refused before anything moves.
+            if (l && !o.satisfied && !a.new_name.empty() && view.link(a.netns, a.name))
+              o.error = SysError{EEXIST, "move " + a.name + " into " + a.netns + " as " + a.new_name + ": " + a.netns + " has a link named " + a.name +
+                                             " (the kernel moves first, then renames)", 0, {}};
             return o;
           },
           [&](const SetMac& a) {
@@ -438,7 +445,7 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
             return s;
           },
           [&](const MoveLink& a) {
-            Status s = k.link_move("", a.name, a.netns);
+            Status s = k.link_move("", a.name, a.netns, a.new_name);
             if (s.ok()) {
               view.forget("");
               view.forget(a.netns);
@@ -556,7 +563,8 @@ std::optional<Undo> undo_for(const Action& action, const Observation& before) {
           },
           [&](const MoveLink& a) -> std::optional<Undo> {
             MoveLinkBack back = before.device ? *before.device : MoveLinkBack{};
-            back.name = a.name;
+            back.name = a.new_name.empty() ? a.name : a.new_name;
+            if (!a.new_name.empty()) back.host_name = a.name;
             back.from = a.netns;
             back.to = "";
             return back;
@@ -613,7 +621,7 @@ std::string resource_key(const Action& action) {
           [](const SetHostname& a) { return "hostname " + a.ns_path; },
           [](const WriteNetnsFile& a) { return "netns file " + a.netns + "/" + a.file; },
           [](const CreateLink& a) { return "link " + a.netns + "/" + a.name; },
-          [](const MoveLink& a) { return "link " + a.netns + "/" + a.name; },
+          [](const MoveLink& a) { return "link " + a.netns + "/" + (a.new_name.empty() ? a.name : a.new_name); },
           [](const SetMac& a) { return "mac " + a.netns + "/" + a.dev; },
           [](const SetMtu& a) { return "mtu " + a.netns + "/" + a.dev; },
           [](const SetMaster& a) { return "master " + a.netns + "/" + a.dev; },
@@ -695,7 +703,8 @@ ChangeText describe_change(const Action& action, const Observation& before) {
                                        "link", a.name, a.netns, {}, to_string(a.kind));
           },
           [&](const MoveLink& a) {
-            return ChangeText::of_link("~ move " + a.name + " into " + a.netns, "link_namespace", a.name, a.netns, {}, a.netns);
+            return ChangeText::of_link("~ move " + a.name + " into " + a.netns + (a.new_name.empty() ? "" : " as " + a.new_name), "link_namespace",
+                                       a.name, a.netns, {}, a.netns);
           },
           [&](const SetMac& a) {
             Old old = before.exists ? Old(before.current) : Old();

@@ -10,6 +10,7 @@
 
 #include "applier/cgroup_values.h"
 #include "applier/record_check.h"
+#include "applier/returned_device.h"
 #include "compiler/cgroup_files.h"
 #include "compiler/overloaded.h"
 #include "compiler/escape.h"
@@ -122,6 +123,9 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       if (u->peer_ifindex) group_members[u->group].insert(static_cast<int>(u->peer_ifindex));
     }
   std::set<uint32_t> groups_deleted, groups_refused;
+  // Namespaces holding a device whose way back failed: deleting one would leave the device to
+  // the kernel, which renames it devN on a host that has its name. Kept for the next destroy.
+  std::map<std::string, std::string> holding_device;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     const Undo& u = it->undo;
     auto gone_ns = [&](const std::string& ns) { return !ns.empty() && removed_netns.count(ns); };
@@ -176,9 +180,21 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
         continue;
       }
     }
+    if (auto* x = as<DeleteNetns>(u); x && holding_device.count(x->name)) {
+      errors.push_back(describe(u) + ": kept, " + holding_device[x->name] + " in it did not go back to the host (see above); destroy again once it can");
+      continue;
+    }
     kernel.announce("destroy: " + describe(u));
     // Only what nsplan made or changed, as the kernel names it, checked right before acting.
     if (Status s = verify_subject(u, kernel, it->id); !s.ok()) {
+      // A moved device whose namespace went: the kernel gave it back to the host (the double fault).
+      // Only a device the profile moved: any other link dies with its namespace.
+      const Subject subject = subject_of(u);
+      const bool moved = as<MoveLinkBack>(u) || ((as<RestoreMtu>(u) || as<RestoreMac>(u)) && moved_devices.count(subject.netns + "/" + subject.name));
+      std::optional<Status> back = is_gone(s) && moved ? undo_on_returned_device(u, kernel, it->id) : std::nullopt;
+      if (back && !back->ok()) errors.push_back(back->message());
+      else if (back && done) done->push_back({removal(u, "given back to the host by the kernel; found by its ifindex"), {}});
+      if (back) continue;
       if (!is_gone(s)) errors.push_back(s.message());
       else if (done) done->push_back({removal(u, "already gone"), {}});
       continue;
@@ -210,6 +226,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     Undo effective = u;
     if (auto* x = std::get_if<RemoveNetnsFile>(&effective)) x->dir_too = x->dir_too || etc_dirs_made.count(x->netns) > 0;
     Status s = run_verified_undo(effective, kernel, it->id);
+    if (auto* x = as<MoveLinkBack>(u); x && !s.ok()) holding_device[x->from] = x->name;
     if (!s.ok()) errors.push_back(s.message());
     else if (done) done->push_back({removal(u), {}});
   }
@@ -269,6 +286,7 @@ std::map<std::string, std::set<std::string>> links_named_by(const plan::Plan& pl
                    [&](const plan::MoveLink& a) {
                      named[""].insert(a.name);
                      named[a.netns].insert(a.name);
+                     if (!a.new_name.empty()) named[a.netns].insert(a.new_name);
                    },
                    [&](const plan::SetMac& a) { named[a.netns].insert(a.dev); },
                    [&](const plan::SetMtu& a) { named[a.netns].insert(a.dev); },

@@ -159,7 +159,11 @@ class Kernel {
   // (ifindexes); a link of the group that is not is never deleted: the call then fails (EPERM),
   // naming it, and deletes nothing.
   virtual Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) = 0;
-  virtual Status link_move(const std::string& from, const std::string& name, const std::string& to) = 0;
+  // NEW_NAME ("": none): the name it gets in TO, in the same request (the kernel moves, then
+  // renames: with NEW_NAME taken in TO the device arrives under NAME and the call fails).
+  virtual Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) = 0;
+  // Renames a link (the kernel refuses while it is up: EBUSY).
+  virtual Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) = 0;
   virtual Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) = 0;
   // MAC: "02:00:00:00:00:01".
   virtual Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) = 0;

@@ -197,8 +197,11 @@ class LinuxKernel final : public Kernel {
       return delete_link_group_unlisted(group, std::move(members));
     });
   }
-  Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
-    return with_netlink([&](NetlinkClient& c) { return c.move_link(from, name, to); });
+  Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override {
+    return with_netlink([&](NetlinkClient& c) { return c.move_link(from, name, to, new_name); });
+  }
+  Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override {
+    return with_netlink([&](NetlinkClient& c) { return c.rename_link(netns, name, new_name); });
   }
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return with_netlink([&](NetlinkClient& c) { return c.set_mtu(netns, dev, mtu); });

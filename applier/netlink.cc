@@ -487,6 +487,23 @@ struct NetlinkClient::Impl {
     return finish(c.value(), rtnl_link_change(c.value()->sk, orig.get(), changes.get(), 0), what);
   }
 
+  // The same, naming DEV by its ifindex, so that FILL may give it a new name (IFLA_IFNAME).
+  template <typename Fill>
+  Status change_by_index(const std::string& netns, const std::string& dev, const std::string& what, Fill fill) {
+    if (!valid_ifname(dev)) return bad_name(what, dev);
+    SysResult<Conn*> c = conn(netns);
+    if (!c) return c.error().wrap(what);
+    SysResult<int> idx = ifindex(c.value(), netns, dev);
+    if (!idx) return idx.error().wrap(what);
+    LinkPtr orig(rtnl_link_alloc());
+    LinkPtr changes(rtnl_link_alloc());
+    if (!orig || !changes) return SysError{ENOMEM, what, 0, {}};
+    rtnl_link_set_ifindex(orig.get(), idx.value());
+    if (Status s = fill(c.value(), changes.get()); !s) return s;
+    c.value()->reset();
+    return finish(c.value(), rtnl_link_change(c.value()->sk, orig.get(), changes.get(), 0), what);
+  }
+
   // A kind with a parent (macvlan / ipvlan / vlan): asked of PARENT_NETNS, born in NETNS.
   Status create_on_parent(const plan::CreateLink& l) {
     std::string what = std::string("create ") + plan::to_string(l.kind) + " '" + l.name + "' on '" + l.parent +
@@ -798,14 +815,31 @@ Status NetlinkClient::create_link(const plan::CreateLink& l) {
 }
 
 Status NetlinkClient::move_link(const std::string& from_netns, const std::string& name,
-                                const std::string& to_netns) {
-  std::string what =
-      "move link '" + name + "' from " + ns_label(from_netns) + " to " + ns_label(to_netns);
+                                const std::string& to_netns, const std::string& new_name) {
+  std::string what = "move link '" + name + "' from " + ns_label(from_netns) + " to " + ns_label(to_netns) +
+                     (new_name.empty() ? "" : " as '" + new_name + "'");
   if (from_netns == to_netns) return SysError{EINVAL, what + ": same namespace", 0, {}};
+  if (!new_name.empty() && !valid_ifname(new_name)) return SysError{EINVAL, what + ": not an interface name", 0, {}};
   SysResult<int> fd = impl_->ns_fd(to_netns);
   if (!fd) return fd.error().wrap(what);
-  return impl_->change(from_netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
+  if (new_name.empty() || new_name == name)
+    return impl_->change(from_netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
+      rtnl_link_set_ns_fd(ch, fd.value());
+      return {};
+    });
+  // By ifindex, with the new name as IFLA_IFNAME: one RTM_NEWLINK moves and renames.
+  return impl_->change_by_index(from_netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
     rtnl_link_set_ns_fd(ch, fd.value());
+    rtnl_link_set_name(ch, new_name.c_str());
+    return {};
+  });
+}
+
+Status NetlinkClient::rename_link(const std::string& netns, const std::string& name, const std::string& new_name) {
+  std::string what = "rename link '" + name + "' in " + ns_label(netns) + " to '" + new_name + "'";
+  if (!valid_ifname(new_name)) return SysError{EINVAL, what + ": not an interface name", 0, {}};
+  return impl_->change_by_index(netns, name, what, [&](Conn*, rtnl_link* ch) -> Status {
+    rtnl_link_set_name(ch, new_name.c_str());
     return {};
   });
 }

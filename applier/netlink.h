@@ -128,9 +128,12 @@ class NetlinkClient {
   }
 
   // ---- changing links ----
-  // Moves NAME from FROM_NETNS into TO_NETNS (costly: 30 ms of RCU grace periods).
+  // Moves NAME from FROM_NETNS into TO_NETNS (costly: 30 ms of RCU grace periods); NEW_NAME
+  // ("": none) renames it there in the same request (IFLA_IFNAME with the link's ifindex).
   Status move_link(const std::string& from_netns, const std::string& name,
-                   const std::string& to_netns);
+                   const std::string& to_netns, const std::string& new_name = "");
+  // Renames NAME in NETNS to NEW_NAME (EBUSY while it is up).
+  Status rename_link(const std::string& netns, const std::string& name, const std::string& new_name);
   Status set_mtu(const std::string& netns, const std::string& dev, uint32_t mtu);
   Status set_mac(const std::string& netns, const std::string& dev, const std::string& mac);
   // MASTER "" = release DEV from its master (nomaster).

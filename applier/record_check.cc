@@ -182,6 +182,7 @@ std::string check_record(const Owned& r, const HostFacts& facts) {
             std::string problem = first_problem({check_ifname(u.name), u.from.empty() ? std::string("no namespace to move from")
                                                                                        : check_netns(u.from),
                                                  u.to.empty() ? "" : "a device goes back to the host only",
+                                                 u.host_name.empty() ? "" : check_ifname(u.host_name),
                                                  u.master.empty() ? "" : check_ifname(u.master)});
             for (const auto& r : u.routes)
               if (problem.empty() && !r.netns.empty()) problem = "a route of a moved device is the host's";

@@ -304,15 +304,19 @@ Status ShellKernel::link_delete(const std::string& netns, const std::string& nam
 Status ShellKernel::link_group_delete(const std::string& netns, uint32_t group, const std::set<int>&) {
   return line(ip_in(netns) + " link delete group " + group_text(group));
 }
-Status ShellKernel::link_move(const std::string& from, const std::string& name, const std::string& to) {
+Status ShellKernel::link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) {
   // A device going back to the host: destroy gives it what the host had given it, as apply found
   // it (the MoveLinkBack and RestoreMtu records); the script's apply saw no device (it observes
   // a host where nothing of the profile exists), so there is nothing to render but the move.
   if (to.empty())
-    out_ += "# nsplan destroy: gives " + sh_quote(name) + " back as the host had it before apply (mtu, up, bridge,\n"
+    out_ += "# nsplan destroy: gives " + sh_quote(new_name.empty() ? name : new_name) + " back as the host had it before apply (mtu, up, bridge,\n"
             "#   addresses, routes); this script, written before apply, does not know that: it moves it back\n";
   // "" is the namespace nsplan runs in: the script's own ("$$").
-  return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)));
+  return line(ip_in(from) + " link set " + sh_quote(name) + " netns " + (to.empty() ? std::string("\"$$\"") : sh_quote(to)) +
+              (new_name.empty() ? std::string() : " name " + sh_quote(new_name)));
+}
+Status ShellKernel::link_rename(const std::string& netns, const std::string& name, const std::string& new_name) {
+  return line(ip_in(netns) + " link set " + sh_quote(name) + " name " + sh_quote(new_name));
 }
 // ip(8) lists a link of another kind as nothing at all under `type bridge`.
 Status ShellKernel::link_require_bridge(const std::string& netns, const std::string& name) {

@@ -88,7 +88,8 @@ class ShellKernel final : public Kernel {
   Status link_create(const plan::CreateLink& link) override;
   Status link_delete(const std::string& netns, const std::string& name) override;
   Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override;
-  Status link_move(const std::string& from, const std::string& name, const std::string& to) override;
+  Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override;
+  Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override;
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override;
   Status link_require_bridge(const std::string& netns, const std::string& name) override;
   Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override;

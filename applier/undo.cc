@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "applier/namespaces.h"
+#include "applier/returned_device.h"
 #include "compiler/utf8.h"
 
 #include "compiler/escape.h"
@@ -205,16 +206,11 @@ Status verify_subject(const Undo& undo, Kernel& k, const KernelId& id) {
 namespace {
 
 Status move_back(const MoveLinkBack& u, Kernel& k) {
-  if (Status s = k.link_move(u.from, u.name, u.to); !s.ok()) return s;
-  if (!u.master.empty())
-    if (Status s = k.link_master(u.to, u.name, u.master); !s.ok()) return s;
-  for (const auto& cidr : u.addresses)
-    if (Status s = k.address_add(u.to, u.name, cidr, false); !s.ok() && s.err() != EEXIST) return s;
-  if (u.was_up)
-    if (Status s = k.link_up(u.to, u.name, true); !s.ok()) return s;
-  for (const auto& r : u.routes)
-    if (Status s = k.route_add(r); !s.ok() && s.err() != EEXIST) return s;
-  return {};
+  const std::string& back_as = u.host_name.empty() ? u.name : u.host_name;
+  if (back_as != u.name)
+    if (Status s = host_name_free(u, k); !s.ok()) return s;
+  if (Status s = k.link_move(u.from, u.name, u.to, back_as == u.name ? "" : back_as); !s.ok()) return s;
+  return give_back_host_state(u, k);
 }
 
 }  // namespace
@@ -341,7 +337,10 @@ ChangeText parts(const Undo& undo) {
             return ChangeText::of_path("remove " + path, "netns_file", path);
           },
           [&](const DeleteLink& u) { return ChangeText::of_link("delete link " + u.name + in(u.netns), "link", u.name, u.netns); },
-          [&](const MoveLinkBack& u) { return ChangeText::of_link("move " + u.name + " back" + in(u.to), "link_namespace", u.name, u.from, {}, u.to); },
+          [&](const MoveLinkBack& u) {
+            return ChangeText::of_link("move " + u.name + " back" + in(u.to) + (u.host_name.empty() ? "" : " as " + u.host_name), "link_namespace", u.name,
+                                       u.from, {}, u.to);
+          },
           [&](const RestoreMac& u) {
             return ChangeText::of_link("restore address " + u.mac + " of " + u.dev + in(u.netns), "mac", u.dev, u.netns, {}, u.mac);
           },
@@ -437,6 +436,7 @@ json owned_to_record(const Owned& owned) {
                  },
                  [&](const MoveLinkBack& u) {
                    j["undo"] = "move_link_back"; j["name"] = u.name; j["from"] = u.from; j["to"] = u.to;
+                   if (!u.host_name.empty()) j["host_name"] = u.host_name;
                    j["was_up"] = u.was_up; j["master"] = text_json(u.master); j["addresses"] = u.addresses;
                    j["routes"] = json::array();
                    for (const auto& r : u.routes) j["routes"].push_back(route_json(r));
@@ -509,6 +509,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
                           j.value("peer_name", std::string()), j.contains("peer_ifindex") ? u32(j.at("peer_ifindex")) : 0u};
     else if (kind == "move_link_back") {
       MoveLinkBack m{s("name"), s("from"), s("to")};
+      m.host_name = j.value("host_name", std::string());
       m.was_up = j.value("was_up", false);
       m.master = j.contains("master") ? text_from(j.at("master")) : std::string();
       m.addresses = j.value("addresses", std::vector<std::string>());

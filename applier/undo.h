@@ -48,11 +48,12 @@ struct DeleteLink {
 // A device moved into a namespace goes back to the host as it was: up or down, in its bridge,
 // with its addresses and routes (moving a link drops them all).
 struct MoveLinkBack {
-  std::string name, from, to;
+  std::string name, from, to;  // NAME: its name in FROM
   bool was_up = false;
   std::string master;
   std::vector<std::string> addresses;  // CIDRs the host gave it (not the kernel's link-local ones)
   std::vector<RouteSpec> routes;       // routes of the host through it (not the kernel's)
+  std::string host_name;               // its name on the host, when moved under another ("": NAME)
 };
 struct RestoreMtu { std::string netns, dev; uint32_t mtu = 0; };
 struct RestoreMac { std::string netns, dev, mac; };

@@ -63,7 +63,7 @@ class NetworkChecker {
     // Pass 1: every interface the profile makes, per namespace.
     for (const LinkSpec& link : net.links) {
       std::string ns = netns_of(link.netns);
-      add_link(ns, link.name, link.kind.value);
+      add_link(ns, link.name_inside ? *link.name_inside : link.name, link.kind.value);
       if (link.peer) add_link(netns_of(link.peer->netns), link.peer->name, "veth");
     }
     // Bridges of the host: never one the profile makes there too (whose would it be?).
@@ -193,6 +193,9 @@ class NetworkChecker {
                                    std::to_string(it->second.second.line) + "), not a device that exists already",
                      "give that link the netns it should live in instead of moving it");
     }
+    if (link.name_inside && found && info.created)
+      diags_.error(link.name_inside->loc, "name_inside renames a device moved from the host; a " + kind + " is made under its own name",
+                   "write the name it should have as name");
     if (info.id && !link.vlan_id)
       diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs an id (1..4094)");
     if (!info.id && link.vlan_id)
@@ -203,7 +206,7 @@ class NetworkChecker {
                    "a device that stays on the host needs no entry");
     if (link.parent && link.parent->value == link.name.value)
       diags_.error(link.parent->loc, "a link cannot be its own parent");
-    if (link.master && link.master->value == link.name.value)
+    if (link.master && link.master->value == (link.name_inside ? *link.name_inside : link.name).value)
       diags_.error(link.master->loc, "a link cannot be its own master");
     if (info.ports && link.master)
       diags_.error(link.master->loc, "a bridge cannot be enslaved to another bridge");

@@ -93,6 +93,7 @@ json action_json(const Action& action) {
                  [&](const MoveLink& a) {
                    j["name"] = a.name;
                    j["netns"] = a.netns;
+                   if (!a.new_name.empty()) j["new_name"] = a.new_name;
                  },
                  [&](const SetMac& a) {
                    j["netns"] = a.netns;

@@ -163,6 +163,9 @@ struct CreateLink {
 struct MoveLink {
   std::string name;
   std::string netns;
+  // The name it gets inside ("": it keeps its own), given in the same request as the move: the
+  // host never sees the device under the new name.
+  std::string new_name;
   bool operator==(const MoveLink&) const = default;
 };
 struct SetMtu {

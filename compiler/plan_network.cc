@@ -25,7 +25,7 @@ class NetworkPlanner {
     for (const auto& link : net.links)
       if (stacked(link)) create(link);
     for (const auto& link : net.links) {
-      configure(ctx_.netns(link.netns), link.name, link.mac, link.mtu, link.master, link.addresses, link.up, link.loc);
+      configure(ctx_.netns(link.netns), inside_name(link), link.mac, link.mtu, link.master, link.addresses, link.up, link.loc);
       if (link.peer)
         configure(ctx_.netns(link.peer->netns), link.peer->name, link.peer->mac, link.peer->mtu, link.peer->master,
                   link.peer->addresses, link.peer->up, link.peer->loc);
@@ -64,6 +64,9 @@ class NetworkPlanner {
     }
   }
 
+  // A link's name where it lives: a moved device's name_inside, when it has one.
+  static const Located<std::string>& inside_name(const LinkSpec& link) { return link.name_inside ? *link.name_inside : link.name; }
+
   void new_netns(const std::string& name, SourceLoc loc) {
     ctx_.add(plan::CreateNetns{name}, loc, "net namespace " + name);
     // A new namespace has lo down; nothing inside can reach even itself without it.
@@ -85,7 +88,7 @@ class NetworkPlanner {
         if (ns == own) in_own = true;
         else if (!ns.empty()) elsewhere.push_back(ns);
       };
-      consider(l.name.value, ctx_.netns(l.netns));
+      consider(inside_name(l).value, ctx_.netns(l.netns));
       if (l.peer) consider(l.peer->name.value, ctx_.netns(l.peer->netns));
     }
     if (in_own) return own;
@@ -102,7 +105,8 @@ class NetworkPlanner {
     const std::string& name = link.name.value;
     const LinkKindInfo& info = *find_link_kind(kind);  // the checks passed: a kind of the registry
     if (!info.created) {
-      ctx_.add(plan::MoveLink{name, ns}, link.loc, "move device " + name + " into " + ns,
+      const std::string inside = link.name_inside && link.name_inside->value != name ? link.name_inside->value : std::string();
+      ctx_.add(plan::MoveLink{name, ns, inside}, link.loc, "move device " + name + " into " + ns + (inside.empty() ? "" : " as " + inside),
                {"moving a link between namespaces is the one slow operation (RCU grace periods): only devices that exist already are moved."});
       return;
     }

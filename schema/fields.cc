@@ -594,6 +594,10 @@ const ObjectSpec* spec_of<LinkSpec>() {
       field<LinkSpec>("parent_netns", &LinkSpec::parent_netns, t(Kind::Name),
           "Net namespace the parent is in (a link of this profile there).",
           "the link's own namespace when this profile puts the parent there, else the host"),
+      field<LinkSpec>("name_inside", &LinkSpec::name_inside, t(Kind::IfName),
+          "device only: its name in netns, given in the same request as the move (the host never sees it renamed); "
+          "destroy moves it back under name.",
+          "name"),
       field<LinkSpec>("mode", &LinkSpec::mode,
           one_of(link_mode_words()), link_mode_doc(), link_mode_defaults()),
       field<LinkSpec>("id", &LinkSpec::vlan_id, uint_in(1, 4094), "VLAN id (vlan only)."),

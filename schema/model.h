@@ -309,6 +309,7 @@ struct LinkSpec {
   Opt<bool> up;
   Opt<std::string> parent;  // macvlan, ipvlan, vlan
   Opt<std::string> parent_netns;  // where the parent is, when not in the link's own namespace
+  Opt<std::string> name_inside;   // device: its name in netns (moved and renamed in one request)
   Opt<std::string> mode;    // macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s
   Opt<uint64_t> vlan_id;    // vlan: 1..4094
   std::optional<VethPeer> peer;

@@ -93,9 +93,13 @@ class YesKernel final : public Kernel {
     if (group < 0x10000) escaped("delete link group " + std::to_string(group) + " in '" + netns + "'");
     return {};
   }
-  Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
+  Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override {
     if (!to.empty()) escaped("move " + name + " to " + to);
+    if (!new_name.empty()) link(to, new_name);
     return link(from, name), Status();
+  }
+  Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override {
+    return link(netns, name), link(netns, new_name), Status();
   }
   Status link_mtu(const std::string& netns, const std::string& dev, uint32_t) override { return link(netns, dev), Status(); }
   Status link_mac(const std::string& netns, const std::string& dev, const std::string&) override { return link(netns, dev), Status(); }

@@ -234,8 +234,11 @@ class CountingKernel : public applier::Kernel {
   applier::Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override {
     return note("link del group " + std::to_string(group)), k_->link_group_delete(netns, group, ours);
   }
-  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
-    return note("link move " + name), k_->link_move(from, name, to);
+  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override {
+    return note("link move " + name), k_->link_move(from, name, to, new_name);
+  }
+  applier::Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override {
+    return note("link rename " + name), k_->link_rename(netns, name, new_name);
   }
   applier::Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return note("mtu " + dev), k_->link_mtu(netns, dev, mtu);

@@ -534,16 +534,16 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "    - {to: \"fd00:81::/64\", dev: @IF@br}\n"
       "    - {to: 10.78.0.0/16, via: 10.77.0.2, metric: 3}\n");
 
-  // A device moved in (one end of a veth pair the setup made, up, with an address and a route:
-  // destroy gives it back so), a macvlan stacked on the moved device, macvlans stacked on a
+  // A device moved in under another name (name_inside; one end of a veth pair the setup made, up,
+  // with an address and a route: destroy gives it back so, under its name), a macvlan stacked on the moved device, macvlans stacked on a
   // host veth of the setup: one born in a namespace, one on the host (in the profile's group).
   add("device_and_stacked",
       "network:\n"
       "  namespaces: [@P@-dev]\n"
       "  links:\n"
-      "    - {name: @IF@mv1, kind: device, netns: @P@-dev, addresses: [10.66.0.2/24], mtu: 1400}\n"
+      "    - {name: @IF@mv1, kind: device, netns: @P@-dev, name_inside: @IF@mv2, addresses: [10.66.0.2/24], mtu: 1400}\n"
       "    - {name: @IF@mac0, kind: macvlan, parent: @IF@s0, netns: @P@-dev, mode: private, addresses: [10.66.1.2/24]}\n"
-      "    - {name: @IF@mac1, kind: macvlan, parent: @IF@mv1, parent_netns: @P@-dev, netns: @P@-dev, mode: passthru}\n"
+      "    - {name: @IF@mac1, kind: macvlan, parent: @IF@mv2, parent_netns: @P@-dev, netns: @P@-dev, mode: passthru}\n"
       "    - {name: @IF@mac2, kind: macvlan, parent: @IF@s0, mode: vepa, addresses: [\"fd00:66::1/64\"]}\n",
       "ip link add @IF@mv0 type veth peer name @IF@mv1\nip link set @IF@mv1 up\n"
       "ip addr add 10.66.9.9/24 dev @IF@mv1\nip route add 10.67.0.0/16 via 10.66.9.1 dev @IF@mv1\n"

@@ -148,8 +148,11 @@ class FaultyKernel : public applier::Kernel {
     return mutate("link del group " + std::to_string(group) + " in '" + netns + "'",
                   [&] { return k_->link_group_delete(netns, group, ours); });
   }
-  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
-    return mutate("link move " + from + "/" + name + " -> " + to, [&] { return k_->link_move(from, name, to); });
+  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override {
+    return mutate("link move " + from + "/" + name + " -> " + to, [&] { return k_->link_move(from, name, to, new_name); });
+  }
+  applier::Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override {
+    return mutate("link rename " + netns + "/" + name + " " + new_name, [&] { return k_->link_rename(netns, name, new_name); });
   }
   applier::Status link_mtu(const std::string& netns, const std::string& dev, uint32_t mtu) override {
     return mutate("mtu " + netns + "/" + dev + " " + std::to_string(mtu), [&] { return k_->link_mtu(netns, dev, mtu); });

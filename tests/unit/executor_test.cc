@@ -449,7 +449,7 @@ TEST(FakeKernel, LinksFollowTheirNamespacesAndPeers) {
   EXPECT_EQ(k.link_group_delete("", 7, {}).err(), EPERM);
   int host_end = static_cast<int>(k.link_id("", veth.netns.empty() ? veth.name : veth.peer_name).value().object);
   ASSERT_TRUE(k.link_group_delete("", 7, {host_end}).ok());
-  ASSERT_TRUE(k.link_move("", "eth2", "a").ok());
+  ASSERT_TRUE(k.link_move("", "eth2", "a", "").ok());
   ASSERT_TRUE(k.netns_delete("a").ok());  // a device comes back
   EXPECT_STATE_EQ(initial, k.snapshot());
 
@@ -1262,6 +1262,128 @@ network:
   DestroyOutcome d = rig.destroy();
   EXPECT_TRUE(d.ok) << show(d);
   EXPECT_STATE_EQ(initial, rig.kernel.snapshot());
+}
+
+// ---- a device renamed inside (name_inside), and back under its host name --------------------
+
+const char* kRenamedDevice = R"(nsplan: 1
+name: mover
+namespaces:
+  net: {persist: mv-a}
+network:
+  links:
+    - {name: eth2, kind: device, netns: mv-a, name_inside: eth5, mtu: 1400, mac: 02:00:00:00:66:05, addresses: [10.99.0.2/24]}
+)";
+
+// The host's eth2 as a host has it: up, with an address and a route through it.
+void give_eth2_a_life(FakeKernel& k) {
+  ASSERT_TRUE(k.link_up("", "eth2", true).ok());
+  ASSERT_TRUE(k.address_add("", "eth2", "10.97.0.1/24", false).ok());
+  applier::RouteSpec r;
+  r.to = "10.96.0.0/16";
+  r.via = "10.97.0.254";
+  r.dev = "eth2";
+  ASSERT_TRUE(k.route_add(r).ok());
+}
+
+// The profile compiled, on a host whose eth2 has that life (INITIAL: the host before apply).
+struct Renamed {
+  std::shared_ptr<Compilation> c = compile(src("tests/unit/mover.yaml"), CgroupMode::V2, std::string(kRenamedDevice));
+  Rig rig{*c->plan};
+  FakeState initial;
+  Renamed() {
+    give_eth2_a_life(rig.kernel);
+    initial = rig.kernel.snapshot();
+  }
+  bool apply() { return rig.apply(*c->plan).ok; }
+};
+
+applier::Status add_dummy(FakeKernel& k, const std::string& name) {
+  plan::CreateLink l;
+  l.name = name;
+  l.kind = plan::LinkKind::Dummy;
+  return k.link_create(l);
+}
+
+TEST(Rename, ARenamedDeviceComesBackUnderItsNameWithItsAddressAndRoute) {
+  Renamed t;
+  Rig& rig = t.rig;
+  const uint64_t ifindex = rig.kernel.link_id("", "eth2").value().object;
+  ASSERT_TRUE(t.apply());
+  const auto& inside = rig.kernel.state().netns.at("mv-a");
+  ASSERT_TRUE(inside.links.count("eth5"));
+  EXPECT_EQ(inside.links.at("eth5").mtu, 1400u);
+  EXPECT_TRUE(inside.addresses.count({"eth5", "10.99.0.2/24"}));
+  EXPECT_FALSE(rig.kernel.state().netns.at("").links.count("eth2"));
+  EXPECT_EQ(rig.kernel.link_id("mv-a", "eth5").value().object, ifindex);  // moved and renamed, the same device
+  int moves = 0;
+  for (const auto& call : rig.kernel.calls()) moves += call.op == "link_move" || call.op == "link_rename";
+  EXPECT_EQ(moves, 1) << "the move renames; no rename of its own";
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  EXPECT_STATE_EQ(t.initial, rig.kernel.snapshot());
+}
+
+TEST(Rename, WithItsHostNameTakenTheDeviceStaysInsideAsItIs) {
+  Renamed t;
+  Rig& rig = t.rig;
+  ASSERT_TRUE(t.apply());
+  ASSERT_TRUE(add_dummy(rig.kernel, "eth2").ok());  // someone else's, since
+  DestroyOutcome d = rig.destroy();
+  EXPECT_FALSE(d.ok);
+  const std::string errors = show(d);
+  EXPECT_NE(errors.find("the host has a link named eth2 now; eth5 stays in mv-a"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("delete net namespace mv-a: kept"), std::string::npos) << errors;
+  EXPECT_TRUE(rig.kernel.state().netns.at("mv-a").links.count("eth5"));
+  EXPECT_EQ(rig.kernel.state().netns.at("").links.at("eth2").kind, "dummy");  // never renamed or moved
+  ASSERT_TRUE(rig.kernel.link_delete("", "eth2").ok());
+  DestroyOutcome again = rig.destroy();
+  EXPECT_TRUE(again.ok) << show(again);
+  EXPECT_STATE_EQ(t.initial, rig.kernel.snapshot());
+}
+
+// The double fault: the device's way back failed, then its namespace was deleted and the kernel
+// gave it back to the host as devN (the host had its inside name by then). Destroy finds it by
+// its ifindex, never the host's link that carries its inside name.
+TEST(Rename, ADeviceTheKernelGaveBackIsFoundByItsIfindex) {
+  Renamed t;
+  Rig& rig = t.rig;
+  ASSERT_TRUE(t.apply());
+  ASSERT_TRUE(add_dummy(rig.kernel, "eth5").ok());  // carries the inside name
+  FakeState expected = rig.kernel.snapshot();
+  ASSERT_TRUE(rig.kernel.netns_delete("mv-a").ok());
+  ASSERT_TRUE(rig.kernel.state().netns.at("").links.count("dev0"));
+  EXPECT_EQ(rig.kernel.state().netns.at("").links.at("dev0").mtu, 1400u);
+  EXPECT_EQ(rig.kernel.state().netns.at("").links.at("dev0").mac, "02:00:00:00:66:05");
+  DestroyOutcome d = rig.destroy();
+  EXPECT_TRUE(d.ok) << show(d);
+  const auto& host = rig.kernel.state().netns.at("");
+  ASSERT_TRUE(host.links.count("eth2"));
+  EXPECT_EQ(host.links.at("eth2").mtu, 1500u);
+  EXPECT_EQ(host.links.at("eth2").mac, testing::kDefaultMac);
+  EXPECT_TRUE(host.links.at("eth2").up);
+  EXPECT_TRUE(host.addresses.count({"eth2", "10.97.0.1/24"}));
+  EXPECT_EQ(host.links.at("eth5").kind, "dummy");
+  EXPECT_EQ(host.links.at("eth5").mtu, expected.netns.at("").links.at("eth5").mtu);
+  bool routed = false;
+  for (const auto& r : host.routes) routed = routed || (r.to == "10.96.0.0/16" && r.dev == "eth2");
+  EXPECT_TRUE(routed);
+}
+
+// The host had its ifindex when the kernel gave it back: nothing tells it from another link of
+// that name, so nothing is done to either.
+TEST(Rename, ADeviceGivenBackUnderAnotherIfindexIsLeftAlone) {
+  Renamed t;
+  Rig& rig = t.rig;
+  ASSERT_TRUE(t.apply());
+  ASSERT_TRUE(rig.kernel.netns_delete("mv-a").ok());
+  rig.kernel.renew_id("link /eth5");
+  const FakeState before = rig.kernel.snapshot();
+  DestroyOutcome d = rig.destroy();
+  EXPECT_FALSE(d.ok);
+  const std::string errors = show(d);
+  EXPECT_NE(errors.find("may be the device given back under another ifindex"), std::string::npos) << errors;
+  EXPECT_STATE_EQ(before, rig.kernel.snapshot());
 }
 
 TEST(Executor, APlantedRestoreMacRecordIsRefused) {

@@ -223,7 +223,7 @@ struct FakeCrash : std::runtime_error {
 //   cgroup_write write*, netns_exists netns_exists, netns_create netns_add*, netns_delete
 //   netns_del*, ns_exists ns_exists, ns_create ns_add*, ns_delete ns_del*, hostname hostname,
 //   set_hostname sethostname*, link_create link_add*, link_delete link_del*, link_group_delete
-//   group_del*, link_move link_move*, link_mtu mtu*, link_mac mac*, link_master master*, link_up updown*,
+//   group_del*, link_move link_move*, link_rename link_rename*, link_mtu mtu*, link_mac mac*, link_master master*, link_up updown*,
 //   address_add addr_add*, address_del addr_del*, route_add route_add*, route_del route_del*,
 //   links links, addresses addrs, routes routes.
 class FakeKernel final : public applier::Kernel {
@@ -600,8 +600,10 @@ class FakeKernel final : public applier::Kernel {
         auto it = sp->second.links.find(n);
         if (it == sp->second.links.end()) continue;  // went with an earlier one
         if (it->second.kind.empty() && n != "lo") {
-          // A physical device goes back to the host namespace.
-          move_link_state(name, n, "");
+          // A physical device goes back to the host namespace; as devN when the host has its name.
+          std::string back = n;
+          for (int i = 0; space("")->links.count(back); ++i) back = "dev" + std::to_string(i);
+          move_link_state(name, n, "", back);
         } else {
           remove_link(name, n);
         }
@@ -743,8 +745,9 @@ class FakeKernel final : public applier::Kernel {
                     return {};
                   });
   }
-  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to) override {
-    FakeCall c0 = call("link_move", from, name, "link move " + name + " " + fake_ns_label(from) + " -> " + fake_ns_label(to));
+  applier::Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override {
+    FakeCall c0 = call("link_move", from, name,
+                       "link move " + name + " " + fake_ns_label(from) + " -> " + fake_ns_label(to) + (new_name.empty() ? "" : " as " + new_name));
     c0.before = from;
     c0.after = to;
     return mutate(c0, [&](FakeCall& c) -> applier::Status {
@@ -754,8 +757,28 @@ class FakeKernel final : public applier::Kernel {
       auto it = sf->links.find(name);
       if (it == sf->links.end()) return fail(c, ENODEV);
       if (name == "lo" || it->second.kind == "bridge") return fail(c, EINVAL);
-      if (st->links.count(name)) return fail(c, EEXIST);
-      move_link_state(from, name, to);
+      // As the kernel: the move uses NEW_NAME only when NAME is taken there, then renames; a
+      // rename refused after the move leaves the device moved under NAME.
+      const std::string& last = new_name.empty() ? name : new_name;
+      if (st->links.count(name) && (new_name.empty() || st->links.count(new_name))) return fail(c, EEXIST);
+      const std::string arrives = st->links.count(name) ? new_name : name;
+      move_link_state(from, name, to, arrives);
+      if (arrives != last) {
+        if (st->links.count(last)) return fail(c, EEXIST);
+        rename_link_state(to, arrives, last);
+      }
+      return {};
+    });
+  }
+  applier::Status link_rename(const std::string& netns, const std::string& name, const std::string& new_name) override {
+    return mutate(call("link_rename", netns, name, "link rename " + name + in(netns) + " " + new_name), [&](FakeCall& c) -> applier::Status {
+      FakeNetns* sp = space(netns);
+      if (!sp) return fail(c, ENOENT);
+      auto it = sp->links.find(name);
+      if (it == sp->links.end()) return fail(c, ENODEV);
+      if (it->second.up) return fail(c, EBUSY);
+      if (sp->links.count(new_name)) return fail(c, EEXIST);
+      rename_link_state(netns, name, new_name);
       return {};
     });
   }
@@ -1571,6 +1594,17 @@ class FakeKernel final : public applier::Kernel {
   static void drop_routes(FakeNetns& sp, const std::string& dev) {
     for (auto it = sp.routes.begin(); it != sp.routes.end();) it = it->dev == dev ? sp.routes.erase(it) : std::next(it);
   }
+  static void rename_l3(FakeNetns& sp, const std::string& dev, const std::string& new_name) {
+    std::set<std::pair<std::string, std::string>> addresses;
+    for (const auto& [d, cidr] : sp.addresses) addresses.insert({d == dev ? new_name : d, cidr});
+    sp.addresses = addresses;
+    std::set<FakeRoute> routes;
+    for (FakeRoute r : sp.routes) {
+      if (r.dev == dev) r.dev = new_name;
+      routes.insert(r);
+    }
+    sp.routes = routes;
+  }
   static void drop_l3(FakeNetns& sp, const std::string& dev) {
     for (auto it = sp.addresses.begin(); it != sp.addresses.end();) it = it->first == dev ? sp.addresses.erase(it) : std::next(it);
     drop_routes(sp, dev);
@@ -1594,8 +1628,9 @@ class FakeKernel final : public applier::Kernel {
     for (const auto& [n2, ln] : stacked) remove_link(n2, ln);
   }
   // A link changes namespace: it arrives down, without addresses, routes or master.
-  void move_link_state(const std::string& from, const std::string& name, const std::string& to) {
-    ids_["link " + to + "/" + name] = object_id("link " + from + "/" + name);
+  void move_link_state(const std::string& from, const std::string& name, const std::string& to, std::string arrives = {}) {
+    if (arrives.empty()) arrives = name;
+    ids_["link " + to + "/" + arrives] = object_id("link " + from + "/" + name);
     ids_.erase("link " + from + "/" + name);
     FakeNetns& sf = *space(from);
     FakeLink l = sf.links.at(name);
@@ -1605,12 +1640,23 @@ class FakeKernel final : public applier::Kernel {
       if (other.master == name) other.master.clear();
     l.up = false;
     l.master.clear();
-    space(to)->links[name] = l;
+    space(to)->links[arrives] = l;
     for (auto& [n2, sp2] : s_.netns)
       for (auto& [ln, other] : sp2.links) {
-        if (other.peer == name && other.peer_netns == from) other.peer_netns = to;
-        if (other.parent == name && other.parent_netns == from) other.parent_netns = to;
+        if (other.peer == name && other.peer_netns == from) other.peer_netns = to, other.peer = arrives;
+        if (other.parent == name && other.parent_netns == from) other.parent_netns = to, other.parent = arrives;
       }
+  }
+  // A link of NETNS renamed: it keeps its ifindex, addresses and routes.
+  void rename_link_state(const std::string& netns, const std::string& name, const std::string& new_name) {
+    ids_["link " + netns + "/" + new_name] = object_id("link " + netns + "/" + name);
+    ids_.erase("link " + netns + "/" + name);
+    FakeNetns& sp = *space(netns);
+    sp.links[new_name] = sp.links.at(name);
+    sp.links.erase(name);
+    for (auto& [n, other] : sp.links)
+      if (other.master == name) other.master = new_name;
+    rename_l3(sp, name, new_name);
   }
   struct Cidr {
     int family = 4;

@@ -122,7 +122,7 @@ TEST(LiveView, AMoveIsForgottenAndReloadedFromTheKernel) {
   LiveView view(k);
   expect_links(view, "", {"eth2"}, {});
   expect_links(view, "other", {"lo"}, {"eth2"});
-  ASSERT_TRUE(k.link_move("", "eth2", "other").ok());
+  ASSERT_TRUE(k.link_move("", "eth2", "other", "").ok());
   view.forget("");
   view.forget("other");
   expect_links(view, "", {"lo", "eth0", "eth1"}, {"eth2"});

@@ -256,6 +256,25 @@ network:
   ASSERT_EQ(steps_of<plan::MoveLink>(*c->plan).size(), 1u);  // only an existing device moves
 }
 
+TEST(Planner, ARenamedDeviceIsMovedAndRenamedInOneStepAndKnownByItsNewName) {
+  auto c = compile_text(R"(nsplan: 1
+name: mover
+network:
+  namespaces: [a]
+  links:
+    - {name: enp3s0, kind: device, netns: a, name_inside: eth1, addresses: [10.98.0.2/24]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  auto moves = steps_of<plan::MoveLink>(*c->plan);
+  ASSERT_EQ(moves.size(), 1u);
+  EXPECT_EQ(moves[0].name, "enp3s0");
+  EXPECT_EQ(moves[0].new_name, "eth1");
+  auto addresses = steps_of<plan::AddAddress>(*c->plan);
+  ASSERT_EQ(addresses.size(), 1u);
+  EXPECT_EQ(addresses[0].dev, "eth1");
+  for (const auto& up : steps_of<plan::SetLinkUp>(*c->plan)) EXPECT_NE(up.dev, "enp3s0");
+}
+
 TEST(Planner, LinkGroupIsStableAndNotDefault) {
   EXPECT_EQ(link_group_of("lab"), link_group_of("lab"));
   EXPECT_NE(link_group_of("lab"), link_group_of("lab2"));
