@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "applier/shell_launch.h"
+#include "compiler/export_oci.h"
+#include "compiler/export_systemd.h"
 #include "test_support.h"
 
 namespace nsplan {
@@ -97,6 +99,8 @@ TEST(MountOverlay, LocatedErrors) {
   EXPECT_NE(errors("{overlay: [{target: /o}]}"), "");
   EXPECT_NE(errors("{overlay: [{target: o, lower: [/a]}]}"), "");
   EXPECT_NE(errors("{overlay: [{target: /o, lower: [a]}]}"), "");
+  EXPECT_NE(errors("{overlay: [{target: /o, lower: [/a]}]}").find("at least two lower"), std::string::npos);
+  EXPECT_EQ(errors("{overlay: [{target: /o, lower: [/a, /b]}]}"), "");
   EXPECT_NE(errors("{overlay: [{target: /o, lower: [/a], upper: /u}]}").find("needs a work"), std::string::npos);
   EXPECT_NE(errors("{overlay: [{target: /o, lower: [/a], work: /w}]}").find("goes with an upper"), std::string::npos);
   EXPECT_NE(errors("{overlay: [{target: /o, lower: [/a], upper: tmpfs, work: /w}]}").find("leave work out"), std::string::npos);
@@ -141,6 +145,35 @@ TEST(MountOverlay, Shell) {
   EXPECT_EQ(applier::render_inside_step(plan::CreatePath{K::Symlink, "/l", "t", "", 0}),
             "[ ! -e '/l' ] && [ ! -L '/l' ] || { echo 'nsplan: error: /l exists already; nsplan never replaces what is there' >&2; "
             "exit 1; }\nln -s 't' '/l'\n");
+}
+
+// OCI has overlay mounts of host directories; a private tmpfs upper and created paths are losses
+// (systemd has none of them), each located at its key.
+TEST(MountOverlay, Export) {
+  auto c = compile_text(R"(nsplan: 1
+name: x
+namespaces:
+  mnt:
+    overlay:
+      - {target: /a, lower: [/l1, /l2], upper: tmpfs}
+      - {target: /b, lower: [/l], upper: /u, work: /w}
+      - {target: /c, lower: [/l1, /l2]}
+    files: [{path: /f}]
+run: {command: [sh]}
+)");
+  ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
+  auto oci = exporting::export_oci(*c->profile, {});
+  EXPECT_NE(oci.text.find("\"type\": \"overlay\""), std::string::npos) << oci.text;
+  EXPECT_NE(oci.text.find("\"workdir=/w\""), std::string::npos) << oci.text;
+  EXPECT_NE(oci.text.find("\"lowerdir=/l1:/l2\",\n        \"ro\""), std::string::npos) << oci.text;
+  EXPECT_EQ(oci.text.find("\"/a\""), std::string::npos) << oci.text;
+  std::string losses = render_all(oci.diags, c->sources);
+  EXPECT_NE(losses.find("p.yaml:6:"), std::string::npos) << losses;
+  EXPECT_NE(losses.find("p.yaml:9:"), std::string::npos) << losses;
+  auto unit = exporting::export_systemd(*c->profile, {}, &c->sources);
+  std::string unit_losses = render_all(unit.diags, c->sources);
+  EXPECT_NE(unit_losses.find("p.yaml:8:9: warning: systemd cannot express an overlay mount"), std::string::npos) << unit_losses;
+  EXPECT_NE(unit_losses.find("p.yaml:9:"), std::string::npos) << unit_losses;
 }
 
 }  // namespace
