@@ -38,10 +38,6 @@ void check_overlay(const OverlayMount& o, Diagnostics& diags) {
     diags.error(o.work->loc, "with upper: tmpfs, nsplan makes the work directory in that tmpfs", "leave work out");
   else if (o.upper && !tmpfs_upper && !o.work)
     diags.error(o.upper->loc, "an overlay's upper needs a work directory", "add work: an empty directory on upper's file system, outside upper");
-  else if (!o.upper && o.lower.size() == 1)
-    // overlayfs refuses it: "at least 2 lowerdir are needed while upperdir nonexistent".
-    diags.error(o.lower[0].loc, "a read-only overlay needs at least two lower directories",
-                "a bind mount with read_only: true shows one directory; or add upper and work");
   else if (o.work && !o.upper)
     diags.error(o.work->loc, "an overlay's work directory goes with an upper one", "add upper, or leave work out for a read-only overlay");
   else if (o.upper && o.work && !tmpfs_upper && o.upper->value.size() && o.upper->value[0] == '/') {
@@ -49,6 +45,10 @@ void check_overlay(const OverlayMount& o, Diagnostics& diags) {
       diags.error(o.work->loc, "overlay work " + o.work->value + " and upper " + o.upper->value + " overlap; the kernel refuses that",
                   "give work its own directory beside upper, on the same file system");
   }
+  // overlayfs refuses it: "at least 2 lowerdir are needed while upperdir nonexistent".
+  if (!o.upper && !o.work && o.lower.size() == 1)
+    diags.error(o.lower[0].loc, "a read-only overlay needs at least two lower directories",
+                "a bind mount with read_only: true shows one directory; or add upper and work");
 }
 
 // A path the safe walk can take: no "." or ".." component, no empty one, not "/".

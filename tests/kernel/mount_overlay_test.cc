@@ -25,7 +25,9 @@ class MountOverlayTest : public ::testing::Test {
     return path;
   }
   // Runs the profile with run, then with explain | sh; prints rc=, sh_rc= and both outputs.
-  RunResult run_both(const std::string& p, const std::string& setup, const std::string& between = "") {
+  // BETWEEN runs between the two, AFTER at the end.
+  RunResult run_both(const std::string& p, const std::string& setup, const std::string& between = "",
+                     const std::string& after = "") {
     return run_sandboxed(tmp_.path(), {{"PROFILE", p}}, setup + R"SH(
 "$N" run "$PROFILE" > "$T/run.out" 2> "$T/run.err"; echo "rc=$?"
 )SH" + between + R"SH(
@@ -33,7 +35,7 @@ class MountOverlayTest : public ::testing::Test {
 cmp -s "$T/run.out" "$T/sh.out" && echo same=yes || echo same=no
 echo "left=$(ls -A /run/nsplan 2>/dev/null | grep -c -e '^upper$' -e '^work$')"
 echo "--- run:"; cat "$T/run.out" "$T/run.err"; echo "--- sh:"; cat "$T/sh.out" "$T/sh.err"
-)SH");
+)SH" + after);
   }
   TempDir tmp_{"overlay"};
 };
@@ -56,11 +58,11 @@ mkdir -p "$T/top" "$T/base" "$T/u" "$T/w" "$T/o1" "$T/o2" "$T/o3"
 echo top-a > "$T/top/a"; echo base-a > "$T/base/a"; echo base-b > "$T/base/b"
 )SH", R"SH(
 echo "upper_after_run=$(cat "$T/u/c")"; rm -f "$T/u/c"
-)SH" + std::string(R"SH(
+)SH", R"SH(
 echo "upper_after_sh=$(cat "$T/u/c")"
 echo "lower=$(ls -A "$T/base" | tr '\n' ' ')/ $(ls -A "$T/top" | tr '\n' ' ')"
 echo "o1_empty=$(ls -A "$T/o1" | wc -l)"
-)SH"));
+)SH");
   ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
   EXPECT_TRUE(contains(r.out, "--- run:\ntop-a\nbase-b\nnew\no3=ro\n710 directory o1/d\n640 regular file o1/d/f\n"
                               "777 symbolic link o1/l\nhello\nd/f\n"))
