@@ -26,6 +26,7 @@
 #include "applier/mini_init.h"
 #include "applier/seccomp_filter.h"
 #include "applier/files_inside.h"
+#include "applier/overlay_inside.h"
 #include "compiler/overloaded.h"
 
 #ifndef CLONE_NEWTIME
@@ -185,6 +186,8 @@ std::string perform_inside(const plan::InsideStep& step) {
           [&](const plan::WriteFile& w) { return write_new_file(w); },
           [&](const plan::Unmount& u) { return detach_mount(u); },
           [&](const plan::MakeSymlink& s) { return make_symlink(s); },
+          [&](const plan::MountOverlay& o) { return mount_overlay(o); },
+          [&](const plan::CreatePath& c) { return create_path(c); },
       },
       step);
 }

@@ -6,6 +6,7 @@
 #include "applier/shell_seccomp.h"
 #include "applier/files_inside.h"
 #include "applier/shell_files.h"
+#include "applier/shell_overlay.h"
 #include "compiler/overloaded.h"
 #include "compiler/shell_quote.h"
 
@@ -192,6 +193,8 @@ std::string render_inside_step(const InsideStep& step) {
           [](const WriteFile& w) { return render_write_file(w); },
           [](const Unmount& u) { return "umount -l " + sh_quote(u.target) + "\n"; },
           [](const MakeSymlink& s) { return "ln -s " + sh_quote(s.target) + " " + sh_quote(s.path) + "\n"; },
+          [](const MountOverlay& o) { return render_mount_overlay(o); },
+          [](const CreatePath& c) { return render_create_path(c); },
       },
       step);
 }

@@ -6,6 +6,7 @@
 
 #include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
+#include "compiler/mount_overlay.h"
 #include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
 #include "compiler/seccomp_checks.h"
@@ -386,6 +387,7 @@ void check_profile(const Profile& p, Diagnostics& diags) {
                                 m.bind.empty() ? SourceLoc{} : m.bind[0].loc,
                                 m.read_only.empty() ? SourceLoc{} : m.read_only[0].loc, at(m.root)});
       check_namespace(m, "mnt", option, diags);
+      check_mnt_created(m, diags);
       if (m.proc && m.proc->value && !ns.pid)
         diags.warning(m.proc->loc, "a fresh /proc without a new pid namespace still shows every process of the host",
                       "add `pid: {}` to namespaces");

@@ -204,6 +204,28 @@ class OciExport {
       if (b.read_only && b.read_only->value) options.push_back("ro");
       entries.push_back({b.target.value, Json{{"destination", b.target.value}, {"type", "bind"}, {"source", b.source.value}, {"options", options}}});
     }
+    for (const auto& o : m.overlay) {
+      // OCI's overlay options name host paths; nsplan's private tmpfs for upper has no such path.
+      if (o.upper && o.upper->value == "tmpfs") {
+        cannot(o.upper->loc, "an overlay whose upper is a private tmpfs (its options name host directories)",
+               "name upper and work directories of the host");
+        continue;
+      }
+      std::string lower;
+      for (const auto& l : o.lower) lower += (lower.empty() ? "" : ":") + l.value;
+      Json options = Json::array({"lowerdir=" + lower});
+      if (o.upper && o.work) {
+        options.push_back("upperdir=" + o.upper->value);
+        options.push_back("workdir=" + o.work->value);
+      } else {
+        options.push_back("ro");
+      }
+      entries.push_back({o.target.value, Json{{"destination", o.target.value}, {"type", "overlay"}, {"source", "overlay"}, {"options", options}}});
+    }
+    // Runtimes create mount points only: no OCI field makes a directory, file or link.
+    for (const auto& d : m.dirs) cannot(d.loc, "mnt.dirs (a directory created inside)", "make it in the rootfs");
+    for (const auto& f : m.files) cannot(f.loc, "mnt.files (a file created inside)", "put it in the rootfs, or bind it from the host");
+    for (const auto& s : m.symlinks) cannot(s.loc, "mnt.symlinks (a symbolic link created inside)", "make it in the rootfs");
     // A runtime mounts in array order: parents before what is mounted inside them, as nsplan does.
     auto depth = [](const std::string& path) { return std::count(path.begin(), path.end(), '/'); };
     std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) { return depth(a.destination) < depth(b.destination); });

@@ -326,6 +326,11 @@ class SystemdExport {
     }
     for (const auto& p : m.read_only)
       if (plain_path(p.loc, p.value, "ReadOnlyPaths=")) set(p.loc, "ReadOnlyPaths", p.value);
+    // No directive mounts an overlay or creates a path in the unit's mount namespace.
+    for (const auto& o : m.overlay) cannot(o.loc, "an overlay mount", "an ExecStartPre= mount -t overlay, or a .mount unit");
+    for (const auto& d : m.dirs) cannot(d.loc, "mnt.dirs (a directory created inside)");
+    for (const auto& f : m.files) cannot(f.loc, "mnt.files (a file created inside)");
+    for (const auto& s : m.symlinks) cannot(s.loc, "mnt.symlinks (a symbolic link created inside)");
   }
 
   void network(const NetworkSpec& n) {

@@ -208,6 +208,21 @@ json inside_json(const InsideStep& step) {
                    j["path"] = s.path;
                    j["target"] = s.target;
                  },
+                 [&](const MountOverlay& s) {
+                   j["op"] = "mount_overlay";
+                   j["target"] = s.target;
+                   j["lower"] = s.lower;
+                   if (!s.upper.empty()) j["upper"] = s.upper;
+                   if (!s.work.empty()) j["work"] = s.work;
+                 },
+                 [&](const CreatePath& s) {
+                   using K = CreatePath::Kind;
+                   j["op"] = s.kind == K::Dir ? "create_dir" : s.kind == K::File ? "create_file" : "create_symlink";
+                   j["path"] = s.path;
+                   if (s.kind == K::Symlink) j["target"] = s.target;
+                   else j["mode"] = s.mode;
+                   if (s.kind == K::File) j["text"] = s.text;
+                 },
              },
              step);
   return j;

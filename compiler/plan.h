@@ -337,8 +337,26 @@ struct Unmount {
 struct MakeSymlink {
   std::string target, path;
 };
+// An overlay on TARGET (compiler/mount_overlay.h): LOWER top first; UPPER and WORK both or
+// neither (a read-only overlay). Run first opens each directory without following a final
+// symbolic link and refuses what is not a directory; the kernel then takes the paths.
+struct MountOverlay {
+  std::string target;
+  std::vector<std::string> lower;
+  std::string upper, work;
+};
+// A directory, symbolic link (to TARGET) or file (TEXT) the profile asks for at PATH
+// (mnt.dirs/symlinks/files), with MODE whatever the umask. Nothing may be at PATH, and no
+// component on the way to it may be a symbolic link: run opens each with O_NOFOLLOW.
+struct CreatePath {
+  enum class Kind { Dir, Symlink, File } kind = Kind::Dir;
+  std::string path;
+  std::string target;  // Symlink
+  std::string text;    // File
+  uint32_t mode = 0;   // Dir, File
+};
 using InsideStep = std::variant<LoopbackUp, SetUtsName, MountPropagation, MakeMountPoint, Mount, RemountReadOnly,
-                                PivotRoot, SetRlimit, ChangeDir, WriteFile, Unmount, MakeSymlink>;
+                                PivotRoot, SetRlimit, ChangeDir, WriteFile, Unmount, MakeSymlink, MountOverlay, CreatePath>;
 
 // Who the command runs as. When any id changes, all of them are set: gid defaults to uid, and
 // the supplementary groups are exactly GROUPS (none by default).

@@ -10,6 +10,7 @@
 #include "compiler/plan_seccomp.h"
 #include "compiler/etc_files.h"
 #include "compiler/mount_extras.h"
+#include "compiler/mount_overlay.h"
 #include "compiler/planner_context.h"
 #include "compiler/run_defaults.h"
 
@@ -29,9 +30,10 @@ size_t depth(const std::string& path) { return static_cast<size_t>(std::count(pa
 
 // One mount the profile asks for, before ordering.
 struct MountItem {
-  enum class Kind { Proc, Tmpfs, Bind, ReadOnly, Dev, Mqueue, Sysfs } kind;
+  enum class Kind { Proc, Tmpfs, Bind, ReadOnly, Dev, Mqueue, Sysfs, Overlay } kind;
   std::string source, target, data;
   bool read_only = false;  // a bind remounted read-only after it is made
+  const OverlayMount* overlay = nullptr;  // Overlay: its directories (compiler/mount_overlay.h)
 };
 
 // Mount-tree order: a mount comes after every mount that holds its target or its source (so a
@@ -197,6 +199,9 @@ class LaunchPlanner {
     if (ns.pid) place(NsKind::Pid, *ns.pid, l);
     bool new_mnt = ns.mnt && place(NsKind::Mnt, *ns.mnt, l);
     if (new_mnt) mounts(*ns.mnt, l, ns.net ? ns.net->etc : std::nullopt);
+    if (ns.mnt && !new_mnt && has_mnt_created(*ns.mnt))
+      ctx_.diags.error(ns.mnt->loc, "mnt.overlay, dirs, symlinks and files are made in a new mount namespace only, never on the host",
+                       "leave join, path and persist out of namespaces.mnt");
     if (ns.net && ns.net->etc && !new_mnt && !ns.net->persist && !ns.net->join && !ns.net->path)
       ctx_.diags.error(ns.net->etc->loc, "namespaces.net.etc needs a new mount namespace to bind the files over /etc",
                        "add namespaces.mnt: {} (or persist the net namespace: apply writes /etc/netns/NAME/)");
@@ -224,6 +229,7 @@ class LaunchPlanner {
     }
     for (const auto& b : m.bind) items.push_back({K::Bind, b.source.value, b.target.value, "", b.read_only && b.read_only->value});
     for (const auto& p : m.read_only) items.push_back({K::ReadOnly, "", p.value, "", true});
+    for (const auto& o : m.overlay) items.push_back({K::Overlay, "overlay", o.target.value, "", false, &o});
 
     // With a new root, every target is inside it: mounts are made there before pivot_root
     // (it keeps them), never on the old root that pivot_root throws away.
@@ -282,6 +288,9 @@ class LaunchPlanner {
         case K::Sysfs:
           l.inside.push_back(sysfs_mount(target));
           break;
+        case K::Overlay:
+          plan_overlay(*item->overlay, target, ctx_.facts.state_dir, l.inside);
+          break;
       }
     }
     // The net namespace's files, over the profile's own mounts (a tmpfs on /etc gets its mount points).
@@ -292,6 +301,8 @@ class LaunchPlanner {
       plan_etc_binds(etc_files(*etc, persisted ? reported_already : ctx_.diags), ctx_.facts.state_dir, in_root, in_profile_tmpfs,
                      l.inside);
     }
+    // What the profile creates lands in the mounts above (and never on the host: a new namespace).
+    plan_created_paths(m, in_root, l.inside);
     if (!root.empty()) l.inside.push_back(plan::PivotRoot{root});
   }
 

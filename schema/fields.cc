@@ -523,6 +523,45 @@ const ObjectSpec* spec_of<BindMount>() {
   return &s;
 }
 template <>
+const ObjectSpec* spec_of<OverlayMount>() {
+  static const ObjectSpec s{"overlay mount", "An overlay file system: lower directories seen as one, writes going to upper.", {
+      field<OverlayMount>("target", &OverlayMount::target, t(Kind::AbsPath), "Where to mount it.", {}, true),
+      field<OverlayMount>("lower", &OverlayMount::lower, list_of(Kind::AbsPath),
+          "Lower directories, top first (no ':', ',' or '\\' in a path: overlay's options cannot carry them).", {}, true),
+      field<OverlayMount>("upper", &OverlayMount::upper, t(Kind::String),
+          "Directory that takes the writes (with work), or `tmpfs`: a private tmpfs holding upper and work, "
+          "gone with the namespace.", "none: the overlay is read-only"),
+      field<OverlayMount>("work", &OverlayMount::work, t(Kind::AbsPath),
+          "Empty directory on upper's file system, not inside upper (with upper, unless upper is tmpfs)."),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<MntDir>() {
+  static const ObjectSpec s{"directory", "A directory nsplan creates inside the new mount namespace; it must not exist.", {
+      field<MntDir>("path", &MntDir::path, t(Kind::AbsPath), "Its path (inside mnt.root when there is one).", {}, true),
+      field<MntDir>("mode", &MntDir::mode, t(Kind::Octal), "Its mode, whatever the umask.", "0755"),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<MntSymlink>() {
+  static const ObjectSpec s{"symbolic link", "A symbolic link nsplan creates inside the new mount namespace; nothing may be at its path.", {
+      field<MntSymlink>("path", &MntSymlink::path, t(Kind::AbsPath), "Its path (inside mnt.root when there is one).", {}, true),
+      field<MntSymlink>("target", &MntSymlink::target, t(Kind::String), "What it points to, as ln -s takes it.", {}, true),
+  }};
+  return &s;
+}
+template <>
+const ObjectSpec* spec_of<MntFile>() {
+  static const ObjectSpec s{"file", "A regular file nsplan creates inside the new mount namespace; it must not exist.", {
+      field<MntFile>("path", &MntFile::path, t(Kind::AbsPath), "Its path (inside mnt.root when there is one).", {}, true),
+      field<MntFile>("text", &MntFile::text, t(Kind::String), "Its whole content (no NUL).", "empty"),
+      field<MntFile>("mode", &MntFile::mode, t(Kind::Octal), "Its mode, whatever the umask.", "0644"),
+  }};
+  return &s;
+}
+template <>
 const ObjectSpec* spec_of<MntNamespaceSpec>() {
   static const ObjectSpec s = namespace_spec<MntNamespaceSpec>(
       "mnt namespace", "Own mount table.", false, {
@@ -543,6 +582,12 @@ const ObjectSpec* spec_of<MntNamespaceSpec>() {
           "Mount the POSIX message queues of the ipc namespace on /dev/mqueue.", "false"),
       field<MntNamespaceSpec>("sysfs", &MntNamespaceSpec::sysfs, t(Kind::Bool),
           "Mount a read-only sysfs on /sys (it shows the devices of the net namespace).", "false"),
+      field<MntNamespaceSpec>("overlay", &MntNamespaceSpec::overlay, object_list(), "Overlay mounts."),
+      field<MntNamespaceSpec>("dirs", &MntNamespaceSpec::dirs, object_list(),
+          "Directories to create after the mounts, in this order (never on the host: needs a new mnt namespace)."),
+      field<MntNamespaceSpec>("symlinks", &MntNamespaceSpec::symlinks, object_list(),
+          "Symbolic links to create after dirs and files."),
+      field<MntNamespaceSpec>("files", &MntNamespaceSpec::files, object_list(), "Files to create after dirs."),
   });
   return &s;
 }

@@ -261,6 +261,31 @@ struct BindMount {
   Opt<bool> read_only;
   SourceLoc loc;
 };
+// An overlay mount (compiler/mount_overlay.h): LOWER top first; UPPER and WORK both or neither
+// (neither: read-only); UPPER "tmpfs" alone is a private tmpfs holding both.
+struct OverlayMount {
+  Located<std::string> target;
+  std::vector<Located<std::string>> lower;
+  Opt<std::string> upper, work;
+  SourceLoc loc;
+};
+// What nsplan creates inside the new mount namespace, after the mounts (compiler/mount_overlay.h).
+struct MntDir {
+  Located<std::string> path;
+  Opt<std::string> mode;  // octal, "0755"
+  SourceLoc loc;
+};
+struct MntSymlink {
+  Located<std::string> path;
+  Opt<std::string> target;  // required; any text, as ln -s takes it
+  SourceLoc loc;
+};
+struct MntFile {
+  Located<std::string> path;
+  Opt<std::string> text;
+  Opt<std::string> mode;  // octal, "0644"
+  SourceLoc loc;
+};
 struct MntNamespaceSpec : NamespaceCommon {
   Opt<std::string> propagation;  // private | slave | shared
   Opt<bool> proc;                // fresh /proc (needs a new pid namespace to be useful)
@@ -271,6 +296,10 @@ struct MntNamespaceSpec : NamespaceCommon {
   Opt<bool> dev;     // a minimal /dev, as bubblewrap's --dev (compiler/mount_extras.h)
   Opt<bool> mqueue;  // POSIX message queues on /dev/mqueue
   Opt<bool> sysfs;   // a read-only /sys
+  std::vector<OverlayMount> overlay;
+  std::vector<MntDir> dirs;
+  std::vector<MntSymlink> symlinks;
+  std::vector<MntFile> files;
 };
 
 struct NamespacesSpec {

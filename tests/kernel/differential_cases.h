@@ -439,6 +439,25 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "  command: [@PROBE@]\n",
       "");
 
+  // Overlays (a private tmpfs upper, a host upper and work, a read-only one) in a tmpfs of the
+  // profile, then the directories, files and links the profile creates (compiler/mount_overlay.h);
+  // the command shows them before the probe runs.
+  add("overlay_created",
+      "namespaces:\n"
+      "  mnt:\n"
+      "    tmpfs: [{path: @T@/m/a, size: 4M}]\n"
+      "    overlay:\n"
+      "      - {target: @T@/m/a/merged, lower: [@T@/src/rw, @T@/src/dir1], upper: tmpfs}\n"
+      "      - {target: @T@/m/a/host, lower: [@T@/src/ro], upper: @T@/ovl/u, work: @T@/ovl/w}\n"
+      "      - {target: @T@/m/a/ro, lower: [@T@/src/ro, @T@/src/dir1]}\n"
+      "    dirs: [{path: @T@/m/a/merged/d, mode: \"0710\"}]\n"
+      "    files: [{path: @T@/m/a/merged/d/f, text: \"it's\\n\", mode: \"0640\"}]\n"
+      "    symlinks: [{path: @T@/m/a/l, target: merged/d/f}]\n"
+      "run:\n"
+      "  command: [sh, -c, 'cd @T@/m/a && stat -c \"%a %F %n\" merged/d merged/d/f l merged/file1 && cat l && "
+      "(: > ro/x) 2> /dev/null; echo ro=$?; exec \"$0\"', @PROBE@]\n",
+      "rm -rf @T@/ovl; mkdir -p @T@/ovl/u @T@/ovl/w\n");
+
   // read_only over the whole tree, with a pre-existing submount (made by the setup) below it.
   add("read_only_everything",
       "namespaces:\n"
