@@ -301,7 +301,22 @@ class LaunchPlanner {
       plan_etc_binds(etc_files(*etc, persisted ? reported_already : ctx_.diags), ctx_.facts.state_dir, in_root, in_profile_tmpfs,
                      l.inside);
     }
-    // What the profile creates lands in the mounts above (and never on the host: a new namespace).
+    // What the profile creates lands in the mounts above, as mount points do: on a file system the
+    // profile mounted (a tmpfs, the minimal /dev, an overlay that takes writes), never on the host's.
+    auto on_profile_mount = [&](const std::string& path) {
+      if (in_profile_tmpfs(path)) return true;
+      for (const auto& o : m.overlay)
+        if (o.upper && path != o.target.value && within(path, o.target.value)) return true;
+      return false;
+    };
+    auto refuse_on_host = [&](const Located<std::string>& path, const char* what) {
+      if (!on_profile_mount(path.value))
+        ctx_.diags.error(path.loc, std::string(what) + " " + path.value + " would be made on a file system of the host",
+                         "nsplan creates paths only in a tmpfs, the minimal /dev or an overlay with upper: of the profile; add one that holds it");
+    };
+    for (const auto& d : m.dirs) refuse_on_host(d.path, "directory");
+    for (const auto& f : m.files) refuse_on_host(f.path, "file");
+    for (const auto& s : m.symlinks) refuse_on_host(s.path, "symbolic link");
     plan_created_paths(m, in_root, l.inside);
     if (!root.empty()) l.inside.push_back(plan::PivotRoot{root});
   }

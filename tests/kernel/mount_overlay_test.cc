@@ -79,10 +79,13 @@ echo "o1_empty=$(ls -A "$T/o1" | wc -l)"
 
 TEST_F(MountOverlayTest, APlantedLinkIsNotFollowedAndAFileThereIsNotOverwritten) {
   const std::string t = tmp_.path();
-  std::string link = profile("link", "namespaces:\n  mnt:\n    files: [{path: " + t + "/plant/via/f, text: planted}]\n"
+  // Paths are created only on the profile's own mounts: what is planted comes through an
+  // overlay's lower directory, which the profile does not control.
+  std::string link = profile("link", "namespaces:\n  mnt:\n    overlay: [{target: " + t + "/o, lower: [" + t + "/plant], upper: tmpfs}]\n"
+                                     "    files: [{path: " + t + "/o/via/f, text: planted}]\n"
                                      "run: {command: [echo, ran]}\n");
   RunResult r = run_both(link, R"SH(
-mkdir -p "$T/plant" "$T/victim"; ln -s "$T/victim" "$T/plant/via"
+mkdir -p "$T/plant" "$T/victim" "$T/o"; ln -s "$T/victim" "$T/plant/via"
 )SH", "rm -f \"$T/victim/f\"\n");
   EXPECT_NE(script_value(r.out, "rc"), "0") << r.describe();
   EXPECT_NE(script_value(r.out, "sh_rc"), "0") << r.describe();
@@ -90,14 +93,15 @@ mkdir -p "$T/plant" "$T/victim"; ln -s "$T/victim" "$T/plant/via"
   EXPECT_FALSE(contains(r.out, "ran\n")) << r.describe();
   EXPECT_FALSE(path_exists(t + "/victim/f"));
 
-  std::string there = profile("there", "namespaces:\n  mnt:\n    files: [{path: " + t + "/exists, text: new}]\n"
+  std::string there = profile("there", "namespaces:\n  mnt:\n    overlay: [{target: " + t + "/o2, lower: [" + t + "/pre], upper: tmpfs}]\n"
+                                       "    files: [{path: " + t + "/o2/exists, text: new}]\n"
                                        "run: {command: [echo, ran]}\n");
-  r = run_both(there, "echo old > \"$T/exists\"\n", "echo \"after_run=$(cat \"$T/exists\")\"\n");
+  r = run_both(there, "mkdir -p \"$T/pre\" \"$T/o2\"; echo old > \"$T/pre/exists\"\n", "echo \"after_run=$(cat \"$T/pre/exists\")\"\n");
   EXPECT_NE(script_value(r.out, "rc"), "0") << r.describe();
   EXPECT_NE(script_value(r.out, "sh_rc"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "after_run"), "old") << r.describe();
   EXPECT_TRUE(contains(r.out, "exists already; nsplan never replaces what is there")) << r.describe();
-  EXPECT_EQ(read_file(t + "/exists"), "old\n");
+  EXPECT_EQ(read_file(t + "/pre/exists"), "old\n");
 }
 
 TEST_F(MountOverlayTest, ALowerDirectoryThatIsALinkIsRefused) {

@@ -128,6 +128,20 @@ run: {command: [sh]}
   EXPECT_NE(render_all(c->diags, c->sources).find("never on the host"), std::string::npos) << render_all(c->diags, c->sources);
 }
 
+// As mount points: created only on the profile's own mounts, never on one of the host's file
+// systems (where the file would outlive the namespace); a read-only overlay takes no writes.
+TEST(MountOverlay, PathsAreCreatedOnlyOnTheProfilesOwnMounts) {
+  EXPECT_EQ(errors("{tmpfs: [{path: /t}], dirs: [{path: /t/d}], files: [{path: /t/d/f}], symlinks: [{path: /t/l, target: d}]}"), "");
+  EXPECT_EQ(errors("{overlay: [{target: /o, lower: [/l], upper: tmpfs}], files: [{path: /o/f}]}"), "");
+  EXPECT_EQ(errors("{dev: true, symlinks: [{path: /dev/core, target: /proc/kcore}]}"), "");
+  std::string e = errors("{dirs: [{path: /srv/d}]}");
+  EXPECT_NE(e.find("directory /srv/d would be made on a file system of the host"), std::string::npos) << e;
+  e = errors("{tmpfs: [{path: /t}], files: [{path: /t}]}");  // the tmpfs's own mount point is the host's
+  EXPECT_NE(e.find("file /t would be made on a file system of the host"), std::string::npos) << e;
+  e = errors("{overlay: [{target: /o, lower: [/a, /b]}], symlinks: [{path: /o/l, target: x}]}");
+  EXPECT_NE(e.find("symbolic link /o/l would be made on a file system of the host"), std::string::npos) << e;
+}
+
 TEST(MountOverlay, Shell) {
   EXPECT_EQ(applier::render_inside_step(plan::MountOverlay{"/o", {"/a", "/b"}, "", ""}),
             "for d in '/a' '/b'; do [ ! -L \"$d\" ] && [ -d \"$d\" ] || { echo \"nsplan: error: overlay on \"'/o'\": $d is a "
@@ -158,7 +172,7 @@ namespaces:
       - {target: /a, lower: [/l1, /l2], upper: tmpfs}
       - {target: /b, lower: [/l], upper: /u, work: /w}
       - {target: /c, lower: [/l1, /l2]}
-    files: [{path: /f}]
+    files: [{path: /a/f}]
 run: {command: [sh]}
 )");
   ASSERT_TRUE(c->ok()) << render_all(c->diags, c->sources);
