@@ -70,9 +70,6 @@ TEST(LinkKinds, ListsInMessagesKeepTheirWording) {
   EXPECT_EQ(link_kinds_where(&LinkKindInfo::id), "vlan");
 }
 
-}  // namespace
-}  // namespace nsplan
-
 // Each kind's own keys are fields of a link, and no two kinds share one (the checks name the
 // kinds that take a key in their hint).
 TEST(LinkKinds, KindKeysAreLinkFieldsOfOneKindEach) {
@@ -85,3 +82,6 @@ TEST(LinkKinds, KindKeysAreLinkFieldsOfOneKindEach) {
   EXPECT_EQ(link_kind_keys().size(), seen.size());
   EXPECT_EQ(link_kind(LinkKind::Vxlan).keys.front(), "vni");
 }
+
+}  // namespace
+}  // namespace nsplan
