@@ -328,6 +328,10 @@ class Transaction {
   ApplyOutcome run() {
     Records records = load_records(state_, plan_.facts);
     if (!records.error.empty()) return failed(records.error);
+    // Files the plan's links read (wireguard keys): refused before anything changes.
+    for (const auto& step : plan_.steps)
+      if (auto* l = std::get_if<plan::CreateLink>(&step.action))
+        if (Status s = kernel_.link_files_check(*l); !s) return failed(step_error(step, s));
     owned_ = records.owned;
     owned_groups_ = host_link_groups(owned_);
     if (!recover(records.journal)) return out_;

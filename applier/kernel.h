@@ -151,6 +151,9 @@ class Kernel {
 
   // ---- links ("" = the host's network namespace) ----
   virtual Status link_create(const plan::CreateLink& link) = 0;
+  // Apply's look, before anything changes, at the files a link to be created reads (a
+  // wireguard's key files, applier/wireguard.h). The default finds nothing to refuse.
+  virtual Status link_files_check(const plan::CreateLink& link);
   virtual Status link_delete(const std::string& netns, const std::string& name) = 0;
   // The link group for the profile's host-side links: PREFERRED, or the first one after it that
   // is not TAKEN (groups holding links of others).

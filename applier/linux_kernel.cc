@@ -14,6 +14,7 @@
 #include "applier/namespaces.h"
 #include "applier/nft_client.h"
 #include "applier/systemd_client.h"
+#include "applier/wireguard.h"
 #include "compiler/device_rules.h"
 
 namespace nsplan::applier {
@@ -173,7 +174,17 @@ class LinuxKernel final : public Kernel {
   }
 
   Status link_create(const plan::CreateLink& l) override {
-    return with_netlink([&](NetlinkClient& c) { return c.create_link(l); });
+    if (l.kind != plan::LinkKind::Wireguard) return with_netlink([&](NetlinkClient& c) { return c.create_link(l); });
+    // A wireguard link is made, then given its keys and peers by wg(8); when wg fails the link
+    // goes again, so that a failed step leaves nothing behind.
+    if (Status s = check_wireguard_key_files(l); !s) return s;
+    if (Status s = with_netlink([&](NetlinkClient& c) { return c.create_link(l); }); !s) return s;
+    Status configured = wireguard_configure(l);
+    if (!configured) (void)with_netlink([&](NetlinkClient& c) { return c.delete_link(l.netns, l.name); });
+    return configured;
+  }
+  Status link_files_check(const plan::CreateLink& l) override {
+    return l.kind == plan::LinkKind::Wireguard ? check_wireguard_key_files(l) : Status{};
   }
   Status link_delete(const std::string& netns, const std::string& name) override {
     return with_netlink([&](NetlinkClient& c) { return c.delete_link(netns, name); });

@@ -16,6 +16,7 @@
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vlan.h>
+#include <netlink/route/link/vxlan.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -271,15 +272,43 @@ SysResult<rtnl_link*> alloc_link(plan::LinkKind k) {
   return l;
 }
 
-// The kind's own settings: MODE (a word of its registry entry; "" = the kernel's default) or the
-// vlan id. Kinds without settings take none.
-Status set_kind_options(plan::LinkKind k, rtnl_link* l, const std::string& mode, uint32_t vlan_id) {
+// A vxlan's settings (the underlay device is set where its ifindex is known: create_on_parent).
+int set_vxlan_options(rtnl_link* l, const plan::VxlanSettings& v) {
+  if (int rc = rtnl_link_vxlan_set_id(l, v.vni); rc < 0) return rc;
+  // libnl sends IFLA_VXLAN_GROUP(6) for both: the kernel takes a unicast one as the remote end.
+  for (const std::string* text : {&v.remote, &v.group}) {
+    if (text->empty()) continue;
+    nl_addr* a = nullptr;
+    if (int rc = nl_addr_parse(text->c_str(), AF_UNSPEC, &a); rc < 0) return rc;
+    NlAddrPtr guard(a);
+    if (int rc = rtnl_link_vxlan_set_group(l, a); rc < 0) return rc;
+  }
+  if (!v.local.empty()) {
+    nl_addr* a = nullptr;
+    if (int rc = nl_addr_parse(v.local.c_str(), AF_UNSPEC, &a); rc < 0) return rc;
+    NlAddrPtr guard(a);
+    if (int rc = rtnl_link_vxlan_set_local(l, a); rc < 0) return rc;
+  }
+  if (int rc = rtnl_link_vxlan_set_port(l, v.port); rc < 0) return rc;  // host order: libnl swaps it
+  if (v.ttl != 0) return rtnl_link_vxlan_set_ttl(l, v.ttl);
+  return 0;
+}
+
+// The kind's own settings: the mode (a word of its registry entry; "" = the kernel's default),
+// the vlan id, a vxlan's settings. Kinds without settings take none.
+Status set_kind_options(rtnl_link* l, const plan::CreateLink& c) {
   int rc = 0;
+  plan::LinkKind k = c.kind;
   if (k == plan::LinkKind::Vlan) {
-    if (vlan_id == 0 || vlan_id > 4094)
-      return SysError{EINVAL, "vlan id " + std::to_string(vlan_id) + " outside 1..4094", 0, {}};
-    rc = rtnl_link_vlan_set_id(l, static_cast<uint16_t>(vlan_id));
-  } else if (!mode.empty() && (k == plan::LinkKind::Macvlan || k == plan::LinkKind::Ipvlan)) {
+    if (c.vlan_id == 0 || c.vlan_id > 4094)
+      return SysError{EINVAL, "vlan id " + std::to_string(c.vlan_id) + " outside 1..4094", 0, {}};
+    rc = rtnl_link_vlan_set_id(l, static_cast<uint16_t>(c.vlan_id));
+  } else if (k == plan::LinkKind::Vxlan) {
+    if (c.vxlan.vni == 0 || c.vxlan.vni > VXLAN_ID_MAX)
+      return SysError{EINVAL, "vxlan vni " + std::to_string(c.vxlan.vni) + " outside 1..16777215", 0, {}};
+    rc = set_vxlan_options(l, c.vxlan);
+  } else if (!c.mode.empty() && (k == plan::LinkKind::Macvlan || k == plan::LinkKind::Ipvlan)) {
+    const std::string& mode = c.mode;
     bool mac = k == plan::LinkKind::Macvlan;
     int m = mac ? rtnl_link_macvlan_str2mode(mode.c_str()) : rtnl_link_ipvlan_str2mode(mode.c_str());
     if (m < 0) return SysError{EINVAL, std::string("unknown ") + plan::to_string(k) + " mode '" + mode + "'", 0, {}};
@@ -520,9 +549,13 @@ struct NetlinkClient::Impl {
     SysResult<int> idx = ifindex(c.value(), parent_netns, l.parent);
     if (!idx) return idx.error().wrap(what);
     rtnl_link_set_name(link, l.name.c_str());
-    rtnl_link_set_link(link, idx.value());
+    if (Status s = set_kind_options(link, l); !s) return s.error().wrap(what);
+    // A vxlan's parent is its underlay (IFLA_VXLAN_LINK; it ignores IFLA_LINK).
+    if (link_kind(l.kind).underlay)
+      rtnl_link_vxlan_set_link(link, static_cast<uint32_t>(idx.value()));
+    else
+      rtnl_link_set_link(link, idx.value());
     if (l.group != 0) rtnl_link_set_group(link, l.group);
-    if (Status s = set_kind_options(l.kind, link, l.mode, l.vlan_id); !s) return s.error().wrap(what);
     if (netns != parent_netns) {
       SysResult<int> fd = ns_fd(netns);
       if (!fd) return fd.error().wrap(what);
@@ -803,7 +836,7 @@ Status NetlinkClient::create_veth(const std::string& netns, const std::string& n
 Status NetlinkClient::create_link(const plan::CreateLink& l) {
   const LinkKindInfo& k = link_kind(l.kind);
   if (k.peer) return create_veth(l.netns, l.name, l.peer_name, l.peer_netns, l.group);
-  if (k.parent) return impl_->create_on_parent(l);
+  if (k.parent && !l.parent.empty()) return impl_->create_on_parent(l);
   std::string what = std::string("create ") + k.name.data() + " '" + l.name + "' in " + ns_label(l.netns);
   if (!valid_ifname(l.name)) return bad_name(what, l.name);
   SysResult<rtnl_link*> made = alloc_link(l.kind);
@@ -811,7 +844,12 @@ Status NetlinkClient::create_link(const plan::CreateLink& l) {
   LinkPtr link(made.value());
   rtnl_link_set_name(link.get(), l.name.c_str());
   if (l.group != 0) rtnl_link_set_group(link.get(), l.group);
-  return impl_->add_link(l.netns, link.get(), what);
+  if (Status s = set_kind_options(link.get(), l); !s) return s.error().wrap(what);
+  Status made_link = impl_->add_link(l.netns, link.get(), what);
+  // A kernel without the kind's module answers "Unknown device type" (EOPNOTSUPP).
+  if (!made_link && made_link.error().err == EOPNOTSUPP)
+    return SysError{EOPNOTSUPP, what + ": the kernel has no " + std::string(k.name) + " (no module for the kind)", 0, {}};
+  return made_link;
 }
 
 Status NetlinkClient::move_link(const std::string& from_netns, const std::string& name,

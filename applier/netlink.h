@@ -201,7 +201,7 @@ class NetlinkClient {
   static plan::CreateLink request(plan::LinkKind kind, const std::string& parent_netns, const std::string& parent,
                                   const std::string& netns, const std::string& name, const std::string& mode,
                                   uint32_t vlan_id, uint32_t group) {
-    return plan::CreateLink{netns, name, kind, group, parent, parent_netns, mode, vlan_id, "", ""};
+    return plan::CreateLink{netns, name, kind, group, parent, parent_netns, mode, vlan_id, "", "", {}, {}};
   }
 
   explicit NetlinkClient(std::unique_ptr<Impl> impl);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -13,6 +14,11 @@ namespace nsplan::applier {
 
 SysResult<ProgramRun> run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                   const std::string& input, std::chrono::milliseconds timeout) {
+  return run_program_in_netns(-1, argv, env, input, timeout);
+}
+
+SysResult<ProgramRun> run_program_in_netns(int netns_fd, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                           const std::string& input, std::chrono::milliseconds timeout) {
   Fd in(::memfd_create("nsplan-input", MFD_CLOEXEC));
   if (in.get() < 0) return errno_error("memfd for the input of " + argv[0]);
   for (size_t done = 0; done < input.size();) {
@@ -34,6 +40,7 @@ SysResult<ProgramRun> run_program(const std::vector<std::string>& argv, const st
   if (pid < 0) return errno_error("fork for " + argv[0]);
   if (pid == 0) {
     if (::dup2(in.get(), 0) < 0 || ::dup2(write_end.get(), 1) < 0 || ::dup2(write_end.get(), 2) < 0) ::_exit(127);
+    if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(126);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }

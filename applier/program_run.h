@@ -20,5 +20,8 @@ struct ProgramRun {
 // it. Status 127: it could not be run.
 SysResult<ProgramRun> run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                   const std::string& input, std::chrono::milliseconds timeout);
+// The same, run in the network namespace NETNS_FD names (setns before exec; -1: nsplan's own).
+SysResult<ProgramRun> run_program_in_netns(int netns_fd, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                           const std::string& input, std::chrono::milliseconds timeout);
 
 }  // namespace nsplan::applier

@@ -8,6 +8,7 @@
 #include "applier/shell_files.h"
 #include "applier/systemd_client.h"
 #include "compiler/device_rules.h"
+#include "compiler/link_tunnels.h"
 #include "compiler/shell_quote.h"
 
 namespace nsplan::applier {
@@ -287,7 +288,9 @@ Status ShellKernel::link_create(const plan::CreateLink& a) {
   const LinkKindInfo& k = link_kind(a.kind);
   std::string group = a.group ? " group " + group_text(a.group) : "";
   std::string out;
-  if (k.parent)
+  if (k.parent && k.underlay && !a.parent.empty())  // the request runs where the underlay is
+    out = ip_in(a.parent_netns) + " link add " + sh_quote(a.name) + (a.netns != a.parent_netns ? " netns " + sh_quote(a.netns) : "");
+  else if (k.parent && !a.parent.empty())
     out = ip_in(a.parent_netns) + " link add link " + sh_quote(a.parent) + " name " + sh_quote(a.name) +
           (a.netns != a.parent_netns ? " netns " + sh_quote(a.netns) : "");
   else
@@ -296,7 +299,27 @@ Status ShellKernel::link_create(const plan::CreateLink& a) {
   if (k.peer) out += " peer name " + sh_quote(a.peer_name) + (a.peer_netns.empty() ? group : " netns " + sh_quote(a.peer_netns));
   if (k.id) out += " id " + std::to_string(a.vlan_id);
   if (!k.modes.empty()) out += " mode " + sh_quote(a.mode);
-  return line(out);
+  if (a.kind == plan::LinkKind::Vxlan) out += vxlan_words(a);
+  if (Status s = line(out); !s || a.kind != plan::LinkKind::Wireguard) return s;
+  // The same arguments apply gives /usr/bin/wg (compiler/link_tunnels.h), in the link's namespace.
+  out_ += "# nsplan apply: refuses a key file that is a symlink, not a regular file, not root's (or the\n"
+          "#   invoking user's) or open to group or other, before anything changes\n";
+  std::string wg = a.netns.empty() ? std::string() : "ip netns exec " + sh_quote(a.netns) + " ";
+  std::vector<std::string> args = wg_set_args(a.name, a.wireguard);
+  for (size_t i = 0; i < args.size(); ++i) wg += (i ? " " : "") + sh_quote(args[i]);
+  return line(wg);
+}
+
+// ` id N dstport P remote A [local B] [dev PARENT] [ttl T]`: a vxlan's own words.
+std::string ShellKernel::vxlan_words(const plan::CreateLink& a) {
+  const plan::VxlanSettings& v = a.vxlan;
+  std::string out = " id " + std::to_string(v.vni) + " dstport " + std::to_string(v.port);
+  if (!v.remote.empty()) out += " remote " + sh_quote(v.remote);
+  if (!v.group.empty()) out += " group " + sh_quote(v.group);
+  if (!v.local.empty()) out += " local " + sh_quote(v.local);
+  if (!a.parent.empty()) out += " dev " + sh_quote(a.parent);
+  if (v.ttl) out += " ttl " + std::to_string(v.ttl);
+  return out;
 }
 Status ShellKernel::link_delete(const std::string& netns, const std::string& name) {
   return line(ip_in(netns) + " link delete " + sh_quote(name));

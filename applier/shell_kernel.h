@@ -86,6 +86,7 @@ class ShellKernel final : public Kernel {
 
   uint32_t link_group_claim(uint32_t preferred, const std::set<uint32_t>& taken) override;
   Status link_create(const plan::CreateLink& link) override;
+  static std::string vxlan_words(const plan::CreateLink& link);
   Status link_delete(const std::string& netns, const std::string& name) override;
   Status link_group_delete(const std::string& netns, uint32_t group, const std::set<int>& ours) override;
   Status link_move(const std::string& from, const std::string& name, const std::string& to, const std::string& new_name) override;

@@ -6,6 +6,7 @@
 
 #include "compiler/cgroup_limits.h"
 #include "compiler/cgroup_value_checks.h"
+#include "compiler/link_tunnels.h"
 #include "compiler/mount_overlay.h"
 #include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
@@ -172,7 +173,8 @@ class NetworkChecker {
       diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a peer", "add peer: {name: ..., netns: ...}");
     if (!info.peer && link.peer)
       diags_.error(link.loc, "only a " + link_kinds_where(&LinkKindInfo::peer) + " has a peer; " + quoted(link.name.value) + " is a " + kind);
-    if (info.parent && !link.parent)
+    if (found) check_link_kind_keys(link, info, diags_);
+    if (info.parent && !info.underlay && !link.parent)
       diags_.error(link.loc, kind + " " + quoted(link.name.value) + " needs a parent", "the device it sits on, e.g. parent: eth0");
     if (!info.parent && link.parent)
       diags_.error(link.parent->loc, "parent applies to " + link_kinds_where(&LinkKindInfo::parent) + ", not to a " + kind);
@@ -213,9 +215,11 @@ class NetworkChecker {
       diags_.error(link.master->loc, "a bridge cannot be enslaved to another bridge");
     check_master(ns, link.master);
     check_addresses(link.addresses);
-    if (link.mac && !info.own_mac)
+    if (link.mac && !info.own_mac && info.parent)
       diags_.error(link.mac->loc, kind + " links have no address of their own: they use their parent's",
                    "set mac on the parent, or use a macvlan for an address of its own");
+    else if (link.mac && !info.own_mac)
+      diags_.error(link.mac->loc, kind + " links have no Ethernet address (a layer 3 device)");
     check_mac(link.name.value, link.mac);
     if (link.peer) {
       std::string peer_ns = link.peer->netns ? link.peer->netns->value : "";

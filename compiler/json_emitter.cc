@@ -11,6 +11,36 @@ namespace {
 using namespace plan;
 using json = nlohmann::ordered_json;
 
+json vxlan_json(const VxlanSettings& v) {
+  json j;
+  j["vni"] = v.vni;
+  if (!v.remote.empty()) j["remote"] = v.remote;
+  if (!v.group.empty()) j["group"] = v.group;
+  if (!v.local.empty()) j["local"] = v.local;
+  j["port"] = v.port;
+  if (v.ttl) j["ttl"] = v.ttl;
+  return j;
+}
+
+// Key files by path only: the keys never enter the plan's text.
+json wireguard_json(const WireguardSettings& w) {
+  json j;
+  j["private_key_file"] = w.private_key_file;
+  if (w.listen_port) j["listen_port"] = w.listen_port;
+  json peers = json::array();
+  for (const auto& p : w.peers) {
+    json pj;
+    pj["public_key"] = p.public_key;
+    if (!p.endpoint.empty()) pj["endpoint"] = p.endpoint;
+    pj["allowed_ips"] = p.allowed_ips;
+    if (p.persistent_keepalive) pj["persistent_keepalive"] = p.persistent_keepalive;
+    if (!p.preshared_key_file.empty()) pj["preshared_key_file"] = p.preshared_key_file;
+    peers.push_back(pj);
+  }
+  j["peers"] = peers;
+  return j;
+}
+
 
 json action_json(const Action& action) {
   json j;
@@ -89,6 +119,8 @@ json action_json(const Action& action) {
                      j["peer_name"] = a.peer_name;
                      j["peer_netns"] = a.peer_netns;
                    }
+                   if (a.kind == LinkKind::Vxlan) j["vxlan"] = vxlan_json(a.vxlan);
+                   if (a.kind == LinkKind::Wireguard) j["wireguard"] = wireguard_json(a.wireguard);
                  },
                  [&](const MoveLink& a) {
                    j["name"] = a.name;

@@ -146,6 +146,32 @@ using nsplan::to_string;  // to_string(LinkKind): the registry's name, "veth"
 // parent's namespace and the new link is born in NETNS; a veth's peer is born in PEER_NETNS.
 // Nothing is ever created and then moved. GROUP (when not 0) is set on every end that lives on
 // the host: a profile's host-side links share one link group, removed with one request.
+// A vxlan's own settings (the parent, when given, is its underlay device).
+struct VxlanSettings {
+  uint32_t vni = 0;
+  std::string remote;  // unicast other end, or
+  std::string group;   // multicast group
+  std::string local;   // source address ("" = the route's)
+  uint16_t port = 4789;
+  uint8_t ttl = 0;     // 0 = inherit
+  bool operator==(const VxlanSettings&) const = default;
+};
+// A wireguard peer, as wg(8) takes it; keys come from files, never from the plan's text.
+struct WireguardPeer {
+  std::string public_key;
+  std::string endpoint;
+  std::vector<std::string> allowed_ips;
+  uint32_t persistent_keepalive = 0;
+  std::string preshared_key_file;
+  bool operator==(const WireguardPeer&) const = default;
+};
+struct WireguardSettings {
+  std::string private_key_file;
+  uint32_t listen_port = 0;  // 0 = the kernel picks
+  std::vector<WireguardPeer> peers;
+  bool operator==(const WireguardSettings&) const = default;
+};
+
 struct CreateLink {
   std::string netns;
   std::string name;
@@ -157,6 +183,8 @@ struct CreateLink {
   uint32_t vlan_id = 0;
   std::string peer_name;     // veth
   std::string peer_netns;
+  VxlanSettings vxlan;          // vxlan
+  WireguardSettings wireguard;  // wireguard: `wg set` after the link is made
   bool operator==(const CreateLink&) const = default;
 };
 // Move an existing device from the host into NETNS (the only move nsplan makes: it is costly).

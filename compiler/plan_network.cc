@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler/etc_files.h"
+#include "compiler/link_tunnels.h"
 #include "compiler/planner_context.h"
 #include "schema/link_kinds.h"
 
@@ -129,7 +130,7 @@ class NetworkPlanner {
       }
       c.group = c.netns.empty() || c.peer_netns.empty() ? group_ : 0;
     }
-    if (info.parent) {
+    if (info.parent && link.parent) {
       c.parent = link.parent->value;
       c.parent_netns = parent_netns(link);
       what += " on " + c.parent;
@@ -139,6 +140,8 @@ class NetworkPlanner {
     }
     if (!info.modes.empty()) c.mode = link.mode ? link.mode->value : std::string(info.default_mode);
     if (info.id) c.vlan_id = static_cast<uint32_t>(link.vlan_id->value);
+    if (c.kind == LinkKind::Vxlan) c.vxlan = vxlan_settings(link);
+    if (c.kind == LinkKind::Wireguard) c.wireguard = wireguard_settings(link);
     ctx_.add(c, link.loc, what);
   }
 

@@ -622,6 +622,23 @@ const ObjectSpec* spec_of<VethPeer>() {
 }
 
 template <>
+const ObjectSpec* spec_of<WireguardPeerSpec>() {
+  static const ObjectSpec s{"wireguard peer", "A peer of a wireguard link (wg(8)'s peer settings).", {
+      field<WireguardPeerSpec>("public_key", &WireguardPeerSpec::public_key, t(Kind::String),
+          "Its public key: 44 characters of base64 (32 bytes), as `wg pubkey` prints it.", {}, true),
+      field<WireguardPeerSpec>("endpoint", &WireguardPeerSpec::endpoint, t(Kind::String),
+          "Where to reach it: ADDRESS:PORT or [IPv6]:PORT.", "none: it reaches us first"),
+      field<WireguardPeerSpec>("allowed_ips", &WireguardPeerSpec::allowed_ips, list_of(Kind::Cidr),
+          "Networks it may send from and that are sent to it."),
+      field<WireguardPeerSpec>("persistent_keepalive", &WireguardPeerSpec::persistent_keepalive, uint_in(1, 65535, "seconds"),
+          "Send a keepalive this often (through NAT).", "none"),
+      field<WireguardPeerSpec>("preshared_key_file", &WireguardPeerSpec::preshared_key_file, t(Kind::AbsPath),
+          "File with a preshared key (wg genpsk): root's, mode 0600, not a symlink."),
+  }};
+  return &s;
+}
+
+template <>
 const ObjectSpec* spec_of<LinkSpec>() {
   static const ObjectSpec s{"link", "A network interface.", {
       field<LinkSpec>("name", &LinkSpec::name, t(Kind::IfName), "Interface name (1..15 bytes).", {}, true),
@@ -635,7 +652,8 @@ const ObjectSpec* spec_of<LinkSpec>() {
       field<LinkSpec>("mtu", &LinkSpec::mtu, uint_in(68, 65535, "bytes"), "MTU."),
       field<LinkSpec>("master", &LinkSpec::master, t(Kind::IfName), "Bridge it is a port of."),
       field<LinkSpec>("up", &LinkSpec::up, t(Kind::Bool), "Bring it up.", "true"),
-      field<LinkSpec>("parent", &LinkSpec::parent, t(Kind::IfName), "Lower device of a macvlan, ipvlan or vlan."),
+      field<LinkSpec>("parent", &LinkSpec::parent, t(Kind::IfName),
+          "Lower device of a macvlan, ipvlan or vlan; a vxlan's underlay device (optional)."),
       field<LinkSpec>("parent_netns", &LinkSpec::parent_netns, t(Kind::Name),
           "Net namespace the parent is in (a link of this profile there).",
           "the link's own namespace when this profile puts the parent there, else the host"),
@@ -647,6 +665,19 @@ const ObjectSpec* spec_of<LinkSpec>() {
           one_of(link_mode_words()), link_mode_doc(), link_mode_defaults()),
       field<LinkSpec>("id", &LinkSpec::vlan_id, uint_in(1, 4094), "VLAN id (vlan only)."),
       field<LinkSpec>("peer", &LinkSpec::peer, object(), "The other end (veth only)."),
+      field<LinkSpec>("vni", &LinkSpec::vni, uint_in(1, 16777215), "VXLAN network identifier (vxlan only).", {}),
+      field<LinkSpec>("remote", &LinkSpec::remote, t(Kind::IpAddress), "Unicast address of the other tunnel end (vxlan only)."),
+      field<LinkSpec>("group", &LinkSpec::group, t(Kind::IpAddress), "Multicast group of the tunnel, instead of remote (vxlan only)."),
+      field<LinkSpec>("local", &LinkSpec::local, t(Kind::IpAddress), "Source address of the tunnel's packets (vxlan only).",
+          "the route's"),
+      field<LinkSpec>("port", &LinkSpec::port, uint_in(1, 65535), "UDP port of the tunnel (vxlan only).",
+          "4789, the IANA port (not the kernel's 8472)"),
+      field<LinkSpec>("ttl", &LinkSpec::ttl, uint_in(1, 255), "TTL of the tunnel's packets (vxlan only).", "inherit"),
+      field<LinkSpec>("private_key_file", &LinkSpec::private_key_file, t(Kind::AbsPath),
+          "File with the private key (wg genkey): root's, mode 0600, not a symlink (wireguard only)."),
+      field<LinkSpec>("listen_port", &LinkSpec::listen_port, uint_in(1, 65535), "UDP port it listens on (wireguard only).",
+          "one the kernel picks"),
+      field<LinkSpec>("peers", &LinkSpec::peers, object_list(), "Its peers (wireguard only)."),
   }};
   return &s;
 }

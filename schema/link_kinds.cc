@@ -1,10 +1,12 @@
 #include "schema/link_kinds.h"
 
+#include <algorithm>
+
 namespace nsplan {
 
 const std::vector<LinkKindInfo>& link_kinds() {
   // name, created, peer, parent, id, ports, modes (in the order messages list them), default
-  // mode, own_mac
+  // mode, own_mac, underlay, keys
   static const std::vector<LinkKindInfo> kinds = {
       {"veth", LinkKind::Veth, true, false, false, false, {}, ""},
       {"bridge", LinkKind::Bridge, false, false, false, true, {}, ""},
@@ -12,6 +14,9 @@ const std::vector<LinkKindInfo>& link_kinds() {
       {"ipvlan", LinkKind::Ipvlan, false, true, false, false, {"l2", "l3", "l3s"}, "l3", false},
       {"vlan", LinkKind::Vlan, false, true, true, false, {}, ""},
       {"dummy", LinkKind::Dummy, false, false, false, false, {}, ""},
+      {"vxlan", LinkKind::Vxlan, false, true, false, false, {}, "", true, true, {"vni", "remote", "group", "local", "port", "ttl"}},
+      {"wireguard", LinkKind::Wireguard, false, false, false, false, {}, "", false /* layer 3: no MAC */, false,
+       {"private_key_file", "listen_port", "peers"}},
       {"device", std::nullopt, false, false, false, false, {}, ""},  // moved in, not created
   };
   return kinds;
@@ -31,6 +36,17 @@ const LinkKindInfo& link_kind(LinkKind kind) {
 
 // The names are string literals: data() is NUL-terminated.
 const char* to_string(LinkKind k) { return link_kind(k).name.data(); }
+
+const std::vector<std::string_view>& link_kind_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> out;
+    for (const auto& k : link_kinds())
+      for (auto key : k.keys)
+        if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
+    return out;
+  }();
+  return keys;
+}
 
 const std::vector<std::string_view>& link_kind_names() {
   static const std::vector<std::string_view> names = [] {

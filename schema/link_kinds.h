@@ -13,7 +13,7 @@
 namespace nsplan {
 
 // The kinds a plan creates (a device is moved, never created: it has no value here).
-enum class LinkKind { Veth, Bridge, Macvlan, Ipvlan, Vlan, Dummy };
+enum class LinkKind { Veth, Bridge, Macvlan, Ipvlan, Vlan, Dummy, Vxlan, Wireguard };
 
 struct LinkKindInfo {
   // The profile's word; also the kernel's IFLA_INFO_KIND and `ip link add ... type NAME`.
@@ -26,6 +26,11 @@ struct LinkKindInfo {
   std::vector<std::string_view> modes;  // `mode:` values, in the order messages list them
   std::string_view default_mode;        // planned when the profile gives no mode
   bool own_mac = true;                  // takes `mac:` (ipvlan shares its parent's address)
+  // The parent is optional and is the kind's own underlay setting (vxlan: IFLA_VXLAN_LINK, shell
+  // ` dev P`), not IFLA_LINK; without one the link is created in its own namespace.
+  bool underlay = false;
+  // The profile keys only this kind takes (the checks refuse them on any other kind, at their line).
+  std::vector<std::string_view> keys = {};
 };
 
 // Every kind, in the schema's order.
@@ -35,6 +40,9 @@ const LinkKindInfo* find_link_kind(std::string_view name);
 // The entry of a created kind (always exists).
 const LinkKindInfo& link_kind(LinkKind k);
 const char* to_string(LinkKind k);  // its name: "veth"
+
+// Every kind's own keys (LinkKindInfo::keys), registry order, each once.
+const std::vector<std::string_view>& link_kind_keys();
 
 // For the schema's field table (static storage: the table keeps string_views).
 const std::vector<std::string_view>& link_kind_names();  // veth bridge ... device

@@ -327,6 +327,16 @@ struct VethPeer {
   SourceLoc loc;
 };
 
+// A peer of a wireguard link (wg(8)'s `peer` settings).
+struct WireguardPeerSpec {
+  Located<std::string> public_key;  // 44 characters of base64: 32 bytes
+  Opt<std::string> endpoint;        // HOST:PORT, [IPv6]:PORT
+  std::vector<Located<Cidr>> allowed_ips;
+  Opt<uint64_t> persistent_keepalive;
+  Opt<std::string> preshared_key_file;
+  SourceLoc loc;
+};
+
 struct LinkSpec {
   Located<std::string> name;
   Located<std::string> kind;  // veth bridge macvlan ipvlan vlan dummy device
@@ -342,6 +352,14 @@ struct LinkSpec {
   Opt<std::string> mode;    // macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s
   Opt<uint64_t> vlan_id;    // vlan: 1..4094
   std::optional<VethPeer> peer;
+  // vxlan (schema/link_kinds.cc lists each kind's own keys)
+  Opt<uint64_t> vni;
+  Opt<IpAddress> remote, group, local;
+  Opt<uint64_t> port, ttl;
+  // wireguard
+  Opt<std::string> private_key_file;
+  Opt<uint64_t> listen_port;
+  std::vector<WireguardPeerSpec> peers;
   SourceLoc loc;
 };
 

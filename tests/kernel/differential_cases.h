@@ -69,6 +69,13 @@ inline const std::vector<std::pair<std::string, std::string>> kFieldsNotUsedHere
     {"namespaces.pid.join", "the planner refuses join for pid namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.time.join", "the planner refuses join for time namespaces (only net, uts, ipc are persisted by name)"},
     {"namespaces.user.join", "the planner refuses join for user namespaces (only net, uts, ipc are persisted by name)"},
+    {"network.links[].private_key_file", "this host kernel has no wireguard (tests/kernel/tunnels_test.cc; the VM has it)"},
+    {"network.links[].listen_port", "as network.links[].private_key_file"},
+    {"network.links[].peers[].public_key", "as network.links[].private_key_file"},
+    {"network.links[].peers[].endpoint", "as network.links[].private_key_file"},
+    {"network.links[].peers[].allowed_ips", "as network.links[].private_key_file"},
+    {"network.links[].peers[].persistent_keepalive", "as network.links[].private_key_file"},
+    {"network.links[].peers[].preshared_key_file", "as network.links[].private_key_file"},
 };
 
 namespace cases_detail {
@@ -525,6 +532,22 @@ inline std::vector<DiffCase> hand_written_cases(const CaseEnv& e) {
       "      - {host_port: 8080, to: 10.76.0.2, to_port: 80, proto: tcp}\n"
       "      - {host_port: 5353, to: 10.76.0.2, proto: udp}\n",
       "echo 0 > /proc/sys/net/ipv4/ip_forward\n");
+
+  // vxlans over a veth between two namespaces: one with its underlay (parent) and every key, one
+  // without (its own namespace, the route to the remote), a multicast one. CONFIG_VXLAN=y here.
+  add("vxlan",
+      "network:\n"
+      "  namespaces: [@P@-vxa, @P@-vxb]\n"
+      "  links:\n"
+      "    - name: @IF@ua\n"
+      "      kind: veth\n"
+      "      netns: @P@-vxa\n"
+      "      addresses: [10.74.0.1/24]\n"
+      "      peer: {name: @IF@ub, netns: @P@-vxb, addresses: [10.74.0.2/24]}\n"
+      "    - {name: @IF@xa, kind: vxlan, netns: @P@-vxa, vni: 74, remote: 10.74.0.2, local: 10.74.0.1, port: 4790, ttl: 16,\n"
+      "       parent: @IF@ua, addresses: [10.75.0.1/24], mtu: 1450}\n"
+      "    - {name: @IF@xb, kind: vxlan, netns: @P@-vxb, vni: 74, remote: 10.74.0.1, port: 4790, addresses: [10.75.0.2/24]}\n"
+      "    - {name: @IF@xg, kind: vxlan, netns: @P@-vxa, vni: 76, group: 239.1.1.74, parent: @IF@ua, port: 4791}\n");
 
   // IPv6 and IPv4 on veths between the host's bridge and two namespaces, routes with metric and
   // table, a link left down, mtus on both ends, a bridge inside a namespace with the peer as port.

@@ -18,20 +18,10 @@
 #include <string>
 
 #include "tests/kernel/sandbox.h"
+#include "tests/kernel/script_values.h"
 
 namespace nsplan::kernel_test {
 namespace {
-
-// An exit status that is there and is not 0.
-bool nonzero(const std::string& status) { return !status.empty() && status != "0"; }
-
-// The script's "key=value" lines (the first of each key).
-std::map<std::string, std::string> values(const std::string& text) {
-  std::map<std::string, std::string> out;
-  for (const auto& l : lines_of(text))
-    if (const size_t eq = l.find('='); eq != std::string::npos) out.emplace(l.substr(0, eq), l.substr(eq + 1));
-  return out;
-}
 
 bool have_nft() { return ::access("/usr/sbin/nft", X_OK) == 0 || ::access("/sbin/nft", X_OK) == 0; }
 

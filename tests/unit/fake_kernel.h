@@ -708,8 +708,17 @@ class FakeKernel final : public applier::Kernel {
           nl.parent = l.parent;
           break;
         }
+        case plan::LinkKind::Vxlan: {
+          if (l.vxlan.vni < 1 || l.vxlan.vni > 16777215) return fail(c, EINVAL);
+          if (l.parent.empty()) break;  // no underlay: the route decides
+          FakeNetns* ps = space(l.parent_netns);
+          if (!ps) return fail(c, ENOENT);
+          if (!ps->links.count(l.parent)) return fail(c, ENODEV);
+          break;
+        }
         case plan::LinkKind::Bridge:
         case plan::LinkKind::Dummy:
+        case plan::LinkKind::Wireguard:
           break;
       }
       space(l.netns)->links[l.name] = nl;

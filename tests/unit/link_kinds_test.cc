@@ -22,7 +22,7 @@ TEST(LinkKinds, SchemaKindsAreTheRegistryNames) {
   std::vector<std::string_view> names;
   for (const auto& k : link_kinds()) names.push_back(k.name);
   EXPECT_EQ(link_spec().find("kind")->type.choices, names);
-  EXPECT_EQ(names, (std::vector<std::string_view>{"veth", "bridge", "macvlan", "ipvlan", "vlan", "dummy", "device"}));
+  EXPECT_EQ(names, (std::vector<std::string_view>{"veth", "bridge", "macvlan", "ipvlan", "vlan", "dummy", "vxlan", "wireguard", "device"}));
 }
 
 TEST(LinkKinds, SchemaModesAreTheRegistryModesInOrder) {
@@ -37,7 +37,8 @@ TEST(LinkKinds, SchemaModesAreTheRegistryModesInOrder) {
 
 TEST(LinkKinds, EveryCreatedKindHasOneEntryAndItsNameRoundTrips) {
   std::set<std::string_view> seen;
-  for (LinkKind k : {LinkKind::Veth, LinkKind::Bridge, LinkKind::Macvlan, LinkKind::Ipvlan, LinkKind::Vlan, LinkKind::Dummy}) {
+  for (LinkKind k : {LinkKind::Veth, LinkKind::Bridge, LinkKind::Macvlan, LinkKind::Ipvlan, LinkKind::Vlan, LinkKind::Dummy, LinkKind::Vxlan,
+                     LinkKind::Wireguard}) {
     const LinkKindInfo& info = link_kind(k);
     EXPECT_EQ(info.created, k) << info.name;
     EXPECT_EQ(std::string(plan::to_string(k)), info.name);
@@ -46,7 +47,7 @@ TEST(LinkKinds, EveryCreatedKindHasOneEntryAndItsNameRoundTrips) {
     EXPECT_EQ(back->created, k);
     EXPECT_TRUE(seen.insert(info.name).second) << info.name << " twice";
   }
-  EXPECT_EQ(find_link_kind("vxlan"), nullptr);
+  EXPECT_EQ(find_link_kind("geneve"), nullptr);
   ASSERT_NE(find_link_kind("device"), nullptr);
   EXPECT_FALSE(find_link_kind("device")->created);  // moved in, never created
 }
@@ -62,10 +63,24 @@ TEST(LinkKinds, DefaultModeIsOneOfTheKindsModes) {
 }
 
 TEST(LinkKinds, ListsInMessagesKeepTheirWording) {
-  EXPECT_EQ(link_kinds_where(&LinkKindInfo::parent), "macvlan, ipvlan and vlan");
+  EXPECT_EQ(link_kinds_where(&LinkKindInfo::parent), "macvlan, ipvlan, vlan and vxlan");
+  EXPECT_EQ(link_kinds_where(&LinkKindInfo::underlay), "vxlan");
   EXPECT_EQ(link_kinds_where([](const LinkKindInfo& k) { return !k.modes.empty(); }), "macvlan and ipvlan");
   EXPECT_EQ(link_kinds_where(&LinkKindInfo::peer), "veth");
   EXPECT_EQ(link_kinds_where(&LinkKindInfo::id), "vlan");
+}
+
+// Each kind's own keys are fields of a link, and no two kinds share one (the checks name the
+// kinds that take a key in their hint).
+TEST(LinkKinds, KindKeysAreLinkFieldsOfOneKindEach) {
+  std::set<std::string_view> seen;
+  for (const auto& k : link_kinds())
+    for (auto key : k.keys) {
+      EXPECT_NE(link_spec().find(key), nullptr) << key << " of " << k.name << " is no field of a link";
+      EXPECT_TRUE(seen.insert(key).second) << key << " twice";
+    }
+  EXPECT_EQ(link_kind_keys().size(), seen.size());
+  EXPECT_EQ(link_kind(LinkKind::Vxlan).keys.front(), "vni");
 }
 
 }  // namespace

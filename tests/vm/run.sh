@@ -18,7 +18,8 @@
 #   NSPLAN_VM_BUSYBOX    busybox binary                   [/bin/busybox]
 #   NSPLAN_VM_PACKAGES   Debian packages whose programs are shipped, those installed here
 #                        [dash bash coreutils procps grep sed findutils mawk util-linux mount
-#                        iproute2 hostname psmisc sysvinit-utils iputils-ping nftables]; "" for busybox only
+#                        iproute2 hostname psmisc sysvinit-utils iputils-ping nftables wireguard-tools];
+#                        "" for busybox only
 #   NSPLAN_VM_EXTRA      more programs (helpers the tests use), each at its path here
 #   NSPLAN_VM_MODULES    modules to load                  [virtio_pci virtio_blk veth bridge ...]
 #   NSPLAN_VM_QEMU       qemu binary                      [qemu-system-x86_64]
@@ -61,13 +62,15 @@ build=${NSPLAN_VM_BUILD_DIR:-$repo/build}
 tests_bin=${NSPLAN_VM_TESTS:-$build/tests/nsplan_kernel_tests}
 nsplan_bin=${NSPLAN_VM_NSPLAN:-$build/nsplan}
 busybox=${NSPLAN_VM_BUSYBOX:-/bin/busybox}
-packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping nftables}
+packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping nftables wireguard-tools}
 extra=${NSPLAN_VM_EXTRA:-}
 # nf_tables and the expressions of network.uplink's ruleset (nat chains, fib, masquerade), and
 # overlay (tests that keep the host's /etc untouched): loaded at boot, not left to autoloading.
 # crc32c_generic first: libcrc32c (conntrack's) asks for it only by a softdep, which busybox's
-# modprobe does not follow.
-modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay}
+# modprobe does not follow. vxlan and wireguard (with their udp_tunnel and crypto dependencies,
+# found by add_module) for the tunnel kinds of network.links: the kernel test of wireguard's
+# success path runs here, where Debian's kernel has it.
+modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay vxlan wireguard}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-900}
 accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
