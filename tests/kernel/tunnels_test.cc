@@ -117,10 +117,19 @@ TEST_F(TunnelsTest, WireguardCarriesTrafficWhereTheKernelHasItAndFailsCleanlyWhe
   RunResult r = run_sandboxed(tmp_.path(), {{"NAME", name_}, {"ECHO", echo_binary()}}, std::string(kWireguardSetup) + R"SH(
 ip link add nspt-wgprobe type wireguard 2>/dev/null; echo "kernel_wg=$?"
 ip link delete nspt-wgprobe 2>/dev/null
-"$N" apply "$T/wg.yaml" > "$T/apply.out" 2>&1; echo "apply=$?"
+"$N" apply "$T/wg.yaml" > "$T/apply.out" 2>&1; applied=$?; echo "apply=$applied"
 ip netns exec wga wg show wg0 listen-port 2>/dev/null | sed 's/^/wga_port=/'
 ip netns exec wga wg show wg0 peers 2>/dev/null | sed 's/^/wga_peer=/'
 sed 's/^/b_pub=/' "$T/b.pub"
+# The keepalive starts the handshake at once; under TCG on a busy host it can outlast the
+# client's 15 s, so the traffic waits for it (up to 90 s), and the wait is shown.
+waits=0
+while [ "$applied" = 0 ] && [ "$waits" -lt 180 ]; do
+  h=$(ip netns exec wga wg show wg0 latest-handshakes 2>/dev/null | { read -r _ t && echo "$t"; })
+  [ -n "$h" ] && [ "$h" != 0 ] && break
+  sleep 0.5; waits=$((waits + 1))
+done
+echo "handshake_waits=$waits"
 ip netns exec wgb "$ECHO" server 10.71.0.2 7000 > "$T/server.txt" 2>&1 & server=$!
 sleep 0.2
 ip netns exec wga "$ECHO" client 10.71.0.2 7000 across 5000 > "$T/client.txt" 2>&1; echo "client=$?"
