@@ -83,6 +83,7 @@ void check_mnt_created(const MntNamespaceSpec& m, Diagnostics& diags) {
   // Files and links are leaves: nothing the profile creates can be below them.
   std::vector<std::string> leaves;
   auto created = [&](const Located<std::string>& p, const std::string& key) {
+    if (p.value.empty()) return;  // not a path: the reader has said so at its key
     check_created_path(p, key, diags);
     if (!seen.insert(p.value).second)
       diags.error(p.loc, "mnt." + key + " creates " + p.value + ", which the profile creates already", "name it once");
@@ -102,7 +103,7 @@ void check_mnt_created(const MntNamespaceSpec& m, Diagnostics& diags) {
   }
   auto below_leaf = [&](const Located<std::string>& p, const std::string& key) {
     for (const auto& leaf : leaves)
-      if (p.value != leaf && at_or_below(p.value, leaf))
+      if (!leaf.empty() && !p.value.empty() && p.value != leaf && at_or_below(p.value, leaf))
         diags.error(p.loc, "mnt." + key + " path " + p.value + " lies below " + leaf + ", a file or symbolic link of the profile",
                     "nsplan never creates anything through a symbolic link; name the real path");
   };

@@ -142,6 +142,22 @@ TEST(MountOverlay, PathsAreCreatedOnlyOnTheProfilesOwnMounts) {
   EXPECT_NE(e.find("symbolic link /o/l would be made on a file system of the host"), std::string::npos) << e;
 }
 
+// A path the reader refused is reported once, at its key (the fuzzer found the check reading
+// past an empty one, and a "creates already" error with no location for two of them).
+TEST(MountOverlay, AnEmptyPathIsReportedOnceAtItsKey) {
+  auto c = compile_text("nsplan: 1\nname: x\nnamespaces:\n  mnt:\n    dirs: [{path: \"\"}]\n    files: [{path: }, {path: /t/f}]\n"
+                        "    symlinks: [{path: \"\", target: x}]\nrun: {command: [sh]}\n");
+  std::vector<std::string> messages;
+  for (const auto& d : c->diags.all()) {
+    EXPECT_TRUE(d.loc.valid()) << d.message;
+    messages.push_back(std::to_string(d.loc.line) + ": " + d.message);
+  }
+  EXPECT_EQ(messages, (std::vector<std::string>{"5: 'path' must be an absolute path, got ''",
+                                                "6: expected an absolute path for 'path', got nothing",
+                                                "7: 'path' must be an absolute path, got ''"}))
+      << render_all(c->diags, c->sources);
+}
+
 TEST(MountOverlay, Shell) {
   EXPECT_EQ(applier::render_inside_step(plan::MountOverlay{"/o", {"/a", "/b"}, "", ""}),
             "for d in '/a' '/b'; do [ ! -L \"$d\" ] && [ -d \"$d\" ] || { echo \"nsplan: error: overlay on \"'/o'\": $d is a "
