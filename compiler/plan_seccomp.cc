@@ -15,29 +15,27 @@ const char* const kAlwaysAllowed[] = {"execve", "exit", "exit_group", "rt_sigret
 }  // namespace
 
 plan::SeccompFilter plan_seccomp(PlannerContext& ctx, const SeccompSpec& spec) {
+  plan::SeccompFilter f = seccomp_filter(spec);
+  f.origin = ctx.origin(spec.loc, std::string("seccomp ") + (f.allow_list ? "allow list" : "deny list"));
+  return f;
+}
+
+plan::SeccompFilter seccomp_filter(const SeccompSpec& spec) {
   plan::SeccompFilter f;
   f.allow_list = !spec.allow.empty();
-  f.origin = ctx.origin(spec.loc, std::string("seccomp ") + (f.allow_list ? "allow list" : "deny list"));
   f.action = spec.action ? spec.action->value : "errno";
   if (f.action == "errno") {
     f.errno_name = spec.errno_name ? spec.errno_name->value : "EPERM";
     f.errno_number = errno_number(f.errno_name).value_or(0);
   }
-  f.syscalls = seccomp_syscalls(spec);
-  return f;
-}
-
-std::vector<std::string> seccomp_syscalls(const SeccompSpec& spec) {
-  const bool allow_list = !spec.allow.empty();
-  std::vector<std::string> out;
-  for (const auto& name : allow_list ? spec.allow : spec.deny) {
-    if (const SeccompGroup* g = find_seccomp_group(name.value)) out.insert(out.end(), g->syscalls.begin(), g->syscalls.end());
-    else out.push_back(name.value);
+  for (const auto& name : f.allow_list ? spec.allow : spec.deny) {
+    if (const SeccompGroup* g = find_seccomp_group(name.value)) f.syscalls.insert(f.syscalls.end(), g->syscalls.begin(), g->syscalls.end());
+    else f.syscalls.push_back(name.value);
   }
-  if (allow_list) out.insert(out.end(), std::begin(kAlwaysAllowed), std::end(kAlwaysAllowed));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  if (f.allow_list) f.syscalls.insert(f.syscalls.end(), std::begin(kAlwaysAllowed), std::end(kAlwaysAllowed));
+  std::sort(f.syscalls.begin(), f.syscalls.end());
+  f.syscalls.erase(std::unique(f.syscalls.begin(), f.syscalls.end()), f.syscalls.end());
+  return f;
 }
 
 }  // namespace nsplan

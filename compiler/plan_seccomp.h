@@ -7,8 +7,8 @@ namespace nsplan {
 
 plan::SeccompFilter plan_seccomp(PlannerContext& ctx, const SeccompSpec& spec);
 
-// The syscalls the filter lists, groups expanded, with what an allow list always lets through;
-// sorted, unique (the plan's and export's one list).
-std::vector<std::string> seccomp_syscalls(const SeccompSpec& spec);
+// The filter SPEC asks for, defaults filled in and groups expanded (with what an allow list always
+// lets through; sorted, unique), without its origin: the plan's and export's one reading of it.
+plan::SeccompFilter seccomp_filter(const SeccompSpec& spec);
 
 }  // namespace nsplan
