@@ -33,7 +33,7 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          "  kill \"$(cat \"$nsplan_rootless/pid\")\"\n"
          "else\n"
          "  status=125\n"
-         "  kill -KILL \"$nsplan_child\"\n"
+         "  kill -KILL \"$nsplan_child\" 2>/dev/null || :\n"
          "  wait \"$nsplan_child\" || :\n"
          "fi\n"
          "rm -r \"$nsplan_rootless\"\n";

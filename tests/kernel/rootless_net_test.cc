@@ -27,11 +27,12 @@ ip addr add 10.213.0.2/24 dev nsplan-rl0 && ip link set nsplan-rl0 up && ip link
 ip route add default via 10.213.0.1 dev nsplan-rl0 || exit 92
 )SH";
 
-// Counts pasta processes in this sandbox's network namespace (pasta's host side).
+// Counts live pasta processes in this sandbox's network namespace (pasta's host side).
 const char* kCountPasta = R"SH(
 left=0; me=$(readlink /proc/self/ns/net)
 for d in /proc/[0-9]*; do
   c=$(cat "$d/comm" 2>/dev/null) || continue
+  grep -q '^State:[[:space:]]*Z' "$d/status" 2>/dev/null && continue  # exited, not yet reaped
   case $c in pasta*|passt*) [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$me" ] && left=$((left + 1));; esac
 done
 echo "pasta_left=$left"
@@ -58,22 +59,21 @@ class RootlessNetTest : public ::testing::Test {
 };
 
 TEST_F(RootlessNetTest, AnUnprivilegedCommandReachesTheHostsLoopbackThroughPasta) {
+  // Only nsplan run: explain's script starts with `setpriv --clear-groups`, which a uid without
+  // CAP_SETGID cannot run (setgroups is EPERM even for no group), so `explain | sh` as uid 1000
+  // stops there, before pasta.
   std::string echo = NSPLAN_TCP_ECHO;
   std::string p = profile("echo", "[" + echo + ", client, 10.213.0.1, '7641', hello]");
-  for (bool through_sh : {false, true}) {
-    std::string start = through_sh ? "\"$N\" explain \"$P\" > \"$T/explain.sh\" || exit 99\n"
-                                     "setpriv --reuid=1000 --regid=1000 --clear-groups sh \"$T/explain.sh\"; echo rc=$?\n"
-                                   : "setpriv --reuid=1000 --regid=1000 --clear-groups \"$N\" run \"$P\"; echo rc=$?\n";
-    RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
-                                std::string(kHostSide) + "\"$E\" server 127.0.0.1 7641 > \"$T/server.out\" 2>&1 &\n"
-                                "server=$!\ncd /\n" + start + "wait \"$server\"; echo server_rc=$?\n" + kCountPasta);
-    SCOPED_TRACE(through_sh ? "explain | sh" : "nsplan run");
-    ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
-    // The server saw the connection come from its own loopback (pasta's socket on the host side).
-    EXPECT_NE(r.out.find("echo hello from 127.0.0.1"), std::string::npos) << r.describe();
-    EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
-    EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
-  }
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
+                              std::string(kHostSide) + "\"$E\" server 127.0.0.1 7641 > \"$T/server.out\" 2>&1 &\n"
+                              "server=$!\ncd /\n"
+                              "setpriv --reuid=1000 --regid=1000 --clear-groups \"$N\" run \"$P\"; echo rc=$?\n"
+                              "wait \"$server\"; echo server_rc=$?\n" + kCountPasta);
+  ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  // The server answered a connection from its own loopback: pasta's socket on the host side.
+  EXPECT_NE(r.out.find("echo hello from 127.0.0.1:7641 to 127.0.0.1:"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
 }
 
 TEST_F(RootlessNetTest, WithoutPastaNothingStarts) {

@@ -60,7 +60,7 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   // The sh inside waits for the FIFO before its first step (lo up).
   EXPECT_NE(script.find("set -eu\nread -r _ < \"$NSPLAN_ROOTLESS_GO\"\nunset NSPLAN_ROOTLESS_GO\nip link set lo up\n"), std::string::npos)
       << script;
-  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go unshare "), std::string::npos) << script;
+  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go setpriv --clear-groups -- unshare --user --net -- sh -c "), std::string::npos) << script;
   EXPECT_NE(script.find("if pasta '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then\n"),
             std::string::npos)
       << script;
