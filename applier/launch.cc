@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "applier/launch_steps.h"
+#include "applier/rootless_net.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -25,10 +26,13 @@ namespace {
 using plan::NsKind;
 using namespace launch;
 
-void wait_byte(int fd) {
+// False when the other end closed without a byte (it died, or gave up).
+bool wait_byte(int fd) {
   char c;
-  while (::read(fd, &c, 1) < 0 && errno == EINTR) {
+  ssize_t n;
+  while ((n = ::read(fd, &c, 1)) < 0 && errno == EINTR) {
   }
+  return n == 1;
 }
 
 void send_byte(int fd) {
@@ -181,6 +185,15 @@ LaunchResult launch_sharing_memory(const plan::Launch& l, const PreparedExec& ex
 // With a user or time namespace (see run_launch), C is a forked copy of nsplan.
 LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, const NamespaceSet& ns) {
   LaunchResult result;
+  // The rootless network's helper is looked for before anything starts.
+  std::string helper_program;
+  if (l.rootless_net) {
+    helper_program = find_rootless_program(*l.rootless_net, result.error);
+    if (helper_program.empty()) {
+      result.exit_status = kSetupFailed;
+      return result;
+    }
+  }
 
   // Pipes: go (A -> C), maps_ready (C -> A: user ns made), report (C/D -> A, close-on-exec: EOF
   // means exec succeeded).
@@ -212,7 +225,9 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     wait_byte(go[0]);  // A has put us into the cgroups
     // The caller's supplementary groups would stay inside a new or joined user namespace (as the
     // overflow gid) with their access on the host: dropped first, while still privileged to.
-    if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0) fail(report[1], "setgroups");
+    // Without CAP_SETGID setgroups fails even for an empty list: then only no group at all is as asked.
+    if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0 && !(errno == EPERM && getgroups(0, nullptr) == 0))
+      fail(report[1], "setgroups");
     if (std::string error = join_namespaces(l.join, false); !error.empty()) fail(report[1], error, 0);
     if (ns.new_user) {
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
@@ -230,6 +245,10 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       if (getppid() != parent) _exit(kSetupFailed);
     }
     if (ns.other_flags && unshare(ns.other_flags) != 0) fail(report[1], "unshare namespaces");
+    if (l.rootless_net) {
+      send_byte(ready[1]);
+      wait_byte(go[0]);  // A's helper has configured the new net namespace
+    }
     if (ns.new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
     if (!ns.new_pid && !ns.new_time && !ns.join_pid) become_command(l, exec, report[1]);
     // A new pid or time namespace takes effect for children: D is PID 1 there.
@@ -273,8 +292,9 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
   for (const auto& procs : l.cgroup_procs)
     if (!write_file(procs, std::to_string(child))) return abort_child("joining " + procs + ": " + std::strerror(errno));
   send_byte(go[1]);
-  if (ns.new_user) {
-    wait_byte(ready[0]);
+  // A closed pipe instead of the byte: C failed before its user namespace, and says why on the
+  // report pipe (writing to it now would kill nsplan with SIGPIPE).
+  if (ns.new_user && wait_byte(ready[0])) {
     std::string base = "/proc/" + std::to_string(child) + "/";
     auto map_text = [](const std::vector<std::string>& lines) {
       std::string t;
@@ -291,11 +311,23 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       return abort_child(std::string("writing gid_map: ") + std::strerror(errno));
     send_byte(go[1]);
   }
+  // C has made its namespaces (a closed pipe instead: C failed, and says why on the report pipe).
+  RootlessHelper helper;
+  if (l.rootless_net && wait_byte(ready[0])) {
+    if (std::string error = start_rootless_net(*l.rootless_net, helper_program, child, helper); !error.empty()) {
+      LaunchResult failed = abort_child(error);
+      failed.exit_status = kSetupFailed;
+      return failed;
+    }
+    send_byte(go[1]);
+  }
   ::close(go[1]);
   ::close(ready[0]);
   install_forwarding(child);
   sigprocmask(SIG_SETMASK, &old, nullptr);
-  return await_command(child, report[0]);
+  LaunchResult done = await_command(child, report[0]);
+  stop_rootless_net(helper);  // pasta stays after its namespace is gone: nsplan started it, nsplan stops it
+  return done;
 }
 
 }  // namespace

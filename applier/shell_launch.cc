@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "applier/shell_process.h"
+#include "applier/shell_rootless.h"
 #include "applier/shell_seccomp.h"
 #include "applier/files_inside.h"
 #include "applier/shell_files.h"
@@ -257,6 +258,7 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
          "#   without one\n";
   out += fd_lines(l);
   out += render_process_marks(l);
+  out += rootless_marks(l);
 
   std::vector<std::string> words = namespace_words(l);
   std::vector<std::string> tail = exec_words(l);
@@ -265,7 +267,7 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
     for (const auto& c : program) words.push_back(sh_quote(c));
   } else {
     // The steps inside the namespaces need a shell there; the program arrives as "$@".
-    std::string inner = "set -eu\n";
+    std::string inner = "set -eu\n" + rootless_inner_wait(l);
     for (const auto& step : l.inside) inner += render_inside_step(step);
     inner += render_process_attrs(l.process);
     inner += "exec";
@@ -281,6 +283,7 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
     if (!l.inside.empty() || l.process.any_attr())
       out += "# the program in single quotes is expanded by the sh inside the namespaces, not here:\n"
              "# shellcheck disable=SC2016\n";
+    if (l.rootless_net) return out + "{\nstatus=0\n" + rootless_run(l, joined(words, " ")) + "exit \"$status\"\n}\n";
     return out + "exec " + joined(words, " ") + "\n";
   }
   // Ephemeral: the command runs as a child that joins the cgroups itself; when it ends, the
@@ -291,9 +294,10 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   join += "shift " + std::to_string(l.cgroup_procs.size()) + " && exec \"$@\"";
   // One compound command: sh reads all of it before the command starts, so a command that reads
   // its stdin (the rest of the script, under `explain | sh`) cannot swallow the release lines.
-  out += "{\nstatus=0\nsh -c " + sh_quote(join) + " nsplan-join";
-  for (const auto& procs : l.cgroup_procs) out += " " + sh_quote(procs);
-  out += " " + joined(words, " ") + " || status=$?\n";
+  std::string joining = "sh -c " + sh_quote(join) + " nsplan-join";
+  for (const auto& procs : l.cgroup_procs) joining += " " + sh_quote(procs);
+  joining += " " + joined(words, " ");
+  out += "{\nstatus=0\n" + (l.rootless_net ? rootless_run(l, joining) : joining + " || status=$?\n");
   // As run: what the release cannot do is reported, and the status is the command's.
   out += "set +e\n" + release;
   return out + "exit \"$status\"\n}\n";

@@ -1,5 +1,6 @@
 #include "applier/shell_seccomp.h"
 
+#include "applier/shell_rootless.h"
 #include "compiler/shell_quote.h"
 
 namespace nsplan::applier {
@@ -52,6 +53,7 @@ std::vector<std::string> process_lines(const plan::Launch& l) {
     for (const auto& n : l.seccomp->syscalls) names += " " + n;
     out.push_back("seccomp " + filter_summary(*l.seccomp) + ":" + names);
   }
+  if (l.rootless_net) out.push_back(rootless_line(*l.rootless_net));
   return out;
 }
 
@@ -60,6 +62,10 @@ std::vector<NotInSh> process_not_in_sh(const plan::Launch& l) {
   if (l.init)
     out.push_back({l.init->origin.where, "a POSIX sh script has no init to run as PID 1 of the new pid namespace (run.init)"});
   if (l.seccomp) out.push_back({l.seccomp->origin.where, "a POSIX sh script cannot install a seccomp filter (run.seccomp)"});
+  if (l.rootless_net)
+    out.push_back({l.rootless_net->origin.where,
+                   "a POSIX sh script cannot hold the command until pasta has configured its namespace, nor stop pasta by a pidfd "
+                   "(namespaces.net.rootless)"});
   return out;
 }
 

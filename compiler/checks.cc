@@ -10,6 +10,7 @@
 #include "compiler/mount_overlay.h"
 #include "compiler/process_checks.h"
 #include "compiler/profile_reader.h"
+#include "compiler/rootless_net.h"
 #include "compiler/seccomp_checks.h"
 #include "compiler/uplink.h"
 #include "schema/link_kinds.h"
@@ -406,6 +407,7 @@ void check_profile(const Profile& p, Diagnostics& diags) {
   NetworkChecker(p, diags).run();
   check_seccomp_and_init(p, diags);
   check_uplink(p, diags);
+  check_rootless_net(p, diags);
 }
 
 }  // namespace nsplan

@@ -26,6 +26,10 @@ void report_network(const NetworkSpec& n, Losses& losses, const std::string& tar
 }
 
 void report_net_etc(const NetNamespaceSpec& net, Losses& losses, const std::string& target, const std::string& hint) {
+  // pasta started on the namespace by nsplan run (namespaces.net.rootless): no key of either target.
+  if (net.rootless)
+    losses.cannot(net.rootless->loc, target, "the rootless network through pasta (net.rootless)",
+                  "start pasta --config-net on the command's pid, or use podman's --network=pasta");
   if (!net.etc) return;
   const EtcFilesSpec& e = *net.etc;
   std::string files;

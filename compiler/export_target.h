@@ -41,7 +41,8 @@ class Losses {
 // Each further namespace, link and route of N: neither target has a form for them (HINT says
 // what does the job there).
 void report_network(const NetworkSpec& n, Losses& losses, const std::string& target, const std::string& hint);
-// net.etc: files nsplan writes (a target binds only files that exist).
+// net.etc: files nsplan writes (a target binds only files that exist); net.rootless: a helper
+// process nsplan run starts.
 void report_net_etc(const NetNamespaceSpec& net, Losses& losses, const std::string& target, const std::string& hint);
 
 // The rlimits S sets, by their names in capitals (NOFILE, RTTIME ...), in alphabetical order.

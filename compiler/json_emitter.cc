@@ -326,6 +326,8 @@ json launch_json(const Launch& l) {
     if (f.action == "errno") j["seccomp"]["errno"] = f.errno_name;
   }
   if (l.init) j["init"] = true;
+  if (l.rootless_net)
+    j["rootless_net"] = {{"from", l.rootless_net->origin.where}, {"program", l.rootless_net->program}, {"options", l.rootless_net->options}};
   return j;
 }
 

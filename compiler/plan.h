@@ -413,6 +413,17 @@ struct MiniInit {
   Origin origin;
 };
 
+// A network for a new net namespace owned by a new user namespace, without root
+// (namespaces.net.rootless; applier/rootless_net.cc): once the child has made its namespaces,
+// nsplan runs PROGRAM OPTIONS... PID and the child waits until it has configured the namespace
+// (pasta then goes to the background); nsplan stops it by the pid it recorded (a pidfd) when
+// the command ends.
+struct RootlessNet {
+  Origin origin;
+  std::string program;               // "pasta"
+  std::vector<std::string> options;  // before the pid
+};
+
 struct Launch {
   Origin origin;
   std::vector<std::string> cgroup_procs;  // cgroup.procs files the process joins (all trees on v1)
@@ -430,6 +441,7 @@ struct Launch {
   bool ephemeral = false;
   std::optional<SeccompFilter> seccomp;
   std::optional<MiniInit> init;
+  std::optional<RootlessNet> rootless_net;
 };
 
 struct Plan {

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "compiler/plan_seccomp.h"
+#include "compiler/rootless_net.h"
 #include "compiler/etc_files.h"
 #include "compiler/mount_extras.h"
 #include "compiler/mount_overlay.h"
@@ -108,6 +109,7 @@ class LaunchPlanner {
       l.identity.no_new_privs = true;
     }
     init(r, l);
+    l.rootless_net = plan_rootless_net(ctx_);
     for (const auto& fd : r.keep_fds) {
       int n = static_cast<int>(fd.value);
       if (std::find(l.keep_fds.begin(), l.keep_fds.end(), n) == l.keep_fds.end()) l.keep_fds.push_back(n);

@@ -461,6 +461,11 @@ const ObjectSpec* spec_of<NetNamespaceSpec>() {
       "net namespace", "Own network stack: interfaces, addresses, routes, firewall, sockets.", true, {
       field<NetNamespaceSpec>("etc", &NetNamespaceSpec::etc, object(),
           "resolv.conf, hosts and hostname of the namespace (as /etc/netns/NAME/ of ip-netns(8))."),
+      field<NetNamespaceSpec>("rootless", &NetNamespaceSpec::rootless, one_of({"pasta"}),
+          "Give the new namespace a network without root: nsplan run starts pasta(1) (package passt) on it "
+          "before the command, which then reaches the host's networks as the caller's own sockets, and the "
+          "host's loopback at the gateway address; no port is forwarded. Needs a new user namespace and "
+          "run; not with join, path or persist."),
   });
   return &s;
 }

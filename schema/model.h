@@ -235,6 +235,7 @@ struct EtcFilesSpec {
 };
 struct NetNamespaceSpec : NamespaceCommon {
   std::optional<EtcFilesSpec> etc;
+  Opt<std::string> rootless;  // "pasta": a network through pasta(1) (compiler/rootless_net.h)
 };
 struct UtsNamespaceSpec : NamespaceCommon {
   Opt<std::string> hostname, domainname;

@@ -54,6 +54,8 @@ inline const std::vector<std::pair<std::string, std::string>> kFieldsNotUsedHere
     {"run.seccomp.deny", "as run.seccomp.allow"},
     {"run.seccomp.action", "as run.seccomp.allow"},
     {"run.seccomp.errno", "as run.seccomp.allow"},
+    {"namespaces.net.rootless", "pasta runs only as a uid without root, and explain's setpriv --clear-groups only with "
+                                "CAP_SETGID: no one side runs both (tests/kernel/rootless_net_test.cc)"},
     {"cgroup.misc", "no kernel here has a misc resource (SEV, TDX): any would be refused (tests/kernel/small_controllers_test.cc)"},
     {"cgroup.rdma[].device", "no kernel here has an RDMA device: any would be refused (small_controllers_test.cc)"},
     {"cgroup.rdma[].hca_handle", "as cgroup.rdma[].device"},
