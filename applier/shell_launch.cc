@@ -31,6 +31,17 @@ std::string first_range(const std::vector<std::string>& map) {
   return first.substr(a + 1, b - a - 1) + "," + first.substr(0, a) + "," + first.substr(b + 1);
 }
 
+// The steps inside run in an sh of their own, which execs the program at the end.
+bool has_inner_sh(const Launch& l) { return !l.inside.empty() || l.process.any_attr(); }
+
+// In a new user namespace where the maps make no root, the capabilities unshare(1) is granted
+// there are lost at its exec of the inner sh (a non-root uid), while run makes the steps inside
+// in its own process, before any exec. unshare --keep-caps carries them over as ambient
+// capabilities; the program's exec then clears those (and the inheritable set), as run's has none.
+bool inner_sh_keeps_caps(const Launch& l) {
+  return l.unshare.has(plan::NsKind::User) && !l.unshare.setuid_root && has_inner_sh(l);
+}
+
 // Joins, then new namespaces: the words before the program.
 std::vector<std::string> namespace_words(const Launch& l) {
   std::vector<std::string> words;
@@ -55,6 +66,7 @@ std::vector<std::string> namespace_words(const Launch& l) {
   if (u.setuid_root) words.push_back("--setuid=0");
   if (u.monotonic_offset) words.push_back("--monotonic=" + std::to_string(u.monotonic_offset));
   if (u.boottime_offset) words.push_back("--boottime=" + std::to_string(u.boottime_offset));
+  if (inner_sh_keeps_caps(l)) words.push_back("--keep-caps");
   // The propagation is a step of its own inside (MountPropagation), as run makes it.
   if (u.has(NsKind::Mnt)) words.push_back("--propagation=unchanged");
   // A new pid or time namespace takes effect for children: the command is a child, PID 1.
@@ -67,7 +79,12 @@ std::vector<std::string> namespace_words(const Launch& l) {
 std::vector<std::string> exec_words(const Launch& l) {
   std::vector<std::string> words;
   const Identity& id = l.identity;
-  std::vector<std::string> caps = capability_words(l.process.caps);
+  plan::Capabilities process_caps = l.process.caps;
+  if (inner_sh_keeps_caps(l)) {  // unshare --keep-caps: back to run's empty sets before the profile's changes
+    process_caps.inheritable.clear_all = true;
+    process_caps.ambient.clear_all = true;
+  }
+  std::vector<std::string> caps = capability_words(process_caps);
   if (id.set_groups || id.uid || id.gid || id.no_new_privs || !caps.empty()) {
     words.push_back("setpriv");
     if (id.set_groups) {
@@ -262,7 +279,7 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
 
   std::vector<std::string> words = namespace_words(l);
   std::vector<std::string> tail = exec_words(l);
-  if (l.inside.empty() && !l.process.any_attr()) {
+  if (!has_inner_sh(l)) {
     words.insert(words.end(), tail.begin(), tail.end());
     for (const auto& c : program) words.push_back(sh_quote(c));
   } else {
