@@ -225,9 +225,8 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     wait_byte(go[0]);  // A has put us into the cgroups
     // The caller's supplementary groups would stay inside a new or joined user namespace (as the
     // overflow gid) with their access on the host: dropped first, while still privileged to.
-    // Without CAP_SETGID setgroups fails even for an empty list: then only no group at all is as asked.
-    if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0 && !(errno == EPERM && getgroups(0, nullptr) == 0))
-      fail(report[1], "setgroups");
+    // (A caller without CAP_SETGID is planned to keep them: NewNamespaces::caller_keeps_groups.)
+    if (l.unshare.clear_groups_first && setgroups(0, nullptr) != 0) fail(report[1], "setgroups");
     if (std::string error = join_namespaces(l.join, false); !error.empty()) fail(report[1], error, 0);
     if (ns.new_user) {
       if (unshare(CLONE_NEWUSER) != 0) fail(report[1], "unshare user namespace");
@@ -247,7 +246,7 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
     if (ns.other_flags && unshare(ns.other_flags) != 0) fail(report[1], "unshare namespaces");
     if (l.rootless_net) {
       send_byte(ready[1]);
-      wait_byte(go[0]);  // A's helper has configured the new net namespace
+      if (!wait_byte(go[0])) _exit(kSetupFailed);  // A's helper has configured the new net namespace, or A is gone
     }
     if (ns.new_time && !write_time_offsets(l)) fail(report[1], "timens_offsets");
     if (!ns.new_pid && !ns.new_time && !ns.join_pid) become_command(l, exec, report[1]);
@@ -302,8 +301,8 @@ LaunchResult launch_with_fork(const plan::Launch& l, const PreparedExec& exec, c
       return t;
     };
     const plan::NewNamespaces& u = l.unshare;
-    if (!u.setgroups.empty() || (!u.gid_map.empty() && geteuid() != 0))
-      if (!write_file(base + "setgroups", u.setgroups.empty() ? "deny" : u.setgroups))
+    if (!u.setgroups.empty())  // "deny" for a caller without CAP_SETGID (planned: compiler/plan_launch.cc)
+      if (!write_file(base + "setgroups", u.setgroups))
         return abort_child(std::string("writing setgroups: ") + std::strerror(errno));
     if (!u.uid_map.empty() && !write_file(base + "uid_map", map_text(u.uid_map)))
       return abort_child(std::string("writing uid_map: ") + std::strerror(errno));

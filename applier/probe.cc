@@ -1,5 +1,6 @@
 #include "applier/probe.h"
 
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/statfs.h>
@@ -202,6 +203,17 @@ void read_misc_and_rdma(HostFacts& f) {
   }
 }
 
+void probe_caller(HostFacts& f) {
+  f.caller_root = ::geteuid() == 0;
+  f.caller_may_set_groups = false;
+  if (cap_t now = cap_get_proc()) {
+    cap_flag_value_t setgid = CAP_CLEAR;
+    cap_get_flag(now, CAP_SETGID, CAP_EFFECTIVE, &setgid);
+    f.caller_may_set_groups = setgid == CAP_SET;
+    cap_free(now);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> whole_disk_number(const std::string& path) {
@@ -225,6 +237,7 @@ ProbeResult probe_host(const std::string& root) {
   HostFacts& f = r.facts;
   f.cgroup_root = root;
   f.probed = true;
+  probe_caller(f);
   struct statfs s {};
   if (statfs(root.c_str(), &s) != 0) {
     r.error = "cannot inspect " + root + ": " + std::strerror(errno);

@@ -36,23 +36,36 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
+constexpr const char* kSystemDirs = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+// FILE (followed, as exec follows it) and DIR owned by root and writable by no one else.
+bool only_root_can_change(const std::string& dir, const std::string& file) {
+  struct stat d {}, f {};
+  if (::stat(dir.c_str(), &d) != 0 || ::stat(file.c_str(), &f) != 0) return false;
+  auto safe = [](const struct stat& st) { return st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0; };
+  return safe(d) && safe(f);
+}
+
 }  // namespace
 
 std::string find_rootless_program(const plan::RootlessNet& r, std::string& why) {
+  // Root does not take the program from $PATH: the environment is input, and a directory some
+  // user can write may be on it. It looks in the system's directories, at files only root can change.
+  const bool root = r.system_dirs_only;
   const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+  std::string dirs = !root && path && *path ? path : kSystemDirs;
   for (size_t start = 0; start <= dirs.size();) {
     size_t end = dirs.find(':', start);
     if (end == std::string::npos) end = dirs.size();
     std::string dir = dirs.substr(start, end - start);
     if (!dir.empty() && dir[0] == '/') {
       std::string candidate = dir + "/" + r.program;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      if (::access(candidate.c_str(), X_OK) == 0 && (!root || only_root_can_change(dir, candidate))) return candidate;
     }
     start = end + 1;
   }
-  why = r.program + " is not on $PATH (" + r.origin.where + ": namespaces.net.rootless: " + r.program +
-        "): install passt (apt-get install passt)";
+  why = r.program + " is not in " + (root ? std::string(kSystemDirs) + " as a file only root can change" : "$PATH") + " (" +
+        r.origin.where + ": namespaces.net.rootless: " + r.program + "): install passt (apt-get install passt)";
   return {};
 }
 

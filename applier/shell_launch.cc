@@ -273,6 +273,10 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   // A parent-death signal cannot be given to a program sh execs without a parent to die with.
   out += "# nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it\n"
          "#   without one\n";
+  // Not a difference from run: the same for both, said where a reader expects setpriv.
+  if (l.unshare.caller_keeps_groups)
+    out += "# the caller's supplementary groups stay in the user namespace: without CAP_SETGID the kernel\n"
+           "#   refuses to drop them (user_namespaces(7)), so no group that denies access can be shed\n";
   out += fd_lines(l);
   out += render_process_marks(l);
   out += rootless_marks(l);

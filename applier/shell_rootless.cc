@@ -10,7 +10,11 @@ std::string rootless_marks(const plan::Launch& l) {
          " the moment its child has made the namespaces, which waits on a pipe; this script polls\n"
          "#   /proc/PID/ns/net for the new namespace and hands over through a FIFO in a temporary directory\n"
          "# nsplan run: stops " + l.rootless_net->program +
-         " through a pidfd after checking it is still that process; this script kills the pid it wrote\n";
+         " through a pidfd after checking it is still that process; this script kills the pid it wrote\n" +
+         (l.rootless_net->system_dirs_only ? "# nsplan run: takes " + l.rootless_net->program +
+                                                 " from the system's directories only, at a file only root can change;\n"
+                                                 "#   this script from $PATH\n"
+                                           : "");
 }
 
 std::string rootless_inner_wait(const plan::Launch& l) {

@@ -65,6 +65,10 @@ struct HostFacts {
   };
   std::function<std::optional<RtBandwidth>(const std::string& dir)> rt_bandwidth;
   std::string state_dir = "/run/nsplan";
+  // Who runs the plan, as probed (a stated target is root's): what run does depends on it where
+  // the kernel treats an unprivileged caller differently, and explain shows the caller's plan.
+  bool caller_root = true;            // effective uid 0
+  bool caller_may_set_groups = true;  // CAP_SETGID: may drop its supplementary groups
   bool probed = false;  // facts read from this host rather than stated on the command line
 
   // Facts for a stated target, with the usual layout under `root` (default /sys/fs/cgroup).

@@ -295,6 +295,7 @@ json launch_json(const Launch& l) {
   j["unshare"] = json::array();
   for (auto k : u.kinds) j["unshare"].push_back(to_string(k));
   if (u.clear_groups_first) j["clear_groups_first"] = true;
+  if (u.caller_keeps_groups) j["caller_keeps_groups"] = true;
   if (!u.uid_map.empty()) j["uid_map"] = u.uid_map;
   if (!u.gid_map.empty()) j["gid_map"] = u.gid_map;
   if (!u.setgroups.empty()) j["setgroups"] = u.setgroups;
@@ -327,7 +328,8 @@ json launch_json(const Launch& l) {
   }
   if (l.init) j["init"] = true;
   if (l.rootless_net)
-    j["rootless_net"] = {{"from", l.rootless_net->origin.where}, {"program", l.rootless_net->program}, {"options", l.rootless_net->options}};
+    j["rootless_net"] = {{"from", l.rootless_net->origin.where}, {"program", l.rootless_net->program}, {"options", l.rootless_net->options},
+                         {"system_dirs_only", l.rootless_net->system_dirs_only}};
   return j;
 }
 

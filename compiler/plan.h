@@ -302,6 +302,9 @@ struct NewNamespaces {
   // namespace is joined or made (inside it they would stay, as the overflow gid, and keep their
   // access on the host).
   bool clear_groups_first = false;
+  // The same, for a caller without CAP_SETGID: its groups stay, as the kernel demands (it
+  // refuses setgroups to such a caller, so that no group used to deny access can be shed).
+  bool caller_keeps_groups = false;
   std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
   std::string setgroups;                      // "deny" / "allow" / ""
   bool setuid_root = false, setgid_root = false;  // become 0 inside, when the maps give a 0
@@ -422,6 +425,9 @@ struct RootlessNet {
   Origin origin;
   std::string program;               // "pasta"
   std::vector<std::string> options;  // before the pid
+  // Root's run takes the program from the system's directories only, at a file only root can
+  // change, never from $PATH (the environment is input).
+  bool system_dirs_only = false;
 };
 
 struct Launch {

@@ -171,13 +171,21 @@ class LaunchPlanner {
     bool new_user = ns.user && place(NsKind::User, *ns.user, l);
     // The caller's groups would keep their access on the host from inside a joined user
     // namespace as from a new one.
-    if (ns.user) u.clear_groups_first = true;
+    if (ns.user) (ctx_.facts.caller_may_set_groups ? u.clear_groups_first : u.caller_keeps_groups) = true;
     if (new_user) {
       for (const auto& r : ns.user->uid_map)
         u.uid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
       for (const auto& r : ns.user->gid_map)
         u.gid_map.push_back(std::to_string(r.value.inside) + " " + std::to_string(r.value.outside) + " " + std::to_string(r.value.count));
       u.setgroups = ns.user->setgroups ? ns.user->setgroups->value : "";
+      // Without CAP_SETGID a gid_map may be written only once setgroups is denied
+      // (user_namespaces(7)): the plan says so for such a caller, for run and explain alike.
+      if (!ctx_.facts.caller_may_set_groups && !u.gid_map.empty()) {
+        if (u.setgroups == "allow")
+          ctx_.diags.error(ns.user->setgroups->loc, "setgroups: allow with a gid_map needs CAP_SETGID, which this caller lacks",
+                           "write setgroups: deny (or leave it out), or run as root");
+        u.setgroups = "deny";
+      }
       // Become root of the new namespace when the maps give it one (the host sees the mapped
       // ids); run.uid/gid, applied last, may still drop to another id.
       u.setgid_root = maps_zero(u.gid_map);
@@ -353,8 +361,8 @@ class LaunchPlanner {
     // one with file capabilities would otherwise gain back what the profile took (docs).
     id.no_new_privs = no_new_privs_of(r);
     const plan::NewNamespaces& u = l.unshare;
-    if (u.clear_groups_first) {
-      // In a new or joined user namespace the groups were dropped before; setting them again is
+    if (u.clear_groups_first || u.caller_keeps_groups) {
+      // In a new or joined user namespace the groups were dropped before (or must stay); setting them again is
       // only possible (and only needed) for a list, which needs setgroups allowed there (a new
       // one says; a joined one's own setgroups file decides).
       id.set_groups = !id.groups.empty();

@@ -33,6 +33,11 @@ std::optional<plan::RootlessNet> plan_rootless_net(const PlannerContext& ctx) {
   // namespace is forwarded (-t/-u/-T/-U none): the command reaches out, nothing reaches in,
   // and the host's loopback only at the gateway address.
   r.options = {"--config-net", "--quiet", "-t", "none", "-u", "none", "-T", "none", "-U", "none"};
+  // pasta started by root becomes nobody by default, and nobody cannot enter the user namespace
+  // that root's child made. It keeps uid 0 instead; in the namespace it joins it holds only the
+  // capabilities it needs, and it confines itself as always (pasta(1)).
+  if (ctx.facts.caller_root) r.options.insert(r.options.begin(), {"--runas", "0:0"});
+  r.system_dirs_only = ctx.facts.caller_root;
   return r;
 }
 

@@ -39,7 +39,7 @@ echo "pasta_left=$left"
 )SH";
 
 class RootlessNetTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     NSPLAN_REQUIRE_ROOT();
     if (!on_path("pasta")) NSPLAN_SKIP_OR_FAIL("pasta is not installed (package passt)");
@@ -58,20 +58,57 @@ class RootlessNetTest : public ::testing::Test {
   TempDir tmp_{"rootless"};
 };
 
-TEST_F(RootlessNetTest, AnUnprivilegedCommandReachesTheHostsLoopbackThroughPasta) {
-  // Only nsplan run: explain's script starts with `setpriv --clear-groups`, which a uid without
-  // CAP_SETGID cannot run (setgroups is EPERM even for no group), so `explain | sh` as uid 1000
-  // stops there, before pasta.
-  std::string echo = NSPLAN_TCP_ECHO;
-  std::string p = profile("echo", "[" + echo + ", client, 10.213.0.1, '7641', hello]");
-  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
-                              std::string(kHostSide) + "\"$E\" server 127.0.0.1 7641 > \"$T/server.out\" 2>&1 &\n"
-                              "server=$!\ncd /\n"
-                              "setpriv --reuid=1000 --regid=1000 --clear-groups \"$N\" run \"$P\"; echo rc=$?\n"
-                              "wait \"$server\"; echo server_rc=$?\n" + kCountPasta);
+// The profile's command connects to a TCP echo server on the sandbox's loopback through the
+// gateway address pasta maps to it; LAUNCH ("\"$N\" run \"$P\"" or an explain pipe) runs as uid
+// 1000 with two groups when UNPRIVILEGED, as root otherwise. The server must have answered and
+// no pasta may be left.
+void expect_reaches_loopback(RootlessNetTest& t, bool unprivileged, const std::string& launch, int port) {
+  std::string echo = NSPLAN_TCP_ECHO, port_text = std::to_string(port);
+  std::string p = t.profile("echo" + port_text, "[" + echo + ", client, 10.213.0.1, '" + port_text + "', hello]");
+  // uid 1000 has no name in /etc/passwd here, so its groups are given by number.
+  std::string as = unprivileged ? "setpriv --reuid=1000 --regid=1000 --groups=1000,100 " : "";
+  RunResult r = run_sandboxed(t.tmp_.path(), {{"P", p}, {"E", echo}},
+                              std::string(kHostSide) + "\"$E\" server 127.0.0.1 " + port_text +
+                                  " > \"$T/server.out\" 2>&1 &\nserver=$!\ncd /\n" + as + "env N=\"$N\" P=\"$P\" sh -c '" +
+                                  launch + "'; echo rc=$?\nwait \"$server\"; echo server_rc=$?\n" + kCountPasta);
   ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
   // The server answered a connection from its own loopback: pasta's socket on the host side.
-  EXPECT_NE(r.out.find("echo hello from 127.0.0.1:7641 to 127.0.0.1:"), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("echo hello from 127.0.0.1:" + port_text + " to 127.0.0.1:"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
+}
+
+// A user with supplementary groups it cannot drop (no CAP_SETGID): run keeps them, as planned.
+TEST_F(RootlessNetTest, AnUnprivilegedCommandReachesTheHostsLoopbackThroughPasta) {
+  expect_reaches_loopback(*this, true, "\"$N\" run \"$P\"", 7641);
+}
+
+// The same through explain's script, as the same user: it keeps the caller's groups as run does
+// (no setpriv --clear-groups, which needs CAP_SETGID), and starts and kills pasta itself.
+TEST_F(RootlessNetTest, ExplainsScriptDoesTheSameForAnUnprivilegedCaller) {
+  expect_reaches_loopback(*this, true, "\"$N\" explain \"$P\" | sh", 7642);
+}
+
+// Root too: pasta keeps uid 0 (--runas 0:0), since nobody could not enter root's user namespace.
+TEST_F(RootlessNetTest, RootsRunStartsAPastaThatCanEnterRootsNamespaces) {
+  expect_reaches_loopback(*this, false, "\"$N\" run \"$P\"", 7643);
+}
+
+// Root's $PATH is input: a pasta planted first on it is never run; the system's one is.
+TEST_F(RootlessNetTest, RootNeverRunsAPastaPlantedOnPath) {
+  std::string echo = NSPLAN_TCP_ECHO;
+  std::string p = profile("planted", "[" + echo + ", client, 10.213.0.1, '7644', hello]");
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
+                              std::string(kHostSide) +
+                                  "mkdir \"$T/bin\" && chown 1000 \"$T/bin\"\n"
+                                  "printf '#!/bin/sh\\ntouch \"%s/planted-ran\"\\nexit 1\\n' \"$T\" > \"$T/bin/pasta\"\n"
+                                  "chmod 755 \"$T/bin/pasta\"\n"
+                                  "\"$E\" server 127.0.0.1 7644 > \"$T/server.out\" 2>&1 &\nserver=$!\ncd /\n"
+                                  "PATH=\"$T/bin:$PATH\" \"$N\" run \"$P\"; echo rc=$?\n"
+                                  "wait \"$server\"; echo server_rc=$?\n"
+                                  "[ -e \"$T/planted-ran\" ] && echo planted=ran || echo planted=no\n" + kCountPasta);
+  ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "planted"), "no") << r.describe();
   EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
 }

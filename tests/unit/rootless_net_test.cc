@@ -24,11 +24,50 @@ TEST(RootlessNet, PlansPastaWithNoForwardedPorts) {
   const auto& r = c->plan->launch->rootless_net;
   ASSERT_TRUE(r);
   EXPECT_EQ(r->program, "pasta");
-  EXPECT_EQ(r->options, (std::vector<std::string>{"--config-net", "--quiet", "-t", "none", "-u", "none", "-T", "none", "-U", "none"}));
+  // A stated target is root's: pasta keeps uid 0, or it could not enter root's user namespace.
+  EXPECT_EQ(r->options, (std::vector<std::string>{"--runas", "0:0", "--config-net", "--quiet", "-t", "none", "-u", "none", "-T",
+                                                  "none", "-U", "none"}));
   EXPECT_EQ(r->origin.where, "p.yaml:5:19");
   auto without = compile_text(profile("  user: {}\n  net: {}\n"));
   ASSERT_TRUE(without->ok()) << errors(*without);
   EXPECT_FALSE(without->plan->launch->rootless_net);
+}
+
+// A caller without root and without CAP_SETGID: pasta as it is (it stays the caller), and the
+// caller's groups stay, said in the script rather than a setpriv --clear-groups it cannot run.
+TEST(RootlessNet, AnUnprivilegedCallersPlanKeepsItsGroupsAndPastasUser) {
+  HostFacts facts = HostFacts::stated(CgroupMode::V2);
+  facts.caller_root = false;
+  facts.caller_may_set_groups = false;
+  auto c = testing::compile_with(profile("  user: {}\n  net: {rootless: pasta}\n"), facts, false);
+  ASSERT_TRUE(c->ok()) << errors(*c);
+  const auto& l = *c->plan->launch;
+  ASSERT_TRUE(l.rootless_net);
+  EXPECT_EQ(l.rootless_net->options.front(), "--config-net");
+  EXPECT_FALSE(l.unshare.clear_groups_first);
+  EXPECT_TRUE(l.unshare.caller_keeps_groups);
+  EXPECT_FALSE(l.identity.set_groups);
+  std::string script = applier::explain(*c->plan, c->diags, c->sources);
+  EXPECT_EQ(script.find("--clear-groups"), std::string::npos) << script;
+  EXPECT_EQ(script.find("--runas"), std::string::npos) << script;
+  EXPECT_NE(script.find("# the caller's supplementary groups stay in the user namespace: without CAP_SETGID"), std::string::npos)
+      << script;
+  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go unshare --user --net -- sh -c "), std::string::npos) << script;
+  // Its gid_map can be written only after setgroups is denied: planned, so that explain says it too.
+  std::string maps = "  user:\n    uid_map: [{inside: 0, outside: 1000, count: 1}]\n    gid_map: [{inside: 0, outside: 1000, count: 1}]\n";
+  auto mapped = testing::compile_with(profile(maps), facts, false);
+  ASSERT_TRUE(mapped->ok()) << errors(*mapped);
+  EXPECT_EQ(mapped->plan->launch->unshare.setgroups, "deny");
+  EXPECT_NE(applier::explain(*mapped->plan, mapped->diags, mapped->sources).find("--setgroups=deny"), std::string::npos);
+  auto as_root = compile_text(profile(maps));
+  EXPECT_EQ(as_root->plan->launch->unshare.setgroups, "");
+  auto allowed = testing::compile_with(profile(maps + "    setgroups: allow\n"), facts, false);
+  EXPECT_NE(errors(*allowed).find("p.yaml:7:16: error: setgroups: allow with a gid_map needs CAP_SETGID"), std::string::npos)
+      << errors(*allowed);
+  // A group list cannot be set there either: gid_map of such a caller needs setgroups deny.
+  auto groups = testing::compile_with(profile("  user: {}\n") + "  groups: [5]\n", facts, false);
+  EXPECT_NE(errors(*groups).find("supplementary groups in a new user namespace need setgroups: allow"), std::string::npos)
+      << errors(*groups);
 }
 
 TEST(RootlessNet, RefusedWithoutANewUserNamespaceRunOrUnnamedNetNamespace) {
@@ -61,7 +100,7 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   EXPECT_NE(script.find("set -eu\nread -r _ < \"$NSPLAN_ROOTLESS_GO\"\nunset NSPLAN_ROOTLESS_GO\nip link set lo up\n"), std::string::npos)
       << script;
   EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go setpriv --clear-groups -- unshare --user --net -- sh -c "), std::string::npos) << script;
-  EXPECT_NE(script.find("if pasta '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then\n"),
+  EXPECT_NE(script.find("if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then\n"),
             std::string::npos)
       << script;
   EXPECT_NE(script.find("exit \"$status\"\n}\n"), std::string::npos) << script;
@@ -71,7 +110,7 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   EXPECT_EQ(missing[0].where, "p.yaml:5:19");
   auto lines = applier::launch_lines(*c->plan->launch);
   EXPECT_NE(std::find(lines.begin(), lines.end(),
-                      "rootless network: pasta --config-net --quiet -t none -u none -T none -U none PID"),
+                      "rootless network: pasta --runas 0:0 --config-net --quiet -t none -u none -T none -U none PID"),
             lines.end());
 }
 
