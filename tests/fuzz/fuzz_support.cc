@@ -39,7 +39,11 @@ const std::set<std::string> kSyntax = {
     // shell_files.cc (a file written only when it is not there yet), shell_kernel.cc (sysctl).
     "(set", ")", "];", "2>",
     // applier/shell_kernel.cc: find's own words (the cgroup's files handed to their owner).
-    "!", "{}"};
+    "!", "{}",
+    // applier/shell_rootless.cc: pasta started on the background child, the FIFO handover.
+    "nsplan_rootless=$(mktemp", "-d)", "\"$nsplan_rootless/go\"", "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go", "&",
+    "nsplan_child=$!", "\"$(readlink", "\"/proc/$nsplan_child/ns/net\")\"", "/proc/$$/ns/net)\"",
+    "\"$nsplan_rootless/pid\"", "\"$nsplan_child\"", "\"$nsplan_rootless/pid\")\"", "\"$nsplan_rootless\"", "0.1;", "\"$nsplan_child\";"};
 
 bool safe_word(const std::string& token) {
   for (char c : token)
