@@ -39,8 +39,14 @@ bool has_inner_sh(const Launch& l) { return !l.inside.empty() || l.process.any_a
 // in its own process, before any exec. unshare --keep-caps carries them over as ambient
 // capabilities; the program's exec then clears those (and the inheritable set), as run's has none.
 bool inner_sh_keeps_caps(const Launch& l) {
-  return l.unshare.has(plan::NsKind::User) && !l.unshare.setuid_root && has_inner_sh(l);
+  const auto& map = l.unshare.uid_map;
+  bool root_inside = std::any_of(map.begin(), map.end(), [](const std::string& line) { return line.rfind("0 ", 0) == 0; });
+  return l.unshare.has(plan::NsKind::User) && !root_inside && has_inner_sh(l);
 }
+
+// unshare --map-groups writes setgroups only after newgidmap has written the gid_map, which the
+// kernel then refuses; newgidmap writes "deny" itself for a caller without CAP_SETGID.
+bool deny_left_to_newgidmap(const NewNamespaces& u) { return u.setgroups == "deny" && !u.gid_map.empty(); }
 
 // Joins, then new namespaces: the words before the program.
 std::vector<std::string> namespace_words(const Launch& l) {
@@ -61,7 +67,7 @@ std::vector<std::string> namespace_words(const Launch& l) {
   for (auto k : u.kinds) words.push_back(unshare_flag(k));
   if (!u.uid_map.empty()) words.push_back("--map-users=" + first_range(u.uid_map));
   if (!u.gid_map.empty()) words.push_back("--map-groups=" + first_range(u.gid_map));
-  if (!u.setgroups.empty()) words.push_back("--setgroups=" + u.setgroups);
+  if (!u.setgroups.empty() && !deny_left_to_newgidmap(u)) words.push_back("--setgroups=" + u.setgroups);
   if (u.setgid_root) words.push_back("--setgid=0");
   if (u.setuid_root) words.push_back("--setuid=0");
   if (u.monotonic_offset) words.push_back("--monotonic=" + std::to_string(u.monotonic_offset));
@@ -256,6 +262,9 @@ std::string render_launch(const Launch& l, const std::vector<std::string>& comma
   if (!l.unshare.uid_map.empty() || !l.unshare.gid_map.empty())
     out += "# nsplan run: writes the id maps itself; unshare asks newuidmap/newgidmap (package uidmap),\n"
            "#   which check /etc/subuid and /etc/subgid even for root\n";
+  if (deny_left_to_newgidmap(l.unshare))
+    out += "# nsplan run: writes deny to setgroups before the gid_map; unshare cannot (it writes setgroups after\n"
+           "#   newgidmap's map): newgidmap denies setgroups for a caller without CAP_SETGID, not for root\n";
   if (l.unshare.uid_map.size() > 1 || l.unshare.gid_map.size() > 1)
     out += "# nsplan run: maps every id range; unshare maps only the first\n";
   bool after_pivot = std::any_of(l.inside.begin(), l.inside.end(), [](const InsideStep& s) { return std::holds_alternative<PivotRoot>(s); });

@@ -6,40 +6,55 @@ namespace nsplan::applier {
 
 std::string rootless_marks(const plan::Launch& l) {
   if (!l.rootless_net) return {};
-  return "# nsplan run: starts " + l.rootless_net->program +
-         " the moment its child has made the namespaces, which waits on a pipe; this script polls\n"
-         "#   /proc/PID/ns/net for the new namespace and hands over through a FIFO in a temporary directory\n"
-         "# nsplan run: stops " + l.rootless_net->program +
-         " through a pidfd after checking it is still that process; this script kills the pid it wrote\n" +
-         (l.rootless_net->system_dirs_only ? "# nsplan run: takes " + l.rootless_net->program +
-                                                 " from the system's directories only, at a file only root can change;\n"
-                                                 "#   this script from $PATH\n"
-                                           : "");
+  const plan::RootlessNet& r = *l.rootless_net;
+  std::string out = "# nsplan run: starts " + r.program +
+                    " the moment its child has made the namespaces, which waits on a pipe; this script\n"
+                    "#   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO\n"
+                    "# nsplan run: stops " + r.program +
+                    " through a pidfd after checking it is still that process; this script kills the pid it wrote\n";
+  if (r.system_dirs_only)
+    out += "# nsplan run: takes " + r.program + " from the system's directories only, at a file only root can change;\n"
+           "#   this script from $PATH\n";
+  return out;
 }
 
 std::string rootless_inner_wait(const plan::Launch& l) {
   if (!l.rootless_net) return {};
-  return "read -r _ < \"$NSPLAN_ROOTLESS_GO\"\nunset NSPLAN_ROOTLESS_GO\n";
+  // "fail" from the watcher (pasta could not configure the namespace): nothing runs, 125 as run.
+  return "read -r nsplan_go < \"$NSPLAN_ROOTLESS_GO\"\n"
+         "[ \"$nsplan_go\" = go ] || exit 125\n"
+         "unset NSPLAN_ROOTLESS_GO nsplan_go\n";
 }
 
+// The command stays in the foreground, with the script's stdin and signals (an asynchronous
+// command of sh would have /dev/null and ignore SIGINT): it writes its pid first, and the
+// watcher in the background runs pasta on it once its net namespace is new.
 std::string rootless_run(const plan::Launch& l, const std::string& command_line) {
   const plan::RootlessNet& r = *l.rootless_net;
   std::string helper = r.program;
   for (const auto& o : r.options) helper += " " + sh_quote(o);
   return "nsplan_rootless=$(mktemp -d)\n"
          "mkfifo \"$nsplan_rootless/go\"\n"
-         "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go " + command_line + " &\n"
-         "nsplan_child=$!\n"
-         "while [ \"$(readlink \"/proc/$nsplan_child/ns/net\")\" = \"$(readlink /proc/$$/ns/net)\" ]; do sleep 0.1; done\n"
-         "if " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then\n"
-         "  echo go > \"$nsplan_rootless/go\"\n"
-         "  wait \"$nsplan_child\" || status=$?\n"
-         "  kill \"$(cat \"$nsplan_rootless/pid\")\"\n"
-         "else\n"
-         "  status=125\n"
-         "  kill -KILL \"$nsplan_child\" 2>/dev/null || :\n"
-         "  wait \"$nsplan_child\" || :\n"
-         "fi\n"
+         "(\n"
+         "  while [ ! -s \"$nsplan_rootless/child\" ] && [ ! -e \"$nsplan_rootless/done\" ]; do sleep 0.1; done\n"
+         "  if nsplan_child=$(cat \"$nsplan_rootless/child\" 2>/dev/null); then\n"
+         "    while [ \"$(readlink \"/proc/$nsplan_child/ns/net\")\" = \"$(readlink /proc/$$/ns/net)\" ]; do sleep 0.1; done\n"
+         "    nsplan_go=fail\n"
+         "    if " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then nsplan_go=go; fi\n"
+         // After pasta (it refuses to start with SIGPIPE ignored): the command may be gone, and
+         // the FIFO's reader with it.
+         "    trap '' PIPE\n"
+         "    echo \"$nsplan_go\" > \"$nsplan_rootless/go\"\n"
+         "  fi\n"
+         "  touch \"$nsplan_rootless/watched\"\n"
+         ") &\n"
+         "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless "
+         "\"$nsplan_rootless/child\" " + command_line + " || status=$?\n"
+         // A watcher still blocked on the FIFO (the command ended before reading it) is let go.
+         "touch \"$nsplan_rootless/done\"\n"
+         "while [ ! -e \"$nsplan_rootless/watched\" ]; do : <> \"$nsplan_rootless/go\"; sleep 0.1; done\n"
+         "wait\n"
+         "if [ -s \"$nsplan_rootless/pid\" ]; then kill \"$(cat \"$nsplan_rootless/pid\")\" || :; fi\n"
          "rm -r \"$nsplan_rootless\"\n";
 }
 

@@ -188,8 +188,10 @@ class LaunchPlanner {
       }
       // Become root of the new namespace when the maps give it one (the host sees the mapped
       // ids); run.uid/gid, applied last, may still drop to another id.
-      u.setgid_root = maps_zero(u.gid_map);
-      u.setuid_root = maps_zero(u.uid_map);
+      // A caller without root may map only its own ids (user_namespaces(7)): mapped to 0, it is
+      // 0 there already, and changing the gid would make unshare(1) drop groups it may not.
+      u.setgid_root = maps_zero(u.gid_map) && ctx_.facts.caller_may_set_groups;
+      u.setuid_root = maps_zero(u.uid_map) && ctx_.facts.caller_root;
     }
     if (ns.cgroup) place(NsKind::Cgroup, *ns.cgroup, l);
     if (ns.ipc) place(NsKind::Ipc, *ns.ipc, l);

@@ -40,10 +40,12 @@ const std::set<std::string> kSyntax = {
     "(set", ")", "];", "2>",
     // applier/shell_kernel.cc: find's own words (the cgroup's files handed to their owner).
     "!", "{}",
-    // applier/shell_rootless.cc: pasta started on the background child, the FIFO handover.
-    "nsplan_rootless=$(mktemp", "-d)", "\"$nsplan_rootless/go\"", "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go", "&",
-    "nsplan_child=$!", "\"$(readlink", "\"/proc/$nsplan_child/ns/net\")\"", "/proc/$$/ns/net)\"",
-    "\"$nsplan_rootless/pid\"", "\"$nsplan_child\"", "\"$nsplan_rootless/pid\")\"", "\"$nsplan_rootless\"", "0.1;", "\"$nsplan_child\";"};
+    // applier/shell_rootless.cc: the command writes its pid; a background watcher starts pasta on it.
+    "nsplan_rootless=$(mktemp", "-d)", "(", "&", "<>", ":;", "2>/dev/null);", "0.1;", "nsplan_child=$(cat", "nsplan_go=fail", "nsplan_go=go;", "\"$nsplan_go\"",
+    "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go", "\"$(readlink", "\"/proc/$nsplan_child/ns/net\")\"", "/proc/$$/ns/net)\"",
+    "\"$nsplan_child\"", "\"$nsplan_child\";", "\"$nsplan_rootless\"", "\"$nsplan_rootless/go\"",
+    "\"$nsplan_rootless/go\";", "\"$nsplan_rootless/pid\"", "\"$nsplan_rootless/pid\")\"", "\"$nsplan_rootless/child\"",
+    "\"$nsplan_rootless/done\"", "\"$nsplan_rootless/watched\""};
 
 bool safe_word(const std::string& token) {
   for (char c : token)

@@ -16,8 +16,8 @@ set -eu
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: its own init is PID 1 of the new pid namespace (reaps orphans, passes signals on, exits
 #   with the command's status, 128+N after signal N) and the command its child; here the command is PID 1
-# nsplan run: starts pasta the moment its child has made the namespaces, which waits on a pipe; this script polls
-#   /proc/PID/ns/net for the new namespace and hands over through a FIFO in a temporary directory
+# nsplan run: starts pasta the moment its child has made the namespaces, which waits on a pipe; this script
+#   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO
 # nsplan run: stops pasta through a pidfd after checking it is still that process; this script kills the pid it wrote
 # nsplan run: takes pasta from the system's directories only, at a file only root can change;
 #   this script from $PATH
@@ -27,9 +27,21 @@ exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 status=0
 nsplan_rootless=$(mktemp -d)
 mkfifo "$nsplan_rootless/go"
-NSPLAN_ROOTLESS_GO=$nsplan_rootless/go setpriv --clear-groups -- unshare --user --ipc --net --uts --pid --mount --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --propagation=unchanged --fork -- sh -c 'set -eu
-read -r _ < "$NSPLAN_ROOTLESS_GO"
-unset NSPLAN_ROOTLESS_GO
+(
+  while [ ! -s "$nsplan_rootless/child" ] && [ ! -e "$nsplan_rootless/done" ]; do sleep 0.1; done
+  if nsplan_child=$(cat "$nsplan_rootless/child" 2>/dev/null); then
+    while [ "$(readlink "/proc/$nsplan_child/ns/net")" = "$(readlink /proc/$$/ns/net)" ]; do sleep 0.1; done
+    nsplan_go=fail
+    if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child"; then nsplan_go=go; fi
+    trap '' PIPE
+    echo "$nsplan_go" > "$nsplan_rootless/go"
+  fi
+  touch "$nsplan_rootless/watched"
+) &
+NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo "$$" > "$1" && shift && exec "$@"' nsplan-rootless "$nsplan_rootless/child" setpriv --clear-groups -- unshare --user --ipc --net --uts --pid --mount --map-users=1000,0,1 --map-groups=1000,0,1 --setgid=0 --setuid=0 --propagation=unchanged --fork -- sh -c 'set -eu
+read -r nsplan_go < "$NSPLAN_ROOTLESS_GO"
+[ "$nsplan_go" = go ] || exit 125
+unset NSPLAN_ROOTLESS_GO nsplan_go
 ip link set lo up
 hostname '\''rootless'\''
 mount --make-rprivate /
@@ -38,18 +50,11 @@ mount -t tmpfs -o '\''nosuid,nodev,mode=1777,size=67108864'\'' '\''tmpfs'\'' '\'
 prlimit --pid "$$" --core=0:0
 prlimit --pid "$$" --nofile=1024:1024
 cd '\''/tmp'\''
-exec setpriv --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=rootless$ '\'' '\''PWD=/tmp'\'' "$@"' nsplan-run '/bin/sh' &
-nsplan_child=$!
-while [ "$(readlink "/proc/$nsplan_child/ns/net")" = "$(readlink /proc/$$/ns/net)" ]; do sleep 0.1; done
-if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child"; then
-  echo go > "$nsplan_rootless/go"
-  wait "$nsplan_child" || status=$?
-  kill "$(cat "$nsplan_rootless/pid")"
-else
-  status=125
-  kill -KILL "$nsplan_child" 2>/dev/null || :
-  wait "$nsplan_child" || :
-fi
+exec setpriv --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=rootless$ '\'' '\''PWD=/tmp'\'' "$@"' nsplan-run '/bin/sh' || status=$?
+touch "$nsplan_rootless/done"
+while [ ! -e "$nsplan_rootless/watched" ]; do : <> "$nsplan_rootless/go"; sleep 0.1; done
+wait
+if [ -s "$nsplan_rootless/pid" ]; then kill "$(cat "$nsplan_rootless/pid")" || :; fi
 rm -r "$nsplan_rootless"
 exit "$status"
 }

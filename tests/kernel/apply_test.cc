@@ -378,7 +378,7 @@ TEST_P(ShippedProfile, SecondApplyMakesZeroKernelWritesInProcess) {
   EXPECT_EQ(p.parent->descendants(), std::vector<std::string>{});
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile, ::testing::ValuesIn(shipped_profiles()), profile_param_name);
+INSTANTIATE_TEST_SUITE_P(Profiles, ShippedProfile, ::testing::ValuesIn(applied_profiles()), profile_param_name);
 
 // ---- 4. convergence: a changed value is written in place, a removed link goes ----------------
 

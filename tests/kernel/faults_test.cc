@@ -599,7 +599,7 @@ class Faults : public ::testing::TestWithParam<std::string> {
   // Every shipped profile but this one.
   std::vector<std::string> others() const {
     std::vector<std::string> out;
-    for (const auto& n : shipped_profiles())
+    for (const auto& n : applied_profiles())
       if (n != GetParam()) out.push_back(n);
     return out;
   }
@@ -705,7 +705,7 @@ TEST_P(Faults, EveryFailingReadOfAReapplyKeepsTheProfileAsApplied) {
          std::to_string(failed) + " made it fail): " + (HasFailure() ? "FAILED" : "the profile stayed applied"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, Faults, ::testing::ValuesIn(shipped_profiles()), profile_param_name);
+INSTANTIATE_TEST_SUITE_P(Profiles, Faults, ::testing::ValuesIn(applied_profiles()), profile_param_name);
 
 }  // namespace
 }  // namespace nsplan::kernel_test

@@ -94,6 +94,30 @@ TEST_F(RootlessNetTest, RootsRunStartsAPastaThatCanEnterRootsNamespaces) {
   expect_reaches_loopback(*this, false, "\"$N\" run \"$P\"", 7643);
 }
 
+// The shipped profile, as its header says: uid 1000 (the id its maps name) runs a command with
+// it, root inside, online through pasta, under run (-- COMMAND) and its explain script (whose
+// shell reads the command from stdin: the script keeps it in the foreground). The script's
+// unshare maps the ids through newuidmap/newgidmap (package uidmap), as its header says.
+TEST_F(RootlessNetTest, TheShippedProfileGivesUid1000ANetworkAsRootInside) {
+  std::string p = source_dir() + "/profiles/rootless-net.yaml", echo = NSPLAN_TCP_ECHO;
+  std::string command = "'" + echo + "' client 10.213.0.1 7645 hello && id -u";
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}, {"C", command}},
+                              std::string(kHostSide) +
+                                  "for n in 1 2; do \"$E\" server 127.0.0.1 7645 >> \"$T/server.out\" 2>&1; done &\nserver=$!\ncd /\n"
+                                  "as_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n"
+                                  "as_user \"$N\" run \"$P\" -- /bin/sh -c \"$C\"; echo run_rc=$?\n"
+                                  "as_user \"$N\" explain \"$P\" > \"$T/explain.sh\" && echo \"$C\" | as_user sh \"$T/explain.sh\"; echo explain_rc=$?\n"
+                                  "wait \"$server\"\n" + kCountPasta);
+  EXPECT_EQ(script_value(r.out, "run_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "explain_rc"), "0") << r.describe();
+  // Both reached the server, and both were root in their user namespace.
+  size_t first = r.out.find("echo hello from 127.0.0.1:7645 to 127.0.0.1:");
+  ASSERT_NE(first, std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("echo hello from 127.0.0.1:7645", first + 1), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("\n0\n"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
+}
+
 // Root's $PATH is input: a pasta planted first on it is never run; the system's one is.
 TEST_F(RootlessNetTest, RootNeverRunsAPastaPlantedOnPath) {
   std::string echo = NSPLAN_TCP_ECHO;
@@ -110,6 +134,23 @@ TEST_F(RootlessNetTest, RootNeverRunsAPastaPlantedOnPath) {
   ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "planted"), "no") << r.describe();
   EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
+}
+
+// pasta refuses a host with no route out: the command never runs, the status is 125 under run
+// and explain | sh alike, and the script's watcher and FIFO are gone (no hang, nothing left).
+TEST_F(RootlessNetTest, WhenPastaFailsTheCommandNeverRuns) {
+  std::string p = profile("fails", "[/bin/echo, ran]");
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}},
+                              "cd /\nas_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n"
+                              "as_user \"$N\" run \"$P\"; echo run_rc=$?\n"
+                              "mkdir \"$T/tmp\" && chown 1000 \"$T/tmp\"\n"
+                              "as_user \"$N\" explain \"$P\" > \"$T/explain.sh\" && TMPDIR=\"$T/tmp\" as_user sh \"$T/explain.sh\"; echo explain_rc=$?\n"
+                              "echo \"left=$(ls -A \"$T/tmp\" | wc -l)\"\n" + std::string(kCountPasta));
+  EXPECT_EQ(script_value(r.out, "run_rc"), "125") << r.describe();
+  EXPECT_EQ(script_value(r.out, "explain_rc"), "125") << r.describe();
+  EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "left"), "0") << r.describe();
   EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
 }
 

@@ -52,15 +52,22 @@ TEST(RootlessNet, AnUnprivilegedCallersPlanKeepsItsGroupsAndPastasUser) {
   EXPECT_EQ(script.find("--runas"), std::string::npos) << script;
   EXPECT_NE(script.find("# the caller's supplementary groups stay in the user namespace: without CAP_SETGID"), std::string::npos)
       << script;
-  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go unshare --user --net -- sh -c "), std::string::npos) << script;
+  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless \"$nsplan_rootless/child\" unshare --user --net --keep-caps -- sh -c "), std::string::npos) << script;
   // Its gid_map can be written only after setgroups is denied: planned, so that explain says it too.
   std::string maps = "  user:\n    uid_map: [{inside: 0, outside: 1000, count: 1}]\n    gid_map: [{inside: 0, outside: 1000, count: 1}]\n";
   auto mapped = testing::compile_with(profile(maps), facts, false);
   ASSERT_TRUE(mapped->ok()) << errors(*mapped);
   EXPECT_EQ(mapped->plan->launch->unshare.setgroups, "deny");
-  EXPECT_NE(applier::explain(*mapped->plan, mapped->diags, mapped->sources).find("--setgroups=deny"), std::string::npos);
+  // Mapped to 0 it is 0 there already: no setuid/setgid (unshare's --setgid would drop groups,
+  // which setgroups deny forbids), and newgidmap, not unshare, denies setgroups in the script.
+  EXPECT_FALSE(mapped->plan->launch->unshare.setuid_root);
+  EXPECT_FALSE(mapped->plan->launch->unshare.setgid_root);
+  std::string mapped_script = applier::explain(*mapped->plan, mapped->diags, mapped->sources);
+  EXPECT_NE(mapped_script.find("unshare --user --map-users=1000,0,1 --map-groups=1000,0,1 --"), std::string::npos) << mapped_script;
+  EXPECT_NE(mapped_script.find("# nsplan run: writes deny to setgroups before the gid_map"), std::string::npos) << mapped_script;
   auto as_root = compile_text(profile(maps));
   EXPECT_EQ(as_root->plan->launch->unshare.setgroups, "");
+  EXPECT_TRUE(as_root->plan->launch->unshare.setuid_root);
   auto allowed = testing::compile_with(profile(maps + "    setgroups: allow\n"), facts, false);
   EXPECT_NE(errors(*allowed).find("p.yaml:7:16: error: setgroups: allow with a gid_map needs CAP_SETGID"), std::string::npos)
       << errors(*allowed);
@@ -97,10 +104,10 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   EXPECT_NE(script.find("# nsplan run: starts pasta the moment its child has made the namespaces"), std::string::npos) << script;
   EXPECT_NE(script.find("# nsplan run: stops pasta through a pidfd"), std::string::npos) << script;
   // The sh inside waits for the FIFO before its first step (lo up).
-  EXPECT_NE(script.find("set -eu\nread -r _ < \"$NSPLAN_ROOTLESS_GO\"\nunset NSPLAN_ROOTLESS_GO\nip link set lo up\n"), std::string::npos)
+  EXPECT_NE(script.find("set -eu\nread -r nsplan_go < \"$NSPLAN_ROOTLESS_GO\"\n[ \"$nsplan_go\" = go ] || exit 125\nunset NSPLAN_ROOTLESS_GO nsplan_go\nip link set lo up\n"), std::string::npos)
       << script;
-  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go setpriv --clear-groups -- unshare --user --net -- sh -c "), std::string::npos) << script;
-  EXPECT_NE(script.find("if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then\n"),
+  EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless \"$nsplan_rootless/child\" setpriv --clear-groups -- unshare --user --net --keep-caps -- sh -c "), std::string::npos) << script;
+  EXPECT_NE(script.find("    if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then nsplan_go=go; fi\n"),
             std::string::npos)
       << script;
   EXPECT_NE(script.find("exit \"$status\"\n}\n"), std::string::npos) << script;
