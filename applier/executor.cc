@@ -95,8 +95,7 @@ Change kept(const Undo& u, std::string text) {
 }  // namespace
 
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<Change>* done, const std::set<uint32_t>* groups_that_stay, bool exact,
-                  const StateStore* others) {
+                  const UndoOptions& options) {
   std::optional<std::set<std::string>> forwarding_users;  // read once, when a sysctl is to go back
   std::set<std::string> removed_dirs, removed_netns, deleted_links, removed_ns_paths, moved_devices;
   // /etc/netns/NETNS made by this profile: whichever of its files goes last takes the directory
@@ -149,7 +148,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     else if (auto* x = as<DeleteRoute>(u)) moot = gone_ns(x->route.netns) || (!x->route.dev.empty() && deleted_links.count(x->route.netns + "/" + x->route.dev));
     else if (auto* x = as<DeleteLink>(u)) {
       moot = gone_ns(x->netns);
-      if (!moot && groups_that_stay && !groups_that_stay->count(x->group) && x->netns.empty() && x->group != 0 &&
+      if (!moot && options.groups_that_stay && !options.groups_that_stay->count(x->group) && x->netns.empty() && x->group != 0 &&
           !groups_refused.count(x->group)) {
         // One request removes every host-side link of the profile (deleting up veths one by one
         // costs ~30 ms each), when every link in the group is one the profile made.
@@ -160,23 +159,23 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
           if (s.err() == EPERM) {
             // Someone else's link is in the group: never delete it; ours go one by one.
             groups_refused.insert(x->group);
-            if (done) done->push_back(group_change("= link group " + std::to_string(x->group) + ": " + s.message() + "; deleting the profile's links one by one"));
+            if (options.done) options.done->push_back(group_change("= link group " + std::to_string(x->group) + ": " + s.message() + "; deleting the profile's links one by one"));
             moot = false;
           } else if (!s.ok() && s.err() != ENODEV) {
             errors.push_back(s.message());
-          } else if (done) {
-            done->push_back(group_change("- link group " + std::to_string(x->group) + " (the profile's host-side links)"));
+          } else if (options.done) {
+            options.done->push_back(group_change("- link group " + std::to_string(x->group) + " (the profile's host-side links)"));
           }
         }
       }
     }
     if (moot) continue;
-    if (auto* x = as<RestoreSysctl>(u); x && others) {
-      if (!forwarding_users) forwarding_users = others->uplinks_of_others();
+    if (auto* x = as<RestoreSysctl>(u); x && options.others) {
+      if (!forwarding_users) forwarding_users = options.others->uplinks_of_others();
       if (!forwarding_users->empty()) {
-        if (done)
-          done->push_back(kept(u, "= " + x->key + " left as it is: the uplink of " + *forwarding_users->begin() +
-                                      (forwarding_users->size() > 1 ? " and others" : "") + " relies on it"));
+        if (options.done)
+          options.done->push_back(kept(u, "= " + x->key + " left as it is: the uplink of " + *forwarding_users->begin() +
+                                          (forwarding_users->size() > 1 ? " and others" : "") + " relies on it"));
         continue;
       }
     }
@@ -193,33 +192,33 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
       const bool moved = as<MoveLinkBack>(u) || ((as<RestoreMtu>(u) || as<RestoreMac>(u)) && moved_devices.count(subject.netns + "/" + subject.name));
       std::optional<Status> back = is_gone(s) && moved ? undo_on_returned_device(u, kernel, it->id) : std::nullopt;
       if (back && !back->ok()) errors.push_back(back->message());
-      else if (back && done) done->push_back({removal(u, "given back to the host by the kernel; found by its ifindex"), {}});
+      else if (back && options.done) options.done->push_back({removal(u, "given back to the host by the kernel; found by its ifindex"), {}});
       if (back) continue;
       if (!is_gone(s)) errors.push_back(s.message());
-      else if (done) done->push_back({removal(u, "already gone"), {}});
+      else if (options.done) options.done->push_back({removal(u, "already gone"), {}});
       continue;
     }
-    if (!exact) {
+    if (!options.exact) {
       // Time has passed since the apply: other profiles may rely on shared ancestors.
       if (auto* x = as<DisableControllers>(u)) {
         auto r = kernel.cgroup_disable_unless_used(x->dir, x->controllers);
         if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
-        else if (done) done->push_back(r.ok() && !r.value() ? kept(u, "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it")
-                                                            : Change{removal(u), {}});
+        else if (options.done) options.done->push_back(r.ok() && !r.value() ? kept(u, "= " + x->dir + "/cgroup.subtree_control left as it is: other cgroups below use it")
+                                                                            : Change{removal(u), {}});
         continue;
       }
       if (auto* x = as<StopUnit>(u)) {
         auto r = stop_unit_unless_used(*x, kernel);
         if (!r.ok()) errors.push_back(r.error().message());
-        else if (done) done->push_back(!r.value() ? kept(u, "= systemd unit " + x->unit + " left running: cgroups or processes are below " + x->dir)
-                                                  : Change{removal(u), {}});
+        else if (options.done) options.done->push_back(!r.value() ? kept(u, "= systemd unit " + x->unit + " left running: cgroups or processes are below " + x->dir)
+                                                                  : Change{removal(u), {}});
         continue;
       }
       if (auto* x = as<RemoveCgroup>(u)) {
         auto r = kernel.cgroup_remove_unless_shared(x->dir);
         if (!r.ok() && r.error().err != ENOENT) errors.push_back(r.error().message());
-        else if (done) done->push_back(r.ok() && !r.value() ? kept(u, "= cgroup " + x->dir + " left in place: other cgroups are below it")
-                                                            : Change{removal(u), {}});
+        else if (options.done) options.done->push_back(r.ok() && !r.value() ? kept(u, "= cgroup " + x->dir + " left in place: other cgroups are below it")
+                                                                            : Change{removal(u), {}});
         continue;
       }
     }
@@ -228,7 +227,7 @@ void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector
     Status s = run_verified_undo(effective, kernel, it->id);
     if (auto* x = as<MoveLinkBack>(u); x && !s.ok()) holding_device[x->from] = x->name;
     if (!s.ok()) errors.push_back(s.message());
-    else if (done) done->push_back({removal(u), {}});
+    else if (options.done) options.done->push_back({removal(u), {}});
   }
 }
 
@@ -367,7 +366,7 @@ class Transaction {
   bool recover(const std::vector<Owned>& journal) {
     if (journal.empty()) return true;
     std::vector<std::string> errors;
-    undo_records(journal, kernel_, errors, nullptr, &owned_groups_, /*exact=*/true, &state_);
+    undo_records(journal, kernel_, errors, {.groups_that_stay = &owned_groups_, .exact = true, .others = &state_});
     out_.recovered = journal.size();
     if (!errors.empty()) out_.error = "recovering the interrupted apply: " + errors.front();
     else if (Status s = state_.journal_remove(); !s.ok()) out_.error = s.message();
@@ -401,7 +400,7 @@ class Transaction {
 
   bool give_back_dropped_values() {
     std::vector<std::string> errors;
-    undo_records(dropped_values_, kernel_, errors, &out_.removed, nullptr, false, &state_);
+    undo_records(dropped_values_, kernel_, errors, {.done = &out_.removed, .others = &state_});
     if (!errors.empty()) out_.error = "giving back values the profile no longer sets: " + errors.front();
     return errors.empty();
   }
@@ -536,7 +535,7 @@ class Transaction {
     // during the rollback never replays the undo of a step that failed.
     if (journal_open_ && state_.journal_start().ok())
       for (const auto& r : made_) (void)state_.journal_append(r);
-    undo_records(made_, kernel_, out_.rollback_errors, nullptr, &owned_groups_, /*exact=*/true, &state_);
+    undo_records(made_, kernel_, out_.rollback_errors, {.groups_that_stay = &owned_groups_, .exact = true, .others = &state_});
     out_.undone = out_.changes.size();
     if (out_.rollback_errors.empty()) (void)state_.journal_remove();
     return out_;
@@ -555,7 +554,7 @@ class Transaction {
     for (auto& o : no_longer_asked_for()) dropped_.push_back(std::move(o));
     std::vector<std::string> errors;
     const std::set<uint32_t> kept_groups = host_link_groups(new_owned_);
-    undo_records(dropped_, kernel_, errors, &out_.removed, &kept_groups, false, &state_);
+    undo_records(dropped_, kernel_, errors, {.done = &out_.removed, .groups_that_stay = &kept_groups, .others = &state_});
     if (!errors.empty()) {
       out_.error = "removing what the profile no longer has: " + errors.front();
       for (const auto& o : dropped_) new_owned_.push_back(o);  // still ours: destroy will retry
@@ -643,7 +642,7 @@ DestroyOutcome destroy_profile(Kernel& kernel, StateStore& state, const HostFact
   std::vector<Owned> all = records.owned;
   all.insert(all.end(), records.journal.begin(), records.journal.end());
   const std::set<uint32_t> nothing_stays;
-  undo_records(all, kernel, out.errors, &out.removed, &nothing_stays, false, &state);
+  undo_records(all, kernel, out.errors, {.done = &out.removed, .groups_that_stay = &nothing_stays, .others = &state});
   if (out.errors.empty()) {
     if (Status s = state.journal_remove(); !s.ok()) out.errors.push_back(s.message());
     if (Status s = state.remove_state(); !s.ok()) out.errors.push_back(s.message());
@@ -675,7 +674,7 @@ DestroyOutcome release_cgroups(Kernel& kernel, StateStore& state, const HostFact
     (cg ? cgroup_records : rest).push_back(o);
   }
   out.had_state = !cgroup_records.empty();
-  undo_records(cgroup_records, kernel, out.errors, &out.removed);  // no links among them
+  undo_records(cgroup_records, kernel, out.errors, {.done = &out.removed});  // no links among them
   if (out.errors.empty()) {
     Status s = rest.empty() ? state.remove_state() : state.save(rest);
     if (!s.ok()) out.errors.push_back(s.message());

@@ -94,18 +94,26 @@ struct Pending {
 };
 Pending pending_steps(const plan::Plan& plan, Kernel& kernel);
 
+// How undo_records runs (designated initialisers at the call sites name what differs).
+struct UndoOptions {
+  // What was undone, or kept and why, for the caller's report (nullptr: not reported).
+  std::vector<Change>* done = nullptr;
+  // Host-side links go as one link-group request when this is given and does not hold their
+  // group (no link of that group is to remain); otherwise link by link.
+  const std::set<uint32_t>* groups_that_stay = nullptr;
+  // Rollback, journal replay: put back precisely what was there, at once. Otherwise (destroy,
+  // removals) time has passed and other profiles may rely on shared ancestors: a controller
+  // stays enabled, and an ancestor cgroup stays, while cgroups remain below them.
+  bool exact = false;
+  // The state store: a sysctl goes back only while no other profile's uplink relies on it (IPv4
+  // forwarding is one switch for the whole namespace).
+  const StateStore* others = nullptr;
+};
+
 // Runs undo records newest first, skipping those another undo makes moot (values in a cgroup
 // that is removed, links in a namespace that is deleted). Errors are collected, not fatal.
-// Host-side links go as one link-group request when GROUPS_THAT_STAY is given and does not
-// hold their group (no link of that group is to remain); otherwise link by link.
-// EXACT (rollback, journal replay): put back precisely what was there, at once. Otherwise
-// (destroy, removals) time has passed and other profiles may rely on shared ancestors: a
-// controller stays enabled, and an ancestor cgroup stays, while cgroups remain below them.
-// OTHERS (the state store): a sysctl goes back only while no other profile's uplink relies on
-// it (IPv4 forwarding is one switch for the whole namespace).
 void undo_records(const std::vector<Owned>& records, Kernel& kernel, std::vector<std::string>& errors,
-                  std::vector<Change>* done = nullptr, const std::set<uint32_t>* groups_that_stay = nullptr,
-                  bool exact = false, const StateStore* others = nullptr);
+                  const UndoOptions& options = {});
 // The link groups of the host-side links among RECORDS.
 std::set<uint32_t> host_link_groups(const std::vector<Owned>& records);
 

@@ -128,6 +128,14 @@ SysResult<std::optional<LinkInfo>> Kernel::link(const std::string& netns, const 
   return std::optional<LinkInfo>();
 }
 
+SysResult<std::optional<LinkInfo>> Kernel::link_by_ifindex(const std::string& netns, int ifindex) {
+  auto all = links(netns);
+  if (!all.ok()) return all.error();
+  for (LinkInfo& l : all.value())
+    if (l.ifindex == ifindex) return std::optional<LinkInfo>(std::move(l));
+  return std::optional<LinkInfo>();
+}
+
 SysResult<NamespaceContent> Kernel::netns_content(const std::string& netns) {
   NamespaceContent c;
   auto l = links(netns);

@@ -185,6 +185,8 @@ class Kernel {
   // defaults filter the whole-namespace dumps below; the real kernel asks for the one object. ----
   // Link NAME (nullopt: there is none).
   virtual SysResult<std::optional<LinkInfo>> link(const std::string& netns, const std::string& name);
+  // The link whose ifindex is IFINDEX, whatever its name (nullopt: there is none).
+  virtual SysResult<std::optional<LinkInfo>> link_by_ifindex(const std::string& netns, int ifindex);
   // The links NAMES, in their order (a plan's links, asked for at once).
   virtual SysResult<std::vector<std::optional<LinkInfo>>> links_named(const std::string& netns,
                                                                       const std::vector<std::string>& names);

@@ -243,6 +243,11 @@ class LinuxKernel final : public Kernel {
     if (!nl.ok()) return nl.error();
     return nl.value()->get_link(netns, name);
   }
+  SysResult<std::optional<LinkInfo>> link_by_ifindex(const std::string& netns, int ifindex) override {
+    auto nl = netlink();
+    if (!nl.ok()) return nl.error();
+    return nl.value()->get_link_by_ifindex(netns, ifindex);
+  }
   SysResult<NamespaceContent> netns_content(const std::string& netns) override {
     auto nl = netlink();
     if (!nl.ok()) return nl.error();

@@ -729,6 +729,29 @@ struct NetlinkClient::Impl {
     return names[ifindex] = name;
   }
 
+  // One RTM_GETLINK, no dump: the link of IFINDEX (ifi_index) when it is above 0, else the link
+  // NAME (IFLA_IFNAME); nullopt when the kernel answers ENODEV. Its master named.
+  SysResult<std::optional<LinkInfo>> get_one(const std::string& netns, int ifindex, const std::string& name,
+                                             const std::string& what) {
+    SysResult<Conn*> c = conn(netns, Check::Identity);
+    if (!c) return c.error().wrap(what);
+    rtnl_link* l = nullptr;
+    c.value()->reset();
+    int rc = 0;
+    {
+      PeekWhileReading peek(c.value()->sk);
+      rc = rtnl_link_get_kernel(c.value()->sk, ifindex, ifindex > 0 ? nullptr : name.c_str(), &l);
+    }
+    if (rc < 0) {
+      Status s = finish(c.value(), rc, what);
+      if (s.err() == ENODEV) return std::optional<LinkInfo>();
+      return s.error();
+    }
+    LinkPtr guard(l);
+    std::map<int, std::string> names;
+    return std::optional<LinkInfo>(link_info(l, [&](int i) { return name_by_index(c.value(), i, names); }));
+  }
+
   // What of a namespace to dump. The link dump is always made: the addresses and routes name
   // their devices from it.
   struct Dump {
@@ -996,24 +1019,14 @@ SysResult<NetlinkClient::LinkIdentity> NetlinkClient::link_identity(const std::s
 SysResult<std::optional<LinkInfo>> NetlinkClient::get_link(const std::string& netns, const std::string& name) {
   std::string what = "look up link '" + name + "' in " + ns_label(netns);
   if (!valid_ifname(name)) return bad_name(what, name);
-  SysResult<Conn*> c = impl_->conn(netns, Impl::Check::Identity);
-  if (!c) return c.error().wrap(what);
-  rtnl_link* l = nullptr;
-  c.value()->reset();
-  int rc = 0;
-  {
-    PeekWhileReading peek(c.value()->sk);
-    rc = rtnl_link_get_kernel(c.value()->sk, 0, name.c_str(), &l);
-  }
-  if (rc < 0) {
-    Status s = Impl::finish(c.value(), rc, what);
-    if (s.err() == ENODEV) return std::optional<LinkInfo>();
-    return s.error();
-  }
-  LinkPtr guard(l);
-  std::map<int, std::string> names;
-  return std::optional<LinkInfo>(
-      link_info(l, [&](int i) { return impl_->name_by_index(c.value(), i, names); }));
+  return impl_->get_one(netns, 0, name, what);
+}
+
+SysResult<std::optional<LinkInfo>> NetlinkClient::get_link_by_ifindex(const std::string& netns, int ifindex) {
+  std::string what = "look up link of ifindex " + std::to_string(ifindex) + " in " + ns_label(netns);
+  // libnl would send a request naming no link; the kernel has no link of index 0 or below.
+  if (ifindex <= 0) return SysError{EINVAL, what + ": not an ifindex", 0, {}};
+  return impl_->get_one(netns, ifindex, "", what);
 }
 
 SysResult<std::vector<std::optional<LinkInfo>>> NetlinkClient::get_links(const std::string& netns,

@@ -167,6 +167,8 @@ class NetlinkClient {
   SysResult<LinkIdentity> link_identity(const std::string& netns, const std::string& name);
   // Link NAME alone (one RTM_GETLINK; nullopt when there is none), its master named.
   SysResult<std::optional<LinkInfo>> get_link(const std::string& netns, const std::string& name);
+  // The link of IFINDEX, whatever its name: the same request with ifi_index set (nullopt: none).
+  SysResult<std::optional<LinkInfo>> get_link_by_ifindex(const std::string& netns, int ifindex);
   // The links NAMES, in their order (nullopt: none by that name): the requests pipelined, a window
   // of 256 in one sendmsg, so that asking for 1000 names costs a few system calls, not 2000.
   SysResult<std::vector<std::optional<LinkInfo>>> get_links(const std::string& netns, const std::vector<std::string>& names);

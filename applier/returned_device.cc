@@ -1,6 +1,6 @@
 #include "applier/returned_device.h"
 
-#include <algorithm>
+#include <limits>
 
 namespace nsplan::applier {
 namespace {
@@ -55,19 +55,23 @@ std::optional<Status> undo_on_returned_device(const Undo& u, Kernel& k, const Ke
   auto ns = k.netns_exists(r->from);
   if (!ns.ok()) return Status(ns.error());
   if (ns.value()) return std::nullopt;  // the device itself is gone, not its namespace
-  auto links = k.links("");
-  if (!links.ok()) return Status(links.error());
-  const auto& all = links.value();
-  auto at = std::find_if(all.begin(), all.end(), [&](const LinkInfo& l) { return static_cast<uint64_t>(l.ifindex) == id.object; });
+  // An ifindex is an int: a recorded number above that is no link's.
+  std::optional<LinkInfo> at;
+  if (id.object <= static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    auto found = k.link_by_ifindex("", static_cast<int>(id.object));
+    if (!found.ok()) return Status(found.error());
+    at = std::move(found).value();
+  }
   const std::string host = r->back ? host_name_of(*r->back) : r->inside;
-  const bool ours = at != all.end() && (returned_name(at->name, r->inside) || at->name == host);
+  const bool ours = at && (returned_name(at->name, r->inside) || at->name == host);
   if (!ours) {
     // The host had its ifindex: the kernel gave it another, and nothing tells it from another
     // device of that name.
-    auto named = std::find_if(all.begin(), all.end(), [&](const LinkInfo& l) { return l.name == r->inside; });
-    if (named == all.end()) return std::nullopt;
+    auto named = k.link("", r->inside);
+    if (!named.ok()) return Status(named.error());
+    if (!named.value()) return std::nullopt;
     return Status(SysError{EPERM, describe(u) + ": " + r->from + " is gone and no link of the host has ifindex " + std::to_string(id.object) +
-                                      "; the host's " + r->inside + " (ifindex " + std::to_string(named->ifindex) +
+                                      "; the host's " + r->inside + " (ifindex " + std::to_string(named.value()->ifindex) +
                                       ") may be the device given back under another ifindex, or another device: left alone (give it back by hand)",
                            0, {}});
   }

@@ -9,26 +9,14 @@
 // so what nsplan writes there lands in the sandbox's tmpfs.
 #include <gtest/gtest.h>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
 
-class FilesInsideTest : public ::testing::Test {
+class FilesInsideTest : public ProfileTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);
-  }
-  std::string profile(const std::string& suffix, const std::string& body) {
-    name_ = test_name(suffix);
-    std::string path = tmp_.file(suffix + ".yaml");
-    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + name_ + "\n" + body)) << path;
-    return path;
-  }
-  TempDir tmp_{"files"};
-  std::string name_;
+  FilesInsideTest() : ProfileTest("files") {}
 };
 
 const char* kEtc =

@@ -7,23 +7,14 @@
 //     a file already there is not overwritten; a lower directory that is a link is refused.
 #include <gtest/gtest.h>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
 
-class MountOverlayTest : public ::testing::Test {
+class MountOverlayTest : public ProfileTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);
-  }
-  std::string profile(const std::string& suffix, const std::string& body) {
-    std::string path = tmp_.file(suffix + ".yaml");
-    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + test_name(suffix) + "\n" + body)) << path;
-    return path;
-  }
+  MountOverlayTest() : ProfileTest("overlay") {}
   // Runs the profile with run, then with explain | sh; prints rc=, sh_rc= and both outputs.
   // BETWEEN runs between the two, AFTER at the end.
   RunResult run_both(const std::string& p, const std::string& setup, const std::string& between = "",
@@ -37,7 +28,6 @@ echo "left=$(ls -A /run/nsplan 2>/dev/null | grep -c -e '^upper$' -e '^work$')"
 echo "--- run:"; cat "$T/run.out" "$T/run.err"; echo "--- sh:"; cat "$T/sh.out" "$T/sh.err"
 )SH" + after);
   }
-  TempDir tmp_{"overlay"};
 };
 
 TEST_F(MountOverlayTest, TheCommandSeesTheOverlaysAndWhatTheProfileCreates) {

@@ -534,6 +534,36 @@ TEST_F(Netlink, LinksLongerThanTheReceiveBufferArriveWhole) {
 }
 
 // 100 pairs and one group delete: all go, nothing else does. (Timings live in bench/.)
+// The link of an ifindex, whatever its name now (a device given back by the kernel is found so):
+// one RTM_GETLINK with ifi_index set; an ifindex no link has is no error.
+TEST_F(Netlink, ALinkIsAskedForByItsIfindexWhateverItsName) {
+  const std::string br = test_ifname("ib"), one = test_ifname("io"), renamed = test_ifname("ir");
+  ASSERT_TRUE(nl_->create_bridge(A(), br).ok());
+  ASSERT_TRUE(make_pair(A(), one).ok());
+  ASSERT_TRUE(nl_->set_master(A(), one, br).ok());
+  auto id = nl_->link_identity(A(), one);
+  ASSERT_TRUE(id.ok()) << id.message();
+  ASSERT_TRUE(nl_->set_down(A(), one).ok());  // a rename needs it down
+  ASSERT_TRUE(nl_->rename_link(A(), one, renamed).ok());
+  auto l = nl_->get_link_by_ifindex(A(), id.value().ifindex);
+  ASSERT_TRUE(l.ok()) << l.message();
+  ASSERT_TRUE(l.value().has_value());
+  EXPECT_EQ(l.value()->name, renamed);
+  EXPECT_EQ(l.value()->ifindex, id.value().ifindex);
+  EXPECT_EQ(l.value()->kind, "veth");
+  EXPECT_EQ(l.value()->master, br);
+  EXPECT_FALSE(l.value()->up);
+  // The same ifindex in the other namespace is not this link.
+  auto elsewhere = nl_->get_link_by_ifindex(B(), id.value().ifindex);
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.message();
+  if (elsewhere.value()) EXPECT_NE(elsewhere.value()->name, renamed);
+  ASSERT_TRUE(nl_->delete_link(A(), renamed).ok());
+  auto gone = nl_->get_link_by_ifindex(A(), id.value().ifindex);
+  ASSERT_TRUE(gone.ok()) << gone.message();
+  EXPECT_FALSE(gone.value().has_value()) << "ENODEV is \"not there\"";
+  EXPECT_EQ(nl_->get_link_by_ifindex(A(), 0).err(), EINVAL);
+}
+
 TEST_F(Netlink, ManyPairsGoWithOneGroupDelete) {
   const int n = 100;
   const uint32_t group = 4343;

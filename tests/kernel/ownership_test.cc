@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
@@ -27,15 +27,10 @@ namespace {
 constexpr const char* kCollidingA = "nspt-c179599";
 constexpr const char* kCollidingB = "nspt-c362382";
 
-class Ownership : public ::testing::Test {
+class Ownership : public TempDirTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);
-  }
+  Ownership() : TempDirTest("own") {}
   std::string profile(const std::string& file, const std::string& text) { return tmp_.write(file + ".yaml", text); }
-  TempDir tmp_{"own"};
 };
 
 TEST_F(Ownership, CollidingLinkGroupHashesNeverLetOneDestroyTheOthersLinks) {

@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
@@ -20,19 +20,9 @@ const char* kShowStatus =
     "  command: [sh, -c, 'echo uid=$(id -u); "
     "while read -r k v; do case $k in Cap*|NoNewPrivs:) echo \"${k%:}=$v\";; esac; done < /proc/self/status']\n";
 
-class ProcessTest : public ::testing::Test {
+class ProcessTest : public ProfileTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);  // a command with another uid reads its profile dir
-  }
-
-  std::string profile(const std::string& suffix, const std::string& body) {
-    std::string path = tmp_.file(suffix + ".yaml");
-    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + test_name(suffix) + "\n" + body)) << path;
-    return path;
-  }
+  ProcessTest() : ProfileTest("proc") {}
 
   // The output of `nsplan run P` and of `nsplan explain P | sh`, each in its own sandbox.
   std::pair<RunResult, RunResult> run_and_explain(const std::string& p) {
@@ -41,8 +31,6 @@ class ProcessTest : public ::testing::Test {
                                       "cd /\n\"$N\" explain \"$P\" > \"$T/explain.sh\" || exit 99\nsh \"$T/explain.sh\"\necho rc=$?\n");
     return {run, explain};
   }
-
-  TempDir tmp_{"proc"};
 };
 
 TEST_F(ProcessTest, ANonRootUidHoldsItsAmbientCapabilityAfterExec) {

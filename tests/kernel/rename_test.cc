@@ -14,24 +14,19 @@
 
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
 
-class Rename : public ::testing::Test {
+class Rename : public TempDirTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);
-  }
+  Rename() : TempDirTest("rename") {}
   std::string profile() {
     return tmp_.write("rn.yaml", "nsplan: 1\nname: nspt-rn\nnetwork:\n  namespaces: [nspt-rnns]\n  links:\n"
                                  "    - {name: nspt-h0, kind: device, netns: nspt-rnns, name_inside: eth1, addresses: [10.96.0.1/24]}\n"
                                  "  routes:\n    - {netns: nspt-rnns, to: default, via: 10.96.0.254, dev: eth1}\n");
   }
-  TempDir tmp_{"rename"};
 };
 
 // The host's device as a host has it: up, with an address and a route through it.

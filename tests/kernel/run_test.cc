@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
@@ -75,20 +75,19 @@ std::string tcp_echo_binary(const std::string& dir) {
   return out;
 }
 
-class RunTest : public ::testing::Test {
+class RunTest : public ProfileTest {
  protected:
+  RunTest() : ProfileTest("run") {}
   void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);  // commands in a user namespace read what is here
+    ProfileTest::SetUp();
+    if (stopped()) return;
     if (::access(nsplan_binary().c_str(), X_OK) != 0) FAIL() << "no nsplan binary at " << nsplan_binary();
   }
 
-  // Writes a profile "nsplan-t-<pid>-SUFFIX" with BODY; returns its path.
+  // Writes a profile "nsplan-t-<pid>-SUFFIX" with BODY, remembering its name; returns its path.
   std::string profile(const std::string& suffix, const std::string& body) {
-    std::string path = tmp_.file(suffix + ".yaml");
-    names_[path] = test_name(suffix);
-    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + names_[path] + "\n" + body)) << path;
+    std::string path = ProfileTest::profile(suffix, body);
+    names_[path] = name_;
     return path;
   }
   std::string name_of(const std::string& profile_path) { return names_[profile_path]; }
@@ -120,7 +119,6 @@ class RunTest : public ::testing::Test {
     return "";
   }
 
-  TempDir tmp_{"run"};
   std::map<std::string, std::string> names_;
 };
 

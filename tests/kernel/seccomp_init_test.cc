@@ -14,21 +14,14 @@
 #include <vector>
 
 #include "compiler/syscall_names.h"
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
 
-class SeccompInitTest : public ::testing::Test {
+class SeccompInitTest : public ProfileTest {
  protected:
-  void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-  }
-  // A profile "nsplan-t-<pid>-SUFFIX" with BODY after its name; returns its path.
-  std::string profile(const std::string& suffix, const std::string& body) {
-    return tmp_.write(suffix + ".yaml", "nsplan: 1\nname: " + test_name(suffix) + "\n" + body);
-  }
+  SeccompInitTest() : ProfileTest("seccomp") {}
   RunResult run(const std::string& script, const ScriptVars& vars = {}) { return run_sandboxed(tmp_.path(), vars, script); }
   // nsplan run of WITH and of WITHOUT, their lines prefixed "with_" and "without_".
   RunResult with_and_without(const std::string& with, const std::string& without) {
@@ -37,7 +30,6 @@ class SeccompInitTest : public ::testing::Test {
 "$N" run "$WITHOUT" 2>&1 | sed 's/^/without_/'
 )SH", {{"WITH", with}, {"WITHOUT", without}});
   }
-  TempDir tmp_{"seccomp"};
 };
 
 // What the command does to observe a filter on mkdir and unshare; D is a directory to make.

@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 #include "tests/kernel/script_values.h"
 
 namespace nsplan::kernel_test {
@@ -30,16 +30,16 @@ std::string echo_binary() {
 
 bool have_wg() { return ::access("/usr/bin/wg", X_OK) == 0; }
 
-class TunnelsTest : public ::testing::Test {
+class TunnelsTest : public TempDirTest {
  protected:
+  TunnelsTest() : TempDirTest("tunnels") {}
   void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
+    TempDirTest::SetUp();
+    if (stopped()) return;
     if (::access(nsplan_binary().c_str(), X_OK) != 0) FAIL() << "no nsplan binary at " << nsplan_binary();
     if (::access(echo_binary().c_str(), X_OK) != 0) FAIL() << "no tcp_echo helper at " << echo_binary();
     name_ = test_name("tun");
   }
-  TempDir tmp_{"tunnels"};
   std::string name_;
 };
 

@@ -17,7 +17,7 @@
 #include <map>
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 #include "tests/kernel/script_values.h"
 
 namespace nsplan::kernel_test {
@@ -37,12 +37,13 @@ ip -n inet link set eth0 up
 ip -n inet link set lo up
 )SH";
 
-class UplinkTest : public ::testing::Test {
+class UplinkTest : public TempDirTest {
  protected:
+  UplinkTest() : TempDirTest("uplink") {}
   void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
+    TempDirTest::SetUp();
+    if (stopped()) return;
     if (!have_nft()) NSPLAN_SKIP_OR_FAIL("needs nft (the nftables package)");
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
     if (::access(nsplan_binary().c_str(), X_OK) != 0) FAIL() << "no nsplan binary at " << nsplan_binary();
     name_ = test_name("up");
     path_ = tmp_.file("uplink.yaml");
@@ -72,7 +73,6 @@ class UplinkTest : public ::testing::Test {
 #endif
   }
 
-  TempDir tmp_{"uplink"};
   std::string name_, path_;
 };
 

@@ -14,18 +14,18 @@
 #include <memory>
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
 
-class UserDelegationTest : public ::testing::Test {
+class UserDelegationTest : public TempDirTest {
  protected:
+  UserDelegationTest() : TempDirTest("user") {}
   void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
+    TempDirTest::SetUp();  // nobody reads the profiles in tmp_
+    if (stopped()) return;
     if (std::system("command -v setpriv >/dev/null 2>&1") != 0) NSPLAN_SKIP_OR_FAIL("needs setpriv (util-linux)");
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);  // nobody reads the profiles here
     const HostFacts& host = host_probe().facts;
     if (host.mode == CgroupMode::V2) {
       facts_ = host;
@@ -73,7 +73,6 @@ delegate() { chown 65534:65534 "$P" "$P/cgroup.procs" "$P/cgroup.subtree_control
 parent_now() { echo "$(cat "$P/cgroup.subtree_control")|$(find "$P" -mindepth 1 -type d | sort | tr '\n' ' ')"; }
 )SH";
 
-  TempDir tmp_{"user"};
   HostFacts facts_;
   bool limits_ = false;
   std::unique_ptr<CgroupParent> parent_;

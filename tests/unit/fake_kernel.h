@@ -225,7 +225,7 @@ struct FakeCrash : std::runtime_error {
 //   set_hostname sethostname*, link_create link_add*, link_delete link_del*, link_group_delete
 //   group_del*, link_move link_move*, link_rename link_rename*, link_mtu mtu*, link_mac mac*, link_master master*, link_up updown*,
 //   address_add addr_add*, address_del addr_del*, route_add route_add*, route_del route_del*,
-//   links links, addresses addrs, routes routes.
+//   links links, link link, link_by_ifindex link_by_ifindex, addresses addrs, routes routes.
 class FakeKernel final : public applier::Kernel {
  public:
   static constexpr const char* kV1NoLimit = "9223372036854771712";
@@ -948,6 +948,19 @@ class FakeKernel final : public applier::Kernel {
       auto it = sp->links.find(name);
       if (it == sp->links.end()) return std::optional<applier::LinkInfo>();
       return std::optional<applier::LinkInfo>(link_info(netns, name, it->second));
+    });
+  }
+  // Recorded as "link_by_ifindex", the ifindex as its target.
+  applier::SysResult<std::optional<applier::LinkInfo>> link_by_ifindex(const std::string& netns, int ifindex) override {
+    const std::string index = std::to_string(ifindex);
+    FakeCall c = call("link_by_ifindex", netns, index, "link_by_ifindex " + index + in(netns));
+    return observe<std::optional<applier::LinkInfo>>(c, [&]() -> applier::SysResult<std::optional<applier::LinkInfo>> {
+      FakeNetns* sp = space(netns);
+      if (!sp) return applier::SysError{ENOENT, c.text, 0, {}};
+      if (ifindex <= 0) return applier::SysError{EINVAL, c.text, 0, {}};  // as NetlinkClient refuses it
+      for (const auto& [name, l] : sp->links)
+        if (link_info(netns, name, l).ifindex == ifindex) return std::optional<applier::LinkInfo>(link_info(netns, name, l));
+      return std::optional<applier::LinkInfo>();  // the kernel's ENODEV
     });
   }
   applier::SysResult<std::vector<applier::AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int) override {
