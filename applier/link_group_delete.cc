@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "applier/fd.h"
+#include "applier/receive_buffer.h"
 
 namespace nsplan::applier {
 namespace {
@@ -140,7 +141,7 @@ void reap_later(Sender* s) {
 // Waits for the first of: every member announced gone on `monitor`, or the child's answer.
 // Returns the kernel's errno (0: deleted), or -1 when the child died without answering.
 int wait_for_unlisting(int monitor, int answer_fd, std::set<int>& members) {
-  std::vector<char> buf(64 * 1024);
+  ReceiveBuffer buf(64 * 1024);  // not zeroed: see receive_buffer.h
   bool monitoring = true;
   for (;;) {
     pollfd fds[2] = {{answer_fd, POLLIN, 0}, {monitoring ? monitor : -1, POLLIN, 0}};
