@@ -1,6 +1,7 @@
 // Persistent namespaces (a namespace kept alive by a bind mount of its nsfs file) and running code
-// inside them. Namespaces are made by unshare() in a short-lived helper thread, never in the
-// caller's thread, so the caller's own namespaces never change, not even for a moment.
+// inside them. A namespace is made by unshare() on the calling thread, which then returns to its
+// own namespace at once (a helper thread for each cost far more: docs/performance.md); as with
+// run_in_netns(), if returning ever fails the process aborts.
 //
 // Threads and namespaces: setns(CLONE_NEWNET/NEWUTS/NEWIPC) changes only the calling thread.
 // run_in_netns() switches the calling thread and always switches back; if switching back ever
@@ -28,7 +29,7 @@ bool valid_netns_name(std::string_view name);
 
 // As `ip netns add NAME`: mkdir -p /run/netns; make it a shared mount (bind-mounting it on itself
 // first if it is not a mount point yet); create /run/netns/NAME (O_EXCL: EEXIST if present);
-// unshare(CLONE_NEWNET) in a helper thread and bind-mount that thread's ns/net on the file.
+// unshare(CLONE_NEWNET), bind-mount this thread's ns/net on the file, and return to the old one.
 // On failure nothing is left behind.
 Status create_persistent_netns(const std::string& name);
 // As `ip netns delete NAME`: umount2(MNT_DETACH) + unlink. ENOENT if there is no such file.

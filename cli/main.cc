@@ -211,6 +211,14 @@ std::vector<int> open_descriptors_above_2() {
   return fds;
 }
 
+// The command the line names: its first word that is no option (nsplan's own options are flags,
+// they take no value), or "" when there is none.
+std::string_view command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') return argv[i];
+  return {};
+}
+
 std::string description_of(const Compilation& c) {
   return c.profile && c.profile->description ? c.profile->description->value : "";
 }
@@ -320,8 +328,13 @@ int list_applied(const HostFacts& facts, const LoadOptions& load, bool json) {
 
 // The command line, parsed and run; its exit status.
 int run(int argc, char** argv) {
-  // Before nsplan opens anything of its own: which descriptors the caller passed.
-  std::vector<int> inherited_fds = open_descriptors_above_2();
+  // Only the options of the command the line names are registered (all of them for --generate,
+  // which documents them): CLI11 builds each option (names, description, a callback) as it is
+  // added, ~250 in all, a third of nsplan's start before it did anything (docs/performance.md).
+  // Without a command (--help, --version) the commands' own options are never read.
+  const bool generating = argc == 3 && std::string_view(argv[1]) == "--generate";
+  const std::string_view command = command_word(argc, argv);
+  auto wants = [&](std::string_view name) { return generating || command == name; };
   CLI::App app{"nsplan: declarative cgroups, namespaces and virtual networks"};
   app.set_version_flag("--version", "nsplan 0.1.0");
   // Anywhere on the line: `nsplan apply -v lab.yaml` as well as `nsplan -v apply lab.yaml`.
@@ -339,98 +352,115 @@ int run(int argc, char** argv) {
   auto add_json_flag = [&](CLI::App* cmd) { return cmd->add_flag("--json", json, "Machine-readable JSON (docs/json.md)"); };
   std::vector<std::string> profile_path;
 
-  auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
-  explain->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
   bool no_run = false, teardown = false;
-  explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
-  explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
   bool no_locations = false;
-  explain->add_flag("--no-locations", no_locations,
-                    "Step comments without line:col: the script changes only when the plan does");
   int explain_attach = 0;
-  explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
-      ->type_name(value_name::kProcessId)
-      ->check(CLI::PositiveNumber);
-  add_target_options(explain, target, Target::AnyMachine);
-  add_profile_path_option(explain, profile_path);
+  cli::WatchOptions watch_options;
+  bool status_watch = false;
+  bool cgroup_files_table = false;
+  auto* explain = app.add_subcommand("explain", "Print the plan as a POSIX shell script");
+  if (wants("explain")) {
+    explain->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
+    explain->add_flag("--no-run", no_run, "Only what apply does: leave out starting the command");
+    explain->add_flag("--destroy", teardown, "Print the teardown script instead (what destroy does)");
+    explain->add_flag("--no-locations", no_locations,
+                      "Step comments without line:col: the script changes only when the plan does");
+    explain->add_option("--attach", explain_attach, "End with moving PID into the cgroups (what attach does)")
+        ->type_name(value_name::kProcessId)
+        ->check(CLI::PositiveNumber);
+    add_target_options(explain, target, Target::AnyMachine);
+    add_profile_path_option(explain, profile_path);
+  }
 
   auto* plan_cmd = app.add_subcommand("plan", "Print the plan (--json: versioned JSON)");
-  plan_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
-  auto* plan_json = add_json_flag(plan_cmd);
-  plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
-      ->excludes(plan_json);
-  plan_cmd->add_option("--out", live.plan_out, "Save the plan to FILE: `nsplan apply FILE` applies exactly it")
-      ->type_name("FILE");
-  add_target_options(plan_cmd, target, Target::AnyMachine);
-  add_profile_path_option(plan_cmd, profile_path);
+  if (wants("plan")) {
+    plan_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
+    auto* plan_json = add_json_flag(plan_cmd);
+    plan_cmd->add_flag("--no-locations", no_locations, "Without the profile line of each step (text output)")
+        ->excludes(plan_json);
+    plan_cmd->add_option("--out", live.plan_out, "Save the plan to FILE: `nsplan apply FILE` applies exactly it")
+        ->type_name("FILE");
+    add_target_options(plan_cmd, target, Target::AnyMachine);
+    add_profile_path_option(plan_cmd, profile_path);
+  }
 
-  live.inherited_fds = inherited_fds;
   auto* diff_cmd = app.add_subcommand(
       "diff", "Show what changing a profile from OLD to NEW changes on the machine, as kernel operations");
   std::string diff_old, diff_new;
   bool textconv = false;
-  diff_cmd->add_option("old", diff_old, "Profile file, profile name, - (standard input), or git:REV:PATH (the file at a git revision)")
-      ->type_name(value_name::kProfileFile);
-  diff_cmd->add_option("new", diff_new, "Profile file, profile name, -, or git:REV:PATH")->type_name(value_name::kProfileFile);
-  diff_cmd->add_flag("--textconv", textconv,
-                     "Print OLD's kernel operations one a line, for git's diff.nsplan.textconv (docs/cli.md)");
-  add_json_flag(diff_cmd)->excludes("--textconv");
-  add_target_options(diff_cmd, target, Target::AnyMachine);
-  add_profile_path_option(diff_cmd, profile_path);
+  if (wants("diff")) {
+    diff_cmd->add_option("old", diff_old, "Profile file, profile name, - (standard input), or git:REV:PATH (the file at a git revision)")
+        ->type_name(value_name::kProfileFile);
+    diff_cmd->add_option("new", diff_new, "Profile file, profile name, -, or git:REV:PATH")->type_name(value_name::kProfileFile);
+    diff_cmd->add_flag("--textconv", textconv,
+                       "Print OLD's kernel operations one a line, for git's diff.nsplan.textconv (docs/cli.md)");
+    add_json_flag(diff_cmd)->excludes("--textconv");
+    add_target_options(diff_cmd, target, Target::AnyMachine);
+    add_profile_path_option(diff_cmd, profile_path);
+  }
 
   auto* apply = app.add_subcommand("apply", "Make the live system match the profile (a transaction)");
-  apply->add_option("profile", profile, "Profile file, profile name (NAME.yaml on the search path), - (standard input), or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
-  apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_json_flag(apply);
-  add_target_options(apply, target, Target::ThisMachine);
-  add_profile_path_option(apply, profile_path);
+  if (wants("apply")) {
+    apply->add_option("profile", profile, "Profile file, profile name (NAME.yaml on the search path), - (standard input), or a plan saved by plan --out")->type_name(value_name::kProfileFile)->required();
+    apply->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+    add_json_flag(apply);
+    add_target_options(apply, target, Target::ThisMachine);
+    add_profile_path_option(apply, profile_path);
+  }
 
   std::vector<std::string> fmt_files;
   bool fmt_check = false;
   auto* fmt = app.add_subcommand("fmt", "Lay out profiles canonically, keeping every comment");
-  fmt->add_option("files", fmt_files, "Profile files (- for standard input to standard output)")
-      ->type_name(value_name::kProfileFile)
-      ->required();
-  fmt->add_flag("--check", fmt_check, "Change nothing: list the files that are not laid out so (exit 1 if any)");
-  fmt->footer(
-      "Indentation of two spaces a level (list dashes two in from their key), one space after a\n"
-      "key's colon and a dash, comment lines at the column of the line below them, at most one blank\n"
-      "line in a row. Values, quotes, flow collections and key order stay as written; the result\n"
-      "must parse to the same document, or the file is left as it is (docs/cli.md).");
+  if (wants("fmt")) {
+    fmt->add_option("files", fmt_files, "Profile files (- for standard input to standard output)")
+        ->type_name(value_name::kProfileFile)
+        ->required();
+    fmt->add_flag("--check", fmt_check, "Change nothing: list the files that are not laid out so (exit 1 if any)");
+    fmt->footer(
+        "Indentation of two spaces a level (list dashes two in from their key), one space after a\n"
+        "key's colon and a dash, comment lines at the column of the line below them, at most one blank\n"
+        "line in a row. Values, quotes, flow collections and key order stay as written; the result\n"
+        "must parse to the same document, or the file is left as it is (docs/cli.md).");
+  }
 
   int try_timeout = 120;
   auto* try_cmd = app.add_subcommand("try", "Apply, then take it back unless confirmed in time (as netplan try)");
-  try_cmd->add_option("profile", profile, std::string(kProfileArgument) + "; then the answer is read from the terminal")->type_name(value_name::kProfileFile)->required();
-  try_cmd->add_option("--timeout", try_timeout, "Seconds to wait for Enter before taking the changes back (default 120)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(1, 86400));
-  try_cmd->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_target_options(try_cmd, target, Target::ThisMachine);
-  add_profile_path_option(try_cmd, profile_path);
-  try_cmd->footer(
-      "The changes are made and shown; Enter or y keeps them. n, Ctrl-C, a closed terminal (SIGHUP),\n"
-      "SIGTERM, end of input or no answer within --timeout takes all of them back, exactly as a failed\n"
-      "apply is rolled back. What the profile no longer has is removed only once kept. Exit status 5:\n"
-      "not kept (taken back).");
+  if (wants("try")) {
+    try_cmd->add_option("profile", profile, std::string(kProfileArgument) + "; then the answer is read from the terminal")->type_name(value_name::kProfileFile)->required();
+    try_cmd->add_option("--timeout", try_timeout, "Seconds to wait for Enter before taking the changes back (default 120)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1, 86400));
+    try_cmd->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+    add_target_options(try_cmd, target, Target::ThisMachine);
+    add_profile_path_option(try_cmd, profile_path);
+    try_cmd->footer(
+        "The changes are made and shown; Enter or y keeps them. n, Ctrl-C, a closed terminal (SIGHUP),\n"
+        "SIGTERM, end of input or no answer within --timeout takes all of them back, exactly as a failed\n"
+        "apply is rolled back. What the profile no longer has is removed only once kept. Exit status 5:\n"
+        "not kept (taken back).");
+  }
 
   auto* destroy = app.add_subcommand("destroy", "Remove everything the profile made");
-  destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
-      ->type_name(value_name::kProfileOrName)
-      ->required();
-  destroy->footer(
-      "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
-      "directory), and a profile name otherwise, whatever files the current directory holds.");
-  destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_json_flag(destroy);
-  add_target_options(destroy, target, Target::Records);
-  add_profile_path_option(destroy, profile_path);
+  if (wants("destroy")) {
+    destroy->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
+        ->type_name(value_name::kProfileOrName)
+        ->required();
+    destroy->footer(
+        "PROFILE is a file if it has a '/' or ends in .yaml or .yml (write ./FILE for one in the current\n"
+        "directory), and a profile name otherwise, whatever files the current directory holds.");
+    destroy->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+    add_json_flag(destroy);
+    add_target_options(destroy, target, Target::Records);
+    add_profile_path_option(destroy, profile_path);
 
-  destroy->add_flag("--kill", live.kill, "Kill the processes left in the profile's cgroups first (SIGKILL)");
+    destroy->add_flag("--kill", live.kill, "Kill the processes left in the profile's cgroups first (SIGKILL)");
+  }
 
   // freeze, thaw, kill: the processes in the cgroups an applied profile's state proves nsplan made.
   std::string signal_name = "KILL";
   auto task_command = [&](const char* name, const char* what) {
     auto* cmd = app.add_subcommand(name, what);
+    if (!wants(name)) return cmd;
     cmd->add_option("profile", profile, "The profile's name, or a profile file (of which only name: is read)")
         ->type_name(value_name::kProfileOrName)
         ->required();
@@ -442,128 +472,145 @@ int run(int argc, char** argv) {
   auto* freeze = task_command("freeze", "Freeze the processes in the profile's cgroups (until thaw)");
   auto* thaw = task_command("thaw", "Thaw the processes frozen by freeze");
   auto* kill = task_command("kill", "Send a signal to every process in the profile's cgroups (default KILL)");
-  kill->add_option("--signal,-s", signal_name, "Signal name or number: KILL, TERM, HUP, INT, USR1 ...")
-      ->type_name("SIGNAL")
-      ->check(CLI::Validator(
-          [](std::string& v) { return nsplan::applier::signal_number(v) ? std::string() : "not a signal: " + v; }, ""));
+  if (wants("kill")) {
+    kill->add_option("--signal,-s", signal_name, "Signal name or number: KILL, TERM, HUP, INT, USR1 ...")
+        ->type_name("SIGNAL")
+        ->check(CLI::Validator(
+            [](std::string& v) { return nsplan::applier::signal_number(v) ? std::string() : "not a signal: " + v; }, ""));
+  }
 
   auto* status = app.add_subcommand("status", "Show the live state of what the profile describes");
-  status->add_option("profile", profile, "A profile file, or the name of an applied profile")
-      ->type_name(value_name::kProfileOrName)
-      ->required();
-  status->footer(
-      "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
-      "the file its last apply recorded is read (and must still name that profile).");
-  add_json_flag(status);
-  cli::WatchOptions watch_options;
-  bool status_watch = false;
-  auto* watch_flag = status->add_flag("--watch", status_watch, "Show it again every --interval seconds (q or Ctrl-C quits)")
-                         ->excludes("--json");
-  add_watch_options(status, watch_options)->needs(watch_flag);
-  status->get_option("-n")->needs(watch_flag);
-  add_target_options(status, target, Target::ThisMachine);
-  add_profile_path_option(status, profile_path);
+  if (wants("status")) {
+    status->add_option("profile", profile, "A profile file, or the name of an applied profile")
+        ->type_name(value_name::kProfileOrName)
+        ->required();
+    status->footer(
+        "PROFILE is a file if it has a '/' or ends in .yaml or .yml, and a profile name otherwise: then\n"
+        "the file its last apply recorded is read (and must still name that profile).");
+    add_json_flag(status);
+    auto* watch_flag = status->add_flag("--watch", status_watch, "Show it again every --interval seconds (q or Ctrl-C quits)")
+                           ->excludes("--json");
+    add_watch_options(status, watch_options)->needs(watch_flag);
+    status->get_option("-n")->needs(watch_flag);
+    add_target_options(status, target, Target::ThisMachine);
+    add_profile_path_option(status, profile_path);
+  }
 
   cli::TopOptions top_options;
   bool top_once = false;
   std::string top_sort = "cpu";
   auto* top = app.add_subcommand("top", "Show what every applied profile's cgroup uses, refreshed (as systemd-cgtop)");
-  top->footer(
-      "On a terminal the screen is redrawn (q or Ctrl-C quits); otherwise each refresh is printed as a\n"
-      "block of plain text, blocks separated by a blank line. CPU% and the I/O rates are over the time\n"
-      "since the previous refresh: '-' in the first.");
-  add_watch_options(top, top_options.watch);
-  top->add_flag("--json", json, "One JSON document: every profile's usage, with rates over one interval (docs/json.md)")
-      ->excludes("-n");
-  top->add_flag("--once", top_once, "Refresh once, then end")->excludes("-n");
-  top->add_option("--sort", top_sort, "Order of the rows (largest first; name: by profile name)")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(cli::top::kSortKeys), std::end(cli::top::kSortKeys))));
-  add_target_options(top, target, Target::Records);
+  if (wants("top")) {
+    top->footer(
+        "On a terminal the screen is redrawn (q or Ctrl-C quits); otherwise each refresh is printed as a\n"
+        "block of plain text, blocks separated by a blank line. CPU% and the I/O rates are over the time\n"
+        "since the previous refresh: '-' in the first.");
+    add_watch_options(top, top_options.watch);
+    top->add_flag("--json", json, "One JSON document: every profile's usage, with rates over one interval (docs/json.md)")
+        ->excludes("-n");
+    top->add_flag("--once", top_once, "Refresh once, then end")->excludes("-n");
+    top->add_option("--sort", top_sort, "Order of the rows (largest first; name: by profile name)")
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(cli::top::kSortKeys), std::end(cli::top::kSortKeys))));
+    add_target_options(top, target, Target::Records);
+  }
 
   std::vector<std::string> run_command;
   auto* run = app.add_subcommand("run", "Start the profile's command (or -- CMD ARGS) in its cgroups and namespaces");
-  run->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
-  run->add_option("command", run_command, "Command and arguments, after --")->type_name(value_name::kCommand);
-  run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
-  add_target_options(run, target, Target::ThisMachine);
-  add_profile_path_option(run, profile_path);
+  if (wants("run")) {
+    run->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
+    run->add_option("command", run_command, "Command and arguments, after --")->type_name(value_name::kCommand);
+    run->add_flag("--wait", live.wait, "Wait while another nsplan applies or destroys this profile");
+    add_target_options(run, target, Target::ThisMachine);
+    add_profile_path_option(run, profile_path);
+  }
 
   int attach_pid = 0;
   bool cgroups_only = false;
   auto* attach = app.add_subcommand("attach", "Move a running process into the profile's cgroups");
-  attach->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
-  attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->type_name(value_name::kProcessId)->required()->check(CLI::Validator(
-      [](std::string& v) -> std::string {
-        // The kernel's largest pid_max is 2^22: anything else cannot be a process.
-        bool digits = !v.empty() && v.size() <= 7 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-        long n = digits ? std::strtol(v.c_str(), nullptr, 10) : 0;
-        if (n >= 1 && n <= 4194304) return {};
-        return "expected a process id, a number from 1 to 4194304 (e.g. $$), not '" + nsplan::text::escaped(v) + "'";
-      },
-      ""));  // no description: the value name (PID) says it
-  attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
-  add_json_flag(attach);
-  add_target_options(attach, target, Target::ThisMachine);
-  add_profile_path_option(attach, profile_path);
+  if (wants("attach")) {
+    attach->add_option("profile", profile, "Profile file, or profile name (NAME.yaml on the search path)")->type_name(value_name::kProfileFile)->required();
+    attach->add_option("pid", attach_pid, "Process id (e.g. $$)")->type_name(value_name::kProcessId)->required()->check(CLI::Validator(
+        [](std::string& v) -> std::string {
+          // The kernel's largest pid_max is 2^22: anything else cannot be a process.
+          bool digits = !v.empty() && v.size() <= 7 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+          long n = digits ? std::strtol(v.c_str(), nullptr, 10) : 0;
+          if (n >= 1 && n <= 4194304) return {};
+          return "expected a process id, a number from 1 to 4194304 (e.g. $$), not '" + nsplan::text::escaped(v) + "'";
+        },
+        ""));  // no description: the value name (PID) says it
+    attach->add_flag("--cgroups-only", cgroups_only, "Attach even though the profile has namespaces (they are not applied)");
+    add_json_flag(attach);
+    add_target_options(attach, target, Target::ThisMachine);
+    add_profile_path_option(attach, profile_path);
+  }
 
   std::vector<std::string> profiles;
   auto* check = app.add_subcommand("check", "Validate profiles only");
-  check->add_option("profiles", profiles, "Profile files, profile names (NAME.yaml on the search path), or - (standard input)")->type_name(value_name::kProfileFile)->required();
-  add_json_flag(check);
-  add_target_options(check, target, Target::AnyMachine);
-  add_profile_path_option(check, profile_path);
+  if (wants("check")) {
+    check->add_option("profiles", profiles, "Profile files, profile names (NAME.yaml on the search path), or - (standard input)")->type_name(value_name::kProfileFile)->required();
+    add_json_flag(check);
+    add_target_options(check, target, Target::AnyMachine);
+    add_profile_path_option(check, profile_path);
+  }
 
   std::string export_target;
   exporting::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand("export", "Print the profile as an OCI config.json or a systemd unit drop-in");
-  export_cmd->add_option("target", export_target, "What to write: an OCI runtime-spec config.json, or a systemd drop-in")
-      ->check(CLI::IsMember({"oci", "systemd"}))
-      ->required();
-  export_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
-  export_cmd->add_flag("--strict", export_options.strict, "Refuse a profile the target cannot express in full (exit 1, nothing printed)");
-  export_cmd->add_option("--state-dir", export_options.state_dir, "Where nsplan apply keeps persistent namespaces (joined by path)")
-      ->type_name(value_name::kDirectory)
-      ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
-  add_profile_path_option(export_cmd, profile_path);
-  export_cmd->footer(
-      "What the target cannot express is a warning at the profile line it is about (docs/export.md).\n"
-      "The systemd drop-in is for a .service unit: /etc/systemd/system/UNIT.service.d/nsplan.conf.");
+  if (wants("export")) {
+    export_cmd->add_option("target", export_target, "What to write: an OCI runtime-spec config.json, or a systemd drop-in")
+        ->check(CLI::IsMember({"oci", "systemd"}))
+        ->required();
+    export_cmd->add_option("profile", profile, kProfileArgument)->type_name(value_name::kProfileFile)->required();
+    export_cmd->add_flag("--strict", export_options.strict, "Refuse a profile the target cannot express in full (exit 1, nothing printed)");
+    export_cmd->add_option("--state-dir", export_options.state_dir, "Where nsplan apply keeps persistent namespaces (joined by path)")
+        ->type_name(value_name::kDirectory)
+        ->check([](const std::string& p) { return !p.empty() && p[0] == '/' ? std::string() : std::string("must be an absolute path"); });
+    add_profile_path_option(export_cmd, profile_path);
+    export_cmd->footer(
+        "What the target cannot express is a warning at the profile line it is about (docs/export.md).\n"
+        "The systemd drop-in is for a .service unit: /etc/systemd/system/UNIT.service.d/nsplan.conf.");
+  }
 
   std::string import_format, import_file;
   cli::ImportCommandOptions import_options;
   auto* import_cmd = app.add_subcommand("import", "Turn another tool's configuration into nsplan profiles (libcgroup's cgconfig.conf)");
-  import_cmd->add_option("format", import_format, "The configuration's format: libcgroup's cgconfig.conf(5)")
-      ->check(CLI::IsMember({"cgconfig"}))
-      ->required();
-  import_cmd->add_option("file", import_file, "The configuration file, such as /etc/cgconfig.conf")
-      ->type_name(value_name::kFile)
-      ->required();
-  import_cmd->add_option("-o,--output", import_options.out_dir, "Write one NAME.yaml per group into this directory, which must exist")
-      ->type_name(value_name::kDirectory);
-  import_cmd->add_flag("--force", import_options.force, "Replace profile files that exist already");
-  import_cmd->add_flag("--strict", import_options.strict,
-                       "Refuse what nsplan cannot express (exit 1, nothing printed or written)");
-  import_cmd->add_option("--cgroup-root", import_options.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)")
-      ->type_name(value_name::kDirectory);
-  import_cmd->footer(
-      "One profile per group, named after its path (daemons/www: daemons-www). Without an output directory the\n"
-      "profiles are printed, separated by lines of ---. What nsplan cannot express is a warning at the\n"
-      "cgconfig.conf line it is about; mount sections are checked against this host's (docs/import.md).");
+  if (wants("import")) {
+    import_cmd->add_option("format", import_format, "The configuration's format: libcgroup's cgconfig.conf(5)")
+        ->check(CLI::IsMember({"cgconfig"}))
+        ->required();
+    import_cmd->add_option("file", import_file, "The configuration file, such as /etc/cgconfig.conf")
+        ->type_name(value_name::kFile)
+        ->required();
+    import_cmd->add_option("-o,--output", import_options.out_dir, "Write one NAME.yaml per group into this directory, which must exist")
+        ->type_name(value_name::kDirectory);
+    import_cmd->add_flag("--force", import_options.force, "Replace profile files that exist already");
+    import_cmd->add_flag("--strict", import_options.strict,
+                         "Refuse what nsplan cannot express (exit 1, nothing printed or written)");
+    import_cmd->add_option("--cgroup-root", import_options.cgroup_root, "Cgroup mount directory (default /sys/fs/cgroup)")
+        ->type_name(value_name::kDirectory);
+    import_cmd->footer(
+        "One profile per group, named after its path (daemons/www: daemons-www). Without an output directory the\n"
+        "profiles are printed, separated by lines of ---. What nsplan cannot express is a warning at the\n"
+        "cgconfig.conf line it is about; mount sections are checked against this host's (docs/import.md).");
+  }
 
   bool markdown = false;
   auto* list = app.add_subcommand("list", "List the applied profiles: name, when, from which file, in place or not");
-  add_json_flag(list);
-  add_target_options(list, target, Target::Records);
-  add_profile_path_option(list, profile_path);
+  if (wants("list")) {
+    add_json_flag(list);
+    add_target_options(list, target, Target::Records);
+    add_profile_path_option(list, profile_path);
+  }
 
   bool man = false;
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema of the profile format");
-  schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
-  schema_cmd->add_flag("--man", man, "Print the reference as the nsplan-profile(5) man page instead")->excludes("--markdown");
-  bool cgroup_files_table = false;
-  schema_cmd->add_flag("--cgroup-files", cgroup_files_table, "Print the table of cgroup files nsplan writes (markdown)")
-      ->excludes("--markdown")
-      ->excludes("--man");
+  if (wants("schema")) {
+    schema_cmd->add_flag("--markdown", markdown, "Print the reference documentation instead");
+    schema_cmd->add_flag("--man", man, "Print the reference as the nsplan-profile(5) man page instead")->excludes("--markdown");
+    schema_cmd->add_flag("--cgroup-files", cgroup_files_table, "Print the table of cgroup files nsplan writes (markdown)")
+        ->excludes("--markdown")
+        ->excludes("--man");
+  }
 
   // Build time: nsplan(1) and the shell completions are made from the definition above.
   if (argc == 3 && std::string_view(argv[1]) == "--generate") return cli::generate(app, argv[2]);
@@ -599,6 +646,9 @@ int run(int argc, char** argv) {
     return kUsage;
   }
 
+  // Before nsplan opens anything of its own (parsing opens nothing): which descriptors the
+  // caller passed, for run.keep_fds.
+  if (*run) live.inherited_fds = open_descriptors_above_2();
   if (target.state_dir.empty()) target.state_dir = applier::default_state_dir();
 
   // `-` is standard input: once on a line, and not where stdin is the started command's.
