@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "tests/kernel/sandbox.h"
+#include "tests/kernel/profile_test.h"
 
 namespace nsplan::kernel_test {
 namespace {
@@ -38,60 +38,56 @@ done
 echo "pasta_left=$left"
 )SH";
 
-class RootlessNetTest : public ::testing::Test {
- public:
+class RootlessNetTest : public TempDirTest {
+ protected:
+  RootlessNetTest() : TempDirTest("rootless") {}
   void SetUp() override {
-    NSPLAN_REQUIRE_ROOT();
+    TempDirTest::SetUp();
+    if (stopped()) return;
     if (!on_path("pasta")) NSPLAN_SKIP_OR_FAIL("pasta is not installed (package passt)");
-    if (!tmp_.ok()) FAIL() << "cannot make a temp dir under /tmp";
-    ::chmod(tmp_.path().c_str(), 0755);  // uid 1000 reads its profile here
   }
 
+  // A profile with a new user namespace, a rootless net namespace and COMMAND (a YAML list).
   std::string profile(const std::string& suffix, const std::string& command) {
-    std::string path = tmp_.file(suffix + ".yaml");
-    EXPECT_TRUE(write_text(path, "nsplan: 1\nname: " + test_name(suffix) +
-                                     "\nnamespaces:\n  user: {}\n  net: {rootless: pasta}\nrun:\n  command: " + command + "\n"))
-        << path;
-    return path;
+    return tmp_.write(suffix + ".yaml", "nsplan: 1\nname: " + test_name(suffix) +
+                                            "\nnamespaces:\n  user: {}\n  net: {rootless: pasta}\nrun:\n  command: " + command + "\n");
   }
 
-  TempDir tmp_{"rootless"};
+  // The profile's command connects to a TCP echo server on the sandbox's loopback through the
+  // gateway address pasta maps to it; LAUNCH ("\"$N\" run \"$P\"" or an explain pipe) runs as
+  // uid 1000 with two groups when UNPRIVILEGED, as root otherwise. The server must have answered
+  // and no pasta may be left.
+  void expect_reaches_loopback(bool unprivileged, const std::string& launch, int port) {
+    std::string echo = NSPLAN_TCP_ECHO, port_text = std::to_string(port);
+    std::string p = profile("echo" + port_text, "[" + echo + ", client, 10.213.0.1, '" + port_text + "', hello]");
+    // uid 1000 has no name in /etc/passwd here, so its groups are given by number.
+    std::string as = unprivileged ? "setpriv --reuid=1000 --regid=1000 --groups=1000,100 " : "";
+    RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
+                                std::string(kHostSide) + "\"$E\" server 127.0.0.1 " + port_text +
+                                    " > \"$T/server.out\" 2>&1 &\nserver=$!\ncd /\n" + as + "env N=\"$N\" P=\"$P\" sh -c '" +
+                                    launch + "'; echo rc=$?\nwait \"$server\"; echo server_rc=$?\n" + kCountPasta);
+    ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
+    // The server answered a connection from its own loopback: pasta's socket on the host side.
+    EXPECT_NE(r.out.find("echo hello from 127.0.0.1:" + port_text + " to 127.0.0.1:"), std::string::npos) << r.describe();
+    EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
+    EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
+  }
 };
-
-// The profile's command connects to a TCP echo server on the sandbox's loopback through the
-// gateway address pasta maps to it; LAUNCH ("\"$N\" run \"$P\"" or an explain pipe) runs as uid
-// 1000 with two groups when UNPRIVILEGED, as root otherwise. The server must have answered and
-// no pasta may be left.
-void expect_reaches_loopback(RootlessNetTest& t, bool unprivileged, const std::string& launch, int port) {
-  std::string echo = NSPLAN_TCP_ECHO, port_text = std::to_string(port);
-  std::string p = t.profile("echo" + port_text, "[" + echo + ", client, 10.213.0.1, '" + port_text + "', hello]");
-  // uid 1000 has no name in /etc/passwd here, so its groups are given by number.
-  std::string as = unprivileged ? "setpriv --reuid=1000 --regid=1000 --groups=1000,100 " : "";
-  RunResult r = run_sandboxed(t.tmp_.path(), {{"P", p}, {"E", echo}},
-                              std::string(kHostSide) + "\"$E\" server 127.0.0.1 " + port_text +
-                                  " > \"$T/server.out\" 2>&1 &\nserver=$!\ncd /\n" + as + "env N=\"$N\" P=\"$P\" sh -c '" +
-                                  launch + "'; echo rc=$?\nwait \"$server\"; echo server_rc=$?\n" + kCountPasta);
-  ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
-  // The server answered a connection from its own loopback: pasta's socket on the host side.
-  EXPECT_NE(r.out.find("echo hello from 127.0.0.1:" + port_text + " to 127.0.0.1:"), std::string::npos) << r.describe();
-  EXPECT_EQ(script_value(r.out, "server_rc"), "0") << r.describe();
-  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
-}
 
 // A user with supplementary groups it cannot drop (no CAP_SETGID): run keeps them, as planned.
 TEST_F(RootlessNetTest, AnUnprivilegedCommandReachesTheHostsLoopbackThroughPasta) {
-  expect_reaches_loopback(*this, true, "\"$N\" run \"$P\"", 7641);
+  expect_reaches_loopback(true, "\"$N\" run \"$P\"", 7641);
 }
 
 // The same through explain's script, as the same user: it keeps the caller's groups as run does
 // (no setpriv --clear-groups, which needs CAP_SETGID), and starts and kills pasta itself.
 TEST_F(RootlessNetTest, ExplainsScriptDoesTheSameForAnUnprivilegedCaller) {
-  expect_reaches_loopback(*this, true, "\"$N\" explain \"$P\" | sh", 7642);
+  expect_reaches_loopback(true, "\"$N\" explain \"$P\" | sh", 7642);
 }
 
 // Root too: pasta keeps uid 0 (--runas 0:0), since nobody could not enter root's user namespace.
 TEST_F(RootlessNetTest, RootsRunStartsAPastaThatCanEnterRootsNamespaces) {
-  expect_reaches_loopback(*this, false, "\"$N\" run \"$P\"", 7643);
+  expect_reaches_loopback(false, "\"$N\" run \"$P\"", 7643);
 }
 
 // The shipped profile, as its header says: uid 1000 (the id its maps name) runs a command with
