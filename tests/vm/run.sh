@@ -62,7 +62,7 @@ build=${NSPLAN_VM_BUILD_DIR:-$repo/build}
 tests_bin=${NSPLAN_VM_TESTS:-$build/tests/nsplan_kernel_tests}
 nsplan_bin=${NSPLAN_VM_NSPLAN:-$build/nsplan}
 busybox=${NSPLAN_VM_BUSYBOX:-/bin/busybox}
-packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping nftables wireguard-tools passt uidmap}
+packages=${NSPLAN_VM_PACKAGES-dash bash coreutils procps grep sed findutils mawk util-linux mount iproute2 hostname psmisc sysvinit-utils iputils-ping nftables wireguard-tools}
 extra=${NSPLAN_VM_EXTRA:-}
 # nf_tables and the expressions of network.uplink's ruleset (nat chains, fib, masquerade), and
 # overlay (tests that keep the host's /etc untouched): loaded at boot, not left to autoloading.
@@ -70,7 +70,7 @@ extra=${NSPLAN_VM_EXTRA:-}
 # modprobe does not follow. vxlan and wireguard (with their udp_tunnel and crypto dependencies,
 # found by add_module) for the tunnel kinds of network.links: the kernel test of wireguard's
 # success path runs here, where Debian's kernel has it.
-modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay vxlan wireguard tun}
+modules=${NSPLAN_VM_MODULES:-virtio_pci virtio_blk veth bridge stp llc macvlan ipvlan dummy 8021q garp mrp crc32c_generic nf_tables nft_chain_nat nft_nat nft_masq nft_fib nft_fib_ipv4 overlay vxlan wireguard}
 qemu=${NSPLAN_VM_QEMU:-qemu-system-x86_64}
 timeout_s=${NSPLAN_VM_TIMEOUT:-900}
 accel=${NSPLAN_VM_ACCEL:-tcg,thread=single}
