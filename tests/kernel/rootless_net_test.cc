@@ -96,9 +96,11 @@ TEST_F(RootlessNetTest, RootsRunStartsAPastaThatCanEnterRootsNamespaces) {
 // unshare maps the ids through newuidmap/newgidmap (package uidmap), as its header says.
 TEST_F(RootlessNetTest, TheShippedProfileGivesUid1000ANetworkAsRootInside) {
   std::string p = source_dir() + "/profiles/rootless-net.yaml", echo = NSPLAN_TCP_ECHO;
-  std::string command = "'" + echo + "' client 10.213.0.1 7645 hello && id -u";
+  // The profile mounts a tmpfs on /tmp, where the build (and so the echo helper) may be: the
+  // command runs a copy on the sandbox's own /run.
+  std::string command = "/run/nsplan-tcp-echo client 10.213.0.1 7645 hello && id -u";
   RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}, {"C", command}},
-                              std::string(kHostSide) +
+                              std::string(kHostSide) + "cp \"$E\" /run/nsplan-tcp-echo && chmod 755 /run/nsplan-tcp-echo || exit 93\n" +
                                   "for n in 1 2; do \"$E\" server 127.0.0.1 7645 >> \"$T/server.out\" 2>&1; done &\nserver=$!\ncd /\n"
                                   "as_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n"
                                   "as_user \"$N\" run \"$P\" -- /bin/sh -c \"$C\"; echo run_rc=$?\n"
