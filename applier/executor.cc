@@ -452,6 +452,17 @@ class Transaction {
     out_.changes.push_back({describe_change(action, before), step.origin.where});
     state_.after_change(out_.changes.size());
     keep(key, undo);
+    if (auto* up = std::get_if<plan::SetLinkUp>(&action)) brought_up_[up->netns].push_back(up->dev);
+  }
+
+  // A link brought up changes carrier (a veth when both ends are up) through the kernel's
+  // asynchronous linkwatch work, and only then gets its operstate and IPv6 link-local address:
+  // each is asked for once at the end (Kernel::settle_links), so that what apply leaves, and the
+  // command run starts next, is settled. In the script too: `ip link show dev`.
+  void settle_links_brought_up() {
+    if (brought_up_.empty()) return;
+    kernel_.announce("each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now", {}, "");
+    for (const auto& [netns, names] : brought_up_) kernel_.settle_links(netns, names);
   }
 
   // Written before the change it undoes. It also carries the identity of the record before it,
@@ -596,6 +607,7 @@ class Transaction {
     }
     if (journal_open_) (void)state_.journal_remove();
     out_.ok = out_.error.empty();
+    if (out_.ok) settle_links_brought_up();
     return out_;
   }
 
@@ -614,6 +626,7 @@ class Transaction {
   bool journal_open_ = false;
   uint32_t group_ = 0;
   std::map<std::string, KernelId> identified_;  // subjects this apply identified after changing them
+  std::map<std::string, std::vector<std::string>> brought_up_;  // netns -> links this apply set up
   const StepObserver& observer_;
   const Confirm* confirm_;  // nsplan try: asked before anything is removed or saved
 };

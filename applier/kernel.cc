@@ -150,6 +150,8 @@ SysResult<NamespaceContent> Kernel::netns_content(const std::string& netns) {
   return c;
 }
 
+void Kernel::settle_links(const std::string& netns, const std::vector<std::string>& names) { (void)links_named(netns, names); }
+
 SysResult<std::vector<std::optional<LinkInfo>>> Kernel::links_named(const std::string& netns,
                                                                     const std::vector<std::string>& names) {
   std::vector<std::optional<LinkInfo>> out;

@@ -190,6 +190,11 @@ class Kernel {
   // The links NAMES, in their order (a plan's links, asked for at once).
   virtual SysResult<std::vector<std::optional<LinkInfo>>> links_named(const std::string& netns,
                                                                       const std::vector<std::string>& names);
+  // Asks for the links NAMES once, after apply brought them up: asking for a link makes the kernel
+  // run its pending linkwatch event (rtnl_getlink), so that carrier, operstate and the IPv6
+  // link-local address are there when the command starts, not up to a second later. The answer
+  // is not needed; nothing fails. (The script asks with `ip link show dev`.)
+  virtual void settle_links(const std::string& netns, const std::vector<std::string>& names);
   // The addresses of link DEV, whose ifindex is IFINDEX.
   virtual SysResult<std::vector<AddressInfo>> addresses_of(const std::string& netns, const std::string& dev, int ifindex);
   // The routes of TABLE (0: every table) through link DEV (IFINDEX); DEV "", IFINDEX 0: all of them.

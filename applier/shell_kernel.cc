@@ -361,6 +361,9 @@ Status ShellKernel::link_master(const std::string& netns, const std::string& dev
 Status ShellKernel::link_up(const std::string& netns, const std::string& dev, bool up) {
   return line(ip_in(netns) + " link set " + sh_quote(dev) + (up ? " up" : " down"));
 }
+void ShellKernel::settle_links(const std::string& netns, const std::vector<std::string>& names) {
+  for (const auto& name : names) (void)line(ip_in(netns) + " link show dev " + sh_quote(name) + " > /dev/null");
+}
 Status ShellKernel::address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) {
   return line(ip_in(netns) + " addr add " + sh_quote(cidr) + " dev " + sh_quote(dev) + (nodad ? " nodad" : ""));
 }

@@ -96,6 +96,7 @@ class ShellKernel final : public Kernel {
   Status link_mac(const std::string& netns, const std::string& dev, const std::string& mac) override;
   Status link_master(const std::string& netns, const std::string& dev, const std::string& master) override;
   Status link_up(const std::string& netns, const std::string& dev, bool up) override;
+  void settle_links(const std::string& netns, const std::vector<std::string>& names) override;
   Status address_add(const std::string& netns, const std::string& dev, const std::string& cidr, bool nodad) override;
   Status address_del(const std::string& netns, const std::string& dev, const std::string& cidr) override;
   Status route_add(const RouteSpec& route) override;

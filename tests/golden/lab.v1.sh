@@ -69,6 +69,15 @@ ip -n 'lab-a' route add 'default' via '10.77.0.1'
 # profiles/lab.yaml:52:7: route to default in lab-b
 ip -n 'lab-b' route add 'default' via '10.77.0.1'
 
+# each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now
+ip link show dev 'br-lab' > /dev/null
+ip link show dev 'veth-lab-a' > /dev/null
+ip link show dev 'veth-lab-b' > /dev/null
+ip -n 'lab-a' link show dev 'lo' > /dev/null
+ip -n 'lab-a' link show dev 'eth0' > /dev/null
+ip -n 'lab-b' link show dev 'lo' > /dev/null
+ip -n 'lab-b' link show dev 'eth0' > /dev/null
+
 # profiles/lab.yaml:55:3: run /bin/sh
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one

@@ -57,3 +57,11 @@ ip -n 'site-b' addr add '10.42.0.2/24' dev 'vx42'
 
 # profiles/vxlan-pair.yaml:35:7: vx42 up
 ip -n 'site-b' link set 'vx42' up
+
+# each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now
+ip -n 'site-a' link show dev 'lo' > /dev/null
+ip -n 'site-a' link show dev 'underlay' > /dev/null
+ip -n 'site-a' link show dev 'vx42' > /dev/null
+ip -n 'site-b' link show dev 'lo' > /dev/null
+ip -n 'site-b' link show dev 'underlay' > /dev/null
+ip -n 'site-b' link show dev 'vx42' > /dev/null

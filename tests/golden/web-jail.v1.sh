@@ -108,6 +108,11 @@ table ip nsplan-web-jail {
 }
 NSPLAN_NFT
 
+# each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now
+ip link show dev 'veth-wj' > /dev/null
+ip -n 'web-jail' link show dev 'lo' > /dev/null
+ip -n 'web-jail' link show dev 'eth0' > /dev/null
+
 # profiles/web-jail.yaml:69:3: run python3
 # nsplan run: the command dies with nsplan (parent-death signal SIGKILL); this script starts it
 #   without one

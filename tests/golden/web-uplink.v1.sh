@@ -53,3 +53,8 @@ table ip nsplan-web-uplink {
 	}
 }
 NSPLAN_NFT
+
+# each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now
+ip link show dev 'veth-web' > /dev/null
+ip -n 'web' link show dev 'lo' > /dev/null
+ip -n 'web' link show dev 'eth0' > /dev/null

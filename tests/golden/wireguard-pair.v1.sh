@@ -57,3 +57,11 @@ ip -n 'wg-b' addr add '10.43.0.2/24' dev 'wg0'
 
 # tests/golden/cases/wireguard-pair.yaml:27:7: wg0 up
 ip -n 'wg-b' link set 'wg0' up
+
+# each link brought up, asked for once: the kernel settles its carrier and IPv6 link-local address now
+ip -n 'wg-a' link show dev 'lo' > /dev/null
+ip -n 'wg-a' link show dev 'underlay' > /dev/null
+ip -n 'wg-a' link show dev 'wg0' > /dev/null
+ip -n 'wg-b' link show dev 'lo' > /dev/null
+ip -n 'wg-b' link show dev 'underlay' > /dev/null
+ip -n 'wg-b' link show dev 'wg0' > /dev/null

@@ -845,6 +845,26 @@ TEST(Executor, DestroyOfTheLabDropsNamespacesAndHostLinksInThreeRequests) {
   }
 }
 
+// After its last change, apply asks once more for every link it brought up, in each namespace:
+// the request that makes the kernel run their pending carrier events (see the executor).
+TEST(Executor, ApplyAsksForTheLinksItBroughtUpAfterItsLastChange) {
+  auto c = compile(src("profiles/lab.yaml"), CgroupMode::V2);
+  ASSERT_TRUE(c->ok());
+  Rig rig(*c->plan);
+  ASSERT_TRUE(rig.apply(*c->plan).ok);
+  std::set<std::string> up, asked_after;
+  size_t last_change = 0;
+  const auto& calls = rig.kernel.calls();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].mutating) last_change = i;
+    if (calls[i].op == "updown") up.insert(calls[i].ns);
+  }
+  for (size_t i = last_change + 1; i < calls.size(); ++i)
+    if (calls[i].op == "settle") asked_after.insert(calls[i].ns);
+  EXPECT_EQ(up, (std::set<std::string>{"", "lab-a", "lab-b"})) << rig.kernel.trace();
+  EXPECT_EQ(asked_after, up) << rig.kernel.trace();
+}
+
 TEST(Executor, DestroyOfACgroupProfileOnlyRemovesDirectoriesAndControllers) {
   auto c = compile(src("profiles/build-jail.yaml"), CgroupMode::V2);
   Rig rig(*c->plan);

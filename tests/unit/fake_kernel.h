@@ -225,7 +225,8 @@ struct FakeCrash : std::runtime_error {
 //   set_hostname sethostname*, link_create link_add*, link_delete link_del*, link_group_delete
 //   group_del*, link_move link_move*, link_rename link_rename*, link_mtu mtu*, link_mac mac*, link_master master*, link_up updown*,
 //   address_add addr_add*, address_del addr_del*, route_add route_add*, route_del route_del*,
-//   links links, link link, link_by_ifindex link_by_ifindex, addresses addrs, routes routes.
+//   links links, link link, link_by_ifindex link_by_ifindex, addresses addrs, routes routes,
+//   settle_links settle.
 class FakeKernel final : public applier::Kernel {
  public:
   static constexpr const char* kV1NoLimit = "9223372036854771712";
@@ -949,6 +950,12 @@ class FakeKernel final : public applier::Kernel {
       if (it == sp->links.end()) return std::optional<applier::LinkInfo>();
       return std::optional<applier::LinkInfo>(link_info(netns, name, it->second));
     });
+  }
+  // Recorded as "settle", the names (comma-separated) as its target.
+  void settle_links(const std::string& netns, const std::vector<std::string>& names) override {
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+    calls_.push_back(call("settle", netns, joined, "settle " + joined + in(netns)));
   }
   // Recorded as "link_by_ifindex", the ifindex as its target.
   applier::SysResult<std::optional<applier::LinkInfo>> link_by_ifindex(const std::string& netns, int ifindex) override {
