@@ -39,9 +39,7 @@ bool has_inner_sh(const Launch& l) { return !l.inside.empty() || l.process.any_a
 // in its own process, before any exec. unshare --keep-caps carries them over as ambient
 // capabilities; the program's exec then clears those (and the inheritable set), as run's has none.
 bool inner_sh_keeps_caps(const Launch& l) {
-  const auto& map = l.unshare.uid_map;
-  bool root_inside = std::any_of(map.begin(), map.end(), [](const std::string& line) { return line.rfind("0 ", 0) == 0; });
-  return l.unshare.has(plan::NsKind::User) && !root_inside && has_inner_sh(l);
+  return l.unshare.has(plan::NsKind::User) && !l.unshare.root_inside && has_inner_sh(l);
 }
 
 // unshare --map-groups writes setgroups only after newgidmap has written the gid_map, which the

@@ -301,6 +301,7 @@ json launch_json(const Launch& l) {
   if (!u.setgroups.empty()) j["setgroups"] = u.setgroups;
   if (u.setuid_root) j["setuid_root"] = true;
   if (u.setgid_root) j["setgid_root"] = true;
+  if (u.root_inside) j["root_inside"] = true;
   if (u.monotonic_offset) j["monotonic_offset"] = u.monotonic_offset;
   if (u.boottime_offset) j["boottime_offset"] = u.boottime_offset;
   j["inside"] = json::array();

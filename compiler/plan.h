@@ -308,6 +308,9 @@ struct NewNamespaces {
   std::vector<std::string> uid_map, gid_map;  // lines "inside outside count"
   std::string setgroups;                      // "deny" / "allow" / ""
   bool setuid_root = false, setgid_root = false;  // become 0 inside, when the maps give a 0
+  // The uid_map gives a 0: the process is root inside (by setuid_root, or already, as a caller
+  // without root mapped to 0 is), and keeps its capabilities across an exec there.
+  bool root_inside = false;
   int64_t monotonic_offset = 0, boottime_offset = 0;
   bool has(NsKind k) const;
 };

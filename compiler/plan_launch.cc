@@ -191,7 +191,8 @@ class LaunchPlanner {
       // A caller without root may map only its own ids (user_namespaces(7)): mapped to 0, it is
       // 0 there already, and changing the gid would make unshare(1) drop groups it may not.
       u.setgid_root = maps_zero(u.gid_map) && ctx_.facts.caller_may_set_groups;
-      u.setuid_root = maps_zero(u.uid_map) && ctx_.facts.caller_root;
+      u.root_inside = maps_zero(u.uid_map);
+      u.setuid_root = u.root_inside && ctx_.facts.caller_root;
     }
     if (ns.cgroup) place(NsKind::Cgroup, *ns.cgroup, l);
     if (ns.ipc) place(NsKind::Ipc, *ns.ipc, l);

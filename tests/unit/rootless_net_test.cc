@@ -47,6 +47,7 @@ TEST(RootlessNet, AnUnprivilegedCallersPlanKeepsItsGroupsAndPastasUser) {
   EXPECT_FALSE(l.unshare.clear_groups_first);
   EXPECT_TRUE(l.unshare.caller_keeps_groups);
   EXPECT_FALSE(l.identity.set_groups);
+  EXPECT_FALSE(l.unshare.root_inside);  // no maps: no root inside, so the script's inner sh keeps the caps
   std::string script = applier::explain(*c->plan, c->diags, c->sources);
   EXPECT_EQ(script.find("--clear-groups"), std::string::npos) << script;
   EXPECT_EQ(script.find("--runas"), std::string::npos) << script;
@@ -62,12 +63,16 @@ TEST(RootlessNet, AnUnprivilegedCallersPlanKeepsItsGroupsAndPastasUser) {
   // which setgroups deny forbids), and newgidmap, not unshare, denies setgroups in the script.
   EXPECT_FALSE(mapped->plan->launch->unshare.setuid_root);
   EXPECT_FALSE(mapped->plan->launch->unshare.setgid_root);
+  // Yet it is root inside, which the renderer reads from the plan: no --keep-caps for its inner sh.
+  EXPECT_TRUE(mapped->plan->launch->unshare.root_inside);
   std::string mapped_script = applier::explain(*mapped->plan, mapped->diags, mapped->sources);
   EXPECT_NE(mapped_script.find("unshare --user --map-users=1000,0,1 --map-groups=1000,0,1 --"), std::string::npos) << mapped_script;
   EXPECT_NE(mapped_script.find("# nsplan run: writes deny to setgroups before the gid_map"), std::string::npos) << mapped_script;
+  EXPECT_EQ(mapped_script.find("--keep-caps"), std::string::npos) << mapped_script;
   auto as_root = compile_text(profile(maps));
   EXPECT_EQ(as_root->plan->launch->unshare.setgroups, "");
   EXPECT_TRUE(as_root->plan->launch->unshare.setuid_root);
+  EXPECT_TRUE(as_root->plan->launch->unshare.root_inside);
   auto allowed = testing::compile_with(profile(maps + "    setgroups: allow\n"), facts, false);
   EXPECT_NE(errors(*allowed).find("p.yaml:7:16: error: setgroups: allow with a gid_map needs CAP_SETGID"), std::string::npos)
       << errors(*allowed);
