@@ -27,6 +27,9 @@ ip addr add 10.213.0.2/24 dev nsplan-rl0 && ip link set nsplan-rl0 up && ip link
 ip route add default via 10.213.0.1 dev nsplan-rl0 || exit 92
 )SH";
 
+// uid 1000 has no name in /etc/passwd here, so its groups are given by number.
+const char* kAsUser = "as_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n";
+
 // Counts live pasta processes in this sandbox's network namespace (pasta's host side).
 const char* kCountPasta = R"SH(
 left=0; me=$(readlink /proc/self/ns/net)
@@ -60,10 +63,9 @@ class RootlessNetTest : public TempDirTest {
   void expect_reaches_loopback(bool unprivileged, const std::string& launch, int port) {
     std::string echo = NSPLAN_TCP_ECHO, port_text = std::to_string(port);
     std::string p = profile("echo" + port_text, "[" + echo + ", client, 10.213.0.1, '" + port_text + "', hello]");
-    // uid 1000 has no name in /etc/passwd here, so its groups are given by number.
-    std::string as = unprivileged ? "setpriv --reuid=1000 --regid=1000 --groups=1000,100 " : "";
+    std::string as = unprivileged ? "as_user " : "";
     RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}},
-                                std::string(kHostSide) + "\"$E\" server 127.0.0.1 " + port_text +
+                                std::string(kHostSide) + kAsUser + "\"$E\" server 127.0.0.1 " + port_text +
                                     " > \"$T/server.out\" 2>&1 &\nserver=$!\ncd /\n" + as + "env N=\"$N\" P=\"$P\" sh -c '" +
                                     launch + "'; echo rc=$?\nwait \"$server\"; echo server_rc=$?\n" + kCountPasta);
     ASSERT_EQ(script_value(r.out, "rc"), "0") << r.describe();
@@ -98,11 +100,11 @@ TEST_F(RootlessNetTest, TheShippedProfileGivesUid1000ANetworkAsRootInside) {
   std::string p = source_dir() + "/profiles/rootless-net.yaml", echo = NSPLAN_TCP_ECHO;
   // The profile mounts a tmpfs on /tmp, where the build (and so the echo helper) may be: the
   // command runs a copy on the sandbox's own /run.
-  std::string command = "/run/nsplan-tcp-echo client 10.213.0.1 7645 hello && id -u";
+  std::string command = "/run/nsplan-tcp-echo client 10.213.0.1 7645 hello && echo uid_inside=$(id -u)";
   RunResult r = run_sandboxed(tmp_.path(), {{"P", p}, {"E", echo}, {"C", command}},
                               std::string(kHostSide) + "cp \"$E\" /run/nsplan-tcp-echo && chmod 755 /run/nsplan-tcp-echo || exit 93\n" +
-                                  "for n in 1 2; do \"$E\" server 127.0.0.1 7645 >> \"$T/server.out\" 2>&1; done &\nserver=$!\ncd /\n"
-                                  "as_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n"
+                                  "for n in 1 2; do \"$E\" server 127.0.0.1 7645 >> \"$T/server.out\" 2>&1; done &\nserver=$!\ncd /\n" +
+                                  kAsUser +
                                   "as_user \"$N\" run \"$P\" -- /bin/sh -c \"$C\"; echo run_rc=$?\n"
                                   "as_user \"$N\" explain \"$P\" > \"$T/explain.sh\" && echo \"$C\" | as_user sh \"$T/explain.sh\"; echo explain_rc=$?\n"
                                   "wait \"$server\"\n" + kCountPasta);
@@ -112,7 +114,13 @@ TEST_F(RootlessNetTest, TheShippedProfileGivesUid1000ANetworkAsRootInside) {
   size_t first = r.out.find("echo hello from 127.0.0.1:7645 to 127.0.0.1:");
   ASSERT_NE(first, std::string::npos) << r.describe();
   EXPECT_NE(r.out.find("echo hello from 127.0.0.1:7645", first + 1), std::string::npos) << r.describe();
-  EXPECT_NE(r.out.find("\n0\n"), std::string::npos) << r.describe();
+  auto count = [&](const std::string& s) {
+    size_t n = 0;
+    for (size_t at = r.out.find(s); at != std::string::npos; at = r.out.find(s, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("uid_inside="), 2u) << r.describe();
+  EXPECT_EQ(count("uid_inside=0\n"), 2u) << r.describe();
   EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
 }
 
@@ -140,7 +148,7 @@ TEST_F(RootlessNetTest, RootNeverRunsAPastaPlantedOnPath) {
 TEST_F(RootlessNetTest, WhenPastaFailsTheCommandNeverRuns) {
   std::string p = profile("fails", "[/bin/echo, ran]");
   RunResult r = run_sandboxed(tmp_.path(), {{"P", p}},
-                              "cd /\nas_user() { setpriv --reuid=1000 --regid=1000 --groups=1000,100 \"$@\"; }\n"
+                              "cd /\n" + std::string(kAsUser) +
                               "as_user \"$N\" run \"$P\"; echo run_rc=$?\n"
                               "mkdir \"$T/tmp\" && chown 1000 \"$T/tmp\"\n"
                               "as_user \"$N\" explain \"$P\" > \"$T/explain.sh\" && TMPDIR=\"$T/tmp\" as_user sh \"$T/explain.sh\"; echo explain_rc=$?\n"
