@@ -344,6 +344,13 @@ int run(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "Print only errors (and the results a command exists for)");
   app.fallthrough();
   app.require_subcommand(1);
+  // command_word's rule, kept: an option of nsplan's own that took a value would make its value
+  // read as the command, and that command's options would never be registered.
+  for (const CLI::Option* o : app.get_options())
+    if (o->get_items_expected_max() != 0) {
+      std::cerr << "nsplan: internal error: the top-level option " << o->get_name() << " takes a value (see command_word)\n";
+      return kSystem;
+    }
 
   std::string profile;
   TargetOptions target;
