@@ -6,10 +6,16 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <algorithm>
+#include <string_view>
+#include <vector>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -31,12 +37,39 @@ namespace fs = std::filesystem;
 
 bool exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
 
+// A small kernel file (/proc, /sys) whole; empty when it cannot be read. read(2) straight into
+// the string: the probe runs on every command, and an ifstream (its buffer and locale) per file
+// was most of its time (docs/performance.md).
 std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
+
+// TEXT's words (separated by spaces), empty words skipped, as mountinfo's fields are.
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > pos) words.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return words;
+}
+
+// TEXT's first line, without its newline.
+std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
 
 bool is_cgroup2(const std::string& path) {
   struct statfs s {};
@@ -67,22 +100,23 @@ std::string unescape(const std::string& s) {
 
 // v1 controller -> mount point, from the cgroup mounts under root.
 void read_v1_mounts(const std::string& root, HostFacts& f) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
+  const std::string mountinfo = read_all("/proc/self/mountinfo");
+  std::string_view rest = mountinfo;
+  while (!rest.empty()) {
+    std::string_view line = first_line(rest);
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS"
     size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-    std::string id, parent, devno, subroot, mountpoint;
-    pre >> id >> parent >> devno >> subroot >> mountpoint;
-    std::string fstype, source, super;
-    post >> fstype >> source >> super;
-    if (fstype != "cgroup") continue;
-    mountpoint = unescape(mountpoint);
+    if (dash == std::string_view::npos) continue;
+    auto pre = words_of(line.substr(0, dash)), post = words_of(line.substr(dash + 3));
+    if (pre.size() < 5 || post.size() < 3 || post[0] != "cgroup") continue;
+    std::string mountpoint = unescape(std::string(pre[4]));
     if (mountpoint.rfind(root + "/", 0) != 0) continue;
-    std::stringstream opts(super);
-    std::string opt;
-    while (std::getline(opts, opt, ',')) {
+    std::string_view super = post[2];
+    while (!super.empty()) {
+      size_t comma = super.find(',');
+      std::string opt(super.substr(0, comma));
+      super.remove_prefix(comma == std::string_view::npos ? super.size() : comma + 1);
       // A named hierarchy (name=systemd) holds no controller; profiles may join it by that name.
       if (opt.rfind("name=", 0) == 0) {
         f.v1_mounts.emplace(opt, mountpoint);
@@ -99,9 +133,9 @@ void read_v1_mounts(const std::string& root, HostFacts& f) {
 
 // A kernel list file ("0-3,5\n") as a normalised list; nothing when it cannot be read or parsed.
 std::optional<std::string> list_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::nullopt;
+  const std::string text = read_all(path);
+  if (text.empty()) return std::nullopt;
+  const std::string line(first_line(text));
   if (line.empty()) return std::string();  // an empty set, as "has_memory" can be
   auto list = units::parse_cpu_list(line);
   if (!list) return std::nullopt;
@@ -134,15 +168,17 @@ void read_huge_page_sizes(HostFacts& f) {
 
 // RAM in bytes, from /proc/meminfo's "MemTotal:  24683744 kB"; nothing when unreadable.
 void read_memory_total(HostFacts& f) {
-  std::ifstream in("/proc/meminfo");
-  std::string key, unit;
-  uint64_t kb = 0;
-  while (in >> key >> kb >> unit) {
-    if (key == "MemTotal:" && unit == "kB") {
-      f.memory_total = kb * 1024;
-      return;
-    }
-    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  const std::string meminfo = read_all("/proc/meminfo");
+  std::string_view rest = meminfo;
+  while (!rest.empty()) {
+    std::string_view line = first_line(rest);
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    auto words = words_of(line);
+    if (words.size() != 3 || words[0] != "MemTotal:" || words[2] != "kB") continue;
+    uint64_t kb = 0;
+    auto [end, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), kb);
+    if (ec == std::errc() && end == words[1].data() + words[1].size() && kb <= UINT64_MAX / 1024) f.memory_total = kb * 1024;
+    return;
   }
 }
 
@@ -245,9 +281,8 @@ ProbeResult probe_host(const std::string& root) {
   }
   if (s.f_type == static_cast<decltype(s.f_type)>(CGROUP2_SUPER_MAGIC)) {
     f.mode = CgroupMode::V2;
-    std::stringstream ctl(read_all(root + "/cgroup.controllers"));
-    std::string c;
-    while (ctl >> c) f.controllers.insert(c);
+    const std::string controllers = read_all(root + "/cgroup.controllers");  // "cpuset cpu io memory\n"
+    for (std::string_view c : words_of(first_line(controllers))) f.controllers.emplace(c);
     // The root has no memory.swap.max; a child tells whether swap accounting is compiled in.
     bool any_child = false, swap = false;
     std::error_code ec;

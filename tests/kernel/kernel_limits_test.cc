@@ -9,8 +9,13 @@
 //      (--cgroup v2) checks nothing and says so.
 // Cgroups: only below CgroupParent's "nsplan-t-<pid>-cg<n>"; nsplan runs in Sandboxes.
 #include <fcntl.h>
+#include <mntent.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -159,6 +164,44 @@ TEST_F(KernelLimits, ProbeReadsTheOnlineCpusAndMemoryNodes) {
     EXPECT_EQ(*f.memory_nodes, units::parse_cpu_list(trim(read_file("/sys/devices/system/node/has_memory"))).value());
   else
     EXPECT_EQ(*f.memory_nodes, "0");
+}
+
+// The probe reads /proc and cgroupfs with its own small parsers; getmntent(3), sysinfo(2) and an
+// istream read the same facts here another way.
+TEST_F(KernelLimits, ProbeReadsTheRamAndTheCgroupLayoutAsOtherReadersDo) {
+  const HostFacts& f = host_probe().facts;
+  struct sysinfo si {};
+  ASSERT_EQ(::sysinfo(&si), 0);
+  ASSERT_TRUE(f.memory_total.has_value());
+  EXPECT_EQ(*f.memory_total, static_cast<uint64_t>(si.totalram) * si.mem_unit);
+  std::set<std::string> controllers;
+  std::map<std::string, std::string> mounts;
+  if (f.mode == CgroupMode::V2) {
+    std::istringstream in(read_file(f.cgroup_root + "/cgroup.controllers"));
+    for (std::string c; in >> c;) controllers.insert(c);
+  } else {
+    // /proc/self/mounts mixes the mount's flags (nosuid, relatime) into the options: a controller
+    // is an option /proc/cgroups names.
+    std::set<std::string> subsystems;
+    std::istringstream cgroups(read_file("/proc/cgroups"));
+    for (std::string line; std::getline(cgroups, line);)
+      if (!line.empty() && line[0] != '#') subsystems.insert(line.substr(0, line.find('\t')));
+    FILE* table = ::setmntent("/proc/self/mounts", "r");
+    ASSERT_NE(table, nullptr);
+    while (mntent* m = ::getmntent(table)) {
+      if (std::string(m->mnt_type) != "cgroup" || std::string(m->mnt_dir).rfind(f.cgroup_root + "/", 0) != 0) continue;
+      std::istringstream opts(m->mnt_opts);
+      for (std::string opt; std::getline(opts, opt, ',');) {
+        if (!subsystems.count(opt) && opt.rfind("name=", 0) != 0) continue;
+        mounts.emplace(opt, m->mnt_dir);
+        controllers.insert(opt);
+      }
+    }
+    ::endmntent(table);
+    EXPECT_FALSE(mounts.empty());
+  }
+  EXPECT_EQ(f.controllers, controllers);
+  EXPECT_EQ(f.v1_mounts, mounts);
 }
 
 TEST_F(KernelLimits, CpusetBeyondThisHostIsRefusedOnlyWhenPlanningForIt) {
