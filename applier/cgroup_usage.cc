@@ -203,7 +203,8 @@ bool CgroupUsage::any() const {
 
 CgroupUsage read_usage(Kernel& kernel, const HostFacts& facts, const std::vector<std::string>& dirs) {
   CgroupUsage u;
-  Reader r(kernel, facts, dirs);
+  const HostFacts with_limits = facts.with_limits();  // the huge page sizes
+  Reader r(kernel, with_limits, dirs);
   std::set<std::string> pids;
   bool read_any = false;
   for (const auto& d : dirs) {

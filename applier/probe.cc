@@ -268,7 +268,7 @@ std::optional<HostFacts::RtBandwidth> rt_bandwidth_of(const std::string& dir) {
   return b;
 }
 
-ProbeResult probe_host(const std::string& root) {
+ProbeResult probe_host(const std::string& root, LimitFacts limits) {
   ProbeResult r;
   HostFacts& f = r.facts;
   f.cgroup_root = root;
@@ -318,11 +318,15 @@ ProbeResult probe_host(const std::string& root) {
   }
   f.block_device_number = whole_disk_number;
   if (f.mode == CgroupMode::V1) f.rt_bandwidth = rt_bandwidth_of;
-  read_cpuset_facts(f);
-  read_huge_page_sizes(f);
-  read_misc_and_rdma(f);
-  read_memory_total(f);
-  read_kernel_files(f);
+  auto read_limits = [](HostFacts& host) {
+    read_cpuset_facts(host);
+    read_huge_page_sizes(host);
+    read_misc_and_rdma(host);
+    read_memory_total(host);
+    read_kernel_files(host);
+  };
+  if (limits == LimitFacts::Now) read_limits(f);
+  else f.read_limits = read_limits;
   r.ok = true;
   return r;
 }

@@ -15,8 +15,12 @@ struct ProbeResult {
   std::string error;  // why the layout could not be told
 };
 
+// When the facts only cgroup limits need (cpuset lists, huge page sizes, RAM, the kernel's
+// optional files, misc and RDMA) are read: at once, or by HostFacts::with_limits.
+enum class LimitFacts { Now, OnFirstUse };
+
 // `root` is the cgroup mount directory to look at (default /sys/fs/cgroup).
-ProbeResult probe_host(const std::string& root = "/sys/fs/cgroup");
+ProbeResult probe_host(const std::string& root = "/sys/fs/cgroup", LimitFacts limits = LimitFacts::Now);
 
 // "MAJ:MIN" of the whole disk whose device node is `path` (symlinks followed, as in
 // /dev/disk/by-id/...); nothing for a partition or what is not a block device.

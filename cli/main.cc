@@ -139,7 +139,7 @@ std::optional<HostFacts> target_facts(const TargetOptions& t) {
     facts.systemd = t.systemd;
   } else {
     const auto start = std::chrono::steady_clock::now();
-    auto probe = applier::probe_host(t.cgroup_root.empty() ? "/sys/fs/cgroup" : t.cgroup_root);
+    auto probe = applier::probe_host(t.cgroup_root.empty() ? "/sys/fs/cgroup" : t.cgroup_root, applier::LimitFacts::OnFirstUse);
     cli::log::debug("probed this host in " + cli::milliseconds_since(start) + ": " +
                     (probe.ok ? probe.facts.describe() : std::string("failed")));
     if (!probe.ok) {

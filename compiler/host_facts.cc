@@ -32,6 +32,15 @@ std::string HostFacts::base_of(const std::string& controller) const {
   return cgroup_parent.empty() ? root : root + "/" + cgroup_parent;
 }
 
+HostFacts HostFacts::with_limits() const {
+  HostFacts f = *this;
+  if (auto read = std::move(f.read_limits)) {
+    f.read_limits = nullptr;
+    read(f);
+  }
+  return f;
+}
+
 std::string HostFacts::describe() const {
   if (mode == CgroupMode::V2)
     return "cgroup v2 (unified hierarchy at " + cgroup_root + (systemd ? ", managed by systemd" : "") + ")";

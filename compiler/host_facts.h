@@ -64,6 +64,11 @@ struct HostFacts {
     uint64_t period_us = 0;
   };
   std::function<std::optional<RtBandwidth>(const std::string& dir)> rt_bandwidth;
+  // A probed host may leave the facts above that only cgroup limits are checked against (from
+  // online_cpus to rdma_devices) to be read on first use: READ_LIMITS fills them. They are most
+  // of the probe's time, and a profile without cgroups never asks (docs/performance.md). Readers
+  // of those facts take them from with_limits().
+  std::function<void(HostFacts&)> read_limits;
   std::string state_dir = "/run/nsplan";
   // Who runs the plan, as probed (a stated target is root's): what run does depends on it where
   // the kernel treats an unprivileged caller differently, and explain shows the caller's plan.
@@ -78,6 +83,8 @@ struct HostFacts {
   // Where profile cgroups start in that hierarchy: its mount, plus cgroup_parent.
   std::string base_of(const std::string& controller) const;
   std::string describe() const;  // one line for explain's header
+  // These facts with the limit facts read, if they were still to be read (read_limits).
+  HostFacts with_limits() const;
 };
 
 const char* to_string(CgroupMode m);

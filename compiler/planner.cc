@@ -22,9 +22,9 @@ namespace {
 
 // Where the profile's cgroups go on this target: below the unit systemd delegates to the profile
 // when systemd owns the v2 tree and no --cgroup-parent says otherwise (profile names are valid
-// unit name characters: compiler/names.h).
+// unit name characters: compiler/names.h). Only a profile with cgroups needs the limit facts.
 HostFacts facts_for(const Profile& profile, const HostFacts& facts) {
-  HostFacts f = facts;
+  HostFacts f = profile.cgroup ? facts.with_limits() : facts;
   if (f.systemd && f.mode == CgroupMode::V2 && f.cgroup_parent.empty() && profile.cgroup) {
     f.systemd_unit = delegated_unit_of(profile.name.value);
     f.cgroup_parent = std::string(kDelegatedSlice) + "/" + f.systemd_unit;

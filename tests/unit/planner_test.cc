@@ -135,6 +135,30 @@ TEST(Planner, CpusetNotesSayWhetherTheListWasChecked) {
             std::vector<std::string>{"checked against this host's memory nodes: 0 (/sys/devices/system/node/has_memory)."});
 }
 
+// A probed host reads the facts limits are checked against only for a profile with cgroups
+// (HostFacts::read_limits): once, and the plan carries what was read.
+TEST(Planner, LimitFactsAreReadOnlyForAProfileWithCgroups) {
+  int reads = 0;
+  HostFacts probed = HostFacts::stated(CgroupMode::V2);
+  probed.read_limits = [&reads](HostFacts& f) {
+    ++reads;
+    f.online_cpus = "0-3";
+    f.memory_nodes = "0";
+  };
+  auto network_only = compile_with("nsplan: 1\nname: x\nnamespaces:\n  net: {persist: x}\n", probed);
+  ASSERT_TRUE(network_only->ok()) << render_all(network_only->diags, network_only->sources);
+  EXPECT_EQ(reads, 0);
+  auto pinned = compile_with("nsplan: 1\nname: x\ncgroup:\n  cpuset: {cpus: 0-1, mems: 0}\n", probed);
+  ASSERT_TRUE(pinned->ok()) << render_all(pinned->diags, pinned->sources);
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(pinned->plan->facts.online_cpus, std::optional<std::string>("0-3"));
+  EXPECT_FALSE(pinned->plan->facts.read_limits);
+  // Read when asked, the same facts check the same way: a CPU this host lacks is refused.
+  auto beyond = compile_with("nsplan: 1\nname: x\ncgroup:\n  cpuset: {cpus: 0-7, mems: 0}\n", probed);
+  EXPECT_FALSE(beyond->ok());
+  EXPECT_EQ(reads, 2);
+}
+
 // v1 memsw = max + swap can pass the largest value the kernel stores while both are below it:
 // the kernel keeps no memsw limit then (the read-back comparison knows), and the step says so.
 TEST(Planner, MemswAboveTheKernelsLargestIsNoLimitAndSaysSo) {
