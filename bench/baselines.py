@@ -9,6 +9,10 @@ the profile's work and nothing else.
             group) through `ip -batch`: one `ip -batch` for the host, one `ip -n NS -batch` per
             namespace (a batch line cannot change namespace), cgroup writes by the shell;
             teardown is one `ip -batch`: `link del group N`, then `netns del` per namespace.
+            With settle, it then asks for each link brought up (`link show dev`, one `ip -batch`
+            per namespace), as apply does after its last step and its explain script shows: the
+            kernel runs the links' pending linkwatch work (carrier, qdisc, IPv6 link-local
+            address) then, where plain `ip -batch` leaves it to the kernel's worker after it returns.
 
 Each script is a POSIX sh script; the ip-batch scripts reference batch files written beside them.
 Usage (to look at them): python3 bench/baselines.py PLAN.json OUTDIR
@@ -131,11 +135,12 @@ def naive(plan):
     return "\n".join(up) + "\n", "\n".join(down) + "\n"
 
 
-def ipbatch(plan, outdir, tag):
+def ipbatch(plan, outdir, tag, settle=False):
     """(setup, teardown) shell texts using `ip -batch`; batch files are written to OUTDIR."""
     _check_supported(plan)
     cg_up, cg_down = [], []
     batches = {"": []}  # netns -> batch lines, host first, namespaces in order of appearance
+    brought_up = {}  # netns -> links brought up, for the settle
     netns, groups = [], []
     for s in plan["steps"]:
         op = s["op"]
@@ -159,6 +164,7 @@ def ipbatch(plan, outdir, tag):
             ns, words = "", ["link", "set", s["name"], "netns", s["netns"]]
         elif op == "set_link_up":
             ns, words = s.get("netns", ""), ["link", "set", s["dev"], "up"]
+            brought_up.setdefault(ns, []).append(s["dev"])
         elif op == "set_mtu":
             ns, words = s.get("netns", ""), ["link", "set", s["dev"], "mtu", str(s["mtu"])]
         elif op == "set_master":
@@ -180,6 +186,11 @@ def ipbatch(plan, outdir, tag):
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
         up.append(f"ip {_ns_opt(ns)}-batch {q(path)}")
+    for i, (ns, devs) in enumerate(brought_up.items() if settle else []):
+        path = os.path.join(outdir, f"{tag}.settle.{i}.batch")
+        with open(path, "w") as f:
+            f.write("".join(f"link show dev {d}\n" for d in devs))
+        up.append(f"ip {_ns_opt(ns)}-batch {q(path)} > /dev/null")
     down_lines = [f"link del group {g}" for g in groups] + [f"netns del {n}" for n in reversed(netns)]
     down = ["set -u"]
     if down_lines:

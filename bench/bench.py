@@ -9,10 +9,12 @@ namespaces, a fresh tmpfs on /run). This file refuses to run outside one.
       explain|sh      `nsplan explain --no-run | sh` + `nsplan explain --destroy | sh`
       naive sh        one ip/echo per step, peers created then moved, `ip link del` one by one
       ip -batch       nsplan's operations through `ip -batch`, teardown `link del group` + netns del
+      ip -batch, settled  the same, then `link show dev` for each link brought up, as apply does
       floor           bench/floor/lab_floor.c: exactly lab.yaml's kernel requests, in C (part d)
 (b) N veth pairs (host ends on the host, peers in one persistent namespace, all up):
       nsplan          apply / destroy of a generated profile
       ip -batch       the same creates (peer born in the namespace), `link del group N` + netns del
+      ip -batch, settled  the same, then `link show dev` for each link brought up, as apply does
 (c) lab.yaml on a host that carries 0, 1000 and 3000 veth pairs of others (host ends on the
     host, peers in a namespace of their own): nsplan apply, plan, status, destroy
 (d) the floor: part (a)'s "floor" variant, nsplan's ratios to it
@@ -285,6 +287,14 @@ def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell, floor=None):
     vs.append(Variant("ip -batch",
                       lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.up.sh")]),
                       lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.down.sh")])))
+    # The same, then asking for each link brought up, as apply does after its last step.
+    up, down = baselines.ipbatch(plan, WORK, f"{tag}.ipsettled", settle=True)
+    for name, text in (("ipsettled.up.sh", up), ("ipsettled.down.sh", down)):
+        with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
+            f.write(text)
+    vs.append(Variant("ip -batch, settled",
+                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipsettled.up.sh")]),
+                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipsettled.down.sh")])))
     if floor:
         vs.append(Variant("floor (C, lab.yaml's requests)",
                           lambda: run_timed([floor, "setup"]), lambda: run_timed([floor, "teardown"])))
@@ -554,6 +564,11 @@ def summary(results, settle, quiet):
         print(f"- {verdict(r <= 1.1 and rc <= 1.1)} 1000 pairs created within 1.1x of ip -batch, wall and CPU: {r:.2f}x "
               f"({ms(med(n1000.t_up))} ms vs {ms(med(i1000.t_up))} ms) [best {min(n1000.t_up) / min(i1000.t_up):.2f}x; "
               f"cpu {med(n1000.cpu_up) / med(i1000.cpu_up):.2f}x]")
+        s1000 = b[1000]["ip -batch, settled"]
+        rs, rsc = med(n1000.t_up) / med(s1000.t_up), med(n1000.cpu_up) / med(s1000.cpu_up)
+        print(f"- {verdict(rs <= 1.1 and rsc <= 1.1)} 1000 pairs created within 1.1x of ip -batch that also asks for each "
+              f"link brought up, as apply does: {rs:.2f}x ({ms(med(n1000.t_up))} ms vs {ms(med(s1000.t_up))} ms) "
+              f"[best {min(n1000.t_up) / min(s1000.t_up):.2f}x; cpu {rsc:.2f}x]")
         d = med(n1000.t_down)
         print(f"- {verdict(d <= 0.5)} 1000 pairs destroyed well under a second (taken as <= 0.5 s): {ms(d)} ms "
               f"[best {ms(min(n1000.t_down))} ms] (ip -batch `link del group` + netns del: {ms(med(i1000.t_down))} ms, "
