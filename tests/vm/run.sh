@@ -102,7 +102,7 @@ else
 fi
 kver=${NSPLAN_VM_KVER:-${kernel##*/vmlinuz-}}
 
-for tool in "$qemu" cpio gzip modinfo ldd timeout truncate; do
+for tool in "$qemu" cpio gzip modinfo ldd timeout truncate pkill; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 [ -r "$kernel" ] || die "cannot read the kernel image $kernel"
@@ -114,7 +114,13 @@ tests_bin=$(readlink -f "$tests_bin")
 nsplan_bin=$(readlink -f "$nsplan_bin")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nsplan-vm.XXXXXX")
+qemu_job=""  # the background job running qemu, while it runs
 cleanup() {
+  # Killed while the guest runs: end qemu (timeout passes the signal on to it) and tee first.
+  if [ -n "$qemu_job" ]; then
+    pkill -TERM -P "$qemu_job" 2>/dev/null || true
+    wait "$qemu_job" 2>/dev/null || true
+  fi
   if [ "${NSPLAN_VM_KEEP:-0}" = 1 ]; then
     echo "tests/vm/run.sh: kept $work" >&2
   else
@@ -122,6 +128,10 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# bash runs the EXIT trap when a signal ends it only if that signal is trapped.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 root=$work/root
 # The layout of a Debian 12 host: merged /usr, /var/run -> /run.
 mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/local/bin,etc,proc,sys,dev,run,tmp,root,var,nsplan-vm}
@@ -302,8 +312,15 @@ if [ "$shell_mode" = 1 ]; then
   "$qemu" "${qemu_args[@]}" | tee "$log"
   qemu_status=${PIPESTATUS[0]}
 else
-  timeout -k 10 "$timeout_s" "$qemu" "${qemu_args[@]}" </dev/null | tee "$log"
-  qemu_status=${PIPESTATUS[0]}
+  # In the background, waited for: a trapped signal interrupts wait at once (not the pipeline).
+  (
+    timeout -k 10 "$timeout_s" "$qemu" "${qemu_args[@]}" </dev/null | tee "$log"
+    echo "${PIPESTATUS[0]}" >"$work/qemu.status"
+  ) &
+  qemu_job=$!
+  wait "$qemu_job"
+  qemu_job=""
+  qemu_status=$(cat "$work/qemu.status" 2>/dev/null || echo 125)
 fi
 set -e
 t_end=$(date +%s.%N)
