@@ -430,7 +430,8 @@ Status perform(const Action& action, Kernel& k, LiveView& view) {
           [&](const SetCgroupAccess& a) { return k.cgroup_set_access(a.dir, a.files, a.except, a.user, a.group, a.mode); },
           [&](const CreateNetns& a) {
             Status s = k.netns_create(a.name);
-            view.forget(a.name);
+            if (s.ok()) view.netns_made(a.name);
+            else view.forget(a.name);
             return s;
           },
           [&](const CreateNamespace& a) { return k.ns_create(a.kind, a.path); },

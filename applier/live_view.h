@@ -4,6 +4,8 @@
 //
 // How much is asked depends on whose the namespace is:
 //   - a namespace the profile makes (OWNED) holds only the profile's links: it is dumped once;
+//     one this apply has just made (netns_made) holds what a new namespace holds, lo and no
+//     address or route: it is asked for the plan's links by name, as below, and nothing else;
 //   - any other (the host's, with maybe thousands of links of others) is asked for what the
 //     profile names: a link by name, the addresses of that link and the routes through it, each
 //     filtered by the kernel. The cost follows the profile, not the host.
@@ -59,13 +61,25 @@ class LiveView {
   // before and after it looked.
   size_t errors_seen() const { return errors_seen_; }
   const SysError& last_error() const { return last_error_; }
-  // Forget a namespace (created, deleted, or changed behind our back).
-  void forget(const std::string& netns) { spaces_.erase(netns); }
+  // Forget a namespace (deleted, or changed behind our back): the next look reads it again.
+  void forget(const std::string& netns) {
+    spaces_.erase(netns);
+    made_.erase(netns);
+  }
+  // NETNS was made by this apply just now. A new namespace has lo and maybe the kernel's fallback
+  // tunnels, all down, so no address and no route: what it gets after this, the apply adds to the
+  // view itself. Its links are asked for by name (lo and the plan's); its addresses and routes
+  // are not asked for (three dumps saved on every namespace made).
+  void netns_made(const std::string& netns) {
+    spaces_.erase(netns);
+    made_.insert(netns);
+  }
 
  private:
   struct Space {
     bool whole = false;    // dumped (OWNED); otherwise it holds what was asked for
     bool missing = false;  // the namespace does not exist: it holds nothing
+    bool made = false;     // made by this apply (netns_made): no address or route but the apply's
     std::vector<LinkInfo> links;
     std::unordered_map<std::string, size_t> link_at;  // name -> position in links
     std::set<std::string> absent;                     // names asked for and not found
@@ -86,6 +100,7 @@ class LiveView {
 
   Kernel& kernel_;
   std::set<std::string> owned_;
+  std::set<std::string> made_;  // netns_made, until forgotten
   std::map<std::string, std::set<std::string>> expected_;
   std::map<std::string, Space> spaces_;
   size_t errors_seen_ = 0;

@@ -64,6 +64,14 @@ std::string host_dumps(const FakeKernel& k) {
   return out;
 }
 
+// The dumps of namespace NETNS in the trace.
+std::string dumps_of(const FakeKernel& k, const std::string& netns) {
+  std::string out;
+  for (const auto& c : k.calls())
+    if (c.ns == netns && (c.op == "links" || c.op == "addrs" || c.op == "routes")) out += c.text + "\n";
+  return out;
+}
+
 // What one apply did: its reads and changes, and any dump of the host among the reads.
 struct ApplyRun {
   size_t reads = 0;
@@ -105,6 +113,27 @@ TEST_F(HostLookup, ApplyReadsTheSameOnAnEmptyAndOnACrowdedHost) {
   EXPECT_EQ(b.dumps, "") << "apply dumped the host:\n" << crowded.trace();
   EXPECT_EQ(a.reads, b.reads) << "the reads of apply grow with the host's links";
   EXPECT_EQ(a.mutations, b.mutations);
+}
+
+// A namespace the apply has just made holds lo and nothing else of interest: its links are asked
+// for by name, and its addresses and routes are the apply's own, not dumped (issue 14).
+TEST_F(HostLookup, ANamespaceTheApplyMakesIsAskedByNameNotDumped) {
+  FakeKernel k;
+  applier::MemoryState state;
+  ApplyRun first = apply(k, state);
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(dumps_of(k, "hl-a"), "") << k.trace();
+  EXPECT_NE(k.trace().find("  link lo in hl-a\n"), std::string::npos) << "lo was not asked for:\n" << k.trace();
+  // What the namespace holds is what the profile says: the peer, its address, the default route.
+  const auto& made = k.state().netns.at("hl-a");
+  EXPECT_EQ(made.links.count("eth0"), 1u);
+  EXPECT_EQ(made.addresses.count({"eth0", "10.77.0.2/24"}), 1u);
+  EXPECT_EQ(made.routes.size(), 1u);
+  // Applied again, the namespace is there and is the profile's: it may be dumped, and all of it
+  // is found in place.
+  ApplyRun again = apply(k, state);
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.mutations, 0u) << k.trace();
 }
 
 TEST_F(HostLookup, AReapplyFindsEverythingInPlaceWithoutDumpingTheHost) {
