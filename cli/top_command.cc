@@ -90,7 +90,9 @@ int top_json(Kernel& kernel, const HostFacts& facts, const TopOptions& o) {
 
 }  // namespace
 
-int run_top(const HostFacts& facts, const TopOptions& o) {
+int run_top(const HostFacts& probed, const TopOptions& o) {
+  // The limit facts (huge page sizes) read once, not again on every refresh of every profile.
+  const HostFacts facts = probed.with_limits();
   auto kernel = make_linux_kernel(facts);
   if (o.json) return top_json(*kernel, facts, o);
   std::optional<top::Snapshot> before;

@@ -157,6 +157,12 @@ TEST(Planner, LimitFactsAreReadOnlyForAProfileWithCgroups) {
   auto beyond = compile_with("nsplan: 1\nname: x\ncgroup:\n  cpuset: {cpus: 0-7, mems: 0}\n", probed);
   EXPECT_FALSE(beyond->ok());
   EXPECT_EQ(reads, 2);
+  // Facts completed once are not read again, however often they are asked (nsplan top asks on
+  // every refresh).
+  const HostFacts completed = probed.with_limits();
+  EXPECT_EQ(reads, 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(completed.with_limits().online_cpus, std::optional<std::string>("0-3"));
+  EXPECT_EQ(reads, 3);
 }
 
 // v1 memsw = max + swap can pass the largest value the kernel stores while both are below it:
