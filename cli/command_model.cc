@@ -52,6 +52,13 @@ ArgumentInfo argument_info(const CLI::Option& opt) {
 
 }  // namespace
 
+std::vector<std::string> options_taking_values(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options())
+    if (o->get_items_expected_max() != 0) names.push_back(o->get_name());
+  return names;
+}
+
 std::string OptionInfo::long_name() const {
   for (const auto& n : names)
     if (n.starts_with("--")) return n;

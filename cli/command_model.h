@@ -45,4 +45,8 @@ struct CommandLine {
 
 CommandLine describe(const CLI::App& app);
 
+// The names of APP's own options (not its commands') that take a value. nsplan's must be none:
+// the command is found as the line's first word that is no option (main.cc, command_word).
+std::vector<std::string> options_taking_values(const CLI::App& app);
+
 }  // namespace nsplan::cli

@@ -22,6 +22,7 @@
 #include "applier/state.h"
 #include "applier/state_dir.h"
 #include "applier/files.h"
+#include "cli/command_model.h"
 #include "cli/commands.h"
 #include "cli/log.h"
 #include "cli/generated_files.h"
@@ -346,11 +347,10 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   // command_word's rule, kept: an option of nsplan's own that took a value would make its value
   // read as the command, and that command's options would never be registered.
-  for (const CLI::Option* o : app.get_options())
-    if (o->get_items_expected_max() != 0) {
-      std::cerr << "nsplan: internal error: the top-level option " << o->get_name() << " takes a value (see command_word)\n";
-      return kSystem;
-    }
+  for (const std::string& o : cli::options_taking_values(app)) {
+    std::cerr << "nsplan: internal error: the top-level option " << o << " takes a value (see command_word)\n";
+    return kSystem;
+  }
 
   std::string profile;
   TargetOptions target;
