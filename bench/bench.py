@@ -264,6 +264,16 @@ def build_floor():
     return out
 
 
+def shell_variant(label, name, up, down):
+    """A baseline whose setup and teardown are the shell scripts UP and DOWN (WORK/NAME.up.sh, .down.sh)."""
+    paths = []
+    for part, text in (("up", up), ("down", down)):
+        paths.append(os.path.join(WORK, f"{name}.{part}.sh"))
+        with open(paths[-1], "w") as f:
+            f.write(text)
+    return Variant(label, lambda: run_timed(["sh", paths[0]]), lambda: run_timed(["sh", paths[1]]))
+
+
 def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell, floor=None):
     common = [profile, "--cgroup-parent", parent]
     vs = [Variant("nsplan apply/destroy",
@@ -273,28 +283,11 @@ def nsplan_variants(nsplan, profile, parent, plan, tag, with_shell, floor=None):
         vs.append(Variant("explain | sh",
                           lambda: run_timed([nsplan, "explain", "--no-run", *common], ["sh"]),
                           lambda: run_timed([nsplan, "explain", "--destroy", *common], ["sh"])))
-        up, down = baselines.naive(plan)
-        for name, text in (("naive.up.sh", up), ("naive.down.sh", down)):
-            with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
-                f.write(text)
-        vs.append(Variant("naive sh (move, del 1by1)",
-                          lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.naive.up.sh")]),
-                          lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.naive.down.sh")])))
-    up, down = baselines.ipbatch(plan, WORK, f"{tag}.ipbatch")
-    for name, text in (("ipbatch.up.sh", up), ("ipbatch.down.sh", down)):
-        with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
-            f.write(text)
-    vs.append(Variant("ip -batch",
-                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.up.sh")]),
-                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipbatch.down.sh")])))
+        vs.append(shell_variant("naive sh (move, del 1by1)", f"{tag}.naive", *baselines.naive(plan)))
+    vs.append(shell_variant("ip -batch", f"{tag}.ipbatch", *baselines.ipbatch(plan, WORK, f"{tag}.ipbatch")))
     # The same, then asking for each link brought up, as apply does after its last step.
-    up, down = baselines.ipbatch(plan, WORK, f"{tag}.ipsettled", settle=True)
-    for name, text in (("ipsettled.up.sh", up), ("ipsettled.down.sh", down)):
-        with open(os.path.join(WORK, f"{tag}.{name}"), "w") as f:
-            f.write(text)
-    vs.append(Variant("ip -batch, settled",
-                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipsettled.up.sh")]),
-                      lambda: run_timed(["sh", os.path.join(WORK, f"{tag}.ipsettled.down.sh")])))
+    vs.append(shell_variant("ip -batch, settled", f"{tag}.ipsettled",
+                            *baselines.ipbatch(plan, WORK, f"{tag}.ipsettled", settle=True)))
     if floor:
         vs.append(Variant("floor (C, lab.yaml's requests)",
                           lambda: run_timed([floor, "setup"]), lambda: run_timed([floor, "teardown"])))
