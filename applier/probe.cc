@@ -16,9 +16,7 @@
 #include <filesystem>
 #include <string_view>
 #include <vector>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "compiler/cgroup_files.h"
 #include "compiler/units.h"
@@ -70,6 +68,15 @@ std::vector<std::string_view> words_of(std::string_view text) {
 
 // TEXT's first line, without its newline.
 std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
+
+// WORD as a whole number of type T, or nothing (a sign only where T has one).
+template <typename T>
+std::optional<T> number_of(std::string_view word) {
+  T n{};
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), n);
+  if (ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
+  return n;
+}
 
 bool is_cgroup2(const std::string& path) {
   struct statfs s {};
@@ -175,9 +182,7 @@ void read_memory_total(HostFacts& f) {
     rest.remove_prefix(std::min(rest.size(), line.size() + 1));
     auto words = words_of(line);
     if (words.size() != 3 || words[0] != "MemTotal:" || words[2] != "kB") continue;
-    uint64_t kb = 0;
-    auto [end, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), kb);
-    if (ec == std::errc() && end == words[1].data() + words[1].size() && kb <= UINT64_MAX / 1024) f.memory_total = kb * 1024;
+    if (auto kb = number_of<uint64_t>(words[1]); kb && *kb <= UINT64_MAX / 1024) f.memory_total = *kb * 1024;
     return;
   }
 }
@@ -224,10 +229,14 @@ void read_kernel_files(HostFacts& f) {
 void read_misc_and_rdma(HostFacts& f) {
   if (f.controllers.count("misc")) {
     std::map<std::string, uint64_t> capacity;
-    std::istringstream in(read_all(f.hierarchy_of("misc") + "/misc.capacity"));
-    std::string name;
-    uint64_t n = 0;
-    while (in >> name >> n) capacity[name] = n;
+    const std::string text = read_all(f.hierarchy_of("misc") + "/misc.capacity");
+    for (std::string_view rest = text; !rest.empty();) {
+      std::string_view line = first_line(rest);
+      rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+      auto words = words_of(line);
+      if (words.size() != 2) continue;
+      if (auto n = number_of<uint64_t>(words[1])) capacity[std::string(words[0])] = *n;
+    }
     f.misc_capacity = capacity;
   }
   if (f.controllers.count("rdma")) {
@@ -262,10 +271,11 @@ std::optional<std::string> whole_disk_number(const std::string& path) {
 }
 
 std::optional<HostFacts::RtBandwidth> rt_bandwidth_of(const std::string& dir) {
-  std::ifstream runtime(dir + "/cpu.rt_runtime_us"), period(dir + "/cpu.rt_period_us");
-  HostFacts::RtBandwidth b;
-  if (!(runtime >> b.runtime_us) || !(period >> b.period_us) || b.period_us == 0) return std::nullopt;
-  return b;
+  // The runtime may be -1: no limit.
+  auto runtime = number_of<int64_t>(first_line(read_all(dir + "/cpu.rt_runtime_us")));
+  auto period = number_of<uint64_t>(first_line(read_all(dir + "/cpu.rt_period_us")));
+  if (!runtime || !period || *period == 0) return std::nullopt;
+  return HostFacts::RtBandwidth{*runtime, *period};
 }
 
 ProbeResult probe_host(const std::string& root, LimitFacts limits) {

@@ -177,8 +177,19 @@ TEST_F(KernelLimits, ProbeReadsTheRamAndTheCgroupLayoutAsOtherReadersDo) {
   std::set<std::string> controllers;
   std::map<std::string, std::string> mounts;
   if (f.mode == CgroupMode::V2) {
-    std::istringstream in(read_file(f.cgroup_root + "/cgroup.controllers"));
-    for (std::string c; in >> c;) controllers.insert(c);
+    // /proc/cgroups lists every controller the kernel has, enabled or not, v1-only or not: those
+    // of cgroup v2 enabled on no v1 hierarchy (0) are what the root's cgroup.controllers offers.
+    const std::set<std::string> v2_controllers{"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"};
+    std::istringstream cgroups(read_file("/proc/cgroups"));
+    for (std::string line; std::getline(cgroups, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream fields(line);
+      std::string name;
+      int hierarchy = -1, groups = 0, enabled = 0;
+      ASSERT_TRUE(fields >> name >> hierarchy >> groups >> enabled) << line;
+      if (name == "blkio") name = "io";
+      if (hierarchy == 0 && enabled == 1 && v2_controllers.count(name)) controllers.insert(name);
+    }
   } else {
     // /proc/self/mounts mixes the mount's flags (nosuid, relatime) into the options: a controller
     // is an option /proc/cgroups names.
@@ -202,6 +213,23 @@ TEST_F(KernelLimits, ProbeReadsTheRamAndTheCgroupLayoutAsOtherReadersDo) {
   }
   EXPECT_EQ(f.controllers, controllers);
   EXPECT_EQ(f.v1_mounts, mounts);
+  // The limit facts read only for the profiles that need them.
+  if (f.controllers.count("misc")) {
+    std::map<std::string, uint64_t> capacity;
+    std::istringstream in(read_file(f.hierarchy_of("misc") + "/misc.capacity"));
+    std::string name;
+    for (uint64_t n = 0; in >> name >> n;) capacity[name] = n;
+    ASSERT_TRUE(f.misc_capacity.has_value());
+    EXPECT_EQ(*f.misc_capacity, capacity);
+  }
+  const std::string cpu = f.mode == CgroupMode::V1 && f.controllers.count("cpu") ? f.hierarchy_of("cpu") : "";
+  if (!cpu.empty() && path_exists(cpu + "/cpu.rt_runtime_us")) {
+    auto rt = applier::rt_bandwidth_of(cpu);
+    ASSERT_TRUE(rt.has_value());
+    EXPECT_EQ(std::to_string(rt->runtime_us), trim(read_file(cpu + "/cpu.rt_runtime_us")));
+    EXPECT_EQ(std::to_string(rt->period_us), trim(read_file(cpu + "/cpu.rt_period_us")));
+  }
+  EXPECT_FALSE(applier::rt_bandwidth_of(f.cgroup_root + "/nsplan-t-no-such-group").has_value());
 }
 
 TEST_F(KernelLimits, CpusetBeyondThisHostIsRefusedOnlyWhenPlanningForIt) {
