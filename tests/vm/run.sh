@@ -102,7 +102,7 @@ else
 fi
 kver=${NSPLAN_VM_KVER:-${kernel##*/vmlinuz-}}
 
-for tool in "$qemu" cpio gzip modinfo ldd timeout truncate pkill; do
+for tool in "$qemu" cpio gzip modinfo ldd timeout truncate pkill pgrep seq; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 [ -r "$kernel" ] || die "cannot read the kernel image $kernel"
@@ -117,8 +117,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/nsplan-vm.XXXXXX")
 qemu_job=""  # the background job running qemu, while it runs
 cleanup() {
   # Killed while the guest runs: end qemu (timeout passes the signal on to it) and tee first.
+  # They are found by the work directory their command lines name, not as the background job's
+  # children: a signal sent to the whole group (Ctrl-C, or pkill -f run.sh) also ends that job's
+  # shell, and its children are init's by the time this runs.
+  pkill -TERM -f -- "$work/" 2>/dev/null || true
+  for _ in $(seq 20); do
+    pgrep -f -- "$work/" >/dev/null || break
+    sleep 0.5
+  done
+  pkill -KILL -f -- "$work/" 2>/dev/null || true
   if [ -n "$qemu_job" ]; then
-    pkill -TERM -P "$qemu_job" 2>/dev/null || true
     wait "$qemu_job" 2>/dev/null || true
   fi
   if [ "${NSPLAN_VM_KEEP:-0}" = 1 ]; then
