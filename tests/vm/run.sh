@@ -102,7 +102,7 @@ else
 fi
 kver=${NSPLAN_VM_KVER:-${kernel##*/vmlinuz-}}
 
-for tool in "$qemu" cpio gzip modinfo ldd timeout truncate pkill pgrep seq; do
+for tool in "$qemu" cpio gzip modinfo ldd timeout truncate tr seq; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 [ -r "$kernel" ] || die "cannot read the kernel image $kernel"
@@ -115,17 +115,42 @@ nsplan_bin=$(readlink -f "$nsplan_bin")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nsplan-vm.XXXXXX")
 qemu_job=""  # the background job running qemu, while it runs
+# The pids of what this script started to run the guest (timeout, qemu, tee), each recorded by
+# the process itself in $work/*.pid, and each only while its command line still names $work: the
+# cleanup signals nothing it has not proven it started (a pid is reused once its process is gone).
+started_pids() {
+  local f pid cmd
+  for f in "$work"/*.pid; do
+    [ -r "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null) || continue
+    case $pid in '' | *[!0-9]*) continue ;; esac
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+    case $cmd in *"$work/"*) echo "$pid" ;; esac
+  done
+}
+# Runs "$@" after writing its pid to $work/$1.pid (sh execs the command, keeping the pid).
+run_recorded() {
+  local name=$1
+  shift
+  sh -c 'echo $$ >"$0" && exec "$@"' "$work/$name.pid" "$@"
+}
 cleanup() {
   # Killed while the guest runs: end qemu (timeout passes the signal on to it) and tee first.
-  # They are found by the work directory their command lines name, not as the background job's
-  # children: a signal sent to the whole group (Ctrl-C, or pkill -f run.sh) also ends that job's
-  # shell, and its children are init's by the time this runs.
-  pkill -TERM -f -- "$work/" 2>/dev/null || true
-  for _ in $(seq 20); do
-    pgrep -f -- "$work/" >/dev/null || break
-    sleep 0.5
-  done
-  pkill -KILL -f -- "$work/" 2>/dev/null || true
+  # Not found as the background job's children: a signal sent to the whole group (Ctrl-C, or
+  # pkill -f run.sh) also ends that job's shell, and its children are init's by now.
+  local pids
+  pids=$(started_pids)
+  if [ -n "$pids" ]; then
+    # shellcheck disable=SC2086 # one pid per word
+    kill -TERM $pids 2>/dev/null || true
+    for _ in $(seq 20); do
+      [ -n "$(started_pids)" ] || break
+      sleep 0.5
+    done
+    pids=$(started_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+  fi
   if [ -n "$qemu_job" ]; then
     wait "$qemu_job" 2>/dev/null || true
   fi
@@ -322,7 +347,8 @@ if [ "$shell_mode" = 1 ]; then
 else
   # In the background, waited for: a trapped signal interrupts wait at once (not the pipeline).
   (
-    timeout -k 10 "$timeout_s" "$qemu" "${qemu_args[@]}" </dev/null | tee "$log"
+    run_recorded timeout timeout -k 10 "$timeout_s" "$qemu" "${qemu_args[@]}" \
+      -pidfile "$work/qemu.pid" </dev/null | run_recorded tee tee "$log"
     echo "${PIPESTATUS[0]}" >"$work/qemu.status"
   ) &
   qemu_job=$!
