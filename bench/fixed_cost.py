@@ -2,6 +2,7 @@
 import atexit
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,9 @@ floor = "/run/lab_floor"
 COPIES = 4
 copy_dir = tempfile.mkdtemp(prefix=".fixed-cost-", dir=os.path.dirname(os.path.abspath(binaries[0])))
 atexit.register(shutil.rmtree, copy_dir, True)
+# atexit runs on a normal exit and on Ctrl-C (KeyboardInterrupt), not when a signal kills Python.
+for sig in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, lambda number, _frame: sys.exit(128 + number))
 copies = {}
 for i, b in enumerate(binaries + [floor]):
     copies[b] = []

@@ -3,9 +3,10 @@
 #
 # In a sandbox as run.sh's (private mount and network namespaces, a tmpfs on /run, lo up),
 # builds bench/floor/lab_floor.c and times, interleaved round by round, each given nsplan
-# binary (run from copies made beside the first, in turn, as the floor is) with `--version`, `plan`, `apply`, `status` and `destroy` of profiles/lab.yaml, and the
-# floor's start (no argument), `setup` and `teardown`. Prints medians of wall (spawn to exit),
-# CPU and minor page faults, and the ratios to the floor (docs/performance.md, issue 14).
+# binary (run from copies made beside the first, in turn, as the floor is) with `--version`,
+# `plan`, `apply`, `status` and `destroy` of profiles/lab.yaml, and the floor's start (no
+# argument), `setup` and `teardown`. Prints medians of wall (spawn to exit), CPU and minor page
+# faults, and the ratios to the floor (docs/performance.md, issue 14).
 # lab.yaml has no cgroup section: no cgroup is touched. Needs root, python3, cc.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
