@@ -21,8 +21,7 @@ LiveView::Space& LiveView::load(const std::string& netns) {
     if (e.err == ENOENT) s.missing = true;
     else keep_error(s, e);
   };
-  s.made = made_.count(netns) > 0;
-  if (!netns.empty() && owned_.count(netns) && !s.made) {
+  if (!netns.empty() && owned_.count(netns) && !made_.count(netns)) {
     s.whole = true;
     if (auto all = kernel_.netns_content(netns); all.ok()) {
       for (LinkInfo& link : all.value().links) add_link(s, std::move(link));
@@ -71,7 +70,8 @@ LinkInfo* LiveView::lookup(Space& space, const std::string& netns, const std::st
 }
 
 void LiveView::know_addresses(Space& space, const std::string& netns, const std::string& dev) {
-  if (space.whole || space.made || space.missing || space.addresses_known.count(dev)) return;
+  // A namespace this apply made has no address but the apply's (netns_made).
+  if (space.whole || made_.count(netns) || space.missing || space.addresses_known.count(dev)) return;
   const LinkInfo* l = lookup(space, netns, dev);
   // No link, or one this apply made (its ifindex unknown here): no address to ask for.
   if (l && l->ifindex != 0) {
@@ -86,7 +86,7 @@ void LiveView::know_addresses(Space& space, const std::string& netns, const std:
 }
 
 void LiveView::know_routes(Space& space, const std::string& netns, uint32_t table, const std::string& dev) {
-  if (space.whole || space.made || space.missing) return;
+  if (space.whole || made_.count(netns) || space.missing) return;
   auto known = [&](uint32_t t, const std::string& d) { return space.routes_known.count(std::to_string(t) + "/" + d) > 0; };
   if (known(table, dev) || known(table, "") || known(0, dev) || known(0, "")) return;
   int ifindex = 0;

@@ -79,7 +79,6 @@ class LiveView {
   struct Space {
     bool whole = false;    // dumped (OWNED); otherwise it holds what was asked for
     bool missing = false;  // the namespace does not exist: it holds nothing
-    bool made = false;     // made by this apply (netns_made): no address or route but the apply's
     std::vector<LinkInfo> links;
     std::unordered_map<std::string, size_t> link_at;  // name -> position in links
     std::set<std::string> absent;                     // names asked for and not found
