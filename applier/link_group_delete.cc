@@ -4,6 +4,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "applier/fd.h"
+#include "applier/raw_syscall.h"
 #include "applier/receive_buffer.h"
 
 namespace nsplan::applier {
@@ -52,34 +54,37 @@ GroupRequest dellink_request(uint32_t group) {
 // It shares the caller's memory (clone with CLONE_VM, see start_sender): a fork copied the
 // caller's page tables and made every page of its heap copy-on-write, so that the caller's next
 // write to each one faulted (~50 faults in a destroy, docs/performance.md). So it touches only
-// its own stack and the request, never the heap (no allocation); its own descriptor table and
-// signal handlers are copies. It shares errno with the calling thread, which it sets only when
-// a call of its own fails, and reads right after.
+// its own stack and the request, never the heap (no allocation). It also shares the caller's
+// thread pointer, hence errno: it makes its system calls through raw_syscall, which leaves errno
+// alone. Its descriptor table and signal handlers are copies, and every signal is blocked in
+// it (start_sender): no handler of the caller's runs on the caller's memory from here, and a
+// write to a pipe whose reader has gone fails with EPIPE.
 [[noreturn]] void send_from_child(int sock, int answer_fd, const GroupRequest& request) {
-  signal(SIGPIPE, SIG_IGN);  // the caller may have gone already
   int low = std::min(sock, answer_fd), high = std::max(sock, answer_fd);
-  if (low > 0) close_range(0, low - 1, 0);
-  if (high > low + 1) close_range(low + 1, high - 1, 0);
-  close_range(high + 1, ~0U, 0);
-  int err = 0;
-  if (::send(sock, &request, sizeof request, 0) < 0) {
-    err = errno;
+  if (low > 0) raw_syscall(SYS_close_range, 0, low - 1, 0);
+  if (high > low + 1) raw_syscall(SYS_close_range, low + 1, high - 1, 0);
+  raw_syscall(SYS_close_range, high + 1, ~0U, 0);
+  long err = 0;
+  long sent = raw_syscall(SYS_sendto, sock, reinterpret_cast<long>(&request), sizeof request, 0, 0, 0);
+  if (sent < 0) {
+    err = -sent;
   } else {
     char buf[8192];
-    ssize_t n;
-    while ((n = ::recv(sock, buf, sizeof buf, 0)) < 0 && errno == EINTR) {
+    long n;
+    while ((n = raw_syscall(SYS_recvfrom, sock, reinterpret_cast<long>(buf), sizeof buf, 0, 0, 0)) == -EINTR) {
     }
-    if (n < 0) err = errno;
-    else if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) {
+    if (n < 0) err = -n;
+    else if (n >= static_cast<long>(NLMSG_LENGTH(sizeof(nlmsgerr)))) {
       const auto* h = reinterpret_cast<const nlmsghdr*>(buf);
       if (h->nlmsg_type == NLMSG_ERROR) err = -static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
     } else {
       err = EPROTO;
     }
   }
-  ssize_t w = ::write(answer_fd, &err, sizeof err);
-  (void)w;
-  _exit(0);
+  int answer = static_cast<int>(err);
+  raw_syscall(SYS_write, answer_fd, reinterpret_cast<long>(&answer), sizeof answer);
+  raw_syscall(SYS_exit, 0);
+  __builtin_unreachable();
 }
 
 struct Sender {
@@ -103,9 +108,14 @@ bool start_sender(Sender& s) {
     s.stack = nullptr;
     return false;
   }
+  // The child starts with every signal blocked (it inherits the mask) and never unblocks one.
+  sigset_t all, caller;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &caller);
   s.pid = ::clone(sender_main, static_cast<char*>(s.stack) + kSenderStack, CLONE_VM | SIGCHLD, &s);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &caller, nullptr);
   if (s.pid < 0) {
-    int err = errno;
     ::munmap(s.stack, kSenderStack);
     s.stack = nullptr;
     errno = err;
@@ -173,6 +183,28 @@ int wait_for_unlisting(int monitor, int answer_fd, std::set<int>& members) {
 }
 
 }  // namespace
+
+int delete_link_group_by_child(int sock, uint32_t group) {
+  int answer[2];
+  if (::pipe2(answer, O_CLOEXEC) != 0) return errno;
+  Sender sender{-1, nullptr, sock, answer[1], dellink_request(group)};
+  bool started = start_sender(sender);
+  int start_err = errno;
+  ::close(answer[1]);
+  if (!started) {
+    ::close(answer[0]);
+    return start_err;
+  }
+  int err = -1;
+  ssize_t n;
+  while ((n = ::read(answer[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(answer[0]);
+  while (::waitpid(sender.pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ::munmap(sender.stack, kSenderStack);
+  return n == sizeof err ? err : EIO;
+}
 
 Status delete_link_group_unlisted(uint32_t group, std::set<int> members) {
   const std::string what = "delete link group " + std::to_string(group);

@@ -24,4 +24,10 @@ namespace nsplan::applier {
 // member before it deletes any); ENODEV for an empty group.
 Status delete_link_group_unlisted(uint32_t group, std::set<int> members);
 
+// The request's sender alone, waited for: the child delete_link_group_unlisted starts sends the
+// RTM_DELLINK of `group` on SOCK and reports the kernel's answer; this returns it (0: deleted,
+// else an errno; EIO when the child died without answering). The child shares this process's
+// memory and thread pointer, and leaves its errno alone. Tests check the child's conduct with it.
+int delete_link_group_by_child(int sock, uint32_t group);
+
 }  // namespace nsplan::applier
