@@ -104,30 +104,30 @@ Subject subject_of(const Undo& undo) {
   using K = Subject::Kind;
   return std::visit(
       overloaded{
-          [](const StopUnit& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const RemoveCgroup& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const RestoreDeviceList& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const RemoveDeviceRule& u) { return Subject{K::Cgroup, "", u.dir}; },
+          [](const StopUnit& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const RemoveCgroup& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const RestoreCgroupFile& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const DisableControllers& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const RestoreDeviceList& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const RemoveDeviceRule& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
           [](const DetachDeviceProgram& u) { return Subject{K::DeviceProgram, "", u.dir, u.program}; },
-          [](const RestoreCgroupAccess& u) { return Subject{K::Cgroup, "", u.dir}; },
-          [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name}; },
-          [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path}; },
-          [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path}; },
-          [](const RemoveNetnsFile& u) { return Subject{K::NetnsFile, u.netns, u.file}; },
-          [](const DeleteLink& u) { return Subject{K::Link, u.netns, u.name}; },
-          [](const MoveLinkBack& u) { return Subject{K::Link, u.from, u.name}; },
-          [](const RestoreMtu& u) { return Subject{K::Link, u.netns, u.dev}; },
-          [](const RestoreMac& u) { return Subject{K::Link, u.netns, u.dev}; },
-          [](const RestoreMaster& u) { return Subject{K::Link, u.netns, u.dev}; },
-          [](const DeleteAddress& u) { return Subject{K::Link, u.netns, u.dev}; },
-          [](const SetLinkDown& u) { return Subject{K::Link, u.netns, u.dev}; },
+          [](const RestoreCgroupAccess& u) { return Subject{K::Cgroup, "", u.dir, ""}; },
+          [](const DeleteNetns& u) { return Subject{K::Namespace, "", std::string(kNetnsRunDir) + "/" + u.name, ""}; },
+          [](const DeleteNamespace& u) { return Subject{K::Namespace, "", u.path, ""}; },
+          [](const RestoreHostname& u) { return Subject{K::Namespace, "", u.ns_path, ""}; },
+          [](const RemoveNetnsFile& u) { return Subject{K::NetnsFile, u.netns, u.file, ""}; },
+          [](const DeleteLink& u) { return Subject{K::Link, u.netns, u.name, ""}; },
+          [](const MoveLinkBack& u) { return Subject{K::Link, u.from, u.name, ""}; },
+          [](const RestoreMtu& u) { return Subject{K::Link, u.netns, u.dev, ""}; },
+          [](const RestoreMac& u) { return Subject{K::Link, u.netns, u.dev, ""}; },
+          [](const RestoreMaster& u) { return Subject{K::Link, u.netns, u.dev, ""}; },
+          [](const DeleteAddress& u) { return Subject{K::Link, u.netns, u.dev, ""}; },
+          [](const SetLinkDown& u) { return Subject{K::Link, u.netns, u.dev, ""}; },
           [](const DeleteRoute& u) {
-            return u.route.dev.empty() ? Subject{} : Subject{K::Link, u.route.netns, u.route.dev};
+            return u.route.dev.empty() ? Subject{} : Subject{K::Link, u.route.netns, u.route.dev, ""};
           },
           [](const RestoreSysctl&) { return Subject{}; },  // run_verified_undo compares the value itself
-          [](const DeleteNftTable& u) { return Subject{K::NftTable, "", u.family + " " + u.name}; },
+          [](const DeleteNftTable& u) { return Subject{K::NftTable, "", u.family + " " + u.name, ""}; },
       },
       undo);
 }
@@ -508,7 +508,7 @@ std::optional<Owned> owned_from_record(const json& j, std::string& error) {
       o.undo = DeleteLink{s("netns"), s("name"), u32(j.at("group")), j.value("peer_netns", std::string()),
                           j.value("peer_name", std::string()), j.contains("peer_ifindex") ? u32(j.at("peer_ifindex")) : 0u};
     else if (kind == "move_link_back") {
-      MoveLinkBack m{s("name"), s("from"), s("to")};
+      MoveLinkBack m{s("name"), s("from"), s("to"), false, {}, {}, {}, {}};
       m.host_name = j.value("host_name", std::string());
       m.was_up = j.value("was_up", false);
       m.master = j.contains("master") ? text_from(j.at("master")) : std::string();

@@ -261,7 +261,7 @@ struct Applied {
 Applied applied(const std::string& name, const HostFacts& facts, applier::Kernel& kernel, const LoadOptions& load) {
   applier::ProfileState st = applier::ProfileState::read_only(facts.state_dir, name);
   applier::AppliedFrom from = st.applied_from();
-  Applied a{name, from.at, from.source, "unknown"};
+  Applied a{name, from.at, from.source, "unknown", 0, ""};
   auto owned = st.load();
   if (!owned.ok()) {
     a.why = "unreadable state";

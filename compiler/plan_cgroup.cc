@@ -29,6 +29,9 @@ bool systemd_delegates(const std::string& controller) {
 
 using cgroup_files::Setting;
 
+// Wide enough for the product of two 64-bit values (GCC and Clang; __extension__: no -Wpedantic warning).
+__extension__ using uint128 = unsigned __int128;
+
 struct Write {
   const cgroup_files::File* file;  // its row: the controller (hierarchy on v1), the write order
   std::string name;                // the file's name ("hugetlb.2MB.max" for a row of every size)
@@ -320,7 +323,7 @@ class CgroupPlanner {
   }
 
   static std::string share_text(uint64_t runtime, uint64_t period) {
-    return percent_text(static_cast<uint32_t>(static_cast<unsigned __int128>(runtime) * 10000 / period)) + " of a CPU";
+    return percent_text(static_cast<uint32_t>(static_cast<uint128>(runtime) * 10000 / period)) + " of a CPU";
   }
 
   // The base (the root, or --cgroup-parent) must give its children at least the leaf's share; on
@@ -330,8 +333,8 @@ class CgroupPlanner {
     const std::string base = ctx_.facts.base_of("cpu");
     auto b = ctx_.facts.rt_bandwidth(base);
     if (!b || b->runtime_us < 0) return true;  // unknown, or no limit (sched_rt_runtime_us -1)
-    const auto have = static_cast<unsigned __int128>(b->runtime_us) * period;
-    if (static_cast<unsigned __int128>(runtime) * b->period_us <= have) return true;
+    const auto have = static_cast<uint128>(b->runtime_us) * period;
+    if (static_cast<uint128>(runtime) * b->period_us <= have) return true;
     ctx_.diags.error(loc,
                      "cpu rt_runtime " + std::to_string(runtime) + " us of " + std::to_string(period) + " (" + share_text(runtime, period) +
                          ") is more than " + base + " gives its children: " + std::to_string(b->runtime_us) + " us of " +

@@ -218,7 +218,8 @@ class Layout {
     // Gaps, right to left (offsets are into the original line).
     std::vector<std::pair<size_t, size_t>> gaps = l.gaps;
     std::sort(gaps.rbegin(), gaps.rend());
-    for (const auto& [from, to] : gaps) body.replace(from - l.indent, to - from, " ");
+    // One space as (count, char): GCC 12 warns falsely (-Wrestrict) on the const char* overload.
+    for (const auto& [from, to] : gaps) body.replace(from - l.indent, to - from, 1, ' ');
     if (!verbatim) {
       size_t end = body.find_last_not_of(" \t");
       body.erase(end == std::string::npos ? 0 : end + 1);

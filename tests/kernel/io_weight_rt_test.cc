@@ -73,12 +73,16 @@ TEST_F(IoWeightRt, IoWeightsAreWrittenUnchangedOrReportedAtTheirKeys) {
   ASSERT_EQ(apply.code(), 0) << apply.describe();
   if (v2) {
     EXPECT_EQ(lines_of(read_file(leaf + "io.weight")).at(0), "default 250");
-    if (device_line) EXPECT_TRUE(contains(read_file(leaf + "io.weight"), disk + " 300"));
+    if (device_line) {
+      EXPECT_TRUE(contains(read_file(leaf + "io.weight"), disk + " 300"));
+    }
   } else if (no_weight_file) {
     EXPECT_TRUE(contains(apply.err, "iow.yaml:7:13: warning: this host's blkio controller has no weight file")) << apply.describe();
   } else {
     EXPECT_EQ(trim(read_file(leaf + facts.v1_io_weight_file)), "250") << "unchanged: it fits 1..1000";
-    if (device_line) EXPECT_EQ(trim(read_file(leaf + facts.v1_io_weight_file + "_device")), disk + " 300");
+    if (device_line) {
+      EXPECT_EQ(trim(read_file(leaf + facts.v1_io_weight_file + "_device")), disk + " 300");
+    }
   }
   RunResult again = sb.run(nsplan_cmd("plan", path, cg.name()));
   EXPECT_EQ(again.code(), 0) << "nothing to change\n" << again.describe();
@@ -139,7 +143,7 @@ TEST_F(IoWeightRt, RtRuntimeGoesToTheAncestorFirstAndBackBeforeEachRmdir) {
   const std::string fits = with("5000");
   RunResult apply = sb.run(nsplan_cmd("apply", fits, cg.name()));
   ASSERT_EQ(apply.code(), 0) << apply.describe();
-  for (const std::string dir : {parent + "/mid/", parent + "/mid/leaf/"}) {
+  for (const std::string& dir : {parent + "/mid/", parent + "/mid/leaf/"}) {
     EXPECT_EQ(trim(read_file(dir + "cpu.rt_period_us")), "100000") << dir;
     EXPECT_EQ(trim(read_file(dir + "cpu.rt_runtime_us")), "5000") << dir;
   }

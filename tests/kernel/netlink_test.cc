@@ -556,7 +556,9 @@ TEST_F(Netlink, ALinkIsAskedForByItsIfindexWhateverItsName) {
   // The same ifindex in the other namespace is not this link.
   auto elsewhere = nl_->get_link_by_ifindex(B(), id.value().ifindex);
   ASSERT_TRUE(elsewhere.ok()) << elsewhere.message();
-  if (elsewhere.value()) EXPECT_NE(elsewhere.value()->name, renamed);
+  if (elsewhere.value()) {
+    EXPECT_NE(elsewhere.value()->name, renamed);
+  }
   ASSERT_TRUE(nl_->delete_link(A(), renamed).ok());
   auto gone = nl_->get_link_by_ifindex(A(), id.value().ifindex);
   ASSERT_TRUE(gone.ok()) << gone.message();

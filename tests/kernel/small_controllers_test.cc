@@ -106,7 +106,9 @@ TEST(MiscAndRdma, WhatTheHostLacksIsRefusedBeforeAnythingIsMade) {
     EXPECT_TRUE(contains(apply.err, "rdma controller")) << apply.describe();
   }
   for (const auto& [controller, mount] : facts.v1_mounts) EXPECT_FALSE(path_exists(mount + "/" + test_name("mr"))) << mount;
-  if (facts.mode == CgroupMode::V2) EXPECT_FALSE(path_exists(facts.cgroup_root + "/" + test_name("mr")));
+  if (facts.mode == CgroupMode::V2) {
+    EXPECT_FALSE(path_exists(facts.cgroup_root + "/" + test_name("mr")));
+  }
 }
 
 }  // namespace

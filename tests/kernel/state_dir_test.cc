@@ -66,7 +66,7 @@ class Bait {
   // Lays the bait (again); "" or what failed.
   std::string lay() {
     for (const auto& name : list_dir(dir_)) remove_tree(dir_ + "/" + name);
-    Owned record{key(), applier::DeleteNetns{test_name("bait")}};
+    Owned record{key(), applier::DeleteNetns{test_name("bait")}, {}, {}};
     {
       auto st = ProfileState::open(dir_, profile_, false);
       if (!st.ok()) return "bait: " + st.message();
@@ -212,7 +212,7 @@ TEST_P(StateDirSwap, ProfileStateNeverTouchesTheBait) {
   Swapper swapper(swap_a_, swap_b_);
   ASSERT_TRUE(swapper.started());
   ASSERT_TRUE(swapper.wait_for_swaps(100)) << "the swapper (uid 65534) cannot exchange " << swap_a_ << " and " << swap_b_;
-  const Owned record{"netns " + test_name("x"), applier::DeleteNetns{test_name("x")}};
+  const Owned record{"netns " + test_name("x"), applier::DeleteNetns{test_name("x")}, {}, {}};
   const int rounds = 400;
   int opened = 0, refused = 0, read_only_refused = 0, bait_read = 0;
   int refused_as_theirs = 0, refused_as_swapped = 0;  // found the user's directory, or the link (or its trace)

@@ -145,7 +145,9 @@ echo "--- apply:"; cat "$T/apply.out"; echo "--- destroy:"; cat "$T/destroy.out"
   ASSERT_EQ(r.code(), 0) << r.describe();
   auto v = values(r.out);
   bool in_vm = std::getenv("NSPLAN_VM") != nullptr;
-  if (in_vm) ASSERT_EQ(v["kernel_wg"], "0") << "the VM's kernel must have wireguard (tests/vm/run.sh ships the module)\n" << r.out;
+  if (in_vm) {
+    ASSERT_EQ(v["kernel_wg"], "0") << "the VM's kernel must have wireguard (tests/vm/run.sh ships the module)\n" << r.out;
+  }
   if (v["kernel_wg"] == "0") {
     ASSERT_EQ(v["apply"], "0") << r.out;
     EXPECT_EQ(v["wga_port"], "51820") << r.out;

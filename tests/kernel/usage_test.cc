@@ -57,8 +57,9 @@ wait $sp
   EXPECT_EQ(u.value("processes", -1), 0) << u.dump();
   EXPECT_EQ(u["memory"].value("oom_kills", -1), 1) << u.dump();
   EXPECT_GT(u["memory"].value("max_hits", 0), 0) << u.dump();
-  if (u["memory"].contains("peak_bytes"))  // v2: memory.peak is Linux 5.19
+  if (u["memory"].contains("peak_bytes")) {  // v2: memory.peak is Linux 5.19
     EXPECT_GE(u["memory"]["peak_bytes"].get<uint64_t>(), uint64_t{30} << 20) << u.dump();
+  }
   EXPECT_GT(u["cpu"].value("usage_usec", 0), 0) << "tail ran a while\n" << u.dump();
   EXPECT_EQ(u["pids"].value("current", -1), 0) << u.dump();
 

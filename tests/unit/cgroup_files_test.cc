@@ -40,7 +40,9 @@ TEST(CgroupFiles, EveryRowNamesAControllerOfItsHierarchyAndIsUnique) {
     // A file on both hierarchies is compared and restored by one rule.
     const File* any = cgroup_files::find(name);
     EXPECT_EQ(any->form, f.form) << f.name;
-    if (f.form == cgroup_files::Form::Number && f.max) EXPECT_LE(f.min, f.max) << f.name;
+    if (f.form == cgroup_files::Form::Number && f.max) {
+      EXPECT_LE(f.min, f.max) << f.name;
+    }
   }
 }
 
@@ -200,10 +202,14 @@ cgroup:
     else continue;
     const File* row = cgroup_files::find(h, file);
     ASSERT_NE(row, nullptr) << file << " is written but not in the table";
-    if (h == Hierarchy::V1) EXPECT_EQ(dir.rfind(std::string("/sys/fs/cgroup/") + row->controller + "/", 0), 0u) << dir;
+    if (h == Hierarchy::V1) {
+      EXPECT_EQ(dir.rfind(std::string("/sys/fs/cgroup/") + row->controller + "/", 0), 0u) << dir;
+    }
     if (std::holds_alternative<plan::CopyFromParent>(step.action)) continue;
     ++writes;
-    if (dir == last_dir) EXPECT_GE(index_of(row), last) << file << " is written before a file the table puts first";
+    if (dir == last_dir) {
+      EXPECT_GE(index_of(row), last) << file << " is written before a file the table puts first";
+    }
     last = index_of(row);
     last_dir = dir;
   }

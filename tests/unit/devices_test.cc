@@ -151,7 +151,7 @@ TEST(DevicesPlan, V1MakesTheCgroupInTheDevicesTreeAndV2AttachesAProgram) {
   EXPECT_EQ(steps[0]->dir, "/sys/fs/cgroup/nsplan/dev");
   EXPECT_TRUE(steps[0]->bpf);
   for (const auto& s : v2->plan->steps)
-    if (auto* e = std::get_if<plan::EnableControllers>(&s.action)) ADD_FAILURE() << "v2 enables no controller for devices";
+    if (std::holds_alternative<plan::EnableControllers>(s.action)) ADD_FAILURE() << "v2 enables no controller for devices";
 }
 
 TEST(DevicesPlan, BadRulesAndTheWrongListAreLocatedErrors) {

@@ -60,7 +60,7 @@ TEST(Rename, TheOldNameIsNoLinkInsideAnyMore) {
 
 TEST(Rename, TheRecordKeepsTheHostNameAndIsChecked) {
   HostFacts facts = HostFacts::stated(CgroupMode::V2);
-  applier::MoveLinkBack back{"eth1", "a", ""};
+  applier::MoveLinkBack back{"eth1", "a", "", false, "", {}, {}, ""};
   back.host_name = "enp3s0";
   applier::Owned o{"link a/eth1", back, {1, 7}, {}};
   EXPECT_EQ(applier::check_record(o, facts), "");

@@ -40,7 +40,9 @@ struct GivenBack {
     EXPECT_TRUE(k.netns_create("mv-a").ok());
     EXPECT_TRUE(k.link_move("", "eth2", "mv-a", "eth5").ok());
     EXPECT_TRUE(k.link_mtu("mv-a", "eth5", 1400).ok());
-    if (host_takes_the_inside_name) EXPECT_TRUE(add_dummy(k, "eth5").ok());
+    if (host_takes_the_inside_name) {
+      EXPECT_TRUE(add_dummy(k, "eth5").ok());
+    }
     EXPECT_TRUE(k.netns_delete("mv-a").ok());
     k.clear_calls();
   }
@@ -55,7 +57,9 @@ TEST(ReturnedDevice, IsAskedForByItsIfindexAloneAndGivenBack) {
   EXPECT_EQ(count_calls(t.k, "links", ""), 0u) << t.k.trace();  // no dump of the host's links
   ASSERT_EQ(count_calls(t.k, "link_by_ifindex", ""), 1u) << t.k.trace();
   for (const FakeCall& c : t.k.calls())
-    if (c.op == "link_by_ifindex") EXPECT_EQ(c.target, std::to_string(t.id.object));
+    if (c.op == "link_by_ifindex") {
+      EXPECT_EQ(c.target, std::to_string(t.id.object));
+    }
   const auto& host = t.k.state().netns.at("");
   EXPECT_FALSE(host.links.count("dev0"));
   ASSERT_TRUE(host.links.count("eth2"));

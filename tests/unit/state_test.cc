@@ -61,23 +61,23 @@ std::vector<Owned> one_of_each() {
   route.metric = 50;
   route.table = 100;
   return {
-      {"cgroup /sys/fs/cgroup/lab", applier::RemoveCgroup{"/sys/fs/cgroup/lab"}, applier::KernelId{30, 77}},
-      {"file memory.max", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.max", "max"}},
-      {"controllers", applier::DisableControllers{"/sys/fs/cgroup", {"cpu", "memory"}}},
-      {"netns lab-a", applier::DeleteNetns{"lab-a"}},
-      {"ns uts", applier::DeleteNamespace{"/run/nsplan/ns/lab.uts"}},
-      {"hostname", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "old", "dom"}},
+      {"cgroup /sys/fs/cgroup/lab", applier::RemoveCgroup{"/sys/fs/cgroup/lab"}, applier::KernelId{30, 77}, {}},
+      {"file memory.max", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.max", "max"}, {}, {}},
+      {"controllers", applier::DisableControllers{"/sys/fs/cgroup", {"cpu", "memory"}}, {}, {}},
+      {"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}},
+      {"ns uts", applier::DeleteNamespace{"/run/nsplan/ns/lab.uts"}, {}, {}},
+      {"hostname", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "old", "dom"}, {}, {}},
       // Text from the kernel need not be UTF-8: kept byte for byte.
-      {"hostname raw", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "\xff\x1bx", "d\xc3"}},
-      {"file raw", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.high", std::string("a\0\xfe", 3)}},
-      {"link veth0", applier::DeleteLink{"", "veth0", 4242, "lab-a", "eth0"}},
-      {"link br0", applier::DeleteLink{"lab-a", "br0", 0, "", ""}},
-      {"move eth3", applier::MoveLinkBack{"eth3", "lab-a", "", true, "br0", {"10.0.0.1/24"}, {route}}},
-      {"mtu eth0", applier::RestoreMtu{"lab-a", "eth0", 1500}},
-      {"master eth0", applier::RestoreMaster{"lab-a", "eth0", ""}},
-      {"address", applier::DeleteAddress{"lab-a", "eth0", "10.0.0.2/24"}},
-      {"up eth0", applier::SetLinkDown{"lab-a", "eth0"}},
-      {"route", applier::DeleteRoute{route}},
+      {"hostname raw", applier::RestoreHostname{"/run/nsplan/ns/lab.uts", "\xff\x1bx", "d\xc3"}, {}, {}},
+      {"file raw", applier::RestoreCgroupFile{"/sys/fs/cgroup/lab", "memory.high", std::string("a\0\xfe", 3)}, {}, {}},
+      {"link veth0", applier::DeleteLink{"", "veth0", 4242, "lab-a", "eth0"}, {}, {}},
+      {"link br0", applier::DeleteLink{"lab-a", "br0", 0, "", ""}, {}, {}},
+      {"move eth3", applier::MoveLinkBack{"eth3", "lab-a", "", true, "br0", {"10.0.0.1/24"}, {route}, ""}, {}, {}},
+      {"mtu eth0", applier::RestoreMtu{"lab-a", "eth0", 1500}, {}, {}},
+      {"master eth0", applier::RestoreMaster{"lab-a", "eth0", ""}, {}, {}},
+      {"address", applier::DeleteAddress{"lab-a", "eth0", "10.0.0.2/24"}, {}, {}},
+      {"up eth0", applier::SetLinkDown{"lab-a", "eth0"}, {}, {}},
+      {"route", applier::DeleteRoute{route}, {}, {}},
   };
 }
 
@@ -97,10 +97,12 @@ TEST_F(StateFile, EveryRecordSurvivesSaveAndLoad) {
   }
   // The raw bytes themselves, not only their rendering.
   for (size_t i = 0; i < saved.size(); ++i) {
-    if (auto* h = std::get_if<applier::RestoreHostname>(&saved[i].undo))
+    if (auto* h = std::get_if<applier::RestoreHostname>(&saved[i].undo)) {
       EXPECT_EQ(std::get<applier::RestoreHostname>(loaded.value()[i].undo).hostname, h->hostname);
-    if (auto* f = std::get_if<applier::RestoreCgroupFile>(&saved[i].undo))
+    }
+    if (auto* f = std::get_if<applier::RestoreCgroupFile>(&saved[i].undo)) {
       EXPECT_EQ(std::get<applier::RestoreCgroupFile>(loaded.value()[i].undo).value, f->value);
+    }
   }
 }
 
@@ -162,7 +164,7 @@ TEST_F(StateFile, TheFileAnApplyCameFromIsRecordedAndReadAsInput) {
 
 TEST_F(StateFile, TheTextOnDiskKeepsItsFormat) {
   ProfileState st = open();
-  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}}}).ok());
+  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}}}).ok());
   EXPECT_EQ(read(),
             "{\n"
             " \"nsplan_state\": 1,\n"
@@ -268,7 +270,7 @@ TEST_F(StateDirTrust, ASymlinkedJournalIsRefusedNeverFollowed) {
   expect_refused(st.read_journal(), ELOOP, says);
   expect_refused(ProfileState::read_only(dir_, "lab").read_journal(), ELOOP, says);
   expect_refused(st.journal_start(), ELOOP, says);
-  EXPECT_FALSE(st.journal_append({"netns x", applier::DeleteNetns{"x"}}).ok());
+  EXPECT_FALSE(st.journal_append({"netns x", applier::DeleteNetns{"x"}, {}, {}}).ok());
   expect_refused(st.journal_remove(), ELOOP, says);
   EXPECT_EQ(slurp(bait), bait_text) << "the journal's target was written";
   struct stat sb {};
@@ -298,7 +300,7 @@ TEST_F(StateDirTrust, ASymlinkedStateFileIsRefusedNeverFollowed) {
 
 TEST_F(StateDirTrust, AStateFileWritableByOthersIsRefused) {
   ProfileState st = open();
-  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}}}).ok());
+  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}}}).ok());
   ASSERT_EQ(::chmod(path().c_str(), 0666), 0);
   const std::vector<std::string> says = {"refusing " + path(), "writable by group or others (mode 0666"};
   expect_refused(st.load(), EPERM, says);
@@ -313,7 +315,7 @@ TEST_F(StateDirTrust, AStateFileWritableByOthersIsRefused) {
 TEST_F(StateDirTrust, AStateFileOfAnotherUserIsRefused) {
   NEEDS_ROOT();
   ProfileState st = open();
-  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}}}).ok());
+  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}}}).ok());
   ASSERT_EQ(::chown(path().c_str(), kOtherUser, kOtherUser), 0);
   const std::vector<std::string> says = {"refusing " + path(), "owned by uid 65534", "not by uid 0"};
   expect_refused(st.load(), EPERM, says);
@@ -393,7 +395,7 @@ TEST_F(StateDirTrust, AGroupWritableAncestorIsRefusedAStickyOneAccepted) {
   const std::string sticky = make_dir("sticky", 01777);
   auto st = ProfileState::open(sticky + "/a/state", "lab", false);
   ASSERT_TRUE(st.ok()) << st.message();
-  ASSERT_TRUE(st.value().save({{"netns lab-a", applier::DeleteNetns{"lab-a"}}}).ok());
+  ASSERT_TRUE(st.value().save({{"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}}}).ok());
   auto loaded = ProfileState::read_only(sticky + "/a/state", "lab").load();
   ASSERT_TRUE(loaded.ok()) << loaded.message();
   EXPECT_EQ(loaded.value().size(), 1u);
@@ -419,7 +421,7 @@ TEST_F(StateDirTrust, SaveReplacesALeftoverTmpWithoutFollowingIt) {
   const std::string bait = make_bait();
   ASSERT_EQ(::symlink(bait.c_str(), (path() + ".tmp").c_str()), 0);
   ProfileState st = open();
-  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}}}).ok());
+  ASSERT_TRUE(st.save({{"netns lab-a", applier::DeleteNetns{"lab-a"}, {}, {}}}).ok());
   EXPECT_EQ(slurp(bait), kBait);
   EXPECT_FALSE(fs::exists(fs::symlink_status(path() + ".tmp"))) << "the .tmp is left";
   struct stat sb {};
@@ -458,7 +460,9 @@ TEST(StateText, FieldsOfTheWrongTypeAreAnErrorNotACrash) {
                            R"({"nsplan_state": 1, "owned": [{"key": "k", "id": "x", "undo": "rmdir", "dir": "/x"}], "profile": "p"})"}) {
     auto r = applier::parse_state_text(text, "p", "p.state");
     EXPECT_FALSE(r.ok()) << text;
-    if (!r.ok()) EXPECT_NE(r.message().find("p.state is not what nsplan wrote"), std::string::npos) << r.message();
+    if (!r.ok()) {
+      EXPECT_NE(r.message().find("p.state is not what nsplan wrote"), std::string::npos) << r.message();
+    }
   }
 }
 

@@ -258,9 +258,9 @@ TEST(ParseCpuMax, QuotaAndPeriod) {
 }
 
 TEST(ParseCpuMax, Max) {
-  EXPECT_EQ(parse_cpu_max("max", 100000).value(), (CpuMax{true, 0, 100000, false}));
-  EXPECT_EQ(parse_cpu_max("max", 50000).value(), (CpuMax{true, 0, 50000, false}));
-  EXPECT_EQ(parse_cpu_max("max/20000", 100000).value(), (CpuMax{true, 0, 20000, true}));
+  EXPECT_EQ(parse_cpu_max("max", 100000).value(), (CpuMax{true, 0, 100000, false, ""}));
+  EXPECT_EQ(parse_cpu_max("max", 50000).value(), (CpuMax{true, 0, 50000, false, ""}));
+  EXPECT_EQ(parse_cpu_max("max/20000", 100000).value(), (CpuMax{true, 0, 20000, true, ""}));
   EXPECT_EQ(message(parse_cpu_max("MAX", 100000)), "'MAX' must be written in lower case");
 }
 

@@ -118,7 +118,9 @@ TEST(Fmt, EveryProfileOfTheRepository) {
       FormatOutcome twice = format_profile_text(e.path().string(), *once.formatted);
       ASSERT_TRUE(twice.formatted) << e.path();
       EXPECT_EQ(*twice.formatted, *once.formatted) << e.path() << ": not stable";
-      if (std::string(dir) == "profiles") EXPECT_EQ(*once.formatted, f.text) << e.path() << " is not laid out as fmt does";
+      if (std::string(dir) == "profiles") {
+        EXPECT_EQ(*once.formatted, f.text) << e.path() << " is not laid out as fmt does";
+      }
     }
   }
   EXPECT_GT(files, 20u);
