@@ -33,7 +33,7 @@ def callgrind(argv, out_dir, name, statuses=(0, 4)):
     counts = {}
     for line in text.splitlines():
         m = re.match(r"^\s*([\d,]+) \([\s\d.]+%\)\s+\?\?\?:(.*?) \[", line)  # COUNT (PCT%)  ???:FUNCTION [BINARY]
-        if m and "'" not in m[2].split("(")[0]:  # 'N marks a recursion level: counted already
+        if m and not re.search(r"'\d+$", m[2]):  # NAME'N: a recursion level, inside NAME's count
             counts.setdefault(m[2], int(m[1].replace(",", "")))
     return total, counts
 
