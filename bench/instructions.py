@@ -78,7 +78,7 @@ for i, b in enumerate(binaries):
     print(f"  [{i + 1}] {b}")
 width = max(len(label) for label, _ in lines)
 print(" " * width + "".join(f"  {f'[{i + 1}]':>10}" for i in range(len(binaries))) + f"  {'floor':>10}")
-floor_cells = {"--version": k(floor_start), "apply": k(floor_setup)}  # the floor's start, its setup
+floor_cells = {"version": k(floor_start), "apply": k(floor_setup)}  # by row key: its start, its setup
 for label, key in lines:
-    floor_cell = floor_cells.get(label, "")
+    floor_cell = floor_cells.get(key, "")
     print(f"{label:<{width}}" + "".join(f"  {k(row[key]):>10}" for row in rows) + f"  {floor_cell:>10}")

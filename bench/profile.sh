@@ -1,7 +1,7 @@
 #!/bin/sh
 # Where nsplan's time goes: bench/profile.sh [PAIRS]   (default 1000)
 #
-# In the same sandbox as run.sh (private mount + net namespaces, tmpfs on /run; the profiles
+# In the benchmarks' sandbox (sandbox.sh: private mount + net namespaces, tmpfs on /run; the profiles
 # used here have no cgroup section, so no cgroup is touched), for profiles/lab.yaml and for a
 # generated profile of PAIRS veth pairs:
 #   - compile only (`nsplan explain`), 0 / 100 / PAIRS pairs: how planning scales;
@@ -18,10 +18,8 @@ pairs=${1:-1000}
 [ "$(id -u)" = 0 ] || { echo "bench/profile.sh: needs root" >&2; exit 2; }
 [ -x "$nsplan" ] || { echo "bench/profile.sh: no nsplan at $nsplan" >&2; exit 2; }
 
-exec unshare --mount --net --propagation private sh -c '
+exec sh "$here/sandbox.sh" sh -c '
 set -eu
-mount -t tmpfs -o mode=0755 nsplan-t-run /run
-ip link set lo up
 w=/run/nsplan-t-bench; mkdir -p $w; cd $w
 cp "$1" ./nsplan; cp "$2/profiles/lab.yaml" .
 pairs=$3

@@ -1,8 +1,8 @@
 #!/bin/sh
 # nsplan benchmark entry point: bench/run.sh [--quick] [bench.py options]
 #
-# Runs bench/bench.py inside a sandbox: private mount and network namespaces, a fresh tmpfs on
-# /run (so /run/netns and /run/nsplan are private), lo up. Everything the benchmark creates
+# Runs bench/bench.py inside the benchmarks' sandbox (sandbox.sh): private mount and network
+# namespaces, a fresh tmpfs on /run (so /run/netns and /run/nsplan are private), lo up. Everything the benchmark creates
 # lives in that sandbox and goes with it, except cgroups, which are global: nsplan and the
 # baselines get --cgroup-parent nsplan-t-bench-<pid>, made by bench.py in the hierarchies the
 # profiles use and removed at the end (here too, by the trap, should bench.py die).
@@ -44,9 +44,4 @@ echo "Times are whole processes (spawn to exit) as seen by the Python driver; me
 # bench.py checks that it runs in other namespaces than these
 NSPLAN_BENCH_OUTER_NS=$(stat -L -c %i /proc/$$/ns/net):$(stat -L -c %i /proc/$$/ns/mnt)
 export NSPLAN_BENCH_OUTER_NS
-unshare --mount --net --propagation private sh -c '
-  set -e
-  mount -t tmpfs -o mode=0755 nsplan-t-run /run
-  ip link set lo up
-  exec python3 -B "$@"
-' sh "$here/bench.py" --nsplan "$nsplan" --profile "$profile" --cgroup-parent "$parent" "$@"
+sh "$here/sandbox.sh" python3 -B "$here/bench.py" --nsplan "$nsplan" --profile "$profile" --cgroup-parent "$parent" "$@"

@@ -16,9 +16,9 @@
 #          fixed cost, for reference; no target)
 # The ratio of ns5 is the headline figure.
 #
-# Runs inside a sandbox: private mount and network namespaces, a fresh tmpfs on /run (the state
-# dir /run/nsplan is private). Nothing global is touched: no cgroup, no link. Timing is done by a
-# python3 driver (time.perf_counter around spawn..exit, the same way for both tools).
+# Runs inside the benchmarks' sandbox (sandbox.sh): private mount and network namespaces, a fresh
+# tmpfs on /run (the state dir /run/nsplan is private). Nothing global is touched: no cgroup, no
+# link. Timing is done by a python3 driver (time.perf_counter around spawn..exit, the same way for both tools).
 # Needs root, util-linux unshare, python3, a built nsplan.
 set -eu
 
@@ -79,12 +79,7 @@ echo "nsplan: $nsplan ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null ||
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "repetitions: $reps per command (after $warmup warm-up runs), interleaved; wall time spawn..exit"
 
-unshare --mount --net --propagation private sh -c '
-  set -e
-  mount -t tmpfs -o mode=0755 nsplan-t-bench-run /run
-  ip link set lo up 2>/dev/null || true
-  exec python3 - "$@"
-' sh "$nsplan" "$work" "$reps" "$warmup" <<'PY'
+sh "$here/sandbox.sh" python3 - "$nsplan" "$work" "$reps" "$warmup" <<'PY'
 import os, statistics, subprocess, sys, time
 
 nsplan, work, reps, warmup = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
