@@ -124,6 +124,31 @@ bool start_sender(Sender& s) {
   return true;
 }
 
+// Starts S's child (S.sock and S.request set) with a pipe for its answer. Returns the pipe's read
+// end, or -errno when no child runs.
+int start_answering_sender(Sender& s) {
+  int answer[2];
+  if (::pipe2(answer, O_CLOEXEC) != 0) return -errno;
+  s.answer_fd = answer[1];  // the child has its own descriptor table (no CLONE_FILES)
+  bool started = start_sender(s);
+  int err = errno;
+  ::close(answer[1]);
+  if (!started) {
+    ::close(answer[0]);
+    return -err;
+  }
+  return answer[0];
+}
+
+// The child's answer: the kernel's errno (0: done), or -1 when the child died without answering.
+int read_answer(int answer_fd) {
+  int err = -1;
+  ssize_t n;
+  while ((n = ::read(answer_fd, &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  return n == sizeof err ? err : -1;
+}
+
 // Children whose answer was not needed are reaped later, so that a long-lived caller (a test)
 // collects no zombies (and their stacks are unmapped then).
 std::mutex g_pending_mutex;
@@ -160,13 +185,7 @@ int wait_for_unlisting(int monitor, int answer_fd, std::set<int>& members) {
       monitoring = false;  // poll itself failed: the answer still comes
       continue;
     }
-    if (fds[0].revents) {
-      int err = -1;
-      ssize_t n;
-      while ((n = ::read(answer_fd, &err, sizeof err)) < 0 && errno == EINTR) {
-      }
-      return n == sizeof err ? err : -1;
-    }
+    if (fds[0].revents) return read_answer(answer_fd);
     if (!fds[1].revents) continue;
     ssize_t n = ::recv(monitor, buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0) {
@@ -185,25 +204,15 @@ int wait_for_unlisting(int monitor, int answer_fd, std::set<int>& members) {
 }  // namespace
 
 int delete_link_group_by_child(int sock, uint32_t group) {
-  int answer[2];
-  if (::pipe2(answer, O_CLOEXEC) != 0) return errno;
-  Sender sender{-1, nullptr, sock, answer[1], dellink_request(group)};
-  bool started = start_sender(sender);
-  int start_err = errno;
-  ::close(answer[1]);
-  if (!started) {
-    ::close(answer[0]);
-    return start_err;
-  }
-  int err = -1;
-  ssize_t n;
-  while ((n = ::read(answer[0], &err, sizeof err)) < 0 && errno == EINTR) {
-  }
-  ::close(answer[0]);
+  Sender sender{-1, nullptr, sock, -1, dellink_request(group)};
+  int answer = start_answering_sender(sender);
+  if (answer < 0) return -answer;
+  int err = read_answer(answer);
+  ::close(answer);
   while (::waitpid(sender.pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   ::munmap(sender.stack, kSenderStack);
-  return n == sizeof err ? err : EIO;
+  return err < 0 ? EIO : err;
 }
 
 Status delete_link_group_unlisted(uint32_t group, std::set<int> members) {
@@ -225,20 +234,15 @@ Status delete_link_group_unlisted(uint32_t group, std::set<int> members) {
     ::setsockopt(monitor.get(), SOL_SOCKET, SO_RCVBUF, &room, sizeof room);
 
   Fd request_socket(route_socket());
-  int answer[2];
   if (request_socket.get() < 0) return errno_error(what + ": netlink socket");
-  if (::pipe2(answer, O_CLOEXEC) != 0) return errno_error(what + ": pipe");
-  auto* sender = new Sender{-1, nullptr, request_socket.get(), answer[1], dellink_request(group)};
-  bool started = start_sender(*sender);
-  int start_err = errno;
-  ::close(answer[1]);
-  if (!started) {
-    ::close(answer[0]);
+  auto* sender = new Sender{-1, nullptr, request_socket.get(), -1, dellink_request(group)};
+  int answer = start_answering_sender(*sender);
+  if (answer < 0) {
     delete sender;
-    return errno_error(what + ": start the request's sender", start_err);
+    return errno_error(what + ": start the request's sender", -answer);
   }
-  int err = wait_for_unlisting(monitor.get(), answer[0], members);
-  ::close(answer[0]);
+  int err = wait_for_unlisting(monitor.get(), answer, members);
+  ::close(answer);
   if (err < 0) {
     reaped(sender, 0);
     return SysError{EIO, what + ": the request's sender died before the kernel answered", 0, {}};
