@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,6 +71,54 @@ std::string find_rootless_program(const plan::RootlessNet& r, std::string& why) 
   return {};
 }
 
+namespace {
+
+// Stops a helper that is still nsplan's child: SIGTERM, SIGKILL after a second, reaped.
+void stop_child(int pidfd, pid_t pid) {
+  if (!exited(pidfd, 0) && pidfd_send_signal(pidfd, SIGTERM) == 0 && !exited(pidfd, 1000))
+    pidfd_send_signal(pidfd, SIGKILL);
+  int wstatus;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// Waits until PIDFILE holds a whole line (pasta writes "PID\n" once it has configured the
+// namespace) or the helper behind PIDFD has exited. Returns the line without its newline, or ""
+// when the helper exited first.
+std::string await_pid_line(const std::string& dir, const std::string& pidfile, int pidfd) {
+  // Woken by the directory's changes; without inotify, by a 10 ms tick.
+  int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (in >= 0 && ::inotify_add_watch(in, dir.c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE) < 0) {
+    ::close(in);
+    in = -1;
+  }
+  std::string line;
+  for (;;) {
+    // Read after the watch is set, so that a write before it is not missed.
+    std::string text = read_text(pidfile);
+    if (size_t nl = text.find('\n'); nl != std::string::npos) {
+      line = text.substr(0, nl);
+      break;
+    }
+    struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {in, POLLIN, 0}};
+    int r = ::poll(fds, 2, in >= 0 ? -1 : 10);
+    if (r < 0 && errno != EINTR) break;
+    if (r > 0 && fds[0].revents) {
+      // Exited: a line written just before still counts.
+      text = read_text(pidfile);
+      if (size_t nl = text.find('\n'); nl != std::string::npos) line = text.substr(0, nl);
+      break;
+    }
+    char drain[4096];
+    while (in >= 0 && ::read(in, drain, sizeof drain) > 0) {
+    }
+  }
+  if (in >= 0) ::close(in);
+  return line;
+}
+
+}  // namespace
+
 std::string start_rootless_net(const plan::RootlessNet& r, const std::string& program, pid_t target, RootlessHelper& out) {
   char dir_template[] = "/tmp/nsplan-rootless-XXXXXX";
   if (!::mkdtemp(dir_template)) return std::string("mkdtemp: ") + std::strerror(errno);
@@ -83,49 +133,62 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   pid_t child = ::fork();
   if (child < 0) {
     cleanup();
     return std::string("fork: ") + std::strerror(errno);
   }
   if (child == 0) {
+    // A session of its own: the terminal's signals (Ctrl-C) are the command's, not its network's.
+    ::setsid();
+    // It dies with nsplan: a killed nsplan leaves no helper holding the namespace. (pasta keeps
+    // it across its own exec and its change into the target's user namespace: same uid, no
+    // set-uid file.)
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) _exit(127);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execv(argv[0], argv.data());
     _exit(127);
   }
-  int wstatus = 0;
-  pid_t w;
-  do w = ::waitpid(child, &wstatus, 0);
-  while (w < 0 && errno == EINTR);
-  if (w < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+  // nsplan's own unreaped child: the pidfd names it and no other process.
+  int fd = pidfd_open(child);
+  if (fd < 0) {
+    int err = errno;
+    ::kill(child, SIGKILL);
+    int wstatus;
+    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+    }
     cleanup();
+    return std::string("pidfd_open: ") + std::strerror(err);
+  }
+  // In the foreground (--foreground, planned) pasta writes its own pid once it has configured
+  // the namespace; it exits instead when it cannot.
+  std::string line = await_pid_line(dir, pidfile, fd);
+  cleanup();
+  if (line.empty()) {
+    int wstatus = 0;
+    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    ::close(fd);
     return r.program + " could not configure the network namespace (" +
            (WIFEXITED(wstatus) ? "exit status " + std::to_string(WEXITSTATUS(wstatus)) : std::string("killed by a signal")) + ")";
   }
-  std::string text = read_text(pidfile);
-  cleanup();
-  char* end = nullptr;
-  long pid = std::strtol(text.c_str(), &end, 10);
-  if (pid <= 1 || end == text.c_str()) return r.program + " wrote no pid to its pid file";
-  int fd = pidfd_open(static_cast<pid_t>(pid));
-  if (fd < 0) return r.program + " (pid " + std::to_string(pid) + ") is gone: " + std::strerror(errno);
-  // The pidfd pins one process; its name is read while it still lives, so that the name is its.
-  std::string comm = read_text("/proc/" + std::to_string(pid) + "/comm");
-  if (exited(fd, 0) || (comm.rfind("pasta", 0) != 0 && comm.rfind("passt", 0) != 0)) {
+  if (line != std::to_string(child)) {
+    stop_child(fd, child);
     ::close(fd);
-    return r.program + " (pid " + std::to_string(pid) + ") exited, or pid " + std::to_string(pid) + " is not " + r.program;
+    return r.program + " wrote pid " + line + " to its pid file, not its own (" + std::to_string(child) + ")";
   }
   out.pidfd = fd;
-  out.pid = static_cast<pid_t>(pid);
+  out.pid = child;
   return {};
 }
 
 void stop_rootless_net(RootlessHelper& h) {
   if (h.pidfd < 0) return;
-  if (!exited(h.pidfd, 0) && pidfd_send_signal(h.pidfd, SIGTERM) == 0 && !exited(h.pidfd, 1000))
-    pidfd_send_signal(h.pidfd, SIGKILL);
+  stop_child(h.pidfd, h.pid);
   ::close(h.pidfd);
   h.pidfd = -1;
 }

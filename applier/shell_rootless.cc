@@ -10,8 +10,9 @@ std::string rootless_marks(const plan::Launch& l) {
   std::string out = "# nsplan run: starts " + r.program +
                     " the moment its child has made the namespaces, which waits on a pipe; this script\n"
                     "#   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO\n"
-                    "# nsplan run: stops " + r.program +
-                    " through a pidfd after checking it is still that process; this script kills the pid it wrote\n";
+                    "# nsplan run: keeps " + r.program +
+                    " as its child, which dies with nsplan (parent-death signal SIGTERM), and stops it through a\n"
+                    "#   pidfd; this script kills the pid it wrote\n";
   if (r.system_dirs_only)
     out += "# nsplan run: takes " + r.program + " from the system's directories only, at a file only root can change;\n"
            "#   this script from $PATH\n";
@@ -39,8 +40,12 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          "  while [ ! -s \"$nsplan_rootless/child\" ] && [ ! -e \"$nsplan_rootless/done\" ]; do sleep 0.1; done\n"
          "  if nsplan_child=$(cat \"$nsplan_rootless/child\" 2>/dev/null); then\n"
          "    while [ \"$(readlink \"/proc/$nsplan_child/ns/net\")\" = \"$(readlink /proc/$$/ns/net)\" ]; do sleep 0.1; done\n"
+         // In the foreground pasta writes its pid once it has configured the namespace, or exits;
+         // the subshell around it says when it has exited (whatever its status: set -e).
+         "    ( setsid " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
+         "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
          "    nsplan_go=fail\n"
-         "    if " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then nsplan_go=go; fi\n"
+         "    if [ -s \"$nsplan_rootless/pid\" ]; then nsplan_go=go; fi\n"
          // After pasta (it refuses to start with SIGPIPE ignored): the command may be gone, and
          // the FIFO's reader with it.
          "    trap '' PIPE\n"
@@ -54,7 +59,10 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          "touch \"$nsplan_rootless/done\"\n"
          "while [ ! -e \"$nsplan_rootless/watched\" ]; do : <> \"$nsplan_rootless/go\"; sleep 0.1; done\n"
          "wait\n"
-         "if [ -s \"$nsplan_rootless/pid\" ]; then kill \"$(cat \"$nsplan_rootless/pid\")\" || :; fi\n"
+         "if [ -s \"$nsplan_rootless/pid\" ]; then\n"
+         "  kill \"$(cat \"$nsplan_rootless/pid\")\" || :\n"
+         "  while [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
+         "fi\n"
          "rm -r \"$nsplan_rootless\"\n";
 }
 

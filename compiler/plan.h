@@ -422,8 +422,8 @@ struct MiniInit {
 // A network for a new net namespace owned by a new user namespace, without root
 // (namespaces.net.rootless; applier/rootless_net.cc): once the child has made its namespaces,
 // nsplan runs PROGRAM OPTIONS... PID and the child waits until it has configured the namespace
-// (pasta then goes to the background); nsplan stops it by the pid it recorded (a pidfd) when
-// the command ends.
+// (pasta, in the foreground, then writes its pid file). It stays nsplan's child and dies with
+// nsplan; nsplan stops it through a pidfd when the command ends.
 struct RootlessNet {
   Origin origin;
   std::string program;               // "pasta"

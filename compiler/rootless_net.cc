@@ -32,7 +32,9 @@ std::optional<plan::RootlessNet> plan_rootless_net(const PlannerContext& ctx) {
   // Addresses and routes copied from the host (--config-net); no port of the host or the
   // namespace is forwarded (-t/-u/-T/-U none): the command reaches out, nothing reaches in,
   // and the host's loopback only at the gateway address.
-  r.options = {"--config-net", "--quiet", "-t", "none", "-u", "none", "-T", "none", "-U", "none"};
+  // In the foreground (--foreground) pasta stays the child of whoever started it, so that it can
+  // die with nsplan; it writes its pid file once the namespace is configured.
+  r.options = {"--foreground", "--config-net", "--quiet", "-t", "none", "-u", "none", "-T", "none", "-U", "none"};
   // pasta started by root becomes nobody by default, and nobody cannot enter the user namespace
   // that root's child made. It keeps uid 0 instead; in the namespace it joins it holds only the
   // capabilities it needs, and it confines itself as always (pasta(1)).

@@ -18,7 +18,8 @@ exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 #   with the command's status, 128+N after signal N) and the command its child; here the command is PID 1
 # nsplan run: starts pasta the moment its child has made the namespaces, which waits on a pipe; this script
 #   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO
-# nsplan run: stops pasta through a pidfd after checking it is still that process; this script kills the pid it wrote
+# nsplan run: keeps pasta as its child, which dies with nsplan (parent-death signal SIGTERM), and stops it through a
+#   pidfd; this script kills the pid it wrote
 # nsplan run: takes pasta from the system's directories only, at a file only root can change;
 #   this script from $PATH
 # the program in single quotes is expanded by the sh inside the namespaces, not here:
@@ -31,8 +32,10 @@ mkfifo "$nsplan_rootless/go"
   while [ ! -s "$nsplan_rootless/child" ] && [ ! -e "$nsplan_rootless/done" ]; do sleep 0.1; done
   if nsplan_child=$(cat "$nsplan_rootless/child" 2>/dev/null); then
     while [ "$(readlink "/proc/$nsplan_child/ns/net")" = "$(readlink /proc/$$/ns/net)" ]; do sleep 0.1; done
+    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child" || :; touch "$nsplan_rootless/exited" ) &
+    while [ ! -s "$nsplan_rootless/pid" ] && [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
     nsplan_go=fail
-    if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child"; then nsplan_go=go; fi
+    if [ -s "$nsplan_rootless/pid" ]; then nsplan_go=go; fi
     trap '' PIPE
     echo "$nsplan_go" > "$nsplan_rootless/go"
   fi
@@ -54,7 +57,10 @@ exec setpriv --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=rootless$ '\'' '\''
 touch "$nsplan_rootless/done"
 while [ ! -e "$nsplan_rootless/watched" ]; do : <> "$nsplan_rootless/go"; sleep 0.1; done
 wait
-if [ -s "$nsplan_rootless/pid" ]; then kill "$(cat "$nsplan_rootless/pid")" || :; fi
+if [ -s "$nsplan_rootless/pid" ]; then
+  kill "$(cat "$nsplan_rootless/pid")" || :
+  while [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
+fi
 rm -r "$nsplan_rootless"
 exit "$status"
 }

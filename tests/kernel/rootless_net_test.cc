@@ -160,6 +160,63 @@ TEST_F(RootlessNetTest, WhenPastaFailsTheCommandNeverRuns) {
   EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
 }
 
+// nsplan killed by SIGKILL while its command runs: pasta, nsplan's child in a session of its own,
+// dies with it (parent-death signal), and so does the command. Before, pasta ran on in the
+// background, holding the namespace, with no one left to stop it.
+TEST_F(RootlessNetTest, AKilledRunLeavesNoPastaBehind) {
+  std::string p = profile("killed", "[sleep, '41.25']");
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}},
+                              std::string(kHostSide) + kAsUser + R"SH(
+pasta_pid() {
+  me=$(readlink /proc/self/ns/net)
+  for d in /proc/[0-9]*; do
+    case $(cat "$d/comm" 2>/dev/null) in pasta*|passt*) [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$me" ] && echo "${d#/proc/}";; esac
+  done
+}
+session() { awk '{print $6}' "/proc/$1/stat"; }
+cd /
+# setpriv execs nsplan: $! is nsplan's pid (as_user, a function, would run in a subshell).
+setpriv --reuid=1000 --regid=1000 --groups=1000,100 "$N" run "$P" & run=$!
+n=0; pasta=
+while [ -z "$pasta" ] && [ $n -lt 100 ]; do pasta=$(pasta_pid); sleep 0.1; n=$((n + 1)); done
+echo "found=${pasta:+yes}"
+[ -n "$pasta" ] && { [ "$(session "$pasta")" = "$(session "$run")" ] && echo own_session=no || echo own_session=yes; }
+kill -9 "$run"; wait "$run"; echo run_rc=$?
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+n=0; while alive "$pasta" && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+pgrep -f -x 'sleep 41.25' > /dev/null && echo command_left=yes || echo command_left=no
+)SH" + kCountPasta);
+  ASSERT_EQ(script_value(r.out, "found"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "own_session"), "yes") << r.describe();
+  EXPECT_EQ(script_value(r.out, "run_rc"), "137") << r.describe();
+  EXPECT_EQ(script_value(r.out, "pasta_left"), "0") << r.describe();
+  EXPECT_EQ(script_value(r.out, "command_left"), "no") << r.describe();
+}
+
+// A caller's pasta (from its $PATH) that writes another pid than its own is refused and
+// stopped, and the command never runs: nsplan signals only its own child.
+TEST_F(RootlessNetTest, APastaThatNamesAnotherPidIsStoppedAndNothingRuns) {
+  std::string p = profile("otherpid", "[/bin/echo, ran]");
+  RunResult r = run_sandboxed(tmp_.path(), {{"P", p}},
+                              std::string(kHostSide) + kAsUser + R"SH(
+mkdir "$T/bin" && chown 1000 "$T/bin"
+cat > "$T/bin/pasta" <<'EOF'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = -P ] && f=$2; shift; done
+echo 1 > "$f"
+exec sleep 43.75
+EOF
+chmod 755 "$T/bin/pasta"
+cd /
+as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo rc=$?
+pgrep -f -x 'sleep 43.75' > /dev/null && echo fake_left=yes || echo fake_left=no
+)SH");
+  EXPECT_EQ(script_value(r.out, "rc"), "125") << r.describe();
+  EXPECT_NE(r.err.find("pasta wrote pid 1 to its pid file, not its own"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "fake_left"), "no") << r.describe();
+}
+
 TEST_F(RootlessNetTest, WithoutPastaNothingStarts) {
   std::string p = profile("nopasta", "[/bin/echo, ran]");
   RunResult r = run_sandboxed(tmp_.path(), {{"P", p}},

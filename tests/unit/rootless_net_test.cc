@@ -25,8 +25,9 @@ TEST(RootlessNet, PlansPastaWithNoForwardedPorts) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->program, "pasta");
   // A stated target is root's: pasta keeps uid 0, or it could not enter root's user namespace.
-  EXPECT_EQ(r->options, (std::vector<std::string>{"--runas", "0:0", "--config-net", "--quiet", "-t", "none", "-u", "none", "-T",
-                                                  "none", "-U", "none"}));
+  // In the foreground: pasta stays the child of whoever starts it, so that it can die with nsplan.
+  EXPECT_EQ(r->options, (std::vector<std::string>{"--runas", "0:0", "--foreground", "--config-net", "--quiet", "-t", "none", "-u",
+                                                  "none", "-T", "none", "-U", "none"}));
   EXPECT_EQ(r->origin.where, "p.yaml:5:19");
   auto without = compile_text(profile("  user: {}\n  net: {}\n"));
   ASSERT_TRUE(without->ok()) << errors(*without);
@@ -43,7 +44,7 @@ TEST(RootlessNet, AnUnprivilegedCallersPlanKeepsItsGroupsAndPastasUser) {
   ASSERT_TRUE(c->ok()) << errors(*c);
   const auto& l = *c->plan->launch;
   ASSERT_TRUE(l.rootless_net);
-  EXPECT_EQ(l.rootless_net->options.front(), "--config-net");
+  EXPECT_EQ(l.rootless_net->options.front(), "--foreground");
   EXPECT_FALSE(l.unshare.clear_groups_first);
   EXPECT_TRUE(l.unshare.caller_keeps_groups);
   EXPECT_FALSE(l.identity.set_groups);
@@ -107,12 +108,18 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   ASSERT_TRUE(c->ok()) << errors(*c);
   std::string script = applier::explain(*c->plan, c->diags, c->sources);
   EXPECT_NE(script.find("# nsplan run: starts pasta the moment its child has made the namespaces"), std::string::npos) << script;
-  EXPECT_NE(script.find("# nsplan run: stops pasta through a pidfd"), std::string::npos) << script;
+  EXPECT_NE(script.find("# nsplan run: keeps pasta as its child, which dies with nsplan (parent-death signal SIGTERM)"),
+            std::string::npos)
+      << script;
   // The sh inside waits for the FIFO before its first step (lo up).
   EXPECT_NE(script.find("set -eu\nread -r nsplan_go < \"$NSPLAN_ROOTLESS_GO\"\n[ \"$nsplan_go\" = go ] || exit 125\nunset NSPLAN_ROOTLESS_GO nsplan_go\nip link set lo up\n"), std::string::npos)
       << script;
   EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless \"$nsplan_rootless/child\" setpriv --clear-groups -- unshare --user --net --keep-caps -- sh -c "), std::string::npos) << script;
-  EXPECT_NE(script.find("    if pasta '--runas' '0:0' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\"; then nsplan_go=go; fi\n"),
+  // pasta in the foreground, in a session of its own; go once it has written its pid.
+  EXPECT_NE(script.find("    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
+                        "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
+                        "    nsplan_go=fail\n"
+                        "    if [ -s \"$nsplan_rootless/pid\" ]; then nsplan_go=go; fi\n"),
             std::string::npos)
       << script;
   EXPECT_NE(script.find("exit \"$status\"\n}\n"), std::string::npos) << script;
@@ -122,7 +129,7 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   EXPECT_EQ(missing[0].where, "p.yaml:5:19");
   auto lines = applier::launch_lines(*c->plan->launch);
   EXPECT_NE(std::find(lines.begin(), lines.end(),
-                      "rootless network: pasta --runas 0:0 --config-net --quiet -t none -u none -T none -U none PID"),
+                      "rootless network: pasta --runas 0:0 --foreground --config-net --quiet -t none -u none -T none -U none PID"),
             lines.end());
 }
 
