@@ -168,6 +168,12 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   // the namespace; it exits instead when it cannot.
   std::string line = await_pid_line(dir, pidfile, fd);
   cleanup();
+  if (line.empty() && !exited(fd, 0)) {  // poll itself failed
+    int err = errno;
+    stop_child(fd, child);
+    ::close(fd);
+    return "waiting for " + r.program + ": " + std::strerror(err);
+  }
   if (line.empty()) {
     int wstatus = 0;
     while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
@@ -179,7 +185,10 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   if (line != std::to_string(child)) {
     stop_child(fd, child);
     ::close(fd);
-    return r.program + " wrote pid " + line + " to its pid file, not its own (" + std::to_string(child) + ")";
+    // The file is the helper's text: shown only when it is a number.
+    bool number = line.size() <= 10 && line.find_first_not_of("0123456789") == std::string::npos;
+    return r.program + " wrote " + (number ? "pid " + line : std::string("something other than a pid")) +
+           " to its pid file, not its own (" + std::to_string(child) + ")";
   }
   out.pidfd = fd;
   out.pid = child;

@@ -210,9 +210,15 @@ chmod 755 "$T/bin/pasta"
 cd /
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo rc=$?
 pgrep -f -x 'sleep 43.75' > /dev/null && echo fake_left=yes || echo fake_left=no
+# Text that is no pid (here a terminal escape) is not shown.
+sed -i 's/^echo 1 /printf "1\\033[2J\\n" /' "$T/bin/pasta"
+as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo text_rc=$?
 )SH");
   EXPECT_EQ(script_value(r.out, "rc"), "125") << r.describe();
+  EXPECT_EQ(script_value(r.out, "text_rc"), "125") << r.describe();
   EXPECT_NE(r.err.find("pasta wrote pid 1 to its pid file, not its own"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("pasta wrote something other than a pid to its pid file"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.err.find("\033"), std::string::npos) << r.describe();
   EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
   EXPECT_EQ(script_value(r.out, "fake_left"), "no") << r.describe();
 }
