@@ -12,7 +12,7 @@ std::string rootless_marks(const plan::Launch& l) {
                     "#   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO\n"
                     "# nsplan run: keeps " + r.program +
                     " as its child, which dies with nsplan (parent-death signal SIGTERM), and stops it through a\n"
-                    "#   pidfd; this script kills the pid it wrote\n";
+                    "#   pidfd; this script kills the pid it started\n";
   if (r.system_dirs_only)
     out += "# nsplan run: takes " + r.program + " from the system's directories only, at a file only root can change;\n"
            "#   this script from $PATH\n";
@@ -40,12 +40,15 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          "  while [ ! -s \"$nsplan_rootless/child\" ] && [ ! -e \"$nsplan_rootless/done\" ]; do sleep 0.1; done\n"
          "  if nsplan_child=$(cat \"$nsplan_rootless/child\" 2>/dev/null); then\n"
          "    while [ \"$(readlink \"/proc/$nsplan_child/ns/net\")\" = \"$(readlink /proc/$$/ns/net)\" ]; do sleep 0.1; done\n"
-         // In the foreground pasta writes its pid once it has configured the namespace, or exits;
-         // the subshell around it says when it has exited (whatever its status: set -e).
-         "    ( setsid " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
+         // In the foreground pasta writes its pid once it has configured the namespace, or exits.
+         // The subshell around it records the pid it started (setsid execs pasta: same pid) and
+         // says when it has exited, whatever its status (set -e). As run, go only when the pid
+         // pasta wrote is that one, and stop only that one.
+         "    ( setsid " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\" & echo \"$!\" > \"$nsplan_rootless/helper\"\n"
+         "      wait \"$!\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
          "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
          "    nsplan_go=fail\n"
-         "    if [ -s \"$nsplan_rootless/pid\" ]; then nsplan_go=go; fi\n"
+         "    if [ \"$(cat \"$nsplan_rootless/pid\" 2>/dev/null)\" = \"$(cat \"$nsplan_rootless/helper\")\" ]; then nsplan_go=go; fi\n"
          // After pasta (it refuses to start with SIGPIPE ignored): the command may be gone, and
          // the FIFO's reader with it.
          "    trap '' PIPE\n"
@@ -59,8 +62,8 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          "touch \"$nsplan_rootless/done\"\n"
          "while [ ! -e \"$nsplan_rootless/watched\" ]; do : <> \"$nsplan_rootless/go\"; sleep 0.1; done\n"
          "wait\n"
-         "if [ -s \"$nsplan_rootless/pid\" ]; then\n"
-         "  kill \"$(cat \"$nsplan_rootless/pid\")\" || :\n"
+         "if [ -s \"$nsplan_rootless/helper\" ]; then\n"
+         "  [ -e \"$nsplan_rootless/exited\" ] || kill \"$(cat \"$nsplan_rootless/helper\")\" || :\n"
          "  while [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
          "fi\n"
          "rm -r \"$nsplan_rootless\"\n";

@@ -45,7 +45,7 @@ const std::set<std::string> kSyntax = {
     "NSPLAN_ROOTLESS_GO=$nsplan_rootless/go", "\"$(readlink", "\"/proc/$nsplan_child/ns/net\")\"", "/proc/$$/ns/net)\"",
     "\"$nsplan_child\"", "\"$nsplan_child\";", "\"$nsplan_rootless\"", "\"$nsplan_rootless/go\"",
     "\"$nsplan_rootless/go\";", "\"$nsplan_rootless/pid\"", "\"$nsplan_rootless/pid\")\"", "\"$nsplan_rootless/child\"",
-    "\"$nsplan_rootless/done\"", "\"$nsplan_rootless/watched\"", "\"$nsplan_rootless/exited\""};
+    "\"$nsplan_rootless/done\"", "\"$nsplan_rootless/watched\"", "\"$nsplan_rootless/exited\"", "\"$!\"", "\"$nsplan_rootless/helper\"", "\"$nsplan_rootless/helper\")\"", "2>/dev/null)\""};
 
 bool safe_word(const std::string& token) {
   for (char c : token)

@@ -19,7 +19,7 @@ exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 # nsplan run: starts pasta the moment its child has made the namespaces, which waits on a pipe; this script
 #   polls /proc/PID/ns/net from a background watcher and hands over through a FIFO
 # nsplan run: keeps pasta as its child, which dies with nsplan (parent-death signal SIGTERM), and stops it through a
-#   pidfd; this script kills the pid it wrote
+#   pidfd; this script kills the pid it started
 # nsplan run: takes pasta from the system's directories only, at a file only root can change;
 #   this script from $PATH
 # the program in single quotes is expanded by the sh inside the namespaces, not here:
@@ -32,10 +32,11 @@ mkfifo "$nsplan_rootless/go"
   while [ ! -s "$nsplan_rootless/child" ] && [ ! -e "$nsplan_rootless/done" ]; do sleep 0.1; done
   if nsplan_child=$(cat "$nsplan_rootless/child" 2>/dev/null); then
     while [ "$(readlink "/proc/$nsplan_child/ns/net")" = "$(readlink /proc/$$/ns/net)" ]; do sleep 0.1; done
-    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child" || :; touch "$nsplan_rootless/exited" ) &
+    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child" & echo "$!" > "$nsplan_rootless/helper"
+      wait "$!" || :; touch "$nsplan_rootless/exited" ) &
     while [ ! -s "$nsplan_rootless/pid" ] && [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
     nsplan_go=fail
-    if [ -s "$nsplan_rootless/pid" ]; then nsplan_go=go; fi
+    if [ "$(cat "$nsplan_rootless/pid" 2>/dev/null)" = "$(cat "$nsplan_rootless/helper")" ]; then nsplan_go=go; fi
     trap '' PIPE
     echo "$nsplan_go" > "$nsplan_rootless/go"
   fi
@@ -57,8 +58,8 @@ exec setpriv --no-new-privs -- env '\''HOME=/tmp'\'' '\''PS1=rootless$ '\'' '\''
 touch "$nsplan_rootless/done"
 while [ ! -e "$nsplan_rootless/watched" ]; do : <> "$nsplan_rootless/go"; sleep 0.1; done
 wait
-if [ -s "$nsplan_rootless/pid" ]; then
-  kill "$(cat "$nsplan_rootless/pid")" || :
+if [ -s "$nsplan_rootless/helper" ]; then
+  [ -e "$nsplan_rootless/exited" ] || kill "$(cat "$nsplan_rootless/helper")" || :
   while [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
 fi
 rm -r "$nsplan_rootless"

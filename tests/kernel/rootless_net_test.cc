@@ -210,6 +210,11 @@ chmod 755 "$T/bin/pasta"
 cd /
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo rc=$?
 pgrep -f -x 'sleep 43.75' > /dev/null && echo fake_left=yes || echo fake_left=no
+# explain's script alike: no go, and it stops the pid it started, not the one written.
+mkdir "$T/tmp" && chown 1000 "$T/tmp"
+as_user "$N" explain "$P" > "$T/explain.sh" && TMPDIR="$T/tmp" as_user env PATH="$T/bin:$PATH" sh "$T/explain.sh"; echo explain_rc=$?
+pgrep -f -x 'sleep 43.75' > /dev/null && echo explain_fake_left=yes || echo explain_fake_left=no
+echo "explain_tmp_left=$(ls -A "$T/tmp" | wc -l)"
 # Text that is no pid (here a terminal escape) is not shown.
 sed -i 's/^echo 1 /printf "1\\033[2J\\n" /' "$T/bin/pasta"
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo text_rc=$?
@@ -221,6 +226,9 @@ as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo text_rc=$?
   EXPECT_EQ(r.err.find("\033"), std::string::npos) << r.describe();
   EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
   EXPECT_EQ(script_value(r.out, "fake_left"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "explain_rc"), "125") << r.describe();
+  EXPECT_EQ(script_value(r.out, "explain_fake_left"), "no") << r.describe();
+  EXPECT_EQ(script_value(r.out, "explain_tmp_left"), "0") << r.describe();
 }
 
 TEST_F(RootlessNetTest, WithoutPastaNothingStarts) {

@@ -115,12 +115,16 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
   EXPECT_NE(script.find("set -eu\nread -r nsplan_go < \"$NSPLAN_ROOTLESS_GO\"\n[ \"$nsplan_go\" = go ] || exit 125\nunset NSPLAN_ROOTLESS_GO nsplan_go\nip link set lo up\n"), std::string::npos)
       << script;
   EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless \"$nsplan_rootless/child\" setpriv --clear-groups -- unshare --user --net --keep-caps -- sh -c "), std::string::npos) << script;
-  // pasta in the foreground, in a session of its own; go once it has written its pid.
-  EXPECT_NE(script.find("    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
+  // pasta in the foreground, in a session of its own; go once the pid it wrote is the one the
+  // script started, and only that one is stopped.
+  EXPECT_NE(script.find("    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\" & echo \"$!\" > \"$nsplan_rootless/helper\"\n"
+                        "      wait \"$!\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
                         "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
                         "    nsplan_go=fail\n"
-                        "    if [ -s \"$nsplan_rootless/pid\" ]; then nsplan_go=go; fi\n"),
+                        "    if [ \"$(cat \"$nsplan_rootless/pid\" 2>/dev/null)\" = \"$(cat \"$nsplan_rootless/helper\")\" ]; then nsplan_go=go; fi\n"),
             std::string::npos)
+      << script;
+  EXPECT_NE(script.find("  [ -e \"$nsplan_rootless/exited\" ] || kill \"$(cat \"$nsplan_rootless/helper\")\" || :\n"), std::string::npos)
       << script;
   EXPECT_NE(script.find("exit \"$status\"\n}\n"), std::string::npos) << script;
   EXPECT_EQ(script.find("exec unshare"), std::string::npos) << script;
