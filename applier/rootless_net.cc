@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -83,16 +84,16 @@ void stop_child(int pidfd, pid_t pid) {
 }
 
 // Waits until PIDFILE holds a whole line (pasta writes "PID\n" once it has configured the
-// namespace) or the helper behind PIDFD has exited. Returns the line without its newline, or ""
-// when the helper exited first.
-std::string await_pid_line(const std::string& dir, const std::string& pidfile, int pidfd) {
+// namespace) or the helper behind PIDFD has exited. Returns the line without its newline, or
+// nothing when the helper exited first or the wait failed (errno says which).
+std::optional<std::string> await_pid_line(const std::string& dir, const std::string& pidfile, int pidfd) {
   // Woken by the directory's changes; without inotify, by a 10 ms tick.
   int in = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (in >= 0 && ::inotify_add_watch(in, dir.c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE) < 0) {
     ::close(in);
     in = -1;
   }
-  std::string line;
+  std::optional<std::string> line;
   for (;;) {
     // Read after the watch is set, so that a write before it is not missed.
     std::string text = read_text(pidfile);
@@ -113,7 +114,9 @@ std::string await_pid_line(const std::string& dir, const std::string& pidfile, i
     while (in >= 0 && ::read(in, drain, sizeof drain) > 0) {
     }
   }
+  const int err = errno;  // poll's, when it failed
   if (in >= 0) ::close(in);
+  errno = err;
   return line;
 }
 
@@ -166,15 +169,16 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   }
   // In the foreground (--foreground, planned) pasta writes its own pid once it has configured
   // the namespace; it exits instead when it cannot.
-  std::string line = await_pid_line(dir, pidfile, fd);
+  std::optional<std::string> line = await_pid_line(dir, pidfile, fd);
+  const int wait_err = errno;
   cleanup();
-  if (line.empty() && !exited(fd, 0)) {  // poll itself failed
-    int err = errno;
+  if (!line && !exited(fd, 0)) {  // poll itself failed
+    int err = wait_err;
     stop_child(fd, child);
     ::close(fd);
     return "waiting for " + r.program + ": " + std::strerror(err);
   }
-  if (line.empty()) {
+  if (!line) {
     int wstatus = 0;
     while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
     }
@@ -182,12 +186,12 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
     return r.program + " could not configure the network namespace (" +
            (WIFEXITED(wstatus) ? "exit status " + std::to_string(WEXITSTATUS(wstatus)) : std::string("killed by a signal")) + ")";
   }
-  if (line != std::to_string(child)) {
+  if (*line != std::to_string(child)) {
     stop_child(fd, child);
     ::close(fd);
     // The file is the helper's text: shown only when it is a number.
-    bool number = line.size() <= 10 && line.find_first_not_of("0123456789") == std::string::npos;
-    return r.program + " wrote " + (number ? "pid " + line : std::string("something other than a pid")) +
+    bool number = !line->empty() && line->size() <= 10 && line->find_first_not_of("0123456789") == std::string::npos;
+    return r.program + " wrote " + (number ? "pid " + *line : std::string("something other than a pid")) +
            " to its pid file, not its own (" + std::to_string(child) + ")";
   }
   out.pidfd = fd;

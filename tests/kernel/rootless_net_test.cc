@@ -218,11 +218,21 @@ echo "explain_tmp_left=$(ls -A "$T/tmp" | wc -l)"
 # Text that is no pid (here a terminal escape) is not shown.
 sed -i 's/^echo 1 /printf "1\\033[2J\\n" /' "$T/bin/pasta"
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo text_rc=$?
+# An empty line is no pid either (not a failed wait).
+sed -i 's/^printf .*/echo > "$f"/' "$T/bin/pasta"
+as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo empty_rc=$?
+pgrep -f -x 'sleep 43.75' > /dev/null && echo empty_fake_left=yes || echo empty_fake_left=no
 )SH");
   EXPECT_EQ(script_value(r.out, "rc"), "125") << r.describe();
   EXPECT_EQ(script_value(r.out, "text_rc"), "125") << r.describe();
   EXPECT_NE(r.err.find("pasta wrote pid 1 to its pid file, not its own"), std::string::npos) << r.describe();
-  EXPECT_NE(r.err.find("pasta wrote something other than a pid to its pid file"), std::string::npos) << r.describe();
+  EXPECT_EQ(script_value(r.out, "empty_rc"), "125") << r.describe();
+  EXPECT_EQ(script_value(r.out, "empty_fake_left"), "no") << r.describe();
+  const std::string not_a_pid = "pasta wrote something other than a pid to its pid file";
+  size_t first = r.err.find(not_a_pid);
+  ASSERT_NE(first, std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find(not_a_pid, first + 1), std::string::npos) << "the empty line too\n" << r.describe();
+  EXPECT_EQ(r.err.find("waiting for pasta"), std::string::npos) << r.describe();
   EXPECT_EQ(r.err.find("\033"), std::string::npos) << r.describe();
   EXPECT_EQ(r.out.find("ran"), std::string::npos) << r.describe();
   EXPECT_EQ(script_value(r.out, "fake_left"), "no") << r.describe();
