@@ -46,7 +46,9 @@ std::string rootless_run(const plan::Launch& l, const std::string& command_line)
          // pasta wrote is that one, and stop only that one.
          "    ( setsid " + helper + " -P \"$nsplan_rootless/pid\" \"$nsplan_child\" & echo \"$!\" > \"$nsplan_rootless/helper\"\n"
          "      wait \"$!\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
-         "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
+         // Both files: the subshell records the pid just after its fork, but a stalled subshell
+         // could record it after pasta has written its own.
+         "    while { [ ! -s \"$nsplan_rootless/pid\" ] || [ ! -s \"$nsplan_rootless/helper\" ]; } && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
          "    nsplan_go=fail\n"
          "    if [ \"$(cat \"$nsplan_rootless/pid\" 2>/dev/null)\" = \"$(cat \"$nsplan_rootless/helper\")\" ]; then nsplan_go=go; fi\n"
          // After pasta (it refuses to start with SIGPIPE ignored): the command may be gone, and

@@ -34,7 +34,7 @@ mkfifo "$nsplan_rootless/go"
     while [ "$(readlink "/proc/$nsplan_child/ns/net")" = "$(readlink /proc/$$/ns/net)" ]; do sleep 0.1; done
     ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P "$nsplan_rootless/pid" "$nsplan_child" & echo "$!" > "$nsplan_rootless/helper"
       wait "$!" || :; touch "$nsplan_rootless/exited" ) &
-    while [ ! -s "$nsplan_rootless/pid" ] && [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
+    while { [ ! -s "$nsplan_rootless/pid" ] || [ ! -s "$nsplan_rootless/helper" ]; } && [ ! -e "$nsplan_rootless/exited" ]; do sleep 0.1; done
     nsplan_go=fail
     if [ "$(cat "$nsplan_rootless/pid" 2>/dev/null)" = "$(cat "$nsplan_rootless/helper")" ]; then nsplan_go=go; fi
     trap '' PIPE

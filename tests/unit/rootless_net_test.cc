@@ -116,10 +116,10 @@ TEST(RootlessNet, ExplainStartsPastaOnTheBackgroundChildAndMarksIt) {
       << script;
   EXPECT_NE(script.find("NSPLAN_ROOTLESS_GO=$nsplan_rootless/go sh -c 'echo \"$$\" > \"$1\" && shift && exec \"$@\"' nsplan-rootless \"$nsplan_rootless/child\" setpriv --clear-groups -- unshare --user --net --keep-caps -- sh -c "), std::string::npos) << script;
   // pasta in the foreground, in a session of its own; go once the pid it wrote is the one the
-  // script started, and only that one is stopped.
+  // script started (both recorded), and only that one is stopped.
   EXPECT_NE(script.find("    ( setsid pasta '--runas' '0:0' '--foreground' '--config-net' '--quiet' '-t' 'none' '-u' 'none' '-T' 'none' '-U' 'none' -P \"$nsplan_rootless/pid\" \"$nsplan_child\" & echo \"$!\" > \"$nsplan_rootless/helper\"\n"
                         "      wait \"$!\" || :; touch \"$nsplan_rootless/exited\" ) &\n"
-                        "    while [ ! -s \"$nsplan_rootless/pid\" ] && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
+                        "    while { [ ! -s \"$nsplan_rootless/pid\" ] || [ ! -s \"$nsplan_rootless/helper\" ]; } && [ ! -e \"$nsplan_rootless/exited\" ]; do sleep 0.1; done\n"
                         "    nsplan_go=fail\n"
                         "    if [ \"$(cat \"$nsplan_rootless/pid\" 2>/dev/null)\" = \"$(cat \"$nsplan_rootless/helper\")\" ]; then nsplan_go=go; fi\n"),
             std::string::npos)
