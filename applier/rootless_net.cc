@@ -139,8 +139,9 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   const pid_t parent = ::getpid();
   pid_t child = ::fork();
   if (child < 0) {
+    const int err = errno;  // before cleanup's unlink of a pid file that is not there
     cleanup();
-    return std::string("fork: ") + std::strerror(errno);
+    return std::string("fork: ") + std::strerror(err);
   }
   if (child == 0) {
     // A session of its own: the terminal's signals (Ctrl-C) are the command's, not its network's.
