@@ -1,6 +1,5 @@
 #include "applier/cgroup_control.h"
 
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 
 #include "applier/cgroup_usage.h"
 #include "applier/fd.h"
+#include "applier/pidfd.h"
 
 namespace nsplan::applier {
 namespace {
@@ -51,9 +51,6 @@ bool event_is(const std::string& events, const std::string& key, uint64_t value)
   auto it = keys.find(key);
   return it != keys.end() && it->second == value;
 }
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfd_send_signal(int fd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
 
 }  // namespace
 

@@ -6,8 +6,6 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,11 +16,10 @@
 #include <sstream>
 #include <vector>
 
+#include "applier/pidfd.h"
+
 namespace nsplan::applier {
 namespace {
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfd_send_signal(int fd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
 
 bool exited(int pidfd, int timeout_ms) {
   struct pollfd p {pidfd, POLLIN, 0};
@@ -78,9 +75,7 @@ namespace {
 void stop_child(int pidfd, pid_t pid) {
   if (!exited(pidfd, 0) && pidfd_send_signal(pidfd, SIGTERM) == 0 && !exited(pidfd, 1000))
     pidfd_send_signal(pidfd, SIGKILL);
-  int wstatus;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  reap(pid);
 }
 
 // Waits until PIDFILE holds a whole line (pasta writes "PID\n" once it has configured the
@@ -161,10 +156,8 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
   int fd = pidfd_open(child);
   if (fd < 0) {
     int err = errno;
-    ::kill(child, SIGKILL);
-    int wstatus;
-    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-    }
+    ::kill(child, SIGKILL);  // still unreaped: the pid is the child's
+    reap(child);
     cleanup();
     return std::string("pidfd_open: ") + std::strerror(err);
   }
@@ -180,9 +173,7 @@ std::string start_rootless_net(const plan::RootlessNet& r, const std::string& pr
     return "waiting for " + r.program + ": " + std::strerror(err);
   }
   if (!line) {
-    int wstatus = 0;
-    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-    }
+    const int wstatus = reap(child);
     ::close(fd);
     return r.program + " could not configure the network namespace (" +
            (WIFEXITED(wstatus) ? "exit status " + std::to_string(WEXITSTATUS(wstatus)) : std::string("killed by a signal")) + ")";
