@@ -207,13 +207,14 @@ echo 1 > "$f"
 exec sleep 43.75
 EOF
 chmod 755 "$T/bin/pasta"
+fake_left() { pgrep -f -x 'sleep 43.75' > /dev/null && echo yes || echo no; }
 cd /
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo rc=$?
-pgrep -f -x 'sleep 43.75' > /dev/null && echo fake_left=yes || echo fake_left=no
+echo "fake_left=$(fake_left)"
 # explain's script alike: no go, and it stops the pid it started, not the one written.
 mkdir "$T/tmp" && chown 1000 "$T/tmp"
 as_user "$N" explain "$P" > "$T/explain.sh" && TMPDIR="$T/tmp" as_user env PATH="$T/bin:$PATH" sh "$T/explain.sh"; echo explain_rc=$?
-pgrep -f -x 'sleep 43.75' > /dev/null && echo explain_fake_left=yes || echo explain_fake_left=no
+echo "explain_fake_left=$(fake_left)"
 echo "explain_tmp_left=$(ls -A "$T/tmp" | wc -l)"
 # Text that is no pid (here a terminal escape) is not shown.
 sed -i 's/^echo 1 /printf "1\\033[2J\\n" /' "$T/bin/pasta"
@@ -221,7 +222,7 @@ as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo text_rc=$?
 # An empty line is no pid either (not a failed wait).
 sed -i 's/^printf .*/echo > "$f"/' "$T/bin/pasta"
 as_user env PATH="$T/bin:$PATH" "$N" run "$P"; echo empty_rc=$?
-pgrep -f -x 'sleep 43.75' > /dev/null && echo empty_fake_left=yes || echo empty_fake_left=no
+echo "empty_fake_left=$(fake_left)"
 )SH");
   EXPECT_EQ(script_value(r.out, "rc"), "125") << r.describe();
   EXPECT_EQ(script_value(r.out, "text_rc"), "125") << r.describe();
