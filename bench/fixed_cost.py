@@ -1,35 +1,18 @@
 """Driver of bench/fixed_cost.sh (run inside its sandbox): ROUNDS PROFILE NSPLAN..."""
-import atexit
 import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from copies import copies_beside
 
 rounds, profile, binaries = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 floor = "/run/lab_floor"
 
-# Each program runs from copies made now, side by side, used in turn round by round. The copies
-# sit on the first binary's filesystem, as an installed nsplan would (not the sandbox's tmpfs):
-# started from tmpfs, nsplan took 0.27 ms more here (its page cache in small pages; the floor,
-# 30 times smaller, 0.05 ms). And copies of one file made at different times started up to
-# 0.4 ms apart over 40 rounds, which an A/B comparison would take for the change.
+# Each program runs from copies made now, side by side, used in turn round by round (copies.py).
 COPIES = 4
-copy_dir = tempfile.mkdtemp(prefix=".fixed-cost-", dir=os.path.dirname(os.path.abspath(binaries[0])))
-atexit.register(shutil.rmtree, copy_dir, True)
-# atexit runs on a normal exit and on Ctrl-C (KeyboardInterrupt), not when a signal kills Python.
-for sig in (signal.SIGTERM, signal.SIGHUP):
-    signal.signal(sig, lambda number, _frame: sys.exit(128 + number))
-copies = {}
-for i, b in enumerate(binaries + [floor]):
-    copies[b] = []
-    for k in range(COPIES):
-        copies[b].append(os.path.join(copy_dir, f"{i}-{k}"))
-        shutil.copyfile(b, copies[b][-1])
-        os.chmod(copies[b][-1], 0o755)
+copies = copies_beside(binaries + [floor], COPIES)
 
 
 def run(argv, any_status=False):

@@ -2,15 +2,14 @@
 import collections
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
+from copies import copies_beside
+
 rounds, profile, nsplan = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-floor = "/run/lab_floor"
 # One sample per 100 µs of CPU (cpu-clock, a software event: no PMU needed). Shorter periods
 # distort what they measure: at 10 µs the sampling interrupts took more time here than the floor.
 PERIOD_US = 100
@@ -72,14 +71,9 @@ def record(argv, out):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
 
-# Both programs run from copies beside the given nsplan, as in fixed_cost.py: started from the
-# sandbox's tmpfs, nsplan takes ~0.27 ms more (docs/performance.md, "A fourth pass").
-work = tempfile.mkdtemp(prefix=".time-split-", dir=os.path.dirname(os.path.abspath(nsplan)))
-exe, floor_copy = os.path.join(work, "nsplan"), os.path.join(work, "lab_floor")
-for source, copy in ((nsplan, exe), (floor, floor_copy)):
-    shutil.copyfile(source, copy)
-    os.chmod(copy, 0o755)
-floor = floor_copy
+# Both programs run from fresh copies beside the given nsplan, as in fixed_cost.py (copies.py).
+copies = copies_beside([nsplan, "/run/lab_floor"])
+exe, floor = copies[nsplan][0], copies["/run/lab_floor"][0]
 totals = {"nsplan": collections.Counter(), "floor": collections.Counter()}
 measured = {"nsplan": [], "floor": []}
 setup = {"nsplan": [exe, "apply", profile], "floor": [floor, "setup"]}
@@ -97,13 +91,10 @@ def once(who, sampled):
     time.sleep(0.4)
 
 
-try:
-    for r in range(rounds):
-        for who in ("floor", "nsplan"):
-            once(who, sampled=False)
-            once(who, sampled=True)
-finally:
-    shutil.rmtree(work, True)
+for r in range(rounds):
+    for who in ("floor", "nsplan"):
+        once(who, sampled=False)
+        once(who, sampled=True)
 
 # Sampling costs CPU itself (at 100 µs, ~1.4x here), so the samples give each kind's share of a
 # program's time, and the unsampled runs its CPU time: a kind's time is its share of that.
