@@ -10,8 +10,14 @@ import atexit
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+
+# Set by huge_text.sh: a program that re-reads a file into 2 MB page-cache folios, and the
+# programs (':'-separated) whose copies it is run on.
+RECACHE = os.environ.get("NSPLAN_BENCH_RECACHE")
+RECACHE_FOR = set(os.environ.get("NSPLAN_BENCH_RECACHE_FOR", "").split(":")) - {""}
 
 
 def copies_beside(programs, count=1):
@@ -28,4 +34,6 @@ def copies_beside(programs, count=1):
             copies[program].append(os.path.join(where, f"{i}-{k}"))
             shutil.copyfile(program, copies[program][-1])
             os.chmod(copies[program][-1], 0o755)
+            if RECACHE and program in RECACHE_FOR:
+                subprocess.run([RECACHE, copies[program][-1]], check=True, stdout=subprocess.DEVNULL)
     return copies
