@@ -27,13 +27,16 @@ work=$(mktemp -d "$build/.huge-text-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP
 
-# The same objects and libraries, two more options. ld's warnings (getpwnam in a static
-# program) are the normal build's too; shown only if the link fails.
-(cd "$build" && sh -c "$(sed "s| -o nsplan | -o $work/layout-2mb |" "$link") -Wl,-z,max-page-size=0x200000 \
-  -Wl,-z,common-page-size=0x200000 -Wl,-T,$here/huge_text/pad.ld" >"$work/link.log" 2>&1) ||
+# The same objects and libraries, two more options. The output and the script are the link's
+# arguments, not its text (a path may hold a space). ld's warnings (getpwnam in a static program)
+# are the normal build's too; shown only if the link fails.
+# shellcheck disable=SC2016 # $1 and $2 are the link's own, expanded by its sh
+relink=$(sed 's| -o nsplan | -o "$1" |' "$link")' -Wl,-z,max-page-size=0x200000 -Wl,-z,common-page-size=0x200000 -Wl,-T,"$2"'
+(cd "$build" && sh -c "$relink" relink "$work/layout-2mb" "$here/huge_text/pad.ld" >"$work/link.log" 2>&1) ||
   { cat "$work/link.log" >&2; exit 1; }
 objcopy --strip-debug "$work/layout-2mb"  # as the build does to nsplan (its debug info in nsplan.debug)
 cp "$work/layout-2mb" "$work/layout-2mb-cache-as-written"
+# Two names for one binary: copies.py tells the programs apart by path.
 cp "$build/nsplan" "$work/layout-default-cache-as-written"
 cp "$build/nsplan" "$work/layout-default"
 cc -O2 -o "$work/recache" "$here/huge_text/recache.c"
