@@ -36,7 +36,9 @@ int main(int argc, char **argv) {
     int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) { perror(argv[i]); return 1; }
-    if (fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) { perror(argv[i]); return 1; }
+    if (fdatasync(fd) != 0) { perror(argv[i]); return 1; }
+    int err = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);  /* returns its error, errno untouched */
+    if (err != 0) { fprintf(stderr, "%s: posix_fadvise: %s\n", argv[i], strerror(err)); return 1; }
     /* A 2 MB-aligned address: reserve 2 MB more than needed, map the file at the boundary. */
     char *area = mmap(NULL, st.st_size + TWO_MB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == MAP_FAILED) { perror("mmap"); return 1; }
